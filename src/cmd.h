@@ -1,0 +1,23 @@
+/* cmd.h — one subcommand: a table entry each cmd_*.c file exports. */
+#ifndef ASSAY_CMD_H
+#define ASSAY_CMD_H
+
+/* Exit statuses shared by every command. */
+enum {
+	EXIT_ALL_PASSED = 0,
+	EXIT_RUN_ERROR = 1,     /* run or configuration error */
+	EXIT_USAGE = 2,
+	EXIT_TESTS_FAILED = 100
+};
+
+struct cmd {
+	const char *name;
+	const char *summary;    /* one line for `assay --help` */
+	int (*exec)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_mock;
+
+#define ASSAY_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,54 @@
+/* report.h — the front door of reporting: everything here reads a finished
+ * (or partial) run from the store and writes it somewhere.
+ *
+ * - `report_summary` computes the per provider × prompt figures (pass rate
+ *   with a 95% Wilson interval, mean score, errors, latency p50/p95 from the
+ *   stored rows, tokens, named metrics);
+ * - `report_print_table` prints them as a terminal table;
+ * - `report_write` writes the run to a file whose format follows the
+ *   extension: .json (run, summary, results), .jsonl (one result a line),
+ *   .csv (one result a row).
+ *
+ * Ownership: `report_summary` returns an owned array released with
+ * `report_summary_free`. */
+#ifndef ASSAY_REPORT_H
+#define ASSAY_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../util/err.h"
+#include "../store/store.h"
+
+struct summary_row {
+	int provider_idx, prompt_idx;
+	char *provider_id, *provider_label, *prompt_label;
+	long n;              /* results incl. errors */
+	long passes, fails, errors;
+	double pass_rate;    /* passes / (passes + fails); NaN when none */
+	double ci_lo, ci_hi; /* Wilson 95% */
+	double mean_score;   /* over graded results */
+	double p50_ms, p95_ms; /* over successful responses; NaN when none */
+	long prompt_tokens, completion_tokens;
+	double cost_usd;     /* sum of known costs */
+	char *named_json;    /* JSON object metric -> mean per test, owned */
+};
+
+struct summary {
+	int64_t run_id;
+	struct summary_row *rows;
+	size_t n_rows;
+	long total, passes, fails, errors;
+};
+
+int report_summary(struct store *st, int64_t run_id, struct summary *out,
+		   struct err *err);
+void report_summary_free(struct summary *s);
+
+void report_print_table(const struct summary *s, FILE *f, bool color);
+
+int report_write(struct store *st, int64_t run_id, const char *path,
+		 struct err *err);
+
+#endif

@@ -1,0 +1,66 @@
+/* score.h — the front door of grading: the assertion registry and the
+ * promptfoo rule that turns assertion results into a test's score and pass.
+ *
+ * Flow: at load time `score_check` validates every assertion of every test
+ * (known type, well-formed value, templates resolve with the test's vars,
+ * regexes compile) so errors surface before any request.  After a response
+ * arrives `score_grade` evaluates the test's assertions and fills a
+ * `struct grade`, which the caller releases with `grade_cleanup`.
+ *
+ * Scoring (promptfoo's semantics): each assertion yields pass and a score in
+ * [0,1] (binary assertions: 1 or 0; `not-` inverts pass and score).  The
+ * test score is the weighted mean sum(score*weight)/sum(weight) (0 weights
+ * are left out; no assertions → score 1).  Without a test `threshold` the
+ * test passes when every assertion passes; with one, when score >=
+ * threshold.  Named metrics: per test, metric → sum of the scores of the
+ * assertions that name it. */
+#ifndef ASSAY_SCORE_H
+#define ASSAY_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "../util/err.h"
+#include "../suite/suite.h"
+#include "../provider/response.h"
+
+/* Result of one assertion. `reason` is owned. */
+struct assert_outcome {
+	const struct assertion_spec *spec;   /* borrowed from the suite */
+	bool pass;
+	double score;
+	char *reason;
+};
+
+/* Result of one test (one case × prompt × provider). */
+struct grade {
+	bool pass;
+	double score;
+	char *reason;                 /* owned: first failure, or "All assertions passed" */
+	struct assert_outcome *items; /* owned, n_items long */
+	size_t n_items;
+	json_t *named_scores;         /* owned object metric → number */
+};
+
+/* Validates `a` for a test with `vars`: returns 0, or ST_INPUT with err
+ * at the assertion's location saying what was wrong and what was expected. */
+int score_check(const struct assertion_spec *a, const json_t *vars,
+		struct err *err);
+
+/* True when `type` (with or without the `not-` prefix) is registered. */
+bool score_type_known(const char *type);
+
+/* Grades `output` (the response's text) for test `tc`.  `resp` supplies
+ * latency, usage and cost for the assertions that need them.  Never fails
+ * on bad model output (that is a failing grade); returns non-zero only for
+ * an internal error (err set).  `out` must be released with grade_cleanup. */
+int score_grade(const struct test_case *tc, const struct response *resp,
+		struct grade *out, struct err *err);
+
+void grade_cleanup(struct grade *g);
+
+/* Frees process-wide caches (compiled regexes).  Optional, for leak checks. */
+void score_shutdown(void);
+
+#endif

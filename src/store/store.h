@@ -1,0 +1,68 @@
+/* store.h — the front door of storage: runs and their results in SQLite.
+ *
+ * Writes: `store_run_begin` records the run, its (sanitized) suite, the
+ * providers, prompts and test cases; each finished result is handed to
+ * `store_result_put` as soon as it is graded.  Puts are batched into a
+ * transaction that commits every 256 results or 250 ms, so a killed run
+ * keeps everything committed and memory does not grow with the number of
+ * cases.  `store_run_end` commits and marks the run finished.
+ *
+ * Reads: run lookup (`latest` or an id) and the queries the reports need
+ * (see report.h); the schema is in docs/storage.md.
+ *
+ * Ownership: the store copies what it needs; callers keep their pointers. */
+#ifndef ASSAY_STORE_H
+#define ASSAY_STORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "../util/err.h"
+#include "../suite/suite.h"
+#include "../provider/response.h"
+#include "../score/score.h"
+
+struct store;  /* opaque */
+
+/* Opens (creating parent directories, the file and the schema when
+ * missing) the SQLite database at path. */
+int store_open(const char *path, struct store **out, struct err *err);
+
+/* Commits pending writes and closes; store_close(NULL) does nothing. */
+void store_close(struct store *st);
+
+/* Starts a run: stores the sanitized suite, providers, prompts and tests.
+ * `repeat` is the number of repeats per case. Sets *run_id. */
+int store_run_begin(struct store *st, const struct suite *s,
+		    const char *description, int repeat, int64_t *run_id,
+		    struct err *err);
+
+/* One finished work item. `grade` is NULL when resp->error != RESP_OK. */
+struct result_rec {
+	size_t test_idx, prompt_idx, provider_idx;
+	int repeat;
+	const char *rendered_prompt;
+	const struct response *resp;
+	const struct grade *grade;
+	double started_ms;          /* wall clock, ms since epoch */
+};
+
+int store_result_put(struct store *st, int64_t run_id,
+		     const struct result_rec *r, struct err *err);
+
+/* Commits the open batch now. */
+int store_commit(struct store *st, struct err *err);
+
+/* Commits and records the end of the run with status "done",
+ * "interrupted" or "error". */
+int store_run_end(struct store *st, int64_t run_id, const char *status,
+		  struct err *err);
+
+/* Resolves "latest" or a decimal id to an existing run id. */
+int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
+		      struct err *err);
+
+/* The underlying sqlite3 handle, for the report queries (report/). */
+struct sqlite3 *store_db(struct store *st);
+
+#endif

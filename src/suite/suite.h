@@ -1,0 +1,109 @@
+/* suite.h — the front door of the suite layer: a YAML suite file (promptfoo's
+ * field names and meaning) loaded into plain structs.
+ *
+ * Ownership: `suite_load` returns an owned `struct suite`; everything inside
+ * it (strings, json_t values, arrays) belongs to the suite and is released by
+ * `suite_free`.  Nothing here sends requests or grades; the loader only
+ * parses, merges `defaultTest`, reads external test files and checks that
+ * every template resolves, so errors surface before any request.
+ *
+ * Vars are JSON objects (jansson): a var may be a string, number, list or
+ * object, as in promptfoo. */
+#ifndef ASSAY_SUITE_H
+#define ASSAY_SUITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "../util/err.h"
+
+/* Where something came from, for error messages. `file` points into the
+ * suite's string pool (valid while the suite lives). */
+struct loc {
+	const char *file;
+	int line, col;
+};
+
+/* One `assert` entry, as written (values are not yet rendered). */
+struct assertion_spec {
+	char *type;          /* e.g. "contains", "not-regex" (prefix kept) */
+	json_t *value;       /* may be NULL; strings may contain {{var}} */
+	double weight;       /* default 1.0 */
+	bool has_threshold;
+	double threshold;
+	char *metric;        /* named metric, or NULL */
+	char *transform;     /* reserved (issue 4); NULL */
+	struct loc loc;
+};
+
+/* One test case after `defaultTest` has been merged in. */
+struct test_case {
+	char *description;         /* may be NULL */
+	json_t *vars;              /* object; never NULL */
+	struct assertion_spec *asserts; /* defaultTest's first */
+	size_t n_asserts;
+	bool has_threshold;
+	double threshold;
+	json_t *metadata;          /* object; never NULL */
+	struct loc loc;
+};
+
+/* One prompt.  `raw` is the template text.  When the text parses as a JSON
+ * array of chat messages the prompt is a chat prompt: vars substituted into
+ * it are JSON-escaped and the rendered text is a JSON array. */
+struct prompt {
+	char *raw;
+	char *label;               /* promptfoo's label, or the raw text */
+	bool is_chat;
+	struct loc loc;
+};
+
+/* One provider as written: `id` ("openai:chat:gpt-4o-mini"), optional
+ * `label`, and `config` (an object, never NULL; may hold secrets). */
+struct provider_spec {
+	char *id;
+	char *label;               /* label, or the id when none */
+	json_t *config;
+	struct loc loc;
+};
+
+struct suite {
+	char *path;                /* as given */
+	char *dir;                 /* directory of path, for file:// */
+	char *description;         /* may be NULL */
+	struct prompt *prompts;
+	size_t n_prompts;
+	struct provider_spec *providers;
+	size_t n_providers;
+	struct test_case *tests;
+	size_t n_tests;
+	/* The whole suite as JSON with every secret removed (apiKey and any
+	 * key whose name contains "key", "token", "secret" or "password"):
+	 * safe to store and to print. */
+	json_t *sanitized;
+	/* Interned file names referenced by `struct loc`. */
+	char **files;
+	size_t n_files;
+};
+
+/* Loads and validates the suite at `path`.  On success *out owns a new
+ * suite and 0 is returned.  On failure returns ST_INPUT (or ST_IO) with
+ * `err` naming the file, line and column, what was found and what was
+ * expected; *out is left NULL. */
+int suite_load(const char *path, struct suite **out, struct err *err);
+
+/* Frees the suite; suite_free(NULL) does nothing. */
+void suite_free(struct suite *s);
+
+/* Renders prompt `p` with `vars`.  For chat prompts the values are
+ * JSON-escaped.  Returns an owned string or NULL with err set. */
+char *suite_render_prompt(const struct prompt *p, const json_t *vars,
+			  struct err *err);
+
+/* Keeps only tests whose description or vars (as JSON) match the PCRE2
+ * pattern, then only the first `first_n` (0 = all). */
+int suite_filter(struct suite *s, const char *pattern, size_t first_n,
+		 struct err *err);
+
+#endif

@@ -1,0 +1,31 @@
+# lib.sh — helpers sourced by the CLI tests in tests/cli/*.sh.
+# Each check prints "ok NAME" or "FAIL NAME: why".
+T=$(mktemp -d)
+trap 'kill $(cat "$T"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
+
+ok()   { echo "ok $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# check NAME EXPECTED ACTUAL
+check() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got [$3], want [$2]"; fi
+}
+
+# check_grep NAME PATTERN FILE
+check_grep() {
+	if grep -qE -- "$2" "$3"; then ok "$1"; else fail "$1" "no /$2/ in $3: $(head -c 400 "$3")"; fi
+}
+
+# start_mock NAME RULES [extra args] — starts `assay mock` on a free port,
+# sets $PORT and $BASE (the OpenAI base URL).
+start_mock() {
+	name=$1; rules=$2; shift 2
+	"$ASSAY" mock --rules "$rules" --port 0 --port-file "$T/$name.port" "$@" \
+		>"$T/$name.log" 2>&1 &
+	echo $! >"$T/$name.pid"
+	i=0
+	while [ ! -s "$T/$name.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+	PORT=$(cat "$T/$name.port")
+	BASE="http://127.0.0.1:$PORT/v1"
+	export OPENAI_BASE_URL="$BASE"
+}
