@@ -10,7 +10,8 @@
  * Reads: run lookup (`latest` or an id) and the queries the reports need
  * (see report.h); the schema is in docs/storage.md.
  *
- * Ownership: the store copies what it needs; callers keep their pointers. */
+ * Ownership: the store copies what it needs; callers keep their pointers.
+ * A store handle is used by one thread at a time. */
 #ifndef ASSAY_STORE_H
 #define ASSAY_STORE_H
 
@@ -53,6 +54,11 @@ int store_result_put(struct store *st, int64_t run_id,
 /* Commits the open batch now. */
 int store_commit(struct store *st, struct err *err);
 
+/* Commits the open batch when the last commit is 250 ms old or more.
+ * Puts check this themselves; call it from an idle loop so a result that
+ * arrives just before a long quiet spell is not left uncommitted. */
+int store_tick(struct store *st, struct err *err);
+
 /* Commits and records the end of the run with status "done",
  * "interrupted" or "error". */
 int store_run_end(struct store *st, int64_t run_id, const char *status,
@@ -61,6 +67,13 @@ int store_run_end(struct store *st, int64_t run_id, const char *status,
 /* Resolves "latest" or a decimal id to an existing run id. */
 int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
 		      struct err *err);
+
+/* Removes, in place and recursively, every object member whose name looks
+ * like a secret (contains key, token, secret, password, passwd, auth,
+ * credential or cookie — numeric "*tokens" limits are kept) and every
+ * string value that is a "Bearer …"/"Basic …" credential.  Applied to all
+ * JSON the store writes that comes from the suite. */
+void store_json_strip_secrets(json_t *j);
 
 /* The underlying sqlite3 handle, for the report queries (report/). */
 struct sqlite3 *store_db(struct store *st);

@@ -1,0 +1,808 @@
+/* store_sqlite.c — the SQLite implementation of store.h.
+ *
+ * One database file holds every run.  The schema (docs/storage.md) is
+ * created on open when missing and versioned in `schema_version`.  Writes
+ * go through prepared statements; results are batched in a transaction
+ * that commits after 256 results or once 250 ms have passed since the last
+ * commit, so a burst of thousands of results costs a handful of commits
+ * while a slow run commits nearly every result at once — and a kill -9
+ * loses at most the open batch.  The journal is WAL with
+ * synchronous=NORMAL: a commit survives a process crash (it is in the WAL
+ * file) without an fsync per batch.
+ *
+ * Secrets: only sanitized JSON is stored.  `struct suite.sanitized` is
+ * already stripped by the suite loader; we strip again here
+ * (store_json_strip_secrets) so a loader bug cannot leak a key.
+ *
+ * SQL is kept close to what PostgreSQL accepts (no INSERT OR REPLACE, ISO
+ * timestamps as text, INTEGER/REAL/TEXT types) so a second backend is a
+ * matter of another file behind the same header. */
+#include "store.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cmd.h"
+#include "../util/buf.h"
+#include "../util/fsutil.h"
+#include "../util/xalloc.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define BATCH_MAX_RESULTS 256
+#define BATCH_MAX_MS 250.0
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *ins_result, *ins_assert, *find_result, *del_asserts,
+		*del_result;
+	bool in_tx;
+	int pending;            /* results in the open transaction */
+	double last_commit_ms;  /* monotonic */
+};
+
+static const char *const schema_sql =
+	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS runs (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  finished_at TEXT,\n"
+	"  status TEXT NOT NULL,\n"
+	"  description TEXT,\n"
+	"  suite_path TEXT,\n"
+	"  suite_json TEXT,\n"
+	"  repeat INTEGER NOT NULL DEFAULT 1,\n"
+	"  assay_version TEXT,\n"
+	"  n_cases INTEGER, n_prompts INTEGER, n_providers INTEGER);\n"
+	"CREATE TABLE IF NOT EXISTS run_providers (\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  provider_id TEXT NOT NULL,\n"
+	"  label TEXT,\n"
+	"  config_json TEXT,\n"
+	"  PRIMARY KEY (run_id, idx));\n"
+	"CREATE TABLE IF NOT EXISTS run_prompts (\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  label TEXT,\n"
+	"  raw TEXT,\n"
+	"  is_chat INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (run_id, idx));\n"
+	"CREATE TABLE IF NOT EXISTS cases (\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  description TEXT,\n"
+	"  vars_json TEXT,\n"
+	"  metadata_json TEXT,\n"
+	"  n_asserts INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (run_id, idx));\n"
+	"CREATE TABLE IF NOT EXISTS results (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  case_idx INTEGER NOT NULL,\n"
+	"  prompt_idx INTEGER NOT NULL,\n"
+	"  provider_idx INTEGER NOT NULL,\n"
+	"  repeat INTEGER NOT NULL DEFAULT 0,\n"
+	"  started_at TEXT,\n"
+	"  prompt_text TEXT,\n"
+	"  output TEXT,\n"
+	"  error_kind TEXT,\n"
+	"  error_msg TEXT,\n"
+	"  http_status INTEGER,\n"
+	"  finish_reason TEXT,\n"
+	"  latency_ms REAL,\n"
+	"  ttft_ms REAL,\n"
+	"  prompt_tokens INTEGER,\n"
+	"  completion_tokens INTEGER,\n"
+	"  total_tokens INTEGER,\n"
+	"  cost_usd REAL,\n"
+	"  retries INTEGER NOT NULL DEFAULT 0,\n"
+	"  cached INTEGER NOT NULL DEFAULT 0,\n"
+	"  pass INTEGER,\n"
+	"  score REAL,\n"
+	"  reason TEXT,\n"
+	"  named_scores_json TEXT,\n"
+	"  UNIQUE (run_id, case_idx, prompt_idx, provider_idx, repeat));\n"
+	"CREATE INDEX IF NOT EXISTS results_by_group\n"
+	"  ON results (run_id, provider_idx, prompt_idx);\n"
+	"CREATE TABLE IF NOT EXISTS assertion_results (\n"
+	"  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  type TEXT NOT NULL,\n"
+	"  pass INTEGER NOT NULL,\n"
+	"  score REAL,\n"
+	"  reason TEXT,\n"
+	"  weight REAL,\n"
+	"  metric TEXT,\n"
+	"  PRIMARY KEY (result_id, idx));\n"
+	"CREATE TABLE IF NOT EXISTS cache (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  provider_id TEXT,\n"
+	"  body TEXT,\n"
+	"  response TEXT,\n"
+	"  created_at TEXT NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS judge_calls (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  result_id INTEGER REFERENCES results(id) ON DELETE CASCADE,\n"
+	"  assertion_idx INTEGER,\n"
+	"  provider_id TEXT,\n"
+	"  prompt TEXT,\n"
+	"  output TEXT,\n"
+	"  error_kind TEXT,\n"
+	"  pass INTEGER,\n"
+	"  score REAL,\n"
+	"  reason TEXT,\n"
+	"  latency_ms REAL,\n"
+	"  prompt_tokens INTEGER,\n"
+	"  completion_tokens INTEGER,\n"
+	"  cost_usd REAL,\n"
+	"  created_at TEXT NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS judge_calls_by_result ON judge_calls (result_id);\n"
+	"CREATE TABLE IF NOT EXISTS human_grades (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,\n"
+	"  other_result_id INTEGER REFERENCES results(id) ON DELETE CASCADE,\n"
+	"  grader TEXT,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  rating REAL,\n"
+	"  pass INTEGER,\n"
+	"  preferred INTEGER,\n"
+	"  comment TEXT,\n"
+	"  created_at TEXT NOT NULL);\n"
+	"CREATE INDEX IF NOT EXISTS human_grades_by_result ON human_grades (result_id);\n";
+
+static const char *const ins_result_sql =
+	"INSERT INTO results (run_id, case_idx, prompt_idx, provider_idx,"
+	" repeat, started_at, prompt_text, output, error_kind, error_msg,"
+	" http_status, finish_reason, latency_ms, ttft_ms, prompt_tokens,"
+	" completion_tokens, total_tokens, cost_usd, retries, cached, pass,"
+	" score, reason, named_scores_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+	" ?21, ?22, ?23, ?24)";
+
+static const char *const ins_assert_sql =
+	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
+	" reason, weight, metric) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+static int db_fail(struct store *st, struct err *err, const char *what)
+{
+	return err_set(err, ST_DB, "%s: %s: %s", st->path, what,
+		       sqlite3_errmsg(st->db));
+}
+
+static int exec_sql(struct store *st, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, ST_DB, "%s: %s", st->path,
+			msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return ST_DB;
+	}
+	return 0;
+}
+
+/* ISO 8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z. */
+static void iso_time(double ms, char out[32])
+{
+	time_t secs = (time_t)(ms / 1000.0);
+	int frac = (int)fmod(ms, 1000.0);
+	struct tm tm;
+	size_t n;
+	if (frac < 0 || frac > 999)
+		frac = 0;
+	gmtime_r(&secs, &tm);
+	n = strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", frac);
+}
+
+/* ---------------------------------------------------------------- secrets */
+
+static bool has_ci(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+/* True when a key of this name must not be stored.  Beyond the loader's
+ * rule (key/token/secret/password) we also catch auth headers, cookies
+ * and credentials.  Numeric "*tokens" (max_tokens) are limits, not
+ * secrets, and are kept. */
+static bool secret_name(const char *name, const json_t *value)
+{
+	size_t n = strlen(name);
+	if (n >= 6 && strcasecmp(name + n - 6, "tokens") == 0 &&
+	    json_is_number(value))
+		return false;
+	return has_ci(name, "key") || has_ci(name, "token") ||
+	       has_ci(name, "secret") || has_ci(name, "password") ||
+	       has_ci(name, "passwd") || has_ci(name, "auth") ||
+	       has_ci(name, "credential") || has_ci(name, "cookie");
+}
+
+/* A string that is itself a bearer credential, wherever it appears. */
+static bool secret_value(const json_t *v)
+{
+	const char *s;
+	if (!json_is_string(v))
+		return false;
+	s = json_string_value(v);
+	return strncasecmp(s, "bearer ", 7) == 0 ||
+	       strncasecmp(s, "basic ", 6) == 0;
+}
+
+void store_json_strip_secrets(json_t *j)
+{
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		void *tmp;
+		json_object_foreach_safe(j, tmp, k, v) {
+			if (secret_name(k, v) || secret_value(v))
+				json_object_del(j, k);
+			else
+				store_json_strip_secrets(v);
+		}
+	} else if (json_is_array(j)) {
+		for (size_t i = 0; i < json_array_size(j);) {
+			json_t *v = json_array_get(j, i);
+			if (secret_value(v)) {
+				json_array_remove(j, i);
+				continue;
+			}
+			store_json_strip_secrets(v);
+			i++;
+		}
+	}
+}
+
+/* Returns owned compact JSON text of a stripped deep copy of j, or NULL. */
+static char *dump_stripped(const json_t *j)
+{
+	json_t *c;
+	char *s;
+	if (!j)
+		return NULL;
+	c = json_deep_copy(j);
+	if (!c)
+		return NULL;
+	store_json_strip_secrets(c);
+	s = json_dumps(c, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(c);
+	return s;
+}
+
+/* The sanitized entry of provider i: sanitized["providers"][i] when the
+ * shapes line up, else {"id": …, "label": …} without any config.  Never the
+ * raw config. */
+static char *provider_config_json(const struct suite *s, size_t i)
+{
+	const json_t *list = json_is_object(s->sanitized)
+		? json_object_get(s->sanitized, "providers") : NULL;
+	json_t *fallback;
+	char *out;
+	if (json_is_array(list) && json_array_size(list) == s->n_providers)
+		return dump_stripped(json_array_get(list, i));
+	if (json_is_object(list) && s->n_providers == 1)
+		return dump_stripped(list);
+	fallback = json_object();
+	json_object_set_new(fallback, "id",
+			    json_string(s->providers[i].id ? s->providers[i].id : ""));
+	if (s->providers[i].label)
+		json_object_set_new(fallback, "label",
+				    json_string(s->providers[i].label));
+	out = json_dumps(fallback, JSON_COMPACT);
+	json_decref(fallback);
+	return out;
+}
+
+/* ------------------------------------------------------------ binding */
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_owned_json(sqlite3_stmt *q, int i, char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, free);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_count(sqlite3_stmt *q, int i, long v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_real_known(sqlite3_stmt *q, int i, double v)
+{
+	if (v >= 0 && isfinite(v))
+		sqlite3_bind_double(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_real(sqlite3_stmt *q, int i, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* -------------------------------------------------------------- open */
+
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+		   struct err *err)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, err, "preparing a statement");
+	return 0;
+}
+
+static int check_schema(struct store *st, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0, v = -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading the schema version");
+	if (sqlite3_step(q) == SQLITE_ROW &&
+	    sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (v < 0) {
+		char sql[96];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO schema_version (version) VALUES (%d)",
+			 STORE_SCHEMA_VERSION);
+		rc = exec_sql(st, sql, err);
+	} else if (v > STORE_SCHEMA_VERSION) {
+		rc = err_set(err, ST_DB,
+			     "%s: database schema version %d is newer than this "
+			     "assay understands (%d); upgrade assay",
+			     st->path, v, STORE_SCHEMA_VERSION);
+	}
+	return rc;
+}
+
+int store_open(const char *path, struct store **out, struct err *err)
+{
+	struct store *st;
+	char *dir;
+	int rc;
+	*out = NULL;
+	if (!path || !*path)
+		return err_set(err, ST_USAGE, "no database path given");
+	dir = fs_dirname(path);
+	rc = fs_mkdirs(dir, err);
+	free(dir);
+	if (rc)
+		return rc;
+	st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = err_set(err, ST_DB, "cannot open database %s: %s", path,
+			     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* journal_mode answers with a row; exec ignores it. */
+	if ((rc = exec_sql(st, "PRAGMA journal_mode=WAL;"
+			       "PRAGMA synchronous=NORMAL;"
+			       "PRAGMA foreign_keys=ON;"
+			       "PRAGMA busy_timeout=5000;", err)))
+		goto fail;
+	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", err)))
+		goto fail;
+	if ((rc = exec_sql(st, schema_sql, err)) ||
+	    (rc = check_schema(st, err))) {
+		struct err ignore = {0};
+		exec_sql(st, "ROLLBACK", &ignore);
+		goto fail;
+	}
+	if ((rc = exec_sql(st, "COMMIT", err)))
+		goto fail;
+	if ((rc = prepare(st, ins_result_sql, &st->ins_result, err)) ||
+	    (rc = prepare(st, ins_assert_sql, &st->ins_assert, err)) ||
+	    (rc = prepare(st, "SELECT id FROM results WHERE run_id=?1 AND "
+				  "case_idx=?2 AND prompt_idx=?3 AND "
+				  "provider_idx=?4 AND repeat=?5",
+			  &st->find_result, err)) ||
+	    (rc = prepare(st, "DELETE FROM assertion_results WHERE result_id=?1",
+			  &st->del_asserts, err)) ||
+	    (rc = prepare(st, "DELETE FROM results WHERE id=?1",
+			  &st->del_result, err)))
+		goto fail;
+	st->last_commit_ms = fs_mono_ms();
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------ batching */
+
+static int tx_begin(struct store *st, struct err *err)
+{
+	if (st->in_tx)
+		return 0;
+	if (exec_sql(st, "BEGIN IMMEDIATE", err))
+		return ST_DB;
+	st->in_tx = true;
+	st->pending = 0;
+	return 0;
+}
+
+int store_commit(struct store *st, struct err *err)
+{
+	if (!st->in_tx)
+		return 0;
+	if (exec_sql(st, "COMMIT", err))
+		return ST_DB;
+	st->in_tx = false;
+	st->pending = 0;
+	st->last_commit_ms = fs_mono_ms();
+	return 0;
+}
+
+int store_tick(struct store *st, struct err *err)
+{
+	if (st->in_tx && fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
+		return store_commit(st, err);
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	struct err e = {0};
+	if (!st)
+		return;
+	if (st->db && st->in_tx && store_commit(st, &e))
+		err_print(&e, stderr);
+	sqlite3_finalize(st->ins_result);
+	sqlite3_finalize(st->ins_assert);
+	sqlite3_finalize(st->find_result);
+	sqlite3_finalize(st->del_asserts);
+	sqlite3_finalize(st->del_result);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+sqlite3 *store_db(struct store *st)
+{
+	return st ? st->db : NULL;
+}
+
+/* ------------------------------------------------------------ runs */
+
+static int insert_meta(struct store *st, int64_t run_id,
+		       const struct suite *s, struct err *err)
+{
+	sqlite3_stmt *qp = NULL, *qr = NULL, *qc = NULL;
+	int rc = 0;
+	if ((rc = prepare(st, "INSERT INTO run_providers (run_id, idx, "
+			      "provider_id, label, config_json) VALUES "
+			      "(?1, ?2, ?3, ?4, ?5)", &qp, err)) ||
+	    (rc = prepare(st, "INSERT INTO run_prompts (run_id, idx, label, "
+			      "raw, is_chat) VALUES (?1, ?2, ?3, ?4, ?5)",
+			  &qr, err)) ||
+	    (rc = prepare(st, "INSERT INTO cases (run_id, idx, description, "
+			      "vars_json, metadata_json, n_asserts) VALUES "
+			      "(?1, ?2, ?3, ?4, ?5, ?6)", &qc, err)))
+		goto out;
+	for (size_t i = 0; i < s->n_providers && !rc; i++) {
+		const struct provider_spec *p = &s->providers[i];
+		sqlite3_reset(qp);
+		sqlite3_bind_int64(qp, 1, run_id);
+		sqlite3_bind_int64(qp, 2, (sqlite3_int64)i);
+		bind_text(qp, 3, p->id ? p->id : "");
+		bind_text(qp, 4, p->label ? p->label : p->id);
+		bind_owned_json(qp, 5, provider_config_json(s, i));
+		if (sqlite3_step(qp) != SQLITE_DONE)
+			rc = db_fail(st, err, "storing a provider");
+	}
+	for (size_t i = 0; i < s->n_prompts && !rc; i++) {
+		const struct prompt *p = &s->prompts[i];
+		sqlite3_reset(qr);
+		sqlite3_bind_int64(qr, 1, run_id);
+		sqlite3_bind_int64(qr, 2, (sqlite3_int64)i);
+		bind_text(qr, 3, p->label ? p->label : p->raw);
+		bind_text(qr, 4, p->raw);
+		sqlite3_bind_int(qr, 5, p->is_chat);
+		if (sqlite3_step(qr) != SQLITE_DONE)
+			rc = db_fail(st, err, "storing a prompt");
+	}
+	for (size_t i = 0; i < s->n_tests && !rc; i++) {
+		const struct test_case *t = &s->tests[i];
+		sqlite3_reset(qc);
+		sqlite3_bind_int64(qc, 1, run_id);
+		sqlite3_bind_int64(qc, 2, (sqlite3_int64)i);
+		bind_text(qc, 3, t->description);
+		bind_owned_json(qc, 4, t->vars ? json_dumps(t->vars, JSON_COMPACT)
+					       : xstrdup("{}"));
+		bind_owned_json(qc, 5, t->metadata
+					       ? json_dumps(t->metadata, JSON_COMPACT)
+					       : xstrdup("{}"));
+		sqlite3_bind_int64(qc, 6, (sqlite3_int64)t->n_asserts);
+		if (sqlite3_step(qc) != SQLITE_DONE)
+			rc = db_fail(st, err, "storing a test case");
+	}
+out:
+	sqlite3_finalize(qp);
+	sqlite3_finalize(qr);
+	sqlite3_finalize(qc);
+	return rc;
+}
+
+int store_run_begin(struct store *st, const struct suite *s,
+		    const char *description, int repeat, int64_t *run_id,
+		    struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char now[32];
+	int rc;
+	*run_id = 0;
+	if ((rc = store_commit(st, err)) || (rc = tx_begin(st, err)))
+		return rc;
+	iso_time(fs_now_ms(), now);
+	if ((rc = prepare(st, "INSERT INTO runs (created_at, status, "
+			      "description, suite_path, suite_json, repeat, "
+			      "assay_version, n_cases, n_prompts, n_providers) "
+			      "VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
+			      "?8, ?9)", &q, err)))
+		goto fail;
+	bind_text(q, 1, now);
+	bind_text(q, 2, description ? description : s->description);
+	bind_text(q, 3, s->path);
+	bind_owned_json(q, 4, dump_stripped(s->sanitized));
+	sqlite3_bind_int(q, 5, repeat > 0 ? repeat : 1);
+	bind_text(q, 6, ASSAY_VERSION);
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)s->n_tests);
+	sqlite3_bind_int64(q, 8, (sqlite3_int64)s->n_prompts);
+	sqlite3_bind_int64(q, 9, (sqlite3_int64)s->n_providers);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		rc = db_fail(st, err, "storing the run");
+		goto fail;
+	}
+	*run_id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((rc = insert_meta(st, *run_id, s, err)))
+		goto fail;
+	return store_commit(st, err);
+fail:
+	sqlite3_finalize(q);
+	{
+		struct err ignore = {0};
+		exec_sql(st, "ROLLBACK", &ignore);
+	}
+	st->in_tx = false;
+	*run_id = 0;
+	return rc;
+}
+
+int store_run_end(struct store *st, int64_t run_id, const char *status,
+		  struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char now[32];
+	int rc;
+	if ((rc = store_commit(st, err)))
+		return rc;
+	iso_time(fs_now_ms(), now);
+	if ((rc = prepare(st, "UPDATE runs SET finished_at=?1, status=?2 "
+			      "WHERE id=?3", &q, err)))
+		return rc;
+	bind_text(q, 1, now);
+	bind_text(q, 2, status ? status : "done");
+	sqlite3_bind_int64(q, 3, run_id);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(st, err, "finishing the run");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = err_set(err, ST_DB, "%s: no run %lld", st->path,
+			     (long long)run_id);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* ------------------------------------------------------------ results */
+
+/* A result already stored for the same key (a resumed run redoing an
+ * item) is replaced: its assertion rows are deleted first.  This keeps
+ * the SQL portable (no INSERT OR REPLACE). */
+static int drop_existing(struct store *st, int64_t run_id,
+			 const struct result_rec *r, struct err *err)
+{
+	sqlite3_stmt *q = st->find_result;
+	int64_t id = -1;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)r->test_idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)r->prompt_idx);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)r->provider_idx);
+	sqlite3_bind_int(q, 5, r->repeat);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (id < 0)
+		return 0;
+	sqlite3_reset(st->del_asserts);
+	sqlite3_bind_int64(st->del_asserts, 1, id);
+	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+		return db_fail(st, err, "replacing a result");
+	sqlite3_reset(st->del_asserts);
+	sqlite3_reset(st->del_result);
+	sqlite3_bind_int64(st->del_result, 1, id);
+	if (sqlite3_step(st->del_result) != SQLITE_DONE)
+		return db_fail(st, err, "replacing a result");
+	sqlite3_reset(st->del_result);
+	return 0;
+}
+
+static void bind_result(sqlite3_stmt *q, int64_t run_id,
+			const struct result_rec *r)
+{
+	const struct response *resp = r->resp;
+	const struct grade *g = resp->error == RESP_OK ? r->grade : NULL;
+	char started[32];
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)r->test_idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)r->prompt_idx);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)r->provider_idx);
+	sqlite3_bind_int(q, 5, r->repeat);
+	if (r->started_ms > 0) {
+		iso_time(r->started_ms, started);
+		bind_text(q, 6, started);
+	}
+	bind_text(q, 7, r->rendered_prompt);
+	bind_text(q, 8, resp->output);
+	if (resp->error != RESP_OK) {
+		bind_text(q, 9, resp_error_name(resp->error));
+		bind_text(q, 10, resp->error_msg ? resp->error_msg : "");
+	}
+	if (resp->http_status > 0)
+		sqlite3_bind_int(q, 11, resp->http_status);
+	bind_text(q, 12, resp->finish_reason);
+	bind_real_known(q, 13, resp->latency_ms);
+	bind_real_known(q, 14, resp->ttft_ms);
+	bind_count(q, 15, resp->prompt_tokens);
+	bind_count(q, 16, resp->completion_tokens);
+	bind_count(q, 17, resp->total_tokens);
+	bind_real_known(q, 18, resp->cost_usd);
+	sqlite3_bind_int(q, 19, resp->retries);
+	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
+	if (g) {
+		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);
+		bind_real(q, 22, g->score);
+		bind_text(q, 23, g->reason);
+		if (g->named_scores && json_object_size(g->named_scores))
+			bind_owned_json(q, 24, json_dumps(g->named_scores,
+							  JSON_COMPACT));
+	}
+}
+
+static int insert_asserts(struct store *st, int64_t result_id,
+			  const struct grade *g, struct err *err)
+{
+	sqlite3_stmt *q = st->ins_assert;
+	for (size_t i = 0; i < g->n_items; i++) {
+		const struct assert_outcome *o = &g->items[i];
+		const struct assertion_spec *sp = o->spec;
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		sqlite3_bind_int64(q, 1, result_id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+		bind_text(q, 3, sp && sp->type ? sp->type : "?");
+		sqlite3_bind_int(q, 4, o->pass ? 1 : 0);
+		bind_real(q, 5, o->score);
+		bind_text(q, 6, o->reason);
+		if (sp)
+			bind_real(q, 7, sp->weight);
+		bind_text(q, 8, sp ? sp->metric : NULL);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return db_fail(st, err, "storing an assertion result");
+	}
+	sqlite3_reset(q);
+	return 0;
+}
+
+int store_result_put(struct store *st, int64_t run_id,
+		     const struct result_rec *r, struct err *err)
+{
+	int step, rc;
+	int64_t id;
+	if (!r || !r->resp)
+		return err_set(err, ST_INTERNAL, "store_result_put: no response");
+	if ((rc = tx_begin(st, err)))
+		return rc;
+	bind_result(st->ins_result, run_id, r);
+	step = sqlite3_step(st->ins_result);
+	if (step == SQLITE_CONSTRAINT) {
+		sqlite3_reset(st->ins_result);
+		if ((rc = drop_existing(st, run_id, r, err)))
+			return rc;
+		bind_result(st->ins_result, run_id, r);
+		step = sqlite3_step(st->ins_result);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "storing a result");
+		sqlite3_reset(st->ins_result);
+		return rc;
+	}
+	id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_reset(st->ins_result);
+	/* Release the bound output/prompt copies now rather than at the next put. */
+	sqlite3_clear_bindings(st->ins_result);
+	if (r->resp->error == RESP_OK && r->grade &&
+	    (rc = insert_asserts(st, id, r->grade, err)))
+		return rc;
+	st->pending++;
+	if (st->pending >= BATCH_MAX_RESULTS ||
+	    fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
+		return store_commit(st, err);
+	return 0;
+}
+
+/* ------------------------------------------------------------ reads */
+
+int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
+		      struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+	*run_id = 0;
+	if (!ref || !*ref || strcmp(ref, "latest") == 0) {
+		if ((rc = prepare(st, "SELECT max(id) FROM runs", &q, err)))
+			return rc;
+		if (sqlite3_step(q) == SQLITE_ROW &&
+		    sqlite3_column_type(q, 0) != SQLITE_NULL)
+			*run_id = sqlite3_column_int64(q, 0);
+		else
+			rc = err_set(err, ST_DB, "%s holds no runs yet", st->path);
+	} else {
+		char *end;
+		long long v;
+		const char *p = ref;
+		if (*p == '#')
+			p++;
+		v = strtoll(p, &end, 10);
+		if (!isdigit((unsigned char)*p) || *end || v <= 0)
+			return err_set(err, ST_USAGE,
+				       "bad run reference '%s': expected "
+				       "'latest' or a run id (a positive number)",
+				       ref);
+		if ((rc = prepare(st, "SELECT id FROM runs WHERE id=?1", &q, err)))
+			return rc;
+		sqlite3_bind_int64(q, 1, v);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			*run_id = v;
+		else
+			rc = err_set(err, ST_DB, "%s has no run %lld", st->path,
+				     v);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
