@@ -20,7 +20,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
-            libmicrohttpd-dev libcsv-dev sqlite3 jq curl wrk
+            libmicrohttpd-dev libcsv-dev sqlite3 jq curl wrk time
 
 .PHONY: all deps check test test-asan demo bench install clean
 all: $(BUILD)/assay

@@ -1,7 +1,362 @@
-/* cmd_run.c — `assay run` (placeholder). */
-#include <stdio.h>
+/* cmd_run.c — `assay run SUITE` (alias `assay eval -c SUITE`) and
+ * `assay validate SUITE`.
+ *
+ * run: load and check the suite (every error before any request), open the
+ * store, record the run, drive the engine, then print the summary table and
+ * write the -o files from the store.  Exit status: 0 every test passed,
+ * 100 some test failed, 1 a run or configuration error (including
+ * infrastructure errors when no test failed), 2 usage. */
 #include "cmd.h"
-static int run_exec(int argc, char **argv) { (void)argc; (void)argv; return EXIT_RUN_ERROR; }
+#include "engine/engine.h"
+#include "engine/progress.h"
+#include "provider/provider.h"
+#include "report/report.h"
+#include "score/score.h"
+#include "store/store.h"
+#include "suite/suite.h"
+#include "util/fsutil.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct run_args {
+	const char *suite;
+	const char *db;
+	const char *description;
+	const char *filter;
+	const char **outputs;
+	size_t n_outputs;
+	long first_n;
+	int concurrency, repeat;
+	long delay_ms;
+	bool no_progress, no_table, no_cache;
+	bool set_concurrency, set_repeat, set_delay;
+};
+
+static const char run_usage[] =
+	"usage: assay run [SUITE] [options]\n"
+	"       assay eval -c SUITE [options]\n"
+	"\n"
+	"Sends every test of SUITE to every provider, grades the outputs, stores\n"
+	"the results and prints a summary.  SUITE defaults to promptfooconfig.yaml\n"
+	"or assay.yaml in the current directory.\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE          the suite file\n"
+	"  -j, --max-concurrency N    requests in flight (default 4)\n"
+	"  -o, --output FILE          write results to FILE (.json, .jsonl, .csv);\n"
+	"                             repeatable\n"
+	"      --repeat N             run each test N times (default 1)\n"
+	"      --delay MS             wait MS between requests (forces -j 1)\n"
+	"      --filter-pattern RE    only tests whose description or vars match RE\n"
+	"      --filter-first-n N     only the first N tests\n"
+	"      --description TEXT     a description for this run\n"
+	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
+	"      --no-cache             do not read or write the response cache\n"
+	"      --no-progress-bar      no progress display\n"
+	"      --no-table             no summary table\n"
+	"  -h, --help                 this text\n"
+	"\n"
+	"exit status: 0 all tests passed, 100 some test failed, 1 run or\n"
+	"configuration error, 2 usage error\n";
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "assay %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'assay %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Parses run/eval options; returns -1 to continue, else an exit status. */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
+	       O_NOCACHE, O_NOPROG, O_NOTABLE };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "max-concurrency", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "repeat", required_argument, NULL, O_REPEAT },
+		{ "delay", required_argument, NULL, O_DELAY },
+		{ "filter-pattern", required_argument, NULL, O_FILTER },
+		{ "filter-first-n", required_argument, NULL, O_FIRSTN },
+		{ "description", required_argument, NULL, O_DESC },
+		{ "db", required_argument, NULL, O_DB },
+		{ "no-cache", no_argument, NULL, O_NOCACHE },
+		{ "no-progress-bar", no_argument, NULL, O_NOPROG },
+		{ "no-table", no_argument, NULL, O_NOTABLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0];
+	int c;
+	long v;
+	a->concurrency = 4;
+	a->repeat = 1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:j:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->suite = optarg; break;
+		case 'j':
+			if (parse_long(optarg, 1, 100000, &v))
+				return usage_error(cmd, "-j wants a number from 1 to 100000, not '%s'", optarg);
+			a->concurrency = (int)v;
+			a->set_concurrency = true;
+			break;
+		case 'o':
+			a->outputs = xrealloc(a->outputs, (a->n_outputs + 1) * sizeof *a->outputs);
+			a->outputs[a->n_outputs++] = optarg;
+			break;
+		case O_REPEAT:
+			if (parse_long(optarg, 1, 100000, &v))
+				return usage_error(cmd, "--repeat wants a number from 1 to 100000, not '%s'", optarg);
+			a->repeat = (int)v;
+			a->set_repeat = true;
+			break;
+		case O_DELAY:
+			if (parse_long(optarg, 0, 3600000, &v))
+				return usage_error(cmd, "--delay wants milliseconds, not '%s'", optarg);
+			a->delay_ms = v;
+			a->set_delay = true;
+			break;
+		case O_FILTER: a->filter = optarg; break;
+		case O_FIRSTN:
+			if (parse_long(optarg, 1, 1L << 40, &v))
+				return usage_error(cmd, "--filter-first-n wants a positive number, not '%s'", optarg);
+			a->first_n = v;
+			break;
+		case O_DESC: a->description = optarg; break;
+		case O_DB: a->db = optarg; break;
+		case O_NOCACHE: a->no_cache = true; break;
+		case O_NOPROG: a->no_progress = true; break;
+		case O_NOTABLE: a->no_table = true; break;
+		case 'h': fputs(run_usage, stdout); return 0;
+		case ':': return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (a->suite || optind + 1 < argc)
+			return usage_error(cmd, "unexpected argument '%s'", argv[a->suite ? optind : optind + 1]);
+		a->suite = argv[optind];
+	}
+	if (!a->suite) {
+		if (access("promptfooconfig.yaml", R_OK) == 0)
+			a->suite = "promptfooconfig.yaml";
+		else if (access("assay.yaml", R_OK) == 0)
+			a->suite = "assay.yaml";
+		else
+			return usage_error(cmd, "%s", "no suite given (and no promptfooconfig.yaml or assay.yaml here)");
+	}
+	return -1;
+}
+
+/* Loads the suite, checks every assertion and builds the providers. */
+static int prepare(const char *path, struct suite **s, struct provider ***provs,
+		   struct err *err)
+{
+	int rc = suite_load(path, s, err);
+	if (rc)
+		return rc;
+	if ((rc = engine_check_suite(*s, err)))
+		return rc;
+	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
+	for (size_t i = 0; i < (*s)->n_providers; i++)
+		if ((rc = provider_new(&(*s)->providers[i], &(*provs)[i], err)))
+			return rc;
+	return 0;
+}
+
+static void free_providers(struct provider **provs, size_t n)
+{
+	if (!provs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		provider_free(provs[i]);
+	free(provs);
+}
+
+/* evaluateOptions in the suite give defaults the command line overrides. */
+static void apply_evaluate_options(const struct suite *s, struct run_args *a)
+{
+	const json_t *eo = s->evaluate_options, *v;
+	if (!eo)
+		return;
+	if (!a->set_concurrency && json_is_integer(v = json_object_get(eo, "maxConcurrency")) &&
+	    json_integer_value(v) > 0)
+		a->concurrency = (int)json_integer_value(v);
+	if (!a->set_repeat && json_is_integer(v = json_object_get(eo, "repeat")) &&
+	    json_integer_value(v) > 0)
+		a->repeat = (int)json_integer_value(v);
+	if (!a->set_delay && json_is_integer(v = json_object_get(eo, "delay")) &&
+	    json_integer_value(v) >= 0)
+		a->delay_ms = (long)json_integer_value(v);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	engine_request_stop();
+}
+
+static int run_exec(int argc, char **argv)
+{
+	struct run_args a;
+	struct err err;
+	struct suite *s = NULL;
+	struct provider **provs = NULL;
+	struct store *st = NULL;
+	struct progress *prog = NULL;
+	struct engine_totals tot;
+	struct engine_opts eo;
+	struct summary sum;
+	char *db = NULL;
+	int64_t run_id = 0;
+	int rc, status = EXIT_RUN_ERROR;
+	bool have_sum = false;
+
+	memset(&a, 0, sizeof a);
+	memset(&sum, 0, sizeof sum);
+	err_clear(&err);
+	if ((rc = parse_args(argc, argv, &a)) >= 0) {
+		free(a.outputs);
+		return rc;
+	}
+	if (prepare(a.suite, &s, &provs, &err))
+		goto fail;
+	if ((a.filter || a.first_n) && suite_filter(s, a.filter, (size_t)a.first_n, &err))
+		goto fail;
+	apply_evaluate_options(s, &a);
+	if (a.delay_ms > 0 && a.concurrency != 1) {
+		fprintf(stderr, "assay: --delay set: running one request at a time\n");
+		a.concurrency = 1;
+	}
+	if (s->n_tests == 0 || s->n_providers == 0 || s->n_prompts == 0) {
+		err_set(&err, ST_INPUT, "%s: nothing to run (%zu tests, %zu prompts, %zu providers)",
+			a.suite, s->n_tests, s->n_prompts, s->n_providers);
+		goto fail;
+	}
+	if (a.db) {
+		db = xstrdup(a.db);
+	} else {
+		char *dir = fs_join(s->dir, ".assay");
+		db = fs_join(dir, "assay.db");
+		free(dir);
+	}
+	if (store_open(db, &st, &err))
+		goto fail;
+	if (store_run_begin(st, s, a.description ? a.description : s->description,
+			    a.repeat, &run_id, &err))
+		goto fail;
+	if (!a.no_progress)
+		prog = progress_new(stderr, isatty(2),
+				    (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	memset(&eo, 0, sizeof eo);
+	eo.concurrency = a.concurrency;
+	eo.repeat = a.repeat;
+	eo.delay_ms = a.delay_ms;
+	eo.progress = prog;
+	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
+	progress_free(prog);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (store_run_end(st, run_id, rc ? "error" : tot.interrupted ? "interrupted" : "done",
+			  rc ? NULL : &err) && !rc)
+		rc = 1;
+	if (rc)
+		goto fail;
+	if (report_summary(st, run_id, &sum, &err))
+		goto fail;
+	have_sum = true;
+	if (!a.no_table)
+		report_print_table(&sum, stdout, isatty(1));
+	for (size_t i = 0; i < a.n_outputs; i++) {
+		if (report_write(st, run_id, a.outputs[i], &err))
+			goto fail;
+		fprintf(stderr, "wrote %s\n", a.outputs[i]);
+	}
+	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
+		tot.interrupted ? " (interrupted)" : "");
+	if (tot.interrupted)
+		status = EXIT_RUN_ERROR;
+	else if (tot.fails > 0)
+		status = EXIT_TESTS_FAILED;
+	else if (tot.errors > 0)
+		status = EXIT_RUN_ERROR;
+	else
+		status = EXIT_ALL_PASSED;
+	goto out;
+fail:
+	err_print(&err, stderr);
+	status = EXIT_RUN_ERROR;
+out:
+	if (have_sum)
+		report_summary_free(&sum);
+	store_close(st);
+	free_providers(provs, s ? s->n_providers : 0);
+	suite_free(s);
+	score_shutdown();
+	free(db);
+	free(a.outputs);
+	return status;
+}
+
+static const char validate_usage[] =
+	"usage: assay validate SUITE\n"
+	"\n"
+	"Loads SUITE and checks everything that can be checked without sending a\n"
+	"request: syntax, keys, test files, templates and variables, assertion\n"
+	"types and values (regexes compile), providers and their config.\n"
+	"Exit status 0 when valid, 1 with an error naming file:line:col.\n";
+
+static int validate_exec(int argc, char **argv)
+{
+	struct err err;
+	struct suite *s = NULL;
+	struct provider **provs = NULL;
+	int status;
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			fputs(validate_usage, stdout);
+			return 0;
+		}
+		fputs(validate_usage, stderr);
+		return EXIT_USAGE;
+	}
+	err_clear(&err);
+	if (prepare(argv[1], &s, &provs, &err)) {
+		err_print(&err, stderr);
+		status = EXIT_RUN_ERROR;
+	} else {
+		printf("%s: ok — %zu tests × %zu prompts × %zu providers = %zu requests\n",
+		       argv[1], s->n_tests, s->n_prompts, s->n_providers,
+		       s->n_tests * s->n_prompts * s->n_providers);
+		status = 0;
+	}
+	free_providers(provs, s ? s->n_providers : 0);
+	suite_free(s);
+	score_shutdown();
+	return status;
+}
+
 const struct cmd cmd_run = { "run", "run a suite against its providers", run_exec };
 const struct cmd cmd_eval = { "eval", "alias of run (promptfoo habit: eval -c SUITE)", run_exec };
-const struct cmd cmd_validate = { "validate", "check a suite without running it", run_exec };
+const struct cmd cmd_validate = { "validate", "check a suite without running it", validate_exec };

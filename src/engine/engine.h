@@ -1,0 +1,49 @@
+/* engine.h — the front door of the scheduler: runs every work item
+ * (test × prompt × provider × repeat) on one event loop (libcurl's multi
+ * interface), grades each response as it arrives, hands it to the store and
+ * frees it.  Nothing per result stays in memory.
+ *
+ * Work items are enumerated lazily in a stable order (test, prompt,
+ * repeat, provider — the provider varies fastest so load spreads across
+ * providers), at most `concurrency` in flight. */
+#ifndef ASSAY_ENGINE_H
+#define ASSAY_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+#include "../suite/suite.h"
+#include "../provider/provider.h"
+#include "../store/store.h"
+
+struct progress;
+
+struct engine_opts {
+	int concurrency;         /* ≥ 1 */
+	int repeat;              /* ≥ 1 */
+	long delay_ms;           /* ≥ 0: minimum gap between request starts */
+	struct progress *progress; /* may be NULL */
+};
+
+struct engine_totals {
+	long total, done, passes, fails, errors;
+	bool interrupted;
+};
+
+/* Runs the plan.  `provs[i]` serves s->providers[i].  Returns 0 when the
+ * loop ran to the end or was interrupted (tot->interrupted), or an error
+ * when the store failed (results already stored stay stored). */
+int engine_run(const struct suite *s, struct provider *const *provs,
+	       struct store *st, int64_t run_id, const struct engine_opts *o,
+	       struct engine_totals *tot, struct err *err);
+
+/* Asks a running engine to stop launching work and abort transfers in
+ * flight; safe to call from a signal handler. */
+void engine_request_stop(void);
+
+/* Checks every assertion of every test with score_check (before any
+ * request).  Returns 0 or the first error. */
+int engine_check_suite(const struct suite *s, struct err *err);
+
+#endif

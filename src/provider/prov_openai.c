@@ -1,0 +1,327 @@
+/* prov_openai.c — `openai:chat:<model>` and `openai:<model>`: any endpoint
+ * that speaks OpenAI's /chat/completions (OpenAI, vLLM, llama.cpp's
+ * llama-server, Ollama, `assay mock`).
+ *
+ * Config keys (promptfoo's names): apiKey, apiKeyEnv, apiBaseUrl, apiHost,
+ * organization, headers, temperature, max_tokens, max_completion_tokens,
+ * top_p, seed, response_format, stop, presence_penalty, frequency_penalty,
+ * systemPrompt, timeout_ms, passthrough.  Base URL: config.apiBaseUrl, then
+ * config.apiHost, then $OPENAI_BASE_URL / $OPENAI_API_BASE_URL /
+ * $OPENAI_API_HOST, then https://api.openai.com/v1.  Key: config.apiKey,
+ * then the variable named by config.apiKeyEnv, then $OPENAI_API_KEY. */
+#include "provider.h"
+#include "../util/buf.h"
+#include "../util/xalloc.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct openai {
+	char *url;          /* …/chat/completions */
+	char *auth;         /* "Authorization: Bearer …" or NULL */
+	json_t *params;     /* body fields copied into every request */
+	json_t *headers;    /* extra headers: name → string */
+	char *system;       /* systemPrompt or NULL */
+};
+
+/* Body parameters passed through to the API as they are. */
+static const char *const body_keys[] = {
+	"temperature", "max_tokens", "max_completion_tokens", "top_p", "seed",
+	"response_format", "stop", "presence_penalty", "frequency_penalty",
+};
+
+static bool is_body_key(const char *k)
+{
+	for (size_t i = 0; i < sizeof body_keys / sizeof *body_keys; i++)
+		if (!strcmp(k, body_keys[i]))
+			return true;
+	return false;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int cfg_error(const struct provider *p, struct err *err,
+		     const char *what)
+{
+	const struct loc *l = &p->spec->loc;
+	return err_at(err, l->file, l->line, l->col, "provider '%s': %s",
+		      p->spec->id, what);
+}
+
+static char *base_url(const json_t *cfg)
+{
+	const char *b = json_string_value(json_object_get(cfg, "apiBaseUrl"));
+	const char *h = json_string_value(json_object_get(cfg, "apiHost"));
+	char *url;
+	size_t n;
+	if (!b && h)
+		return xasprintf("https://%s/v1", h);
+	if (!b)
+		b = env_nonempty("OPENAI_BASE_URL");
+	if (!b)
+		b = env_nonempty("OPENAI_API_BASE_URL");
+	if (!b && (h = env_nonempty("OPENAI_API_HOST")))
+		return xasprintf("https://%s/v1", h);
+	if (!b)
+		b = "https://api.openai.com/v1";
+	url = xstrdup(b);
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	return url;
+}
+
+static int openai_init(struct provider *p, struct err *err)
+{
+	const json_t *cfg = p->spec->config;
+	struct openai *o = xcalloc(1, sizeof *o);
+	const char *key = NULL, *k;
+	json_t *v;
+	char *base;
+	p->state = o;
+	o->params = json_object();
+	json_object_foreach((json_t *)cfg, k, v) {
+		if (is_body_key(k)) {
+			json_object_set(o->params, k, v);
+		} else if (!strcmp(k, "apiKey")) {
+			if (!json_is_string(v))
+				return cfg_error(p, err, "apiKey must be a string");
+			key = json_string_value(v);
+		} else if (!strcmp(k, "apiKeyEnv")) {
+			if (!json_is_string(v))
+				return cfg_error(p, err,
+						 "apiKeyEnv must name an environment variable");
+			if (!key && !(key = env_nonempty(json_string_value(v)))) {
+				char msg[300];
+				snprintf(msg, sizeof msg,
+					 "apiKeyEnv names $%s, which is not set",
+					 json_string_value(v));
+				return cfg_error(p, err, msg);
+			}
+		} else if (!strcmp(k, "apiBaseUrl") || !strcmp(k, "apiHost") ||
+			   !strcmp(k, "organization")) {
+			if (!json_is_string(v)) {
+				char msg[200];
+				snprintf(msg, sizeof msg, "%s must be a string", k);
+				return cfg_error(p, err, msg);
+			}
+		} else if (!strcmp(k, "headers")) {
+			const char *hk;
+			json_t *hv;
+			if (!json_is_object(v))
+				return cfg_error(p, err,
+						 "headers must be a map of name: value");
+			json_object_foreach(v, hk, hv)
+				if (!json_is_string(hv))
+					return cfg_error(p, err,
+							 "every header value must be a string");
+			o->headers = json_deep_copy(v);
+		} else if (!strcmp(k, "systemPrompt")) {
+			if (!json_is_string(v))
+				return cfg_error(p, err, "systemPrompt must be a string");
+			o->system = xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "timeout_ms")) {
+			if (!json_is_integer(v) || json_integer_value(v) <= 0)
+				return cfg_error(p, err,
+						 "timeout_ms must be a positive integer");
+			p->timeout_ms = (long)json_integer_value(v);
+		} else if (!strcmp(k, "passthrough")) {
+			if (!json_is_object(v))
+				return cfg_error(p, err, "passthrough must be a map");
+			json_object_update(o->params, v);
+		} else {
+			char msg[600];
+			snprintf(msg, sizeof msg,
+				 "config key '%s' is not supported; expected one of: "
+				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
+				 "headers, systemPrompt, timeout_ms, passthrough, "
+				 "temperature, max_tokens, max_completion_tokens, top_p, "
+				 "seed, response_format, stop, presence_penalty, "
+				 "frequency_penalty",
+				 k);
+			return cfg_error(p, err, msg);
+		}
+	}
+	if (!key)
+		key = env_nonempty("OPENAI_API_KEY");
+	base = base_url(cfg);
+	if (!key && strstr(base, "api.openai.com")) {
+		free(base);
+		return cfg_error(p, err,
+				 "no API key: set $OPENAI_API_KEY, config.apiKeyEnv "
+				 "or config.apiKey (or point apiBaseUrl / "
+				 "$OPENAI_BASE_URL at a local server)");
+	}
+	o->url = xasprintf("%s/chat/completions", base);
+	free(base);
+	if (key)
+		o->auth = xasprintf("Authorization: Bearer %s", key);
+	if ((v = json_object_get(cfg, "organization"))) {
+		if (!o->headers)
+			o->headers = json_object();
+		json_object_set(o->headers, "OpenAI-Organization", v);
+	}
+	return 0;
+}
+
+static void openai_cleanup(struct provider *p)
+{
+	struct openai *o = p->state;
+	if (!o)
+		return;
+	free(o->url);
+	if (o->auth) /* the key: wipe before freeing */
+		memset(o->auth, 0, strlen(o->auth));
+	free(o->auth);
+	json_decref(o->params);
+	json_decref(o->headers);
+	free(o->system);
+	free(o);
+	p->state = NULL;
+}
+
+static json_t *messages_for(const struct openai *o, const char *prompt,
+			    bool is_chat, struct err *err)
+{
+	json_t *msgs;
+	if (is_chat) {
+		json_error_t je;
+		msgs = json_loads(prompt, 0, &je);
+		if (!json_is_array(msgs)) {
+			json_decref(msgs);
+			err_set(err, ST_INPUT,
+				"chat prompt is not a JSON array of messages after "
+				"rendering (%s at line %d column %d)",
+				je.text, je.line, je.column);
+			return NULL;
+		}
+	} else {
+		msgs = json_array();
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role",
+						      "user", "content", prompt));
+	}
+	if (o->system) {
+		json_t *first = json_array_get(msgs, 0);
+		const char *role = json_string_value(json_object_get(first, "role"));
+		if (!role || strcmp(role, "system") != 0)
+			json_array_insert_new(msgs, 0,
+					      json_pack("{s:s,s:s}", "role", "system",
+							"content", o->system));
+	}
+	return msgs;
+}
+
+static int openai_build(const struct provider *p, const char *prompt,
+			bool is_chat, struct http_request *req, struct err *err)
+{
+	const struct openai *o = p->state;
+	json_t *body, *msgs;
+	const char *hk;
+	json_t *hv;
+	msgs = messages_for(o, prompt, is_chat, err);
+	if (!msgs)
+		return ST_INPUT;
+	body = json_object();
+	json_object_set_new(body, "model", json_string(p->model));
+	json_object_set_new(body, "messages", msgs);
+	json_object_update(body, o->params);
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	req->url = xstrdup(o->url);
+	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	req->headers = curl_slist_append(req->headers, "Expect:");
+	if (o->auth)
+		req->headers = curl_slist_append(req->headers, o->auth);
+	json_object_foreach(o->headers, hk, hv) {
+		char *h = xasprintf("%s: %s", hk, json_string_value(hv));
+		req->headers = curl_slist_append(req->headers, h);
+		free(h);
+	}
+	return 0;
+}
+
+/* A short, printable excerpt of an error body for the message. */
+static char *excerpt(const char *s, size_t n)
+{
+	struct buf b = { 0 };
+	if (n > 300)
+		n = 300;
+	for (size_t i = 0; i < n; i++)
+		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+	return buf_detach(&b);
+}
+
+static void openai_parse(const struct provider *p, long status,
+			 const char *body, size_t len, struct response *resp)
+{
+	json_error_t je;
+	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
+	(void)p;
+	resp->http_status = (int)status;
+	if (status >= 400) {
+		const char *m = json_string_value(json_object_get(
+			json_object_get(root, "error"), "message"));
+		char *ex = m ? excerpt(m, strlen(m)) : excerpt(body, len);
+		resp->error = RESP_ERR_HTTP;
+		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
+		free(ex);
+		goto out;
+	}
+	if (!root) {
+		char *ex = excerpt(body, len);
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = xasprintf("response is not JSON (%s): %s",
+					    je.text, ex);
+		free(ex);
+		goto out;
+	}
+	choice = json_array_get(json_object_get(root, "choices"), 0);
+	msg = json_object_get(choice, "message");
+	if (!json_is_object(msg)) {
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = xstrdup("response has no choices[0].message");
+		goto out;
+	}
+	c = json_object_get(msg, "content");
+	if (json_is_string(c)) {
+		resp->output = xstrndup(json_string_value(c), json_string_length(c));
+	} else if (json_object_get(msg, "tool_calls")) {
+		resp->output = json_dumps(json_object_get(msg, "tool_calls"),
+					  JSON_COMPACT);
+	} else if (json_is_null(c) || !c) {
+		resp->output = xstrdup("");
+	} else {
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = xstrdup("choices[0].message.content is not text");
+		goto out;
+	}
+	if (json_is_string(json_object_get(choice, "finish_reason")))
+		resp->finish_reason = xstrdup(json_string_value(
+			json_object_get(choice, "finish_reason")));
+	u = json_object_get(root, "usage");
+	if (json_is_object(u)) {
+		json_t *t;
+		if (json_is_integer(t = json_object_get(u, "prompt_tokens")))
+			resp->prompt_tokens = (long)json_integer_value(t);
+		if (json_is_integer(t = json_object_get(u, "completion_tokens")))
+			resp->completion_tokens = (long)json_integer_value(t);
+		if (json_is_integer(t = json_object_get(u, "total_tokens")))
+			resp->total_tokens = (long)json_integer_value(t);
+	}
+out:
+	json_decref(root);
+}
+
+const struct provider_ops prov_openai_ops = {
+	.prefix = "openai:",
+	.init = openai_init,
+	.cleanup = openai_cleanup,
+	.build = openai_build,
+	.parse = openai_parse,
+};
