@@ -13,17 +13,41 @@
 #ifndef ASSAY_TEMPLATE_H
 #define ASSAY_TEMPLATE_H
 
+#include <stddef.h>
 #include <jansson.h>
 #include "../util/err.h"
 
 struct loc;
 
-enum { TMPL_JSON_ESCAPE = 1 };  /* escape inserted text for a JSON string */
+enum {
+	/* Escape inserted text for a JSON string.  Only text inserted
+	 * inside a JSON string literal of the template is escaped; a tag
+	 * outside any string (`"messages": {{ history | dump }}`) is
+	 * inserted as-is, so `dump` can splice JSON into a chat prompt. */
+	TMPL_JSON_ESCAPE = 1,
+	/* Undefined vars render as "" (promptfoo's behaviour) instead of
+	 * failing: used to check a template's syntax without vars. */
+	TMPL_LENIENT = 2
+};
 
 char *tmpl_render(const char *tmpl, const json_t *vars, int flags,
 		  const struct loc *loc, struct err *err);
 
-/* True when the text contains a `{{` or `{%` that would be interpreted. */
+/* Like tmpl_render.  When it fails because a var is not defined, copies
+ * the var's path as written ("user.name", "items[2]") into `missing`
+ * (capacity n); on any other outcome sets missing[0] = '\0'. */
+char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
+		     const struct loc *loc, struct err *err, char *missing,
+		     size_t n);
+
+/* True when the text contains a `{{`, `{%` or `{#` that would be
+ * interpreted. */
 int tmpl_has_tags(const char *s);
+
+/* Appends the text form of `v` to a malloc'ed string: strings as-is,
+ * integers in decimal, reals in their shortest round-trip form (1.0 as
+ * "1"), booleans "true"/"false", null "", lists and objects as compact
+ * JSON.  Returns an owned string. */
+char *tmpl_value_text(const json_t *v);
 
 #endif
