@@ -1,0 +1,27 @@
+#!/bin/sh
+# demo.sh — the offline demo: start `assay mock` with the quickstart's
+# scripted models, run the suite against it and show the results.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+ASSAY=${ASSAY:-assay}
+work=$(mktemp -d)
+trap 'kill "$(cat "$work/pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+
+"$ASSAY" mock --rules "$here/mock-models.yaml" --port 0 --port-file "$work/port" --quiet &
+echo $! >"$work/pid"
+i=0
+while [ ! -s "$work/port" ]; do
+	i=$((i + 1)); [ $i -lt 200 ] || { echo "assay mock did not start" >&2; exit 1; }
+	sleep 0.05
+done
+export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$work/port")/v1"
+echo "assay mock is serving acme-large, acme-mini and budget-7b at $OPENAI_BASE_URL"
+echo
+set +e
+"$ASSAY" run "$here/promptfooconfig.yaml" -j 16 \
+	-o "$here/.assay/results.json" -o "$here/.assay/results.csv"
+rc=$?
+set -e
+echo
+echo "exit status $rc (0 = every test passed, 100 = some test failed, as expected here)"
+[ $rc -eq 0 ] || [ $rc -eq 100 ]
