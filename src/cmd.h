@@ -16,7 +16,7 @@ struct cmd {
 	int (*exec)(int argc, char **argv); /* argv[0] is the command name */
 };
 
-extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_mock;
+extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_show, cmd_mock;
 
 #define ASSAY_VERSION "0.1.0"
 

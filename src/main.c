@@ -6,7 +6,7 @@
 #include "cmd.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_run, &cmd_eval, &cmd_validate, &cmd_mock,
+	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 };
 
 static void usage(FILE *f)

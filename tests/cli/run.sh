@@ -80,3 +80,13 @@ check run_unknown_flag_exit_2 2 $?
 "$ASSAY" validate "$T/basic.yaml" >"$T/v.txt" 2>&1
 check run_validate_ok 0 $?
 check_grep run_validate_counts '8 tests' "$T/v.txt"
+
+# 8. show: a stored run by id or latest, re-exported from the store.
+(cd "$T" && "$ASSAY" show 1 -o "$T/s.json" >"$T/show.txt" 2>&1)
+check run_show_by_id_exit 0 $?
+check run_show_reexport_matches "$(jq -c '[.results[] | [.case_idx, .provider_idx, .pass]]' "$T/r.json")" \
+	"$(jq -c '[.results[] | [.case_idx, .provider_idx, .pass]]' "$T/s.json")"
+(cd "$T" && "$ASSAY" show latest --no-table -o "$T/l.json" >/dev/null 2>&1)
+check run_show_latest "$(q 'select max(id) from runs')" "$(jq '.run.id' "$T/l.json")"
+(cd "$T" && "$ASSAY" show 999 >/dev/null 2>"$T/show-err.txt")
+check run_show_unknown_run_exit 1 $?
