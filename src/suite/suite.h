@@ -33,7 +33,7 @@ struct assertion_spec {
 	bool has_threshold;
 	double threshold;
 	char *metric;        /* named metric, or NULL */
-	char *transform;     /* reserved (issue 4); NULL */
+	char *transform;     /* as written, or NULL; grading decides */
 	struct loc loc;
 };
 
@@ -82,6 +82,10 @@ struct suite {
 	 * key whose name contains "key", "token", "secret" or "password"):
 	 * safe to store and to print. */
 	json_t *sanitized;
+	/* promptfoo's `evaluateOptions` (an object) and `outputPath` (a
+	 * string or a list of strings) as written; NULL when absent. */
+	json_t *evaluate_options;
+	json_t *output_path;
 	/* Interned file names referenced by `struct loc`. */
 	char **files;
 	size_t n_files;

@@ -75,8 +75,8 @@ static int rerr(struct rctx *c, const char *tmpl, const char *at,
 		if (*p == '\n') {
 			line++;
 			col = 1;
-		} else {
-			col++;
+		} else if (((unsigned char)*p & 0xC0) != 0x80) {
+			col++;    /* columns count characters, not bytes */
 		}
 	}
 	if (c->loc && c->loc->line > 0) {
