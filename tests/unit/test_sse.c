@@ -1,0 +1,74 @@
+/* test_sse.c — the SSE parser against the event-stream rules of the WHATWG
+ * HTML standard (§9.2): fields, comments, multi-line data, CRLF, chunking. */
+#include "t.h"
+#include "../../src/util/sse.h"
+
+#include <stdio.h>
+
+struct got {
+	char log[2048];
+	int n;
+};
+
+static int collect(void *ud, const char *ev, const char *data, size_t n)
+{
+	struct got *g = ud;
+	size_t l = strlen(g->log);
+	snprintf(g->log + l, sizeof g->log - l, "[%s|%.*s]", ev, (int)n, data);
+	g->n++;
+	return 0;
+}
+
+TEST(sse_basic_events_and_comments)
+{
+	struct sse s;
+	struct got g = { "", 0 };
+	const char *in = ": keep-alive\n\ndata: {\"a\":1}\n\nevent: done\ndata: x\ndata: y\n\n";
+	sse_init(&s, collect, &g);
+	T_EQ_INT(sse_feed(&s, in, strlen(in)), 0);
+	T_EQ_STR(g.log, "[message|{\"a\":1}][done|x\ny]");
+	T_EQ_INT(sse_pending(&s), 0);
+	sse_cleanup(&s);
+}
+
+TEST(sse_byte_by_byte_with_crlf_split)
+{
+	struct sse s;
+	struct got g = { "", 0 };
+	const char *in = "data:no-space\r\n\r\ndata: two\r\n\r\n";
+	sse_init(&s, collect, &g);
+	for (size_t i = 0; in[i]; i++)
+		T_EQ_INT(sse_feed(&s, in + i, 1), 0);
+	T_EQ_STR(g.log, "[message|no-space][message|two]");
+	sse_cleanup(&s);
+}
+
+TEST(sse_cut_stream_is_pending)
+{
+	struct sse s;
+	struct got g = { "", 0 };
+	const char *in = "data: complete\n\ndata: half";
+	sse_init(&s, collect, &g);
+	sse_feed(&s, in, strlen(in));
+	T_EQ_INT(g.n, 1);
+	T_ASSERT(sse_pending(&s));
+	sse_cleanup(&s);
+}
+
+static int stop_at_first(void *ud, const char *ev, const char *data, size_t n)
+{
+	(void)ev; (void)data; (void)n;
+	(*(int *)ud)++;
+	return 7;
+}
+
+TEST(sse_callback_stops_parsing)
+{
+	struct sse s;
+	int calls = 0;
+	const char *in = "data: a\n\ndata: b\n\n";
+	sse_init(&s, stop_at_first, &calls);
+	T_EQ_INT(sse_feed(&s, in, strlen(in)), 7);
+	T_EQ_INT(calls, 1);
+	sse_cleanup(&s);
+}
