@@ -1,0 +1,179 @@
+/* mock_reply.c — the bytes the mock server sends: OpenAI chat.completion
+ * objects, chat.completion.chunk SSE streams, error bodies and the model
+ * list.
+ *
+ * Bodies are written straight into a `struct buf` with buf_json_escape
+ * rather than built as jansson trees: this is the hot path of a server
+ * that must answer >10,000 requests a second, and the shapes are fixed.
+ * The unit tests parse every shape back with jansson.
+ *
+ * Future: an Anthropic /v1/messages writer (message + event stream) would
+ * sit next to these, fed by the same `struct mock_completion`. */
+#include "mock_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+/* Longest content piece of one stream chunk, in bytes. */
+#define MOCK_CHUNK_MAX 24
+
+long mock_tokens(size_t bytes)
+{
+	long t = (long)((bytes + 3) / 4);
+	return t < 1 ? 1 : t;
+}
+
+static void put_str(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '"');
+	buf_json_escape(b, s, n);
+	buf_putc(b, '"');
+}
+
+static void put_usage(struct buf *b, const struct mock_completion *c)
+{
+	buf_printf(b, "{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,"
+		   "\"total_tokens\":%ld}", c->prompt_tokens,
+		   c->completion_tokens, c->prompt_tokens + c->completion_tokens);
+}
+
+static void put_head(struct buf *b, const struct mock_completion *c,
+		     const char *object)
+{
+	buf_puts(b, "{\"id\":");
+	put_str(b, c->id, strlen(c->id));
+	buf_printf(b, ",\"object\":\"%s\",\"created\":%ld,\"model\":", object,
+		   c->created);
+	put_str(b, c->model, strlen(c->model));
+	buf_puts(b, ",\"system_fingerprint\":\"fp_assay_mock\"");
+}
+
+void mock_reply_completion(struct buf *b, const struct mock_completion *c)
+{
+	put_head(b, c, "chat.completion");
+	buf_puts(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+		 "\"content\":");
+	put_str(b, c->content, c->content_len);
+	buf_printf(b, ",\"refusal\":null},\"logprobs\":null,"
+		   "\"finish_reason\":\"%s\"}],\"usage\":", c->finish_reason);
+	put_usage(b, c);
+	buf_puts(b, "}");
+}
+
+/* Length of the next content piece at s: up to and including the next run
+ * of spaces after a word (roughly a token), at most MOCK_CHUNK_MAX bytes,
+ * never splitting a UTF-8 sequence. */
+static size_t piece_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && s[i] == ' ')
+		i++;
+	while (i < n && s[i] != ' ' && i < MOCK_CHUNK_MAX)
+		i++;
+	while (i < n && s[i] == ' ' && i < MOCK_CHUNK_MAX)
+		i++;
+	while (i < n && i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;    /* back off to a character boundary */
+	if (i == 0) /* a long multi-byte character run: take it whole */
+		for (i = 1; i < n && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+			;
+	return i;
+}
+
+static void end_event(struct buf *b, size_t **ends, size_t *n_ends,
+		      size_t *cap)
+{
+	buf_puts(b, "\n\n");
+	if (ends) {
+		*ends = xgrow(*ends, cap, *n_ends + 1, sizeof **ends);
+		(*ends)[(*n_ends)++] = b->len;
+	}
+}
+
+static void chunk_open(struct buf *b, const struct mock_completion *c)
+{
+	buf_puts(b, "data: ");
+	put_head(b, c, "chat.completion.chunk");
+	buf_puts(b, ",\"choices\":[{\"index\":0,\"delta\":");
+}
+
+void mock_reply_stream(struct buf *b, const struct mock_completion *c,
+		       int include_usage, size_t **ends, size_t *n_ends)
+{
+	const char *usage_null = include_usage ? ",\"usage\":null" : "";
+	size_t cap = 0, off = 0;
+	if (ends) {
+		*ends = NULL;
+		*n_ends = 0;
+	}
+	/* the role comes first, with empty content, as OpenAI does */
+	chunk_open(b, c);
+	buf_printf(b, "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},"
+		   "\"logprobs\":null,\"finish_reason\":null}]%s}", usage_null);
+	end_event(b, ends, n_ends, &cap);
+	while (off < c->content_len) {
+		size_t n = piece_len(c->content + off, c->content_len - off);
+		chunk_open(b, c);
+		buf_puts(b, "{\"content\":");
+		put_str(b, c->content + off, n);
+		buf_printf(b, "},\"logprobs\":null,\"finish_reason\":null}]%s}",
+			   usage_null);
+		end_event(b, ends, n_ends, &cap);
+		off += n;
+	}
+	chunk_open(b, c);
+	buf_printf(b, "{},\"logprobs\":null,\"finish_reason\":\"%s\"}]%s}",
+		   c->finish_reason, usage_null);
+	end_event(b, ends, n_ends, &cap);
+	if (include_usage) {
+		buf_puts(b, "data: ");
+		put_head(b, c, "chat.completion.chunk");
+		buf_puts(b, ",\"choices\":[],\"usage\":");
+		put_usage(b, c);
+		buf_puts(b, "}");
+		end_event(b, ends, n_ends, &cap);
+	}
+	buf_puts(b, "data: [DONE]");
+	end_event(b, ends, n_ends, &cap);
+}
+
+void mock_reply_error(struct buf *b, const char *type, const char *code,
+		      const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	buf_puts(b, "{\"error\":{\"message\":");
+	put_str(b, msg, strlen(msg));
+	buf_puts(b, ",\"type\":");
+	put_str(b, type, strlen(type));
+	buf_puts(b, ",\"param\":null,\"code\":");
+	if (code)
+		put_str(b, code, strlen(code));
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}}");
+}
+
+void mock_reply_models(struct buf *b, const struct mock_rules *r)
+{
+	int first = 1;
+	buf_puts(b, "{\"object\":\"list\",\"data\":[");
+	for (size_t i = 0; i < r->n_models; i++) {
+		const char *name = r->models[i].name;
+		if (!strcmp(name, "*"))
+			continue;
+		buf_puts(b, first ? "{\"id\":" : ",{\"id\":");
+		put_str(b, name, strlen(name));
+		buf_puts(b, ",\"object\":\"model\",\"created\":0,"
+			 "\"owned_by\":\"assay-mock\"}");
+		first = 0;
+	}
+	buf_puts(b, "]}");
+}
