@@ -1,0 +1,61 @@
+/* test_retry.c — retry decisions, server hints and backoff bounds. */
+#include "t.h"
+#include "../../src/engine/retry.h"
+
+TEST(retry_which_errors_are_retried)
+{
+	T_ASSERT(retry_is_retryable(RESP_ERR_HTTP, 429));
+	T_ASSERT(retry_is_retryable(RESP_ERR_HTTP, 408));
+	T_ASSERT(retry_is_retryable(RESP_ERR_HTTP, 503));
+	T_ASSERT(!retry_is_retryable(RESP_ERR_HTTP, 400));
+	T_ASSERT(!retry_is_retryable(RESP_ERR_HTTP, 401));
+	T_ASSERT(!retry_is_retryable(RESP_ERR_HTTP, 404));
+	T_ASSERT(retry_is_retryable(RESP_ERR_TIMEOUT, 0));
+	T_ASSERT(retry_is_retryable(RESP_ERR_CONNECT, 0));
+	T_ASSERT(retry_is_retryable(RESP_ERR_BODY, 200));
+	T_ASSERT(!retry_is_retryable(RESP_OK, 200));
+	T_ASSERT(!retry_is_retryable(RESP_ERR_EXEC, 0));
+}
+
+TEST(retry_durations_in_openai_headers)
+{
+	T_EQ_INT(retry_parse_duration_ms("6m0s"), 360000);
+	T_EQ_INT(retry_parse_duration_ms("20ms"), 20);
+	T_EQ_INT(retry_parse_duration_ms("1.5s"), 1500);
+	T_EQ_INT(retry_parse_duration_ms("1h2m3.5s"), 3723500);
+	T_EQ_INT(retry_parse_duration_ms("2"), 2000);
+	T_EQ_INT(retry_parse_duration_ms("abc"), -1);
+	T_EQ_INT(retry_parse_duration_ms("5x"), -1);
+	T_EQ_INT(retry_parse_duration_ms(""), -1);
+}
+
+TEST(retry_hints_from_headers)
+{
+	/* 2015-10-21 07:28:00 GMT = 1445412480 s (RFC 9110's example date). */
+	double now = 1445412470.0 * 1000;
+	T_EQ_INT(retry_hint_ms("Retry-After", "3", now), 3000);
+	T_EQ_INT(retry_hint_ms("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT", now), 10000);
+	T_EQ_INT(retry_hint_ms("retry-after-ms", "250", now), 250);
+	T_EQ_INT(retry_hint_ms("x-ratelimit-reset-tokens", "1s", now), 1000);
+	T_EQ_INT(retry_hint_ms("content-type", "3", now), -1);
+	T_EQ_INT(retry_hint_ms("retry-after", "soon", now), -1);
+}
+
+TEST(retry_backoff_is_full_jitter_within_cap)
+{
+	uint64_t rng = 42;
+	long max_seen = 0;
+	for (int attempt = 0; attempt < 12; attempt++) {
+		long ceil_ms = 500L << attempt;
+		if (ceil_ms > 8000)
+			ceil_ms = 8000;
+		for (int i = 0; i < 200; i++) {
+			long d = retry_backoff_ms(attempt, 500, 8000, &rng);
+			T_ASSERT(d >= 0 && d <= ceil_ms);
+			if (d > max_seen)
+				max_seen = d;
+		}
+	}
+	/* With 2,400 draws the largest comes near the cap. */
+	T_ASSERT(max_seen > 7000);
+}
