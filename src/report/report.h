@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../util/buf.h"
 #include "../util/err.h"
 #include "../store/store.h"
 
@@ -48,7 +49,31 @@ void report_summary_free(struct summary *s);
 
 void report_print_table(const struct summary *s, FILE *f, bool color);
 
+/* Writes run `run_id` to `path` in the format its extension names (.json,
+ * .jsonl, .csv; case-insensitive), via PATH.tmp renamed into place so a
+ * reader never sees half a file.  Memory does not grow with the number of
+ * results.  Errors: ST_USAGE for an unknown extension (naming the
+ * expected ones), ST_IO, ST_DB; on failure no file is left at `path`'s
+ * temporary name and an existing `path` is untouched. */
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err);
+
+/* Helpers for showing untrusted text (model output, labels).
+ *
+ * report_term_escape appends `s` made safe for a terminal: valid UTF-8 is
+ * kept, \n \t \r become two-character escapes, other controls (C0, DEL,
+ * C1) and invisible/bidi formatting characters become \xNN or \uNNNN, and
+ * bytes that are not UTF-8 become \xNN.  At most `max_cols` display columns
+ * are appended (0 = no limit), the cut marked with "…".  Returns the
+ * columns appended.  s may be NULL (appends nothing). */
+size_t report_term_escape(struct buf *out, const char *s, size_t max_cols);
+
+/* Display columns of UTF-8 text (wide CJK/emoji count 2, combining marks
+ * 0, invalid bytes 1). */
+size_t report_text_width(const char *s);
+
+/* Like buf_json_escape, but bytes that are not valid UTF-8 become U+FFFD,
+ * so the JSON written is always valid. */
+void report_json_escape(struct buf *out, const char *s, size_t n);
 
 #endif

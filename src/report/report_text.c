@@ -1,0 +1,164 @@
+/* report_text.c — making untrusted text (model output, labels from a suite)
+ * safe to show: on a terminal (no control characters, no bidi overrides,
+ * measured in display columns) and inside JSON strings (valid UTF-8).
+ *
+ * The UTF-8 decoder is strict (no overlongs, no surrogates, nothing above
+ * U+10FFFF) so a byte sequence is either shown as the character it encodes
+ * or escaped byte by byte.  Widths follow the East Asian Wide/Fullwidth
+ * ranges and treat combining marks as zero-width; this is done here rather
+ * than with wcwidth(3) because wcwidth depends on the process locale and
+ * answers -1 for everything non-ASCII in the C locale. */
+#include "report.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Decodes one code point at s (n bytes left).  Returns the sequence length
+ * and sets *cp, or 0 when the bytes are not valid UTF-8. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len;
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that must never reach a terminal raw: C0/C1 controls, DEL,
+ * and the invisible formatting / bidi controls that can reorder or hide
+ * text ("Trojan Source"). */
+static int unsafe_cp(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	       (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
+}
+
+static int cp_width(uint32_t c)
+{
+	if ((c >= 0x300 && c <= 0x36f) || (c >= 0x1ab0 && c <= 0x1aff) ||
+	    (c >= 0x1dc0 && c <= 0x1dff) || (c >= 0x20d0 && c <= 0x20ff) ||
+	    (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xfe20 && c <= 0xfe2f))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
+	    (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf) ||
+	    (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+size_t report_term_escape(struct buf *out, const char *s, size_t max_cols)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), cols = 0, i = 0;
+	if (!max_cols)
+		max_cols = SIZE_MAX;
+	while (i < n) {
+		char tmp[16];
+		size_t tlen, tcols;
+		uint32_t c;
+		size_t len = utf8_decode(p + i, n - i, &c);
+		if (len == 0) {
+			tmp[0] = '\\';
+			tmp[1] = 'x';
+			tmp[2] = hex[p[i] >> 4];
+			tmp[3] = hex[p[i] & 15];
+			tlen = tcols = 4;
+			len = 1;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			tmp[0] = '\\';
+			tmp[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			tlen = tcols = 2;
+		} else if (unsafe_cp(c)) {
+			tlen = tcols = (size_t)snprintf(tmp, sizeof tmp,
+							c < 0x100 ? "\\x%02x" : "\\u%04x",
+							(unsigned)c);
+		} else {
+			memcpy(tmp, p + i, len);
+			tlen = len;
+			tcols = (size_t)cp_width(c);
+		}
+		if (cols + tcols > max_cols ||
+		    (cols + tcols == max_cols && i + len < n)) {
+			/* Leave room for the ellipsis. */
+			if (max_cols != SIZE_MAX) {
+				buf_puts(out, "\xe2\x80\xa6");
+				cols++;
+			}
+			break;
+		}
+		buf_append(out, tmp, tlen);
+		cols += tcols;
+		i += len;
+	}
+	return cols;
+}
+
+size_t report_text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), cols = 0, i = 0;
+	while (i < n) {
+		uint32_t c;
+		size_t len = utf8_decode(p + i, n - i, &c);
+		if (len == 0) {
+			cols++;
+			i++;
+			continue;
+		}
+		cols += (size_t)cp_width(c);
+		i += len;
+	}
+	return cols;
+}
+
+void report_json_escape(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+	while (i < n) {
+		uint32_t c;
+		size_t len = utf8_decode(p + i, n - i, &c);
+		if (len == 0) {
+			buf_json_escape(out, s + start, i - start);
+			buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
+			i++;
+			start = i;
+			continue;
+		}
+		i += len;
+	}
+	buf_json_escape(out, s + start, i - start);
+}
