@@ -58,6 +58,18 @@ bool score_type_known(const char *type);
 int score_grade(const struct test_case *tc, const struct response *resp,
 		struct grade *out, struct err *err);
 
+/* Evaluates one assertion against `output` (NULL means "") with the test's
+ * `vars` (NULL means none): renders the value, runs the type's check and
+ * fills `out` (out->reason owned; free it, or let grade_cleanup do it when
+ * `out` is one of a grade's items).  The weight-0 and threshold rules of
+ * score_grade are not applied.  Returns non-zero only for an internal
+ * error (err set); an unknown type or a bad value is a failing outcome. */
+int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
+		      const char *output, const struct response *resp,
+		      struct assert_outcome *out, struct err *err);
+
+/* Releases g's items, reasons and named_scores and zeroes it;
+ * grade_cleanup(NULL) does nothing. */
 void grade_cleanup(struct grade *g);
 
 /* Frees process-wide caches (compiled regexes).  Optional, for leak checks. */
