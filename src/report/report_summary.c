@@ -271,12 +271,17 @@ static const char *rate_color(double rate)
 	return rate >= 0.9 ? "\033[32m" : rate >= 0.5 ? "\033[33m" : "\033[31m";
 }
 
-static char *fmt_rate(long passes, long fails)
+/* The totals line pools different providers and prompts: that pooled
+ * rate is a plain count, not an estimate of anything, so it gets no
+ * interval (with_ci false). */
+static char *fmt_rate(long passes, long fails, bool with_ci)
 {
 	long n = passes + fails;
 	struct interval ci;
 	if (n <= 0)
 		return xstrdup("\xe2\x80\x94"); /* — */
+	if (!with_ci)
+		return xasprintf("%.1f%%", 100.0 * (double)passes / (double)n);
 	ci = stats_wilson(passes, n, 0.95);
 	return xasprintf("%.1f%% [%.1f\xe2\x80\x93%.1f]",
 			 100.0 * (double)passes / (double)n, 100.0 * ci.lo,
@@ -297,6 +302,8 @@ static char *escaped(const char *s)
 	return buf_detach(&b);
 }
 
+static const char total_label[] = "Total";
+
 static void fill_cells(struct cells *c, const char *prov, const char *prompt,
 		       long passes, long fails, long errors, double score,
 		       double p50, double p95, long tin, long tout, double cost)
@@ -304,7 +311,7 @@ static void fill_cells(struct cells *c, const char *prov, const char *prompt,
 	long graded = passes + fails;
 	c->text[COL_PROVIDER] = escaped(prov);
 	c->text[COL_PROMPT] = escaped(prompt);
-	c->text[COL_RATE] = fmt_rate(passes, fails);
+	c->text[COL_RATE] = fmt_rate(passes, fails, prov != total_label);
 	c->color[COL_RATE] = rate_color(graded ? (double)passes / (double)graded
 					       : NAN);
 	c->text[COL_PF] = xasprintf("%ld/%ld", passes, fails);
@@ -371,7 +378,7 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 			graded_all += graded;
 		}
 	}
-	fill_cells(&lines[n - 1], "Total", "", s->passes, s->fails, s->errors,
+	fill_cells(&lines[n - 1], total_label, "", s->passes, s->fails, s->errors,
 		   graded_all ? score_sum / (double)graded_all : NAN, NAN, NAN,
 		   tin, tout, cost);
 	free(lines[n - 1].text[COL_P50]);

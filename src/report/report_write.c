@@ -31,7 +31,7 @@ enum fmt { FMT_JSON, FMT_JSONL, FMT_CSV };
 /* Columns of results_sql, in order. */
 enum {
 	R_ID, R_CASE, R_DESC, R_VARS, R_PROMPT_IDX, R_PROMPT_LABEL,
-	R_PROVIDER_ID, R_PROVIDER_LABEL, R_REPEAT, R_PROMPT, R_OUTPUT,
+	R_PROVIDER_IDX, R_PROVIDER_ID, R_PROVIDER_LABEL, R_REPEAT, R_PROMPT, R_OUTPUT,
 	R_ERR_KIND, R_ERR_MSG, R_HTTP, R_PASS, R_SCORE, R_REASON, R_NAMED,
 	R_LATENCY, R_TTFT, R_TOK_P, R_TOK_C, R_TOK_T, R_COST, R_FINISH,
 	R_STARTED, R_RETRIES, R_CACHED
@@ -39,7 +39,7 @@ enum {
 
 static const char *const results_sql =
 	"SELECT r.id, r.case_idx, c.description, c.vars_json, r.prompt_idx,"
-	" pr.label, pv.provider_id, pv.label, r.repeat, r.prompt_text,"
+	" pr.label, r.provider_idx, pv.provider_id, pv.label, r.repeat, r.prompt_text,"
 	" r.output, r.error_kind, r.error_msg, r.http_status, r.pass, r.score,"
 	" r.reason, r.named_scores_json, r.latency_ms, r.ttft_ms,"
 	" r.prompt_tokens, r.completion_tokens, r.total_tokens, r.cost_usd,"
@@ -194,6 +194,8 @@ static int j_result(struct writer *w, sqlite3_stmt *q, struct err *err)
 	j_col_num(b, q, R_PROMPT_IDX);
 	j_key(b, "prompt_label", false);
 	j_str(b, col_text(q, R_PROMPT_LABEL));
+	j_key(b, "provider_idx", false);
+	j_col_num(b, q, R_PROVIDER_IDX);
 	j_key(b, "provider_id", false);
 	j_str(b, col_text(q, R_PROVIDER_ID));
 	j_key(b, "provider_label", false);
@@ -518,6 +520,24 @@ static int format_of(const char *path, enum fmt *fmt, struct err *err)
 		       "file name ending in .json, .jsonl or .csv", path);
 }
 
+static int check_run(sqlite3 *db, int64_t run_id, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int step;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_err(err, db, "reading the run");
+	sqlite3_bind_int64(q, 1, run_id);
+	step = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (step == SQLITE_ROW)
+		return 0;
+	if (step == SQLITE_DONE)
+		return err_set(err, ST_DB, "no run %lld in the store",
+			       (long long)run_id);
+	return db_err(err, db, "reading the run");
+}
+
 static int stream_results(struct writer *w, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
@@ -566,6 +586,8 @@ int report_write(struct store *st, int64_t run_id, const char *path,
 	if (!w.db)
 		return err_set(err, ST_INTERNAL, "report_write: no store");
 	if ((rc = store_commit(st, err)))
+		return rc;
+	if ((rc = check_run(w.db, run_id, err)))
 		return rc;
 	if (sqlite3_prepare_v2(w.db, asserts_sql, -1, &w.asserts, NULL) !=
 	    SQLITE_OK)
