@@ -75,6 +75,23 @@ int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
  * JSON the store writes that comes from the suite. */
 void store_json_strip_secrets(json_t *j);
 
+/* Resume support: what is stored for one work item.  Sets *state to 0
+ * (nothing stored), 1 (a response, graded or not) or 2 (an
+ * infrastructure error, worth retrying). */
+int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
+		       size_t prompt_idx, size_t provider_idx, int repeat,
+		       int *state, struct err *err);
+
+/* Response cache keyed by a request hash.  `body` is the request body
+ * as sent (it must not hold credentials: they travel in headers, which
+ * are not stored) and `response` the provider's raw answer.  Puts join
+ * the current batch.  get sets *response to an owned copy, or NULL on a
+ * miss. */
+int store_cache_put(struct store *st, const char *key, const char *provider_id,
+		    const char *body, const char *response, struct err *err);
+int store_cache_get(struct store *st, const char *key, char **response,
+		    struct err *err);
+
 /* The underlying sqlite3 handle, for the report queries (report/). */
 struct sqlite3 *store_db(struct store *st);
 

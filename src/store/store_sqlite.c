@@ -806,3 +806,84 @@ int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
+		       size_t prompt_idx, size_t provider_idx, int repeat,
+		       int *state, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = 0, step;
+	*state = 0;
+	if ((rc = prepare(st, "SELECT error_kind IS NOT NULL FROM results"
+			      " WHERE run_id=?1 AND case_idx=?2 AND"
+			      " prompt_idx=?3 AND provider_idx=?4 AND repeat=?5",
+			  &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)test_idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)provider_idx);
+	sqlite3_bind_int(q, 5, repeat);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		*state = sqlite3_column_int(q, 0) ? 2 : 1;
+	else if (step != SQLITE_DONE)
+		rc = db_fail(st, err, "reading a result");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_cache_put(struct store *st, const char *key, const char *provider_id,
+		    const char *body, const char *response, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char now[32];
+	int rc;
+	if (!key || !response)
+		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
+	if ((rc = tx_begin(st, err)))
+		return rc;
+	/* ON CONFLICT … DO UPDATE is also PostgreSQL's upsert. */
+	if ((rc = prepare(st, "INSERT INTO cache (key, provider_id, body,"
+			      " response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+			      " ON CONFLICT (key) DO UPDATE SET"
+			      " provider_id = excluded.provider_id,"
+			      " body = excluded.body, response = excluded.response,"
+			      " created_at = excluded.created_at", &q, err)))
+		return rc;
+	iso_time(fs_now_ms(), now);
+	bind_text(q, 1, key);
+	bind_text(q, 2, provider_id);
+	bind_text(q, 3, body);
+	bind_text(q, 4, response);
+	bind_text(q, 5, now);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(st, err, "storing a cached response");
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	st->pending++;
+	if (st->pending >= BATCH_MAX_RESULTS ||
+	    fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
+		return store_commit(st, err);
+	return 0;
+}
+
+int store_cache_get(struct store *st, const char *key, char **response,
+		    struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, step;
+	*response = NULL;
+	if ((rc = prepare(st, "SELECT response FROM cache WHERE key = ?1", &q,
+			  err)))
+		return rc;
+	bind_text(q, 1, key);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW && sqlite3_column_text(q, 0))
+		*response = xstrdup((const char *)sqlite3_column_text(q, 0));
+	else if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_fail(st, err, "reading the cache");
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -463,3 +463,45 @@ TEST(store_20000_puts_are_fast)
 	free(path);
 	tfx_rmdir(dir);
 }
+
+TEST(store_result_state_and_cache)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/c.db", dir);
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct response ok, bad;
+	int64_t run;
+	int state = -1;
+	char *got = NULL;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, NULL, 1, &run, &err), 0);
+	ok_response(&ok, "yes", 3);
+	response_init(&bad);
+	bad.error = RESP_ERR_CONNECT;
+	struct result_rec a = { 0, 0, 0, 0, "p", &ok, NULL, 0 };
+	struct result_rec b = { 1, 0, 0, 0, "p", &bad, NULL, 0 };
+	T_EQ_INT(store_result_put(st, run, &a, &err), 0);
+	T_EQ_INT(store_result_put(st, run, &b, &err), 0);
+	T_EQ_INT(store_result_state(st, run, 0, 0, 0, 0, &state, &err), 0);
+	T_EQ_INT(state, 1);
+	T_EQ_INT(store_result_state(st, run, 1, 0, 0, 0, &state, &err), 0);
+	T_EQ_INT(state, 2);
+	T_EQ_INT(store_result_state(st, run, 1, 1, 0, 0, &state, &err), 0);
+	T_EQ_INT(state, 0);
+	T_EQ_INT(store_cache_get(st, "h1", &got, &err), 0);
+	T_ASSERT(got == NULL);
+	T_EQ_INT(store_cache_put(st, "h1", "openai:chat:x", "{\"m\":1}", "{\"r\":1}", &err), 0);
+	T_EQ_INT(store_cache_put(st, "h1", "openai:chat:x", "{\"m\":1}", "{\"r\":2}", &err), 0);
+	T_EQ_INT(store_cache_get(st, "h1", &got, &err), 0);
+	T_EQ_STR(got, "{\"r\":2}");
+	free(got);
+	store_close(st);
+	T_EQ_INT(q1_long(path, "SELECT count(*) FROM cache"), 1);
+	response_cleanup(&ok);
+	response_cleanup(&bad);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
