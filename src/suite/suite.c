@@ -1,0 +1,901 @@
+/* suite.c — loads a suite file: the top-level keys, prompts and providers,
+ * the template check of every prompt against every test, the sanitized
+ * copy, and the small operations on a loaded suite (render, filter, free).
+ * Tests, assertions and external test files are in suite_tests.c.
+ *
+ * Every check happens here, at load, so that a bad suite fails before a
+ * single request is sent, with an error that names file:line:col. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "suite_int.h"
+#include "template.h"
+#include "../util/buf.h"
+#include "../util/fsutil.h"
+#include "../util/xalloc.h"
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- loader helpers ----------------------------------------------------- */
+
+const char *ld_intern(struct ld *l, const char *path)
+{
+	struct suite *s = l->s;
+	for (size_t i = 0; i < s->n_files; i++)
+		if (strcmp(s->files[i], path) == 0)
+			return s->files[i];
+	s->files = xgrow(s->files, &l->cap_files, s->n_files + 1,
+			 sizeof *s->files);
+	s->files[s->n_files] = xstrdup(path);
+	return s->files[s->n_files++];
+}
+
+struct ydoc *ld_doc(struct ld *l)
+{
+	struct ydoc *d = xcalloc(1, sizeof *d);
+	l->docs = xgrow(l->docs, &l->cap_docs, l->n_docs + 1, sizeof *l->docs);
+	l->docs[l->n_docs++] = d;
+	return d;
+}
+
+int ld_err(struct ld *l, const struct ynode *n, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!n)
+		return err_at(l->err, l->s->path, 1, 1, "%s", msg);
+	return err_at(l->err, n->file, n->line, n->col, "%s", msg);
+}
+
+int ld_is_file_ref(const char *s)
+{
+	return s && strncmp(s, "file://", 7) == 0;
+}
+
+const char *ld_ext(const char *path, char *buf, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash : path, '.');
+	size_t i = 0;
+	if (!dot) {
+		buf[0] = '\0';
+		return buf;
+	}
+	for (; dot[i] && i + 1 < n; i++)
+		buf[i] = (char)tolower((unsigned char)dot[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Returns the offset of the first invalid UTF-8 sequence, or len. */
+static size_t utf8_bad(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = p[i];
+		size_t k;
+		unsigned min;
+		unsigned long cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			k = 1; min = 0x80; cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			k = 2; min = 0x800; cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			k = 3; min = 0x10000; cp = c & 0x07;
+		} else {
+			return i;
+		}
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= len || (p[i + j] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + j] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += k + 1;
+	}
+	return len;
+}
+
+char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
+	      const char **path, size_t *len)
+{
+	struct err e = {0};
+	char *full = fs_join(l->s->dir, rel);
+	size_t n = 0, bad;
+	char *text = fs_read_file(full, SUITE_MAX_FILE, &n, &e);
+	if (!text) {
+		ld_err(l, at, "cannot read file '%s': %s", rel, e.msg);
+		free(full);
+		return NULL;
+	}
+	*path = ld_intern(l, full);
+	free(full);
+	bad = utf8_bad((const unsigned char *)text, n);
+	if (bad < n) {
+		int line = 1, col = 1;
+		for (size_t i = 0; i < bad; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else if ((text[i] & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		err_at(l->err, *path, line, col, "found a byte that is not "
+		       "valid UTF-8 (0x%02x), expected UTF-8 text",
+		       (unsigned char)text[bad]);
+		free(text);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return text;
+}
+
+/* ---- prompts ------------------------------------------------------------- */
+
+/* The chat rule: the text (trimmed) starts with '[' and, with every
+ * `{{ … }}` replaced by `null` and every `{# … #}` removed, parses as a
+ * non-empty JSON array of objects that each have a string "role". */
+static bool looks_like_chat(const char *raw)
+{
+	struct buf b = {0};
+	const char *p = raw;
+	json_t *j;
+	bool ok = false;
+	size_t i;
+	json_t *m;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '[')
+		return false;
+	while (*p) {
+		if (p[0] == '{' && (p[1] == '{' || p[1] == '#')) {
+			const char *e = strstr(p + 2, p[1] == '{' ? "}}" : "#}");
+			if (!e)
+				break;
+			if (p[1] == '{')
+				buf_puts(&b, "null");
+			p = e + 2;
+			continue;
+		}
+		if (p[0] == '{' && p[1] == '%') {
+			buf_free(&b);
+			return false;
+		}
+		buf_putc(&b, *p++);
+	}
+	j = json_loads(buf_str(&b), 0, NULL);
+	buf_free(&b);
+	if (json_is_array(j) && json_array_size(j) > 0) {
+		ok = true;
+		json_array_foreach(j, i, m)
+			if (!json_is_object(m) ||
+			    !json_is_string(json_object_get(m, "role")))
+				ok = false;
+	}
+	json_decref(j);
+	return ok;
+}
+
+static void add_prompt(struct ld *l, char *raw, const char *label,
+		       const char *file, int line, int col)
+{
+	struct suite *s = l->s;
+	struct prompt *p;
+	s->prompts = xgrow(s->prompts, &l->cap_prompts, s->n_prompts + 1,
+			   sizeof *s->prompts);
+	p = &s->prompts[s->n_prompts++];
+	p->raw = raw;
+	p->label = xstrdup(label ? label : raw);
+	p->is_chat = looks_like_chat(raw);
+	p->loc.file = file;
+	p->loc.line = line;
+	p->loc.col = col;
+}
+
+static bool is_code_file(const char *path)
+{
+	char e[16];
+	static const char *const code[] = { ".js", ".cjs", ".mjs", ".ts",
+					    ".py", ".rb", NULL };
+	ld_ext(path, e, sizeof e);
+	for (int i = 0; code[i]; i++)
+		if (strcmp(e, code[i]) == 0)
+			return true;
+	/* promptfoo's file://x.py:function_name */
+	return strstr(path, ".py:") || strstr(path, ".js:") ||
+	       strstr(path, ".ts:");
+}
+
+/* Splits a text file into prompts at lines that are exactly "---". */
+static void split_text_prompts(struct ld *l, char *text, const char *file,
+			       const char *label)
+{
+	char *p = text;
+	int line = 1;
+	size_t count = 0, total = 1;
+
+	for (char *q = text; *q; q++)
+		if (*q == '\n' && (strncmp(q + 1, "---\n", 4) == 0 ||
+				   strncmp(q + 1, "---\r\n", 5) == 0 ||
+				   strcmp(q + 1, "---") == 0))
+			total++;
+	if (strncmp(text, "---\n", 4) == 0)
+		total++;
+	for (;;) {
+		char *end = p, *next = NULL, *s, *e;
+		int start_line = line, next_line;
+		/* find the next delimiter line */
+		for (;;) {
+			char *nl = strchr(end, '\n');
+			char *ln_end = nl ? nl : end + strlen(end);
+			size_t ll = (size_t)(ln_end - end);
+			if (ll && end[ll - 1] == '\r')
+				ll--;
+			if (ll == 3 && strncmp(end, "---", 3) == 0) {
+				next = nl ? nl + 1 : ln_end;
+				break;
+			}
+			if (!nl)
+				break;
+			end = nl + 1;
+			line++;
+		}
+		next_line = line + 1;
+		if (!next)
+			end = end + strlen(end);
+		/* trim, keeping the line of the first non-blank char */
+		s = p;
+		e = end;
+		while (s < e && isspace((unsigned char)*s)) {
+			if (*s == '\n')
+				start_line++;
+			s++;
+		}
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (e > s) {
+			char lab[512];
+			count++;
+			if (label && total > 1)
+				snprintf(lab, sizeof lab, "%s (%zu)", label,
+					 count);
+			else if (label)
+				snprintf(lab, sizeof lab, "%s", label);
+			add_prompt(l, xstrndup(s, (size_t)(e - s)),
+				   label ? lab : NULL, file, start_line, 1);
+		}
+		if (!next)
+			break;
+		p = next;
+		line = next_line;
+	}
+}
+
+static int prompt_file(struct ld *l, const struct ynode *at,
+		       const char *ref, const char *label)
+{
+	const char *rel = ref + 7, *path;
+	char ext[16];
+	char *text;
+	size_t len;
+
+	if (strpbrk(rel, "*?["))
+		return ld_err(l, at, "unsupported feature: glob patterns in "
+			      "file:// prompts ('%s'); list each file", ref);
+	if (is_code_file(rel))
+		return ld_err(l, at, "unsupported feature: prompt functions "
+			      "('%s'); write the prompt as text, a .json or a "
+			      ".yaml chat", ref);
+	text = ld_read(l, at, rel, &path, &len);
+	if (!text)
+		return ST_INPUT;
+	ld_ext(rel, ext, sizeof ext);
+	if (strcmp(ext, ".yaml") == 0 || strcmp(ext, ".yml") == 0) {
+		struct ydoc *d = ld_doc(l);
+		json_t *j;
+		char *raw;
+		if (ydoc_parse(d, path, text, len, l->err)) {
+			free(text);
+			return ST_INPUT;
+		}
+		free(text);
+		if (!d->root || d->root->kind != YN_SEQ)
+			return ld_err(l, d->root ? d->root : at, "found %s, "
+				      "expected a list of chat messages "
+				      "(role, content)", d->root ?
+				      yn_kind_name(d->root) : "an empty file");
+		j = yn_to_json(d, d->root, l->err);
+		if (!j)
+			return ST_INPUT;
+		raw = json_dumps(j, JSON_INDENT(2));
+		json_decref(j);
+		if (!raw || !looks_like_chat(raw)) {
+			free(raw);
+			return ld_err(l, d->root, "expected a list of chat "
+				      "messages, each a mapping with 'role' "
+				      "and 'content'");
+		}
+		add_prompt(l, raw, label ? label : ref, path, d->root->line,
+			   d->root->col);
+		return 0;
+	}
+	if (strcmp(ext, ".json") == 0) {
+		char *s = text, *e = text + len;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		add_prompt(l, xstrndup(s, (size_t)(e - s)), label ? label : ref,
+			   path, 1, 1);
+		free(text);
+		return 0;
+	}
+	split_text_prompts(l, text, path, label);
+	free(text);
+	return 0;
+}
+
+static int prompt_item(struct ld *l, const struct ynode *v, const char *label)
+{
+	if (v->kind != YN_SCALAR || yn_scalar_type(v) != JSON_STRING)
+		return ld_err(l, v, "found %s, expected a prompt (a string, "
+			      "a file:// path or a mapping with raw/id and "
+			      "label)", yn_kind_name(v));
+	if (ld_is_file_ref(v->str))
+		return prompt_file(l, v, v->str, label);
+	add_prompt(l, xstrdup(v->str), label, v->file, v->text_line,
+		   v->text_col);
+	return 0;
+}
+
+static int prompt_object(struct ld *l, const struct ynode *m)
+{
+	const struct ynode *raw = NULL, *id = NULL, *label = NULL;
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		if (strcmp(k->str, "raw") == 0)
+			raw = v;
+		else if (strcmp(k->str, "id") == 0)
+			id = v;
+		else if (strcmp(k->str, "label") == 0)
+			label = v;
+		else if (strcmp(k->str, "config") == 0 ||
+			 strcmp(k->str, "function") == 0)
+			return ld_err(l, k, "unsupported feature: prompt key "
+				      "'%s'", k->str);
+		else
+			return ld_err(l, k, "unknown key '%s' in a prompt, "
+				      "expected raw, id or label", k->str);
+	}
+	if (label && label->kind != YN_SCALAR)
+		return ld_err(l, label, "found %s, expected a string label",
+			      yn_kind_name(label));
+	if (raw)
+		return prompt_item(l, raw, label ? label->str : NULL);
+	if (id) {
+		if (id->kind == YN_SCALAR && ld_is_file_ref(id->str))
+			return prompt_file(l, id, id->str,
+					   label ? label->str : NULL);
+		return ld_err(l, id, "found %s, expected a file:// path as "
+			      "the prompt's id (or use 'raw:' for inline "
+			      "text)", yn_kind_name(id));
+	}
+	return ld_err(l, m, "found a prompt mapping without 'raw' or 'id', "
+		      "expected one of them");
+}
+
+static int load_prompts(struct ld *l, const struct ynode *n)
+{
+	int rc = 0;
+	if (n->kind == YN_SCALAR)
+		return prompt_item(l, n, NULL);
+	if (n->kind == YN_MAP) {
+		/* promptfoo's map form: {prompt-or-path: label} */
+		for (size_t i = 0; i + 1 < n->n && !rc; i += 2) {
+			const struct ynode *lab = n->kids[i + 1];
+			if (lab->kind != YN_SCALAR)
+				return ld_err(l, lab, "found %s, expected a "
+					      "label string",
+					      yn_kind_name(lab));
+			rc = prompt_item(l, n->kids[i], lab->str);
+		}
+		return rc;
+	}
+	for (size_t i = 0; i < n->n && !rc; i++) {
+		const struct ynode *it = n->kids[i];
+		rc = it->kind == YN_MAP ? prompt_object(l, it)
+					: prompt_item(l, it, NULL);
+	}
+	if (!rc && l->s->n_prompts == 0)
+		return ld_err(l, n, "found no prompts, expected at least one");
+	return rc;
+}
+
+/* ---- providers ----------------------------------------------------------- */
+
+static int add_provider(struct ld *l, const struct ynode *at,
+			const struct ynode *id, const struct ynode *opts)
+{
+	struct suite *s = l->s;
+	struct provider_spec *p;
+	const struct ynode *label = NULL, *config = NULL;
+
+	if (!id || id->kind != YN_SCALAR || yn_scalar_type(id) != JSON_STRING
+	    || !id->str[0])
+		return ld_err(l, id ? id : at, "found %s, expected a provider "
+			      "id such as openai:chat:gpt-4o-mini",
+			      id ? yn_kind_name(id) : "no 'id'");
+	if (ld_is_file_ref(id->str))
+		return ld_err(l, id, "unsupported feature: file:// providers "
+			      "('%s'); use an exec: or http provider",
+			      id->str);
+	for (size_t i = 0; opts && i + 1 < opts->n; i += 2) {
+		const struct ynode *k = opts->kids[i];
+		static const char *const unsup[] = { "transform", "delay",
+			"prompts", "env", "inputs", "tools", NULL };
+		if (strcmp(k->str, "id") == 0)
+			continue;
+		if (strcmp(k->str, "label") == 0) {
+			label = opts->kids[i + 1];
+			continue;
+		}
+		if (strcmp(k->str, "config") == 0) {
+			config = opts->kids[i + 1];
+			continue;
+		}
+		for (int u = 0; unsup[u]; u++)
+			if (strcmp(k->str, unsup[u]) == 0)
+				return ld_err(l, k, "unsupported feature: "
+					      "provider key '%s'", k->str);
+		return ld_err(l, k, "unknown key '%s' in a provider, expected "
+			      "id, label or config", k->str);
+	}
+	if (label && label->kind != YN_SCALAR)
+		return ld_err(l, label, "found %s, expected a label string",
+			      yn_kind_name(label));
+	if (config && config->kind != YN_MAP && yn_scalar_type(config) !=
+	    JSON_NULL)
+		return ld_err(l, config, "found %s, expected a mapping of "
+			      "provider options", yn_kind_name(config));
+	s->providers = xgrow(s->providers, &l->cap_providers,
+			     s->n_providers + 1, sizeof *s->providers);
+	p = &s->providers[s->n_providers];
+	memset(p, 0, sizeof *p);
+	if (config && config->kind == YN_MAP) {
+		p->config = yn_to_json(l->docs[0], config, l->err);
+		if (!p->config)
+			return ST_INPUT;
+	} else {
+		p->config = json_object();
+	}
+	p->id = xstrdup(id->str);
+	p->label = xstrdup(label ? label->str : id->str);
+	p->loc.file = at->file;
+	p->loc.line = at->line;
+	p->loc.col = at->col;
+	s->n_providers++;
+	return 0;
+}
+
+static int provider_item(struct ld *l, const struct ynode *it)
+{
+	if (it->kind == YN_SCALAR)
+		return add_provider(l, it, it, NULL);
+	if (it->kind != YN_MAP)
+		return ld_err(l, it, "found %s, expected a provider id or a "
+			      "mapping with id, label and config",
+			      yn_kind_name(it));
+	if (yn_get(it, "id") || yn_get(it, "config") || yn_get(it, "label"))
+		return add_provider(l, it, yn_get(it, "id"), it);
+	/* promptfoo's map form: `- openai:gpt-4o: {config: …}` */
+	if (it->n == 2 && it->kids[0]->kind == YN_SCALAR) {
+		const struct ynode *opts = it->kids[1];
+		if (opts->kind != YN_MAP && yn_scalar_type(opts) != JSON_NULL)
+			return ld_err(l, opts, "found %s, expected the "
+				      "provider's options (a mapping with "
+				      "label, config)", yn_kind_name(opts));
+		return add_provider(l, it, it->kids[0],
+				    opts->kind == YN_MAP ? opts : NULL);
+	}
+	return ld_err(l, it, "found a provider mapping without 'id', "
+		      "expected id, label and config");
+}
+
+static int load_providers(struct ld *l, const struct ynode *n)
+{
+	int rc = 0;
+	if (n->kind == YN_SCALAR)
+		return provider_item(l, n);
+	if (n->kind != YN_SEQ)
+		return ld_err(l, n, "found %s, expected a provider id or a "
+			      "list of providers", yn_kind_name(n));
+	for (size_t i = 0; i < n->n && !rc; i++)
+		rc = provider_item(l, n->kids[i]);
+	if (!rc && l->s->n_providers == 0)
+		return ld_err(l, n, "found no providers, expected at least "
+			      "one");
+	return rc;
+}
+
+/* ---- sanitizing ---------------------------------------------------------- */
+
+/* A key holds a secret when its name contains key, token, secret,
+ * password, authorization, cookie or credential (case-insensitive).
+ * Numbers and booleans are kept: `max_tokens: 256` is no secret. */
+static bool is_secret_key(const char *k)
+{
+	static const char *const words[] = { "key", "token", "secret",
+		"password", "authorization", "cookie", "credential", NULL };
+	char low[128];
+	size_t i;
+	for (i = 0; k[i] && i + 1 < sizeof low; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[i] = '\0';
+	for (int w = 0; words[w]; w++)
+		if (strstr(low, words[w]))
+			return true;
+	return false;
+}
+
+static void redact(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+	if (json_is_object(j)) {
+		json_object_foreach_safe(j, tmp, k, v) {
+			if (is_secret_key(k) && !json_is_number(v) &&
+			    !json_is_boolean(v))
+				json_object_del(j, k);
+			else
+				redact(v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			redact(v);
+	}
+}
+
+/* ---- template check -------------------------------------------------------- */
+
+static int check_templates(struct ld *l)
+{
+	struct suite *s = l->s;
+	char missing[128];
+
+	for (size_t p = 0; p < s->n_prompts; p++) {
+		const struct prompt *pr = &s->prompts[p];
+		char *r = tmpl_render(pr->raw, NULL, TMPL_LENIENT |
+				      (pr->is_chat ? TMPL_JSON_ESCAPE : 0),
+				      &pr->loc, l->err);
+		if (!r)
+			return ST_INPUT;
+		free(r);
+	}
+	for (size_t t = 0; t < s->n_tests; t++) {
+		const struct test_case *tc = &s->tests[t];
+		char name[160];
+		if (tc->description)
+			snprintf(name, sizeof name, "test '%s'",
+				 tc->description);
+		else
+			snprintf(name, sizeof name, "test %zu", t + 1);
+		for (size_t p = 0; p < s->n_prompts; p++) {
+			const struct prompt *pr = &s->prompts[p];
+			struct err e = {0};
+			char *r = tmpl_render_ex(pr->raw, tc->vars,
+						 pr->is_chat ? TMPL_JSON_ESCAPE
+							     : 0, &pr->loc, &e,
+						 missing, sizeof missing);
+			if (r) {
+				free(r);
+				continue;
+			}
+			if (missing[0])
+				return err_at(l->err, tc->loc.file,
+					      tc->loc.line, tc->loc.col,
+					      "%s does not define var '%s' "
+					      "used by prompt %zu (%s:%d:%d)",
+					      name, missing, p + 1, e.file,
+					      e.line, e.col);
+			return err_at(l->err, tc->loc.file, tc->loc.line,
+				      tc->loc.col, "%s: prompt %zu: %s", name,
+				      p + 1, e.msg);
+		}
+	}
+	return 0;
+}
+
+/* ---- top level ------------------------------------------------------------- */
+
+static const char *const top_supported[] = {
+	"description", "prompts", "providers", "targets", "tests",
+	"defaultTest", "evaluateOptions", "outputPath", NULL
+};
+static const char *const top_unsupported[] = {
+	"scenarios", "env", "nunjucksFilters", "derivedMetrics",
+	"extensions", "sharing", "redteam", "commandLineOptions", "metadata",
+	"tags", "tracing", "writeLatestResults", NULL
+};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int load_root(struct ld *l, const struct ynode *root)
+{
+	struct suite *s = l->s;
+	const struct ynode *prompts = NULL, *providers = NULL, *tests = NULL,
+			   *def = NULL;
+	int rc;
+
+	if (!root)
+		return err_at(l->err, s->path, 1, 1, "found an empty file, "
+			      "expected a suite (a mapping with prompts, "
+			      "providers and tests)");
+	if (root->kind != YN_MAP)
+		return ld_err(l, root, "found %s, expected a suite (a mapping "
+			      "with prompts, providers and tests)",
+			      yn_kind_name(root));
+	for (size_t i = 0; i + 1 < root->n; i += 2) {
+		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
+		if (k->kind != YN_SCALAR)
+			return ld_err(l, k, "found %s as a key, expected a "
+				      "string", yn_kind_name(k));
+		if (strcmp(k->str, "description") == 0) {
+			if (v->kind != YN_SCALAR)
+				return ld_err(l, v, "found %s, expected a "
+					      "string", yn_kind_name(v));
+			free(s->description);
+			s->description = xstrdup(v->str);
+		} else if (strcmp(k->str, "prompts") == 0) {
+			if (v->kind == YN_SCALAR &&
+			    yn_scalar_type(v) != JSON_STRING)
+				return ld_err(l, v, "found %s, expected a "
+					      "prompt string, a list of prompts "
+					      "or a file:// path",
+					      yn_kind_name(v));
+			prompts = v;
+		} else if (strcmp(k->str, "providers") == 0 ||
+			   strcmp(k->str, "targets") == 0) {
+			if (providers)
+				return ld_err(l, k, "found both 'providers' "
+					      "and 'targets', expected one");
+			providers = v;
+		} else if (strcmp(k->str, "tests") == 0) {
+			tests = v;
+		} else if (strcmp(k->str, "defaultTest") == 0) {
+			def = v;
+		} else if (strcmp(k->str, "evaluateOptions") == 0) {
+			if (v->kind != YN_MAP)
+				return ld_err(l, v, "found %s, expected a "
+					      "mapping", yn_kind_name(v));
+			s->evaluate_options = yn_to_json(l->docs[0], v, l->err);
+			if (!s->evaluate_options)
+				return ST_INPUT;
+		} else if (strcmp(k->str, "outputPath") == 0) {
+			bool ok = v->kind == YN_SCALAR;
+			for (size_t j = 0; v->kind == YN_SEQ && j < v->n; j++)
+				ok = v->kids[j]->kind == YN_SCALAR;
+			if (v->kind == YN_SEQ && v->n == 0)
+				ok = false;
+			if (!ok)
+				return ld_err(l, v, "found %s, expected a path "
+					      "or a list of paths",
+					      yn_kind_name(v));
+			s->output_path = yn_to_json(l->docs[0], v, l->err);
+			if (!s->output_path)
+				return ST_INPUT;
+		} else if (in_list(top_unsupported, k->str)) {
+			return ld_err(l, k, "unsupported feature: '%s' (a "
+				      "promptfoo key that assay does not "
+				      "implement)", k->str);
+		} else {
+			return ld_err(l, k, "unknown key '%s', expected one of: "
+				      "description, prompts, providers, tests, "
+				      "defaultTest, evaluateOptions, outputPath",
+				      k->str);
+		}
+	}
+	(void)top_supported;
+	if (!prompts)
+		return ld_err(l, root, "missing key 'prompts', expected the "
+			      "suite's prompts");
+	if (!providers)
+		return ld_err(l, root, "missing key 'providers', expected at "
+			      "least one provider");
+	rc = load_prompts(l, prompts);
+	if (!rc)
+		rc = load_providers(l, providers);
+	if (!rc)
+		rc = ld_tests(l, tests, def);
+	if (!rc)
+		rc = check_templates(l);
+	if (!rc) {
+		s->sanitized = yn_to_json(l->docs[0], root, l->err);
+		if (!s->sanitized)
+			return ST_INPUT;
+		redact(s->sanitized);
+	}
+	return rc;
+}
+
+int suite_load(const char *path, struct suite **out, struct err *err)
+{
+	struct ld l = {0};
+	struct suite *s = xcalloc(1, sizeof *s);
+	struct ydoc *d;
+	const char *file;
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	l.s = s;
+	l.err = err;
+	s->path = xstrdup(path);
+	s->dir = fs_dirname(path);
+	file = ld_intern(&l, path);
+	text = fs_read_file(path, SUITE_MAX_FILE, &len, err);
+	if (!text) {
+		suite_free(s);
+		return ST_IO;
+	}
+	d = ld_doc(&l);
+	rc = ydoc_parse(d, file, text, len, err);
+	free(text);
+	if (!rc)
+		rc = load_root(&l, d->root);
+	for (size_t i = 0; i < l.n_docs; i++) {
+		ydoc_free(l.docs[i]);
+		free(l.docs[i]);
+	}
+	free(l.docs);
+	if (rc) {
+		suite_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* ---- operations on a loaded suite ----------------------------------------- */
+
+void suite_test_cleanup(struct test_case *t)
+{
+	for (size_t i = 0; i < t->n_asserts; i++) {
+		struct assertion_spec *a = &t->asserts[i];
+		free(a->type);
+		json_decref(a->value);
+		free(a->metric);
+		free(a->transform);
+	}
+	free(t->asserts);
+	free(t->description);
+	json_decref(t->vars);
+	json_decref(t->metadata);
+	memset(t, 0, sizeof *t);
+}
+
+void suite_free(struct suite *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_prompts; i++) {
+		free(s->prompts[i].raw);
+		free(s->prompts[i].label);
+	}
+	free(s->prompts);
+	for (size_t i = 0; i < s->n_providers; i++) {
+		free(s->providers[i].id);
+		free(s->providers[i].label);
+		json_decref(s->providers[i].config);
+	}
+	free(s->providers);
+	for (size_t i = 0; i < s->n_tests; i++)
+		suite_test_cleanup(&s->tests[i]);
+	free(s->tests);
+	json_decref(s->sanitized);
+	json_decref(s->evaluate_options);
+	json_decref(s->output_path);
+	for (size_t i = 0; i < s->n_files; i++)
+		free(s->files[i]);
+	free(s->files);
+	free(s->path);
+	free(s->dir);
+	free(s->description);
+	free(s);
+}
+
+char *suite_render_prompt(const struct prompt *p, const json_t *vars,
+			  struct err *err)
+{
+	json_error_t je;
+	json_t *j;
+	char *r = tmpl_render(p->raw, vars, p->is_chat ? TMPL_JSON_ESCAPE : 0,
+			      &p->loc, err);
+	if (!r || !p->is_chat)
+		return r;
+	j = json_loads(r, 0, &je);
+	if (!json_is_array(j)) {
+		err_at(err, p->loc.file, p->loc.line, p->loc.col, "chat "
+		       "prompt rendered to invalid JSON (%s at line %d, "
+		       "column %d of the rendered text), expected a list of "
+		       "messages", j ? "not a list" : je.text, je.line,
+		       je.column);
+		json_decref(j);
+		free(r);
+		return NULL;
+	}
+	json_decref(j);
+	return r;
+}
+
+int suite_filter(struct suite *s, const char *pattern, size_t first_n,
+		 struct err *err)
+{
+	size_t keep = 0;
+	if (pattern && *pattern) {
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern,
+					       PCRE2_ZERO_TERMINATED,
+					       PCRE2_UTF, &ec, &eo, NULL);
+		pcre2_match_data *md;
+		if (!re) {
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(ec, msg, sizeof msg);
+			return err_set(err, ST_USAGE, "bad filter pattern "
+				       "'%s' at offset %zu: %s", pattern,
+				       (size_t)eo, (const char *)msg);
+		}
+		md = pcre2_match_data_create_from_pattern(re, NULL);
+		for (size_t i = 0; i < s->n_tests; i++) {
+			struct test_case *t = &s->tests[i];
+			bool hit = false;
+			if (t->description)
+				hit = pcre2_match(re, (PCRE2_SPTR)t->description,
+						  PCRE2_ZERO_TERMINATED, 0, 0,
+						  md, NULL) >= 0;
+			if (!hit) {
+				char *js = json_dumps(t->vars, JSON_COMPACT |
+						      JSON_SORT_KEYS);
+				hit = js && pcre2_match(re, (PCRE2_SPTR)js,
+							PCRE2_ZERO_TERMINATED,
+							0, 0, md, NULL) >= 0;
+				free(js);
+			}
+			if (hit)
+				s->tests[keep++] = *t;
+			else
+				suite_test_cleanup(t);
+		}
+		s->n_tests = keep;
+		pcre2_match_data_free(md);
+		pcre2_code_free(re);
+	}
+	if (first_n && first_n < s->n_tests) {
+		for (size_t i = first_n; i < s->n_tests; i++)
+			suite_test_cleanup(&s->tests[i]);
+		s->n_tests = first_n;
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* suite_int.h — internal to src/suite: the loader's shared state and the
+ * helpers suite.c (top level, prompts, providers) and suite_tests.c (tests,
+ * assertions, CSV / JSONL / JSON / YAML test files) both use. */
+#ifndef ASSAY_SUITE_INT_H
+#define ASSAY_SUITE_INT_H
+
+#include "suite.h"
+#include "ynode.h"
+
+#define SUITE_MAX_FILE ((size_t)256 << 20)
+
+struct ld {
+	struct suite *s;
+	struct err *err;
+	struct ydoc **docs;          /* kept until the load ends */
+	size_t n_docs, cap_docs;
+	size_t cap_tests, cap_prompts, cap_providers, cap_files;
+};
+
+/* Returns the pooled copy of `path` (owned by the suite). */
+const char *ld_intern(struct ld *l, const char *path);
+
+/* A new empty document, freed when the load ends. */
+struct ydoc *ld_doc(struct ld *l);
+
+/* err_at at the node's position. */
+int ld_err(struct ld *l, const struct ynode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads `rel` (relative to the suite's directory).  On success returns
+ * the text and sets *path to the interned full path; on failure returns
+ * NULL with an error located at `at`.  Rejects invalid UTF-8. */
+char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
+	      const char **path, size_t *len);
+
+/* True when the string names a file:// reference. */
+int ld_is_file_ref(const char *s);
+
+/* The extension of a path, lowercased into buf ("" when none). */
+const char *ld_ext(const char *path, char *buf, size_t n);
+
+/* Reads `tests` (NULL when absent) and `defaultTest` (NULL when absent)
+ * into l->s->tests with defaultTest merged in. */
+int ld_tests(struct ld *l, const struct ynode *tests,
+	     const struct ynode *default_test);
+
+/* Frees one test case's contents (not the struct itself). */
+void suite_test_cleanup(struct test_case *t);
+
+#endif

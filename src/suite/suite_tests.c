@@ -1,0 +1,1030 @@
+/* suite_tests.c — the `tests` and `defaultTest` of a suite: inline tests,
+ * assertions, and test files (CSV with promptfoo's `__` columns, JSONL,
+ * JSON, YAML), with `defaultTest` merged into each test.
+ *
+ * Every source is turned into the same located node tree (ynode.h) and
+ * checked by one function, parse_test: a CSV row becomes a mapping whose
+ * nodes sit at the row's cells, a JSONL line a mapping at that line, so
+ * every error names the cell or line at fault. */
+#include "suite_int.h"
+#include "../util/buf.h"
+#include "../util/xalloc.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- values ------------------------------------------------------------- */
+
+static int get_number(struct ld *l, const struct ynode *v, double *out)
+{
+	int t = yn_scalar_type(v);
+	if (!v || v->kind != YN_SCALAR || (t != JSON_INTEGER && t != JSON_REAL))
+		return ld_err(l, v, "found %s, expected a number",
+			      yn_kind_name(v));
+	*out = strtod(v->str, NULL);
+	return 0;
+}
+
+static int get_string(struct ld *l, const struct ynode *v, char **out)
+{
+	if (!v || v->kind != YN_SCALAR || yn_scalar_type(v) == JSON_NULL)
+		return ld_err(l, v, "found %s, expected a string",
+			      yn_kind_name(v));
+	free(*out);
+	*out = xstrdup(v->str);
+	return 0;
+}
+
+static bool is_code_ref(const char *path)
+{
+	char e[16];
+	ld_ext(path, e, sizeof e);
+	return !strcmp(e, ".js") || !strcmp(e, ".cjs") || !strcmp(e, ".mjs") ||
+	       !strcmp(e, ".ts") || !strcmp(e, ".py") || !strcmp(e, ".rb") ||
+	       strstr(path, ".py:") || strstr(path, ".js:") ||
+	       strstr(path, ".ts:");
+}
+
+/* ---- assertions ---------------------------------------------------------- */
+
+static int parse_assert(struct ld *l, const struct ynode *m,
+			struct assertion_spec *a)
+{
+	static const char *const unsup[] = { "provider", "rubricPrompt",
+		"config", "contextTransform", NULL };
+	const struct ynode *type = NULL;
+
+	memset(a, 0, sizeof *a);
+	a->weight = 1.0;
+	a->loc.file = m->file;
+	a->loc.line = m->line;
+	a->loc.col = m->col;
+	if (m->kind != YN_MAP)
+		return ld_err(l, m, "found %s, expected an assertion (a "
+			      "mapping with type and value)", yn_kind_name(m));
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		int rc = 0;
+		if (!strcmp(k->str, "type")) {
+			type = v;
+			rc = get_string(l, v, &a->type);
+		} else if (!strcmp(k->str, "value")) {
+			if (yn_scalar_type(v) != JSON_NULL || v->kind !=
+			    YN_SCALAR) {
+				a->value = yn_to_json(l->docs[0], v, l->err);
+				rc = a->value ? 0 : ST_INPUT;
+			}
+		} else if (!strcmp(k->str, "weight")) {
+			rc = get_number(l, v, &a->weight);
+			if (!rc && !(a->weight >= 0))
+				rc = ld_err(l, v, "found %s, expected a weight "
+					    ">= 0", v->str);
+		} else if (!strcmp(k->str, "threshold")) {
+			rc = get_number(l, v, &a->threshold);
+			a->has_threshold = !rc;
+		} else if (!strcmp(k->str, "metric")) {
+			rc = get_string(l, v, &a->metric);
+		} else if (!strcmp(k->str, "transform")) {
+			rc = get_string(l, v, &a->transform);
+		} else {
+			bool u = false;
+			for (int j = 0; unsup[j]; j++)
+				u = u || !strcmp(k->str, unsup[j]);
+			if (u)
+				return ld_err(l, k, "unsupported feature: "
+					      "assertion key '%s'", k->str);
+			return ld_err(l, k, "unknown key '%s' in an assertion, "
+				      "expected one of: type, value, weight, "
+				      "threshold, metric, transform", k->str);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!type)
+		return ld_err(l, m, "missing key 'type' in an assertion, "
+			      "expected e.g. type: contains");
+	if (!strcmp(a->type, "assert-set") || !strcmp(a->type, "not-assert-set"))
+		return ld_err(l, type, "unsupported feature: assertion type "
+			      "'assert-set'; list the assertions directly");
+	return 0;
+}
+
+static void assert_cleanup(struct assertion_spec *a)
+{
+	free(a->type);
+	json_decref(a->value);
+	free(a->metric);
+	free(a->transform);
+}
+
+static void assert_copy(struct assertion_spec *dst,
+			const struct assertion_spec *src)
+{
+	*dst = *src;
+	dst->type = xstrdup(src->type);
+	dst->value = json_incref(src->value);
+	dst->metric = xstrdup(src->metric);
+	dst->transform = xstrdup(src->transform);
+}
+
+/* ---- one test ------------------------------------------------------------ */
+
+/* Replaces top-level string vars "file://path" by the file's text. */
+static int expand_file_vars(struct ld *l, const struct ynode *vn,
+			    json_t *vars)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(vars, k, v) {
+		const struct ynode *at;
+		const char *path, *ref = json_string_value(v);
+		char *text;
+		size_t len;
+		if (!ld_is_file_ref(ref))
+			continue;
+		at = yn_get(vn, k);
+		if (is_code_ref(ref + 7))
+			return ld_err(l, at ? at : vn, "unsupported feature: "
+				      "vars computed by code ('%s')", ref);
+		text = ld_read(l, at ? at : vn, ref + 7, &path, &len);
+		if (!text)
+			return ST_INPUT;
+		json_object_set_new(vars, k, json_stringn_nocheck(text, len));
+		free(text);
+	}
+	return 0;
+}
+
+static int parse_meta_keys(struct ld *l, const struct ynode *k,
+			   const struct ynode *v, json_t *meta)
+{
+	json_t *j;
+	if (!strcmp(k->str, "tags")) {
+		if (v->kind == YN_SCALAR && yn_scalar_type(v) == JSON_STRING) {
+			j = json_array();
+			json_array_append_new(j, json_string(v->str));
+		} else if (v->kind == YN_SEQ) {
+			for (size_t i = 0; i < v->n; i++)
+				if (v->kids[i]->kind != YN_SCALAR)
+					return ld_err(l, v->kids[i], "found %s, "
+						      "expected a tag string",
+						      yn_kind_name(v->kids[i]));
+			j = yn_to_json(l->docs[0], v, l->err);
+			if (!j)
+				return ST_INPUT;
+		} else {
+			return ld_err(l, v, "found %s, expected a list of tag "
+				      "strings", yn_kind_name(v));
+		}
+		json_object_set_new(meta, "tags", j);
+		return 0;
+	}
+	if (v->kind != YN_SCALAR || yn_scalar_type(v) == JSON_NULL)
+		return ld_err(l, v, "found %s, expected a %s", yn_kind_name(v),
+			      strcmp(k->str, "cluster") ? "string"
+						       : "string or number");
+	if (!strcmp(k->str, "severity") && yn_scalar_type(v) != JSON_STRING)
+		return ld_err(l, v, "found %s, expected a severity string "
+			      "such as low, medium, high or critical",
+			      yn_kind_name(v));
+	j = yn_to_json(l->docs[0], v, l->err);
+	json_object_set_new(meta, k->str, j);
+	return 0;
+}
+
+/* Parses a test mapping.  vars and metadata stay NULL when absent. */
+static int parse_test(struct ld *l, const struct ynode *m,
+		      struct test_case *t, bool is_default)
+{
+	static const char *const unsup[] = { "provider", "providerOutput",
+		"prompts", "assertScoringFunction", "providers", NULL };
+	json_t *ours = json_object();
+	size_t cap = 0;
+	int rc = 0;
+
+	memset(t, 0, sizeof *t);
+	t->loc.file = m->file;
+	t->loc.line = m->line;
+	t->loc.col = m->col;
+	if (m->kind != YN_MAP) {
+		json_decref(ours);
+		return ld_err(l, m, "found %s, expected a test (a mapping "
+			      "with vars and assert)", yn_kind_name(m));
+	}
+	for (size_t i = 0; i + 1 < m->n && !rc; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		bool is_null = v->kind == YN_SCALAR &&
+			       yn_scalar_type(v) == JSON_NULL;
+		if (!strcmp(k->str, "description")) {
+			rc = get_string(l, v, &t->description);
+		} else if (!strcmp(k->str, "vars")) {
+			if (is_null)
+				continue;
+			if (v->kind != YN_MAP) {
+				rc = ld_err(l, v, "found %s, expected a mapping "
+					    "of var names to values",
+					    yn_kind_name(v));
+				break;
+			}
+			json_decref(t->vars);
+			t->vars = yn_to_json(l->docs[0], v, l->err);
+			rc = t->vars ? expand_file_vars(l, v, t->vars)
+				     : ST_INPUT;
+		} else if (!strcmp(k->str, "assert")) {
+			if (is_null)
+				continue;
+			if (v->kind != YN_SEQ) {
+				rc = ld_err(l, v, "found %s, expected a list of "
+					    "assertions", yn_kind_name(v));
+				break;
+			}
+			for (size_t j = 0; j < v->n && !rc; j++) {
+				t->asserts = xgrow(t->asserts, &cap,
+						   t->n_asserts + 1,
+						   sizeof *t->asserts);
+				rc = parse_assert(l, v->kids[j],
+						  &t->asserts[t->n_asserts]);
+				t->n_asserts++;
+			}
+		} else if (!strcmp(k->str, "threshold")) {
+			rc = get_number(l, v, &t->threshold);
+			t->has_threshold = !rc;
+		} else if (!strcmp(k->str, "metadata")) {
+			if (is_null)
+				continue;
+			if (v->kind != YN_MAP) {
+				rc = ld_err(l, v, "found %s, expected a mapping",
+					    yn_kind_name(v));
+				break;
+			}
+			json_decref(t->metadata);
+			t->metadata = yn_to_json(l->docs[0], v, l->err);
+			rc = t->metadata ? 0 : ST_INPUT;
+		} else if (!strcmp(k->str, "options")) {
+			if (is_null || (v->kind == YN_MAP && v->n == 0))
+				continue;
+			if (v->kind != YN_MAP)
+				rc = ld_err(l, v, "found %s, expected a mapping",
+					    yn_kind_name(v));
+			else
+				rc = ld_err(l, v->kids[0], "unsupported "
+					    "feature: test option '%s'",
+					    v->kids[0]->str);
+		} else if (!strcmp(k->str, "tags") ||
+			   !strcmp(k->str, "severity") ||
+			   !strcmp(k->str, "expect") ||
+			   !strcmp(k->str, "cluster")) {
+			rc = parse_meta_keys(l, k, v, ours);
+		} else {
+			bool u = false;
+			for (int j = 0; unsup[j]; j++)
+				u = u || !strcmp(k->str, unsup[j]);
+			if (u)
+				rc = ld_err(l, k, "unsupported feature: %s key "
+					    "'%s'", is_default ? "defaultTest"
+							       : "test",
+					    k->str);
+			else
+				rc = ld_err(l, k, "unknown key '%s' in a %s, "
+					    "expected one of: description, "
+					    "vars, assert, threshold, metadata, "
+					    "options, tags, severity, expect, "
+					    "cluster", k->str, is_default ?
+					    "defaultTest" : "test");
+		}
+	}
+	if (!rc && json_object_size(ours)) {
+		if (!t->metadata)
+			t->metadata = json_object();
+		json_object_update(t->metadata, ours);
+	}
+	json_decref(ours);
+	return rc;
+}
+
+/* Appends test `t` (consumed) merged with `def` to the suite. */
+static void add_merged(struct ld *l, struct test_case *t,
+		       const struct test_case *def)
+{
+	struct suite *s = l->s;
+	struct test_case *o;
+	s->tests = xgrow(s->tests, &l->cap_tests, s->n_tests + 1,
+			 sizeof *s->tests);
+	o = &s->tests[s->n_tests++];
+	*o = *t;
+	o->vars = json_object();
+	o->metadata = json_object();
+	if (def && def->vars)
+		json_object_update(o->vars, def->vars);
+	if (t->vars)
+		json_object_update(o->vars, t->vars);
+	if (def && def->metadata)
+		json_object_update(o->metadata, def->metadata);
+	if (t->metadata)
+		json_object_update(o->metadata, t->metadata);
+	json_decref(t->vars);
+	json_decref(t->metadata);
+	if (def && def->n_asserts) {
+		o->asserts = xmalloc((def->n_asserts + t->n_asserts) *
+				     sizeof *o->asserts);
+		for (size_t i = 0; i < def->n_asserts; i++)
+			assert_copy(&o->asserts[i], &def->asserts[i]);
+		if (t->n_asserts)
+			memcpy(o->asserts + def->n_asserts, t->asserts,
+			       t->n_asserts * sizeof *t->asserts);
+		free(t->asserts);
+		o->n_asserts = def->n_asserts + t->n_asserts;
+	}
+	if (def && !t->has_threshold && def->has_threshold) {
+		o->has_threshold = true;
+		o->threshold = def->threshold;
+	}
+	memset(t, 0, sizeof *t);
+}
+
+static void test_free_parts(struct test_case *t)
+{
+	for (size_t i = 0; i < t->n_asserts; i++)
+		assert_cleanup(&t->asserts[i]);
+	free(t->asserts);
+	free(t->description);
+	json_decref(t->vars);
+	json_decref(t->metadata);
+	memset(t, 0, sizeof *t);
+}
+
+static int add_test(struct ld *l, const struct ynode *m,
+		    const struct test_case *def)
+{
+	struct test_case t;
+	int rc = parse_test(l, m, &t, false);
+	if (rc) {
+		test_free_parts(&t);
+		return rc;
+	}
+	add_merged(l, &t, def);
+	return 0;
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+enum col_kind { COL_VAR, COL_EXPECTED, COL_DESC, COL_THRESHOLD, COL_METRIC,
+		COL_META, COL_META_LIST };
+
+struct cell {
+	char *s;
+	size_t n;
+	int line, col;
+};
+
+struct csvst {
+	struct ld *l;
+	struct ydoc *d;
+	const char *file;
+	const struct test_case *def;
+	int line, col;              /* position of the byte being fed */
+	int fline, fcol;            /* start of the current field */
+	bool need_start;
+	struct cell *cells;
+	size_t n_cells, cap_cells;
+	struct cell *hdr;
+	enum col_kind *kinds;
+	size_t n_hdr;
+	int rc;
+};
+
+/* promptfoo's assertion type names, for the `__expected` syntax. */
+static const char *const pf_types[] = {
+	"answer-relevance", "bleu", "classifier", "contains", "contains-all",
+	"contains-any", "contains-html", "contains-json", "contains-sql",
+	"contains-xml", "context-faithfulness", "context-recall",
+	"context-relevance", "conversation-relevance", "cost", "equals",
+	"factuality", "finish-reason", "g-eval", "gleu", "guardrails",
+	"icontains", "icontains-all", "icontains-any", "is-html", "is-json",
+	"is-refusal", "is-sql", "is-valid-function-call",
+	"is-valid-openai-function-call", "is-valid-openai-tools-call",
+	"is-xml", "javascript", "latency", "levenshtein", "llm-rubric",
+	"meteor", "model-graded-closedqa", "model-graded-factuality",
+	"moderation", "perplexity", "perplexity-score", "pi", "python",
+	"regex", "rouge-n", "ruby", "select-best", "similar", "starts-with",
+	"webhook", "word-count", "max-score", "human", "search-rubric",
+	"tool-call-f1", "trace-error-spans", "trace-span-count",
+	"trace-span-duration", NULL
+};
+
+static bool pf_type_known(const char *s, size_t n)
+{
+	for (int i = 0; pf_types[i]; i++)
+		if (strlen(pf_types[i]) == n && !strncmp(pf_types[i], s, n))
+			return true;
+	return false;
+}
+
+/* True when the n-byte name equals `want`. */
+static bool tis(const char *name, size_t n, const char *want)
+{
+	return strlen(want) == n && !strncmp(name, want, n);
+}
+
+static struct ynode *cell_scalar(struct csvst *c, const char *s, size_t n,
+				 const struct cell *at)
+{
+	return yn_scalar(c->d, s, n, 1, c->file, at->line, at->col);
+}
+
+/* promptfoo's assertionFromString, as a located assertion mapping. */
+static struct ynode *assertion_from_string(struct csvst *c,
+					   const struct cell *cl,
+					   const char *metric)
+{
+	const char *s = cl->s, *p, *type, *val = NULL;
+	size_t tn;
+	struct ynode *m = yn_new(c->d, YN_MAP, c->file, cl->line, cl->col);
+	static const char *const code[] = { "javascript:", "fn:", "eval:",
+					    "python:", NULL };
+	const char *thr = NULL;
+	size_t thr_n = 0;
+	char full[96];
+
+	for (int i = 0; code[i]; i++)
+		if (!strncmp(s, code[i], strlen(code[i]))) {
+			ld_err(c->l, m, "unsupported feature: code assertion "
+			       "'%s' in an __expected column", code[i]);
+			return NULL;
+		}
+	if (ld_is_file_ref(s) && is_code_ref(s + 7)) {
+		ld_err(c->l, m, "unsupported feature: code assertion '%s' in "
+		       "an __expected column", s);
+		return NULL;
+	}
+	if (!strncmp(s, "grade:", 6) || !strncmp(s, "llm-rubric:", 11)) {
+		const char *v = s + (s[0] == 'g' ? 6 : 11);
+		yn_map_set(c->d, m, "type", cell_scalar(c, "llm-rubric", 10, cl));
+		yn_map_set(c->d, m, "value", cell_scalar(c, v, strlen(v), cl));
+		goto metric;
+	}
+	/* ^(not-)?(type)(\(\d+(\.\d+)?\))?(:(.*))?$ */
+	p = s;
+	if (!strncmp(p, "not-", 4))
+		p += 4;
+	type = p;
+	while (*p && (isalnum((unsigned char)*p) || *p == '-'))
+		p++;
+	tn = (size_t)(p - type);
+	if (*p == '(') {
+		const char *q = p + 1;
+		thr = q;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (q > thr && *q == '.' && isdigit((unsigned char)q[1]))
+			for (q++; isdigit((unsigned char)*q); q++)
+				;
+		thr_n = (size_t)(q - thr);
+		if (!thr_n || !isdigit((unsigned char)thr[0]) || *q != ')')
+			goto equals;
+		p = q + 1;
+	}
+	if (*p == ':')
+		val = p + 1;
+	else if (*p)
+		goto equals;
+	if (!pf_type_known(type, tn))
+		goto equals;
+	snprintf(full, sizeof full, "%.*s", (int)(type + tn - s), s);
+	yn_map_set(c->d, m, "type", cell_scalar(c, full, strlen(full), cl));
+	if (val && (tis(type, tn, "contains-all") ||
+		    tis(type, tn, "contains-any") ||
+		    tis(type, tn, "icontains-all") ||
+		    tis(type, tn, "icontains-any"))) {
+		struct ynode *list = yn_new(c->d, YN_SEQ, c->file, cl->line,
+					    cl->col);
+		const char *a = val;
+		for (;;) {
+			const char *e = strchr(a, ','), *b;
+			if (!e)
+				e = a + strlen(a);
+			b = e;
+			while (a < b && isspace((unsigned char)*a))
+				a++;
+			while (b > a && isspace((unsigned char)b[-1]))
+				b--;
+			yn_push(list, cell_scalar(c, a, (size_t)(b - a), cl));
+			if (!*e)
+				break;
+			a = e + 1;
+		}
+		yn_map_set(c->d, m, "value", list);
+	} else if (val) {
+		yn_map_set(c->d, m, "value", cell_scalar(c, val, strlen(val),
+							 cl));
+	}
+	{
+		/* promptfoo gives these types a threshold: the one written
+		 * in parentheses, else 0.8 for similar and 0.75 for the
+		 * score-like ones.  For cost, latency and starts-with a
+		 * default would be meaningless, so only an explicit one. */
+		static const char *const th_types[] = { "answer-relevance",
+			"classifier", "context-faithfulness", "context-recall",
+			"context-relevance", "levenshtein", "perplexity-score",
+			"perplexity", "rouge-n", "similar", "cost", "latency",
+			"starts-with", NULL };
+		double th = thr ? strtod(thr, NULL) : 0;
+		int which = -1;
+		for (int i = 0; th_types[i]; i++)
+			if (tis(type, tn, th_types[i]))
+				which = i;
+		if (which >= 0 && th == 0 && which < 10)
+			th = tis(type, tn, "similar") ? 0.8 : 0.75;
+		if (which >= 0 && th != 0) {
+			char tb[32];
+			snprintf(tb, sizeof tb, "%.17g", th);
+			yn_map_set(c->d, m, "threshold",
+				   yn_scalar(c->d, tb, strlen(tb), 0, c->file,
+					     cl->line, cl->col));
+		}
+	}
+	goto metric;
+equals:
+	yn_map_set(c->d, m, "type", cell_scalar(c, "equals", 6, cl));
+	yn_map_set(c->d, m, "value", cell_scalar(c, s, strlen(s), cl));
+metric:
+	if (metric && *metric)
+		yn_map_set(c->d, m, "metric", cell_scalar(c, metric,
+							  strlen(metric), cl));
+	return m;
+}
+
+static int csv_header(struct csvst *c)
+{
+	c->n_hdr = c->n_cells;
+	c->hdr = c->cells;
+	c->cells = NULL;
+	c->n_cells = c->cap_cells = 0;
+	c->kinds = xcalloc(c->n_hdr, sizeof *c->kinds);
+	for (size_t i = 0; i < c->n_hdr; i++) {
+		const struct cell *h = &c->hdr[i];
+		const char *s = h->s;
+		struct ynode at = { .file = c->file, .line = h->line,
+				    .col = h->col };
+		if (!*s)
+			return ld_err(c->l, &at, "found an empty column name, "
+				      "expected a var name or a __ column");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->hdr[j].s, s))
+				return ld_err(c->l, &at, "duplicate column "
+					      "'%s' (first at column %d)", s,
+					      c->hdr[j].col);
+		if (strncmp(s, "__", 2) != 0) {
+			c->kinds[i] = COL_VAR;
+			continue;
+		}
+		if (!strncmp(s, "__expected", 10) &&
+		    strspn(s + 10, "0123456789") == strlen(s + 10))
+			c->kinds[i] = COL_EXPECTED;
+		else if (!strcmp(s, "__description"))
+			c->kinds[i] = COL_DESC;
+		else if (!strcmp(s, "__threshold"))
+			c->kinds[i] = COL_THRESHOLD;
+		else if (!strcmp(s, "__metric"))
+			c->kinds[i] = COL_METRIC;
+		else if (!strncmp(s, "__metadata:", 11) && s[11]) {
+			size_t n = strlen(s);
+			c->kinds[i] = n > 13 && !strcmp(s + n - 2, "[]")
+				      ? COL_META_LIST : COL_META;
+		} else if (!strcmp(s, "__prefix") || !strcmp(s, "__suffix") ||
+			   !strcmp(s, "__providerOutput") ||
+			   !strncmp(s, "__config:", 9))
+			return ld_err(c->l, &at, "unsupported feature: CSV "
+				      "column '%s'", s);
+		else
+			return ld_err(c->l, &at, "unknown special column '%s', "
+				      "expected one of: __expected, "
+				      "__expected<N>, __description, "
+				      "__threshold, __metric, __metadata:<key>",
+				      s);
+	}
+	return 0;
+}
+
+static int csv_row(struct csvst *c)
+{
+	struct ynode *m, *vars, *asserts, *meta;
+	const char *metric = NULL;
+	const struct cell *row = c->cells;
+
+	if (c->n_cells == 1 && c->cells[0].n == 0 && c->n_hdr != 1)
+		return 0;        /* a blank line */
+	if (c->n_cells != c->n_hdr) {
+		struct ynode at = { .file = c->file, .line = row[0].line,
+				    .col = row[0].col };
+		return ld_err(c->l, &at, "found %zu fields, expected %zu (one "
+			      "per header column)", c->n_cells, c->n_hdr);
+	}
+	m = yn_new(c->d, YN_MAP, c->file, row[0].line, row[0].col);
+	vars = yn_new(c->d, YN_MAP, c->file, row[0].line, row[0].col);
+	asserts = yn_new(c->d, YN_SEQ, c->file, row[0].line, row[0].col);
+	meta = yn_new(c->d, YN_MAP, c->file, row[0].line, row[0].col);
+	for (size_t i = 0; i < c->n_cells; i++)
+		if (c->kinds[i] == COL_METRIC && row[i].n)
+			metric = row[i].s;
+	for (size_t i = 0; i < c->n_cells; i++) {
+		const struct cell *cl = &row[i];
+		const char *name = c->hdr[i].s;
+		switch (c->kinds[i]) {
+		case COL_VAR:
+			yn_map_set(c->d, vars, name,
+				   cell_scalar(c, cl->s, cl->n, cl));
+			break;
+		case COL_EXPECTED: {
+			const char *t = cl->s;
+			struct ynode *a;
+			while (isspace((unsigned char)*t))
+				t++;
+			if (!*t)
+				break;
+			a = assertion_from_string(c, cl, metric);
+			if (!a)
+				return ST_INPUT;
+			yn_push(asserts, a);
+			break;
+		}
+		case COL_DESC:
+			if (cl->n)
+				yn_map_set(c->d, m, "description",
+					   cell_scalar(c, cl->s, cl->n, cl));
+			break;
+		case COL_THRESHOLD: {
+			char *end;
+			struct ynode at = { .file = c->file, .line = cl->line,
+					    .col = cl->col };
+			if (!cl->n)
+				break;
+			(void)strtod(cl->s, &end);
+			while (isspace((unsigned char)*end))
+				end++;
+			if (end == cl->s || *end)
+				return ld_err(c->l, &at, "found '%s', expected "
+					      "a number in __threshold", cl->s);
+			yn_map_set(c->d, m, "threshold",
+				   yn_scalar(c->d, cl->s, cl->n, 0, c->file,
+					     cl->line, cl->col));
+			break;
+		}
+		case COL_METRIC:
+			break;
+		case COL_META:
+			if (cl->n)
+				yn_map_set(c->d, meta, name + 11,
+					   cell_scalar(c, cl->s, cl->n, cl));
+			break;
+		case COL_META_LIST: {
+			/* comma-separated, `\,` is a literal comma */
+			struct ynode *list;
+			struct buf b = {0};
+			char key[256];
+			if (!cl->n)
+				break;
+			list = yn_new(c->d, YN_SEQ, c->file, cl->line, cl->col);
+			for (const char *p = cl->s;; p++) {
+				if (*p == '\\' && p[1] == ',') {
+					buf_putc(&b, ',');
+					p++;
+					continue;
+				}
+				if (*p == ',' || !*p) {
+					const char *a = buf_str(&b);
+					const char *e = a + b.len;
+					while (a < e && isspace((unsigned char)*a))
+						a++;
+					while (e > a &&
+					       isspace((unsigned char)e[-1]))
+						e--;
+					if (e > a)
+						yn_push(list, cell_scalar(c, a,
+							(size_t)(e - a), cl));
+					buf_reset(&b);
+					if (!*p)
+						break;
+					continue;
+				}
+				buf_putc(&b, *p);
+			}
+			buf_free(&b);
+			snprintf(key, sizeof key, "%.*s",
+				 (int)(strlen(name) - 13), name + 11);
+			yn_map_set(c->d, meta, key, list);
+			break;
+		}
+		}
+	}
+	yn_map_set(c->d, m, "vars", vars);
+	if (asserts->n)
+		yn_map_set(c->d, m, "assert", asserts);
+	if (meta->n)
+		yn_map_set(c->d, m, "metadata", meta);
+	return add_test(c->l, m, c->def);
+}
+
+static void csv_on_field(void *data, size_t n, void *ctx)
+{
+	struct csvst *c = ctx;
+	struct cell *cl;
+	c->need_start = true;
+	if (c->rc)
+		return;
+	c->cells = xgrow(c->cells, &c->cap_cells, c->n_cells + 1,
+			 sizeof *c->cells);
+	cl = &c->cells[c->n_cells++];
+	cl->s = xstrndup(data ? data : "", data ? n : 0);
+	cl->n = data ? n : 0;
+	cl->line = c->fline;
+	cl->col = c->fcol;
+}
+
+static void free_cells(struct cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(cells[i].s);
+}
+
+static void csv_on_row(int ch, void *ctx)
+{
+	struct csvst *c = ctx;
+	(void)ch;
+	c->need_start = true;
+	if (c->rc || !c->n_cells)
+		return;
+	if (!c->hdr) {
+		c->rc = csv_header(c);
+		return;
+	}
+	c->rc = csv_row(c);
+	free_cells(c->cells, c->n_cells);
+	c->n_cells = 0;
+}
+
+static int no_space(unsigned char ch)
+{
+	(void)ch;
+	return 0;    /* keep spaces: a var's value is the cell as written */
+}
+
+static int load_csv(struct ld *l, const char *file, const char *text,
+		    size_t len, const struct test_case *def)
+{
+	struct csv_parser p;
+	struct csvst c = { .l = l, .d = ld_doc(l), .file = file, .def = def,
+			   .line = 1, .col = 1, .need_start = true };
+	size_t i = 0;
+	int rc = 0;
+
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return err_set(l->err, ST_INTERNAL, "cannot start CSV parser");
+	csv_set_space_func(&p, no_space);
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		i = 3;
+	for (; i < len && !c.rc; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (c.need_start && ch != '\r' && ch != '\n') {
+			c.fline = c.line;
+			c.fcol = c.col;
+			c.need_start = false;
+		}
+		if (csv_parse(&p, text + i, 1, csv_on_field, csv_on_row,
+			      &c) != 1) {
+			struct ynode at = { .file = file, .line = c.line,
+					    .col = c.col };
+			rc = ld_err(l, &at, "malformed CSV: found '%c' %s, "
+				    "expected a field wrapped in double quotes "
+				    "with inner quotes doubled (\"\")",
+				    ch, c.need_start ? "after a closing quote"
+						     : "inside a field");
+			goto out;
+		}
+		if (ch == '\n') {
+			c.line++;
+			c.col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c.col++;
+		}
+	}
+	if (!c.rc && csv_fini(&p, csv_on_field, csv_on_row, &c) != 0) {
+		struct ynode at = { .file = file, .line = c.fline,
+				    .col = c.fcol };
+		rc = ld_err(l, &at, "malformed CSV: found the end of the file "
+			    "inside a quoted field, expected a closing '\"'");
+		goto out;
+	}
+	rc = c.rc;
+	if (!rc && !c.hdr) {
+		struct ynode at = { .file = file, .line = 1, .col = 1 };
+		rc = ld_err(l, &at, "found an empty CSV file, expected a "
+			    "header row of var names");
+	}
+out:
+	if (rc == 0)
+		rc = c.rc;
+	csv_free(&p);
+	free_cells(c.cells, c.n_cells);
+	free(c.cells);
+	free_cells(c.hdr, c.n_hdr);
+	free(c.hdr);
+	free(c.kinds);
+	return rc;
+}
+
+/* ---- JSONL, JSON, YAML ---------------------------------------------------- */
+
+static int load_jsonl(struct ld *l, const char *file, const char *text,
+		      size_t len, const struct test_case *def)
+{
+	struct ydoc *d = ld_doc(l);
+	const char *p = text, *end = text + len;
+	int line = 1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *s = p;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		if (s < e) {
+			json_error_t je;
+			json_t *j = json_loadb(p, (size_t)(e - p),
+					       JSON_REJECT_DUPLICATES, &je);
+			struct ynode *n;
+			int rc;
+			if (!j) {
+				struct ynode at = { .file = file, .line = line,
+						    .col = je.column > 0 ?
+						    je.column : 1 };
+				return ld_err(l, &at, "invalid JSON: %s",
+					      je.text);
+			}
+			if (!json_is_object(j)) {
+				struct ynode at = { .file = file, .line = line,
+						    .col = 1 };
+				json_decref(j);
+				return ld_err(l, &at, "found %s, expected a "
+					      "test object on each line",
+					      "a JSON list");
+			}
+			n = yn_from_json(d, j, file, line,
+					 (int)(s - p) + 1);
+			json_decref(j);
+			rc = add_test(l, n, def);
+			if (rc)
+				return rc;
+		}
+		line++;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static int add_test_list(struct ld *l, const struct ynode *root,
+			 const char *file, const struct test_case *def)
+{
+	struct ynode at = { .file = file, .line = 1, .col = 1 };
+	int rc = 0;
+	if (!root)
+		return ld_err(l, &at, "found an empty file, expected a list "
+			      "of tests");
+	if (root->kind == YN_MAP)
+		return add_test(l, root, def);
+	if (root->kind != YN_SEQ)
+		return ld_err(l, root, "found %s, expected a list of tests",
+			      yn_kind_name(root));
+	for (size_t i = 0; i < root->n && !rc; i++)
+		rc = add_test(l, root->kids[i], def);
+	return rc;
+}
+
+static int load_json(struct ld *l, const char *file, const char *text,
+		     size_t len, const struct test_case *def)
+{
+	json_error_t je;
+	struct ydoc *d;
+	struct err yerr = {0};
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	int rc;
+
+	if (!j)
+		return err_at(l->err, file, je.line > 0 ? je.line : 1,
+			      je.column > 0 ? je.column : 1, "invalid JSON: %s",
+			      je.text);
+	/* JSON is YAML: parse it again with libyaml to learn where each
+	 * test is; fall back to the JSON value (at 1:1) if that fails. */
+	d = ld_doc(l);
+	if (ydoc_parse(d, file, text, len, &yerr) == 0 && d->root) {
+		json_decref(j);
+		return add_test_list(l, d->root, file, def);
+	}
+	rc = add_test_list(l, yn_from_json(d, j, file, 1, 1), file, def);
+	json_decref(j);
+	return rc;
+}
+
+static int load_test_file(struct ld *l, const struct ynode *at,
+			  const char *ref, const struct test_case *def)
+{
+	const char *rel = ref + 7, *path;
+	char ext[16];
+	char *text;
+	size_t len;
+	int rc;
+
+	if (strpbrk(rel, "*?["))
+		return ld_err(l, at, "unsupported feature: glob patterns in "
+			      "file:// tests ('%s'); list each file", ref);
+	if (is_code_ref(rel))
+		return ld_err(l, at, "unsupported feature: tests generated by "
+			      "code ('%s')", ref);
+	ld_ext(rel, ext, sizeof ext);
+	if (strcmp(ext, ".csv") && strcmp(ext, ".jsonl") &&
+	    strcmp(ext, ".json") && strcmp(ext, ".yaml") && strcmp(ext, ".yml"))
+		return ld_err(l, at, "found a test file '%s', expected a .csv, "
+			      ".jsonl, .json, .yaml or .yml file", rel);
+	text = ld_read(l, at, rel, &path, &len);
+	if (!text)
+		return ST_INPUT;
+	if (!strcmp(ext, ".csv")) {
+		rc = load_csv(l, path, text, len, def);
+	} else if (!strcmp(ext, ".jsonl")) {
+		rc = load_jsonl(l, path, text, len, def);
+	} else if (!strcmp(ext, ".json")) {
+		rc = load_json(l, path, text, len, def);
+	} else {
+		struct ydoc *d = ld_doc(l);
+		rc = ydoc_parse(d, path, text, len, l->err);
+		if (!rc)
+			rc = add_test_list(l, d->root, path, def);
+	}
+	free(text);
+	return rc;
+}
+
+static int test_ref(struct ld *l, const struct ynode *v,
+		    const struct test_case *def)
+{
+	if (v->kind == YN_SCALAR && yn_scalar_type(v) == JSON_STRING) {
+		if (ld_is_file_ref(v->str))
+			return load_test_file(l, v, v->str, def);
+		if (strstr(v->str, "://"))
+			return ld_err(l, v, "unsupported feature: tests from "
+				      "'%s' (only file:// paths)", v->str);
+	}
+	return ld_err(l, v, "found %s, expected a test (a mapping) or a "
+		      "file:// path", yn_kind_name(v));
+}
+
+int ld_tests(struct ld *l, const struct ynode *tests,
+	     const struct ynode *default_test)
+{
+	struct test_case def;
+	int rc = 0;
+	size_t before = l->s->n_tests;
+
+	memset(&def, 0, sizeof def);
+	if (default_test) {
+		if (default_test->kind == YN_SCALAR &&
+		    ld_is_file_ref(default_test->str))
+			return ld_err(l, default_test, "unsupported feature: "
+				      "defaultTest from a file ('%s'); write "
+				      "it inline", default_test->str);
+		if (default_test->kind != YN_SCALAR ||
+		    yn_scalar_type(default_test) != JSON_NULL) {
+			rc = parse_test(l, default_test, &def, true);
+			if (rc)
+				goto out;
+		}
+	}
+	if (!tests || (tests->kind == YN_SCALAR &&
+		       yn_scalar_type(tests) == JSON_NULL)) {
+		/* promptfoo runs the prompts once when there are no tests */
+	} else if (tests->kind == YN_SEQ) {
+		for (size_t i = 0; i < tests->n && !rc; i++)
+			rc = tests->kids[i]->kind == YN_MAP
+			     ? add_test(l, tests->kids[i], &def)
+			     : test_ref(l, tests->kids[i], &def);
+	} else if (tests->kind == YN_SCALAR) {
+		rc = test_ref(l, tests, &def);
+	} else {
+		rc = ld_err(l, tests, "found %s, expected a list of tests or "
+			    "a file:// path", yn_kind_name(tests));
+	}
+	if (!rc && l->s->n_tests == before) {
+		struct test_case t;
+		memset(&t, 0, sizeof t);
+		t.loc.file = tests ? tests->file : l->s->files[0];
+		t.loc.line = tests ? tests->line : 1;
+		t.loc.col = tests ? tests->col : 1;
+		add_merged(l, &t, &def);
+	}
+out:
+	test_free_parts(&def);
+	return rc;
+}
