@@ -167,8 +167,10 @@ int score_re_match(const struct score_re *re, const char *subject,
 		tl_md = pcre2_match_data_create(1, NULL);
 		tl_mctx = pcre2_match_context_create(NULL);
 		tl_jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-		if (!tl_md || !tl_mctx)
-			xmalloc((size_t)-1);   /* out of memory: abort */
+		if (!tl_md || !tl_mctx) {
+			fputs("assay: out of memory\n", stderr);
+			abort();
+		}
 		if (tl_jit)
 			pcre2_jit_stack_assign(tl_mctx, NULL, tl_jit);
 	}

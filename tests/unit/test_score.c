@@ -5,6 +5,7 @@
 #include "test_score_util.h"
 #include "../../src/score/score_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 /* ---- parity with promptfoo ---------------------------------------------
@@ -478,4 +479,37 @@ TEST(score_regex_cache_reuses)
 		T_EQ_INT(score_re_match(r, p, (size_t)n, NULL, 0), 1);
 	}
 	T_ASSERT(score_re_get("ab+c", 4, 0, &e) == a);
+}
+
+/* Several threads grading at once share the regex cache safely and get
+ * the same answers (run under ASan/TSan to catch races). */
+static void *score_thread_body(void *arg)
+{
+	long bad = 0;
+	(void)arg;
+	for (int i = 0; i < 2000; i++) {
+		char pat[48], out[64];
+		snprintf(pat, sizeof pat, "\"^id-%d\\\\d$\"", i % 50);
+		snprintf(out, sizeof out, "id-%d7", i % 50);
+		if (ts_run("regex", pat, NULL, out, NULL, NULL) != 1)
+			bad++;
+		if (ts_run("icontains", "\"\\u00c9T\\u00c9\"", NULL,
+			   "un \xC3\xA9t\xC3\xA9 chaud", NULL, NULL) != 1)
+			bad++;
+	}
+	return (void *)bad;
+}
+
+TEST(score_threads_share_cache)
+{
+	pthread_t th[4];
+	long total = 0;
+	for (int i = 0; i < 4; i++)
+		T_EQ_INT(pthread_create(&th[i], NULL, score_thread_body, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		total += (long)r;
+	}
+	T_EQ_INT(total, 0);
 }
