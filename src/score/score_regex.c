@@ -44,9 +44,56 @@ struct tl_slot {
 	unsigned long gen;
 };
 static _Thread_local struct tl_slot tl_cache[TL_SLOTS];
-static _Thread_local pcre2_match_data *tl_md;
-static _Thread_local pcre2_match_context *tl_mctx;
-static _Thread_local pcre2_jit_stack *tl_jit;
+
+/* Per-thread match state, freed by a pthread key destructor when the
+ * thread exits (worker threads come and go). */
+struct tl_state {
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+};
+static _Thread_local struct tl_state *tl_st;
+static pthread_key_t tl_key;
+static pthread_once_t tl_key_once = PTHREAD_ONCE_INIT;
+
+static void tl_state_free(void *p)
+{
+	struct tl_state *st = p;
+	if (!st)
+		return;
+	pcre2_match_data_free(st->md);
+	pcre2_match_context_free(st->mctx);
+	pcre2_jit_stack_free(st->jit);
+	free(st);
+}
+
+static void tl_key_make(void)
+{
+	(void)pthread_key_create(&tl_key, tl_state_free);
+}
+
+static struct tl_state *tl_state_get(void)
+{
+	struct tl_state *st = tl_st;
+	if (st)
+		return st;
+	pthread_once(&tl_key_once, tl_key_make);
+	st = xcalloc(1, sizeof *st);
+	st->md = pcre2_match_data_create(1, NULL);
+	st->mctx = pcre2_match_context_create(NULL);
+	if (!st->md || !st->mctx) {
+		fputs("assay: out of memory\n", stderr);
+		abort();
+	}
+	/* Up to 1 MB of JIT stack for deep patterns on long outputs; when
+	 * it cannot be had, PCRE2's 32 KB default on the machine stack. */
+	st->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (st->jit)
+		pcre2_jit_stack_assign(st->mctx, NULL, st->jit);
+	(void)pthread_setspecific(tl_key, st);
+	tl_st = st;
+	return st;
+}
 
 static uint64_t hash_bytes(const char *s, size_t n, unsigned flags)
 {
@@ -162,22 +209,12 @@ found:
 int score_re_match(const struct score_re *re, const char *subject,
 		   size_t len, char *msg, size_t msgn)
 {
+	struct tl_state *st = tl_state_get();
 	int rc;
-	if (!tl_md) {
-		tl_md = pcre2_match_data_create(1, NULL);
-		tl_mctx = pcre2_match_context_create(NULL);
-		tl_jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-		if (!tl_md || !tl_mctx) {
-			fputs("assay: out of memory\n", stderr);
-			abort();
-		}
-		if (tl_jit)
-			pcre2_jit_stack_assign(tl_mctx, NULL, tl_jit);
-	}
 	/* The match data holds one pair; a match with more groups returns 0
 	 * ("ovector too small"), which is still a match. */
-	rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, tl_md,
-			 tl_mctx);
+	rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, st->md,
+			 st->mctx);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -206,14 +243,13 @@ void score_re_shutdown(void)
 	n_buckets = n_entries = 0;
 	re_gen++;
 	pthread_mutex_unlock(&re_mu);
-	/* The calling thread's reusable match state (other threads' state
-	 * is released with them only at exit). */
-	pcre2_match_data_free(tl_md);
-	pcre2_match_context_free(tl_mctx);
-	pcre2_jit_stack_free(tl_jit);
-	tl_md = NULL;
-	tl_mctx = NULL;
-	tl_jit = NULL;
+	/* The calling thread's match state; other threads' is freed when
+	 * they exit. */
+	if (tl_st) {
+		tl_state_free(tl_st);
+		tl_st = NULL;
+		(void)pthread_setspecific(tl_key, NULL);
+	}
 }
 
 /* ---- the regex assertion ----------------------------------------------- */
