@@ -10,10 +10,14 @@
  * Scoring (promptfoo's semantics): each assertion yields pass and a score in
  * [0,1] (binary assertions: 1 or 0; `not-` inverts pass and score).  The
  * test score is the weighted mean sum(score*weight)/sum(weight) (0 weights
- * are left out; no assertions → score 1).  Without a test `threshold` the
+ * are left out; no assertions → score 1; total weight 0 → score 0).  A
+ * weight-0 assertion never fails the test.  Without a test `threshold` the
  * test passes when every assertion passes; with one, when score >=
  * threshold.  Named metrics: per test, metric → sum of the scores of the
- * assertions that name it. */
+ * assertions that name it.  The grade's reason is the first failing
+ * assertion's, "All assertions passed", or with a threshold "Aggregate
+ * score 0.25 < 0.5 threshold".  Types live in a registry (score_int.h):
+ * one table entry per type.  Grading is thread-safe. */
 #ifndef ASSAY_SCORE_H
 #define ASSAY_SCORE_H
 
