@@ -43,10 +43,18 @@ struct summary {
 	long total, passes, fails, errors;
 };
 
+/* Fills *out for run `run_id` with one row per provider × prompt (provider
+ * order, then prompt order; rows with no results have n == 0 and NaN
+ * rates), computed by SQL from the stored rows after committing the
+ * store's open batch.  Errors: ST_DB (unknown run, SQL failure); *out is
+ * then empty.  Release with report_summary_free (safe on an empty one). */
 int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		   struct err *err);
 void report_summary_free(struct summary *s);
 
+/* Prints the summary as an aligned table with a totals line (and a note
+ * when there were infrastructure errors).  Labels are escaped with
+ * report_term_escape; `color` adds ANSI colours. */
 void report_print_table(const struct summary *s, FILE *f, bool color);
 
 /* Writes run `run_id` to `path` in the format its extension names (.json,
