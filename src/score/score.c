@@ -434,6 +434,14 @@ int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 	}
 	if (v && json_is_null(v))
 		v = NULL;
+	/* score_check normally rejects these; grading stays safe without
+	 * it (a failing outcome, never a crash). */
+	if (!v ? !(t->values & (SV_OPTIONAL | SV_NONE))
+	       : !(t->values & kind_bit(v))) {
+		out->reason = xasprintf("'%s' needs a value: %s", a->type,
+					t->value_desc);
+		return 0;
+	}
 	if (v) {
 		rv = render_value(a, v, vars, &owned, &rerr);
 		if (!rv) {

@@ -252,6 +252,24 @@ TEST(score_grade_unknown_type_fails)
 	free_case(&tc);
 }
 
+/* Values score_check would reject do not crash grading: they fail. */
+TEST(score_grade_unchecked_bad_values_fail)
+{
+	char *reason = NULL;
+	T_EQ_INT(ts_run("contains", NULL, NULL, "x", NULL, &reason), 0);
+	T_EQ_STR(reason, "'contains' needs a value: a string or number");
+	free(reason);
+	T_EQ_INT(ts_run("starts-with", "[1]", NULL, "x", NULL, NULL), 0);
+	T_EQ_INT(ts_run("regex", "\"(\"", NULL, "(", NULL, &reason), 0);
+	T_ASSERT(strstr(reason, "Invalid regex pattern"));
+	free(reason);
+	T_EQ_INT(ts_run("contains-any", "[]", NULL, "x", NULL, NULL), 0);
+	T_EQ_INT(ts_run("contains-any", "\"\\\"x\"", NULL, "x", NULL, &reason),
+		 0);
+	T_ASSERT(strstr(reason, "unterminated"));
+	free(reason);
+}
+
 /* ---- reasons ------------------------------------------------------------ */
 
 struct reason_row {
