@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/xalloc.h"
+
 /* ---- normal distribution ---------------------------------------------- */
 
 double stats_norm_cdf(double z)
@@ -152,4 +154,20 @@ void stats_sort(double *x, size_t n)
 {
 	if (n > 1)
 		qsort(x, n, sizeof *x, cmp_double);
+}
+
+size_t stats_percentiles(const double *x, size_t n, const double *q,
+			 size_t nq, double *out)
+{
+	double *v = n ? xmalloc(n * sizeof *v) : NULL;
+	size_t m = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (!isnan(x[i]))
+			v[m++] = x[i];
+	stats_sort(v, m);
+	for (i = 0; i < nq; i++)
+		out[i] = stats_quantile_sorted(v, m, q[i]);
+	free(v);
+	return m;
 }

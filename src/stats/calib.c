@@ -1,0 +1,167 @@
+/* calib.c — calibration metrics.  Equal-width ECE is the figure papers
+ * quote; equal-mass ECE is steadier when confidences bunch up near 1
+ * (as LLM self-reports do), so the report shows both. */
+#include "calib.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "../util/xalloc.h"
+
+static int bad_inputs(const double *p, const double *y, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!(p[i] >= 0 && p[i] <= 1) || !(y[i] >= 0 && y[i] <= 1))
+			return 1;
+	return 0;
+}
+
+/* Indices sorted by confidence, ascending or descending, ties by index. */
+static const double *sort_p;
+static int sort_desc;
+static int cmp_conf(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	if (sort_p[a] != sort_p[b]) {
+		int lt = sort_p[a] < sort_p[b];
+
+		return sort_desc ? (lt ? 1 : -1) : (lt ? -1 : 1);
+	}
+	return (a > b) - (a < b);
+}
+
+static size_t *sorted_index(const double *p, size_t n, int desc)
+{
+	size_t *idx = xmalloc(n * sizeof *idx), i;
+
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	sort_p = p;
+	sort_desc = desc;
+	qsort(idx, n, sizeof *idx, cmp_conf);
+	sort_p = NULL;
+	return idx;
+}
+
+int stats_reliability(const double *p, const double *y, size_t n,
+		      enum stats_binning how, size_t nbins,
+		      struct stats_bin *bins)
+{
+	size_t b, i;
+
+	if (nbins == 0 || bad_inputs(p, y, n))
+		return -1;
+	for (b = 0; b < nbins; b++) {
+		bins[b].count = 0;
+		bins[b].conf = bins[b].acc = 0;
+		bins[b].lo = (double)b / (double)nbins;
+		bins[b].hi = (double)(b + 1) / (double)nbins;
+	}
+	if (how == STATS_BIN_WIDTH) {
+		for (i = 0; i < n; i++) {
+			b = (size_t)(p[i] * (double)nbins);
+			if (b >= nbins)
+				b = nbins - 1;	/* p == 1 */
+			bins[b].count++;
+			bins[b].conf += p[i];
+			bins[b].acc += y[i];
+		}
+	} else {
+		size_t *idx = sorted_index(p, n, 0);
+
+		for (b = 0; b < nbins; b++) {
+			size_t lo = b * n / nbins, hi = (b + 1) * n / nbins;
+
+			for (i = lo; i < hi; i++) {
+				bins[b].conf += p[idx[i]];
+				bins[b].acc += y[idx[i]];
+			}
+			bins[b].count = (long)(hi - lo);
+			if (hi > lo) {
+				bins[b].lo = p[idx[lo]];
+				bins[b].hi = p[idx[hi - 1]];
+			} else {
+				bins[b].lo = bins[b].hi = NAN;
+			}
+		}
+		free(idx);
+	}
+	for (b = 0; b < nbins; b++) {
+		if (bins[b].count) {
+			bins[b].conf /= (double)bins[b].count;
+			bins[b].acc /= (double)bins[b].count;
+		} else {
+			bins[b].conf = bins[b].acc = NAN;
+		}
+	}
+	return 0;
+}
+
+double stats_ece(const double *p, const double *y, size_t n,
+		 enum stats_binning how, size_t nbins)
+{
+	struct stats_bin *bins;
+	double e = 0;
+	size_t b;
+
+	if (nbins == 0)
+		return NAN;
+	bins = xmalloc(nbins * sizeof *bins);
+	if (stats_reliability(p, y, n, how, nbins, bins) != 0) {
+		free(bins);
+		return NAN;
+	}
+	for (b = 0; b < nbins; b++)
+		if (bins[b].count)
+			e += (double)bins[b].count / (double)n *
+			     fabs(bins[b].acc - bins[b].conf);
+	free(bins);
+	return e;
+}
+
+double stats_brier(const double *p, const double *y, size_t n)
+{
+	double s = 0;
+	size_t i;
+
+	if (bad_inputs(p, y, n))
+		return NAN;
+	for (i = 0; i < n; i++)
+		s += (p[i] - y[i]) * (p[i] - y[i]);
+	return s / (double)n;
+}
+
+int stats_selective_accuracy(const double *p, const double *y, size_t n,
+			     const double *cov, size_t ncov, double *acc)
+{
+	size_t *idx, c, i;
+
+	if (bad_inputs(p, y, n))
+		return -1;
+	idx = sorted_index(p, n, 1);
+	for (c = 0; c < ncov; c++) {
+		double s = 0;
+		size_t m;
+
+		if (!(cov[c] > 0 && cov[c] <= 1)) {
+			acc[c] = NAN;
+			continue;
+		}
+		/* ceil with a little slack so 0.8 * 10 is 8, not 9 */
+		m = (size_t)ceil(cov[c] * (double)n - 1e-9);
+		if (m == 0)
+			m = 1;
+		if (m > n)
+			m = n;
+		for (i = 0; i < m; i++)
+			s += y[idx[i]];
+		acc[c] = s / (double)m;
+	}
+	free(idx);
+	return 0;
+}
