@@ -412,9 +412,8 @@ static int load_prompts(struct ld *l, const struct ynode *n)
 					      yn_kind_name(lab));
 			rc = prompt_item(l, n->kids[i], lab->str);
 		}
-		return rc;
 	}
-	for (size_t i = 0; i < n->n && !rc; i++) {
+	for (size_t i = 0; n->kind == YN_SEQ && i < n->n && !rc; i++) {
 		const struct ynode *it = n->kids[i];
 		rc = it->kind == YN_MAP ? prompt_object(l, it)
 					: prompt_item(l, it, NULL);

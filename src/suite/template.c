@@ -80,8 +80,9 @@ static int rerr(struct rctx *c, const char *tmpl, const char *at,
 		}
 	}
 	if (c->loc && c->loc->line > 0) {
-		if (line == 1)
-			col += (c->loc->col > 0 ? c->loc->col : 1) - 1;
+		/* every line is taken to be indented like the first, as in
+		 * a YAML block scalar or a prompt file */
+		col += (c->loc->col > 0 ? c->loc->col : 1) - 1;
 		line += c->loc->line - 1;
 		if (c->loc->file)
 			file = c->loc->file;

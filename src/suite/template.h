@@ -9,7 +9,9 @@
  * shortest form, lists and objects as JSON.
  *
  * Returns owned strings; NULL with err set on failure (the location is the
- * position inside the template, offset by `loc` when given). */
+ * position inside the template, offset by `loc` when given: `loc` is where
+ * the template's first character sits, and every later line is taken to
+ * be indented by as much, as in a YAML block scalar or a prompt file). */
 #ifndef ASSAY_TEMPLATE_H
 #define ASSAY_TEMPLATE_H
 

@@ -151,7 +151,7 @@ TEST(template_location_offset_by_loc)
 	r = tmpl_render("a\nbb {% if x %}", NULL, 0, &l, &e);
 	T_ASSERT(r == NULL);
 	T_EQ_INT(e.line, 11);
-	T_EQ_INT(e.col, 4);
+	T_EQ_INT(e.col, 4 + 6);
 	T_ASSERT(strstr(e.msg, "'{% if %}'") != NULL);
 }
 
