@@ -317,7 +317,7 @@ static int prompt_file(struct ld *l, const struct ynode *at,
 				      "expected a list of chat messages "
 				      "(role, content)", d->root ?
 				      yn_kind_name(d->root) : "an empty file");
-		j = yn_to_json(d, d->root, l->err);
+		j = yn_to_json(d->root, l->err);
 		if (!j)
 			return ST_INPUT;
 		raw = json_dumps(j, JSON_INDENT(2));
@@ -474,7 +474,7 @@ static int add_provider(struct ld *l, const struct ynode *at,
 	p = &s->providers[s->n_providers];
 	memset(p, 0, sizeof *p);
 	if (config && config->kind == YN_MAP) {
-		p->config = yn_to_json(l->docs[0], config, l->err);
+		p->config = yn_to_json(config, l->err);
 		if (!p->config)
 			return ST_INPUT;
 	} else {
@@ -687,7 +687,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 			if (v->kind != YN_MAP)
 				return ld_err(l, v, "found %s, expected a "
 					      "mapping", yn_kind_name(v));
-			s->evaluate_options = yn_to_json(l->docs[0], v, l->err);
+			s->evaluate_options = yn_to_json(v, l->err);
 			if (!s->evaluate_options)
 				return ST_INPUT;
 		} else if (strcmp(k->str, "outputPath") == 0) {
@@ -700,7 +700,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 				return ld_err(l, v, "found %s, expected a path "
 					      "or a list of paths",
 					      yn_kind_name(v));
-			s->output_path = yn_to_json(l->docs[0], v, l->err);
+			s->output_path = yn_to_json(v, l->err);
 			if (!s->output_path)
 				return ST_INPUT;
 		} else if (in_list(top_unsupported, k->str)) {
@@ -729,7 +729,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 	if (!rc)
 		rc = check_templates(l);
 	if (!rc) {
-		s->sanitized = yn_to_json(l->docs[0], root, l->err);
+		s->sanitized = yn_to_json(root, l->err);
 		if (!s->sanitized)
 			return ST_INPUT;
 		redact(s->sanitized);

@@ -74,7 +74,7 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 		} else if (!strcmp(k->str, "value")) {
 			if (yn_scalar_type(v) != JSON_NULL || v->kind !=
 			    YN_SCALAR) {
-				a->value = yn_to_json(l->docs[0], v, l->err);
+				a->value = yn_to_json(v, l->err);
 				rc = a->value ? 0 : ST_INPUT;
 			}
 		} else if (!strcmp(k->str, "weight")) {
@@ -172,7 +172,7 @@ static int parse_meta_keys(struct ld *l, const struct ynode *k,
 					return ld_err(l, v->kids[i], "found %s, "
 						      "expected a tag string",
 						      yn_kind_name(v->kids[i]));
-			j = yn_to_json(l->docs[0], v, l->err);
+			j = yn_to_json(v, l->err);
 			if (!j)
 				return ST_INPUT;
 		} else {
@@ -190,7 +190,7 @@ static int parse_meta_keys(struct ld *l, const struct ynode *k,
 		return ld_err(l, v, "found %s, expected a severity string "
 			      "such as low, medium, high or critical",
 			      yn_kind_name(v));
-	j = yn_to_json(l->docs[0], v, l->err);
+	j = yn_to_json(v, l->err);
 	json_object_set_new(meta, k->str, j);
 	return 0;
 }
@@ -230,7 +230,7 @@ static int parse_test(struct ld *l, const struct ynode *m,
 				break;
 			}
 			json_decref(t->vars);
-			t->vars = yn_to_json(l->docs[0], v, l->err);
+			t->vars = yn_to_json(v, l->err);
 			rc = t->vars ? expand_file_vars(l, v, t->vars)
 				     : ST_INPUT;
 		} else if (!strcmp(k->str, "assert")) {
@@ -261,7 +261,7 @@ static int parse_test(struct ld *l, const struct ynode *m,
 				break;
 			}
 			json_decref(t->metadata);
-			t->metadata = yn_to_json(l->docs[0], v, l->err);
+			t->metadata = yn_to_json(v, l->err);
 			rc = t->metadata ? 0 : ST_INPUT;
 		} else if (!strcmp(k->str, "options")) {
 			if (is_null || (v->kind == YN_MAP && v->n == 0))
@@ -614,6 +614,7 @@ static int csv_row(struct csvst *c)
 	struct ynode *m, *vars, *asserts, *meta;
 	const char *metric = NULL;
 	const struct cell *row = c->cells;
+	int rc;
 
 	if (c->n_cells == 1 && c->cells[0].n == 0 && c->n_hdr != 1)
 		return 0;        /* a blank line */
@@ -623,6 +624,9 @@ static int csv_row(struct csvst *c)
 		return ld_err(c->l, &at, "found %zu fields, expected %zu (one "
 			      "per header column)", c->n_cells, c->n_hdr);
 	}
+	/* each row gets its own node tree, freed once the test is built,
+	 * so memory does not grow with the file beyond the tests */
+	ydoc_free(c->d);
 	m = yn_new(c->d, YN_MAP, c->file, row[0].line, row[0].col);
 	vars = yn_new(c->d, YN_MAP, c->file, row[0].line, row[0].col);
 	asserts = yn_new(c->d, YN_SEQ, c->file, row[0].line, row[0].col);
@@ -725,7 +729,9 @@ static int csv_row(struct csvst *c)
 		yn_map_set(c->d, m, "assert", asserts);
 	if (meta->n)
 		yn_map_set(c->d, m, "metadata", meta);
-	return add_test(c->l, m, c->def);
+	rc = add_test(c->l, m, c->def);
+	ydoc_free(c->d);
+	return rc;
 }
 
 static void csv_on_field(void *data, size_t n, void *ctx)
@@ -841,7 +847,7 @@ out:
 static int load_jsonl(struct ld *l, const char *file, const char *text,
 		      size_t len, const struct test_case *def)
 {
-	struct ydoc *d = ld_doc(l);
+	struct ydoc d = {0};
 	const char *p = text, *end = text + len;
 	int line = 1;
 
@@ -872,10 +878,11 @@ static int load_jsonl(struct ld *l, const char *file, const char *text,
 					      "test object on each line",
 					      "a JSON list");
 			}
-			n = yn_from_json(d, j, file, line,
+			n = yn_from_json(&d, j, file, line,
 					 (int)(s - p) + 1);
 			json_decref(j);
 			rc = add_test(l, n, def);
+			ydoc_free(&d);
 			if (rc)
 				return rc;
 		}

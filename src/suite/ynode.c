@@ -33,7 +33,9 @@ struct ynode *yn_new(struct ydoc *d, enum yn_kind kind, const char *file,
 	n->line = n->text_line = line;
 	n->col = n->text_col = col;
 	n->next_alloc = d->all;
+	n->doc = d;
 	d->all = n;
+	d->budget += 3;
 	return n;
 }
 
@@ -74,6 +76,7 @@ void ydoc_free(struct ydoc *d)
 		free(n);
 	}
 	d->all = d->root = NULL;
+	d->budget = 0;
 }
 
 struct ynode *yn_get(const struct ynode *map, const char *key)
@@ -215,6 +218,7 @@ static json_t *to_json(struct ydoc *d, const struct ynode *n, int depth,
 {
 	json_t *out;
 	if (--d->budget < 0) {
+		d->budget = 0;
 		err_at(err, n->file, n->line, n->col, "document expands to "
 		       "more than %ld nodes (aliases nested too deeply?)",
 		       YN_BUDGET);
@@ -253,11 +257,11 @@ static json_t *to_json(struct ydoc *d, const struct ynode *n, int depth,
 	return out;
 }
 
-json_t *yn_to_json(struct ydoc *d, const struct ynode *n, struct err *err)
+json_t *yn_to_json(const struct ynode *n, struct err *err)
 {
 	if (!n)
 		return json_null();
-	return to_json(d, n, 0, err);
+	return to_json(n->doc, n, 0, err);
 }
 
 struct ynode *yn_from_json(struct ydoc *d, const json_t *v, const char *file,
@@ -545,7 +549,7 @@ int ydoc_parse(struct ydoc *d, const char *file, const char *text,
 			     .err = err };
 	int rc = 0, docs = 0, done = 0;
 
-	d->budget = YN_BUDGET;
+	d->budget += YN_BUDGET;
 	if (!yaml_parser_initialize(&parser))
 		return err_set(err, ST_INTERNAL, "cannot start YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,

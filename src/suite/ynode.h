@@ -26,12 +26,14 @@ struct ynode {
 	struct ynode **kids;     /* seq: items; map: key, value, key, value… */
 	size_t n, cap;
 	struct ynode *next_alloc;
+	struct ydoc *doc;        /* the document it belongs to */
 };
 
 struct ydoc {
 	struct ynode *all;       /* every node, for freeing */
 	struct ynode *root;      /* NULL for an empty document */
-	long budget;             /* nodes yn_to_json may still produce */
+	long budget;             /* nodes yn_to_json may still produce:
+				  * a base plus 3 per node created */
 };
 
 /* Parses `text` (len bytes) as one YAML document named `file` (kept as a
@@ -60,9 +62,10 @@ const char *yn_kind_name(const struct ynode *n);
 int yn_scalar_type(const struct ynode *n);
 
 /* Converts a node to JSON (scalars resolved per the YAML core schema,
- * keys as strings).  Returns a new reference or NULL with err set (node
- * budget exhausted, too deep, non-scalar key). */
-json_t *yn_to_json(struct ydoc *d, const struct ynode *n, struct err *err);
+ * keys as strings).  Returns a new reference or NULL with err set (the
+ * node's document's budget exhausted — an alias bomb —, too deep, or a
+ * non-scalar key).  NULL `n` gives JSON null. */
+json_t *yn_to_json(const struct ynode *n, struct err *err);
 
 /* Builds nodes for a JSON value, every node at file:line:col. */
 struct ynode *yn_from_json(struct ydoc *d, const json_t *v, const char *file,
