@@ -600,6 +600,23 @@ static int check_templates(struct ld *l)
 						 pr->is_chat ? TMPL_JSON_ESCAPE
 							     : 0, &pr->loc, &e,
 						 missing, sizeof missing);
+			if (r && pr->is_chat) {
+				json_error_t je;
+				json_t *j = json_loads(r, 0, &je);
+				bool ok = json_is_array(j);
+				json_decref(j);
+				free(r);
+				if (!ok)
+					return err_at(l->err, tc->loc.file,
+						      tc->loc.line, tc->loc.col,
+						      "%s: chat prompt %zu "
+						      "renders to invalid JSON "
+						      "(%s), expected a list of "
+						      "messages", name, p + 1,
+						      j ? "not a list"
+							: je.text);
+				continue;
+			}
 			if (r) {
 				free(r);
 				continue;

@@ -51,7 +51,10 @@ struct test_case {
 
 /* One prompt.  `raw` is the template text.  When the text parses as a JSON
  * array of chat messages the prompt is a chat prompt: vars substituted into
- * it are JSON-escaped and the rendered text is a JSON array. */
+ * it are JSON-escaped and the rendered text is a JSON array.  (The rule,
+ * decided at load: the trimmed text starts with '[' and, with each {{…}}
+ * replaced by null, is a non-empty JSON array of objects with a string
+ * "role".) */
 struct prompt {
 	char *raw;
 	char *label;               /* promptfoo's label, or the raw text */

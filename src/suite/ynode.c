@@ -17,7 +17,7 @@
 #include <yaml.h>
 
 #define YN_MAX_DEPTH 256
-#define YN_BUDGET 5000000L
+#define YN_BUDGET 1000000L
 
 struct anchor {
 	char *name;

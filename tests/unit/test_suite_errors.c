@@ -394,3 +394,32 @@ TEST(suite_scalar_types_and_provider_map_form)
 	suite_free(s);
 	clean();
 }
+
+TEST(suite_err_alias_bomb_is_refused)
+{
+	struct buf_ { char s[2048]; } b;
+	size_t n = 0;
+	struct err e = {0};
+	n += (size_t)snprintf(b.s + n, sizeof b.s - n, "prompts: [p]\n"
+			      "providers: [x]\ndefaultTest:\n  vars:\n"
+			      "    l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (int i = 1; i < 9; i++)
+		n += (size_t)snprintf(b.s + n, sizeof b.s - n,
+				      "    l%d: &l%d [*l%d, *l%d, *l%d, *l%d, "
+				      "*l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n",
+				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+				      i - 1, i - 1, i - 1, i - 1, i - 1);
+	T_EQ_INT(load_str(b.s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "expands to more than") != NULL);
+	T_EQ_STR(base(e.file), "suite.yaml");
+}
+
+TEST(suite_err_chat_prompt_broken_by_vars)
+{
+	/* a var spliced outside a JSON string must itself be JSON */
+	EXPECT_ERR("prompts:\n  - '[{\"role\": \"user\", \"content\": "
+		   "{{ extra }}}]'\nproviders: [x]\ntests:\n"
+		   "  - description: bad\n    vars: {extra: not json}\n",
+		   "suite.yaml", 5, 5, "test 'bad': chat prompt 1 renders to "
+		   "invalid JSON");
+}
