@@ -53,13 +53,6 @@ static int fail(struct stats_boot_ci *out)
 	return -1;
 }
 
-static int cmp_dbl(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
 /* Jackknife acceleration from the deviations dev_i = mean(theta_(.)) -
  * theta_(i), given as sums: a = sum dev^3 / (6 (sum dev^2)^1.5). */
 static double accel(double s2, double s3)
@@ -101,7 +94,7 @@ static void finish(double *bt, long B, double est, double a, double conf,
 	double a1, a2;
 	long i;
 
-	qsort(bt, (size_t)B, sizeof *bt, cmp_dbl);
+	stats_sort(bt, (size_t)B);
 	for (i = 0; i < B; i++)
 		mean += bt[i];
 	mean /= (double)B;
@@ -136,18 +129,42 @@ static void finish(double *bt, long B, double est, double a, double conf,
 	out->bca.hi = stats_quantile_sorted(bt, (size_t)B, a2);
 }
 
-/* Uniform index in [0, n) for n < 2^32 (Lemire), inlined for the loops. */
-static inline size_t draw_index(struct stats_rng *r, uint32_t n)
+/* Uniform indices in [0, n), n < 2^32, by Lemire's multiply-shift on
+ * 32-bit halves of one 64-bit output (two indices per generator step).
+ * `t` = 2^32 mod n is the rejection threshold that removes the bias
+ * (precomputed by the caller: rejections happen with probability n/2^32). */
+struct idx_draw {
+	struct stats_rng *r;
+	uint64_t n;
+	uint32_t t;
+};
+
+static inline struct idx_draw idx_init(struct stats_rng *r, uint32_t n)
 {
-	uint64_t m = (stats_rng_next(r) >> 32) * (uint64_t)n;
+	struct idx_draw d = { r, n, (uint32_t)(-n) % n };
 
-	if ((uint32_t)m < n) {
-		uint32_t t = (uint32_t)(-n) % n;
+	return d;
+}
 
-		while ((uint32_t)m < t)
-			m = (stats_rng_next(r) >> 32) * (uint64_t)n;
-	}
+static inline size_t idx_fix(const struct idx_draw *d, uint64_t m)
+{
+	while ((uint32_t)m < d->t)
+		m = (stats_rng_next(d->r) >> 32) * d->n;
 	return (size_t)(m >> 32);
+}
+
+static inline size_t idx_one(const struct idx_draw *d)
+{
+	return idx_fix(d, (stats_rng_next(d->r) >> 32) * d->n);
+}
+
+static inline void idx_two(const struct idx_draw *d, size_t *a, size_t *b)
+{
+	uint64_t x = stats_rng_next(d->r);
+	uint64_t m1 = (x >> 32) * d->n, m2 = (x & 0xffffffffu) * d->n;
+
+	*a = (uint32_t)m1 < d->t ? idx_fix(d, m1) : (size_t)(m1 >> 32);
+	*b = (uint32_t)m2 < d->t ? idx_fix(d, m2) : (size_t)(m2 >> 32);
 }
 
 /* Multinomial resample of counts cnt[0..k) (total n): returns the
@@ -212,13 +229,31 @@ int stats_boot_mean(const double *x, size_t n, const struct stats_boot_opt *o,
 			bt[b] = multinomial_sum(&rng, val, cnt, k, (long)n) /
 				(double)n;
 	} else {
+		/* Two generators (the second seeded from the first) advance
+		 * independently, so the CPU overlaps their dependency chains;
+		 * the four sums keep the loads in flight. */
+		struct stats_rng rng2;
+		struct idx_draw id, id2;
+
+		stats_rng_seed(&rng2, stats_rng_next(&rng));
+		id = idx_init(&rng, (uint32_t)n);
+		id2 = idx_init(&rng2, (uint32_t)n);
 		a = accel_mean(x, NULL, n);
 		for (b = 0; b < B; b++) {
-			double s = 0;
+			double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+			size_t u, v, u2, v2;
 
-			for (i = 0; i < n; i++)
-				s += x[draw_index(&rng, (uint32_t)n)];
-			bt[b] = s / (double)n;
+			for (i = 0; i + 3 < n; i += 4) {
+				idx_two(&id, &u, &v);
+				idx_two(&id2, &u2, &v2);
+				s0 += x[u];
+				s1 += x[v];
+				s2 += x[u2];
+				s3 += x[v2];
+			}
+			for (; i < n; i++)
+				s0 += x[idx_one(&id)];
+			bt[b] = (s0 + s1 + s2 + s3) / (double)n;
 		}
 	}
 	finish(bt, B, est, a, opt_conf(o), out);
@@ -258,22 +293,30 @@ int stats_boot_paired_prop_diff(long a, long b, long c, long d,
 {
 	/* per-case difference: +1 (only A passes), -1 (only B), 0 else */
 	double val[3] = { 1, -1, 0 }, w[3], *bt;
-	long cnt[3], n, B = opt_b(o), r;
+	long n, B = opt_b(o), r;
 	struct stats_rng rng;
 
 	if (a < 0 || b < 0 || c < 0 || d < 0 || a + b + c + d == 0)
 		return fail(out);
 	n = a + b + c + d;
-	cnt[0] = b;
-	cnt[1] = c;
-	cnt[2] = a + d;
 	w[0] = (double)b;
 	w[1] = (double)c;
 	w[2] = (double)(a + d);
 	stats_rng_seed(&rng, opt_seed(o));
 	bt = xmalloc((size_t)B * sizeof *bt);
-	for (r = 0; r < B; r++)
-		bt[r] = multinomial_sum(&rng, val, cnt, 3, n) / (double)n;
+	/* Only discordant cases move the difference: draw how many of the
+	 * n resampled cases are discordant, then how many of those favour
+	 * A — the same multinomial, factored, with two binomials. */
+	for (r = 0; r < B; r++) {
+		long disc = stats_rng_binomial(&rng, n, (double)(b + c) /
+							       (double)n);
+		long bs = b + c ? stats_rng_binomial(&rng, disc,
+						     (double)b /
+							     (double)(b + c)) :
+				  0;
+
+		bt[r] = (double)(2 * bs - disc) / (double)n;
+	}
 	finish(bt, B, (double)(b - c) / (double)n, accel_mean(val, w, 3),
 	       opt_conf(o), out);
 	free(bt);
@@ -286,8 +329,11 @@ int stats_boot_cluster_mean(const double *x, const long *cluster, size_t n,
 {
 	double *sum, *bt, total = 0, s2 = 0, s3 = 0, jm = 0, *jack;
 	long *count, B = opt_b(o), b;
-	size_t G, g, i;
+	size_t G, g, i, nd;
 	struct stats_rng rng;
+	struct idx_draw id;
+	double dsum[MAX_DISTINCT];
+	long dcnt[MAX_DISTINCT], dmult[MAX_DISTINCT];
 
 	if (n == 0)
 		return fail(out);
@@ -318,18 +364,60 @@ int stats_boot_cluster_mean(const double *x, const long *cluster, size_t n,
 	free(jack);
 	stats_rng_seed(&rng, opt_seed(o));
 	bt = xmalloc((size_t)B * sizeof *bt);
+	/* Few distinct (sum, size) cluster profiles (0/1 results in
+	 * clusters of a few sizes): resample profile counts, multinomially. */
+	nd = 0;
+	for (g = 0; g < G && nd <= MAX_DISTINCT; g++) {
+		for (i = 0; i < nd; i++)
+			if (dsum[i] == sum[g] && dcnt[i] == count[g])
+				break;
+		if (i < nd)
+			dmult[i]++;
+		else if (nd < MAX_DISTINCT) {
+			dsum[nd] = sum[g];
+			dcnt[nd] = count[g];
+			dmult[nd++] = 1;
+		} else
+			nd = MAX_DISTINCT + 1;
+	}
+	if (nd <= MAX_DISTINCT) {
+		for (b = 0; b < B; b++) {
+			long left = (long)G, pool = (long)G, m = 0, got;
+			double s = 0;
+
+			for (i = 0; i < nd && left > 0; i++) {
+				got = i + 1 == nd ? left :
+				      stats_rng_binomial(&rng, left,
+							 (double)dmult[i] /
+								 (double)pool);
+				s += dsum[i] * (double)got;
+				m += dcnt[i] * got;
+				left -= got;
+				pool -= dmult[i];
+			}
+			bt[b] = s / (double)m;
+		}
+		goto done;
+	}
+	id = idx_init(&rng, (uint32_t)G);
 	for (b = 0; b < B; b++) {
 		double s = 0;
 		long m = 0;
+		size_t u, v;
 
-		for (g = 0; g < G; g++) {
-			size_t u = draw_index(&rng, (uint32_t)G);
-
+		for (g = 0; g + 1 < G; g += 2) {
+			idx_two(&id, &u, &v);
+			s += sum[u] + sum[v];
+			m += count[u] + count[v];
+		}
+		if (g < G) {
+			u = idx_one(&id);
 			s += sum[u];
 			m += count[u];
 		}
 		bt[b] = s / (double)m;
 	}
+done:
 	finish(bt, B, total / (double)n, accel(s2, s3), opt_conf(o), out);
 	free(bt);
 	free(sum);
@@ -346,6 +434,7 @@ int stats_boot_repeats(const double *x, const size_t *case_start,
 	long *ones, B = opt_b(o), b;
 	int binary = 1;
 	struct stats_rng rng;
+	struct idx_draw id;
 
 	if (ncases == 0)
 		return fail(out);
@@ -388,12 +477,13 @@ int stats_boot_repeats(const double *x, const size_t *case_start,
 		est += cmean[g];
 	est /= (double)G;
 	stats_rng_seed(&rng, opt_seed(o));
+	id = idx_init(&rng, (uint32_t)G);
 	bt = xmalloc((size_t)B * sizeof *bt);
 	for (b = 0; b < B; b++) {
 		double s = 0;
 
 		for (g = 0; g < G; g++) {
-			size_t u = draw_index(&rng, (uint32_t)G);
+			size_t u = idx_one(&id);
 			size_t lo = case_start[cs[u]];
 			size_t r = case_start[cs[u] + 1] - lo;
 
@@ -404,11 +494,12 @@ int stats_boot_repeats(const double *x, const size_t *case_start,
 					     (double)ones[u] / (double)r) /
 				     (double)r;
 			} else {
+				struct idx_draw ir = idx_init(&rng,
+							      (uint32_t)r);
 				double t = 0;
 
 				for (i = 0; i < r; i++)
-					t += x[lo + draw_index(&rng,
-							       (uint32_t)r)];
+					t += x[lo + idx_one(&ir)];
 				s += t / (double)r;
 			}
 		}

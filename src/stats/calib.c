@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "../util/xalloc.h"
+#include "sort.h"
 
 static int bad_inputs(const double *p, const double *y, size_t n)
 {
@@ -20,31 +21,19 @@ static int bad_inputs(const double *p, const double *y, size_t n)
 	return 0;
 }
 
-/* Indices sorted by confidence, ascending or descending, ties by index. */
-static const double *sort_p;
-static int sort_desc;
-static int cmp_conf(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (sort_p[a] != sort_p[b]) {
-		int lt = sort_p[a] < sort_p[b];
-
-		return sort_desc ? (lt ? 1 : -1) : (lt ? -1 : 1);
-	}
-	return (a > b) - (a < b);
-}
-
+/* Indices sorted by confidence, ascending or descending, ties by input
+ * order (the radix sort is stable). */
 static size_t *sorted_index(const double *p, size_t n, int desc)
 {
 	size_t *idx = xmalloc(n * sizeof *idx), i;
+	uint64_t *key = xmalloc(n * sizeof *key);
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		idx[i] = i;
-	sort_p = p;
-	sort_desc = desc;
-	qsort(idx, n, sizeof *idx, cmp_conf);
-	sort_p = NULL;
+		key[i] = desc ? ~stats_dkey(p[i]) : stats_dkey(p[i]);
+	}
+	stats_radix_sort(key, idx, n);
+	free(key);
 	return idx;
 }
 

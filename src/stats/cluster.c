@@ -8,21 +8,13 @@
 #include <stdlib.h>
 
 #include "../util/xalloc.h"
-
-static const long *sort_ids;
-static int cmp_by_id(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (sort_ids[a] != sort_ids[b])
-		return sort_ids[a] < sort_ids[b] ? -1 : 1;
-	return (a > b) - (a < b);
-}
+#include "sort.h"
 
 size_t stats_cluster_sums(const double *x, const long *cluster, size_t n,
 			  double **sum, long **count)
 {
 	size_t *idx, i, g = 0;
+	uint64_t *key;
 	double *s;
 	long *c;
 
@@ -31,11 +23,14 @@ size_t stats_cluster_sums(const double *x, const long *cluster, size_t n,
 	if (n == 0)
 		return 0;
 	idx = xmalloc(n * sizeof *idx);
-	for (i = 0; i < n; i++)
+	key = xmalloc(n * sizeof *key);
+	for (i = 0; i < n; i++) {
 		idx[i] = i;
-	sort_ids = cluster;
-	qsort(idx, n, sizeof *idx, cmp_by_id);
-	sort_ids = NULL;
+		/* flipping the sign bit makes signed order unsigned order */
+		key[i] = (uint64_t)cluster[i] ^ ((uint64_t)1 << 63);
+	}
+	stats_radix_sort(key, idx, n);
+	free(key);
 	s = xmalloc(n * sizeof *s);
 	c = xmalloc(n * sizeof *c);
 	for (i = 0; i < n; i++) {

@@ -13,6 +13,7 @@
 
 #include "../util/xalloc.h"
 #include "rng.h"
+#include "sort.h"
 
 double stats_mcnemar_exact(long b, long c)
 {
@@ -76,13 +77,6 @@ struct interval stats_paired_diff_newcombe(long a, long b, long c, long d,
 	return iv;
 }
 
-static int cmp_double_asc(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return (a > b) - (a < b);
-}
-
 double stats_signflip_p(const double *d, size_t n, long resamples,
 			uint64_t seed)
 {
@@ -138,7 +132,7 @@ double stats_signflip_p(const double *d, size_t n, long resamples,
 		 * n_v random signs on value v is v (2 Bin(n_v, 1/2) - n_v),
 		 * one binomial draw per distinct value instead of n_v coin
 		 * flips — the same distribution exactly. */
-		qsort(ad, m, sizeof *ad, cmp_double_asc);
+		stats_sort(ad, m);
 		val = xmalloc(m * sizeof *val);
 		cnt = xmalloc(m * sizeof *cnt);
 		for (i = 0; i < m; i++) {
@@ -158,14 +152,30 @@ double stats_signflip_p(const double *d, size_t n, long resamples,
 							  &rng, cnt[j], 0.5) -
 						      cnt[j]);
 			} else {
-				uint64_t bits = 0;
+				/* S = 2 * (sum of the |d| that keep a + sign)
+				 * - total; multiplying by the 0/1 bit instead
+				 * of branching on it avoids a mispredicted
+				 * branch per item. */
+				double k0 = 0, k1 = 0;
 
-				for (i = 0; i < m; i++) {
-					if ((i & 63) == 0)
-						bits = stats_rng_next(&rng);
-					s += (bits & 1) ? ad[i] : -ad[i];
-					bits >>= 1;
+				for (i = 0; i + 64 <= m; i += 64) {
+					uint64_t bits = stats_rng_next(&rng);
+					size_t t;
+
+					for (t = 0; t < 64; t += 2) {
+						k0 += ad[i + t] *
+						      (double)(bits >> t & 1);
+						k1 += ad[i + t + 1] *
+						      (double)(bits >> (t + 1) & 1);
+					}
 				}
+				if (i < m) {
+					uint64_t bits = stats_rng_next(&rng);
+
+					for (; i < m; i++, bits >>= 1)
+						k0 += ad[i] * (double)(bits & 1);
+				}
+				s = 2 * (k0 + k1) - total;
 			}
 			hits += fabs(s) >= obs - tol;
 		}
@@ -177,32 +187,23 @@ double stats_signflip_p(const double *d, size_t n, long resamples,
 	return p;
 }
 
-/* qsort comparator over indices into a p-value array (ties by index so the
- * result does not depend on the qsort implementation). */
-static const double *holm_p;
-static int cmp_holm(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (holm_p[a] != holm_p[b])
-		return holm_p[a] < holm_p[b] ? -1 : 1;
-	return (a > b) - (a < b);
-}
-
 void stats_holm(const double *p, size_t m, double *adj)
 {
 	size_t *idx, i;
+	uint64_t *key;
 	double *tmp, run = 0;
 
 	if (m == 0)
 		return;
 	idx = xmalloc(m * sizeof *idx);
 	tmp = xmalloc(m * sizeof *tmp);
-	for (i = 0; i < m; i++)
+	key = xmalloc(m * sizeof *key);
+	for (i = 0; i < m; i++) {
 		idx[i] = i;
-	holm_p = p;
-	qsort(idx, m, sizeof *idx, cmp_holm);
-	holm_p = NULL;
+		key[i] = stats_dkey(p[i]);
+	}
+	stats_radix_sort(key, idx, m);	/* stable: ties keep input order */
+	free(key);
 	for (i = 0; i < m; i++) {
 		double v = (double)(m - i) * p[idx[i]];
 
@@ -216,16 +217,6 @@ void stats_holm(const double *p, size_t m, double *adj)
 }
 
 /* ---- compact letter display ------------------------------------------ */
-
-static const double *cld_mean;
-static int cmp_cld(const void *pa, const void *pb)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (cld_mean[a] != cld_mean[b])
-		return cld_mean[a] > cld_mean[b] ? -1 : 1;
-	return (a > b) - (a < b);
-}
 
 /* Removes columns that are subsets of another column (the "absorb"). */
 static size_t cld_absorb(uint64_t *col, size_t n)
@@ -258,6 +249,7 @@ int stats_cld(const double *mean, const double *padj, size_t k, double alpha,
 	enum { CLD_MAX_COLS = 4096 };
 	uint64_t *col, *rmask;
 	size_t rank_of[STATS_CLD_MAX];
+	uint64_t okey[STATS_CLD_MAX];
 	size_t ncol = 1, i, j, c, g, cap = CLD_MAX_COLS;
 	int rc = -1;
 
@@ -265,11 +257,12 @@ int stats_cld(const double *mean, const double *padj, size_t k, double alpha,
 		return -1;
 	col = xmalloc(cap * sizeof *col);
 	rmask = xmalloc(cap * sizeof *rmask);
-	for (i = 0; i < k; i++)
+	/* order by mean descending, ties by index (stable sort) */
+	for (i = 0; i < k; i++) {
 		order[i] = i;
-	cld_mean = mean;
-	qsort(order, k, sizeof *order, cmp_cld);
-	cld_mean = NULL;
+		okey[i] = ~stats_dkey(mean[i]);
+	}
+	stats_radix_sort(okey, order, k);
 	for (i = 0; i < k; i++)
 		rank_of[order[i]] = i;
 	col[0] = k == 64 ? ~(uint64_t)0 : (((uint64_t)1 << k) - 1);

@@ -26,31 +26,6 @@ void stats_rng_seed(struct stats_rng *r, uint64_t seed)
 		r->s[i] = stats_splitmix64(&seed);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t stats_rng_next(struct stats_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-double stats_rng_uniform(struct stats_rng *r)
-{
-	return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
 uint64_t stats_rng_below(struct stats_rng *r, uint64_t n)
 {
 	uint64_t x, m, t;

@@ -20,11 +20,27 @@ uint64_t stats_splitmix64(uint64_t *state);
 /* Seeds the generator from a 64-bit seed (any value, including 0). */
 void stats_rng_seed(struct stats_rng *r, uint64_t seed);
 
-/* Next 64 random bits. */
-uint64_t stats_rng_next(struct stats_rng *r);
+/* Next 64 random bits (inline: the resampling loops call it 10^8+ times). */
+static inline uint64_t stats_rng_next(struct stats_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t x = s[1] * 5, out, t = s[1] << 17;
+
+	out = ((x << 7) | (x >> 57)) * 9;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return out;
+}
 
 /* Uniform double in [0, 1) with 53 random bits. */
-double stats_rng_uniform(struct stats_rng *r);
+static inline double stats_rng_uniform(struct stats_rng *r)
+{
+	return (double)(stats_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 /* Uniform integer in [0, n), without modulo bias (Lemire 2019).  n must be
  * > 0; n == 0 returns 0. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../util/xalloc.h"
+#include "sort.h"
 
 /* ---- normal distribution ---------------------------------------------- */
 
@@ -138,22 +139,87 @@ double stats_quantile_sorted(const double *sorted, size_t n, double q)
 	return sorted[j] + frac * (sorted[j + 1] - sorted[j]);
 }
 
-/* NaNs compare greater than everything so they end up last. */
-static int cmp_double(const void *pa, const void *pb)
+void stats_radix_sort(uint64_t *keys, size_t *idx, size_t n)
 {
-	double a = *(const double *)pa, b = *(const double *)pb;
+	size_t (*cnt)[256], i, b, *isrc = idx, *idst, *itmp = NULL;
+	uint64_t *ksrc = keys, *kdst, *ktmp;
+	int pass;
 
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a > b) - (a < b);
+	if (n < 2)
+		return;
+	/* one scan builds the histograms of all eight bytes */
+	cnt = xcalloc(8, sizeof *cnt);
+	for (i = 0; i < n; i++)
+		for (pass = 0; pass < 8; pass++)
+			cnt[pass][keys[i] >> (8 * pass) & 0xff]++;
+	ktmp = xmalloc(n * sizeof *ktmp);
+	if (idx)
+		itmp = xmalloc(n * sizeof *itmp);
+	kdst = ktmp;
+	idst = itmp;
+	for (pass = 0; pass < 8; pass++) {
+		size_t sum = 0, *c = cnt[pass], *it;
+		int shift = 8 * pass;
+		uint64_t *kt;
+
+		if (c[ksrc[0] >> shift & 0xff] == n)
+			continue;	/* every key has the same byte here */
+		for (b = 0; b < 256; b++) {
+			size_t t = c[b];
+
+			c[b] = sum;
+			sum += t;
+		}
+		for (i = 0; i < n; i++) {
+			size_t dst = c[ksrc[i] >> shift & 0xff]++;
+
+			kdst[dst] = ksrc[i];
+			if (idx)
+				idst[dst] = isrc[i];
+		}
+		kt = ksrc;
+		ksrc = kdst;
+		kdst = kt;
+		it = isrc;
+		isrc = idst;
+		idst = it;
+	}
+	if (ksrc != keys) {	/* an odd number of passes ran */
+		memcpy(keys, ksrc, n * sizeof *keys);
+		if (idx)
+			memcpy(idx, isrc, n * sizeof *idx);
+	}
+	free(cnt);
+	free(ktmp);
+	free(itmp);
+}
+
+/* Inverse of stats_dkey for non-NaN keys. */
+static double key_to_double(uint64_t k)
+{
+	union {
+		double d;
+		uint64_t u;
+	} c;
+
+	c.u = (k >> 63) ? k & ~((uint64_t)1 << 63) : ~k;
+	return c.d;
 }
 
 void stats_sort(double *x, size_t n)
 {
-	if (n > 1)
-		qsort(x, n, sizeof *x, cmp_double);
+	uint64_t *k;
+	size_t i;
+
+	if (n < 2)
+		return;
+	k = xmalloc(n * sizeof *k);
+	for (i = 0; i < n; i++)
+		k[i] = stats_dkey(x[i]);
+	stats_radix_sort(k, NULL, n);
+	for (i = 0; i < n; i++)
+		x[i] = k[i] == UINT64_MAX ? NAN : key_to_double(k[i]);
+	free(k);
 }
 
 size_t stats_percentiles(const double *x, size_t n, const double *q,

@@ -330,6 +330,35 @@ TEST(stats_boot_cluster_width)
 	free(single);
 }
 
+/* 0/1 results in clusters of 5 (few distinct cluster profiles, so the
+ * profile-count path runs): its se agrees with the CR1 sandwich se, and
+ * with the index path run on the same data nudged off {0, 1}. */
+TEST(stats_boot_cluster_binary_profiles)
+{
+	size_t n = 5000, i;
+	double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	long *cl = malloc(n * sizeof *cl);
+	struct stats_boot_opt o = { 6000, 14, 0.95 };
+	struct stats_boot_ci a, b;
+	struct stats_rng r;
+
+	stats_rng_seed(&r, 41);
+	for (i = 0; i < n; i++) {
+		double p = (double)(i / 5 % 7) / 6.0;	/* rate per cluster */
+
+		x[i] = stats_rng_uniform(&r) < p ? 1 : 0;
+		y[i] = x[i] + 1e-9 * (double)(i % 977);	/* many profiles */
+		cl[i] = (long)(i / 5);
+	}
+	T_EQ_INT(stats_boot_cluster_mean(x, cl, n, &o, &a), 0);
+	T_NEAR(a.se / stats_cluster_se(x, cl, n, NULL), 1, 0.06);
+	T_EQ_INT(stats_boot_cluster_mean(y, cl, n, &o, &b), 0);
+	T_NEAR(a.se / b.se, 1, 0.06);
+	free(x);
+	free(y);
+	free(cl);
+}
+
 /* Two-level bootstrap.  (1) Identical repeats within each case: the
  * second level adds nothing, so the se is that of the case means,
  * s / sqrt(G).  (2) 0/1 repeats (binomial path) and the same repeats
@@ -442,6 +471,44 @@ TEST(stats_boot_quantile_asymptotic)
 	T_NEAR(ci.pct.lo, 0.95 - 1.959963984540054 * se, 0.2 * se);
 	T_NEAR(ci.pct.hi, 0.95 + 1.959963984540054 * se, 0.2 * se);
 	free(x);
+}
+
+static int cmp_libc(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* stats_sort (radix) against libc qsort on 50,000 values with negatives,
+ * zeros of both signs, infinities and duplicates; two NaNs go last. */
+TEST(stats_sort_matches_qsort)
+{
+	size_t n = 50000, i, m = 0;
+	double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	struct stats_rng r;
+
+	stats_rng_seed(&r, 8);
+	for (i = 0; i < n; i++) {
+		double u = stats_rng_uniform(&r);
+
+		x[i] = i % 97 == 0 ? -0.0 : i % 89 == 0 ? 0.0 :
+		       i % 101 == 0 ? INFINITY : i % 103 == 0 ? -INFINITY :
+		       i % 7 == 0 ? floor(u * 10) : (u - 0.4) * 1e6;
+	}
+	x[5] = NAN;
+	x[77] = -NAN;
+	for (i = 0; i < n; i++)
+		if (!isnan(x[i]))
+			y[m++] = x[i];
+	T_EQ_INT(m, n - 2);
+	qsort(y, m, sizeof *y, cmp_libc);
+	stats_sort(x, n);
+	for (i = 0; i < m; i++)
+		T_ASSERT(x[i] == y[i]);
+	T_ASSERT(isnan(x[n - 1]) && isnan(x[n - 2]));
+	free(x);
+	free(y);
 }
 
 /* R: quantile(c(15, 20, 35, 40, 50), c(.4, .95)) = 29, 48 (type 7:
