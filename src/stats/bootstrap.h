@@ -6,8 +6,9 @@
  * resampled instead of items (a resample of n 0/1 results has
  * Binomial(n, p) passes), which makes them O(B) or O(B * distinct values)
  * instead of O(B * n).  Each allocates scratch with xmalloc and frees it;
- * none keeps state.  All return 0, or -1 on empty/invalid input with
- * every field of *out set to NaN. */
+ * none keeps state.  `o` may be NULL (B = 10000, seed 0, 95%).  All
+ * return 0, or -1 on empty/invalid input with every field of *out set to
+ * NaN. */
 #ifndef ASSAY_STATS_BOOTSTRAP_H
 #define ASSAY_STATS_BOOTSTRAP_H
 
