@@ -440,9 +440,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				buf_append(&rq->body, upload, *upload_size);
 			}
 		}
+		/* Past the cap the rest is read and dropped, and the 413 goes
+		 * out at the end: answering mid-upload would make the kernel
+		 * reset the connection and the client would never see it. */
 		*upload_size = 0;
-		if (!rq->too_large)
-			return MHD_YES;
+		return MHD_YES;
 	}
 	switch (rq->route) {
 	case R_CHAT:

@@ -48,6 +48,10 @@ code=$(curl -s --noproxy '*' -o "$T/e3.json" -w '%{http_code}' "$BASE/chat/compl
 	-d '{"model": "gpt-9", "messages": [{"role": "user", "content": "hi"}]}')
 check mock_unknown_model_404 "404 model_not_found" "$code $(jq -r .error.code "$T/e3.json")"
 
+head -c 9000000 /dev/zero >"$T/big.bin"
+code=$(curl -s --noproxy '*' -o "$T/e4.json" -w '%{http_code}' "$BASE/chat/completions" --data-binary @"$T/big.bin")
+check mock_too_large_413 "413 request_too_large" "$code $(jq -r .error.code "$T/e4.json")"
+
 # latency: 200 ms per request, and concurrent requests do not queue
 t=$(curl -s --noproxy '*' -o /dev/null -w '%{time_total}' "$BASE/chat/completions" \
 	-d '{"model": "slow", "messages": [{"role": "user", "content": "hi"}]}')
