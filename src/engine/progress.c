@@ -88,7 +88,9 @@ void progress_free(struct progress *p)
 {
 	if (!p)
 		return;
-	draw(p, fs_mono_ms());
+	/* Plain lines: the last one may already show the final state. */
+	if (p->tty || p->last_decile < 10 || p->done < p->total)
+		draw(p, fs_mono_ms());
 	if (p->tty)
 		fputc('\n', p->f);
 	free(p);
