@@ -2,13 +2,14 @@
 # Debian packages first (as root, non-interactively).
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd
+PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libcrypto
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
+           $(PKG_CFLAGS)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljq -lcsv -lm -lpthread
 
 BUILD   ?= build
 SRC     := $(shell find src -name '*.c' | sort)
@@ -20,7 +21,8 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
-            libmicrohttpd-dev libcsv-dev sqlite3 jq curl wrk time
+            libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
+            libssl-dev sqlite3 jq curl wrk time
 
 .PHONY: all deps check test test-asan demo bench install clean
 all: $(BUILD)/assay
@@ -60,10 +62,13 @@ test-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  EXTRA_CFLAGS=-Werror
 
-demo: deps $(BUILD)/assay
+# deps first, then a fresh make: pkg-config flags are read when make starts.
+demo: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) examples/quickstart/demo.sh
 
-bench: deps $(BUILD)/assay
+bench: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 
 install: $(BUILD)/assay

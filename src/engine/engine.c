@@ -225,6 +225,7 @@ static int complete(struct run *r, CURL *easy, CURLcode cc, struct err *err)
 						: curl_easy_strerror(cc));
 	} else {
 		p->ops->parse(p, status, buf_str(&sl->body), sl->body.len, &resp);
+		provider_set_cost(p, &resp);
 	}
 	return finish(r, sl, &resp, err);
 }

@@ -86,7 +86,9 @@ static int openai_init(struct provider *p, struct err *err)
 	p->state = o;
 	o->params = json_object();
 	json_object_foreach((json_t *)cfg, k, v) {
-		if (is_body_key(k)) {
+		if (provider_generic_key(k)) {
+			continue;
+		} else if (is_body_key(k)) {
 			json_object_set(o->params, k, v);
 		} else if (!strcmp(k, "apiKey")) {
 			if (!json_is_string(v))
@@ -125,11 +127,6 @@ static int openai_init(struct provider *p, struct err *err)
 			if (!json_is_string(v))
 				return cfg_error(p, err, "systemPrompt must be a string");
 			o->system = xstrdup(json_string_value(v));
-		} else if (!strcmp(k, "timeout_ms")) {
-			if (!json_is_integer(v) || json_integer_value(v) <= 0)
-				return cfg_error(p, err,
-						 "timeout_ms must be a positive integer");
-			p->timeout_ms = (long)json_integer_value(v);
 		} else if (!strcmp(k, "passthrough")) {
 			if (!json_is_object(v))
 				return cfg_error(p, err, "passthrough must be a map");
@@ -139,7 +136,7 @@ static int openai_init(struct provider *p, struct err *err)
 			snprintf(msg, sizeof msg,
 				 "config key '%s' is not supported; expected one of: "
 				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
-				 "headers, systemPrompt, timeout_ms, passthrough, "
+				 "headers, systemPrompt, timeout_ms, cost, passthrough, "
 				 "temperature, max_tokens, max_completion_tokens, top_p, "
 				 "seed, response_format, stop, presence_penalty, "
 				 "frequency_penalty",

@@ -22,6 +22,7 @@
 #include "../util/err.h"
 #include "../suite/suite.h"
 #include "response.h"
+#include "cost.h"
 
 struct curl_slist;
 
@@ -56,12 +57,22 @@ struct provider {
 	const struct provider_spec *spec;  /* borrowed from the suite */
 	char *model;                       /* the part after the prefix */
 	long timeout_ms;                   /* whole request; default 120000 */
+	bool has_price;                    /* config.cost or the price table */
+	struct price price;
 	void *state;
 };
+
+/* Config keys every provider accepts, read by provider_new itself:
+ * cost {input_per_mtok, output_per_mtok}, timeout_ms.  Implementations
+ * skip them when they check for unknown keys. */
+bool provider_generic_key(const char *key);
 
 int provider_new(const struct provider_spec *spec, struct provider **out,
 		 struct err *err);
 void provider_free(struct provider *p);
+
+/* Sets resp->cost_usd from the usage when the provider has a price. */
+void provider_set_cost(const struct provider *p, struct response *resp);
 
 /* The implementations (table entries). */
 extern const struct provider_ops prov_openai_ops;
