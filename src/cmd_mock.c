@@ -169,6 +169,7 @@ static int mock_exec(int argc, char **argv)
 	}
 	if (port_file && write_port_file(port_file, mock_server_port(srv))) {
 		mock_server_stop(srv);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return EXIT_RUN_ERROR;
 	}
 	while (sigwait(&set, &sig) != 0)

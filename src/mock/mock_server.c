@@ -398,7 +398,8 @@ static enum MHD_Result answer_get(struct mock_server *s,
 	} else if (rq->route == R_MODELS) {
 		mock_reply_models(&b, s->rules);
 	} else {
-		const char *name = strrchr(url, '/') + 1;
+		/* names may hold slashes ("org/model"): all after /models/ */
+		const char *name = strstr(url, "/models/") + 8;
 		if (!mock_rules_model(s->rules, name))
 			return send_error(c, MHD_HTTP_NOT_FOUND,
 					  "invalid_request_error", "model_not_found",

@@ -52,6 +52,7 @@ TEST(mock_server_round_trip)
 	static const char rules[] =
 		"models:\n"
 		"  - name: m\n"
+		"  - name: org/m-2\n"
 		"rules:\n"
 		"  - contains: France\n"
 		"    reply: Paris\n";
@@ -89,6 +90,9 @@ TEST(mock_server_round_trip)
 	T_EQ_INT(http(h, port, "/v1/models", NULL, &out), 200);
 	T_ASSERT(strstr(buf_str(&out), "\"id\":\"m\"") != NULL);
 	T_EQ_INT(http(h, port, "/v1/models/m", NULL, &out), 200);
+	T_EQ_INT(http(h, port, "/models/org/m-2", NULL, &out), 200);
+	T_ASSERT(strstr(buf_str(&out), "\"id\":\"org/m-2\"") != NULL);
+	T_EQ_INT(http(h, port, "/v1/models/m-2", NULL, &out), 404);
 	T_EQ_INT(http(h, port, "/health", NULL, &out), 200);
 	T_EQ_INT(mock_server_requests(s), 5);
 	mock_server_stop(s);
