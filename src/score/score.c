@@ -24,6 +24,15 @@ static const struct score_type *const families[] = {
 	score_text_types,
 	score_regex_types,
 	score_json_types,
+	score_measure_types,
+	score_meta_types,
+	score_format_types,
+	score_jq_types,
+	score_script_types,
+	score_lua_types,
+	/* Model-graded types (llm-rubric, factuality, similar, select-best)
+	 * need the engine's event loop to call a grader; they will be a
+	 * family of their own, evaluated asynchronously. */
 };
 
 #define N_FAMILIES (sizeof families / sizeof families[0])
@@ -376,9 +385,11 @@ int score_check(const struct assertion_spec *a, const json_t *vars,
 	if (a->has_threshold && !isfinite(a->threshold))
 		return score_err(a, err, "'%s': threshold must be a finite "
 				 "number", a->type);
-	if (a->transform)
-		return score_err(a, err, "'%s': transform is not supported "
-				 "yet", a->type);
+	if (a->transform && score_transform_check(a->transform, err)) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		return score_err(a, err, "'%s': %s", a->type, msg);
+	}
 	if (a->metric && !a->metric[0])
 		return score_err(a, err, "'%s': metric must be a non-empty "
 				 "name", a->type);
@@ -421,6 +432,7 @@ int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 	struct err rerr = {0};
 	bool inverse = false, owned = false;
 	json_t *v = a->value, *rv = NULL;
+	char *transformed = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -458,7 +470,20 @@ int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 	in.resp = resp;
 	in.vars = vars;
 	in.inverse = inverse;
+	if (a->transform) {
+		/* A transform that fails is a grading error (promptfoo
+		 * errors the test), not the model's failure. */
+		if (score_transform(a->transform, in.output, in.output_len,
+				    vars, &transformed, err)) {
+			if (owned)
+				json_decref(rv);
+			return err->code ? (int)err->code : ST_INTERNAL;
+		}
+		in.output = transformed;
+		in.output_len = strlen(transformed);
+	}
 	rc = t->eval(&in, out, err);
+	free(transformed);
 	if (owned)
 		json_decref(rv);
 	if (rc) {
@@ -561,4 +586,7 @@ void grade_cleanup(struct grade *g)
 void score_shutdown(void)
 {
 	score_re_shutdown();
+	score_schema_shutdown();
+	score_jq_shutdown();
+	score_lua_shutdown();
 }

@@ -57,26 +57,49 @@ bool score_type_known(const char *type);
 
 /* Grades `output` (the response's text) for test `tc`.  `resp` supplies
  * latency, usage and cost for the assertions that need them.  Never fails
- * on bad model output (that is a failing grade); returns non-zero only for
- * an internal error (err set).  `out` must be released with grade_cleanup. */
+ * on bad model output (that is a failing grade).  Returns non-zero (err
+ * set, `out` released) for a *grading error*: something other than the
+ * model went wrong — a custom script exited non-zero or timed out, a Lua
+ * or jq program raised an error, a transform failed, `latency` was asked
+ * of a cached response.  The caller records the result as an error
+ * ("grading failed: …"), never as a failure.  `out` must be released with
+ * grade_cleanup. */
 int score_grade(const struct test_case *tc, const struct response *resp,
 		struct grade *out, struct err *err);
 
 /* Evaluates one assertion against `output` (NULL means "") with the test's
- * `vars` (NULL means none): renders the value, runs the type's check and
- * fills `out` (out->reason owned; free it, or let grade_cleanup do it when
- * `out` is one of a grade's items).  The weight-0 and threshold rules of
- * score_grade are not applied.  Returns non-zero only for an internal
- * error (err set); an unknown type or a bad value is a failing outcome. */
+ * `vars` (NULL means none): renders the value, applies the assertion's
+ * transform, runs the type's check and fills `out` (out->reason owned;
+ * free it, or let grade_cleanup do it when `out` is one of a grade's
+ * items).  The weight-0 and threshold rules of score_grade are not
+ * applied.  Returns non-zero only for a grading error as score_grade
+ * describes (err set, out->reason NULL); an unknown type or a bad value is
+ * a failing outcome. */
 int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 		      const char *output, const struct response *resp,
 		      struct assert_outcome *out, struct err *err);
+
+/* Checks a transform as written in a suite: "jq:EXPR" compiles, anything
+ * else (promptfoo's JavaScript) is refused naming the feature.  Returns 0
+ * or ST_INPUT with a message (no location: the caller adds it). */
+int score_transform_check(const char *transform, struct err *err);
+
+/* Applies a "jq:EXPR" transform to `output` (len bytes): the output is
+ * parsed as JSON, or taken as a JSON string when it is not JSON; $vars is
+ * the test's vars (NULL means {}).  The program's first result, when a
+ * string, is used as is, else JSON-serialized (compact).  On success *out
+ * is an owned string and 0 is returned; on a jq error or no result returns
+ * ST_INTERNAL with err set and *out NULL.  Thread-safe. */
+int score_transform(const char *transform, const char *output, size_t len,
+		    const json_t *vars, char **out, struct err *err);
 
 /* Releases g's items, reasons and named_scores and zeroes it;
  * grade_cleanup(NULL) does nothing. */
 void grade_cleanup(struct grade *g);
 
-/* Frees process-wide caches (compiled regexes).  Optional, for leak checks. */
+/* Frees process-wide caches (compiled regexes, the calling thread's jq
+ * programs, the Lua state).  Optional, for leak checks; call it when no
+ * other thread grades. */
 void score_shutdown(void);
 
 #endif

@@ -58,6 +58,12 @@ struct score_type {
 extern const struct score_type score_text_types[];
 extern const struct score_type score_json_types[];
 extern const struct score_type score_regex_types[];
+extern const struct score_type score_measure_types[];  /* score_measure.c */
+extern const struct score_type score_meta_types[];     /* score_meta.c */
+extern const struct score_type score_format_types[];   /* score_format.c */
+extern const struct score_type score_jq_types[];       /* score_jq.c */
+extern const struct score_type score_script_types[];   /* score_script.c */
+extern const struct score_type score_lua_types[];      /* score_lua.c */
 
 /* --- shared helpers (score.c) --- */
 
@@ -110,6 +116,53 @@ int score_re_match(const struct score_re *re, const char *subject,
 		   size_t len, char *msg, size_t msgn);
 
 void score_re_shutdown(void);
+
+/* --- scored outcomes (score_measure.c) --- */
+
+/* The outcome of a type that returns a score (a custom scorer's number):
+ * pass = score >= threshold when the assertion has one, else score > 0
+ * (promptfoo's rule for custom functions); `not-` inverts pass and uses
+ * 1 - score.  `reason` (owned, may be NULL) is used when it fails. */
+void score_scored(struct assert_outcome *out, const struct score_in *in,
+		  double score, char *reason);
+
+/* Fills `out` from a scorer's JSON verdict: true/false, a number, or an
+ * object {pass, score, reason} (pass or score required).  Returns 0, or
+ * -1 with msg set when the verdict has another shape. */
+int score_verdict(struct assert_outcome *out, const struct score_in *in,
+		  const json_t *v, char *msg, size_t msgn);
+
+/* UTF-8 helpers: number of code points (an invalid byte counts as one). */
+size_t score_utf8_count(const char *s, size_t n);
+
+/* --- jq (score_jq.c) --- */
+
+void score_jq_shutdown(void);
+
+/* --- Lua (score_lua.c) --- */
+
+void score_lua_shutdown(void);
+
+/* --- JSON Schema (score_schema.c) --- */
+
+struct score_schema;
+
+/* Compiles `schema` (an object or boolean, draft 2020-12 core and
+ * validation keywords, see docs/assertions.md).  Returns an owned
+ * compiled schema, or NULL with a message in msg naming the JSON pointer
+ * of the bad keyword. */
+struct score_schema *score_schema_compile(const json_t *schema, char *msg,
+					  size_t msgn);
+
+/* Validates `v`: returns true, or false with the first error in msg as
+ * "/items/2/price: expected number, found string". */
+bool score_schema_validate(const struct score_schema *s, const json_t *v,
+			   char *msg, size_t msgn);
+
+void score_schema_free(struct score_schema *s);
+
+/* Frees the cache of compiled schemas (score_json.c). */
+void score_schema_shutdown(void);
 
 /* --- JSON helpers (score_json.c) --- */
 
