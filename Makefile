@@ -9,7 +9,7 @@ CFLAGS  ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) \
            $(PKG_CFLAGS)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljq -lcsv -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljq -lpg_query -lcsv -lm -lpthread
 
 BUILD   ?= build
 SRC     := $(shell find src -name '*.c' | sort)
@@ -22,7 +22,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libssl-dev sqlite3 jq curl wrk time
+            libssl-dev libpg-query-dev sqlite3 jq curl wrk time
 
 .PHONY: all deps check test test-asan demo bench install clean
 all: $(BUILD)/assay

@@ -56,7 +56,7 @@ static const char run_usage[] =
 	"      --filter-first-n N     only the first N tests\n"
 	"      --description TEXT     a description for this run\n"
 	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
-	"      --no-cache             do not read or write the response cache\n"
+	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
 	"      --no-table             no summary table\n"
 	"  -h, --help                 this text\n"
@@ -178,7 +178,7 @@ static int prepare(const char *path, struct suite **s, struct provider ***provs,
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
 	for (size_t i = 0; i < (*s)->n_providers; i++)
-		if ((rc = provider_new(&(*s)->providers[i], &(*provs)[i], err)))
+		if ((rc = provider_new(&(*s)->providers[i], (*s)->dir, &(*provs)[i], err)))
 			return rc;
 	return 0;
 }
@@ -273,6 +273,8 @@ static int run_exec(int argc, char **argv)
 	eo.concurrency = a.concurrency;
 	eo.repeat = a.repeat;
 	eo.delay_ms = a.delay_ms;
+	eo.cache = !a.no_cache;
+	eo.seed = 0;
 	eo.progress = prog;
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
 	progress_free(prog);

@@ -1,22 +1,38 @@
-/* engine.c — the run loop: one thread, libcurl's multi interface, a fixed
- * pool of transfer slots.  Each finished transfer is parsed by its
- * provider, graded, written to the store and freed before the slot is
- * reused, so memory depends on the concurrency, not on the number of
- * cases. */
+/* engine.c — the run loop: one thread; libcurl's multi interface for HTTP,
+ * non-blocking pipes for `exec:` children, timers for retries and budgets;
+ * a fixed pool of slots.  Each finished item is parsed by its provider,
+ * graded, written to the store and freed before its slot is reused, so
+ * memory depends on the concurrency, not on the number of cases.
+ *
+ * An attempt that fails in a way worth retrying (retry.h) goes to a small
+ * queue of pending retries (at most one entry per slot) and starts again
+ * when its wait is over; only the last attempt is stored, with the number
+ * of retries and the time spent waiting. */
 #include "engine.h"
 #include "progress.h"
+#include "retry.h"
 #include "../score/score.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
+#include "../util/hash.h"
+#include "../util/sse.h"
 #include "../util/xalloc.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* A response body larger than this is an error, not an allocation. */
 #define MAX_BODY ((size_t)64 << 20)
+#define MAX_STDERR ((size_t)64 << 10)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -25,17 +41,56 @@ void engine_request_stop(void)
 	stop_requested = 1;
 }
 
+struct pstate {
+	struct provider *p;
+	long cursor, n_items;
+	int in_flight;
+	double limit;          /* AIMD concurrency, 1 … max_limit */
+	int max_limit;
+	int ok_streak;
+	double pause_until;    /* mono ms */
+	double last_decrease;
+	double rpm_tokens, tpm_tokens, last_refill;
+	long hits_429;
+};
+
+struct pending {
+	int prov;
+	long item;
+	int attempt;
+	double ready_at, waited_ms;
+};
+
 struct slot {
-	CURL *easy;
-	bool busy;
-	size_t test, prompt, prov;
-	int rep;
+	bool busy, is_exec;
+	int prov;
+	long item;
+	size_t test, prompt;
+	int rep, attempt;
+	double waited_ms;
 	char *prompt_text;
+	double started_wall, t_start, t_first_byte, t_first_token, t_last_data;
+	long est_tokens;
+	/* HTTP */
+	CURL *easy;
 	struct http_request req;
 	struct buf body;
-	bool too_big;
-	double started_wall;
+	bool too_big, sse_mode, sse_decided, stream_done, stream_failed;
+	struct sse sse;
+	struct buf text;
+	struct response sresp;   /* filled by stream events */
+	long hint_ms;
+	char cache_key[65];
+	bool cacheable;
 	char errbuf[CURL_ERROR_SIZE];
+	/* exec */
+	pid_t pid;
+	int fd_in, fd_out, fd_err;
+	char *stdin_text;
+	size_t stdin_off, stdin_len;
+	struct buf out, errb;
+	bool exited;
+	int wstatus;
 };
 
 struct run {
@@ -48,41 +103,121 @@ struct run {
 	CURLM *multi;
 	struct slot *slots;
 	int n_slots, in_flight;
+	struct pstate *ps;
+	size_t n_ps, rr;
+	struct pending *pend;
+	size_t n_pend;
+	long items_per_prov;
+	double next_start;       /* --delay */
+	uint64_t rng;
+	struct err *err;
+	int rc;
 };
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-	struct slot *sl = ud;
-	size_t len = size * n;
-	if (sl->body.len + len > MAX_BODY) {
-		sl->too_big = true;
-		return 0; /* makes curl fail the transfer */
-	}
-	buf_append(&sl->body, data, len);
-	return len;
-}
+/* ---- small helpers ----------------------------------------------------- */
 
 static void decompose(const struct run *r, long k, struct slot *sl)
 {
-	size_t nv = r->s->n_providers, np = r->s->n_prompts;
-	size_t rep = (size_t)r->o->repeat, kk = (size_t)k;
-	sl->prov = kk % nv;
-	kk /= nv;
+	size_t np = r->s->n_prompts, rep = (size_t)r->o->repeat;
+	size_t kk = (size_t)k;
 	sl->rep = (int)(kk % rep);
-	kk /= rep;
-	sl->prompt = kk % np;
-	sl->test = kk / np;
+	sl->prompt = (kk / rep) % np;
+	sl->test = kk / (rep * np);
 }
 
-/* Grades (when there is an output), stores and counts one result; then
- * releases it.  Returns non-zero only when the store failed. */
-static int finish(struct run *r, struct slot *sl, struct response *resp,
-		  struct err *err)
+static struct slot *free_slot(struct run *r)
+{
+	for (int i = 0; i < r->n_slots; i++)
+		if (!r->slots[i].busy)
+			return &r->slots[i];
+	return NULL;
+}
+
+static void refill(struct pstate *ps, double now)
+{
+	double dt = now - ps->last_refill;
+	const struct transport *t = &ps->p->tr;
+	ps->last_refill = now;
+	if (t->rpm > 0) {
+		double cap = fmax(1.0, t->rpm / 60.0);
+		ps->rpm_tokens = fmin(cap, ps->rpm_tokens + dt * t->rpm / 60000.0);
+	}
+	if (t->tpm > 0) {
+		double cap = fmax(1.0, t->tpm / 60.0);
+		ps->tpm_tokens = fmin(cap, ps->tpm_tokens + dt * t->tpm / 60000.0);
+	}
+}
+
+/* Rough tokens of a request before it is sent: prompt bytes / 4 plus the
+ * completion budget when the config names one (else 256). */
+static long estimate_tokens(const struct provider *p, const char *prompt)
+{
+	const json_t *mt = json_object_get(p->spec->config, "max_tokens");
+	long out = json_is_integer(mt) ? (long)json_integer_value(mt) : 256;
+	return (long)(strlen(prompt) / 4) + 1 + out;
+}
+
+static bool can_start(struct run *r, struct pstate *ps, double now)
+{
+	const struct transport *t = &ps->p->tr;
+	if (now < ps->pause_until || ps->in_flight >= (int)ps->limit)
+		return false;
+	refill(ps, now);
+	if (t->rpm > 0 && ps->rpm_tokens < 1.0)
+		return false;
+	/* A request larger than the whole bucket may start when it is full. */
+	if (t->tpm > 0 && ps->tpm_tokens < fmin(fmax(1.0, t->tpm / 60.0), 256.0))
+		return false;
+	(void)r;
+	return true;
+}
+
+static void note_backoff(struct run *r)
+{
+	double now = fs_mono_ms();
+	char note[160] = "";
+	for (size_t i = 0; i < r->n_ps; i++) {
+		struct pstate *ps = &r->ps[i];
+		if (ps->pause_until > now || ps->limit < ps->max_limit) {
+			snprintf(note, sizeof note,
+				 "%s: backing off (concurrency %d/%d%s)",
+				 ps->p->spec->label, (int)ps->limit, ps->max_limit,
+				 ps->pause_until > now ? ", paused" : "");
+			break;
+		}
+	}
+	progress_note(r->o->progress, note);
+}
+
+/* ---- finishing an item ------------------------------------------------- */
+
+static void release(struct run *r, struct slot *sl)
+{
+	free(sl->prompt_text);
+	sl->prompt_text = NULL;
+	http_request_cleanup(&sl->req);
+	buf_reset(&sl->body);
+	buf_reset(&sl->text);
+	sse_cleanup(&sl->sse);
+	response_cleanup(&sl->sresp);
+	free(sl->stdin_text);
+	sl->stdin_text = NULL;
+	buf_reset(&sl->out);
+	buf_reset(&sl->errb);
+	if (sl->busy) {
+		r->ps[sl->prov].in_flight--;
+		r->in_flight--;
+	}
+	sl->busy = false;
+}
+
+/* Grades (when there is an output), stores and counts one result. */
+static void store_result(struct run *r, struct slot *sl, struct response *resp)
 {
 	const struct test_case *tc = &r->s->tests[sl->test];
 	struct grade g;
 	struct result_rec rec;
-	int rc, graded = 0;
+	int graded = 0;
 	memset(&g, 0, sizeof g);
 	if (resp->error == RESP_OK) {
 		struct err gerr;
@@ -92,20 +227,25 @@ static int finish(struct run *r, struct slot *sl, struct response *resp,
 		} else {
 			/* A grading failure is not the model's failure. */
 			resp->error = RESP_ERR_OTHER;
+			free(resp->error_msg);
 			resp->error_msg = xasprintf("grading failed: %s", gerr.msg);
 		}
 	}
 	memset(&rec, 0, sizeof rec);
 	rec.test_idx = sl->test;
 	rec.prompt_idx = sl->prompt;
-	rec.provider_idx = sl->prov;
+	rec.provider_idx = (size_t)sl->prov;
 	rec.repeat = sl->rep;
 	rec.rendered_prompt = sl->prompt_text;
 	rec.resp = resp;
 	rec.grade = graded ? &g : NULL;
 	rec.started_ms = sl->started_wall;
-	rc = store_result_put(r->st, r->run_id, &rec, err);
+	if (!r->rc)
+		r->rc = store_result_put(r->st, r->run_id, &rec, r->err);
 	r->tot->done++;
+	r->tot->retries += resp->retries;
+	if (resp->cached)
+		r->tot->cache_hits++;
 	if (!graded)
 		r->tot->errors++;
 	else if (g.pass)
@@ -114,71 +254,163 @@ static int finish(struct run *r, struct slot *sl, struct response *resp,
 		r->tot->fails++;
 	if (graded)
 		grade_cleanup(&g);
-	response_cleanup(resp);
-	free(sl->prompt_text);
-	sl->prompt_text = NULL;
-	http_request_cleanup(&sl->req);
-	buf_reset(&sl->body);
-	sl->busy = false;
 	progress_update(r->o->progress, r->tot->done, r->tot->passes,
 			r->tot->fails, r->tot->errors);
-	return rc;
 }
 
-/* Starts work item k in a free slot, or finishes it at once as an error
- * when its request cannot be built. */
-static int launch(struct run *r, long k, struct err *err)
+/* The end of one attempt: retry it later, or store it.  Takes resp. */
+static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 {
-	struct slot *sl = NULL;
-	const struct provider *p;
-	const struct prompt *pr;
-	struct err berr;
-	for (int i = 0; i < r->n_slots; i++)
-		if (!r->slots[i].busy) {
-			sl = &r->slots[i];
-			break;
+	struct pstate *ps = &r->ps[sl->prov];
+	const struct transport *t = &ps->p->tr;
+	double now = fs_mono_ms();
+	if (resp->error == RESP_OK) {
+		if (!resp->cached && ++ps->ok_streak >= (int)ps->limit &&
+		    ps->limit < ps->max_limit) {
+			ps->limit += 1; /* additive increase */
+			ps->ok_streak = 0;
 		}
-	if (!sl)
-		return err_set(err, ST_INTERNAL, "no free transfer slot");
-	decompose(r, k, sl);
-	sl->busy = true;
-	sl->too_big = false;
-	sl->errbuf[0] = '\0';
-	sl->started_wall = fs_now_ms();
-	p = r->provs[sl->prov];
-	pr = &r->s->prompts[sl->prompt];
-	err_clear(&berr);
-	sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars,
-					      &berr);
-	if (!sl->prompt_text ||
-	    p->ops->build(p, sl->prompt_text, pr->is_chat, &sl->req, &berr)) {
-		struct response resp;
-		response_init(&resp);
-		resp.error = RESP_ERR_OTHER;
-		resp.error_msg = xasprintf("cannot build request: %s", berr.msg);
-		return finish(r, sl, &resp, err);
+		if (t->tpm > 0 && resp->total_tokens >= 0) /* settle the estimate */
+			ps->tpm_tokens += (double)(sl->est_tokens - resp->total_tokens);
+		if (r->o->cache && sl->cacheable && !resp->cached && !r->rc) {
+			json_t *j = json_pack("{s:s?,s:s?,s:I,s:I,s:I,s:f,s:f}",
+				"output", resp->output, "finish_reason", resp->finish_reason,
+				"prompt_tokens", (json_int_t)resp->prompt_tokens,
+				"completion_tokens", (json_int_t)resp->completion_tokens,
+				"total_tokens", (json_int_t)resp->total_tokens,
+				"latency_ms", resp->latency_ms, "ttft_ms", resp->ttft_ms);
+			char *txt = json_dumps(j, JSON_COMPACT);
+			r->rc = store_cache_put(r->st, sl->cache_key, ps->p->spec->id,
+						sl->req.body ? sl->req.body : "", txt, r->err);
+			free(txt);
+			json_decref(j);
+		}
+	} else if (resp->error == RESP_ERR_HTTP && resp->http_status == 429) {
+		ps->hits_429++;
+		/* Multiplicative decrease, at most once per second: a burst of
+		 * 429s from one window is one signal. */
+		if (now - ps->last_decrease > 1000) {
+			ps->limit = fmax(1.0, floor(ps->limit / 2));
+			ps->last_decrease = now;
+			ps->ok_streak = 0;
+		}
+		if (sl->hint_ms > 0)
+			ps->pause_until = fmax(ps->pause_until, now + (double)sl->hint_ms);
 	}
-	if (!sl->easy)
-		sl->easy = curl_easy_init();
-	else
-		curl_easy_reset(sl->easy);
-	curl_easy_setopt(sl->easy, CURLOPT_URL, sl->req.url);
-	curl_easy_setopt(sl->easy, CURLOPT_HTTPHEADER, sl->req.headers);
-	curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDS, sl->req.body);
-	curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)sl->req.body_len);
-	curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
-	curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
-	curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
-	curl_easy_setopt(sl->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(sl->easy, CURLOPT_TIMEOUT_MS, p->timeout_ms);
-	curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(sl->easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "assay/0.1");
-	curl_multi_add_handle(r->multi, sl->easy);
-	r->in_flight++;
-	return 0;
+	if (resp->error != RESP_OK && !stop_requested &&
+	    sl->attempt < t->max_retries &&
+	    retry_is_retryable(resp->error, resp->http_status)) {
+		long wait = sl->hint_ms >= 0 ? sl->hint_ms
+			: retry_backoff_ms(sl->attempt, t->retry_base_ms,
+					   t->retry_max_ms, &r->rng);
+		struct pending *pe;
+		if (wait > t->retry_max_ms * 4)
+			wait = t->retry_max_ms * 4;
+		pe = &r->pend[r->n_pend++];
+		pe->prov = sl->prov;
+		pe->item = sl->item;
+		pe->attempt = sl->attempt + 1;
+		pe->ready_at = now + (double)wait;
+		pe->waited_ms = sl->waited_ms + (double)wait;
+		response_cleanup(resp);
+		release(r, sl);
+		note_backoff(r);
+		return;
+	}
+	resp->retries = sl->attempt;
+	resp->retry_wait_ms = sl->waited_ms;
+	store_result(r, sl, resp);
+	response_cleanup(resp);
+	release(r, sl);
+	note_backoff(r);
+}
+
+/* ---- HTTP transfers ---------------------------------------------------- */
+
+/* The run whose transfers the curl callbacks serve (one at a time). */
+static struct run *engine_current_run;
+
+static int on_sse_event(void *ud, const char *event, const char *data,
+			size_t len)
+{
+	struct slot *sl = ud;
+	const struct provider *p = engine_current_run->provs[sl->prov];
+	size_t before = sl->text.len;
+	enum stream_step step = p->ops->stream_event(p, event, data, len,
+						     &sl->text, &sl->sresp);
+	if (sl->text.len > before && sl->t_first_token == 0)
+		sl->t_first_token = fs_mono_ms();
+	if (step == STREAM_DONE)
+		sl->stream_done = true;
+	else if (step == STREAM_ERROR)
+		sl->stream_failed = true;
+	return step == STREAM_MORE ? 0 : 1;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct slot *sl = ud;
+	size_t len = size * n;
+	double now = fs_mono_ms();
+	if (sl->t_first_byte == 0)
+		sl->t_first_byte = now;
+	sl->t_last_data = now;
+	if (!sl->sse_decided) {
+		const struct provider *p = engine_current_run->provs[sl->prov];
+		long status = 0;
+		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
+		sl->sse_mode = p->stream && status < 400;
+		sl->sse_decided = true;
+		if (sl->sse_mode)
+			sse_init(&sl->sse, on_sse_event, sl);
+	}
+	if (sl->sse_mode) {
+		int rc;
+		if (sl->stream_done || sl->stream_failed)
+			return len; /* ignore anything after the end */
+		rc = sse_feed(&sl->sse, data, len);
+		if (rc < 0) {
+			sl->too_big = true;
+			return 0;
+		}
+		return len;
+	}
+	if (sl->body.len + len > MAX_BODY) {
+		sl->too_big = true;
+		return 0; /* makes curl fail the transfer */
+	}
+	buf_append(&sl->body, data, len);
+	return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *ud)
+{
+	struct slot *sl = ud;
+	size_t len = size * n;
+	const char *colon = memchr(data, ':', len);
+	if (colon && len < 512) {
+		char name[128], value[384];
+		size_t nl = (size_t)(colon - data), vl;
+		const char *v = colon + 1;
+		if (nl < sizeof name) {
+			long h;
+			memcpy(name, data, nl);
+			name[nl] = '\0';
+			while (v < data + len && (*v == ' ' || *v == '\t'))
+				v++;
+			vl = (size_t)(data + len - v);
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+				vl--;
+			if (vl < sizeof value) {
+				memcpy(value, v, vl);
+				value[vl] = '\0';
+				h = retry_hint_ms(name, value, fs_now_ms());
+				if (h >= 0 && h > sl->hint_ms)
+					sl->hint_ms = h;
+			}
+		}
+	}
+	return len;
 }
 
 static enum resp_error map_curl_error(CURLcode c)
@@ -193,41 +425,511 @@ static enum resp_error map_curl_error(CURLcode c)
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PARTIAL_FILE:
 		return RESP_ERR_CONNECT;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return RESP_ERR_BODY;
 	default:
 		return RESP_ERR_OTHER;
 	}
 }
 
-static int complete(struct run *r, CURL *easy, CURLcode cc, struct err *err)
+/* Serves an item from the cache when the key is there. */
+static bool cache_hit(struct run *r, struct slot *sl)
 {
-	struct slot *sl = NULL;
-	const struct provider *p;
+	char *txt = NULL;
+	json_t *j;
+	json_error_t je;
 	struct response resp;
-	curl_off_t total_us = 0;
-	long status = 0;
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&sl);
-	curl_multi_remove_handle(r->multi, easy);
-	r->in_flight--;
-	p = r->provs[sl->prov];
+	if (store_cache_get(r->st, sl->cache_key, &txt, r->err) || !txt) {
+		free(txt);
+		return false;
+	}
+	j = json_loads(txt, 0, &je);
+	free(txt);
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "output"))) {
+		json_decref(j);
+		return false;
+	}
 	response_init(&resp);
-	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-	resp.latency_ms = (double)total_us / 1000.0;
-	if (sl->too_big) {
+	resp.output = xstrdup(json_string_value(json_object_get(j, "output")));
+	if (json_is_string(json_object_get(j, "finish_reason")))
+		resp.finish_reason = xstrdup(json_string_value(json_object_get(j, "finish_reason")));
+	resp.prompt_tokens = (long)json_integer_value(json_object_get(j, "prompt_tokens"));
+	resp.completion_tokens = (long)json_integer_value(json_object_get(j, "completion_tokens"));
+	resp.total_tokens = (long)json_integer_value(json_object_get(j, "total_tokens"));
+	resp.latency_ms = json_number_value(json_object_get(j, "latency_ms"));
+	resp.ttft_ms = json_number_value(json_object_get(j, "ttft_ms"));
+	resp.cached = true;
+	json_decref(j);
+	provider_set_cost(r->provs[sl->prov], &resp);
+	attempt_done(r, sl, &resp);
+	return true;
+}
+
+static void start_http(struct run *r, struct slot *sl, const struct provider *p)
+{
+	const struct transport *t = &p->tr;
+	if (r->o->cache) {
+		char rep[16];
+		struct hash_part parts[4];
+		snprintf(rep, sizeof rep, "%d", sl->rep);
+		parts[0].p = p->spec->id;
+		parts[0].n = strlen(p->spec->id);
+		parts[1].p = sl->req.url;
+		parts[1].n = strlen(sl->req.url);
+		parts[2].p = sl->req.body ? sl->req.body : "";
+		parts[2].n = sl->req.body ? sl->req.body_len : 0;
+		parts[3].p = rep;
+		parts[3].n = strlen(rep);
+		hash_sha256_parts(parts, 4, sl->cache_key);
+		sl->cacheable = true;
+		if (sl->attempt == 0 && cache_hit(r, sl))
+			return;
+	}
+	if (!sl->easy)
+		sl->easy = curl_easy_init();
+	else
+		curl_easy_reset(sl->easy);
+	curl_easy_setopt(sl->easy, CURLOPT_URL, sl->req.url);
+	curl_easy_setopt(sl->easy, CURLOPT_HTTPHEADER, sl->req.headers);
+	if (sl->req.method && !strcmp(sl->req.method, "GET")) {
+		curl_easy_setopt(sl->easy, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (sl->req.method && strcmp(sl->req.method, "POST"))
+			curl_easy_setopt(sl->easy, CURLOPT_CUSTOMREQUEST, sl->req.method);
+		curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDS, sl->req.body ? sl->req.body : "");
+		curl_easy_setopt(sl->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(sl->req.body ? sl->req.body_len : 0));
+	}
+	curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
+	curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
+	curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
+	curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
+	curl_easy_setopt(sl->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(sl->easy, CURLOPT_TIMEOUT_MS, t->timeout_ms);
+	curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
+	curl_easy_setopt(sl->easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "assay/" "0.1");
+	curl_multi_add_handle(r->multi, sl->easy);
+}
+
+/* Turns a finished (or aborted) transfer into a response. */
+static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
+			enum resp_error forced, const char *forced_msg)
+{
+	const struct provider *p = r->provs[sl->prov];
+	struct response resp;
+	long status = 0;
+	double now = fs_mono_ms();
+	curl_multi_remove_handle(r->multi, sl->easy);
+	curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
+	response_init(&resp);
+	resp.latency_ms = now - sl->t_start;
+	resp.http_status = (int)status;
+	if (forced != RESP_OK) {
+		resp.error = forced;
+		resp.error_msg = xstrdup(forced_msg);
+	} else if (sl->too_big) {
 		resp.error = RESP_ERR_BODY;
-		resp.error_msg = xasprintf("response body larger than %zu bytes",
-					   MAX_BODY);
-	} else if (cc != CURLE_OK) {
+		resp.error_msg = xasprintf(sl->sse_mode ? "stream event larger than the limit"
+					   : "response body larger than %zu bytes", MAX_BODY);
+	} else if (cc != CURLE_OK && !(sl->sse_mode && (sl->stream_done || sl->stream_failed))) {
 		resp.error = map_curl_error(cc);
-		resp.error_msg = xasprintf("%s", sl->errbuf[0] ? sl->errbuf
-						: curl_easy_strerror(cc));
+		resp.error_msg = xasprintf("%s%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(cc),
+					   sl->sse_mode && sl->text.len ? " (stream cut mid-way)" : "");
+		if (resp.error == RESP_ERR_CONNECT && sl->sse_mode && sl->t_first_byte > 0)
+			resp.error = RESP_ERR_BODY;
+	} else if (sl->sse_mode) {
+		/* Take what the stream events filled in. */
+		resp.finish_reason = sl->sresp.finish_reason;
+		sl->sresp.finish_reason = NULL;
+		resp.prompt_tokens = sl->sresp.prompt_tokens;
+		resp.completion_tokens = sl->sresp.completion_tokens;
+		resp.total_tokens = sl->sresp.total_tokens;
+		if (sl->stream_failed) {
+			resp.error = sl->sresp.error ? sl->sresp.error : RESP_ERR_BODY;
+			resp.error_msg = sl->sresp.error_msg ? sl->sresp.error_msg
+							     : xstrdup("stream failed");
+			sl->sresp.error_msg = NULL;
+		} else if (!sl->stream_done) {
+			resp.error = RESP_ERR_BODY;
+			resp.error_msg = xasprintf("stream ended before its end marker "
+						   "(%zu bytes of text received)", sl->text.len);
+		} else {
+			resp.output = buf_detach(&sl->text);
+			resp.ttft_ms = sl->t_first_token > 0 ? sl->t_first_token - sl->t_start
+							     : resp.latency_ms;
+		}
 	} else {
 		p->ops->parse(p, status, buf_str(&sl->body), sl->body.len, &resp);
-		provider_set_cost(p, &resp);
 	}
-	return finish(r, sl, &resp, err);
+	provider_set_cost(p, &resp);
+	attempt_done(r, sl, &resp);
+}
+
+/* ---- exec children ----------------------------------------------------- */
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static int spawn_child(struct slot *sl, const struct provider *p, char **argv,
+		       char *why, size_t why_n)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(er, O_CLOEXEC)) {
+		snprintf(why, why_n, "pipe: %s", strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+	posix_spawn_file_actions_addchdir_np(&fa, p->dir);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+					       POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	{
+		sigset_t none, def;
+		sigemptyset(&none);
+		sigemptyset(&def);
+		sigaddset(&def, SIGPIPE);
+		sigaddset(&def, SIGINT);
+		sigaddset(&def, SIGTERM);
+		posix_spawnattr_setsigmask(&at, &none);
+		posix_spawnattr_setsigdefault(&at, &def);
+	}
+	rc = posix_spawnp(&sl->pid, argv[0], &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc) {
+		snprintf(why, why_n, "cannot run '%s': %s", argv[0], strerror(rc));
+		rc = -1;
+		goto out;
+	}
+	sl->fd_in = in[1];
+	sl->fd_out = out[0];
+	sl->fd_err = er[0];
+	in[1] = out[0] = er[0] = -1;
+	set_nonblock(sl->fd_in);
+	set_nonblock(sl->fd_out);
+	set_nonblock(sl->fd_err);
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0) close(in[i]);
+		if (out[i] >= 0) close(out[i]);
+		if (er[i] >= 0) close(er[i]);
+	}
+	return rc;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Kills a child's process group and reaps it. */
+static void kill_child(struct slot *sl)
+{
+	if (sl->pid > 0 && !sl->exited) {
+		kill(-sl->pid, SIGKILL);
+		waitpid(sl->pid, &sl->wstatus, 0);
+		sl->exited = true;
+	}
+	close_fd(&sl->fd_in);
+	close_fd(&sl->fd_out);
+	close_fd(&sl->fd_err);
+}
+
+static void finish_exec(struct run *r, struct slot *sl, bool timed_out)
+{
+	struct response resp;
+	double now = fs_mono_ms();
+	char *ex;
+	response_init(&resp);
+	resp.latency_ms = now - sl->t_start;
+	if (timed_out) {
+		kill_child(sl);
+		resp.error = RESP_ERR_TIMEOUT;
+		resp.error_msg = xasprintf("program killed after %ld ms",
+					   r->provs[sl->prov]->tr.timeout_ms);
+	} else if (WIFSIGNALED(sl->wstatus)) {
+		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+		resp.error = RESP_ERR_EXEC;
+		resp.error_msg = xasprintf("program killed by signal %d%s%s",
+					   WTERMSIG(sl->wstatus), ex[0] ? ": " : "", ex);
+		free(ex);
+	} else if (WEXITSTATUS(sl->wstatus) != 0) {
+		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+		resp.error = RESP_ERR_EXEC;
+		resp.error_msg = xasprintf("program exited with status %d%s%s",
+					   WEXITSTATUS(sl->wstatus), ex[0] ? ": " : "", ex);
+		free(ex);
+	} else {
+		const char *s = buf_str(&sl->out);
+		size_t n = sl->out.len;
+		while (n && strchr(" \t\r\n", s[0])) {
+			s++;
+			n--;
+		}
+		while (n && strchr(" \t\r\n", s[n - 1]))
+			n--;
+		if (n == 0 && sl->errb.len) {
+			ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+			resp.error = RESP_ERR_EXEC;
+			resp.error_msg = xasprintf("program printed nothing on stdout; stderr: %s", ex);
+			free(ex);
+		} else {
+			resp.output = xstrndup(s, n);
+		}
+	}
+	close_fd(&sl->fd_in);
+	close_fd(&sl->fd_out);
+	close_fd(&sl->fd_err);
+	sl->pid = 0;
+	attempt_done(r, sl, &resp);
+}
+
+/* Moves bytes for one child; finishes it when it is done. */
+static void service_exec(struct run *r, struct slot *sl)
+{
+	char tmp[65536];
+	ssize_t n = 0;
+	if (sl->fd_in >= 0) {
+		while (sl->stdin_off < sl->stdin_len) {
+			n = write(sl->fd_in, sl->stdin_text + sl->stdin_off,
+				  sl->stdin_len - sl->stdin_off);
+			if (n <= 0)
+				break;
+			sl->stdin_off += (size_t)n;
+		}
+		if (sl->stdin_off >= sl->stdin_len || (n < 0 && errno == EPIPE))
+			close_fd(&sl->fd_in);
+	}
+	while (sl->fd_out >= 0 && (n = read(sl->fd_out, tmp, sizeof tmp)) != 0) {
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				close_fd(&sl->fd_out);
+			break;
+		}
+		if (sl->out.len + (size_t)n <= MAX_BODY)
+			buf_append(&sl->out, tmp, (size_t)n);
+	}
+	if (n == 0)
+		close_fd(&sl->fd_out);
+	while (sl->fd_err >= 0 && (n = read(sl->fd_err, tmp, sizeof tmp)) != 0) {
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				close_fd(&sl->fd_err);
+			break;
+		}
+		if (sl->errb.len + (size_t)n <= MAX_STDERR)
+			buf_append(&sl->errb, tmp, (size_t)n);
+	}
+	if (n == 0)
+		close_fd(&sl->fd_err);
+	if (sl->fd_out < 0 && sl->fd_err < 0 && !sl->exited &&
+	    waitpid(sl->pid, &sl->wstatus, WNOHANG) == sl->pid)
+		sl->exited = true;
+	if (sl->exited)
+		finish_exec(r, sl, false);
+}
+
+/* ---- starting an attempt ----------------------------------------------- */
+
+static void fail_now(struct run *r, struct slot *sl, enum resp_error e,
+		     const char *msg)
+{
+	struct response resp;
+	response_init(&resp);
+	resp.error = e;
+	resp.error_msg = xstrdup(msg);
+	sl->attempt = r->provs[sl->prov]->tr.max_retries; /* never retried */
+	attempt_done(r, sl, &resp);
+}
+
+static void launch(struct run *r, int prov, long item, int attempt,
+		   double waited)
+{
+	struct slot *sl = free_slot(r);
+	struct pstate *ps = &r->ps[prov];
+	const struct provider *p = ps->p;
+	const struct prompt *pr;
+	struct err berr;
+	double now = fs_mono_ms();
+	response_init(&sl->sresp);
+	sl->busy = true;
+	sl->prov = prov;
+	sl->item = item;
+	sl->attempt = attempt;
+	sl->waited_ms = waited;
+	decompose(r, item, sl);
+	sl->too_big = sl->sse_mode = sl->sse_decided = false;
+	sl->stream_done = sl->stream_failed = false;
+	sl->hint_ms = -1;
+	sl->cacheable = false;
+	sl->errbuf[0] = '\0';
+	sl->started_wall = fs_now_ms();
+	sl->t_start = now;
+	sl->t_first_byte = sl->t_first_token = sl->t_last_data = 0;
+	sl->is_exec = p->ops->exec_argv != NULL;
+	sl->fd_in = sl->fd_out = sl->fd_err = -1;
+	sl->pid = 0;
+	sl->exited = false;
+	sl->wstatus = 0;
+	ps->in_flight++;
+	r->in_flight++;
+	pr = &r->s->prompts[sl->prompt];
+	err_clear(&berr);
+	sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
+	if (!sl->prompt_text) {
+		char *m = xasprintf("cannot render the prompt: %s", berr.msg);
+		fail_now(r, sl, RESP_ERR_OTHER, m);
+		free(m);
+		return;
+	}
+	sl->est_tokens = estimate_tokens(p, sl->prompt_text);
+	refill(ps, now);
+	if (p->tr.rpm > 0)
+		ps->rpm_tokens -= 1;
+	if (p->tr.tpm > 0)
+		ps->tpm_tokens -= (double)sl->est_tokens;
+	if (sl->is_exec) {
+		char **argv = NULL, why[600];
+		if (p->ops->exec_argv(p, sl->prompt_text, pr, r->s->tests[sl->test].vars,
+				      &argv, &sl->stdin_text, &berr)) {
+			char *m = xasprintf("cannot build the command: %s", berr.msg);
+			fail_now(r, sl, RESP_ERR_EXEC, m);
+			free(m);
+			return;
+		}
+		sl->stdin_len = strlen(sl->stdin_text);
+		sl->stdin_off = 0;
+		if (spawn_child(sl, p, argv, why, sizeof why)) {
+			for (char **a = argv; *a; a++)
+				free(*a);
+			free(argv);
+			fail_now(r, sl, RESP_ERR_EXEC, why);
+			return;
+		}
+		for (char **a = argv; *a; a++)
+			free(*a);
+		free(argv);
+		return;
+	}
+	if (p->ops->build(p, sl->prompt_text, pr->is_chat, r->s->tests[sl->test].vars,
+			  &sl->req, &berr)) {
+		char *m = xasprintf("cannot build the request: %s", berr.msg);
+		fail_now(r, sl, RESP_ERR_OTHER, m);
+		free(m);
+		return;
+	}
+	start_http(r, sl, p);
+}
+
+/* Starts whatever may start now: due retries first, then new items from
+ * the providers in turn. */
+static void launch_ready(struct run *r)
+{
+	double now = fs_mono_ms();
+	size_t i = 0;
+	while (i < r->n_pend && r->in_flight < r->n_slots && !r->rc) {
+		struct pending pe = r->pend[i];
+		if (pe.ready_at <= now && can_start(r, &r->ps[pe.prov], now)) {
+			r->pend[i] = r->pend[--r->n_pend];
+			launch(r, pe.prov, pe.item, pe.attempt, pe.waited_ms);
+		} else {
+			i++;
+		}
+	}
+	for (;;) {
+		bool any = false;
+		for (size_t k = 0; k < r->n_ps && r->in_flight < r->n_slots && !r->rc; k++) {
+			size_t v = (r->rr + k) % r->n_ps;
+			struct pstate *ps = &r->ps[v];
+			if (ps->cursor >= ps->n_items || !can_start(r, ps, now))
+				continue;
+			if (r->o->delay_ms > 0) {
+				if (now < r->next_start)
+					return;
+				r->next_start = now + (double)r->o->delay_ms;
+			}
+			launch(r, (int)v, ps->cursor++, 0, 0);
+			any = true;
+		}
+		r->rr = (r->rr + 1) % (r->n_ps ? r->n_ps : 1);
+		if (!any || r->in_flight >= r->n_slots || r->rc)
+			break;
+	}
+}
+
+/* First-byte and idle timeouts (libcurl has the total one). */
+static void check_timeouts(struct run *r)
+{
+	double now = fs_mono_ms();
+	for (int i = 0; i < r->n_slots; i++) {
+		struct slot *sl = &r->slots[i];
+		const struct transport *t;
+		char msg[128];
+		if (!sl->busy)
+			continue;
+		t = &r->provs[sl->prov]->tr;
+		if (sl->is_exec) {
+			if (now - sl->t_start > (double)t->timeout_ms)
+				finish_exec(r, sl, true);
+			continue;
+		}
+		if (t->first_byte_timeout_ms > 0 && sl->t_first_byte == 0 &&
+		    now - sl->t_start > (double)t->first_byte_timeout_ms) {
+			snprintf(msg, sizeof msg, "no response within %ld ms (first-byte timeout)",
+				 t->first_byte_timeout_ms);
+			finish_http(r, sl, CURLE_OK, RESP_ERR_TIMEOUT, msg);
+		} else if (t->idle_timeout_ms > 0 && sl->t_last_data > 0 &&
+			   now - sl->t_last_data > (double)t->idle_timeout_ms) {
+			snprintf(msg, sizeof msg, "no data for %ld ms (idle timeout)",
+				 t->idle_timeout_ms);
+			finish_http(r, sl, CURLE_OK, RESP_ERR_TIMEOUT, msg);
+		}
+	}
+}
+
+/* How long the loop may sleep: until the next retry or budget refill. */
+static int poll_timeout(const struct run *r)
+{
+	double now = fs_mono_ms(), wake = now + 100;
+	for (size_t i = 0; i < r->n_pend; i++)
+		wake = fmin(wake, r->pend[i].ready_at);
+	for (size_t i = 0; i < r->n_ps; i++) {
+		const struct pstate *ps = &r->ps[i];
+		if (ps->cursor < ps->n_items && ps->pause_until > now)
+			wake = fmin(wake, ps->pause_until);
+		if (ps->p->tr.rpm > 0 || ps->p->tr.tpm > 0)
+			wake = fmin(wake, now + 10);
+	}
+	if (r->o->delay_ms > 0)
+		wake = fmin(wake, fmax(now, r->next_start));
+	return (int)fmax(0, ceil(wake - now));
+}
+
+static bool work_left(const struct run *r)
+{
+	if (r->in_flight > 0 || r->n_pend > 0)
+		return true;
+	for (size_t i = 0; i < r->n_ps; i++)
+		if (r->ps[i].cursor < r->ps[i].n_items)
+			return true;
+	return false;
 }
 
 int engine_run(const struct suite *s, struct provider *const *provs,
@@ -235,71 +937,114 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	       struct engine_totals *tot, struct err *err)
 {
 	struct run r;
-	long total, next = 0;
-	double next_start = 0;
-	int rc = 0;
+	struct curl_waitfd *wfds;
+	void (*old_pipe)(int);
 	memset(&r, 0, sizeof r);
 	memset(tot, 0, sizeof *tot);
 	stop_requested = 0;
-	total = (long)(s->n_tests * s->n_prompts * s->n_providers) * o->repeat;
-	tot->total = total;
 	r.s = s;
 	r.provs = provs;
 	r.st = st;
 	r.run_id = run_id;
 	r.o = o;
 	r.tot = tot;
+	r.err = err;
+	r.rng = o->seed ^ 0x5DEECE66DULL;
+	r.items_per_prov = (long)(s->n_tests * s->n_prompts) * o->repeat;
+	tot->total = r.items_per_prov * (long)s->n_providers;
 	r.n_slots = o->concurrency < 1 ? 1 : o->concurrency;
 	r.slots = xcalloc((size_t)r.n_slots, sizeof *r.slots);
+	for (int i = 0; i < r.n_slots; i++)
+		r.slots[i].fd_in = r.slots[i].fd_out = r.slots[i].fd_err = -1;
+	r.pend = xcalloc((size_t)r.n_slots + 1, sizeof *r.pend);
+	r.n_ps = s->n_providers;
+	r.ps = xcalloc(r.n_ps ? r.n_ps : 1, sizeof *r.ps);
+	for (size_t i = 0; i < r.n_ps; i++) {
+		struct pstate *ps = &r.ps[i];
+		ps->p = provs[i];
+		ps->n_items = r.items_per_prov;
+		ps->max_limit = provs[i]->tr.max_concurrency > 0 &&
+					provs[i]->tr.max_concurrency < r.n_slots
+				? provs[i]->tr.max_concurrency : r.n_slots;
+		ps->limit = ps->max_limit;
+		ps->last_refill = fs_mono_ms();
+		ps->rpm_tokens = fmax(1.0, provs[i]->tr.rpm / 60.0);
+		ps->tpm_tokens = fmax(1.0, provs[i]->tr.tpm / 60.0);
+		ps->last_decrease = -1e9;
+	}
+	wfds = xcalloc((size_t)r.n_slots * 3 + 1, sizeof *wfds);
+	engine_current_run = &r;
+	old_pipe = signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS, (long)r.n_slots * 2);
-	while (next < total || r.in_flight > 0) {
-		int running, timeout = 100;
+	while (work_left(&r) && !r.rc) {
+		int running, nw = 0;
 		CURLMsg *msg;
 		if (stop_requested) {
 			tot->interrupted = true;
 			break;
 		}
-		while (!rc && next < total && r.in_flight < r.n_slots) {
-			double now = fs_mono_ms();
-			if (o->delay_ms > 0 && now < next_start) {
-				timeout = (int)(next_start - now) + 1;
-				break;
-			}
-			next_start = now + (double)o->delay_ms;
-			rc = launch(&r, next++, err);
-		}
-		if (rc)
-			break;
+		launch_ready(&r);
 		curl_multi_perform(r.multi, &running);
 		while ((msg = curl_multi_info_read(r.multi, &running)))
 			if (msg->msg == CURLMSG_DONE) {
-				rc = complete(&r, msg->easy_handle,
-					      msg->data.result, err);
-				if (rc)
-					break;
+				struct slot *sl = NULL;
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+				finish_http(&r, sl, msg->data.result, RESP_OK, NULL);
 			}
-		if (rc)
-			break;
-		if (r.in_flight > 0 || next < total)
-			curl_multi_poll(r.multi, NULL, 0, timeout, NULL);
+		for (int i = 0; i < r.n_slots; i++) {
+			struct slot *sl = &r.slots[i];
+			if (!sl->busy || !sl->is_exec)
+				continue;
+			service_exec(&r, sl);
+			if (!sl->busy)
+				continue;
+			if (sl->fd_in >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_in, CURL_WAIT_POLLOUT, 0 };
+			if (sl->fd_out >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_out, CURL_WAIT_POLLIN, 0 };
+			if (sl->fd_err >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_err, CURL_WAIT_POLLIN, 0 };
+		}
+		check_timeouts(&r);
+		if (!r.rc)
+			r.rc = store_tick(st, err);
+		if (work_left(&r) && !r.rc) {
+			int to = poll_timeout(&r);
+			bool exec_waiting = false;
+			for (int i = 0; i < r.n_slots; i++)
+				if (r.slots[i].busy && r.slots[i].is_exec &&
+				    r.slots[i].fd_out < 0 && r.slots[i].fd_err < 0)
+					exec_waiting = true; /* output closed, exit pending */
+			curl_multi_poll(r.multi, wfds, (unsigned)nw,
+					exec_waiting ? (to < 5 ? to : 5) : to, NULL);
+		}
 	}
 	for (int i = 0; i < r.n_slots; i++) {
 		struct slot *sl = &r.slots[i];
+		if (sl->busy && sl->is_exec)
+			kill_child(sl);
 		if (sl->easy) {
 			if (sl->busy)
 				curl_multi_remove_handle(r.multi, sl->easy);
 			curl_easy_cleanup(sl->easy);
 		}
-		free(sl->prompt_text);
-		http_request_cleanup(&sl->req);
+		release(&r, sl);
 		buf_free(&sl->body);
+		buf_free(&sl->text);
+		buf_free(&sl->out);
+		buf_free(&sl->errb);
 	}
 	free(r.slots);
+	free(r.pend);
+	free(r.ps);
+	free(wfds);
 	curl_multi_cleanup(r.multi);
 	curl_global_cleanup();
-	return rc;
+	signal(SIGPIPE, old_pipe);
+	engine_current_run = NULL;
+	return r.rc;
 }
 
 int engine_check_suite(const struct suite *s, struct err *err)

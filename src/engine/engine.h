@@ -1,11 +1,16 @@
 /* engine.h — the front door of the scheduler: runs every work item
  * (test × prompt × provider × repeat) on one event loop (libcurl's multi
- * interface), grades each response as it arrives, hands it to the store and
- * frees it.  Nothing per result stays in memory.
+ * interface plus the pipes of `exec:` children), grades each response as it
+ * arrives, hands it to the store and frees it.  Nothing per result stays in
+ * memory.
  *
- * Work items are enumerated lazily in a stable order (test, prompt,
- * repeat, provider — the provider varies fastest so load spreads across
- * providers), at most `concurrency` in flight. */
+ * Each provider enumerates its own items lazily in a stable order (test,
+ * prompt, repeat) and the loop takes from the providers in turn, so a slow
+ * or rate-limited provider never holds the others back.  Per provider:
+ * max_concurrency, requests/min and tokens/min budgets, retries with
+ * backoff (server hints first), concurrency that halves on 429 and grows
+ * back by one per window of successes (AIMD), and the response cache.
+ * At most `concurrency` requests are in flight in all. */
 #ifndef ASSAY_ENGINE_H
 #define ASSAY_ENGINE_H
 
@@ -23,11 +28,14 @@ struct engine_opts {
 	int concurrency;         /* ≥ 1 */
 	int repeat;              /* ≥ 1 */
 	long delay_ms;           /* ≥ 0: minimum gap between request starts */
+	bool cache;              /* read and write the response cache */
+	uint64_t seed;           /* jitter */
 	struct progress *progress; /* may be NULL */
 };
 
 struct engine_totals {
 	long total, done, passes, fails, errors;
+	long retries, cache_hits;
 	bool interrupted;
 };
 

@@ -11,7 +11,15 @@ struct progress {
 	long total, done, passes, fails, errors;
 	double start_ms, last_draw_ms;
 	int last_decile;
+	char note[160];
 };
+
+void progress_note(struct progress *p, const char *note)
+{
+	if (!p)
+		return;
+	snprintf(p->note, sizeof p->note, "%s", note ? note : "");
+}
 
 struct progress *progress_new(FILE *f, bool tty, long total)
 {
@@ -50,15 +58,15 @@ static void draw(struct progress *p, double now)
 		bar[30] = '\0';
 		fprintf(p->f,
 			"\r\033[K[%s] %ld/%ld %3.0f%%  %.1f/s  ETA %s  "
-			"pass %ld  fail %ld  err %ld",
+			"pass %ld  fail %ld  err %ld%s%s",
 			bar, p->done, p->total, pct, rate, eta, p->passes,
-			p->fails, p->errors);
+			p->fails, p->errors, p->note[0] ? "  " : "", p->note);
 	} else {
 		fprintf(p->f,
 			"progress: %ld/%ld (%.0f%%) %.1f/s ETA %s pass %ld fail "
-			"%ld err %ld\n",
+			"%ld err %ld%s%s\n",
 			p->done, p->total, pct, rate, eta, p->passes, p->fails,
-			p->errors);
+			p->errors, p->note[0] ? " — " : "", p->note);
 	}
 	fflush(p->f);
 	p->last_draw_ms = now;

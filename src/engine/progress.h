@@ -15,6 +15,10 @@ struct progress;
 struct progress *progress_new(FILE *f, bool tty, long total);
 void progress_update(struct progress *p, long done, long passes, long fails,
 		     long errors);
+/* A short note shown with the progress (e.g. "acme: backing off 2.0 s");
+ * NULL or "" clears it.  Copied. */
+void progress_note(struct progress *p, const char *note);
+
 /* Prints the final state and ends the line. progress_free(NULL) is fine. */
 void progress_free(struct progress *p);
 

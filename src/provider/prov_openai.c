@@ -5,10 +5,15 @@
  * Config keys (promptfoo's names): apiKey, apiKeyEnv, apiBaseUrl, apiHost,
  * organization, headers, temperature, max_tokens, max_completion_tokens,
  * top_p, seed, response_format, stop, presence_penalty, frequency_penalty,
- * systemPrompt, timeout_ms, passthrough.  Base URL: config.apiBaseUrl, then
- * config.apiHost, then $OPENAI_BASE_URL / $OPENAI_API_BASE_URL /
- * $OPENAI_API_HOST, then https://api.openai.com/v1.  Key: config.apiKey,
- * then the variable named by config.apiKeyEnv, then $OPENAI_API_KEY. */
+ * systemPrompt, passthrough (+ the keys every provider has, provider.h).
+ * Base URL: config.apiBaseUrl, then config.apiHost, then the alias's
+ * default (ollama, vllm, llamacpp), then $OPENAI_BASE_URL /
+ * $OPENAI_API_BASE_URL / $OPENAI_API_HOST, then https://api.openai.com/v1.
+ * Key: config.apiKey, then the variable named by config.apiKeyEnv, then
+ * $OPENAI_API_KEY (none is needed for a local server).
+ *
+ * With `stream: true` the request asks for Server-Sent Events (with usage
+ * in the last chunk); a stream must end with `data: [DONE]`. */
 #include "provider.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
@@ -48,12 +53,10 @@ static const char *env_nonempty(const char *name)
 static int cfg_error(const struct provider *p, struct err *err,
 		     const char *what)
 {
-	const struct loc *l = &p->spec->loc;
-	return err_at(err, l->file, l->line, l->col, "provider '%s': %s",
-		      p->spec->id, what);
+	return provider_config_error(p, err, "%s", what);
 }
 
-static char *base_url(const json_t *cfg)
+static char *base_url(const json_t *cfg, const char *alias_base)
 {
 	const char *b = json_string_value(json_object_get(cfg, "apiBaseUrl"));
 	const char *h = json_string_value(json_object_get(cfg, "apiHost"));
@@ -61,6 +64,8 @@ static char *base_url(const json_t *cfg)
 	size_t n;
 	if (!b && h)
 		return xasprintf("https://%s/v1", h);
+	if (!b)
+		b = alias_base;
 	if (!b)
 		b = env_nonempty("OPENAI_BASE_URL");
 	if (!b)
@@ -136,17 +141,20 @@ static int openai_init(struct provider *p, struct err *err)
 			snprintf(msg, sizeof msg,
 				 "config key '%s' is not supported; expected one of: "
 				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
-				 "headers, systemPrompt, timeout_ms, cost, passthrough, "
-				 "temperature, max_tokens, max_completion_tokens, top_p, "
-				 "seed, response_format, stop, presence_penalty, "
-				 "frequency_penalty",
+				 "headers, systemPrompt, passthrough, temperature, "
+				 "max_tokens, max_completion_tokens, top_p, seed, "
+				 "response_format, stop, presence_penalty, "
+				 "frequency_penalty, stream, cost, timeout_ms, "
+				 "connect_timeout_ms, first_byte_timeout_ms, "
+				 "idle_timeout_ms, max_concurrency, rpm, tpm, "
+				 "max_retries, retry_base_ms, retry_max_ms",
 				 k);
 			return cfg_error(p, err, msg);
 		}
 	}
 	if (!key)
 		key = env_nonempty("OPENAI_API_KEY");
-	base = base_url(cfg);
+	base = base_url(cfg, p->default_base);
 	if (!key && strstr(base, "api.openai.com")) {
 		free(base);
 		return cfg_error(p, err,
@@ -214,12 +222,14 @@ static json_t *messages_for(const struct openai *o, const char *prompt,
 }
 
 static int openai_build(const struct provider *p, const char *prompt,
-			bool is_chat, struct http_request *req, struct err *err)
+			bool is_chat, const json_t *vars,
+			struct http_request *req, struct err *err)
 {
 	const struct openai *o = p->state;
 	json_t *body, *msgs;
 	const char *hk;
 	json_t *hv;
+	(void)vars;
 	msgs = messages_for(o, prompt, is_chat, err);
 	if (!msgs)
 		return ST_INPUT;
@@ -227,6 +237,11 @@ static int openai_build(const struct provider *p, const char *prompt,
 	json_object_set_new(body, "model", json_string(p->model));
 	json_object_set_new(body, "messages", msgs);
 	json_object_update(body, o->params);
+	if (p->stream) {
+		json_object_set_new(body, "stream", json_true());
+		json_object_set_new(body, "stream_options",
+				    json_pack("{s:b}", "include_usage", 1));
+	}
 	req->body = json_dumps(body, JSON_COMPACT);
 	req->body_len = strlen(req->body);
 	json_decref(body);
@@ -243,15 +258,17 @@ static int openai_build(const struct provider *p, const char *prompt,
 	return 0;
 }
 
-/* A short, printable excerpt of an error body for the message. */
-static char *excerpt(const char *s, size_t n)
+static void read_usage(const json_t *u, struct response *resp)
 {
-	struct buf b = { 0 };
-	if (n > 300)
-		n = 300;
-	for (size_t i = 0; i < n; i++)
-		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
-	return buf_detach(&b);
+	json_t *t;
+	if (!json_is_object(u))
+		return;
+	if (json_is_integer(t = json_object_get(u, "prompt_tokens")))
+		resp->prompt_tokens = (long)json_integer_value(t);
+	if (json_is_integer(t = json_object_get(u, "completion_tokens")))
+		resp->completion_tokens = (long)json_integer_value(t);
+	if (json_is_integer(t = json_object_get(u, "total_tokens")))
+		resp->total_tokens = (long)json_integer_value(t);
 }
 
 static void openai_parse(const struct provider *p, long status,
@@ -264,14 +281,14 @@ static void openai_parse(const struct provider *p, long status,
 	if (status >= 400) {
 		const char *m = json_string_value(json_object_get(
 			json_object_get(root, "error"), "message"));
-		char *ex = m ? excerpt(m, strlen(m)) : excerpt(body, len);
+		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
 		resp->error = RESP_ERR_HTTP;
 		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
 		free(ex);
 		goto out;
 	}
 	if (!root) {
-		char *ex = excerpt(body, len);
+		char *ex = provider_excerpt(body, len);
 		resp->error = RESP_ERR_BODY;
 		resp->error_msg = xasprintf("response is not JSON (%s): %s",
 					    je.text, ex);
@@ -302,23 +319,61 @@ static void openai_parse(const struct provider *p, long status,
 		resp->finish_reason = xstrdup(json_string_value(
 			json_object_get(choice, "finish_reason")));
 	u = json_object_get(root, "usage");
-	if (json_is_object(u)) {
-		json_t *t;
-		if (json_is_integer(t = json_object_get(u, "prompt_tokens")))
-			resp->prompt_tokens = (long)json_integer_value(t);
-		if (json_is_integer(t = json_object_get(u, "completion_tokens")))
-			resp->completion_tokens = (long)json_integer_value(t);
-		if (json_is_integer(t = json_object_get(u, "total_tokens")))
-			resp->total_tokens = (long)json_integer_value(t);
-	}
+	read_usage(u, resp);
 out:
 	json_decref(root);
 }
 
+/* One chunk of a streamed completion: {"choices":[{"delta":{"content":
+ * "…"},"finish_reason":…}], "usage":…}, or the final "[DONE]". */
+static enum stream_step openai_stream_event(const struct provider *p,
+					    const char *event, const char *data,
+					    size_t len, struct buf *text,
+					    struct response *resp)
+{
+	json_error_t je;
+	json_t *root, *choice, *delta, *c, *fr, *e;
+	(void)p;
+	(void)event;
+	if (len == 6 && !memcmp(data, "[DONE]", 6))
+		return STREAM_DONE;
+	root = json_loadb(data, len, 0, &je);
+	if (!json_is_object(root)) {
+		char *ex = provider_excerpt(data, len);
+		json_decref(root);
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = xasprintf("malformed stream chunk: %s", ex);
+		free(ex);
+		return STREAM_ERROR;
+	}
+	if ((e = json_object_get(root, "error"))) {
+		const char *m = json_string_value(json_object_get(e, "message"));
+		resp->error = RESP_ERR_HTTP;
+		resp->error_msg = xasprintf("error in stream: %s",
+					    m ? m : "(no message)");
+		json_decref(root);
+		return STREAM_ERROR;
+	}
+	choice = json_array_get(json_object_get(root, "choices"), 0);
+	delta = json_object_get(choice, "delta");
+	c = json_object_get(delta, "content");
+	if (json_is_string(c))
+		buf_append(text, json_string_value(c), json_string_length(c));
+	fr = json_object_get(choice, "finish_reason");
+	if (json_is_string(fr)) {
+		free(resp->finish_reason);
+		resp->finish_reason = xstrdup(json_string_value(fr));
+	}
+	read_usage(json_object_get(root, "usage"), resp);
+	json_decref(root);
+	return STREAM_MORE;
+}
+
 const struct provider_ops prov_openai_ops = {
-	.prefix = "openai:",
+	.name = "openai",
 	.init = openai_init,
 	.cleanup = openai_cleanup,
 	.build = openai_build,
 	.parse = openai_parse,
+	.stream_event = openai_stream_event,
 };

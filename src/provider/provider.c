@@ -1,36 +1,126 @@
-/* provider.c — the provider table and the lookup by id prefix. */
+/* provider.c — the provider table, lookup by id prefix, and the config
+ * keys every provider shares (cost, stream, transport settings). */
 #include "provider.h"
 #include "../util/xalloc.h"
 
 #include <curl/curl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Longer prefixes first: "openai:chat:" must win over "openai:". */
+/* Longer prefixes first: "openai:chat:" must win over "openai:".  The
+ * local-server aliases speak OpenAI's protocol on their default loopback
+ * addresses (config.apiBaseUrl overrides). */
 static const struct {
 	const char *prefix;
 	const struct provider_ops *ops;
+	const char *default_base;
+	bool needs_model;
 } table[] = {
-	{ "openai:chat:", &prov_openai_ops },
-	{ "openai:", &prov_openai_ops },
+	{ "openai:chat:", &prov_openai_ops, NULL, true },
+	{ "openai:", &prov_openai_ops, NULL, true },
+	{ "anthropic:messages:", &prov_anthropic_ops, NULL, true },
+	{ "ollama:chat:", &prov_openai_ops, "http://127.0.0.1:11434/v1", true },
+	{ "vllm:", &prov_openai_ops, "http://127.0.0.1:8000/v1", true },
+	{ "llamacpp:", &prov_openai_ops, "http://127.0.0.1:8080/v1", true },
+	{ "http", &prov_http_ops, NULL, false }, /* http(s)://… or "http" */
+	{ "exec:", &prov_exec_ops, NULL, true },
+};
+
+static const char *const generic_keys[] = {
+	"cost", "stream", "timeout_ms", "connect_timeout_ms",
+	"first_byte_timeout_ms", "idle_timeout_ms", "max_concurrency", "rpm",
+	"tpm", "max_retries", "retry_base_ms", "retry_max_ms",
 };
 
 bool provider_generic_key(const char *key)
 {
-	return !strcmp(key, "cost") || !strcmp(key, "timeout_ms");
+	for (size_t i = 0; i < sizeof generic_keys / sizeof *generic_keys; i++)
+		if (!strcmp(key, generic_keys[i]))
+			return true;
+	return false;
+}
+
+int provider_config_error(const struct provider *p, struct err *err,
+			  const char *fmt, ...)
+{
+	char msg[700];
+	va_list ap;
+	const struct loc *l = &p->spec->loc;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return err_at(err, l->file, l->line, l->col, "provider '%s': %s",
+		      p->spec->id, msg);
+}
+
+char *provider_excerpt(const char *s, size_t n)
+{
+	struct buf b = { 0 };
+	if (n > 300)
+		n = 300;
+	for (size_t i = 0; i < n; i++)
+		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+	return buf_detach(&b);
+}
+
+/* Reads a non-negative integer key into *out (unchanged when absent). */
+static int int_key(struct provider *p, const char *k, long lo, long hi,
+		   long *out, struct err *err)
+{
+	const json_t *v = json_object_get(p->spec->config, k);
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
+		return provider_config_error(p, err,
+					     "%s must be an integer from %ld to %ld",
+					     k, lo, hi);
+	*out = (long)json_integer_value(v);
+	return 0;
+}
+
+static int num_key(struct provider *p, const char *k, double *out,
+		   struct err *err)
+{
+	const json_t *v = json_object_get(p->spec->config, k);
+	if (!v)
+		return 0;
+	if (!json_is_number(v) || json_number_value(v) < 0 ||
+	    !isfinite(json_number_value(v)))
+		return provider_config_error(p, err, "%s must be a number ≥ 0", k);
+	*out = json_number_value(v);
+	return 0;
 }
 
 /* Reads the keys every provider shares. */
 static int generic_config(struct provider *p, struct err *err)
 {
 	const json_t *cfg = p->spec->config, *v;
-	const struct loc *l = &p->spec->loc;
-	if ((v = json_object_get(cfg, "timeout_ms"))) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return err_at(err, l->file, l->line, l->col,
-				      "provider '%s': timeout_ms must be a "
-				      "positive integer", p->spec->id);
-		p->timeout_ms = (long)json_integer_value(v);
+	struct transport *t = &p->tr;
+	long conc = 0, retries = 4;
+	t->timeout_ms = 120000;
+	t->connect_timeout_ms = 10000;
+	t->retry_base_ms = 500;
+	t->retry_max_ms = 30000;
+	if (int_key(p, "timeout_ms", 1, 86400000, &t->timeout_ms, err) ||
+	    int_key(p, "connect_timeout_ms", 1, 600000, &t->connect_timeout_ms, err) ||
+	    int_key(p, "first_byte_timeout_ms", 0, 86400000, &t->first_byte_timeout_ms, err) ||
+	    int_key(p, "idle_timeout_ms", 0, 86400000, &t->idle_timeout_ms, err) ||
+	    int_key(p, "max_concurrency", 1, 100000, &conc, err) ||
+	    int_key(p, "max_retries", 0, 100, &retries, err) ||
+	    int_key(p, "retry_base_ms", 1, 600000, &t->retry_base_ms, err) ||
+	    int_key(p, "retry_max_ms", 1, 3600000, &t->retry_max_ms, err) ||
+	    num_key(p, "rpm", &t->rpm, err) || num_key(p, "tpm", &t->tpm, err))
+		return ST_INPUT;
+	t->max_concurrency = (int)conc;
+	t->max_retries = (int)retries;
+	if ((v = json_object_get(cfg, "stream"))) {
+		if (!json_is_boolean(v))
+			return provider_config_error(p, err, "stream must be true or false");
+		p->stream = json_is_true(v);
 	}
 	if ((v = json_object_get(cfg, "cost"))) {
 		const json_t *in = json_object_get(v, "input_per_mtok");
@@ -38,10 +128,9 @@ static int generic_config(struct provider *p, struct err *err)
 		if (!json_is_object(v) || !json_is_number(in) ||
 		    !json_is_number(out) || json_number_value(in) < 0 ||
 		    json_number_value(out) < 0 || json_object_size(v) != 2)
-			return err_at(err, l->file, l->line, l->col,
-				      "provider '%s': cost must be {input_per_mtok: "
-				      "N, output_per_mtok: N} (USD per million "
-				      "tokens, ≥ 0)", p->spec->id);
+			return provider_config_error(p, err,
+				"cost must be {input_per_mtok: N, output_per_mtok: N} "
+				"(USD per million tokens, ≥ 0)");
 		p->price.input_per_mtok = json_number_value(in);
 		p->price.output_per_mtok = json_number_value(out);
 		p->has_price = true;
@@ -54,13 +143,14 @@ static int generic_config(struct provider *p, struct err *err)
 void http_request_cleanup(struct http_request *req)
 {
 	free(req->url);
+	free(req->method);
 	free(req->body);
 	curl_slist_free_all(req->headers);
 	memset(req, 0, sizeof *req);
 }
 
-int provider_new(const struct provider_spec *spec, struct provider **out,
-		 struct err *err)
+int provider_new(const struct provider_spec *spec, const char *suite_dir,
+		 struct provider **out, struct err *err)
 {
 	*out = NULL;
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
@@ -69,17 +159,22 @@ int provider_new(const struct provider_spec *spec, struct provider **out,
 		int rc;
 		if (strncmp(spec->id, table[i].prefix, n) != 0)
 			continue;
-		if (!spec->id[n])
+		if (table[i].needs_model && !spec->id[n])
 			return err_at(err, spec->loc.file, spec->loc.line,
 				      spec->loc.col,
-				      "provider '%s' names no model; expected "
-				      "'%s<model>'",
-				      spec->id, table[i].prefix);
+				      "provider '%s' names no %s; expected "
+				      "'%s<%s>'", spec->id,
+				      table[i].ops == &prov_exec_ops ? "command" : "model",
+				      table[i].prefix,
+				      table[i].ops == &prov_exec_ops ? "command" : "model");
 		p = xcalloc(1, sizeof *p);
 		p->ops = table[i].ops;
 		p->spec = spec;
-		p->model = xstrdup(spec->id + n);
-		p->timeout_ms = 120000;
+		/* http(s): the whole id is the URL. */
+		p->model = xstrdup(table[i].ops == &prov_http_ops ? spec->id
+								 : spec->id + n);
+		p->default_base = table[i].default_base;
+		p->dir = xstrdup(suite_dir ? suite_dir : ".");
 		rc = generic_config(p, err);
 		if (!rc)
 			rc = p->ops->init(p, err);
@@ -92,7 +187,10 @@ int provider_new(const struct provider_spec *spec, struct provider **out,
 	}
 	return err_at(err, spec->loc.file, spec->loc.line, spec->loc.col,
 		      "unsupported provider '%s'; expected one of: "
-		      "openai:chat:<model>, openai:<model>",
+		      "openai:chat:<model>, openai:<model>, "
+		      "anthropic:messages:<model>, ollama:chat:<model>, "
+		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
+		      "exec:<command>",
 		      spec->id);
 }
 
@@ -111,5 +209,6 @@ void provider_free(struct provider *p)
 	if (p->ops && p->ops->cleanup)
 		p->ops->cleanup(p);
 	free(p->model);
+	free(p->dir);
 	free(p);
 }

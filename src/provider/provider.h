@@ -1,80 +1,134 @@
 /* provider.h — the front door of the provider layer: turn a rendered prompt
- * into an HTTP request for one provider, and its reply into a
- * `struct response`.
+ * into a request for one provider (an HTTP request, or a local program to
+ * run), and its reply into a `struct response`.
  *
- * Providers do no I/O: the engine owns the event loop and the transfers.
- * A provider id ("openai:chat:gpt-4o-mini") selects an implementation by
- * prefix from the table in provider.c; `provider_new` reads and checks the
- * provider's config (unknown config keys are errors naming the key) and
- * resolves its API key from the config or the environment.  The key lives
- * only in the provider's memory and request headers — never in a response,
- * error message, log or the store.
+ * Providers do no I/O: the engine owns the event loop, the transfers and
+ * the child processes.  A provider id selects an implementation by prefix
+ * from the table in provider.c; `provider_new` reads and checks the
+ * provider's config (unknown keys are errors naming the key) and resolves
+ * its API key from the config or the environment.  The key lives only in
+ * the provider's memory and request headers — never in a response, error
+ * message, log or the store.
  *
  * Ownership: `provider_new` returns an owned provider (free with
  * `provider_free`); `http_request` members are owned by the request and
- * released with `http_request_cleanup`. */
+ * released with `http_request_cleanup`; argv arrays from `exec_argv` are
+ * owned by the caller (free each string, then the array). */
 #ifndef ASSAY_PROVIDER_H
 #define ASSAY_PROVIDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../util/buf.h"
 #include "../util/err.h"
 #include "../suite/suite.h"
-#include "response.h"
 #include "cost.h"
+#include "response.h"
 
 struct curl_slist;
 
 struct http_request {
 	char *url;
+	char *method;              /* NULL = POST */
 	struct curl_slist *headers;
-	char *body;
+	char *body;                /* NULL for a GET */
 	size_t body_len;
 };
 
 void http_request_cleanup(struct http_request *req);
 
+/* What one SSE event did to a streamed response. */
+enum stream_step {
+	STREAM_MORE,   /* keep reading */
+	STREAM_DONE,   /* the stream's own end marker arrived */
+	STREAM_ERROR   /* resp->error and error_msg are set */
+};
+
 struct provider;
 
 struct provider_ops {
-	const char *prefix;    /* matched against the start of the id */
+	const char *name;      /* "openai", "anthropic", "http", "exec" */
 	/* Reads spec->config into p->state; errors carry the spec's location. */
 	int (*init)(struct provider *p, struct err *err);
 	void (*cleanup)(struct provider *p);
-	/* Builds the request for one rendered prompt.  A chat prompt is a JSON
-	 * array of messages; otherwise the text is one user message. */
+	/* HTTP providers.  A chat prompt is a JSON array of messages;
+	 * otherwise the text is one user message. */
 	int (*build)(const struct provider *p, const char *prompt, bool is_chat,
-		     struct http_request *req, struct err *err);
-	/* Fills resp (output, finish reason, usage, or a typed error) from the
-	 * HTTP status and body.  Never fails: a bad body is RESP_ERR_BODY. */
+		     const json_t *vars, struct http_request *req,
+		     struct err *err);
+	/* Fills resp (output, finish reason, usage, or a typed error) from a
+	 * whole (non-streamed) body.  Never fails: a bad body is
+	 * RESP_ERR_BODY. */
 	void (*parse)(const struct provider *p, long status, const char *body,
 		      size_t len, struct response *resp);
+	/* Streaming (when p->stream): one Server-Sent Event.  Appends text
+	 * deltas to `text`, sets finish reason and usage in resp. */
+	enum stream_step (*stream_event)(const struct provider *p,
+					 const char *event, const char *data,
+					 size_t len, struct buf *text,
+					 struct response *resp);
+	/* Exec providers (build/parse are NULL): the program and arguments
+	 * for one prompt; *stdin_text is what to write on its stdin (owned). */
+	int (*exec_argv)(const struct provider *p, const char *prompt,
+			 const struct prompt *pr, const json_t *vars,
+			 char ***argv, char **stdin_text, struct err *err);
+};
+
+/* Transport settings every provider has (config keys in brackets). */
+struct transport {
+	long timeout_ms;            /* whole request [timeout_ms] 120000 */
+	long connect_timeout_ms;    /* [connect_timeout_ms] 10000 */
+	long first_byte_timeout_ms; /* [first_byte_timeout_ms] 0 = none */
+	long idle_timeout_ms;       /* between stream chunks [idle_timeout_ms] 0 = none */
+	int max_concurrency;        /* [max_concurrency] 0 = only -j */
+	double rpm, tpm;            /* budgets per minute [rpm] [tpm] 0 = none */
+	int max_retries;            /* [max_retries] 4 */
+	long retry_base_ms;         /* [retry_base_ms] 500 */
+	long retry_max_ms;          /* [retry_max_ms] 30000 */
 };
 
 struct provider {
 	const struct provider_ops *ops;
 	const struct provider_spec *spec;  /* borrowed from the suite */
 	char *model;                       /* the part after the prefix */
-	long timeout_ms;                   /* whole request; default 120000 */
-	bool has_price;                    /* config.cost or the price table */
+	const char *default_base;          /* the alias's base URL, or NULL */
+	bool stream;                       /* [stream] ask for SSE */
+	bool has_price;                    /* [cost] or the price table */
 	struct price price;
+	struct transport tr;
+	char *dir;                         /* the suite's directory */
 	void *state;
 };
 
-/* Config keys every provider accepts, read by provider_new itself:
- * cost {input_per_mtok, output_per_mtok}, timeout_ms.  Implementations
- * skip them when they check for unknown keys. */
-bool provider_generic_key(const char *key);
-
-int provider_new(const struct provider_spec *spec, struct provider **out,
-		 struct err *err);
+int provider_new(const struct provider_spec *spec, const char *suite_dir,
+		 struct provider **out, struct err *err);
 void provider_free(struct provider *p);
+
+/* True for the config keys provider_new reads itself (cost, stream and
+ * the transport keys); implementations skip them when they check for
+ * unknown keys. */
+bool provider_generic_key(const char *key);
 
 /* Sets resp->cost_usd from the usage when the provider has a price. */
 void provider_set_cost(const struct provider *p, struct response *resp);
 
-/* The implementations (table entries). */
-extern const struct provider_ops prov_openai_ops;
+/* Reports a config problem at the provider's location. */
+int provider_config_error(const struct provider *p, struct err *err,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
+char *provider_excerpt(const char *s, size_t n);
+
+/* Splits a command line into words with POSIX-shell quoting (no shell
+ * runs).  Returns 0 with an owned NULL-terminated array, or -1 with *why
+ * (static text) on an unterminated quote or an empty command. */
+int provider_split_words(const char *s, char ***out, size_t *n_out,
+			 const char **why);
+
+/* The implementations (table entries in provider.c). */
+extern const struct provider_ops prov_openai_ops, prov_anthropic_ops,
+	prov_http_ops, prov_exec_ops;
 
 #endif

@@ -30,8 +30,9 @@ struct response {
 	double latency_ms;     /* request start to last byte */
 	double ttft_ms;        /* to first token (streaming), else -1 */
 	double cost_usd;       /* -1 when unknown */
-	int retries;
-	bool cached;
+	int retries;           /* attempts after the first */
+	double retry_wait_ms;  /* time spent waiting between attempts */
+	bool cached;           /* served from the response cache */
 };
 
 /* Stable names: "ok", "connect", "timeout", "http", "body", "exec", "other". */

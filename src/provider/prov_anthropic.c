@@ -1,0 +1,339 @@
+/* prov_anthropic.c — `anthropic:messages:<model>`: Anthropic's Messages API
+ * (POST {base}/v1/messages with x-api-key and anthropic-version headers).
+ *
+ * Config keys: apiKey, apiKeyEnv, apiBaseUrl (else $ANTHROPIC_BASE_URL, else
+ * https://api.anthropic.com), headers, anthropic_version (default
+ * 2023-06-01), max_tokens (required by the API; default 1024), temperature,
+ * top_p, top_k, stop (sent as stop_sequences), systemPrompt, passthrough
+ * (+ the keys every provider has).  Key: config.apiKey, the variable named
+ * by apiKeyEnv, then $ANTHROPIC_API_KEY.
+ *
+ * Chat prompts: system messages go to the top-level `system` field, the
+ * others stay in `messages`.  Streaming (`stream: true`): message_start
+ * (input tokens), content_block_delta (text), message_delta (stop reason,
+ * output tokens), message_stop (the end marker), error. */
+#include "provider.h"
+#include "../util/xalloc.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct anthropic {
+	char *url;
+	char *key_header;     /* "x-api-key: …" */
+	char *version_header;
+	json_t *params;
+	json_t *headers;
+	char *system;
+	long max_tokens;
+};
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static int anthropic_init(struct provider *p, struct err *err)
+{
+	const json_t *cfg = p->spec->config;
+	struct anthropic *a = xcalloc(1, sizeof *a);
+	const char *key = NULL, *k, *base = NULL, *version = "2023-06-01";
+	json_t *v;
+	char *b;
+	size_t n;
+	p->state = a;
+	a->params = json_object();
+	a->max_tokens = 1024;
+	json_object_foreach((json_t *)cfg, k, v) {
+		if (provider_generic_key(k))
+			continue;
+		if (!strcmp(k, "temperature") || !strcmp(k, "top_p") ||
+		    !strcmp(k, "top_k")) {
+			if (!json_is_number(v))
+				return provider_config_error(p, err, "%s must be a number", k);
+			json_object_set(a->params, k, v);
+		} else if (!strcmp(k, "stop")) {
+			json_t *list = json_is_string(v) ? json_pack("[O]", v) : json_incref(v);
+			if (!json_is_array(list)) {
+				json_decref(list);
+				return provider_config_error(p, err, "stop must be a string or a list of strings");
+			}
+			json_object_set_new(a->params, "stop_sequences", list);
+		} else if (!strcmp(k, "max_tokens")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1)
+				return provider_config_error(p, err, "max_tokens must be a positive integer");
+			a->max_tokens = (long)json_integer_value(v);
+		} else if (!strcmp(k, "apiKey")) {
+			if (!json_is_string(v))
+				return provider_config_error(p, err, "apiKey must be a string");
+			key = json_string_value(v);
+		} else if (!strcmp(k, "apiKeyEnv")) {
+			if (!json_is_string(v))
+				return provider_config_error(p, err, "apiKeyEnv must name an environment variable");
+			if (!key && !(key = env_nonempty(json_string_value(v))))
+				return provider_config_error(p, err, "apiKeyEnv names $%s, which is not set",
+							     json_string_value(v));
+		} else if (!strcmp(k, "apiBaseUrl")) {
+			if (!json_is_string(v))
+				return provider_config_error(p, err, "apiBaseUrl must be a string");
+			base = json_string_value(v);
+		} else if (!strcmp(k, "anthropic_version")) {
+			if (!json_is_string(v))
+				return provider_config_error(p, err, "anthropic_version must be a string");
+			version = json_string_value(v);
+		} else if (!strcmp(k, "systemPrompt")) {
+			if (!json_is_string(v))
+				return provider_config_error(p, err, "systemPrompt must be a string");
+			a->system = xstrdup(json_string_value(v));
+		} else if (!strcmp(k, "headers")) {
+			const char *hk;
+			json_t *hv;
+			if (!json_is_object(v))
+				return provider_config_error(p, err, "headers must be a map of name: value");
+			json_object_foreach(v, hk, hv)
+				if (!json_is_string(hv))
+					return provider_config_error(p, err, "every header value must be a string");
+			a->headers = json_deep_copy(v);
+		} else if (!strcmp(k, "passthrough")) {
+			if (!json_is_object(v))
+				return provider_config_error(p, err, "passthrough must be a map");
+			json_object_update(a->params, v);
+		} else {
+			return provider_config_error(p, err,
+				"config key '%s' is not supported; expected one of: apiKey, "
+				"apiKeyEnv, apiBaseUrl, anthropic_version, headers, "
+				"systemPrompt, passthrough, max_tokens, temperature, top_p, "
+				"top_k, stop, stream, cost, timeout_ms, connect_timeout_ms, "
+				"first_byte_timeout_ms, idle_timeout_ms, max_concurrency, "
+				"rpm, tpm, max_retries, retry_base_ms, retry_max_ms", k);
+		}
+	}
+	if (!key)
+		key = env_nonempty("ANTHROPIC_API_KEY");
+	if (!base)
+		base = env_nonempty("ANTHROPIC_BASE_URL");
+	if (!base)
+		base = "https://api.anthropic.com";
+	if (!key && strstr(base, "api.anthropic.com"))
+		return provider_config_error(p, err,
+			"no API key: set $ANTHROPIC_API_KEY, config.apiKeyEnv or "
+			"config.apiKey (or point apiBaseUrl at a local server)");
+	b = xstrdup(base);
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	/* Accept a base with or without the trailing /v1. */
+	if (n >= 3 && !strcmp(b + n - 3, "/v1"))
+		a->url = xasprintf("%s/messages", b);
+	else
+		a->url = xasprintf("%s/v1/messages", b);
+	free(b);
+	a->key_header = key ? xasprintf("x-api-key: %s", key) : NULL;
+	a->version_header = xasprintf("anthropic-version: %s", version);
+	return 0;
+}
+
+static void anthropic_cleanup(struct provider *p)
+{
+	struct anthropic *a = p->state;
+	if (!a)
+		return;
+	free(a->url);
+	if (a->key_header)
+		memset(a->key_header, 0, strlen(a->key_header));
+	free(a->key_header);
+	free(a->version_header);
+	json_decref(a->params);
+	json_decref(a->headers);
+	free(a->system);
+	free(a);
+	p->state = NULL;
+}
+
+static int anthropic_build(const struct provider *p, const char *prompt,
+			   bool is_chat, const json_t *vars,
+			   struct http_request *req, struct err *err)
+{
+	const struct anthropic *a = p->state;
+	json_t *body, *msgs = json_array(), *in = NULL;
+	struct buf system = { 0 };
+	const char *hk;
+	json_t *hv;
+	(void)vars;
+	if (a->system)
+		buf_puts(&system, a->system);
+	if (is_chat) {
+		json_error_t je;
+		size_t i;
+		json_t *m;
+		in = json_loads(prompt, 0, &je);
+		if (!json_is_array(in)) {
+			json_decref(in);
+			json_decref(msgs);
+			buf_free(&system);
+			return err_set(err, ST_INPUT,
+				       "chat prompt is not a JSON array of messages "
+				       "after rendering (%s)", je.text);
+		}
+		json_array_foreach(in, i, m) {
+			const char *role = json_string_value(json_object_get(m, "role"));
+			json_t *content = json_object_get(m, "content");
+			if (role && !strcmp(role, "system") && json_is_string(content)) {
+				if (system.len)
+					buf_puts(&system, "\n\n");
+				buf_puts(&system, json_string_value(content));
+			} else {
+				json_array_append(msgs, m);
+			}
+		}
+		json_decref(in);
+	} else {
+		json_array_append_new(msgs, json_pack("{s:s,s:s}", "role", "user",
+						      "content", prompt));
+	}
+	body = json_object();
+	json_object_set_new(body, "model", json_string(p->model));
+	json_object_set_new(body, "max_tokens", json_integer(a->max_tokens));
+	if (system.len)
+		json_object_set_new(body, "system", json_string(system.p));
+	json_object_set_new(body, "messages", msgs);
+	json_object_update(body, a->params);
+	if (p->stream)
+		json_object_set_new(body, "stream", json_true());
+	buf_free(&system);
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	req->url = xstrdup(a->url);
+	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	req->headers = curl_slist_append(req->headers, "Expect:");
+	req->headers = curl_slist_append(req->headers, a->version_header);
+	if (a->key_header)
+		req->headers = curl_slist_append(req->headers, a->key_header);
+	json_object_foreach(a->headers, hk, hv) {
+		char *h = xasprintf("%s: %s", hk, json_string_value(hv));
+		req->headers = curl_slist_append(req->headers, h);
+		free(h);
+	}
+	return 0;
+}
+
+static void read_usage(const json_t *u, struct response *resp)
+{
+	json_t *t;
+	if (!json_is_object(u))
+		return;
+	if (json_is_integer(t = json_object_get(u, "input_tokens")))
+		resp->prompt_tokens = (long)json_integer_value(t);
+	if (json_is_integer(t = json_object_get(u, "output_tokens")))
+		resp->completion_tokens = (long)json_integer_value(t);
+	if (resp->prompt_tokens >= 0 && resp->completion_tokens >= 0)
+		resp->total_tokens = resp->prompt_tokens + resp->completion_tokens;
+}
+
+static void anthropic_parse(const struct provider *p, long status,
+			    const char *body, size_t len, struct response *resp)
+{
+	json_error_t je;
+	json_t *root = json_loadb(body, len, 0, &je), *content, *block, *sr;
+	struct buf text = { 0 };
+	size_t i;
+	(void)p;
+	resp->http_status = (int)status;
+	if (status >= 400) {
+		const char *m = json_string_value(json_object_get(
+			json_object_get(root, "error"), "message"));
+		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
+		resp->error = RESP_ERR_HTTP;
+		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
+		free(ex);
+		goto out;
+	}
+	content = json_object_get(root, "content");
+	if (!json_is_array(content)) {
+		char *ex = provider_excerpt(body, len);
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = root ? xasprintf("response has no content list: %s", ex)
+				       : xasprintf("response is not JSON (%s): %s", je.text, ex);
+		free(ex);
+		goto out;
+	}
+	json_array_foreach(content, i, block) {
+		json_t *t = json_object_get(block, "text");
+		if (json_is_string(t))
+			buf_append(&text, json_string_value(t), json_string_length(t));
+	}
+	resp->output = buf_detach(&text);
+	if (json_is_string(sr = json_object_get(root, "stop_reason")))
+		resp->finish_reason = xstrdup(json_string_value(sr));
+	read_usage(json_object_get(root, "usage"), resp);
+out:
+	buf_free(&text);
+	json_decref(root);
+}
+
+static enum stream_step anthropic_stream_event(const struct provider *p,
+					       const char *event,
+					       const char *data, size_t len,
+					       struct buf *text,
+					       struct response *resp)
+{
+	json_error_t je;
+	json_t *root;
+	const char *type;
+	enum stream_step step = STREAM_MORE;
+	(void)p;
+	root = json_loadb(data, len, 0, &je);
+	if (!json_is_object(root)) {
+		char *ex = provider_excerpt(data, len);
+		json_decref(root);
+		resp->error = RESP_ERR_BODY;
+		resp->error_msg = xasprintf("malformed stream event: %s", ex);
+		free(ex);
+		return STREAM_ERROR;
+	}
+	type = json_string_value(json_object_get(root, "type"));
+	if (!type)
+		type = event;
+	if (!strcmp(type, "message_start")) {
+		read_usage(json_object_get(json_object_get(root, "message"), "usage"), resp);
+	} else if (!strcmp(type, "content_block_delta")) {
+		json_t *t = json_object_get(json_object_get(root, "delta"), "text");
+		if (json_is_string(t))
+			buf_append(text, json_string_value(t), json_string_length(t));
+	} else if (!strcmp(type, "message_delta")) {
+		json_t *sr = json_object_get(json_object_get(root, "delta"), "stop_reason");
+		json_t *u = json_object_get(root, "usage");
+		json_t *ot = json_object_get(u, "output_tokens");
+		if (json_is_string(sr)) {
+			free(resp->finish_reason);
+			resp->finish_reason = xstrdup(json_string_value(sr));
+		}
+		if (json_is_integer(ot)) {
+			resp->completion_tokens = (long)json_integer_value(ot);
+			if (resp->prompt_tokens >= 0)
+				resp->total_tokens = resp->prompt_tokens + resp->completion_tokens;
+		}
+	} else if (!strcmp(type, "message_stop")) {
+		step = STREAM_DONE;
+	} else if (!strcmp(type, "error")) {
+		const char *m = json_string_value(json_object_get(
+			json_object_get(root, "error"), "message"));
+		resp->error = RESP_ERR_HTTP;
+		resp->error_msg = xasprintf("error in stream: %s", m ? m : "(no message)");
+		step = STREAM_ERROR;
+	}
+	json_decref(root);
+	return step;
+}
+
+const struct provider_ops prov_anthropic_ops = {
+	.name = "anthropic",
+	.init = anthropic_init,
+	.cleanup = anthropic_cleanup,
+	.build = anthropic_build,
+	.parse = anthropic_parse,
+	.stream_event = anthropic_stream_event,
+};
