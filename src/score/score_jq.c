@@ -7,8 +7,9 @@
  * `.[0] as $vars | .[1] | (P)` on the input [vars, output], so one compiled
  * program serves every test (vars are data, not compile-time constants).
  * A jq_state cannot be shared between threads, so each thread keeps a
- * small cache of compiled programs (freed when the thread exits, or by
- * score_shutdown for the calling thread).  jq programs have no step limit:
+ * small cache of compiled programs (freed when the thread exits, by
+ * score_shutdown for the calling thread, and at exit for the thread that
+ * calls exit).  jq programs have no step limit:
  * a program that loops forever hangs grading (jq 1.6 offers no hook). */
 #include "score_int.h"
 
@@ -55,9 +56,19 @@ static void jq_tls_free(void *p)
 	free(t);
 }
 
+/* At exit the calling thread's programs are torn down: jq keeps
+ * pointers to the end of its stack blocks, which leak checkers cannot
+ * trace, so live states would be reported as leaks.  Registered on first
+ * use, after any checker's own atexit handler, so it runs before it. */
+static void jq_at_exit(void)
+{
+	score_jq_shutdown();
+}
+
 static void jq_key_make(void)
 {
 	(void)pthread_key_create(&jq_key, jq_tls_free);
+	atexit(jq_at_exit);
 }
 
 static struct jq_tls *tls_get(void)

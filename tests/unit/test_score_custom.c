@@ -371,3 +371,17 @@ TEST(score_lua_threads)
 	}
 	T_EQ_INT(total, 0);
 }
+
+/* score_shutdown releases the calling thread's jq programs and the Lua
+ * state; grading afterwards starts them again. */
+TEST(score_custom_shutdown_and_restart)
+{
+	T_EQ_INT(ts_run("jq", "\".a == 1\"", NULL, "{\"a\": 1}", NULL, NULL), 1);
+	T_EQ_INT(ts_run("lua", "\"true\"", NULL, "x", NULL, NULL), 1);
+	score_shutdown();
+	T_EQ_INT(ts_run("jq", "\".a == 1\"", NULL, "{\"a\": 1}", NULL, NULL), 1);
+	T_EQ_INT(ts_run("lua", "\"#output == 1\"", NULL, "x", NULL, NULL), 1);
+	T_EQ_INT(ts_run("is-json", "{\"type\": \"object\"}", NULL, "{}", NULL,
+			NULL), 1);
+	score_shutdown();
+}
