@@ -6,7 +6,8 @@
  * the context JSON ({"vars": …, "prompt": {"raw", "label"}}).  The prompt
  * is also written to the program's stdin; when it is too long to be an
  * argument (over 128 KiB) the prompt argument is empty and stdin alone
- * carries it.  The program runs in the suite's directory; its trimmed
+ * carries it (and a context JSON that large becomes
+ * {"vars":{},"truncated":true}).  The program runs in the suite's directory; its trimmed
  * stdout is the output.  The engine runs it (see engine.c): exit status
  * ≠ 0, empty stdout with stderr, or a timeout is an error. */
 #include "provider.h"
@@ -157,8 +158,13 @@ static int exec_argv(const struct provider *p, const char *prompt,
 			vars ? (json_t *)vars : empty, "prompt", "raw",
 			pr && pr->raw ? pr->raw : "", "label",
 			pr && pr->label ? pr->label : "");
-	a[i++] = json_dumps(ctx, JSON_COMPACT);
+	a[i] = json_dumps(ctx, JSON_COMPACT);
 	json_decref(ctx);
+	if (strlen(a[i]) > MAX_PROMPT_ARG) { /* huge vars: the kernel refuses */
+		free(a[i]);
+		a[i] = xstrdup("{\"vars\":{},\"truncated\":true}");
+	}
+	i++;
 	json_decref(empty);
 	a[i] = NULL;
 	*argv = a;
