@@ -209,7 +209,7 @@ static json_t *schema_source(const struct assertion_spec *a, const json_t *v,
 		char *text = fs_read_file(path, 16u << 20, &len, &e);
 		free(dir);
 		if (!text) {
-			snprintf(msg, msgn, "cannot read the schema file: %s",
+			snprintf(msg, msgn, "cannot read the schema file: %.800s",
 				 e.msg);
 			free(path);
 			return NULL;
