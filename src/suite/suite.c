@@ -640,7 +640,8 @@ static int check_templates(struct ld *l)
 
 static const char *const top_supported[] = {
 	"description", "prompts", "providers", "targets", "tests",
-	"defaultTest", "evaluateOptions", "outputPath", NULL
+	"defaultTest", "evaluateOptions", "outputPath", "calibration",
+	"classification", "decision", NULL
 };
 static const char *const top_unsupported[] = {
 	"scenarios", "env", "nunjucksFilters", "derivedMetrics",
@@ -720,6 +721,11 @@ static int load_root(struct ld *l, const struct ynode *root)
 			s->output_path = yn_to_json(v, l->err);
 			if (!s->output_path)
 				return ST_INPUT;
+		} else if (strcmp(k->str, "calibration") == 0 ||
+			   strcmp(k->str, "classification") == 0 ||
+			   strcmp(k->str, "decision") == 0) {
+			if ((rc = ld_stats_block(l, k, v)))
+				return rc;
 		} else if (in_list(top_unsupported, k->str)) {
 			return ld_err(l, k, "unsupported feature: '%s' (a "
 				      "promptfoo key that assay does not "
@@ -727,7 +733,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 		} else {
 			return ld_err(l, k, "unknown key '%s', expected one of: "
 				      "description, prompts, providers, tests, "
-				      "defaultTest, evaluateOptions, outputPath",
+				      "defaultTest, evaluateOptions, outputPath, "
+				      "calibration, classification, decision",
 				      k->str);
 		}
 	}

@@ -44,6 +44,11 @@ const char *ld_ext(const char *path, char *buf, size_t n);
 int ld_tests(struct ld *l, const struct ynode *tests,
 	     const struct ynode *default_test);
 
+/* Checks a top-level `calibration`, `classification` or `decision`
+ * block (key k, value v; suite_stats.c).  Returns 0 or ST_INPUT located
+ * at the fault.  The blocks stay in the sanitized JSON, unchanged. */
+int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v);
+
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);
 

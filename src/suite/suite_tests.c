@@ -184,12 +184,18 @@ static int parse_meta_keys(struct ld *l, const struct ynode *k,
 	}
 	if (v->kind != YN_SCALAR || yn_scalar_type(v) == JSON_NULL)
 		return ld_err(l, v, "found %s, expected a %s", yn_kind_name(v),
-			      strcmp(k->str, "cluster") ? "string"
-						       : "string or number");
-	if (!strcmp(k->str, "severity") && yn_scalar_type(v) != JSON_STRING)
-		return ld_err(l, v, "found %s, expected a severity string "
-			      "such as low, medium, high or critical",
-			      yn_kind_name(v));
+			      strcmp(k->str, "cluster") &&
+			      strcmp(k->str, "variant_group") &&
+			      strcmp(k->str, "severity") ? "string"
+							 : "string or number");
+	/* severity: a name (critical, high/major, medium, low/minor, info)
+	 * or a weight >= 0 (docs/statistics.md, failure modes) */
+	if (!strcmp(k->str, "severity") && yn_scalar_type(v) != JSON_STRING &&
+	    ((yn_scalar_type(v) != JSON_INTEGER &&
+	      yn_scalar_type(v) != JSON_REAL) || strtod(v->str, NULL) < 0))
+		return ld_err(l, v, "found %s, expected a severity such as "
+			      "low, medium, high or critical, or a weight "
+			      ">= 0", yn_kind_name(v));
 	j = yn_to_json(v, l->err);
 	json_object_set_new(meta, k->str, j);
 	return 0;
@@ -276,7 +282,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 		} else if (!strcmp(k->str, "tags") ||
 			   !strcmp(k->str, "severity") ||
 			   !strcmp(k->str, "expect") ||
-			   !strcmp(k->str, "cluster")) {
+			   !strcmp(k->str, "cluster") ||
+			   !strcmp(k->str, "variant_group")) {
 			rc = parse_meta_keys(l, k, v, ours);
 		} else {
 			bool u = false;
@@ -292,7 +299,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "expected one of: description, "
 					    "vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
-					    "cluster", k->str, is_default ?
+					    "cluster, variant_group", k->str,
+					    is_default ?
 					    "defaultTest" : "test");
 		}
 	}

@@ -1,0 +1,214 @@
+/* suite_stats.c — the suite's statistics blocks, checked at load so a typo
+ * surfaces before any request is paid for:
+ *
+ *   calibration:    {confidence: "jq:.confidence" | "regex:PATTERN"}
+ *   classification: {expected: "{{label}}",
+ *                    predicted: "output" | "jq:EXPR" | "regex:PATTERN",
+ *                    costs: {EXPECTED: {PREDICTED | "*": number}}}
+ *   decision:       {min_pass_rate, max_p95_ms, max_cost_per_1k,
+ *                    max_error_rate, weights: {quality, cost, latency}}
+ *
+ * The blocks are kept as written in the sanitized suite JSON, where the
+ * statistics report (src/report/report_stats*.c) reads them; nothing else
+ * in the suite struct changes.  Meaning: docs/statistics.md. */
+#include "suite_int.h"
+#include "template.h"
+#include "../score/score.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_number(const struct ynode *v)
+{
+	int t = yn_scalar_type(v);
+	return v && v->kind == YN_SCALAR && (t == JSON_INTEGER || t == JSON_REAL);
+}
+
+static int check_number(struct ld *l, const struct ynode *v, double lo,
+			double hi, const char *what)
+{
+	double d;
+	if (!is_number(v))
+		return ld_err(l, v, "found %s, expected %s", yn_kind_name(v),
+			      what);
+	d = strtod(v->str, NULL);
+	if (d < lo || d > hi)
+		return ld_err(l, v, "found %s, expected %s", v->str, what);
+	return 0;
+}
+
+static int check_map(struct ld *l, const struct ynode *v, const char *what)
+{
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected %s", yn_kind_name(v),
+			      what);
+	return 0;
+}
+
+/* "jq:EXPR" or "regex:PATTERN" (and "output" when allow_output). */
+static int check_extractor(struct ld *l, const struct ynode *v,
+			   bool allow_output)
+{
+	const char *want = allow_output
+		? "output, jq:EXPR or regex:PATTERN"
+		: "jq:EXPR or regex:PATTERN";
+	if (v->kind != YN_SCALAR || yn_scalar_type(v) != JSON_STRING)
+		return ld_err(l, v, "found %s, expected %s", yn_kind_name(v),
+			      want);
+	if (allow_output && !strcmp(v->str, "output"))
+		return 0;
+	if (!strncmp(v->str, "jq:", 3)) {
+		struct err e = {0};
+		if (score_transform_check(v->str, &e))
+			return ld_err(l, v, "%s", e.msg);
+		return 0;
+	}
+	if (!strncmp(v->str, "regex:", 6)) {
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)(v->str + 6),
+					       PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+					       &ec, &eo, NULL);
+		if (!re) {
+			PCRE2_UCHAR msg[160];
+			pcre2_get_error_message(ec, msg, sizeof msg);
+			return ld_err(l, v, "bad regex at offset %zu: %s",
+				      (size_t)eo, (const char *)msg);
+		}
+		pcre2_code_free(re);
+		return 0;
+	}
+	return ld_err(l, v, "found '%s', expected %s", v->str, want);
+}
+
+static int unknown(struct ld *l, const struct ynode *k, const char *block,
+		   const char *keys)
+{
+	return ld_err(l, k, "unknown key '%s' in %s, expected one of: %s",
+		      k->str, block, keys);
+}
+
+static int calibration(struct ld *l, const struct ynode *v)
+{
+	bool conf = false;
+	int rc = check_map(l, v, "a mapping such as {confidence: "
+			   "\"jq:.confidence\"}");
+	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		if (!strcmp(k->str, "confidence")) {
+			rc = check_extractor(l, x, false);
+			conf = true;
+		} else {
+			rc = unknown(l, k, "calibration", "confidence");
+		}
+	}
+	if (!rc && !conf)
+		rc = ld_err(l, v, "missing key 'confidence' in calibration, "
+			    "expected jq:EXPR or regex:PATTERN");
+	return rc;
+}
+
+static int costs(struct ld *l, const struct ynode *v)
+{
+	int rc = check_map(l, v, "a mapping of expected labels to "
+			   "{predicted label: cost}");
+	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
+		const struct ynode *row = v->kids[i + 1];
+		rc = check_map(l, row, "a mapping of predicted labels (or "
+			       "\"*\") to costs");
+		for (size_t j = 0; !rc && j + 1 < row->n; j += 2)
+			rc = check_number(l, row->kids[j + 1], 0, 1e300,
+					  "a cost (a number >= 0)");
+	}
+	return rc;
+}
+
+static int classification(struct ld *l, const struct ynode *v)
+{
+	const struct ynode *exp = NULL, *pred = NULL;
+	int rc = check_map(l, v, "a mapping such as {expected: "
+			   "\"{{label}}\", predicted: output}");
+	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		if (!strcmp(k->str, "expected")) {
+			struct loc at = { x->file, x->text_line, x->text_col };
+			char *r;
+			exp = x;
+			if (x->kind != YN_SCALAR ||
+			    yn_scalar_type(x) == JSON_NULL) {
+				rc = ld_err(l, x, "found %s, expected a label "
+					    "template such as \"{{label}}\"",
+					    yn_kind_name(x));
+				break;
+			}
+			r = tmpl_render(x->str, NULL, TMPL_LENIENT, &at, l->err);
+			if (!r)
+				rc = ST_INPUT;
+			free(r);
+		} else if (!strcmp(k->str, "predicted")) {
+			pred = x;
+			rc = check_extractor(l, x, true);
+		} else if (!strcmp(k->str, "costs")) {
+			rc = costs(l, x);
+		} else {
+			rc = unknown(l, k, "classification",
+				     "expected, predicted, costs");
+		}
+	}
+	if (!rc && (!exp || !pred))
+		rc = ld_err(l, v, "missing key '%s' in classification",
+			    exp ? "predicted" : "expected");
+	return rc;
+}
+
+static int weights(struct ld *l, const struct ynode *v)
+{
+	int rc = check_map(l, v, "a mapping of quality, cost and latency "
+			   "weights");
+	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i];
+		if (strcmp(k->str, "quality") && strcmp(k->str, "cost") &&
+		    strcmp(k->str, "latency"))
+			rc = unknown(l, k, "weights", "quality, cost, latency");
+		else
+			rc = check_number(l, v->kids[i + 1], 0, 1e300,
+					  "a weight (a number >= 0)");
+	}
+	return rc;
+}
+
+static int decision(struct ld *l, const struct ynode *v)
+{
+	int rc = check_map(l, v, "a mapping such as {min_pass_rate: 0.9, "
+			   "max_p95_ms: 800}");
+	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		if (!strcmp(k->str, "min_pass_rate") ||
+		    !strcmp(k->str, "max_error_rate"))
+			rc = check_number(l, x, 0, 1, "a rate between 0 and 1");
+		else if (!strcmp(k->str, "max_p95_ms"))
+			rc = check_number(l, x, 0, 1e300,
+					  "milliseconds (a number >= 0)");
+		else if (!strcmp(k->str, "max_cost_per_1k"))
+			rc = check_number(l, x, 0, 1e300,
+					  "US dollars (a number >= 0)");
+		else if (!strcmp(k->str, "weights"))
+			rc = weights(l, x);
+		else
+			rc = unknown(l, k, "decision", "min_pass_rate, "
+				     "max_p95_ms, max_cost_per_1k, "
+				     "max_error_rate, weights");
+	}
+	return rc;
+}
+
+int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v)
+{
+	if (!strcmp(k->str, "calibration"))
+		return calibration(l, v);
+	if (!strcmp(k->str, "classification"))
+		return classification(l, v);
+	return decision(l, v);
+}
