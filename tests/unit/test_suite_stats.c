@@ -134,7 +134,7 @@ TEST(suite_stats_classification_errors)
 	       8, 29, "expected a cost (a number >= 0)");
 	ST_ERR(ST_HEAD "classification:\n  expected: '{{label}}'\n"
 	       "  predicted: output\n  costs: {billing: {abuse: -1}}\n",
-	       8, 29, "found -1, expected a cost");
+	       8, 28, "found -1, expected a cost");
 	ST_ERR(ST_HEAD "classification:\n  expected: '{{label}}'\n"
 	       "  predicted: output\n  cost: {}\n", 8, 3,
 	       "unknown key 'cost' in classification");
