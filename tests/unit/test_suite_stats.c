@@ -131,7 +131,7 @@ TEST(suite_stats_classification_errors)
 	       "expected output, jq:EXPR or regex:PATTERN");
 	ST_ERR(ST_HEAD "classification:\n  expected: '{{label}}'\n"
 	       "  predicted: output\n  costs: {billing: {abuse: high}}\n",
-	       8, 29, "expected a cost (a number >= 0)");
+	       8, 28, "expected a cost (a number >= 0)");
 	ST_ERR(ST_HEAD "classification:\n  expected: '{{label}}'\n"
 	       "  predicted: output\n  costs: {billing: {abuse: -1}}\n",
 	       8, 28, "found -1, expected a cost");
