@@ -1,16 +1,19 @@
 /* report_write.c — a stored run written to a file: .json (one object with
- * the run, its summary and every result), .jsonl (one result a line) or
+ * the run, its summary, its statistics — the object of stats_report.h —
+ * and every result), .jsonl (one result a line) or
  * .csv (one result a row, vars as var_<name> columns).
  *
  * Results are streamed: one SQL cursor ordered by the results' unique
  * index (so SQLite needs no sort), each row serialised into a reused
  * buffer and written before the next is read; memory does not grow with
- * the number of results.  The file is written as PATH.tmp and renamed
+ * the number of results (the .json statistics hold a few numbers per
+ * result while they are computed, then are freed).  The file is written as PATH.tmp and renamed
  * into place when complete.  Text from the model goes through
  * report_json_escape, so the JSON is valid even when the output is not
  * valid UTF-8.  CSV fields are quoted by libcsv (RFC 4180: every field in
  * double quotes, inner quotes doubled, rows end in CRLF). */
 #include "report.h"
+#include "stats_report.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -262,6 +265,8 @@ static int j_header(struct writer *w, struct store *st, struct err *err)
 	struct buf *b = &w->line;
 	sqlite3_stmt *q = NULL;
 	struct summary sum;
+	json_t *stats;
+	char *text;
 	int rc;
 	if (sqlite3_prepare_v2(w->db,
 			       "SELECT id, description, created_at, finished_at,"
@@ -335,9 +340,17 @@ static int j_header(struct writer *w, struct store *st, struct err *err)
 		buf_putc(b, '}');
 	}
 	buf_printf(b, "],\n\"totals\":{\"n\":%ld,\"passes\":%ld,\"fails\":%ld,"
-		      "\"errors\":%ld},\n\"results\":[", sum.total, sum.passes,
+		      "\"errors\":%ld},\n\"stats\":", sum.total, sum.passes,
 		   sum.fails, sum.errors);
 	report_summary_free(&sum);
+	/* the same object `assay stats -o` writes (default options) */
+	if (!(stats = report_stats_json(st, w->run_id, NULL, err)))
+		return err->code ? (int)err->code : ST_DB;
+	text = json_dumps(stats, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(stats);
+	buf_puts(b, text ? text : "null");
+	free(text);
+	buf_puts(b, ",\n\"results\":[");
 	return 0;
 }
 
