@@ -141,6 +141,7 @@ static int stats_exec(int argc, char **argv)
 	} else {
 		report_stats_print_json(j, stdout, color);
 	}
+	fflush(stdout);
 	if (out) {
 		if (write_json(j, out, &err))
 			goto out;

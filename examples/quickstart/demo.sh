@@ -1,6 +1,8 @@
 #!/bin/sh
 # demo.sh — the offline demo: start `assay mock` with the quickstart's
-# scripted models, run the suite against it and show the results.
+# scripted models, run the suite against it and show the results and
+# their statistics (intervals, paired comparisons, calibration, refusals,
+# failure modes, robustness, confusion matrix and the model decision).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ASSAY=${ASSAY:-assay}
@@ -15,13 +17,15 @@ while [ ! -s "$work/port" ]; do
 	sleep 0.05
 done
 export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$work/port")/v1"
-echo "assay mock is serving acme-large, acme-mini and budget-7b at $OPENAI_BASE_URL"
+echo "assay mock is serving acme-large, acme-mini, slow-xl, budget-7b and careful-3b at $OPENAI_BASE_URL"
 echo
 set +e
 "$ASSAY" run "$here/promptfooconfig.yaml" -j 16 \
 	-o "$here/.assay/results.json" -o "$here/.assay/results.csv"
 rc=$?
 set -e
+# The honest statistics and the model decision (docs/statistics.md).
+"$ASSAY" stats latest --db "$here/.assay/assay.db" -o "$here/.assay/stats.json"
 echo
-echo "exit status $rc (0 = every test passed, 100 = some test failed, as expected here)"
+echo "exit status of assay run: $rc (0 = every test passed, 100 = some test failed, as expected here)"
 [ $rc -eq 0 ] || [ $rc -eq 100 ]

@@ -73,9 +73,9 @@ json_t *rs_calibration(const struct rs_run *r, const struct rs_cand *c)
 					    bins_json(bins, 10));
 		sel = json_object();
 		if (!stats_selective_accuracy(p, y, n, cov, 3, acc)) {
-			json_object_set_new(sel, "0.5", rs_num(acc[0]));
-			json_object_set_new(sel, "0.8", rs_num(acc[1]));
-			json_object_set_new(sel, "0.9", rs_num(acc[2]));
+			json_object_set_new(sel, "50", rs_num(acc[0]));
+			json_object_set_new(sel, "80", rs_num(acc[1]));
+			json_object_set_new(sel, "90", rs_num(acc[2]));
 		}
 		json_object_set_new(j, "selective_accuracy", sel);
 	}

@@ -367,9 +367,9 @@ static void calibration(struct pr *p, const json_t *cands)
 		fmt_num(v[2], 16, rs_jnum(k, "ece_mass"), 3);
 		fmt_num(v[3], 16, rs_jnum(k, "ece_width"), 3);
 		fmt_num(v[4], 16, rs_jnum(k, "brier"), 3);
-		fmt_pct(v[5], 16, rs_jnum(sel, "0.5"));
-		fmt_pct(v[6], 16, rs_jnum(sel, "0.8"));
-		fmt_pct(v[7], 16, rs_jnum(sel, "0.9"));
+		fmt_pct(v[5], 16, rs_jnum(sel, "50"));
+		fmt_pct(v[6], 16, rs_jnum(sel, "80"));
+		fmt_pct(v[7], 16, rs_jnum(sel, "90"));
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %5lld %8s %8s %8s %8s %8s %8s %8s %8s\n",
