@@ -41,7 +41,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *ins_result, *ins_assert, *find_result, *del_asserts,
-		*del_result;
+		*del_result, *cache_get, *cache_put;
 	bool in_tx;
 	int pending;            /* results in the open transaction */
 	double last_commit_ms;  /* monotonic */
@@ -430,7 +430,17 @@ int store_open(const char *path, struct store **out, struct err *err)
 	    (rc = prepare(st, "DELETE FROM assertion_results WHERE result_id=?1",
 			  &st->del_asserts, err)) ||
 	    (rc = prepare(st, "DELETE FROM results WHERE id=?1",
-			  &st->del_result, err)))
+			  &st->del_result, err)) ||
+	    (rc = prepare(st, "SELECT response FROM cache WHERE key = ?1",
+			  &st->cache_get, err)) ||
+	    /* ON CONFLICT … DO UPDATE is also PostgreSQL's upsert. */
+	    (rc = prepare(st, "INSERT INTO cache (key, provider_id, body,"
+			      " response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+			      " ON CONFLICT (key) DO UPDATE SET"
+			      " provider_id = excluded.provider_id,"
+			      " body = excluded.body, response = excluded.response,"
+			      " created_at = excluded.created_at",
+			  &st->cache_put, err)))
 		goto fail;
 	st->last_commit_ms = fs_mono_ms();
 	*out = st;
@@ -484,6 +494,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->find_result);
 	sqlite3_finalize(st->del_asserts);
 	sqlite3_finalize(st->del_result);
+	sqlite3_finalize(st->cache_get);
+	sqlite3_finalize(st->cache_put);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);
@@ -838,22 +850,15 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 int store_cache_put(struct store *st, const char *key, const char *provider_id,
 		    const char *body, const char *response, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = st->cache_put;
 	char now[32];
 	int rc;
 	if (!key || !response)
 		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
 	if ((rc = tx_begin(st, err)))
 		return rc;
-	/* ON CONFLICT … DO UPDATE is also PostgreSQL's upsert. */
-	if ((rc = prepare(st, "INSERT INTO cache (key, provider_id, body,"
-			      " response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
-			      " ON CONFLICT (key) DO UPDATE SET"
-			      " provider_id = excluded.provider_id,"
-			      " body = excluded.body, response = excluded.response,"
-			      " created_at = excluded.created_at", &q, err)))
-		return rc;
 	iso_time(fs_now_ms(), now);
+	sqlite3_reset(q);
 	bind_text(q, 1, key);
 	bind_text(q, 2, provider_id);
 	bind_text(q, 3, body);
@@ -861,7 +866,8 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 	bind_text(q, 5, now);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		rc = db_fail(st, err, "storing a cached response");
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	if (rc)
 		return rc;
 	st->pending++;
@@ -874,18 +880,17 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 int store_cache_get(struct store *st, const char *key, char **response,
 		    struct err *err)
 {
-	sqlite3_stmt *q = NULL;
-	int rc, step;
+	sqlite3_stmt *q = st->cache_get;
+	int rc = 0, step;
 	*response = NULL;
-	if ((rc = prepare(st, "SELECT response FROM cache WHERE key = ?1", &q,
-			  err)))
-		return rc;
+	sqlite3_reset(q);
 	bind_text(q, 1, key);
 	step = sqlite3_step(q);
 	if (step == SQLITE_ROW && sqlite3_column_text(q, 0))
 		*response = xstrdup((const char *)sqlite3_column_text(q, 0));
 	else if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = db_fail(st, err, "reading the cache");
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	return rc;
 }
