@@ -1,0 +1,424 @@
+/* test_report_stats.c — the statistics report on hand-built data: a run
+ * stored through the store API (two providers on the same 20 cases) whose
+ * every figure is computed by hand below, and in-memory runs for repeats,
+ * clusters and the decision.  References: Wilson 18/20 = [0.6990, 0.9721]
+ * (Newcombe 1998, Table I method 3 style computation; also R
+ * binom::binom.wilson), McNemar exact for 8 vs 1 discordant pairs =
+ * 2 (1 + 9) / 2^9 = 0.0390625 (R: binom.test(1, 9)$p.value). */
+#include "t.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/report/report_stats_int.h"
+#include "../../src/stats/stats.h"
+#include "../../src/store/store.h"
+#include "../../src/util/xalloc.h"
+
+struct suite *tfx_suite(size_t n_tests, size_t n_providers);
+void tfx_suite_free(struct suite *s);
+char *tfx_tmpdir(void);
+void tfx_rmdir(char *dir);
+void tfx_grade(struct grade *g, const struct test_case *tc, bool pass,
+	       double score, const char *metric_json);
+void tfx_grade_free(struct grade *g);
+
+#define RS_N 20
+
+/* A passes cases 0..17; B passes 0..9 and 18, case 19 is an error. */
+static bool a_pass(size_t i) { return i <= 17; }
+static bool b_pass(size_t i) { return i <= 9 || i == 18; }
+
+static const char *gold(size_t i) { return i % 2 ? "dog" : "cat"; }
+
+static int rs_put(struct store *st, int64_t run, const struct suite *s,
+		  size_t i, size_t prov)
+{
+	struct response r;
+	struct grade g;
+	struct err err = {0};
+	bool pass = prov == 0 ? a_pass(i) : b_pass(i);
+	bool error = prov == 1 && i == 19;
+	int rc;
+	response_init(&r);
+	if (error) {
+		r.error = RESP_ERR_TIMEOUT;
+		r.error_msg = xstrdup("timeout");
+		r.latency_ms = 30000;
+	} else if (prov == 0) {
+		/* right label when passing; the other one when failing */
+		const char *lab = pass ? gold(i) : (i % 2 ? "cat" : "dog");
+		r.output = xasprintf("%s conf=%s label=%s", pass ? "yes" : "no",
+				     pass ? "0.8" : "0.6", lab);
+		r.latency_ms = 100.0 * (double)(i + 1);
+		r.cost_usd = 0.001;
+		r.completion_tokens = 10;
+	} else {
+		r.output = xstrdup(i == 15 ? "I'm sorry, I can't help with that."
+				   : i == 16 ? "I cannot help with this."
+				   : pass ? "yes" : "no");
+		r.latency_ms = 50;
+	}
+	if (!error)
+		tfx_grade(&g, &s->tests[i], pass, pass ? 1 : 0,
+			  prov == 0 ? (pass ? "{\"acc\":1}" : "{\"acc\":0}")
+				    : NULL);
+	struct result_rec rec = { i, 0, prov, 0, "p", &r, error ? NULL : &g,
+				  0 };
+	rc = store_result_put(st, run, &rec, &err);
+	if (!error)
+		tfx_grade_free(&g);
+	response_cleanup(&r);
+	return rc;
+}
+
+static json_t *rs_fixture(char **dir_out)
+{
+	struct suite *s = tfx_suite(RS_N, 2);
+	char *dir = tfx_tmpdir(), *db;
+	struct store *st = NULL;
+	struct err err = {0};
+	int64_t run = 0;
+	json_t *out = NULL;
+
+	/* one prompt only */
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	for (size_t i = 0; i < RS_N; i++) {
+		json_t *m = s->tests[i].metadata;
+		json_object_set_new(s->tests[i].vars, "label",
+				    json_string(gold(i)));
+		if (i >= 10 && i <= 17)
+			json_object_set_new(m, "tags", json_pack("[s]", "late"));
+		if (i == 10)
+			json_object_set_new(m, "severity", json_string("critical"));
+		if (i == 15)
+			json_object_set_new(m, "expect", json_string("answer"));
+		if (i == 16)
+			json_object_set_new(m, "expect", json_string("refuse"));
+		if (i == 0 || i == 1)
+			json_object_set_new(m, "variant_group", json_string("g1"));
+		if (i == 10 || i == 11)
+			json_object_set_new(m, "variant_group", json_integer(2));
+	}
+	json_object_set_new(s->sanitized, "calibration", json_pack(
+		"{s:s}", "confidence", "regex:conf=([0-9.]+)"));
+	json_object_set_new(s->sanitized, "classification", json_pack(
+		"{s:s, s:s, s:{s:{s:i}}}", "expected", "{{label}}",
+		"predicted", "regex:label=(\\w+)", "costs", "dog", "cat", 5));
+	json_object_set_new(s->sanitized, "decision", json_pack(
+		"{s:f, s:f}", "min_pass_rate", 0.8, "max_p95_ms", 3000.0));
+	db = xasprintf("%s/a.db", dir);
+	if (store_open(db, &st, &err) ||
+	    store_run_begin(st, s, "stats", 1, &run, &err))
+		goto out;
+	for (size_t i = 0; i < RS_N; i++)
+		if (rs_put(st, run, s, i, 0) || rs_put(st, run, s, i, 1))
+			goto out;
+	if (store_run_end(st, run, "done", &err))
+		goto out;
+	out = report_stats_json(st, run, NULL, &err);
+out:
+	if (!out)
+		fprintf(stderr, "  fixture: %s\n", err.msg);
+	store_close(st);
+	free(db);
+	tfx_suite_free(s);
+	*dir_out = dir;
+	return out;
+}
+
+static double rjn(const json_t *o, const char *path)
+{
+	return rs_jnum(o, path);
+}
+
+TEST(report_stats_quality_latency_cost_from_store)
+{
+	char *dir = NULL;
+	json_t *s = rs_fixture(&dir), *a, *b;
+	T_ASSERT(s != NULL);
+	if (!s) {
+		tfx_rmdir(dir);
+		return;
+	}
+	a = json_array_get(json_object_get(s, "candidates"), 0);
+	b = json_array_get(json_object_get(s, "candidates"), 1);
+	T_EQ_STR(json_string_value(json_object_get(a, "label")), "model-a");
+	/* Wilson 18/20 */
+	T_EQ_INT((long)rjn(a, "pass_rate.k"), 18);
+	T_NEAR(rjn(a, "pass_rate.est"), 0.9, 1e-12);
+	T_NEAR(rjn(a, "pass_rate.lo"), 0.6990, 5e-4);
+	T_NEAR(rjn(a, "pass_rate.hi"), 0.9721, 5e-4);
+	/* B: the timeout is an error, not a failure: 11 of 19 */
+	T_EQ_INT((long)rjn(b, "graded"), 19);
+	T_EQ_INT((long)rjn(b, "errors"), 1);
+	T_NEAR(rjn(b, "error_rate"), 0.05, 1e-12);
+	T_NEAR(rjn(b, "pass_rate.est"), 11.0 / 19, 1e-12);
+	T_EQ_INT((long)json_array_size(json_object_get(s, "warnings")), 0);
+	/* named metric acc: 18 ones, 2 zeros */
+	T_NEAR(rjn(a, "metrics.acc.est"), 0.9, 1e-12);
+	T_ASSERT(rjn(a, "metrics.acc.lo") < 0.9 && rjn(a, "metrics.acc.hi") <= 1);
+	/* latency 100..2000: type 7 p50 = 1050, p95 = 1905 */
+	T_NEAR(rjn(a, "latency.p50"), 1050, 1e-9);
+	T_NEAR(rjn(a, "latency.p95"), 1905, 1e-9);
+	T_NEAR(rjn(a, "latency.max"), 2000, 1e-9);
+	T_ASSERT(rjn(a, "latency.p95_lo") <= 1905 && rjn(a, "latency.p95_hi") >= 1800);
+	T_ASSERT(!json_object_get(json_object_get(a, "latency"), "note"));
+	T_EQ_INT((long)rjn(b, "latency.n"), 19);	/* the error is left out */
+	/* tokens/s: 200 tokens over 21 s */
+	T_NEAR(rjn(a, "latency.tokens_per_s"), 200.0 / 21.0, 1e-9);
+	/* cost: 20 x $0.001; per success = 0.02 / 18 */
+	T_NEAR(rjn(a, "cost.total_usd"), 0.02, 1e-12);
+	T_NEAR(rjn(a, "cost.per_1k"), 1.0, 1e-12);
+	T_NEAR(rjn(a, "cost.per_success"), 0.02 / 18, 1e-12);
+	T_ASSERT(json_is_null(json_object_get(json_object_get(b, "cost"),
+					      "per_1k")));
+	json_decref(s);
+	tfx_rmdir(dir);
+}
+
+TEST(report_stats_paired_comparison_from_store)
+{
+	char *dir = NULL;
+	json_t *s = rs_fixture(&dir), *p;
+	struct interval ni = stats_paired_diff_newcombe(10, 8, 1, 0, 0.95);
+	T_ASSERT(s != NULL);
+	if (!s) {
+		tfx_rmdir(dir);
+		return;
+	}
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_EQ_INT((long)rjn(p, "n"), 19);
+	T_EQ_INT((long)rjn(p, "a_only"), 8);
+	T_EQ_INT((long)rjn(p, "b_only"), 1);
+	T_NEAR(rjn(p, "diff.est"), 7.0 / 19, 1e-12);
+	T_NEAR(rjn(p, "diff.lo"), ni.lo, 1e-12);
+	T_NEAR(rjn(p, "diff.hi"), ni.hi, 1e-12);
+	T_NEAR(rjn(p, "p"), 0.0390625, 1e-12);
+	T_NEAR(rjn(p, "p_holm"), 0.0390625, 1e-12);	/* one pair */
+	T_ASSERT(json_is_true(json_object_get(p, "significant")));
+	/* scores equal pass/fail here: no separate score test */
+	T_ASSERT(json_is_null(json_object_get(p, "score_diff")));
+	/* significant: different letters */
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(s, "candidates"), 0), "group")), "a");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(s, "candidates"), 1), "group")), "b");
+	/* MDD: discordance 9/19, Connor's formula at n = 19 */
+	T_NEAR(rjn(p, "discordance"), 9.0 / 19, 1e-12);
+	T_NEAR(rjn(p, "mdd"), stats_mdd_paired(19, 9.0 / 19, 0.05, 0.8), 1e-12);
+	T_EQ_INT((long)rjn(p, "cases_for_mdd"),
+		 stats_n_paired(9.0 / 19, 0.05, 0.05, 0.8));
+	json_decref(s);
+	tfx_rmdir(dir);
+}
+
+TEST(report_stats_beyond_accuracy_from_store)
+{
+	char *dir = NULL;
+	json_t *s = rs_fixture(&dir), *a, *b, *t;
+	T_ASSERT(s != NULL);
+	if (!s) {
+		tfx_rmdir(dir);
+		return;
+	}
+	a = json_array_get(json_object_get(s, "candidates"), 0);
+	b = json_array_get(json_object_get(s, "candidates"), 1);
+	/* calibration: 18 x (0.8, right), 2 x (0.6, wrong) */
+	T_EQ_INT((long)rjn(a, "calibration.n"), 20);
+	T_NEAR(rjn(a, "calibration.brier"), (18 * 0.04 + 2 * 0.36) / 20, 1e-12);
+	T_NEAR(rjn(a, "calibration.ece_width"), 0.2 * 18 / 20 + 0.6 * 2 / 20,
+	       1e-12);
+	T_NEAR(rjn(a, "calibration.selective_accuracy.50"), 1, 1e-12);
+	T_NEAR(rjn(a, "calibration.selective_accuracy.90"), 1, 1e-12);
+	T_ASSERT(json_is_string(json_object_get(json_object_get(a, "calibration"),
+						"note")));
+	/* refusals: B refused the answer-case 15 and the refuse-case 16;
+	 * A answered both */
+	T_NEAR(rjn(b, "refusals.over_refusal.est"), 1, 1e-12);
+	T_NEAR(rjn(b, "refusals.under_refusal.est"), 0, 1e-12);
+	T_NEAR(rjn(a, "refusals.over_refusal.est"), 0, 1e-12);
+	T_NEAR(rjn(a, "refusals.under_refusal.est"), 1, 1e-12);
+	/* failure modes: B fails all 8 "late" cases, 8 of 19 overall */
+	t = json_array_get(json_object_get(json_object_get(b, "failure_modes"),
+					   "by_tag"), 0);
+	T_EQ_STR(json_string_value(json_object_get(t, "tag")), "late");
+	T_NEAR(rjn(t, "est"), 0, 1e-12);
+	T_NEAR(rjn(t, "p_worse"), pow(8.0 / 19, 8), 1e-9);
+	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
+		b, "failure_modes"), "systematic")), 1);
+	T_EQ_INT((long)rjn(b, "failure_modes.critical_failures"), 1);
+	/* severity: case 10 weighs 10, others 1: B fails 8 incl. case 10 */
+	T_NEAR(rjn(b, "failure_modes.severity_weighted"), 17.0 / 28, 1e-12);
+	t = json_array_get(json_object_get(json_object_get(a, "failure_modes"),
+					   "assertions"), 0);
+	T_EQ_STR(json_string_value(json_object_get(t, "assertion")),
+		 "contains (acc)");
+	T_EQ_INT((long)rjn(t, "fails"), 2);
+	/* robustness: B passes group g1, fails both variants of group 2 */
+	T_EQ_INT((long)rjn(b, "robustness.groups"), 2);
+	T_NEAR(rjn(b, "robustness.consistency.est"), 1, 1e-12);
+	T_NEAR(rjn(b, "robustness.worst_case_pass.est"), 0.5, 1e-12);
+	/* classification (A): cat->dog once, dog->cat once */
+	T_NEAR(rjn(a, "classification.accuracy.est"), 0.9, 1e-12);
+	t = json_array_get(json_object_get(json_object_get(a, "classification"),
+					   "per_class"), 0);
+	T_EQ_STR(json_string_value(json_object_get(t, "class")), "cat");
+	T_NEAR(rjn(t, "precision.est"), 0.9, 1e-12);
+	T_NEAR(rjn(t, "recall.est"), 0.9, 1e-12);
+	T_NEAR(rjn(t, "f1.est"), 0.9, 1e-12);
+	T_ASSERT(rjn(t, "f1.lo") < 0.9 && rjn(t, "f1.hi") <= 1);
+	/* costs: dog->cat 5, cat->dog 1 (default) over 20 cases */
+	T_NEAR(rjn(a, "classification.expected_cost.est"), 6.0 / 20, 1e-12);
+	/* decision: A meets 0.8 on its interval? lo 0.699 < 0.8: likely */
+	t = json_object_get(s, "decision");
+	T_EQ_STR(json_string_value(json_object_get(json_object_get(t,
+		"recommended"), "label")), "model-a");
+	T_ASSERT(json_is_false(json_object_get(t, "statistically_clear")));
+	json_decref(s);
+	tfx_rmdir(dir);
+}
+
+/* An in-memory run: one candidate, cases with `att` attempts of which
+ * `pas` pass (items in case order). */
+static void mem_run(struct rs_run *r, const int *att, const int *pas,
+		    size_t ncases)
+{
+	struct rs_cand *c;
+	memset(r, 0, sizeof *r);
+	r->ncases = ncases;
+	r->cases = xcalloc(ncases, sizeof *r->cases);
+	for (size_t k = 0; k < ncases; k++) {
+		r->cases[k].sev = 1;
+		r->cases[k].cluster = (long)k;
+		r->cases[k].variant = -1;
+		r->cases[k].gold = -1;
+	}
+	r->nclusters = ncases;
+	r->ncands = 1;
+	r->cands = xcalloc(1, sizeof *r->cands);
+	c = &r->cands[0];
+	c->label = xstrdup("m");
+	c->provider_id = xstrdup("p");
+	c->prompt_label = xstrdup("q");
+	for (size_t k = 0; k < ncases; k++)
+		for (int j = 0; j < att[k]; j++) {
+			struct rs_item *it;
+			c->it = xgrow(c->it, &c->cap, c->n + 1, sizeof *c->it);
+			it = &c->it[c->n++];
+			memset(it, 0, sizeof *it);
+			it->c = (uint32_t)k;
+			it->rep = j;
+			it->pass = j < pas[k];
+			it->score = it->pass;
+			it->refused = -1;
+			it->pred = -1;
+			it->lat = 10;
+			it->ttft = NAN;
+			it->cost = NAN;
+			it->conf = NAN;
+		}
+}
+
+TEST(report_stats_repeats_pass_at_k_and_flakiness)
+{
+	static const int att[3] = { 4, 4, 4 }, pas[3] = { 4, 2, 0 };
+	struct rs_run r;
+	json_t *s, *c;
+	mem_run(&r, att, pas, 3);
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(c, "repeats.pass_at_k.1"), 0.5, 1e-12);
+	T_NEAR(rjn(c, "repeats.pass_at_k.2"), (1 + 5.0 / 6) / 3, 1e-12);
+	T_NEAR(rjn(c, "repeats.pass_hat_k.2"), (1 + 1.0 / 6) / 3, 1e-12);
+	T_NEAR(rjn(c, "repeats.pass_at_k.4"), 2.0 / 3, 1e-12);
+	T_EQ_INT((long)rjn(c, "repeats.flaky_cases"), 1);
+	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(c,
+		"repeats"), "flakiest")), 1);
+	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
+		c, "pass_rate"), "method")), "two-level") != NULL);
+	/* a two-level interval is wider than Wilson on 12 attempts */
+	T_ASSERT(rjn(c, "pass_rate.hi") - rjn(c, "pass_rate.lo") >
+		 stats_wilson(6, 12, 0.95).hi - stats_wilson(6, 12, 0.95).lo);
+	/* latency: 12 samples, so a note */
+	T_ASSERT(json_is_string(json_object_get(json_object_get(c, "latency"),
+						"note")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+TEST(report_stats_clusters_use_cr1_and_cluster_bootstrap)
+{
+	static const int att[6] = { 1, 1, 1, 1, 1, 1 };
+	static const int pas[6] = { 1, 1, 0, 0, 1, 0 };
+	static const double x[6] = { 1, 1, 0, 0, 1, 0 };
+	static const long cl[6] = { 0, 0, 1, 1, 2, 2 };
+	struct rs_run r;
+	json_t *s, *c;
+	mem_run(&r, att, pas, 6);
+	for (size_t k = 0; k < 6; k++)
+		r.cases[k].cluster = cl[k];
+	r.has_clusters = true;
+	r.nclusters = 3;
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_EQ_INT((long)rjn(s, "clusters"), 3);
+	T_EQ_INT((long)rjn(c, "pass_rate.clusters"), 3);
+	T_NEAR(rjn(c, "pass_rate.cr1_se"), stats_cluster_se(x, cl, 6, NULL),
+	       1e-12);
+	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
+		c, "pass_rate"), "method")), "cluster") != NULL);
+	T_EQ_INT((long)json_array_size(json_object_get(s, "warnings")), 1);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+static json_t *cand(const char *label, double p, double lo, double hi,
+		    double p95, double p95lo, double p95hi, double cost)
+{
+	return json_pack("{s:s, s:{s:f, s:f, s:f, s:i}, s:{s:f, s:f, s:f},"
+			 " s:{s:f}, s:f}", "label", label, "pass_rate", "est",
+			 p, "lo", lo, "hi", hi, "n", 100, "latency", "p95", p95,
+			 "p95_lo", p95lo, "p95_hi", p95hi, "cost", "per_1k",
+			 cost, "error_rate", 0.0);
+}
+
+TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
+{
+	struct rs_run r;
+	json_t *cands = json_array(), *d, *rows;
+	memset(&r, 0, sizeof r);
+	json_array_append_new(cands, cand("A", .95, .90, .98, 500, 450, 550, 2.0));
+	json_array_append_new(cands, cand("B", .90, .82, .95, 300, 280, 320, 0.5));
+	json_array_append_new(cands, cand("C", .70, .60, .80, 200, 190, 210, 0.2));
+	json_array_append_new(cands, cand("D", .70, .60, .80, 300, 290, 310, 0.3));
+	r.decision = json_pack("{s:f, s:f, s:f, s:{s:f, s:f}}", "min_pass_rate",
+			       .85, "max_p95_ms", 800.0, "max_cost_per_1k",
+			       1.5, "weights", "quality", 1.0, "cost", 1.0);
+	d = rs_decision(&r, cands, NULL);
+	rows = json_object_get(d, "candidates");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 0),
+						   "cost")), "no");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 1),
+						   "pass_rate")), "likely");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 2),
+						   "pass_rate")), "no");
+	T_EQ_STR(json_string_value(json_object_get(json_object_get(d,
+		"recommended"), "label")), "B");
+	T_ASSERT(json_is_false(json_object_get(d, "statistically_clear")));
+	/* 1.96^2 * 0.9 * 0.1 / 0.05^2 = 138.3 */
+	T_EQ_INT((long)rjn(d, "cases_to_settle"), 139);
+	T_EQ_INT((long)json_array_size(json_object_get(d, "pareto")), 3);
+	T_EQ_STR(json_string_value(json_array_get(json_object_get(d, "pareto"),
+						  2)), "C");
+	/* weights: quality 1, cost 1: B = .9 + (1 - .5/2) = 1.65 is best */
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(d, "weighted"), 0), "label")), "B");
+	json_decref(d);
+	json_decref(cands);
+	rs_run_free(&r);
+}
