@@ -34,6 +34,9 @@ struct assertion_spec {
 	double threshold;
 	char *metric;        /* named metric, or NULL */
 	char *transform;     /* as written, or NULL; grading decides */
+	char *provider;      /* judge provider id (model-graded), or NULL */
+	json_t *provider_config; /* its config, or NULL */
+	char *rubric_prompt; /* rubricPrompt as text, or NULL */
 	struct loc loc;
 };
 
@@ -46,6 +49,8 @@ struct test_case {
 	bool has_threshold;
 	double threshold;
 	json_t *metadata;          /* object; never NULL */
+	char *grader;              /* options.provider id, or NULL */
+	json_t *grader_config;     /* its config, or NULL */
 	struct loc loc;
 };
 
