@@ -1,4 +1,5 @@
-/* cmd_mock.c — `assay mock`: the command line of the mock model server.
+/* cmd_mock.c — `assay mock`: the command line of the mock model server
+ * (OpenAI and Anthropic protocols, fault injection).
  *
  * Parses options, starts the server (src/mock/), announces the address,
  * writes the port file, then waits for SIGINT/SIGTERM with sigwait() and
@@ -23,10 +24,11 @@ static void mock_usage(FILE *f)
 {
 	fprintf(f,
 "usage: assay mock [--rules FILE] [--port N] [--host ADDR] [--port-file PATH]\n"
-"                  [--seed N] [--threads N] [--quiet]\n"
+"                  [--seed N] [--faults SPEC] [--threads N] [--quiet]\n"
 "\n"
-"Serves a scripted OpenAI-compatible model on loopback (POST /v1/chat/completions,\n"
-"GET /v1/models, GET /health) until interrupted.  See docs/mock.md.\n"
+"Serves a scripted model on loopback until interrupted: OpenAI chat completions\n"
+"(POST /v1/chat/completions), Anthropic Messages (POST /v1/messages),\n"
+"GET /v1/models, GET /health; with seeded fault injection.  See docs/mock.md.\n"
 "\n"
 "  --rules FILE      YAML rules: models, latency, accuracy, replies\n"
 "                    (default: one model \"mock\", any name accepted, echoes\n"
@@ -35,7 +37,13 @@ static void mock_usage(FILE *f)
 "  --host ADDR       address to listen on (default 127.0.0.1); anything but\n"
 "                    loopback exposes the server to the network\n"
 "  --port-file PATH  write the port to PATH once listening (atomically)\n"
-"  --seed N          seed of the accuracy draw (default: the file's seed:, or 0)\n"
+"  --seed N          seed of the accuracy and fault draws (default: the file's\n"
+"                    seed:, or 0)\n"
+"  --faults SPEC     global faults, replacing the file's top-level faults:, e.g.\n"
+"                    rate_limit=0.1,retry_after_ms=200,reset=0.05,hang=0.01,\n"
+"                    hang_ms=5000 (faults: rate_limit server_error unavailable\n"
+"                    reset stream_cut malformed wrong_content_type hang\n"
+"                    slow_stream; probabilities add up to at most 1)\n"
 "  --threads N       worker threads (default: number of CPUs)\n"
 "  --quiet           no per-request log on stderr\n"
 "  -h, --help        this text\n");
@@ -96,6 +104,7 @@ static int mock_exec(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "faults", required_argument, NULL, 'f' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,6 +124,7 @@ static int mock_exec(int argc, char **argv)
 		case 'r': cfg.rules_path = optarg; break;
 		case 'H': cfg.host = optarg; break;
 		case 'P': port_file = optarg; break;
+		case 'f': cfg.faults = optarg; break;
 		case 'q': cfg.quiet = 1; break;
 		case 'h': mock_usage(stdout); return 0;
 		case 'p':
@@ -175,9 +185,11 @@ static int mock_exec(int argc, char **argv)
 	while (sigwait(&set, &sig) != 0)
 		;
 	if (!cfg.quiet)
-		fprintf(stderr, "assay mock: %s, stopping after %llu requests\n",
+		fprintf(stderr, "assay mock: %s, stopping after %llu requests "
+			"(%llu with an injected fault)\n",
 			sig == SIGINT ? "interrupted" : "terminated",
-			(unsigned long long)mock_server_requests(srv));
+			(unsigned long long)mock_server_requests(srv),
+			(unsigned long long)mock_server_faults(srv));
 	mock_server_stop(srv);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
@@ -185,6 +197,6 @@ static int mock_exec(int argc, char **argv)
 
 const struct cmd cmd_mock = {
 	.name = "mock",
-	.summary = "serve a scripted OpenAI-compatible model on loopback",
+	.summary = "serve a scripted model (OpenAI, Anthropic) with faults on loopback",
 	.exec = mock_exec,
 };

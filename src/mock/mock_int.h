@@ -15,6 +15,76 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+/* ---- faults (mock_fault.c) --------------------------------------------- */
+
+/* What can go wrong with one request.  The order is the order of the
+ * cumulative draw (docs/mock.md, "Fault injection"). */
+enum mock_fault_kind {
+	MOCK_FAULT_NONE = -1,
+	MOCK_FAULT_RATE_LIMIT,    /* 429 + Retry-After / retry-after-ms */
+	MOCK_FAULT_SERVER_ERROR,  /* 500 */
+	MOCK_FAULT_UNAVAILABLE,   /* 503 */
+	MOCK_FAULT_RESET,         /* connection closed (RST), no response */
+	MOCK_FAULT_STREAM_CUT,    /* body or stream stops mid-way, closed */
+	MOCK_FAULT_MALFORMED,     /* 200, body not JSON / a broken event */
+	MOCK_FAULT_WRONG_CONTENT_TYPE, /* 200, text/html */
+	MOCK_FAULT_HANG,          /* no answer for hang_ms, then closed */
+	MOCK_FAULT_SLOW_STREAM,   /* slow_stream_ms between stream events */
+	MOCK_FAULT_N
+};
+
+/* A `faults:` block (or --faults).  Probabilities add up to at most 1:
+ * one draw u in [0,1) picks the first fault whose cumulative probability
+ * exceeds u, or none. */
+struct mock_faults {
+	int set;                  /* 1 when the block was given */
+	double p[MOCK_FAULT_N];
+	int retry_after_s;        /* Retry-After header; -1 = not sent */
+	int retry_after_ms;       /* retry-after-ms header; -1 = not sent */
+	int hang_ms;              /* default 30000 */
+	int slow_stream_ms;       /* default 200 */
+};
+
+/* Per-prompt attempt counters (thread-safe), so that the k-th request
+ * with a given (seed, model, prompt) always draws the same fault. */
+struct mock_attempts;
+
+void mock_faults_init(struct mock_faults *f);   /* no faults, defaults */
+
+/* The stable name of a fault ("rate_limit", ...), or NULL. */
+const char *mock_fault_name(enum mock_fault_kind k);
+
+/* Sets one key of a faults block from its text value.  Returns 0, or -1
+ * with a message in why[why_len] (unknown key, not a number, out of
+ * range).  Does not check the sum: see mock_faults_check. */
+int mock_faults_set(struct mock_faults *f, const char *key, const char *value,
+		    char *why, size_t why_len);
+
+/* 0 when the probabilities add up to at most 1, else -1 and why. */
+int mock_faults_check(const struct mock_faults *f, char *why, size_t why_len);
+
+/* Parses the --faults syntax "name=value,name=value" into f (which is
+ * initialised first).  ST_USAGE with a message naming the bad item. */
+int mock_faults_parse_spec(const char *spec, struct mock_faults *f,
+			   struct err *err);
+
+/* 1 when some fault has a probability > 0. */
+int mock_faults_any(const struct mock_faults *f);
+
+/* The fault for draw u in [0,1), or MOCK_FAULT_NONE. */
+enum mock_fault_kind mock_fault_pick(const struct mock_faults *f, double u);
+
+/* The fault draw of the `attempt`-th request (from 0) whose prompt key
+ * (mock_prompt_key) is `key`: uniform in [0,1), independent of the
+ * accuracy draw and of the other attempts. */
+double mock_fault_draw(uint64_t key, uint64_t attempt);
+
+struct mock_attempts *mock_attempts_new(void);
+void mock_attempts_free(struct mock_attempts *t);
+/* Returns how many requests with `key` came before this one and counts
+ * this one. */
+uint64_t mock_attempts_next(struct mock_attempts *t, uint64_t key);
+
 /* ---- rules (mock_rules.c) ---------------------------------------------- */
 
 enum mock_match_kind { MOCK_CONTAINS, MOCK_ICONTAINS, MOCK_REGEX };
@@ -30,8 +100,7 @@ struct mock_rule {
 	char **wrong;             /* templates used when the draw fails */
 	size_t n_wrong;
 	int line;                 /* where the rule starts in the file */
-	/* Future: per-rule `faults:` (429/500/503, reset, stream cut, hang)
-	 * with a seeded probability would live here. */
+	struct mock_faults faults;  /* wins over the model's when set */
 };
 
 struct mock_model {
@@ -45,6 +114,7 @@ struct mock_model {
 	char *default_reply;      /* NULL = the global default */
 	char **wrong;             /* NULL = the global `wrong` */
 	size_t n_wrong;
+	struct mock_faults faults;  /* wins over the global ones when set */
 };
 
 struct mock_rules {
@@ -59,6 +129,7 @@ struct mock_rules {
 	char *default_reply;
 	char **wrong;
 	size_t n_wrong;
+	struct mock_faults faults;  /* top-level `faults:` (or --faults) */
 };
 
 /* The text a request's rules look at. */
@@ -102,6 +173,23 @@ const struct mock_model *mock_rules_model(const struct mock_rules *r,
 double mock_draw(uint64_t seed, const char *model, const char *text,
 		 size_t len);
 
+/* The 64-bit hash behind mock_draw: identifies (seed, model, prompt). */
+uint64_t mock_prompt_key(uint64_t seed, const char *model, const char *text,
+			 size_t len);
+
+/* The faults block that applies to an answer: the matched rule's when it
+ * has one, else the model's, else the top-level one (possibly all zero). */
+const struct mock_faults *mock_rules_faults(const struct mock_rules *r,
+					    const struct mock_model *m,
+					    const struct mock_answer *a);
+
+/* 1 when any faults block of the rules can inject a fault
+ * that sleeps (hang, slow_stream). */
+int mock_rules_fault_sleeps(const struct mock_rules *r);
+
+/* 1 when any faults block of the rules has a fault > 0. */
+int mock_rules_any_faults(const struct mock_rules *r);
+
 /* Answers a prompt: the model's rules, then the global rules, first match
  * wins; the draw decides between `reply` and a `wrong` reply; nothing
  * matching gives the default.  `model_name` is the name the client asked
@@ -139,6 +227,27 @@ void mock_reply_stream(struct buf *out, const struct mock_completion *c,
  * `code` may be NULL (JSON null). */
 void mock_reply_error(struct buf *out, const char *type, const char *code,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Appends an Anthropic Messages reply {id, type:"message", role, model,
+ * content:[{type:"text", text}], stop_reason, stop_sequence, usage}.
+ * c->finish_reason is the stop_reason ("end_turn", "max_tokens"). */
+void mock_reply_message(struct buf *out, const struct mock_completion *c);
+
+/* Appends the Anthropic event stream (event: + data: lines):
+ * message_start, content_block_start, ping, content_block_delta per
+ * piece, content_block_stop, message_delta, message_stop.  `ends` as for
+ * mock_reply_stream. */
+void mock_reply_message_stream(struct buf *out, const struct mock_completion *c,
+			       size_t **ends, size_t *n_ends);
+
+/* Appends an Anthropic error body {"type":"error","error":{type, message}}. */
+void mock_reply_anthropic_error(struct buf *out, const char *type,
+				const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Appends one SSE event whose JSON is cut short (the `malformed` fault on
+ * a stream), in the protocol's framing. */
+void mock_reply_broken_event(struct buf *out, int anthropic);
 
 /* Appends the /v1/models list (named models; not "*"). */
 void mock_reply_models(struct buf *out, const struct mock_rules *r);

@@ -1,14 +1,12 @@
 /* mock_reply.c — the bytes the mock server sends: OpenAI chat.completion
- * objects, chat.completion.chunk SSE streams, error bodies and the model
- * list.
+ * objects, chat.completion.chunk SSE streams, Anthropic messages and
+ * their event streams, error bodies of both APIs and the model list.
  *
  * Bodies are written straight into a `struct buf` with buf_json_escape
  * rather than built as jansson trees: this is the hot path of a server
  * that must answer >10,000 requests a second, and the shapes are fixed.
- * The unit tests parse every shape back with jansson.
- *
- * Future: an Anthropic /v1/messages writer (message + event stream) would
- * sit next to these, fed by the same `struct mock_completion`. */
+ * The unit tests parse every shape back with jansson.  Both protocols are
+ * fed by the same `struct mock_completion`. */
 #include "mock_int.h"
 
 #include <stdarg.h>
@@ -176,4 +174,96 @@ void mock_reply_models(struct buf *b, const struct mock_rules *r)
 		first = 0;
 	}
 	buf_puts(b, "]}");
+}
+
+/* ---- Anthropic Messages ------------------------------------------------- */
+
+void mock_reply_message(struct buf *b, const struct mock_completion *c)
+{
+	buf_puts(b, "{\"id\":");
+	put_str(b, c->id, strlen(c->id));
+	buf_puts(b, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	put_str(b, c->model, strlen(c->model));
+	buf_puts(b, ",\"content\":[{\"type\":\"text\",\"text\":");
+	put_str(b, c->content, c->content_len);
+	buf_printf(b, "}],\"stop_reason\":\"%s\",\"stop_sequence\":null,"
+		   "\"usage\":{\"input_tokens\":%ld,\"output_tokens\":%ld}}",
+		   c->finish_reason, c->prompt_tokens, c->completion_tokens);
+}
+
+static void event_open(struct buf *b, const char *name)
+{
+	buf_printf(b, "event: %s\ndata: {\"type\":\"%s\"", name, name);
+}
+
+void mock_reply_message_stream(struct buf *b, const struct mock_completion *c,
+			       size_t **ends, size_t *n_ends)
+{
+	size_t cap = 0, off = 0;
+	if (ends) {
+		*ends = NULL;
+		*n_ends = 0;
+	}
+	event_open(b, "message_start");
+	buf_puts(b, ",\"message\":{\"id\":");
+	put_str(b, c->id, strlen(c->id));
+	buf_puts(b, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	put_str(b, c->model, strlen(c->model));
+	buf_printf(b, ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+		   "\"usage\":{\"input_tokens\":%ld,\"output_tokens\":1}}}",
+		   c->prompt_tokens);
+	end_event(b, ends, n_ends, &cap);
+	event_open(b, "content_block_start");
+	buf_puts(b, ",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
+	end_event(b, ends, n_ends, &cap);
+	event_open(b, "ping");
+	buf_puts(b, "}");
+	end_event(b, ends, n_ends, &cap);
+	while (off < c->content_len) {
+		size_t n = piece_len(c->content + off, c->content_len - off);
+		event_open(b, "content_block_delta");
+		buf_puts(b, ",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":");
+		put_str(b, c->content + off, n);
+		buf_puts(b, "}}");
+		end_event(b, ends, n_ends, &cap);
+		off += n;
+	}
+	event_open(b, "content_block_stop");
+	buf_puts(b, ",\"index\":0}");
+	end_event(b, ends, n_ends, &cap);
+	event_open(b, "message_delta");
+	buf_printf(b, ",\"delta\":{\"stop_reason\":\"%s\",\"stop_sequence\":null},"
+		   "\"usage\":{\"output_tokens\":%ld}}", c->finish_reason,
+		   c->completion_tokens);
+	end_event(b, ends, n_ends, &cap);
+	event_open(b, "message_stop");
+	buf_puts(b, "}");
+	end_event(b, ends, n_ends, &cap);
+}
+
+void mock_reply_anthropic_error(struct buf *b, const char *type,
+				const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	buf_puts(b, "{\"type\":\"error\",\"error\":{\"type\":");
+	put_str(b, type, strlen(type));
+	buf_puts(b, ",\"message\":");
+	put_str(b, msg, strlen(msg));
+	buf_puts(b, "}}");
+}
+
+void mock_reply_broken_event(struct buf *b, int anthropic)
+{
+	/* An event whose JSON stops half-way, as a proxy that mangles a
+	 * stream might send it; the stream goes on after it. */
+	if (anthropic)
+		buf_puts(b, "event: content_block_delta\ndata: {\"type\":"
+			 "\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n");
+	else
+		buf_puts(b, "data: {\"id\":\"chatcmpl-broken\",\"object\":"
+			 "\"chat.completion.chunk\",\"choices\":[{\"delta\":{\"con\n\n");
 }

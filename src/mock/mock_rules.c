@@ -354,15 +354,46 @@ static int parse_match_in(struct ld *l, const yaml_node_t *v,
 	return 0;
 }
 
+/* A `faults:` mapping: each key a fault probability or a parameter. */
+static int load_faults(struct ld *l, const yaml_node_t *n,
+		       struct mock_faults *f)
+{
+	static const char *const keys[] = { "rate_limit", "server_error",
+		"unavailable", "reset", "stream_cut", "malformed",
+		"wrong_content_type", "hang", "slow_stream", "retry_after",
+		"retry_after_ms", "hang_ms", "slow_stream_ms", NULL };
+	const yaml_node_t *v;
+	const char *k;
+	char why[512];
+	mock_faults_init(f);
+	f->set = 1;
+	if (n->type != YAML_MAPPING_NODE)
+		return at(l, n, "faults: expected a mapping such as "
+			  "{rate_limit: 0.1, retry_after_ms: 200}");
+	if (check_keys(l, n, "faults", keys))
+		return ST_INPUT;
+	FOR_PAIRS(l, n, k, v) {
+		if (!is_scalar(v))
+			return at(l, v, "faults: %s: expected a number, got %s", k,
+				  kind_name(v));
+		if (mock_faults_set(f, k, sval(v), why, sizeof why))
+			return at(l, v, "faults: %s", why);
+	}
+	if (mock_faults_check(f, why, sizeof why))
+		return at(l, n, "faults: %s", why);
+	return 0;
+}
+
 static int load_rule(struct ld *l, const yaml_node_t *n,
 		     enum mock_match_in def_in, struct mock_rule *r)
 {
 	static const char *const keys[] = { "contains", "icontains", "regex",
-		"match_in", "reply", "wrong", NULL };
+		"match_in", "reply", "wrong", "faults", NULL };
 	const yaml_node_t *matcher = NULL, *reply = NULL, *v;
 	const char *k;
 	int groups = 0;
 	memset(r, 0, sizeof *r);
+	mock_faults_init(&r->faults);
 	r->in = def_in;
 	r->line = (int)n->start_mark.line + 1;
 	if (n->type != YAML_MAPPING_NODE)
@@ -391,6 +422,9 @@ static int load_rule(struct ld *l, const yaml_node_t *n,
 				return ST_INPUT;
 		} else if (!strcmp(k, "wrong")) {
 			if (get_strlist(l, v, "wrong", &r->wrong, &r->n_wrong))
+				return ST_INPUT;
+		} else if (!strcmp(k, "faults")) {
+			if (load_faults(l, v, &r->faults))
 				return ST_INPUT;
 		}
 	}
@@ -490,10 +524,11 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 {
 	static const char *const keys[] = { "name", "accuracy", "latency_ms",
 		"latency", "stream_chunk_delay_ms", "rules", "default", "wrong",
-		NULL };
+		"faults", NULL };
 	const yaml_node_t *v, *rules = NULL;
 	const char *k;
 	memset(m, 0, sizeof *m);
+	mock_faults_init(&m->faults);
 	m->accuracy = 1.0;
 	if (n->type != YAML_MAPPING_NODE)
 		return at(l, n, "model: expected a mapping with at least a name");
@@ -524,6 +559,8 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 			rc = get_strlist(l, v, "wrong", &m->wrong, &m->n_wrong);
 			if (!rc)
 				rc = check_texts(l, v, m->wrong, m->n_wrong);
+		} else if (!strcmp(k, "faults")) {
+			rc = load_faults(l, v, &m->faults);
 		}
 		if (rc)
 			return rc;
@@ -539,7 +576,7 @@ static int load_root(struct ld *l, const yaml_node_t *root,
 		     struct mock_rules *r)
 {
 	static const char *const keys[] = { "seed", "match_in", "default",
-		"wrong", "models", "rules", NULL };
+		"wrong", "models", "rules", "faults", NULL };
 	const yaml_node_t *v, *models = NULL, *rules = NULL;
 	const char *k;
 	if (root->type != YAML_MAPPING_NODE)
@@ -571,6 +608,8 @@ static int load_root(struct ld *l, const yaml_node_t *root,
 			rc = get_strlist(l, v, "wrong", &r->wrong, &r->n_wrong);
 			if (!rc)
 				rc = check_texts(l, v, r->wrong, r->n_wrong);
+		} else if (!strcmp(k, "faults")) {
+			rc = load_faults(l, v, &r->faults);
 		} else if (!strcmp(k, "models")) {
 			models = v;
 		} else if (!strcmp(k, "rules")) {
@@ -613,6 +652,7 @@ struct mock_rules *mock_rules_parse(const char *text, size_t len,
 	yaml_node_t *root;
 	int rc;
 	r->source = xstrdup(name);
+	mock_faults_init(&r->faults);
 	if (!yaml_parser_initialize(&parser)) {
 		err_set(err, ST_INTERNAL, "cannot initialise the YAML parser");
 		mock_rules_free(r);
@@ -710,6 +750,65 @@ double mock_draw(uint64_t seed, const char *model, const char *text,
 		 size_t len)
 {
 	return (double)(draw_bits(seed, model, text, len) >> 11) * 0x1.0p-53;
+}
+
+uint64_t mock_prompt_key(uint64_t seed, const char *model, const char *text,
+			 size_t len)
+{
+	return draw_bits(seed, model, text, len);
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+const struct mock_faults *mock_rules_faults(const struct mock_rules *r,
+					    const struct mock_model *m,
+					    const struct mock_answer *a)
+{
+	if (a && a->rule >= 0) {
+		const struct mock_rule *rule = a->from_model && m ?
+			&m->rules[a->rule] : &r->rules[a->rule];
+		if (rule->faults.set)
+			return &rule->faults;
+	}
+	if (m && m->faults.set)
+		return &m->faults;
+	return &r->faults;
+}
+
+/* Calls fn on every faults block; stops at the first nonzero result. */
+static int each_faults(const struct mock_rules *r,
+		       int (*fn)(const struct mock_faults *))
+{
+	if (fn(&r->faults))
+		return 1;
+	for (size_t i = 0; i < r->n_rules; i++)
+		if (fn(&r->rules[i].faults))
+			return 1;
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct mock_model *m = &r->models[i];
+		if (fn(&m->faults))
+			return 1;
+		for (size_t j = 0; j < m->n_rules; j++)
+			if (fn(&m->rules[j].faults))
+				return 1;
+	}
+	return 0;
+}
+
+static int sleeps(const struct mock_faults *f)
+{
+	return (f->p[MOCK_FAULT_HANG] > 0 && f->hang_ms > 0) ||
+	       (f->p[MOCK_FAULT_SLOW_STREAM] > 0 && f->slow_stream_ms > 0);
+}
+
+int mock_rules_fault_sleeps(const struct mock_rules *r)
+{
+	return each_faults(r, sleeps);
+}
+
+int mock_rules_any_faults(const struct mock_rules *r)
+{
+	return each_faults(r, mock_faults_any);
 }
 
 /* ---- answering ---------------------------------------------------------- */

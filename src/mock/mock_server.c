@@ -51,7 +51,8 @@ struct mock_server {
 	int port;
 	int quiet;
 	int per_conn;             /* thread-per-connection mode */
-	atomic_uint_fast64_t n_req;
+	struct mock_attempts *attempts;  /* NULL when no fault can happen */
+	atomic_uint_fast64_t n_req, n_faults;
 	/* interruptible sleeps */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -59,7 +60,7 @@ struct mock_server {
 };
 
 enum route {
-	R_CHAT, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND, R_BAD_METHOD
+	R_CHAT, R_MESSAGES, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND, R_BAD_METHOD
 };
 
 struct req {
@@ -68,14 +69,40 @@ struct req {
 	int too_large;
 };
 
-/* A stream sent one event at a time, with a pause between events. */
-struct slow {
+/* A body sent piece by piece: stream events one at a time with a pause
+ * between them, and/or cut short (the stream_cut fault). */
+struct feed {
 	struct mock_server *s;
 	char *data;
 	size_t len, pos;
-	size_t *ends;
+	size_t *ends;             /* end offset of each event; NULL: one piece */
 	size_t n_ends, next;
-	int delay_ms;
+	int delay_ms;             /* between events */
+	size_t cut_at;            /* close the connection here; SIZE_MAX: never */
+};
+
+/* What a request asks, whichever the protocol. */
+struct query {
+	int anthropic;            /* the Messages API, else chat completions */
+	const char *model;        /* borrowed from the JSON tree */
+	struct buf all, last;     /* see struct mock_prompt */
+	int has_system;           /* Anthropic `system` given: all starts with it */
+	int stream, include_usage;
+	long max_tokens;          /* 0 = no limit */
+};
+
+/* Error kinds, each with its OpenAI type/code and its Anthropic type. */
+enum ekind { E_INVALID, E_MODEL, E_TOO_LARGE, E_RATE, E_SERVER, E_UNAVAIL };
+
+static const struct {
+	const char *type, *code, *anthropic;
+} ekinds[] = {
+	[E_INVALID] = { "invalid_request_error", NULL, "invalid_request_error" },
+	[E_MODEL] = { "invalid_request_error", "model_not_found", "not_found_error" },
+	[E_TOO_LARGE] = { "invalid_request_error", "request_too_large", "request_too_large" },
+	[E_RATE] = { "requests", "rate_limit_exceeded", "rate_limit_error" },
+	[E_SERVER] = { "server_error", NULL, "api_error" },
+	[E_UNAVAIL] = { "server_error", "service_unavailable", "overloaded_error" },
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -115,14 +142,30 @@ static enum route route_of(const char *method, const char *url)
 		url += 3;     /* every route also answers without /v1 */
 	if (!strcmp(url, "/chat/completions"))
 		return post ? R_CHAT : R_BAD_METHOD;
+	if (!strcmp(url, "/messages"))
+		return post ? R_MESSAGES : R_BAD_METHOD;
 	if (!strcmp(url, "/models"))
 		return get ? R_MODELS : R_BAD_METHOD;
 	if (!strncmp(url, "/models/", 8) && url[8])
 		return get ? R_MODEL : R_BAD_METHOD;
 	if (!strcmp(url, "/health"))
 		return get ? R_HEALTH : R_BAD_METHOD;
-	/* Future: "/messages" → Anthropic Messages. */
 	return R_NOT_FOUND;
+}
+
+/* Queues a response (destroyed here) with the given status. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
+			     struct MHD_Response *r, const char *type)
+{
+	enum MHD_Result rc;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
+	if (!strcmp(type, "text/event-stream"))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
 /* Queues `body` (consumed) with the given status and content type. */
@@ -133,63 +176,112 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status,
 	char *p = buf_detach(body);
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		len, p, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result rc;
 	if (!r) {
 		free(p);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
+	return queue(c, status, r, type);
+}
+
+/* Writes an error body in the protocol's shape into b. */
+__attribute__((format(printf, 4, 0)))
+static void error_body(struct buf *b, int anthropic, enum ekind k,
+		       const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (anthropic)
+		mock_reply_anthropic_error(b, ekinds[k].anthropic, "%s", msg);
+	else
+		mock_reply_error(b, ekinds[k].type, ekinds[k].code, "%s", msg);
 }
 
 __attribute__((format(printf, 5, 6)))
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status,
-				  const char *type, const char *code,
+static enum MHD_Result send_error(struct MHD_Connection *c, int anthropic,
+				  unsigned status, enum ekind k,
 				  const char *fmt, ...)
 {
 	struct buf b = { 0 };
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	error_body(&b, anthropic, k, fmt, ap);
 	va_end(ap);
-	mock_reply_error(&b, type, code, "%s", msg);
 	return send_buf(c, status, &b, "application/json");
 }
 
-/* ---- slow streams ------------------------------------------------------- */
+/* ---- fed bodies --------------------------------------------------------- */
 
-static ssize_t slow_read(void *cls, uint64_t pos, char *out, size_t max)
+static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
 {
-	struct slow *sl = cls;
+	struct feed *f = cls;
 	size_t end, n;
 	(void)pos;
-	if (sl->pos >= sl->len)
+	if (f->pos >= f->cut_at)
+		return MHD_CONTENT_READER_END_WITH_ERROR;  /* MHD closes */
+	if (f->pos >= f->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (sl->next > 0 && sl->pos == sl->ends[sl->next - 1])
-		nap(sl->s, sl->delay_ms);   /* between events, not before the first */
-	end = sl->ends[sl->next];
-	n = end - sl->pos < max ? end - sl->pos : max;
-	memcpy(out, sl->data + sl->pos, n);
-	sl->pos += n;
-	if (sl->pos == end)
-		sl->next++;
+	if (f->ends && f->next > 0 && f->pos == f->ends[f->next - 1])
+		nap(f->s, f->delay_ms);   /* between events, not before the first */
+	end = f->ends ? f->ends[f->next] : f->len;
+	if (end > f->cut_at)
+		end = f->cut_at;
+	n = end - f->pos < max ? end - f->pos : max;
+	memcpy(out, f->data + f->pos, n);
+	f->pos += n;
+	if (f->ends && f->pos == f->ends[f->next])
+		f->next++;
 	return (ssize_t)n;
 }
 
-static void slow_free(void *cls)
+static void feed_free(void *cls)
 {
-	struct slow *sl = cls;
-	free(sl->data);
-	free(sl->ends);
-	free(sl);
+	struct feed *f = cls;
+	free(f->data);
+	free(f->ends);
+	free(f);
 }
 
-/* ---- chat completions --------------------------------------------------- */
+/* Sends `body` (consumed) through a feed.  `ends` (consumed, may be NULL)
+ * are its event ends.  A stream has no Content-Length (chunked); a plain
+ * body announces its whole length even when it will be cut. */
+static enum MHD_Result send_feed(struct mock_server *s,
+				 struct MHD_Connection *c, struct buf *body,
+				 size_t *ends, size_t n_ends, int delay_ms,
+				 size_t cut_at, const char *type)
+{
+	struct feed *f = xcalloc(1, sizeof *f);
+	int stream = !strcmp(type, "text/event-stream");
+	struct MHD_Response *r;
+	f->s = s;
+	f->len = body->len;
+	f->data = buf_detach(body);
+	f->ends = ends;
+	f->n_ends = n_ends;
+	f->delay_ms = delay_ms;
+	f->cut_at = cut_at;
+	r = MHD_create_response_from_callback(stream ? MHD_SIZE_UNKNOWN : f->len,
+					      4096, feed_read, f, feed_free);
+	if (!r) {
+		feed_free(f);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, type);
+}
+
+/* Closes the connection with a TCP reset and no response. */
+static enum MHD_Result reset_connection(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		(void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg,
+				 sizeof lg);
+	}
+	return MHD_NO;
+}
+
+/* ---- reading requests --------------------------------------------------- */
 
 /* Appends a message's content (a string, or an array of {type:"text",
  * text} parts) to b.  Returns 0, or -1 when the content has another shape. */
@@ -214,131 +306,324 @@ static int content_text(const json_t *content, struct buf *b)
 	return 0;
 }
 
-static void log_line(struct mock_server *s, unsigned status, const char *model,
-		     const struct mock_answer *a, double ms)
+/* Reads `messages` into q->all / q->last (after what q->all holds).
+ * `anthropic`: roles must be user or assistant.  Returns 0, or -1 with
+ * the message of a 400 in why. */
+static int read_messages(const json_t *msgs, struct query *q, char *why,
+			 size_t why_len)
 {
-	char line[512];
-	if (s->quiet)
-		return;
-	if (a && a->rule >= 0)
-		snprintf(line, sizeof line, "mock: %u %s rule=%s%d draw=%.4f %s %.1fms\n",
-			 status, model, a->from_model ? "model." : "", a->rule + 1,
-			 a->u, a->correct ? "right" : "wrong", ms);
-	else
-		snprintf(line, sizeof line, "mock: %u %s%s %.1fms\n", status,
-			 model ? model : "-", a ? " default" : "", ms);
-	fputs(line, stderr);
-}
-
-static enum MHD_Result answer_chat(struct mock_server *s,
-				   struct MHD_Connection *c, struct req *rq)
-{
-	double t0 = fs_mono_ms();
-	json_error_t je;
-	json_t *root, *model_j, *msgs, *msg, *opt;
-	struct buf all = { 0 }, last = { 0 }, out = { 0 };
-	const struct mock_model *m;
-	const char *model;
-	struct mock_prompt p;
-	struct mock_answer a;
-	struct mock_completion comp;
-	char id[64];
-	uint64_t n = atomic_fetch_add(&s->n_req, 1);
-	long max_tokens = 0;
-	int stream, include_usage = 0, delay;
 	size_t i;
-	enum MHD_Result rc;
-
-	if (rq->too_large) {
-		log_line(s, 413, NULL, NULL, 0);
-		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-				  "invalid_request_error", "request_too_large",
-				  "Request body is larger than %zu bytes.",
-				  MOCK_BODY_MAX);
-	}
-	root = json_loadb(buf_str(&rq->body), rq->body.len, 0, &je);
-	if (!root) {
-		log_line(s, 400, NULL, NULL, 0);
-		return send_error(c, MHD_HTTP_BAD_REQUEST, "invalid_request_error",
-				  NULL, "We could not parse the JSON body of your "
-				  "request: %s (line %d, column %d).", je.text,
-				  je.line, je.column);
-	}
-	model_j = json_object_get(root, "model");
-	msgs = json_object_get(root, "messages");
-	if (!json_is_object(root) || !json_is_string(model_j) ||
-	    !json_string_length(model_j)) {
-		rc = send_error(c, MHD_HTTP_BAD_REQUEST, "invalid_request_error",
-				NULL, "you must provide a model parameter");
-		log_line(s, 400, NULL, NULL, 0);
-		goto out;
-	}
-	model = json_string_value(model_j);
+	json_t *msg;
 	if (!json_is_array(msgs) || !json_array_size(msgs)) {
-		rc = send_error(c, MHD_HTTP_BAD_REQUEST, "invalid_request_error",
-				NULL, "'messages' must be a non-empty array");
-		log_line(s, 400, model, NULL, 0);
-		goto out;
+		snprintf(why, why_len, q->anthropic ? "messages: Field required "
+			 "(a non-empty list)" : "'messages' must be a non-empty array");
+		return -1;
 	}
 	json_array_foreach(msgs, i, msg) {
 		json_t *role = json_object_get(msg, "role");
-		size_t at = all.len;
-		if (!json_is_string(role) ||
-		    content_text(json_object_get(msg, "content"), &all)) {
-			rc = send_error(c, MHD_HTTP_BAD_REQUEST,
-					"invalid_request_error", NULL,
-					"messages[%zu]: expected {\"role\": string, "
-					"\"content\": string or array of parts}", i);
-			log_line(s, 400, model, NULL, 0);
-			goto out;
+		const char *rs = json_string_value(role);
+		size_t at;
+		if (i > 0 || q->has_system)
+			buf_putc(&q->all, '\n');
+		at = q->all.len;
+		if (!rs || content_text(json_object_get(msg, "content"), &q->all)) {
+			snprintf(why, why_len, "messages[%zu]: expected {\"role\": string, "
+				 "\"content\": string or array of %s}", i,
+				 q->anthropic ? "content blocks" : "parts");
+			return -1;
 		}
-		if (!strcmp(json_string_value(role), "user")) {
-			buf_reset(&last);
-			buf_append(&last, all.p ? all.p + at : "", all.len - at);
+		if (q->anthropic && strcmp(rs, "user") && strcmp(rs, "assistant")) {
+			snprintf(why, why_len, "messages.%zu.role: Input should be 'user' "
+				 "or 'assistant' (the Messages API takes the system prompt "
+				 "as the top-level `system` parameter)", i);
+			return -1;
 		}
-		if (i + 1 < json_array_size(msgs))
-			buf_putc(&all, '\n');
+		if (!strcmp(rs, "user")) {
+			buf_reset(&q->last);
+			buf_append(&q->last, q->all.p ? q->all.p + at : "",
+				   q->all.len - at);
+		}
 	}
-	m = mock_rules_model(s->rules, model);
-	if (!m) {
-		rc = send_error(c, MHD_HTTP_NOT_FOUND, "invalid_request_error",
-				"model_not_found", "The model `%s` does not exist "
-				"or you do not have access to it.", model);
-		log_line(s, 404, model, NULL, 0);
-		goto out;
-	}
-	stream = json_is_true(json_object_get(root, "stream"));
+	return 0;
+}
+
+/* An OpenAI chat completions request. */
+static int read_chat(const json_t *root, struct query *q, char *why,
+		     size_t why_len)
+{
+	json_t *opt;
+	if (read_messages(json_object_get(root, "messages"), q, why, why_len))
+		return -1;
+	q->stream = json_is_true(json_object_get(root, "stream"));
 	opt = json_object_get(root, "stream_options");
-	include_usage = json_is_true(json_object_get(opt, "include_usage"));
+	q->include_usage = json_is_true(json_object_get(opt, "include_usage"));
 	opt = json_object_get(root, "max_completion_tokens");
 	if (!json_is_integer(opt))
 		opt = json_object_get(root, "max_tokens");
 	if (json_is_integer(opt) && json_integer_value(opt) > 0)
-		max_tokens = (long)json_integer_value(opt);
+		q->max_tokens = (long)json_integer_value(opt);
+	return 0;
+}
 
-	p.last_user = buf_str(&last);
-	p.last_user_len = last.len;
-	p.all = buf_str(&all);
-	p.all_len = all.len;
-	mock_rules_answer(s->rules, m, model, s->seed, &p, &a);
+/* An Anthropic Messages request: system (a string or text blocks),
+ * max_tokens (required), messages. */
+static int read_anthropic(const json_t *root, struct query *q, char *why,
+			  size_t why_len)
+{
+	json_t *sys = json_object_get(root, "system");
+	json_t *mt = json_object_get(root, "max_tokens");
+	if (!json_is_integer(mt) || json_integer_value(mt) < 1) {
+		snprintf(why, why_len, "max_tokens: Field required (a whole number ≥ 1)");
+		return -1;
+	}
+	q->max_tokens = (long)json_integer_value(mt);
+	if (sys && (json_is_array(sys) || json_is_string(sys))) {
+		q->has_system = 1;
+		if (content_text(sys, &q->all)) {
+			snprintf(why, why_len, "system: expected a string or a list "
+				 "of text blocks");
+			return -1;
+		}
+	} else if (sys && !json_is_null(sys)) {
+		snprintf(why, why_len, "system: expected a string or a list of "
+			 "text blocks");
+		return -1;
+	}
+	if (read_messages(json_object_get(root, "messages"), q, why, why_len))
+		return -1;
+	q->stream = json_is_true(json_object_get(root, "stream"));
+	return 0;
+}
 
-	snprintf(id, sizeof id, "chatcmpl-mock%016llx",
+static void log_line(struct mock_server *s, unsigned status, const char *model,
+		     const struct mock_answer *a, enum mock_fault_kind fault,
+		     uint64_t attempt, double ms)
+{
+	char line[512], fs[96] = "", st[8] = "---";
+	if (s->quiet)
+		return;
+	if (status)   /* 0: no response (reset, hang) */
+		snprintf(st, sizeof st, "%u", status);
+	if (fault != MOCK_FAULT_NONE)
+		snprintf(fs, sizeof fs, " fault=%s attempt=%llu",
+			 mock_fault_name(fault), (unsigned long long)attempt + 1);
+	if (a && a->rule >= 0)
+		snprintf(line, sizeof line, "mock: %s %s rule=%s%d draw=%.4f %s%s %.1fms\n",
+			 st, model, a->from_model ? "model." : "", a->rule + 1,
+			 a->u, a->correct ? "right" : "wrong", fs, ms);
+	else
+		snprintf(line, sizeof line, "mock: %s %s%s%s %.1fms\n", st,
+			 model ? model : "-", a ? " default" : "", fs, ms);
+	fputs(line, stderr);
+}
+
+/* ---- answering ---------------------------------------------------------- */
+
+/* The 429/500/503 faults, with the rate limit's retry hints. */
+static enum MHD_Result send_fault_status(struct MHD_Connection *c,
+					 const struct query *q,
+					 enum mock_fault_kind k,
+					 const struct mock_faults *f)
+{
+	struct buf b = { 0 };
+	struct MHD_Response *r;
+	unsigned status;
+	enum ekind ek;
+	const char *msg;
+	char *p;
+	size_t len;
+	if (k == MOCK_FAULT_RATE_LIMIT) {
+		status = 429;
+		ek = E_RATE;
+		msg = "Rate limit reached for requests (injected by assay mock).";
+	} else if (k == MOCK_FAULT_SERVER_ERROR) {
+		status = 500;
+		ek = E_SERVER;
+		msg = "The server had an error while processing your request "
+		      "(injected by assay mock).";
+	} else {
+		status = 503;
+		ek = E_UNAVAIL;
+		msg = "The server is overloaded or not ready yet (injected by "
+		      "assay mock).";
+	}
+	if (q->anthropic)
+		mock_reply_anthropic_error(&b, ekinds[ek].anthropic, "%s", msg);
+	else
+		mock_reply_error(&b, ekinds[ek].type, ekinds[ek].code, "%s", msg);
+	len = b.len;
+	p = buf_detach(&b);
+	r = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p);
+		return MHD_NO;
+	}
+	if (k == MOCK_FAULT_RATE_LIMIT) {
+		char v[32];
+		int hint = f->retry_after_s < 0 && f->retry_after_ms < 0;
+		if (f->retry_after_s >= 0 || hint) {
+			snprintf(v, sizeof v, "%d", hint ? 1 : f->retry_after_s);
+			MHD_add_response_header(r, "Retry-After", v);
+		}
+		if (f->retry_after_ms >= 0) {
+			snprintf(v, sizeof v, "%d", f->retry_after_ms);
+			MHD_add_response_header(r, "retry-after-ms", v);
+		}
+	}
+	return queue(c, status, r, "application/json");
+}
+
+/* Sends a (possibly faulty) stream of the completion. */
+static enum MHD_Result send_stream(struct mock_server *s,
+				   struct MHD_Connection *c,
+				   const struct query *q,
+				   const struct mock_completion *comp,
+				   int delay_ms, enum mock_fault_kind fault)
+{
+	struct buf out = { 0 };
+	size_t *ends = NULL, n_ends = 0, cut = SIZE_MAX;
+	if (q->anthropic)
+		mock_reply_message_stream(&out, comp, &ends, &n_ends);
+	else
+		mock_reply_stream(&out, comp, q->include_usage, &ends, &n_ends);
+	if (fault == MOCK_FAULT_STREAM_CUT) {
+		/* after about half the events, never before the first */
+		cut = ends[n_ends / 2 > 0 ? n_ends / 2 - 1 : 0];
+	} else if (fault == MOCK_FAULT_MALFORMED) {
+		/* a broken event after about half of them; the rest follows */
+		struct buf b = { 0 };
+		size_t k = n_ends / 2 > 0 ? n_ends / 2 - 1 : 0, at = ends[k];
+		size_t *ne = xmalloc((n_ends + 1) * sizeof *ne);
+		buf_append(&b, out.p, at);
+		mock_reply_broken_event(&b, q->anthropic);
+		buf_append(&b, out.p + at, out.len - at);
+		for (size_t i = 0; i < n_ends; i++)
+			ne[i + (i > k)] = ends[i] + (i > k ? b.len - out.len : 0);
+		ne[k + 1] = at + (b.len - out.len);
+		free(ends);
+		ends = ne;
+		n_ends++;
+		buf_free(&out);
+		out = b;
+	} else if (fault == MOCK_FAULT_SLOW_STREAM) {
+		/* the delay is the slow_stream_ms the caller passed */
+	}
+	if (!delay_ms && cut == SIZE_MAX) {
+		free(ends);
+		return send_buf(c, MHD_HTTP_OK, &out, "text/event-stream");
+	}
+	return send_feed(s, c, &out, ends, n_ends, delay_ms, cut,
+			 "text/event-stream");
+}
+
+static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
+			      struct req *rq)
+{
+	double t0 = fs_mono_ms();
+	json_error_t je;
+	json_t *root = NULL, *model_j;
+	struct query q = { .anthropic = rq->route == R_MESSAGES };
+	struct buf out = { 0 };
+	const struct mock_model *m;
+	const struct mock_faults *f;
+	struct mock_prompt p;
+	struct mock_answer a;
+	struct mock_completion comp;
+	enum mock_fault_kind fault = MOCK_FAULT_NONE;
+	uint64_t attempt = 0;
+	char id[64], why[512];
+	uint64_t n = atomic_fetch_add(&s->n_req, 1);
+	int delay, chunk_delay;
+	enum MHD_Result rc;
+
+	if (rq->too_large) {
+		log_line(s, 413, NULL, NULL, fault, 0, 0);
+		return send_error(c, q.anthropic, MHD_HTTP_CONTENT_TOO_LARGE,
+				  E_TOO_LARGE, "Request body is larger than %zu bytes.",
+				  MOCK_BODY_MAX);
+	}
+	if (q.anthropic && !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							"anthropic-version")) {
+		log_line(s, 400, NULL, NULL, fault, 0, 0);
+		return send_error(c, 1, MHD_HTTP_BAD_REQUEST, E_INVALID,
+				  "anthropic-version: header is required");
+	}
+	root = json_loadb(buf_str(&rq->body), rq->body.len, 0, &je);
+	if (!root) {
+		log_line(s, 400, NULL, NULL, fault, 0, 0);
+		return send_error(c, q.anthropic, MHD_HTTP_BAD_REQUEST, E_INVALID,
+				  "We could not parse the JSON body of your "
+				  "request: %s (line %d, column %d).", je.text,
+				  je.line, je.column);
+	}
+	model_j = json_object_get(root, "model");
+	if (!json_is_object(root) || !json_is_string(model_j) ||
+	    !json_string_length(model_j)) {
+		rc = send_error(c, q.anthropic, MHD_HTTP_BAD_REQUEST, E_INVALID,
+				q.anthropic ? "model: Field required" :
+				"you must provide a model parameter");
+		log_line(s, 400, NULL, NULL, fault, 0, 0);
+		goto out;
+	}
+	q.model = json_string_value(model_j);
+	if ((q.anthropic ? read_anthropic : read_chat)(root, &q, why, sizeof why)) {
+		rc = send_error(c, q.anthropic, MHD_HTTP_BAD_REQUEST, E_INVALID,
+				"%s", why);
+		log_line(s, 400, q.model, NULL, fault, 0, 0);
+		goto out;
+	}
+	m = mock_rules_model(s->rules, q.model);
+	if (!m) {
+		if (q.anthropic)
+			rc = send_error(c, 1, MHD_HTTP_NOT_FOUND, E_MODEL,
+					"model: %s", q.model);
+		else
+			rc = send_error(c, 0, MHD_HTTP_NOT_FOUND, E_MODEL,
+					"The model `%s` does not exist or you do "
+					"not have access to it.", q.model);
+		log_line(s, 404, q.model, NULL, fault, 0, 0);
+		goto out;
+	}
+
+	p.last_user = buf_str(&q.last);
+	p.last_user_len = q.last.len;
+	p.all = buf_str(&q.all);
+	p.all_len = q.all.len;
+	mock_rules_answer(s->rules, m, q.model, s->seed, &p, &a);
+
+	f = mock_rules_faults(s->rules, m, &a);
+	if (s->attempts && mock_faults_any(f)) {
+		uint64_t key = mock_prompt_key(s->seed, q.model, p.all, p.all_len);
+		attempt = mock_attempts_next(s->attempts, key);
+		fault = mock_fault_pick(f, mock_fault_draw(key, attempt));
+		if (fault != MOCK_FAULT_NONE)
+			atomic_fetch_add(&s->n_faults, 1);
+	}
+
+	snprintf(id, sizeof id, "%s%016llx", q.anthropic ? "msg_mock" : "chatcmpl-mock",
 		 (unsigned long long)mix64(s->seed ^ (n * 0x2545F4914F6CDD1DULL)));
 	comp = (struct mock_completion){
-		.id = id, .model = model, .created = (long)time(NULL),
+		.id = id, .model = q.model, .created = (long)time(NULL),
 		.content = a.text, .content_len = strlen(a.text),
-		.finish_reason = "stop",
-		.prompt_tokens = mock_tokens(all.len),
+		.finish_reason = q.anthropic ? "end_turn" : "stop",
+		.prompt_tokens = mock_tokens(q.all.len),
 	};
-	if (max_tokens && mock_tokens(comp.content_len) > max_tokens) {
-		size_t cut = (size_t)max_tokens * 4;
+	if (q.max_tokens && mock_tokens(comp.content_len) > q.max_tokens) {
+		size_t cut = (size_t)q.max_tokens * 4;
 		while (cut > 0 && ((unsigned char)a.text[cut] & 0xC0) == 0x80)
 			cut--;
 		comp.content_len = cut;
-		comp.finish_reason = "length";
+		comp.finish_reason = q.anthropic ? "max_tokens" : "length";
 	}
 	comp.completion_tokens = mock_tokens(comp.content_len);
 
+	if (fault == MOCK_FAULT_HANG) {
+		/* no answer at all: the client's timeout must fire */
+		nap(s, f->hang_ms);
+		log_line(s, 0, q.model, &a, fault, attempt, fs_mono_ms() - t0);
+		rc = MHD_NO;
+		goto done;
+	}
 	delay = m->latency_ms;
 	if (m->latency_max_ms > 0) {
 		uint64_t r = mix64(s->seed ^ mix64(n));
@@ -347,40 +632,55 @@ static enum MHD_Result answer_chat(struct mock_server *s,
 	}
 	nap(s, delay);
 
-	if (stream && m->chunk_delay_ms > 0) {
-		struct slow *sl = xcalloc(1, sizeof *sl);
-		struct MHD_Response *r;
-		mock_reply_stream(&out, &comp, include_usage, &sl->ends,
-				  &sl->n_ends);
-		sl->s = s;
-		sl->len = out.len;
-		sl->data = buf_detach(&out);
-		sl->delay_ms = m->chunk_delay_ms;
-		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
-						      slow_read, sl, slow_free);
-		if (!r) {
-			slow_free(sl);
-			rc = MHD_NO;
-		} else {
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-						"text/event-stream");
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-						"no-cache");
-			rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-			MHD_destroy_response(r);
+	chunk_delay = fault == MOCK_FAULT_SLOW_STREAM ? f->slow_stream_ms :
+		      m->chunk_delay_ms;
+	switch (fault) {
+	case MOCK_FAULT_RATE_LIMIT:
+	case MOCK_FAULT_SERVER_ERROR:
+	case MOCK_FAULT_UNAVAILABLE:
+		rc = send_fault_status(c, &q, fault, f);
+		log_line(s, fault == MOCK_FAULT_RATE_LIMIT ? 429 :
+			 fault == MOCK_FAULT_SERVER_ERROR ? 500 : 503, q.model,
+			 &a, fault, attempt, fs_mono_ms() - t0);
+		goto done;
+	case MOCK_FAULT_RESET:
+		rc = reset_connection(c);
+		log_line(s, 0, q.model, &a, fault, attempt, fs_mono_ms() - t0);
+		goto done;
+	case MOCK_FAULT_WRONG_CONTENT_TYPE:
+		buf_puts(&out, "<!DOCTYPE html>\n<html><head><title>Welcome</title>"
+			 "</head><body><h1>It works!</h1><p>A proxy answered "
+			 "instead of the model (injected by assay mock).</p>"
+			 "</body></html>\n");
+		rc = send_buf(c, MHD_HTTP_OK, &out, "text/html; charset=utf-8");
+		break;
+	default:
+		if (q.stream) {
+			rc = send_stream(s, c, &q, &comp, chunk_delay, fault);
+			break;
 		}
-	} else if (stream) {
-		mock_reply_stream(&out, &comp, include_usage, NULL, NULL);
-		rc = send_buf(c, MHD_HTTP_OK, &out, "text/event-stream");
-	} else {
-		mock_reply_completion(&out, &comp);
-		rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
+		if (q.anthropic)
+			mock_reply_message(&out, &comp);
+		else
+			mock_reply_completion(&out, &comp);
+		if (fault == MOCK_FAULT_MALFORMED) {
+			out.len /= 2;   /* JSON that stops half-way */
+			out.p[out.len] = '\0';
+			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
+		} else if (fault == MOCK_FAULT_STREAM_CUT) {
+			size_t half = out.len / 2;
+			rc = send_feed(s, c, &out, NULL, 0, 0, half,
+				       "application/json");
+		} else {
+			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
+		}
 	}
-	log_line(s, 200, model, &a, fs_mono_ms() - t0);
+	log_line(s, 200, q.model, &a, fault, attempt, fs_mono_ms() - t0);
+done:
 	free(a.text);
 out:
-	buf_free(&all);
-	buf_free(&last);
+	buf_free(&q.all);
+	buf_free(&q.last);
 	buf_free(&out);
 	json_decref(root);
 	return rc;
@@ -401,8 +701,7 @@ static enum MHD_Result answer_get(struct mock_server *s,
 		/* names may hold slashes ("org/model"): all after /models/ */
 		const char *name = strstr(url, "/models/") + 8;
 		if (!mock_rules_model(s->rules, name))
-			return send_error(c, MHD_HTTP_NOT_FOUND,
-					  "invalid_request_error", "model_not_found",
+			return send_error(c, 0, MHD_HTTP_NOT_FOUND, E_MODEL,
 					  "The model `%s` does not exist.", name);
 		buf_puts(&b, "{\"id\":\"");
 		buf_json_escape(&b, name, strlen(name));
@@ -433,7 +732,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->route == R_CHAT && !rq->too_large) {
+		if ((rq->route == R_CHAT || rq->route == R_MESSAGES) &&
+		    !rq->too_large) {
 			if (rq->body.len + *upload_size > MOCK_BODY_MAX) {
 				rq->too_large = 1;
 				buf_free(&rq->body);
@@ -449,18 +749,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	switch (rq->route) {
 	case R_CHAT:
-		return answer_chat(s, c, rq);
+	case R_MESSAGES:
+		return answer(s, c, rq);
 	case R_MODELS:
 	case R_MODEL:
 	case R_HEALTH:
 		return answer_get(s, c, rq, url);
 	case R_BAD_METHOD:
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-				  "invalid_request_error", NULL,
+		return send_error(c, 0, MHD_HTTP_METHOD_NOT_ALLOWED, E_INVALID,
 				  "Method %s is not allowed on %s.", method, url);
 	default:
-		return send_error(c, MHD_HTTP_NOT_FOUND, "invalid_request_error",
-				  NULL, "Invalid URL (%s %s)", method, url);
+		return send_error(c, 0, MHD_HTTP_NOT_FOUND, E_INVALID,
+				  "Invalid URL (%s %s)", method, url);
 	}
 }
 
@@ -538,10 +838,20 @@ int mock_server_start(const struct mock_config *cfg, struct mock_server **out,
 		free(s);
 		return err->code ? (int)err->code : ST_INPUT;
 	}
+	if (cfg->faults) {   /* replaces the file's top-level faults */
+		rc = mock_faults_parse_spec(cfg->faults, &s->rules->faults, err);
+		if (rc) {
+			mock_rules_free(s->rules);
+			free(s);
+			return rc;
+		}
+	}
 	s->seed = cfg->seed_set ? cfg->seed :
 		  s->rules->has_seed ? s->rules->seed : 0;
 	s->quiet = cfg->quiet;
-	s->per_conn = needs_sleep(s->rules);
+	s->per_conn = needs_sleep(s->rules) || mock_rules_fault_sleeps(s->rules);
+	if (mock_rules_any_faults(s->rules))
+		s->attempts = mock_attempts_new();
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
@@ -587,6 +897,11 @@ uint64_t mock_server_requests(const struct mock_server *s)
 	return atomic_load(&((struct mock_server *)s)->n_req);
 }
 
+uint64_t mock_server_faults(const struct mock_server *s)
+{
+	return atomic_load(&((struct mock_server *)s)->n_faults);
+}
+
 void mock_server_stop(struct mock_server *s)
 {
 	if (!s)
@@ -599,6 +914,7 @@ void mock_server_stop(struct mock_server *s)
 		MHD_stop_daemon(s->d);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	mock_attempts_free(s->attempts);
 	mock_rules_free(s->rules);
 	free(s);
 }
