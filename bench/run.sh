@@ -96,3 +96,6 @@ t0=$(date +%s%N); i=0
 while [ $i -lt 200 ]; do "$ASSAY" --version >/dev/null; i=$((i+1)); done
 t1=$(date +%s%N)
 awk -v d=$((t1 - t0)) 'BEGIN { printf "assay --version: %.2f ms per run (including fork/exec)\n", d / 200 / 1e6 }'
+
+echo "== 5. statistics: 10 candidates x 100,000 results, 10,000 resamples"
+BUILD=$(dirname "$ASSAY") "$(dirname "$0")/stats.sh"

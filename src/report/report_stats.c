@@ -25,7 +25,7 @@
  * bootstrap costs B * n draws there, so B is cut to keep B * n under
  * this, but never below RS_MIN_B (docs/statistics.md, "Speed"). */
 #define RS_BUDGET 20000000.0
-#define RS_MIN_B 1000
+#define RS_MIN_B 200
 /* Sign-flip tests with more non-zero differences than this use the normal
  * approximation of the permutation distribution. */
 #define RS_SIGNFLIP_MC_MAX 1000
