@@ -8,9 +8,11 @@
  * infrastructure errors when no test failed), 2 usage. */
 #include "cmd.h"
 #include "engine/engine.h"
+#include "engine/judges.h"
 #include "engine/progress.h"
 #include "provider/provider.h"
 #include "report/report.h"
+#include "report/stats_report.h"
 #include "score/score.h"
 #include "store/store.h"
 #include "suite/suite.h"
@@ -28,6 +30,7 @@ struct run_args {
 	const char *db;
 	const char *description;
 	const char *filter;
+	const char *grader;
 	const char **outputs;
 	size_t n_outputs;
 	long first_n;
@@ -55,6 +58,8 @@ static const char run_usage[] =
 	"      --filter-pattern RE    only tests whose description or vars match RE\n"
 	"      --filter-first-n N     only the first N tests\n"
 	"      --description TEXT     a description for this run\n"
+	"      --grader ID            the judge for model-graded assertions that\n"
+	"                             name none (e.g. openai:chat:gpt-4o-mini)\n"
 	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
@@ -86,7 +91,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
-	       O_NOCACHE, O_NOPROG, O_NOTABLE };
+	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -96,6 +101,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "filter-pattern", required_argument, NULL, O_FILTER },
 		{ "filter-first-n", required_argument, NULL, O_FIRSTN },
 		{ "description", required_argument, NULL, O_DESC },
+		{ "grader", required_argument, NULL, O_GRADER },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-cache", no_argument, NULL, O_NOCACHE },
 		{ "no-progress-bar", no_argument, NULL, O_NOPROG },
@@ -142,6 +148,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->first_n = v;
 			break;
 		case O_DESC: a->description = optarg; break;
+		case O_GRADER: a->grader = optarg; break;
 		case O_DB: a->db = optarg; break;
 		case O_NOCACHE: a->no_cache = true; break;
 		case O_NOPROG: a->no_progress = true; break;
@@ -167,8 +174,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return -1;
 }
 
-/* Loads the suite, checks every assertion and builds the providers. */
-static int prepare(const char *path, struct suite **s, struct provider ***provs,
+/* Loads the suite, checks every assertion and builds the providers and
+ * the judges. */
+static int prepare(const char *path, const char *grader, struct suite **s,
+		   struct provider ***provs, struct judge_set **judges,
 		   struct err *err)
 {
 	int rc = suite_load(path, s, err);
@@ -180,7 +189,7 @@ static int prepare(const char *path, struct suite **s, struct provider ***provs,
 	for (size_t i = 0; i < (*s)->n_providers; i++)
 		if ((rc = provider_new(&(*s)->providers[i], (*s)->dir, &(*provs)[i], err)))
 			return rc;
-	return 0;
+	return judges_new(*s, grader, judges, err);
 }
 
 static void free_providers(struct provider **provs, size_t n)
@@ -221,6 +230,7 @@ static int run_exec(int argc, char **argv)
 	struct err err;
 	struct suite *s = NULL;
 	struct provider **provs = NULL;
+	struct judge_set *judges = NULL;
 	struct store *st = NULL;
 	struct progress *prog = NULL;
 	struct engine_totals tot;
@@ -238,7 +248,7 @@ static int run_exec(int argc, char **argv)
 		free(a.outputs);
 		return rc;
 	}
-	if (prepare(a.suite, &s, &provs, &err))
+	if (prepare(a.suite, a.grader, &s, &provs, &judges, &err))
 		goto fail;
 	if ((a.filter || a.first_n) && suite_filter(s, a.filter, (size_t)a.first_n, &err))
 		goto fail;
@@ -275,6 +285,7 @@ static int run_exec(int argc, char **argv)
 	eo.delay_ms = a.delay_ms;
 	eo.cache = !a.no_cache;
 	eo.seed = 0;
+	eo.judges = judges;
 	eo.progress = prog;
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
 	progress_free(prog);
@@ -288,8 +299,15 @@ static int run_exec(int argc, char **argv)
 	if (report_summary(st, run_id, &sum, &err))
 		goto fail;
 	have_sum = true;
-	if (!a.no_table)
+	if (!a.no_table) {
+		struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
+		struct err serr;
 		report_print_table(&sum, stdout, isatty(1));
+		/* A statistics failure does not change the run's exit status. */
+		err_clear(&serr);
+		if (report_stats_print(st, run_id, &so, stdout, isatty(1), &serr))
+			err_print(&serr, stderr);
+	}
 	for (size_t i = 0; i < a.n_outputs; i++) {
 		if (report_write(st, run_id, a.outputs[i], &err))
 			goto fail;
@@ -314,6 +332,7 @@ out:
 		report_summary_free(&sum);
 	store_close(st);
 	free_providers(provs, s ? s->n_providers : 0);
+	judges_free(judges);
 	suite_free(s);
 	score_shutdown();
 	free(db);
@@ -322,7 +341,7 @@ out:
 }
 
 static const char validate_usage[] =
-	"usage: assay validate SUITE\n"
+	"usage: assay validate SUITE [--grader ID]\n"
 	"\n"
 	"Loads SUITE and checks everything that can be checked without sending a\n"
 	"request: syntax, keys, test files, templates and variables, assertion\n"
@@ -334,7 +353,13 @@ static int validate_exec(int argc, char **argv)
 	struct err err;
 	struct suite *s = NULL;
 	struct provider **provs = NULL;
+	struct judge_set *judges = NULL;
+	const char *grader = NULL;
 	int status;
+	if (argc == 4 && !strcmp(argv[2], "--grader")) {
+		grader = argv[3];
+		argc = 2;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
 		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			fputs(validate_usage, stdout);
@@ -344,7 +369,7 @@ static int validate_exec(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	err_clear(&err);
-	if (prepare(argv[1], &s, &provs, &err)) {
+	if (prepare(argv[1], grader, &s, &provs, &judges, &err)) {
 		err_print(&err, stderr);
 		status = EXIT_RUN_ERROR;
 	} else {
@@ -354,6 +379,7 @@ static int validate_exec(int argc, char **argv)
 		status = 0;
 	}
 	free_providers(provs, s ? s->n_providers : 0);
+	judges_free(judges);
 	suite_free(s);
 	score_shutdown();
 	return status;

@@ -11,7 +11,9 @@
 #include "engine.h"
 #include "progress.h"
 #include "retry.h"
+#include "../score/judge.h"
 #include "../score/score.h"
+#include "judges.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/hash.h"
@@ -54,16 +56,24 @@ struct pstate {
 	long hits_429;
 };
 
+struct slot;
+
+/* An attempt waiting to start: a retry after its backoff, or a judge call
+ * waiting for a judge slot. */
 struct pending {
 	int prov;
 	long item;
 	int attempt;
 	double ready_at, waited_ms;
+	struct slot *parent;     /* judge calls: the candidate being graded */
+	size_t call;
+	char *messages;          /* judge calls: a repair conversation (owned) */
+	bool repaired;
 };
 
 struct slot {
-	bool busy, is_exec;
-	int prov;
+	bool busy, is_exec, is_judge;
+	int prov;                /* index into run.ps */
 	long item;
 	size_t test, prompt;
 	int rep, attempt;
@@ -91,11 +101,25 @@ struct slot {
 	struct buf out, errb;
 	bool exited;
 	int wstatus;
+	/* a judge call: whose, which, and whether it is a repair */
+	struct slot *parent;
+	size_t call;
+	bool repaired;
+	char *messages;
+	/* a candidate waiting for its judges */
+	bool judging;
+	struct response cand;
+	struct judge_call *calls;
+	size_t n_calls, n_open;
+	char **jtext, **jerr;
+	double **jvec;
+	size_t *jdim;
+	double judge_cost, judge_latency;
+	int judge_count;
 };
 
 struct run {
 	const struct suite *s;
-	struct provider *const *provs;
 	struct store *st;
 	int64_t run_id;
 	const struct engine_opts *o;
@@ -103,10 +127,11 @@ struct run {
 	CURLM *multi;
 	struct slot *slots;
 	int n_slots, in_flight;
-	struct pstate *ps;
-	size_t n_ps, rr;
+	struct pstate *ps;       /* candidates [0, n_cand), then judges */
+	size_t n_ps, n_cand, rr;
+	int cand_slots, cand_in_flight, judge_in_flight;
 	struct pending *pend;
-	size_t n_pend;
+	size_t n_pend, cap_pend;
 	long items_per_prov;
 	double next_start;       /* --delay */
 	uint64_t rng;
@@ -191,6 +216,41 @@ static void note_backoff(struct run *r)
 
 /* ---- finishing an item ------------------------------------------------- */
 
+static int judge_index(const struct run *r, const struct slot *par, size_t call);
+
+static struct pending *push_pending(struct run *r)
+{
+	struct pending *pe;
+	r->pend = xgrow(r->pend, &r->cap_pend, r->n_pend + 1, sizeof *r->pend);
+	pe = &r->pend[r->n_pend++];
+	memset(pe, 0, sizeof *pe);
+	return pe;
+}
+
+static void free_judging(struct slot *sl)
+{
+	for (size_t i = 0; i < sl->n_calls; i++) {
+		free(sl->jtext[i]);
+		free(sl->jerr[i]);
+		free(sl->jvec[i]);
+	}
+	free(sl->jtext);
+	free(sl->jerr);
+	free(sl->jvec);
+	free(sl->jdim);
+	score_judge_calls_free(sl->calls, sl->n_calls);
+	sl->jtext = sl->jerr = NULL;
+	sl->jvec = NULL;
+	sl->jdim = NULL;
+	sl->calls = NULL;
+	sl->n_calls = sl->n_open = 0;
+	if (sl->judging)
+		response_cleanup(&sl->cand);
+	sl->judging = false;
+	sl->judge_cost = sl->judge_latency = 0;
+	sl->judge_count = 0;
+}
+
 static void release(struct run *r, struct slot *sl)
 {
 	free(sl->prompt_text);
@@ -204,33 +264,26 @@ static void release(struct run *r, struct slot *sl)
 	sl->stdin_text = NULL;
 	buf_reset(&sl->out);
 	buf_reset(&sl->errb);
+	free(sl->messages);
+	sl->messages = NULL;
+	free_judging(sl);
 	if (sl->busy) {
 		r->ps[sl->prov].in_flight--;
 		r->in_flight--;
+		if (sl->is_judge)
+			r->judge_in_flight--;
+		else
+			r->cand_in_flight--;
 	}
 	sl->busy = false;
+	sl->parent = NULL;
 }
 
-/* Grades (when there is an output), stores and counts one result. */
-static void store_result(struct run *r, struct slot *sl, struct response *resp)
+/* Stores and counts one result; `g` is NULL when resp is an error. */
+static void record(struct run *r, struct slot *sl, struct response *resp,
+		   struct grade *g)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
-	struct grade g;
 	struct result_rec rec;
-	int graded = 0;
-	memset(&g, 0, sizeof g);
-	if (resp->error == RESP_OK) {
-		struct err gerr;
-		err_clear(&gerr);
-		if (score_grade(tc, resp, &g, &gerr) == 0) {
-			graded = 1;
-		} else {
-			/* A grading failure is not the model's failure. */
-			resp->error = RESP_ERR_OTHER;
-			free(resp->error_msg);
-			resp->error_msg = xasprintf("grading failed: %s", gerr.msg);
-		}
-	}
 	memset(&rec, 0, sizeof rec);
 	rec.test_idx = sl->test;
 	rec.prompt_idx = sl->prompt;
@@ -238,27 +291,187 @@ static void store_result(struct run *r, struct slot *sl, struct response *resp)
 	rec.repeat = sl->rep;
 	rec.rendered_prompt = sl->prompt_text;
 	rec.resp = resp;
-	rec.grade = graded ? &g : NULL;
+	rec.grade = g;
 	rec.started_ms = sl->started_wall;
+	rec.judge_calls = sl->judge_count;
+	rec.judge_cost_usd = sl->judge_cost;
+	rec.judge_latency_ms = sl->judge_latency;
 	if (!r->rc)
 		r->rc = store_result_put(r->st, r->run_id, &rec, r->err);
 	r->tot->done++;
 	r->tot->retries += resp->retries;
+	r->tot->judge_calls += sl->judge_count;
 	if (resp->cached)
 		r->tot->cache_hits++;
-	if (!graded)
+	if (!g)
 		r->tot->errors++;
-	else if (g.pass)
+	else if (g->pass)
 		r->tot->passes++;
 	else
 		r->tot->fails++;
-	if (graded)
-		grade_cleanup(&g);
 	progress_update(r->o->progress, r->tot->done, r->tot->passes,
 			r->tot->fails, r->tot->errors);
 }
 
-/* The end of one attempt: retry it later, or store it.  Takes resp. */
+/* Grading failed for a reason that is not the model's: an error result. */
+static void grading_error(struct response *resp, const struct err *gerr)
+{
+	resp->error = RESP_ERR_OTHER;
+	free(resp->error_msg);
+	resp->error_msg = xasprintf("grading failed: %s", gerr->msg);
+}
+
+/* A candidate's response is final: grade it now, or hand its judge calls
+ * to the queue and keep the slot until they are answered (returns true). */
+static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp)
+{
+	const struct test_case *tc = &r->s->tests[sl->test];
+	struct grade g;
+	struct err gerr;
+	memset(&g, 0, sizeof g);
+	err_clear(&gerr);
+	if (resp->error != RESP_OK) {
+		record(r, sl, resp, NULL);
+		return false;
+	}
+	if (score_needs_judge(tc)) {
+		struct judge_call *calls = NULL;
+		size_t n = 0;
+		if (score_judge_plan(tc, resp, &calls, &n, &gerr)) {
+			grading_error(resp, &gerr);
+			record(r, sl, resp, NULL);
+			return false;
+		}
+		if (n > 0) {
+			sl->judging = true;
+			sl->cand = *resp;         /* the slot takes the response */
+			response_init(resp);
+			sl->calls = calls;
+			sl->n_calls = sl->n_open = n;
+			sl->jtext = xcalloc(n, sizeof *sl->jtext);
+			sl->jerr = xcalloc(n, sizeof *sl->jerr);
+			sl->jvec = xcalloc(n, sizeof *sl->jvec);
+			sl->jdim = xcalloc(n, sizeof *sl->jdim);
+			for (size_t i = 0; i < n; i++) {
+				struct pending *pe = push_pending(r);
+				pe->parent = sl;
+				pe->call = i;
+				pe->ready_at = 0;
+				pe->prov = judge_index(r, sl, i);
+			}
+			return true;
+		}
+		score_judge_calls_free(calls, n);
+	}
+	if (score_grade(tc, resp, &g, &gerr)) {
+		grading_error(resp, &gerr);
+		record(r, sl, resp, NULL);
+		return false;
+	}
+	record(r, sl, resp, &g);
+	grade_cleanup(&g);
+	return false;
+}
+
+/* Every judge call of a candidate is answered: grade and store it. */
+static void judged(struct run *r, struct slot *sl)
+{
+	const struct test_case *tc = &r->s->tests[sl->test];
+	struct judge_reply *rep = xcalloc(sl->n_calls, sizeof *rep);
+	struct grade g;
+	struct err gerr;
+	memset(&g, 0, sizeof g);
+	err_clear(&gerr);
+	for (size_t i = 0; i < sl->n_calls; i++) {
+		rep[i].text = sl->jtext[i];
+		rep[i].vec = sl->jvec[i];
+		rep[i].dim = sl->jdim[i];
+		rep[i].error = sl->jerr[i];
+	}
+	if (score_grade_judged(tc, &sl->cand, sl->calls, rep, sl->n_calls, &g, &gerr)) {
+		grading_error(&sl->cand, &gerr);
+		record(r, sl, &sl->cand, NULL);
+	} else {
+		record(r, sl, &sl->cand, &g);
+		grade_cleanup(&g);
+	}
+	free(rep);
+	release(r, sl);
+}
+
+/* Parses an embedding reply ("[0.1, …]") into an owned vector. */
+static double *parse_vector(const char *s, size_t *dim)
+{
+	json_t *a = json_loads(s, 0, NULL), *v;
+	double *vec = NULL;
+	size_t i;
+	*dim = 0;
+	if (!json_is_array(a) || !json_array_size(a)) {
+		json_decref(a);
+		return NULL;
+	}
+	vec = xcalloc(json_array_size(a), sizeof *vec);
+	json_array_foreach(a, i, v) {
+		if (!json_is_number(v)) {
+			free(vec);
+			json_decref(a);
+			return NULL;
+		}
+		vec[i] = json_number_value(v);
+	}
+	*dim = json_array_size(a);
+	json_decref(a);
+	return vec;
+}
+
+/* A judge call's final answer (or failure) reaches its candidate. */
+static void deliver(struct run *r, struct slot *sl, struct response *resp)
+{
+	struct slot *par = sl->parent;
+	const struct judge_call *call = &par->calls[sl->call];
+	size_t i = sl->call;
+	par->judge_count++;
+	if (resp->cost_usd > 0)
+		par->judge_cost += resp->cost_usd;
+	par->judge_latency += resp->latency_ms;
+	if (resp->error != RESP_OK) {
+		par->jerr[i] = xasprintf("the judge %s failed: %s",
+					 r->ps[sl->prov].p->spec->id,
+					 resp->error_msg ? resp->error_msg : "error");
+	} else if (call->kind == JUDGE_EMBED) {
+		par->jvec[i] = parse_vector(resp->output, &par->jdim[i]);
+		if (!par->jvec[i])
+			par->jerr[i] = xstrdup("the embeddings reply has no vector");
+	} else {
+		char *repair = NULL;
+		if (score_judge_validate(call, resp->output, &repair)) {
+			par->jtext[i] = resp->output;
+			resp->output = NULL;
+		} else if (!sl->repaired && repair) {
+			/* Once more, with the reply and a repair instruction. */
+			struct pending *pe = push_pending(r);
+			pe->parent = par;
+			pe->call = i;
+			pe->messages = repair;
+			pe->repaired = true;
+			pe->prov = sl->prov;
+			return;
+		} else {
+			char *ex = provider_excerpt(resp->output ? resp->output : "",
+						    resp->output ? strlen(resp->output) : 0);
+			free(repair);
+			par->jerr[i] = xasprintf("the judge's reply is not in the "
+						 "required format%s: %s",
+						 sl->repaired ? " even after a repair request" : "",
+						 ex);
+			free(ex);
+		}
+	}
+	if (--par->n_open == 0)
+		judged(r, par);
+}
+
+/* The end of one attempt: retry it later, or finish it.  Takes resp. */
 static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 {
 	struct pstate *ps = &r->ps[sl->prov];
@@ -306,12 +519,17 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		struct pending *pe;
 		if (wait > t->retry_max_ms * 4)
 			wait = t->retry_max_ms * 4;
-		pe = &r->pend[r->n_pend++];
+		pe = push_pending(r);
 		pe->prov = sl->prov;
 		pe->item = sl->item;
 		pe->attempt = sl->attempt + 1;
 		pe->ready_at = now + (double)wait;
 		pe->waited_ms = sl->waited_ms + (double)wait;
+		pe->parent = sl->parent;
+		pe->call = sl->call;
+		pe->repaired = sl->repaired;
+		pe->messages = sl->messages;
+		sl->messages = NULL;
 		response_cleanup(resp);
 		release(r, sl);
 		note_backoff(r);
@@ -319,7 +537,13 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 	}
 	resp->retries = sl->attempt;
 	resp->retry_wait_ms = sl->waited_ms;
-	store_result(r, sl, resp);
+	if (sl->is_judge) {
+		deliver(r, sl, resp);
+	} else if (grade_or_judge(r, sl, resp)) {
+		response_cleanup(resp);
+		note_backoff(r);
+		return; /* the slot waits for its judges */
+	}
 	response_cleanup(resp);
 	release(r, sl);
 	note_backoff(r);
@@ -334,7 +558,7 @@ static int on_sse_event(void *ud, const char *event, const char *data,
 			size_t len)
 {
 	struct slot *sl = ud;
-	const struct provider *p = engine_current_run->provs[sl->prov];
+	const struct provider *p = engine_current_run->ps[sl->prov].p;
 	size_t before = sl->text.len;
 	enum stream_step step = p->ops->stream_event(p, event, data, len,
 						     &sl->text, &sl->sresp);
@@ -356,7 +580,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 		sl->t_first_byte = now;
 	sl->t_last_data = now;
 	if (!sl->sse_decided) {
-		const struct provider *p = engine_current_run->provs[sl->prov];
+		const struct provider *p = engine_current_run->ps[sl->prov].p;
 		long status = 0;
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
 		sl->sse_mode = p->stream && status < 400;
@@ -462,7 +686,7 @@ static bool cache_hit(struct run *r, struct slot *sl)
 	resp.ttft_ms = json_number_value(json_object_get(j, "ttft_ms"));
 	resp.cached = true;
 	json_decref(j);
-	provider_set_cost(r->provs[sl->prov], &resp);
+	provider_set_cost(r->ps[sl->prov].p, &resp);
 	attempt_done(r, sl, &resp);
 	return true;
 }
@@ -520,7 +744,7 @@ static void start_http(struct run *r, struct slot *sl, const struct provider *p)
 static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 			enum resp_error forced, const char *forced_msg)
 {
-	const struct provider *p = r->provs[sl->prov];
+	const struct provider *p = r->ps[sl->prov].p;
 	struct response resp;
 	long status = 0;
 	double now = fs_mono_ms();
@@ -663,7 +887,7 @@ static void finish_exec(struct run *r, struct slot *sl, bool timed_out)
 		kill_child(sl);
 		resp.error = RESP_ERR_TIMEOUT;
 		resp.error_msg = xasprintf("program killed after %ld ms",
-					   r->provs[sl->prov]->tr.timeout_ms);
+					   r->ps[sl->prov].p->tr.timeout_ms);
 	} else if (WIFSIGNALED(sl->wstatus)) {
 		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
 		resp.error = RESP_ERR_EXEC;
@@ -755,8 +979,50 @@ static void fail_now(struct run *r, struct slot *sl, enum resp_error e,
 	response_init(&resp);
 	resp.error = e;
 	resp.error_msg = xstrdup(msg);
-	sl->attempt = r->provs[sl->prov]->tr.max_retries; /* never retried */
+	sl->attempt = r->ps[sl->prov].p->tr.max_retries; /* never retried */
 	attempt_done(r, sl, &resp);
+}
+
+/* Resets a free slot for a new attempt and counts it in flight. */
+static void slot_begin(struct run *r, struct slot *sl, int prov, int attempt,
+		       double waited, bool judge)
+{
+	struct pstate *ps = &r->ps[prov];
+	response_init(&sl->sresp);
+	sl->busy = true;
+	sl->is_judge = judge;
+	sl->prov = prov;
+	sl->attempt = attempt;
+	sl->waited_ms = waited;
+	sl->too_big = sl->sse_mode = sl->sse_decided = false;
+	sl->stream_done = sl->stream_failed = false;
+	sl->hint_ms = -1;
+	sl->cacheable = false;
+	sl->errbuf[0] = '\0';
+	sl->started_wall = fs_now_ms();
+	sl->t_start = fs_mono_ms();
+	sl->t_first_byte = sl->t_first_token = sl->t_last_data = 0;
+	sl->is_exec = ps->p->ops->exec_argv != NULL;
+	sl->fd_in = sl->fd_out = sl->fd_err = -1;
+	sl->pid = 0;
+	sl->exited = false;
+	sl->wstatus = 0;
+	ps->in_flight++;
+	r->in_flight++;
+	if (judge)
+		r->judge_in_flight++;
+	else
+		r->cand_in_flight++;
+}
+
+/* Debits the provider's budgets for a request of est tokens. */
+static void debit(struct pstate *ps, long est)
+{
+	refill(ps, fs_mono_ms());
+	if (ps->p->tr.rpm > 0)
+		ps->rpm_tokens -= 1;
+	if (ps->p->tr.tpm > 0)
+		ps->tpm_tokens -= (double)est;
 }
 
 static void launch(struct run *r, int prov, long item, int attempt,
@@ -767,29 +1033,9 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	const struct provider *p = ps->p;
 	const struct prompt *pr;
 	struct err berr;
-	double now = fs_mono_ms();
-	response_init(&sl->sresp);
-	sl->busy = true;
-	sl->prov = prov;
+	slot_begin(r, sl, prov, attempt, waited, false);
 	sl->item = item;
-	sl->attempt = attempt;
-	sl->waited_ms = waited;
 	decompose(r, item, sl);
-	sl->too_big = sl->sse_mode = sl->sse_decided = false;
-	sl->stream_done = sl->stream_failed = false;
-	sl->hint_ms = -1;
-	sl->cacheable = false;
-	sl->errbuf[0] = '\0';
-	sl->started_wall = fs_now_ms();
-	sl->t_start = now;
-	sl->t_first_byte = sl->t_first_token = sl->t_last_data = 0;
-	sl->is_exec = p->ops->exec_argv != NULL;
-	sl->fd_in = sl->fd_out = sl->fd_err = -1;
-	sl->pid = 0;
-	sl->exited = false;
-	sl->wstatus = 0;
-	ps->in_flight++;
-	r->in_flight++;
 	pr = &r->s->prompts[sl->prompt];
 	err_clear(&berr);
 	sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
@@ -800,11 +1046,7 @@ static void launch(struct run *r, int prov, long item, int attempt,
 		return;
 	}
 	sl->est_tokens = estimate_tokens(p, sl->prompt_text);
-	refill(ps, now);
-	if (p->tr.rpm > 0)
-		ps->rpm_tokens -= 1;
-	if (p->tr.tpm > 0)
-		ps->tpm_tokens -= (double)sl->est_tokens;
+	debit(ps, sl->est_tokens);
 	if (sl->is_exec) {
 		char **argv = NULL, why[600];
 		if (p->ops->exec_argv(p, sl->prompt_text, pr, r->s->tests[sl->test].vars,
@@ -838,25 +1080,94 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	start_http(r, sl, p);
 }
 
-/* Starts whatever may start now: due retries first, then new items from
- * the providers in turn. */
+/* Starts one judge call of candidate `par` (pending entry pe). */
+static void launch_judge(struct run *r, const struct pending *pe)
+{
+	struct slot *sl = free_slot(r);
+	struct pstate *ps = &r->ps[pe->prov];
+	const struct provider *p = ps->p;
+	const struct judge_call *call = &pe->parent->calls[pe->call];
+	const char *body_text;
+	struct err berr;
+	slot_begin(r, sl, pe->prov, pe->attempt, pe->waited_ms, true);
+	sl->parent = pe->parent;
+	sl->call = pe->call;
+	sl->repaired = pe->repaired;
+	sl->messages = pe->messages;  /* a repair conversation, or NULL */
+	sl->test = pe->parent->test;
+	sl->prompt = pe->parent->prompt;
+	sl->rep = pe->parent->rep;
+	sl->item = pe->parent->item;
+	err_clear(&berr);
+	if (call->kind == JUDGE_EMBED && !p->embed) {
+		char *m = xasprintf("%s is not an embeddings provider (use "
+				    "openai:embedding:<model>)", p->spec->id);
+		fail_now(r, sl, RESP_ERR_OTHER, m);
+		free(m);
+		return;
+	}
+	if (call->kind == JUDGE_CHAT && (p->embed || sl->is_exec || !p->ops->build)) {
+		char *m = xasprintf("%s cannot judge: a judge must be a chat model",
+				    p->spec->id);
+		fail_now(r, sl, RESP_ERR_OTHER, m);
+		free(m);
+		return;
+	}
+	body_text = call->kind == JUDGE_EMBED ? call->text
+		  : sl->messages ? sl->messages : call->messages;
+	sl->est_tokens = estimate_tokens(p, body_text);
+	debit(ps, sl->est_tokens);
+	if (p->ops->build(p, body_text, call->kind == JUDGE_CHAT, NULL, &sl->req, &berr)) {
+		char *m = xasprintf("cannot build the judge request: %s", berr.msg);
+		fail_now(r, sl, RESP_ERR_OTHER, m);
+		free(m);
+		return;
+	}
+	start_http(r, sl, p);
+}
+
+/* The run.ps index of the judge for a call of candidate `par`. */
+static int judge_index(const struct run *r, const struct slot *par, size_t call)
+{
+	const struct provider *p = judges_get(r->o->judges, par->calls[call].provider,
+					      &r->s->tests[par->test]);
+	for (size_t i = r->n_cand; i < r->n_ps; i++)
+		if (r->ps[i].p == p)
+			return (int)i;
+	return -1;
+}
+
+/* Starts whatever may start now: due retries and judge calls first, then
+ * new items from the providers in turn. */
 static void launch_ready(struct run *r)
 {
 	double now = fs_mono_ms();
 	size_t i = 0;
-	while (i < r->n_pend && r->in_flight < r->n_slots && !r->rc) {
+	while (i < r->n_pend && !r->rc) {
 		struct pending pe = r->pend[i];
-		if (pe.ready_at <= now && can_start(r, &r->ps[pe.prov], now)) {
+		bool judge = pe.parent != NULL;
+		bool room = judge ? r->judge_in_flight < r->n_slots - r->cand_slots
+				  : r->cand_in_flight < r->cand_slots;
+		if (judge && pe.prov < 0) {
+			/* No judge for this call (cannot happen after judges_new). */
 			r->pend[i] = r->pend[--r->n_pend];
-			launch(r, pe.prov, pe.item, pe.attempt, pe.waited_ms);
+			continue;
+		}
+		if (room && pe.ready_at <= now && can_start(r, &r->ps[pe.prov], now)) {
+			r->pend[i] = r->pend[--r->n_pend];
+			if (judge)
+				launch_judge(r, &pe);
+			else
+				launch(r, pe.prov, pe.item, pe.attempt, pe.waited_ms);
+			/* launches may push entries: i stays valid, the array may move */
 		} else {
 			i++;
 		}
 	}
 	for (;;) {
 		bool any = false;
-		for (size_t k = 0; k < r->n_ps && r->in_flight < r->n_slots && !r->rc; k++) {
-			size_t v = (r->rr + k) % r->n_ps;
+		for (size_t k = 0; k < r->n_cand && r->cand_in_flight < r->cand_slots && !r->rc; k++) {
+			size_t v = (r->rr + k) % r->n_cand;
 			struct pstate *ps = &r->ps[v];
 			if (ps->cursor >= ps->n_items || !can_start(r, ps, now))
 				continue;
@@ -868,8 +1179,8 @@ static void launch_ready(struct run *r)
 			launch(r, (int)v, ps->cursor++, 0, 0);
 			any = true;
 		}
-		r->rr = (r->rr + 1) % (r->n_ps ? r->n_ps : 1);
-		if (!any || r->in_flight >= r->n_slots || r->rc)
+		r->rr = (r->rr + 1) % (r->n_cand ? r->n_cand : 1);
+		if (!any || r->cand_in_flight >= r->cand_slots || r->rc)
 			break;
 	}
 }
@@ -884,7 +1195,7 @@ static void check_timeouts(struct run *r)
 		char msg[128];
 		if (!sl->busy)
 			continue;
-		t = &r->provs[sl->prov]->tr;
+		t = &r->ps[sl->prov].p->tr;
 		if (sl->is_exec) {
 			if (now - sl->t_start > (double)t->timeout_ms)
 				finish_exec(r, sl, true);
@@ -943,7 +1254,6 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	memset(tot, 0, sizeof *tot);
 	stop_requested = 0;
 	r.s = s;
-	r.provs = provs;
 	r.st = st;
 	r.run_id = run_id;
 	r.o = o;
@@ -952,24 +1262,27 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	r.rng = o->seed ^ 0x5DEECE66DULL;
 	r.items_per_prov = (long)(s->n_tests * s->n_prompts) * o->repeat;
 	tot->total = r.items_per_prov * (long)s->n_providers;
-	r.n_slots = o->concurrency < 1 ? 1 : o->concurrency;
+	r.cand_slots = o->concurrency < 1 ? 1 : o->concurrency;
+	/* Judges get their own slots, so candidates waiting for their judges
+	 * can never starve the judge calls they wait for. */
+	r.n_slots = r.cand_slots * (judges_count(o->judges) ? 2 : 1);
 	r.slots = xcalloc((size_t)r.n_slots, sizeof *r.slots);
 	for (int i = 0; i < r.n_slots; i++)
 		r.slots[i].fd_in = r.slots[i].fd_out = r.slots[i].fd_err = -1;
-	r.pend = xcalloc((size_t)r.n_slots + 1, sizeof *r.pend);
-	r.n_ps = s->n_providers;
+	r.n_cand = s->n_providers;
+	r.n_ps = r.n_cand + judges_count(o->judges);
 	r.ps = xcalloc(r.n_ps ? r.n_ps : 1, sizeof *r.ps);
 	for (size_t i = 0; i < r.n_ps; i++) {
 		struct pstate *ps = &r.ps[i];
-		ps->p = provs[i];
-		ps->n_items = r.items_per_prov;
-		ps->max_limit = provs[i]->tr.max_concurrency > 0 &&
-					provs[i]->tr.max_concurrency < r.n_slots
-				? provs[i]->tr.max_concurrency : r.n_slots;
+		ps->p = i < r.n_cand ? provs[i] : judges_at(o->judges, i - r.n_cand);
+		ps->n_items = i < r.n_cand ? r.items_per_prov : 0;
+		ps->max_limit = ps->p->tr.max_concurrency > 0 &&
+					ps->p->tr.max_concurrency < r.cand_slots
+				? ps->p->tr.max_concurrency : r.cand_slots;
 		ps->limit = ps->max_limit;
 		ps->last_refill = fs_mono_ms();
-		ps->rpm_tokens = fmax(1.0, provs[i]->tr.rpm / 60.0);
-		ps->tpm_tokens = fmax(1.0, provs[i]->tr.tpm / 60.0);
+		ps->rpm_tokens = fmax(1.0, ps->p->tr.rpm / 60.0);
+		ps->tpm_tokens = fmax(1.0, ps->p->tr.tpm / 60.0);
 		ps->last_decrease = -1e9;
 	}
 	wfds = xcalloc((size_t)r.n_slots * 3 + 1, sizeof *wfds);
@@ -1037,6 +1350,8 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 		buf_free(&sl->errb);
 	}
 	free(r.slots);
+	for (size_t i = 0; i < r.n_pend; i++)
+		free(r.pend[i].messages);
 	free(r.pend);
 	free(r.ps);
 	free(wfds);

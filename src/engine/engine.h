@@ -23,6 +23,7 @@
 #include "../store/store.h"
 
 struct progress;
+struct judge_set;
 
 struct engine_opts {
 	int concurrency;         /* ≥ 1 */
@@ -30,12 +31,13 @@ struct engine_opts {
 	long delay_ms;           /* ≥ 0: minimum gap between request starts */
 	bool cache;              /* read and write the response cache */
 	uint64_t seed;           /* jitter */
+	struct judge_set *judges; /* may be NULL: no model-graded assertions */
 	struct progress *progress; /* may be NULL */
 };
 
 struct engine_totals {
 	long total, done, passes, fails, errors;
-	long retries, cache_hits;
+	long retries, cache_hits, judge_calls;
 	bool interrupted;
 };
 

@@ -162,7 +162,7 @@ static int openai_init(struct provider *p, struct err *err)
 				 "or config.apiKey (or point apiBaseUrl / "
 				 "$OPENAI_BASE_URL at a local server)");
 	}
-	o->url = xasprintf("%s/chat/completions", base);
+	o->url = xasprintf(p->embed ? "%s/embeddings" : "%s/chat/completions", base);
 	free(base);
 	if (key)
 		o->auth = xasprintf("Authorization: Bearer %s", key);
@@ -230,11 +230,17 @@ static int openai_build(const struct provider *p, const char *prompt,
 	const char *hk;
 	json_t *hv;
 	(void)vars;
-	msgs = messages_for(o, prompt, is_chat, err);
-	if (!msgs)
-		return ST_INPUT;
 	body = json_object();
 	json_object_set_new(body, "model", json_string(p->model));
+	if (p->embed) {
+		json_object_set_new(body, "input", json_string(prompt));
+		goto send;
+	}
+	msgs = messages_for(o, prompt, is_chat, err);
+	if (!msgs) {
+		json_decref(body);
+		return ST_INPUT;
+	}
 	json_object_set_new(body, "messages", msgs);
 	json_object_update(body, o->params);
 	if (p->stream) {
@@ -242,6 +248,7 @@ static int openai_build(const struct provider *p, const char *prompt,
 		json_object_set_new(body, "stream_options",
 				    json_pack("{s:b}", "include_usage", 1));
 	}
+send:
 	req->body = json_dumps(body, JSON_COMPACT);
 	req->body_len = strlen(req->body);
 	json_decref(body);
@@ -276,7 +283,6 @@ static void openai_parse(const struct provider *p, long status,
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
-	(void)p;
 	resp->http_status = (int)status;
 	if (status >= 400) {
 		const char *m = json_string_value(json_object_get(
@@ -293,6 +299,18 @@ static void openai_parse(const struct provider *p, long status,
 		resp->error_msg = xasprintf("response is not JSON (%s): %s",
 					    je.text, ex);
 		free(ex);
+		goto out;
+	}
+	if (p->embed) {
+		json_t *vec = json_object_get(json_array_get(
+			json_object_get(root, "data"), 0), "embedding");
+		if (!json_is_array(vec) || !json_array_size(vec)) {
+			resp->error = RESP_ERR_BODY;
+			resp->error_msg = xstrdup("response has no data[0].embedding");
+			goto out;
+		}
+		resp->output = json_dumps(vec, JSON_COMPACT);
+		read_usage(json_object_get(root, "usage"), resp);
 		goto out;
 	}
 	choice = json_array_get(json_object_get(root, "choices"), 0);

@@ -19,6 +19,8 @@ static const struct {
 	const char *default_base;
 	bool needs_model;
 } table[] = {
+	{ "openai:embedding:", &prov_openai_ops, NULL, true },
+	{ "openai:embeddings:", &prov_openai_ops, NULL, true },
 	{ "openai:chat:", &prov_openai_ops, NULL, true },
 	{ "openai:", &prov_openai_ops, NULL, true },
 	{ "anthropic:messages:", &prov_anthropic_ops, NULL, true },
@@ -174,10 +176,13 @@ int provider_new(const struct provider_spec *spec, const char *suite_dir,
 		p->model = xstrdup(table[i].ops == &prov_http_ops ? spec->id
 								 : spec->id + n);
 		p->default_base = table[i].default_base;
+		p->embed = !strncmp(table[i].prefix, "openai:embedding", 16);
 		p->dir = xstrdup(suite_dir ? suite_dir : ".");
 		rc = generic_config(p, err);
 		if (!rc)
 			rc = p->ops->init(p, err);
+		if (!rc && p->embed && p->stream)
+			rc = provider_config_error(p, err, "an embeddings provider cannot stream");
 		if (rc) {
 			provider_free(p);
 			return rc;
@@ -188,6 +193,7 @@ int provider_new(const struct provider_spec *spec, const char *suite_dir,
 	return err_at(err, spec->loc.file, spec->loc.line, spec->loc.col,
 		      "unsupported provider '%s'; expected one of: "
 		      "openai:chat:<model>, openai:<model>, "
+		      "openai:embedding:<model>, "
 		      "anthropic:messages:<model>, ollama:chat:<model>, "
 		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
 		      "exec:<command>",

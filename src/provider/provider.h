@@ -94,6 +94,8 @@ struct provider {
 	char *model;                       /* the part after the prefix */
 	const char *default_base;          /* the alias's base URL, or NULL */
 	bool stream;                       /* [stream] ask for SSE */
+	bool embed;                        /* an embeddings endpoint: the
+					    * output is the vector as JSON */
 	bool has_price;                    /* [cost] or the price table */
 	struct price price;
 	struct transport tr;

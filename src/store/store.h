@@ -46,6 +46,9 @@ struct result_rec {
 	const struct response *resp;
 	const struct grade *grade;
 	double started_ms;          /* wall clock, ms since epoch */
+	int judge_calls;            /* model-graded assertions: calls made */
+	double judge_cost_usd;      /* their cost, apart from the candidate's */
+	double judge_latency_ms;    /* their summed latency */
 };
 
 int store_result_put(struct store *st, int64_t run_id,

@@ -105,6 +105,9 @@ static const char *const schema_sql =
 	"  retries INTEGER NOT NULL DEFAULT 0,\n"
 	"  cached INTEGER NOT NULL DEFAULT 0,\n"
 	"  retry_wait_ms REAL NOT NULL DEFAULT 0,\n"
+	"  judge_calls INTEGER NOT NULL DEFAULT 0,\n"
+	"  judge_cost_usd REAL NOT NULL DEFAULT 0,\n"
+	"  judge_latency_ms REAL NOT NULL DEFAULT 0,\n"
 	"  pass INTEGER,\n"
 	"  score REAL,\n"
 	"  reason TEXT,\n"
@@ -163,9 +166,10 @@ static const char *const ins_result_sql =
 	" repeat, started_at, prompt_text, output, error_kind, error_msg,"
 	" http_status, finish_reason, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, total_tokens, cost_usd, retries, cached, pass,"
-	" score, reason, named_scores_json, retry_wait_ms) VALUES (?1, ?2, ?3,"
-	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-	" ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+	" score, reason, named_scores_json, retry_wait_ms, judge_calls,"
+	" judge_cost_usd, judge_latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
 
 static const char *const ins_assert_sql =
 	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
@@ -707,6 +711,9 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	bind_real_known(q, 18, resp->cost_usd);
 	sqlite3_bind_int(q, 19, resp->retries);
 	sqlite3_bind_double(q, 25, resp->retry_wait_ms);
+	sqlite3_bind_int(q, 26, r->judge_calls);
+	sqlite3_bind_double(q, 27, r->judge_cost_usd);
+	sqlite3_bind_double(q, 28, r->judge_latency_ms);
 	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
 	if (g) {
 		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);

@@ -1,0 +1,145 @@
+/* judges.c — building and finding judge providers (see judges.h). */
+#include "judges.h"
+#include "../score/judge.h"
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct judge_entry {
+	struct provider_spec spec;   /* owned copy: providers borrow it */
+	struct provider *p;
+};
+
+struct judge_set {
+	struct judge_entry **e;    /* each entry allocated alone: providers
+				    * point at their spec */
+	size_t n, cap;
+	struct provider *dflt;
+};
+
+static struct provider *find(const struct judge_set *j, const char *id)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (!strcmp(j->e[i]->spec.id, id))
+			return j->e[i]->p;
+	return NULL;
+}
+
+/* Adds a judge unless one with that id exists (the first config wins). */
+static int add(struct judge_set *j, const char *id, const json_t *config,
+	       const struct loc *loc, const char *dir, struct err *err)
+{
+	struct judge_entry *e;
+	int rc;
+	if (find(j, id))
+		return 0;
+	e = xcalloc(1, sizeof *e);
+	e->spec.id = xstrdup(id);
+	e->spec.label = xstrdup(id);
+	e->spec.config = config ? json_deep_copy(config) : json_object();
+	e->spec.loc = *loc;
+	rc = provider_new(&e->spec, dir, &e->p, err);
+	if (rc) {
+		free(e->spec.id);
+		free(e->spec.label);
+		json_decref(e->spec.config);
+		free(e);
+		return rc;
+	}
+	j->e = xgrow(j->e, &j->cap, j->n + 1, sizeof *j->e);
+	j->e[j->n++] = e;
+	return 0;
+}
+
+static bool is_model_graded(const struct test_case *tc,
+			    const struct assertion_spec *a)
+{
+	struct test_case one = *tc;
+	one.asserts = (struct assertion_spec *)a;
+	one.n_asserts = 1;
+	return score_needs_judge(&one) || score_is_comparison(a);
+}
+
+int judges_new(const struct suite *s, const char *grader,
+	       struct judge_set **out, struct err *err)
+{
+	struct judge_set *j = xcalloc(1, sizeof *j);
+	static const struct loc cli = { "command line (--grader)", 0, 0 };
+	int rc = 0;
+	*out = NULL;
+	/* Pass 1: every judge named in the suite. */
+	for (size_t t = 0; t < s->n_tests && !rc; t++) {
+		const struct test_case *tc = &s->tests[t];
+		if (tc->grader)
+			rc = add(j, tc->grader, tc->grader_config, &tc->loc, s->dir, err);
+		for (size_t a = 0; a < tc->n_asserts && !rc; a++)
+			if (tc->asserts[a].provider)
+				rc = add(j, tc->asserts[a].provider,
+					 tc->asserts[a].provider_config,
+					 &tc->asserts[a].loc, s->dir, err);
+	}
+	if (!rc && grader && *grader) {
+		rc = add(j, grader, NULL, &cli, s->dir, err);
+		if (!rc)
+			j->dflt = find(j, grader);
+	}
+	/* Pass 2: every model-graded assertion has a judge. */
+	for (size_t t = 0; t < s->n_tests && !rc; t++) {
+		const struct test_case *tc = &s->tests[t];
+		for (size_t a = 0; a < tc->n_asserts && !rc; a++) {
+			const struct assertion_spec *as = &tc->asserts[a];
+			if (!is_model_graded(tc, as) || as->provider || tc->grader || j->dflt)
+				continue;
+			rc = err_at(err, as->loc.file, as->loc.line, as->loc.col,
+				    "'%s' needs a judge model: give the assertion a "
+				    "`provider`, the test (or defaultTest) "
+				    "`options.provider`, or run with --grader ID",
+				    as->type);
+		}
+	}
+	if (rc) {
+		judges_free(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
+void judges_free(struct judge_set *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		provider_free(j->e[i]->p);
+		free(j->e[i]->spec.id);
+		free(j->e[i]->spec.label);
+		json_decref(j->e[i]->spec.config);
+		free(j->e[i]);
+	}
+	free(j->e);
+	free(j);
+}
+
+struct provider *judges_get(const struct judge_set *j, const char *id,
+			    const struct test_case *tc)
+{
+	struct provider *p = NULL;
+	if (!j)
+		return NULL;
+	if (id)
+		p = find(j, id);
+	if (!p && tc && tc->grader)
+		p = find(j, tc->grader);
+	return p ? p : j->dflt;
+}
+
+size_t judges_count(const struct judge_set *j)
+{
+	return j ? j->n : 0;
+}
+
+struct provider *judges_at(const struct judge_set *j, size_t i)
+{
+	return j && i < j->n ? j->e[i]->p : NULL;
+}

@@ -1,0 +1,34 @@
+/* judges.h — the providers that grade: every judge a suite's model-graded
+ * assertions name (an assertion's `provider`, a test's `options.provider`)
+ * plus the default grader (`--grader`), built before the run so a bad
+ * judge config is reported before any request.
+ *
+ * Ownership: `judges_new` returns an owned set (free with `judges_free`);
+ * the providers inside belong to it. */
+#ifndef ASSAY_JUDGES_H
+#define ASSAY_JUDGES_H
+
+#include <stddef.h>
+
+#include "../provider/provider.h"
+#include "../suite/suite.h"
+
+struct judge_set;
+
+/* Builds the judges of suite s.  `grader` is the default grader's provider
+ * id (NULL: none).  Fails with the location of a model-graded assertion
+ * that has no judge, or of a judge whose config is wrong. *out may be an
+ * empty set. */
+int judges_new(const struct suite *s, const char *grader,
+	       struct judge_set **out, struct err *err);
+void judges_free(struct judge_set *j);
+
+/* The judge for a call: `id` as the suite names it, or the test's grader,
+ * or the default.  NULL when there is none (judges_new prevents it). */
+struct provider *judges_get(const struct judge_set *j, const char *id,
+			    const struct test_case *tc);
+
+size_t judges_count(const struct judge_set *j);
+struct provider *judges_at(const struct judge_set *j, size_t i);
+
+#endif
