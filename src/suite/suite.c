@@ -810,11 +810,17 @@ void suite_test_cleanup(struct test_case *t)
 		json_decref(a->value);
 		free(a->metric);
 		free(a->transform);
+		free(a->provider);
+		json_decref(a->provider_config);
+		free(a->rubric_prompt);
 	}
 	free(t->asserts);
 	free(t->description);
 	json_decref(t->vars);
 	json_decref(t->metadata);
+	free(t->grader);
+	json_decref(t->grader_config);
+	free(t->rubric_prompt);
 	memset(t, 0, sizeof *t);
 }
 

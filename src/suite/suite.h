@@ -51,6 +51,9 @@ struct test_case {
 	json_t *metadata;          /* object; never NULL */
 	char *grader;              /* options.provider id, or NULL */
 	json_t *grader_config;     /* its config, or NULL */
+	char *rubric_prompt;       /* options.rubricPrompt as text, or NULL;
+				    * already copied onto its assertions
+				    * that have none */
 	struct loc loc;
 };
 

@@ -48,13 +48,92 @@ static bool is_code_ref(const char *path)
 	       strstr(path, ".ts:");
 }
 
+/* ---- judges (model-graded assertions) ------------------------------------ */
+
+/* `provider` of an assertion or of test options: an id string, or a
+ * mapping {id, config, label}. */
+static int parse_judge(struct ld *l, const struct ynode *v, char **id,
+		       json_t **config)
+{
+	if (v->kind == YN_SCALAR && yn_scalar_type(v) == JSON_STRING && *v->str)
+		return get_string(l, v, id);
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected a judge provider id "
+			      "(e.g. openai:chat:gpt-4o-mini) or a mapping with "
+			      "id and config", yn_kind_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		int rc = 0;
+		if (!strcmp(k->str, "id")) {
+			rc = get_string(l, x, id);
+		} else if (!strcmp(k->str, "config")) {
+			if (x->kind != YN_MAP)
+				return ld_err(l, x, "found %s, expected a "
+					      "mapping", yn_kind_name(x));
+			json_decref(*config);
+			*config = yn_to_json(x, l->err);
+			rc = *config ? 0 : ST_INPUT;
+		} else if (strcmp(k->str, "label") != 0) {
+			return ld_err(l, k, "unknown key '%s' in a judge "
+				      "provider, expected one of: id, config, "
+				      "label", k->str);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!*id)
+		return ld_err(l, v, "missing key 'id' in a judge provider, "
+			      "expected e.g. id: openai:chat:gpt-4o-mini");
+	return 0;
+}
+
+/* `rubricPrompt`: a string (or a file:// reference to one), or a list
+ * of chat messages {role, content} kept as JSON text. */
+static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
+{
+	json_t *j;
+	if (v->kind == YN_SCALAR && yn_scalar_type(v) == JSON_STRING) {
+		const char *path;
+		size_t len;
+		char *text;
+		if (!ld_is_file_ref(v->str))
+			return get_string(l, v, out);
+		text = ld_read(l, v, v->str + 7, &path, &len);
+		if (!text)
+			return ST_INPUT;
+		free(*out);
+		*out = text;
+		return 0;
+	}
+	if (v->kind != YN_SEQ || v->n == 0)
+		return ld_err(l, v, "found %s, expected a rubric prompt (a "
+			      "string or a list of chat messages)",
+			      yn_kind_name(v));
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *m = v->kids[i], *role = yn_get(m, "role"),
+				   *content = yn_get(m, "content");
+		if (m->kind != YN_MAP || !role || role->kind != YN_SCALAR ||
+		    !content || content->kind != YN_SCALAR)
+			return ld_err(l, m, "found %s, expected a chat message "
+				      "with string role and content",
+				      yn_kind_name(m));
+	}
+	j = yn_to_json(v, l->err);
+	if (!j)
+		return ST_INPUT;
+	free(*out);
+	*out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return *out ? 0 : err_set(l->err, ST_INTERNAL, "out of memory");
+}
+
 /* ---- assertions ---------------------------------------------------------- */
 
 static int parse_assert(struct ld *l, const struct ynode *m,
 			struct assertion_spec *a)
 {
-	static const char *const unsup[] = { "provider", "rubricPrompt",
-		"config", "contextTransform", NULL };
+	static const char *const unsup[] = { "config", "contextTransform",
+		NULL };
 	const struct ynode *type = NULL;
 
 	memset(a, 0, sizeof *a);
@@ -89,6 +168,11 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 			rc = get_string(l, v, &a->metric);
 		} else if (!strcmp(k->str, "transform")) {
 			rc = get_string(l, v, &a->transform);
+		} else if (!strcmp(k->str, "provider")) {
+			rc = parse_judge(l, v, &a->provider,
+					 &a->provider_config);
+		} else if (!strcmp(k->str, "rubricPrompt")) {
+			rc = parse_rubric(l, v, &a->rubric_prompt);
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -98,7 +182,8 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 					      "assertion key '%s'", k->str);
 			return ld_err(l, k, "unknown key '%s' in an assertion, "
 				      "expected one of: type, value, weight, "
-				      "threshold, metric, transform", k->str);
+				      "threshold, metric, transform, provider, "
+				      "rubricPrompt", k->str);
 		}
 		if (rc)
 			return rc;
@@ -118,6 +203,9 @@ static void assert_cleanup(struct assertion_spec *a)
 	json_decref(a->value);
 	free(a->metric);
 	free(a->transform);
+	free(a->provider);
+	json_decref(a->provider_config);
+	free(a->rubric_prompt);
 }
 
 static void assert_copy(struct assertion_spec *dst,
@@ -128,6 +216,44 @@ static void assert_copy(struct assertion_spec *dst,
 	dst->value = json_incref(src->value);
 	dst->metric = xstrdup(src->metric);
 	dst->transform = xstrdup(src->transform);
+	dst->provider = xstrdup(src->provider);
+	dst->provider_config = src->provider_config ?
+			       json_deep_copy(src->provider_config) : NULL;
+	dst->rubric_prompt = xstrdup(src->rubric_prompt);
+}
+
+/* Gives the assertions [from, n) without a rubricPrompt the test's. */
+static void inherit_rubric(struct test_case *t, size_t from, const char *rp)
+{
+	if (!rp)
+		return;
+	for (size_t i = from; i < t->n_asserts; i++)
+		if (!t->asserts[i].rubric_prompt)
+			t->asserts[i].rubric_prompt = xstrdup(rp);
+}
+
+/* A test's `options`: provider (the judge) and rubricPrompt. */
+static int parse_options(struct ld *l, const struct ynode *v,
+			 struct test_case *t)
+{
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected a mapping",
+			      yn_kind_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		int rc;
+		if (!strcmp(k->str, "provider"))
+			rc = parse_judge(l, x, &t->grader, &t->grader_config);
+		else if (!strcmp(k->str, "rubricPrompt"))
+			rc = parse_rubric(l, x, &t->rubric_prompt);
+		else
+			rc = ld_err(l, k, "unsupported feature: test option "
+				    "'%s' (supported: provider, rubricPrompt)",
+				    k->str);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* ---- one test ------------------------------------------------------------ */
@@ -270,15 +396,9 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			t->metadata = yn_to_json(v, l->err);
 			rc = t->metadata ? 0 : ST_INPUT;
 		} else if (!strcmp(k->str, "options")) {
-			if (is_null || (v->kind == YN_MAP && v->n == 0))
+			if (is_null)
 				continue;
-			if (v->kind != YN_MAP)
-				rc = ld_err(l, v, "found %s, expected a mapping",
-					    yn_kind_name(v));
-			else
-				rc = ld_err(l, v->kids[0], "unsupported "
-					    "feature: test option '%s'",
-					    v->kids[0]->str);
+			rc = parse_options(l, v, t);
 		} else if (!strcmp(k->str, "tags") ||
 			   !strcmp(k->str, "severity") ||
 			   !strcmp(k->str, "expect") ||
@@ -304,6 +424,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "defaultTest" : "test");
 		}
 	}
+	if (!rc)
+		inherit_rubric(t, 0, t->rubric_prompt);
 	if (!rc && json_object_size(ours)) {
 		if (!t->metadata)
 			t->metadata = json_object();
@@ -350,6 +472,15 @@ static void add_merged(struct ld *l, struct test_case *t,
 		o->has_threshold = true;
 		o->threshold = def->threshold;
 	}
+	if (def && !t->grader && def->grader) {
+		o->grader = xstrdup(def->grader);
+		o->grader_config = def->grader_config ?
+				   json_deep_copy(def->grader_config) : NULL;
+	}
+	if (def && !t->rubric_prompt && def->rubric_prompt)
+		o->rubric_prompt = xstrdup(def->rubric_prompt);
+	if (def)
+		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
 }
 
@@ -361,6 +492,9 @@ static void test_free_parts(struct test_case *t)
 	free(t->description);
 	json_decref(t->vars);
 	json_decref(t->metadata);
+	free(t->grader);
+	json_decref(t->grader_config);
+	free(t->rubric_prompt);
 	memset(t, 0, sizeof *t);
 }
 

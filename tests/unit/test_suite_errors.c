@@ -146,8 +146,8 @@ TEST(suite_err_unknown_assertion_key)
 TEST(suite_err_unsupported_features)
 {
 	EXPECT_ERR(HEAD "tests:\n  - assert:\n      - type: llm-rubric\n"
-		   "        provider: openai:gpt-4o\n", "suite.yaml", 6, 9,
-		   "unsupported feature: assertion key 'provider'");
+		   "        contextTransform: output.ctx\n", "suite.yaml", 6, 9,
+		   "unsupported feature: assertion key 'contextTransform'");
 	EXPECT_ERR(HEAD "tests:\n  - assert:\n      - type: assert-set\n",
 		   "suite.yaml", 5, 15, "unsupported feature: assertion type "
 		   "'assert-set'");
