@@ -33,7 +33,7 @@
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define BATCH_MAX_RESULTS 256
 #define BATCH_MAX_MS 250.0
 
@@ -359,6 +359,38 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
 	return 0;
 }
 
+/* Adds a column that a newer schema has, when the table lacks it. */
+static int ensure_column(struct store *st, const char *table, const char *col,
+			 const char *decl, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char sql[256];
+	bool found = false;
+	snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading the schema");
+	while (sqlite3_step(q) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(q, 1), col))
+			found = true;
+	sqlite3_finalize(q);
+	if (found)
+		return 0;
+	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
+	return exec_sql(st, sql, err);
+}
+
+/* Version 2 added per-result retry wait and judge accounting. */
+static int migrate_v1(struct store *st, struct err *err)
+{
+	int rc;
+	if ((rc = ensure_column(st, "results", "retry_wait_ms", "REAL NOT NULL DEFAULT 0", err)) ||
+	    (rc = ensure_column(st, "results", "judge_calls", "INTEGER NOT NULL DEFAULT 0", err)) ||
+	    (rc = ensure_column(st, "results", "judge_cost_usd", "REAL NOT NULL DEFAULT 0", err)) ||
+	    (rc = ensure_column(st, "results", "judge_latency_ms", "REAL NOT NULL DEFAULT 0", err)))
+		return rc;
+	return exec_sql(st, "INSERT INTO schema_version (version) VALUES (2)", err);
+}
+
 static int check_schema(struct store *st, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
@@ -376,6 +408,8 @@ static int check_schema(struct store *st, struct err *err)
 			 "INSERT INTO schema_version (version) VALUES (%d)",
 			 STORE_SCHEMA_VERSION);
 		rc = exec_sql(st, sql, err);
+	} else if (v == 1) {
+		rc = migrate_v1(st, err);
 	} else if (v > STORE_SCHEMA_VERSION) {
 		rc = err_set(err, ST_DB,
 			     "%s: database schema version %d is newer than this "

@@ -166,7 +166,7 @@ TEST(store_roundtrip_rows_and_columns)
 			     " WHERE r.case_idx=1",
 		       "0:contains:0:0.0:1.0:'acc':assertion 0,"
 		       "1:not-regex:1:1.0:2.0:NULL:assertion 1"));
-	T_ASSERT(q1_is(path, "SELECT version FROM schema_version", "1"));
+	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "2"));
 	T_ASSERT(q1_is(path, "PRAGMA journal_mode", "wal"));
 
 	response_cleanup(&r0);
@@ -504,4 +504,46 @@ TEST(store_result_state_and_cache)
 	tfx_suite_free(s);
 	free(path);
 	tfx_rmdir(dir);
+}
+
+/* A version-1 database (before retry waits and judge accounting) gains the
+ * new columns when opened. */
+TEST(store_migrates_schema_v1)
+{
+	const char *path = "build-store-migrate.db";
+	struct store *st = NULL;
+	struct err e;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int cols = 0;
+	remove(path);
+	err_clear(&e);
+	/* Make a version-1 file: today's schema minus the version-2 columns. */
+	T_EQ_INT(store_open(path, &st, &e), 0);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db,
+		"ALTER TABLE results DROP COLUMN retry_wait_ms;"
+		"ALTER TABLE results DROP COLUMN judge_calls;"
+		"ALTER TABLE results DROP COLUMN judge_cost_usd;"
+		"ALTER TABLE results DROP COLUMN judge_latency_ms;"
+		"DELETE FROM schema_version; INSERT INTO schema_version VALUES (1);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	T_EQ_INT(store_open(path, &st, &e), 0);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('results') WHERE name IN "
+				    "('retry_wait_ms','judge_calls','judge_cost_usd','judge_latency_ms')",
+				    -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		cols = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
+	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+	T_EQ_INT(sqlite3_column_int(q, 0), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	remove(path);
+	T_EQ_INT(cols, 4);
 }
