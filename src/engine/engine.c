@@ -47,11 +47,8 @@ struct pstate {
 	struct provider *p;
 	long cursor, n_items;
 	int in_flight;
-	double limit;          /* AIMD concurrency, 1 … max_limit */
-	int max_limit;
-	int ok_streak;
+	struct aimd aimd;      /* concurrency limit, 1 … aimd.max */
 	double pause_until;    /* mono ms */
-	double last_decrease;
 	double rpm_tokens, tpm_tokens, last_refill;
 	long hits_429;
 };
@@ -185,7 +182,7 @@ static long estimate_tokens(const struct provider *p, const char *prompt)
 static bool can_start(struct run *r, struct pstate *ps, double now)
 {
 	const struct transport *t = &ps->p->tr;
-	if (now < ps->pause_until || ps->in_flight >= (int)ps->limit)
+	if (now < ps->pause_until || ps->in_flight >= (int)ps->aimd.limit)
 		return false;
 	refill(ps, now);
 	if (t->rpm > 0 && ps->rpm_tokens < 1.0)
@@ -203,10 +200,10 @@ static void note_backoff(struct run *r)
 	char note[160] = "";
 	for (size_t i = 0; i < r->n_ps; i++) {
 		struct pstate *ps = &r->ps[i];
-		if (ps->pause_until > now || ps->limit < ps->max_limit) {
+		if (ps->pause_until > now || ps->aimd.limit < ps->aimd.max) {
 			snprintf(note, sizeof note,
 				 "%s: backing off (concurrency %d/%d%s)",
-				 ps->p->spec->label, (int)ps->limit, ps->max_limit,
+				 ps->p->spec->label, (int)ps->aimd.limit, ps->aimd.max,
 				 ps->pause_until > now ? ", paused" : "");
 			break;
 		}
@@ -478,11 +475,8 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 	const struct transport *t = &ps->p->tr;
 	double now = fs_mono_ms();
 	if (resp->error == RESP_OK) {
-		if (!resp->cached && ++ps->ok_streak >= (int)ps->limit &&
-		    ps->limit < ps->max_limit) {
-			ps->limit += 1; /* additive increase */
-			ps->ok_streak = 0;
-		}
+		if (!resp->cached)
+			aimd_success(&ps->aimd);
 		if (t->tpm > 0 && resp->total_tokens >= 0) /* settle the estimate */
 			ps->tpm_tokens += (double)(sl->est_tokens - resp->total_tokens);
 		if (r->o->cache && sl->cacheable && !resp->cached && !r->rc) {
@@ -500,13 +494,7 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		}
 	} else if (resp->error == RESP_ERR_HTTP && resp->http_status == 429) {
 		ps->hits_429++;
-		/* Multiplicative decrease, at most once per second: a burst of
-		 * 429s from one window is one signal. */
-		if (now - ps->last_decrease > 1000) {
-			ps->limit = fmax(1.0, floor(ps->limit / 2));
-			ps->last_decrease = now;
-			ps->ok_streak = 0;
-		}
+		aimd_throttled(&ps->aimd, now);
 		if (sl->hint_ms > 0)
 			ps->pause_until = fmax(ps->pause_until, now + (double)sl->hint_ms);
 	}
@@ -1276,14 +1264,12 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 		struct pstate *ps = &r.ps[i];
 		ps->p = i < r.n_cand ? provs[i] : judges_at(o->judges, i - r.n_cand);
 		ps->n_items = i < r.n_cand ? r.items_per_prov : 0;
-		ps->max_limit = ps->p->tr.max_concurrency > 0 &&
-					ps->p->tr.max_concurrency < r.cand_slots
-				? ps->p->tr.max_concurrency : r.cand_slots;
-		ps->limit = ps->max_limit;
+		aimd_init(&ps->aimd, ps->p->tr.max_concurrency > 0 &&
+					     ps->p->tr.max_concurrency < r.cand_slots
+					     ? ps->p->tr.max_concurrency : r.cand_slots);
 		ps->last_refill = fs_mono_ms();
 		ps->rpm_tokens = fmax(1.0, ps->p->tr.rpm / 60.0);
 		ps->tpm_tokens = fmax(1.0, ps->p->tr.tpm / 60.0);
-		ps->last_decrease = -1e9;
 	}
 	wfds = xcalloc((size_t)r.n_slots * 3 + 1, sizeof *wfds);
 	engine_current_run = &r;

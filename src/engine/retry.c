@@ -112,3 +112,28 @@ long retry_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng)
 	return (long)((double)(next_u64(rng) >> 11) / 9007199254740992.0 *
 		      ceil_ms);
 }
+
+void aimd_init(struct aimd *a, int max)
+{
+	a->max = max < 1 ? 1 : max;
+	a->limit = a->max;
+	a->streak = 0;
+	a->last_decrease = -1e18;
+}
+
+void aimd_success(struct aimd *a)
+{
+	if (++a->streak >= (int)a->limit && a->limit < a->max) {
+		a->limit += 1;
+		a->streak = 0;
+	}
+}
+
+void aimd_throttled(struct aimd *a, double now_ms)
+{
+	if (now_ms - a->last_decrease > 1000) {
+		a->limit = a->limit / 2 < 1 ? 1 : (double)(long)(a->limit / 2);
+		a->last_decrease = now_ms;
+		a->streak = 0;
+	}
+}

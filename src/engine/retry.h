@@ -28,4 +28,19 @@ long retry_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng);
 /* A Go-style duration ("1h2m3.5s", "20ms", "1.5s", "0s") in ms, or -1. */
 long retry_parse_duration_ms(const char *s);
 
+/* Adaptive concurrency for one provider (AIMD): a 429 halves the limit —
+ * at most once a second, since a burst of 429s from one window is one
+ * signal — and every run of successes as long as the limit adds one back,
+ * up to `max`. */
+struct aimd {
+	double limit;
+	int max;
+	int streak;
+	double last_decrease;   /* ms, monotonic */
+};
+
+void aimd_init(struct aimd *a, int max);
+void aimd_success(struct aimd *a);
+void aimd_throttled(struct aimd *a, double now_ms);
+
 #endif

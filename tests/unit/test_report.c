@@ -53,7 +53,7 @@ static int put(struct store *st, int64_t run, const struct suite *s,
 			  prov == 0 ? (grade_state ? "{\"acc\":1}" : "{\"acc\":0}")
 				    : NULL);
 	struct result_rec rec = { test, 0, prov, 0, "Answer: q", &r,
-				  grade_state >= 0 ? &g : NULL, 0 };
+				  grade_state >= 0 ? &g : NULL, 0, 0, 0, 0 };
 	rc = store_result_put(st, run, &rec, &err);
 	if (grade_state >= 0)
 		tfx_grade_free(&g);

@@ -65,7 +65,7 @@ static int rs_put(struct store *st, int64_t run, const struct suite *s,
 			  prov == 0 ? (pass ? "{\"acc\":1}" : "{\"acc\":0}")
 				    : NULL);
 	struct result_rec rec = { i, 0, prov, 0, "p", &r, error ? NULL : &g,
-				  0 };
+				  0, 0, 0, 0 };
 	rc = store_result_put(st, run, &rec, &err);
 	if (!error)
 		tfx_grade_free(&g);

@@ -59,3 +59,25 @@ TEST(retry_backoff_is_full_jitter_within_cap)
 	/* With 2,400 draws the largest comes near the cap. */
 	T_ASSERT(max_seen > 7000);
 }
+
+TEST(retry_aimd_halves_once_per_window_and_recovers)
+{
+	struct aimd a;
+	aimd_init(&a, 16);
+	T_EQ_INT((int)a.limit, 16);
+	aimd_throttled(&a, 1000);
+	T_EQ_INT((int)a.limit, 8);
+	aimd_throttled(&a, 1500);      /* same one-second window: one signal */
+	T_EQ_INT((int)a.limit, 8);
+	aimd_throttled(&a, 2100);
+	T_EQ_INT((int)a.limit, 4);
+	for (int i = 0; i < 4; i++)    /* a run as long as the limit: +1 */
+		aimd_success(&a);
+	T_EQ_INT((int)a.limit, 5);
+	for (int i = 0; i < 1000; i++)
+		aimd_success(&a);
+	T_EQ_INT((int)a.limit, 16);    /* never above the maximum */
+	for (int t = 0; t < 10; t++)
+		aimd_throttled(&a, 10000.0 + 2000.0 * t);
+	T_EQ_INT((int)a.limit, 1);     /* never below one */
+}

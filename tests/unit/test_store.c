@@ -110,10 +110,10 @@ TEST(store_roundtrip_rows_and_columns)
 	r2.retries = 2;
 
 	struct result_rec rec0 = { 0, 0, 0, 0, "Answer: question 0", &r0, &g0,
-				   1714564800123.0 };
-	struct result_rec rec1 = { 1, 1, 1, 0, "[chat]", &r1, &g1, 0 };
+				   1714564800123.0, 0, 0, 0 };
+	struct result_rec rec1 = { 1, 1, 1, 0, "[chat]", &r1, &g1, 0, 0, 0, 0 };
 	/* A grade handed in with an error must be ignored. */
-	struct result_rec rec2 = { 2, 0, 1, 0, "Answer: question 2", &r2, &g0, 0 };
+	struct result_rec rec2 = { 2, 0, 1, 0, "Answer: question 2", &r2, &g0, 0, 0, 0, 0 };
 	T_EQ_INT(store_result_put(st, run, &rec0, &err), 0);
 	T_EQ_INT(store_result_put(st, run, &rec1, &err), 0);
 	T_EQ_INT(store_result_put(st, run, &rec2, &err), 0);
@@ -195,7 +195,7 @@ TEST(store_batch_commit_and_close_persist)
 	tfx_grade(&g, &s->tests[0], true, 1, NULL);
 	/* 300 puts: at least the first 256 are committed without asking. */
 	for (size_t i = 0; i < 300; i++) {
-		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0 };
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
 		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
 	}
 	T_ASSERT(q1_long(path, "SELECT count(*) FROM results") >= 256);
@@ -203,7 +203,7 @@ TEST(store_batch_commit_and_close_persist)
 	T_EQ_INT(q1_long(path, "SELECT count(*) FROM results"), 300);
 	/* Puts without a commit, then close: close commits them. */
 	for (size_t i = 300; i < 310; i++) {
-		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0 };
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
 		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
 	}
 	store_close(st);
@@ -237,7 +237,7 @@ TEST(store_kill9_keeps_committed_batches)
 			_exit(3);
 		ok_response(&r, "yes", 10);
 		for (size_t i = 0; i < 600; i++) {
-			struct result_rec rec = { i, 0, 0, 0, "p", &r, NULL, 0 };
+			struct result_rec rec = { i, 0, 0, 0, "p", &r, NULL, 0, 0, 0, 0 };
 			if (store_result_put(st, run, &rec, &err))
 				_exit(4);
 		}
@@ -313,7 +313,7 @@ TEST(store_secrets_never_reach_the_db)
 	T_EQ_INT(store_open(path, &st, &err), 0);
 	T_EQ_INT(store_run_begin(st, s, NULL, 1, &run, &err), 0);
 	ok_response(&r, "fine", 5);
-	struct result_rec rec = { 0, 0, 0, 0, "p", &r, NULL, 0 };
+	struct result_rec rec = { 0, 0, 0, 0, "p", &r, NULL, 0, 0, 0, 0 };
 	T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
 	T_EQ_INT(store_commit(st, &err), 0);
 	/* While open (the data is in the WAL) and after close (checkpointed). */
@@ -376,8 +376,8 @@ TEST(store_redone_item_replaces_the_old_row)
 	bad.error_msg = xstrdup("HTTP 503");
 	ok_response(&good, "yes", 9);
 	tfx_grade(&g, &s->tests[0], true, 1, NULL);
-	struct result_rec a = { 0, 0, 0, 0, "p", &bad, NULL, 0 };
-	struct result_rec b = { 0, 0, 0, 0, "p", &good, &g, 0 };
+	struct result_rec a = { 0, 0, 0, 0, "p", &bad, NULL, 0, 0, 0, 0 };
+	struct result_rec b = { 0, 0, 0, 0, "p", &good, &g, 0, 0, 0, 0 };
 	T_EQ_INT(store_result_put(st, run, &b, &err), 0);
 	T_EQ_INT(store_result_put(st, run, &a, &err), 0);
 	T_EQ_INT(store_result_put(st, run, &b, &err), 0);
@@ -445,7 +445,7 @@ TEST(store_20000_puts_are_fast)
 	t0 = fs_mono_ms();
 	for (size_t i = 0; i < 20000; i++) {
 		struct result_rec rec = { i, 0, 0, 0, "Answer: question", &r, &g,
-					  fs_now_ms() };
+					  fs_now_ms(), 0, 0, 0 };
 		if (store_result_put(st, run, &rec, &err)) {
 			T_ASSERT(!"put failed");
 		}
@@ -480,8 +480,8 @@ TEST(store_result_state_and_cache)
 	ok_response(&ok, "yes", 3);
 	response_init(&bad);
 	bad.error = RESP_ERR_CONNECT;
-	struct result_rec a = { 0, 0, 0, 0, "p", &ok, NULL, 0 };
-	struct result_rec b = { 1, 0, 0, 0, "p", &bad, NULL, 0 };
+	struct result_rec a = { 0, 0, 0, 0, "p", &ok, NULL, 0, 0, 0, 0 };
+	struct result_rec b = { 1, 0, 0, 0, "p", &bad, NULL, 0, 0, 0, 0 };
 	T_EQ_INT(store_result_put(st, run, &a, &err), 0);
 	T_EQ_INT(store_result_put(st, run, &b, &err), 0);
 	T_EQ_INT(store_result_state(st, run, 0, 0, 0, 0, &state, &err), 0);
