@@ -1,4 +1,4 @@
-/* hash.h — SHA-256 (OpenSSL's libcrypto) over one or more byte strings,
+/* hash.h — SHA-256 (libmd) over one or more byte strings,
  * as lowercase hex.  Used for response-cache keys. */
 #ifndef ASSAY_HASH_H
 #define ASSAY_HASH_H
