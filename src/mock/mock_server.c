@@ -399,7 +399,7 @@ static void log_line(struct mock_server *s, unsigned status, const char *model,
 		     const struct mock_answer *a, enum mock_fault_kind fault,
 		     uint64_t attempt, double ms)
 {
-	char line[512], fs[96] = "", st[8] = "---";
+	char line[512], fs[96] = "", st[12] = "---";
 	if (s->quiet)
 		return;
 	if (status)   /* 0: no response (reset, hang) */
