@@ -8,6 +8,7 @@
  * kinds, template rendering, weights, thresholds and named metrics — lives
  * here so that a new type is only a table entry. */
 #include "score_int.h"
+#include "judge.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -30,9 +31,10 @@ static const struct score_type *const families[] = {
 	score_jq_types,
 	score_script_types,
 	score_lua_types,
-	/* Model-graded types (llm-rubric, factuality, similar, select-best)
-	 * need the engine's event loop to call a grader; they will be a
-	 * family of their own, evaluated asynchronously. */
+	/* Model-graded types: registered here for load-time checks; the
+	 * engine asks their judges (judge.h) and grades them with
+	 * score_grade_judged. */
+	score_judge_types,
 };
 
 #define N_FAMILIES (sizeof families / sizeof families[0])
@@ -290,6 +292,11 @@ static const json_t *vars_or_empty(const json_t *vars)
 	return empty_obj;
 }
 
+const json_t *score_vars(const json_t *vars)
+{
+	return vars_or_empty(vars);
+}
+
 /* ---- templating of values ---------------------------------------------- */
 
 static json_t *render_string(const struct assertion_spec *a, const json_t *s,
@@ -350,6 +357,16 @@ static json_t *render_value(const struct assertion_spec *a, json_t *v,
 		return out;
 	}
 	return v;
+}
+
+json_t *score_render_value(const struct assertion_spec *a, const json_t *vars,
+			   bool *owned, struct err *err)
+{
+	json_t *v = a->value;
+	*owned = false;
+	if (!v || json_is_null(v))
+		return NULL;
+	return render_value(a, v, vars_or_empty(vars), owned, err);
 }
 
 /* The metric name rendered with vars: owned, or NULL with err set. */
@@ -512,18 +529,19 @@ static void add_metric(json_t *named, const char *name, double score)
 		json_object_set_new(named, name, json_real(score));
 }
 
-int score_grade(const struct test_case *tc, const struct response *resp,
-		struct grade *out, struct err *err)
+int score_combine(const struct test_case *tc,
+		  int (*eval)(void *ctx, size_t i, struct assert_outcome *o,
+			      bool *skip, struct err *err),
+		  void *ctx, struct grade *out, struct err *err)
 {
-	const char *output = resp && resp->output ? resp->output : "";
-	const json_t *vars = tc->vars;
+	const json_t *vars = vars_or_empty(tc->vars);
 	double total = 0, total_w = 0;
 	const char *fail = NULL;
+	size_t counted = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->named_scores = json_object();
-	vars = vars_or_empty(vars);
 	if (tc->n_asserts == 0) {
 		out->pass = true;
 		out->score = 1.0;
@@ -535,11 +553,16 @@ int score_grade(const struct test_case *tc, const struct response *resp,
 	for (size_t i = 0; i < tc->n_asserts; i++) {
 		const struct assertion_spec *a = &tc->asserts[i];
 		struct assert_outcome *o = &out->items[i];
-		rc = score_assert_eval(a, vars, output, resp, o, err);
+		bool skip = false;
+		rc = eval(ctx, i, o, &skip, err);
 		if (rc) {
 			grade_cleanup(out);
 			return rc;
 		}
+		o->spec = a;
+		if (skip)
+			continue;
+		counted++;
 		/* A weight-0 assertion only feeds its metric: it cannot
 		 * fail the test (promptfoo forces its pass). */
 		if (a->weight == 0)
@@ -556,19 +579,59 @@ int score_grade(const struct test_case *tc, const struct response *resp,
 		if (!o->pass && !fail)
 			fail = o->reason;
 	}
+	if (counted == 0) {
+		/* only comparisons: they are graded after the main pass */
+		out->pass = true;
+		out->score = 1.0;
+		out->reason = xstrdup("No assertions graded in the main pass "
+				      "(comparisons are graded after it)");
+		return 0;
+	}
 	out->score = total_w > 0 ? total / total_w : 0.0;
 	out->pass = fail == NULL;
 	if (tc->has_threshold && !isnan(tc->threshold)) {
-		char s[32], th[32];
+		char sc[32], th[32];
 		out->pass = out->score >= tc->threshold;
-		fmt_fixed2(out->score, s, sizeof s);
+		fmt_fixed2(out->score, sc, sizeof sc);
 		score_fmt_num(tc->threshold, th, sizeof th);
-		out->reason = xasprintf("Aggregate score %s %s %s threshold", s,
+		out->reason = xasprintf("Aggregate score %s %s %s threshold", sc,
 					out->pass ? "\xE2\x89\xA5" : "<", th);
 	} else {
 		out->reason = xstrdup(fail ? fail : "All assertions passed");
 	}
 	return 0;
+}
+
+struct plain_ctx {
+	const struct test_case *tc;
+	const struct response *resp;
+	const char *output;
+};
+
+/* Deterministic grading of one assertion; comparisons are skipped. */
+static int plain_eval(void *ctx, size_t i, struct assert_outcome *o,
+		      bool *skip, struct err *err)
+{
+	struct plain_ctx *c = ctx;
+	const struct assertion_spec *a = &c->tc->asserts[i];
+	if (score_is_comparison(a)) {
+		o->spec = a;
+		o->pass = true;
+		o->score = 0;
+		o->reason = xasprintf("'%s' is graded after the main pass",
+				      a->type);
+		*skip = true;
+		return 0;
+	}
+	return score_assert_eval(a, c->tc->vars, c->output, c->resp, o, err);
+}
+
+int score_grade(const struct test_case *tc, const struct response *resp,
+		struct grade *out, struct err *err)
+{
+	struct plain_ctx c = { tc, resp,
+			       resp && resp->output ? resp->output : "" };
+	return score_combine(tc, plain_eval, &c, out, err);
 }
 
 void grade_cleanup(struct grade *g)

@@ -64,6 +64,7 @@ extern const struct score_type score_format_types[];   /* score_format.c */
 extern const struct score_type score_jq_types[];       /* score_jq.c */
 extern const struct score_type score_script_types[];   /* score_script.c */
 extern const struct score_type score_lua_types[];      /* score_lua.c */
+extern const struct score_type score_judge_types[];    /* score_judge.c */
 
 /* --- shared helpers (score.c) --- */
 
@@ -90,6 +91,79 @@ void score_put_clipped(struct buf *b, const char *s, size_t len, size_t max);
 /* Reports an error at the assertion's location.  Returns ST_INPUT. */
 int score_err(const struct assertion_spec *a, struct err *err,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Renders a's value with vars as score_assert_eval does: returns the
+ * value itself (*owned false), a new value (*owned true, json_decref
+ * it), or NULL (absent value, or a render error with err set). */
+json_t *score_render_value(const struct assertion_spec *a, const json_t *vars,
+			   bool *owned, struct err *err);
+
+/* `vars`, or a shared empty object when NULL. */
+const json_t *score_vars(const json_t *vars);
+
+/* promptfoo's rule that turns per-assertion outcomes into a grade (see
+ * score.h), shared by score_grade and score_grade_judged.  `eval` fills
+ * out->items[i] for tc->asserts[i]; it sets *skip to leave the assertion
+ * out of the score, the pass and the metrics (a comparison, graded after
+ * the main pass) and returns non-zero with err set for a grading error,
+ * which releases `out` and is returned. */
+int score_combine(const struct test_case *tc,
+		  int (*eval)(void *ctx, size_t i, struct assert_outcome *o,
+			      bool *skip, struct err *err),
+		  void *ctx, struct grade *out, struct err *err);
+
+/* --- model-graded (score_judge.c, score_compare.c) --- */
+
+/* A judge call's tag: the judged type in the top byte, a type-specific
+ * argument (a count, an index, pair*2+order) in the low 24 bits. */
+enum judge_type {
+	JT_NONE = 0, JT_RUBRIC, JT_CLOSEDQA, JT_FACTUALITY, JT_GEVAL,
+	JT_ANSWER_REL, JT_SIMILAR, JT_CTX_FAITH, JT_CTX_RECALL, JT_CTX_REL,
+	JT_SELECT_BEST, JT_COMPARE
+};
+#define JTAG(type, arg) ((int)(((unsigned)(type) << 24) | \
+			       ((unsigned)(arg) & 0xFFFFFFu)))
+#define JTAG_TYPE(tag) ((unsigned)(tag) >> 24)
+#define JTAG_ARG(tag) ((unsigned)(tag) & 0xFFFFFFu)
+
+/* The judged type of an assertion type name (with or without `not-`). */
+enum judge_type score_judge_type(const char *type, bool *inverse);
+
+/* A judge's parsed verdict; `reason` is borrowed from the reply. */
+struct jverdict {
+	double score;          /* normalized to [0,1] where the type has one */
+	int pass;              /* 1, 0, or -1 when the reply gave none */
+	int choice;            /* category index, Y=1/N=0, best index,
+				* winner 0=A 1=B 2=tie */
+	size_t num, den;       /* counts behind a ratio */
+	const char *reason;
+};
+
+/* Extracts the first JSON object from a reply (```json fences and text
+ * around it tolerated).  Returns an owned object or NULL. */
+json_t *score_judge_extract(const char *text);
+
+/* Parses the reply object for a call tagged `tag`.  Returns 0, or -1
+ * with `why` saying what is missing. */
+int score_judge_parse(int tag, const json_t *o, struct jverdict *v,
+		      char *why, size_t whyn);
+
+/* The chat messages (owned JSON text) of a judge call: the assertion's
+ * rubricPrompt rendered with `tvars` when it has one (a list of messages,
+ * or text sent as the user message), else [system, user].  NULL with
+ * err set when the rubric prompt does not render. */
+char *score_judge_messages(const struct assertion_spec *a, const char *system,
+			   const char *user, const json_t *tvars,
+			   struct err *err);
+
+/* The judge of assertion a in tc: a->provider, else tc->grader, else
+ * NULL (the default grader).  Borrowed. */
+const char *score_judge_provider(const struct test_case *tc,
+				 const struct assertion_spec *a);
+
+/* Appends "<Name>\ntext\n</Name>\n\n" to b. */
+struct buf;
+void score_judge_section(struct buf *b, const char *name, const char *text);
 
 /* --- text search (score_text.c) --- */
 
