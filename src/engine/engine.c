@@ -1284,8 +1284,10 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 			tot->interrupted = true;
 			break;
 		}
+		int busy_before;
 		launch_ready(&r);
 		curl_multi_perform(r.multi, &running);
+		busy_before = r.in_flight;
 		while ((msg = curl_multi_info_read(r.multi, &running)))
 			if (msg->msg == CURLMSG_DONE) {
 				struct slot *sl = NULL;
@@ -1309,6 +1311,10 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 		check_timeouts(&r);
 		if (!r.rc)
 			r.rc = store_tick(st, err);
+		/* A slot came free: fill it before sleeping, or it idles until
+		 * the next socket event. */
+		if (r.in_flight < busy_before)
+			continue;
 		if (work_left(&r) && !r.rc) {
 			int to = poll_timeout(&r);
 			bool exec_waiting = false;
