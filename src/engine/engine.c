@@ -12,6 +12,7 @@
 #include "progress.h"
 #include "retry.h"
 #include "../score/judge.h"
+#include "../score/judge_more.h"
 #include "../score/score.h"
 #include "judges.h"
 #include "../util/buf.h"
@@ -370,11 +371,14 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 	return false;
 }
 
-/* Every judge call of a candidate is answered: grade and store it. */
+/* Every judge call of a candidate is answered: ask for the calls those
+ * answers make necessary (a second round), or grade and store it. */
 static void judged(struct run *r, struct slot *sl)
 {
 	const struct test_case *tc = &r->s->tests[sl->test];
 	struct judge_reply *rep = xcalloc(sl->n_calls, sizeof *rep);
+	struct judge_call *more = NULL;
+	size_t n_more = 0;
 	struct grade g;
 	struct err gerr;
 	memset(&g, 0, sizeof g);
@@ -385,6 +389,38 @@ static void judged(struct run *r, struct slot *sl)
 		rep[i].dim = sl->jdim[i];
 		rep[i].error = sl->jerr[i];
 	}
+	if (score_judge_followup(tc, sl->calls, rep, sl->n_calls, &more, &n_more, &gerr)) {
+		grading_error(&sl->cand, &gerr);
+		record(r, sl, &sl->cand, NULL);
+		free(rep);
+		release(r, sl);
+		return;
+	}
+	if (n_more > 0) {
+		size_t n = sl->n_calls + n_more;
+		free(rep);
+		sl->calls = xrealloc(sl->calls, n * sizeof *sl->calls);
+		memcpy(sl->calls + sl->n_calls, more, n_more * sizeof *more);
+		free(more); /* the strings moved into sl->calls */
+		sl->jtext = xrealloc(sl->jtext, n * sizeof *sl->jtext);
+		sl->jerr = xrealloc(sl->jerr, n * sizeof *sl->jerr);
+		sl->jvec = xrealloc(sl->jvec, n * sizeof *sl->jvec);
+		sl->jdim = xrealloc(sl->jdim, n * sizeof *sl->jdim);
+		for (size_t i = sl->n_calls; i < n; i++) {
+			struct pending *pe;
+			sl->jtext[i] = sl->jerr[i] = NULL;
+			sl->jvec[i] = NULL;
+			sl->jdim[i] = 0;
+			pe = push_pending(r);
+			pe->parent = sl;
+			pe->call = i;
+			pe->prov = judge_index(r, sl, i);
+		}
+		sl->n_open = n_more;
+		sl->n_calls = n;
+		return;
+	}
+	score_judge_calls_free(more, n_more);
 	if (score_grade_judged(tc, &sl->cand, sl->calls, rep, sl->n_calls, &g, &gerr)) {
 		grading_error(&sl->cand, &gerr);
 		record(r, sl, &sl->cand, NULL);
@@ -1137,8 +1173,13 @@ static void launch_ready(struct run *r)
 		bool room = judge ? r->judge_in_flight < r->n_slots - r->cand_slots
 				  : r->cand_in_flight < r->cand_slots;
 		if (judge && pe.prov < 0) {
-			/* No judge for this call (cannot happen after judges_new). */
+			/* No judge for this call (judges_new prevents it). */
+			struct slot *par = pe.parent;
 			r->pend[i] = r->pend[--r->n_pend];
+			free(pe.messages);
+			par->jerr[pe.call] = xstrdup("no judge provider for this assertion");
+			if (--par->n_open == 0)
+				judged(r, par);
 			continue;
 		}
 		if (room && pe.ready_at <= now && can_start(r, &r->ps[pe.prov], now)) {
