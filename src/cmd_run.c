@@ -313,6 +313,19 @@ static int run_exec(int argc, char **argv)
 			goto fail;
 		fprintf(stderr, "wrote %s\n", a.outputs[i]);
 	}
+	if (tot.compare_calls > 0) {
+		fprintf(stderr, "comparison judges: %ld calls, $%.4f", tot.compare_calls,
+			tot.compare_cost);
+		if (tot.consistency_n > 0)
+			fprintf(stderr, "; pairwise judge consistency: %.0f%% "
+				"(both orders agreed; mean over %ld comparisons)",
+				100.0 * tot.consistency_sum / (double)tot.consistency_n,
+				tot.consistency_n);
+		fputc('\n', stderr);
+	}
+	if (tot.compare_errors > 0)
+		fprintf(stderr, "warning: %ld comparisons could not be graded\n",
+			tot.compare_errors);
 	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 		tot.interrupted ? " (interrupted)" : "");
 	if (tot.interrupted)

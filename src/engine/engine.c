@@ -114,6 +114,10 @@ struct slot {
 	size_t *jdim;
 	double judge_cost, judge_latency;
 	int judge_count;
+	/* a comparison (select-best, compare) of every provider's output */
+	bool is_compare;
+	size_t cmp_ai;
+	char **outputs;
 };
 
 struct run {
@@ -132,6 +136,11 @@ struct run {
 	size_t n_pend, cap_pend;
 	long items_per_prov;
 	double next_start;       /* --delay */
+	/* the comparison pass: a cursor over (test, prompt, repeat, assertion) */
+	bool cmp_phase;
+	size_t cmp_t, cmp_p, cmp_a;
+	int cmp_r, cmp_active;
+	bool cmp_done;
 	uint64_t rng;
 	struct err *err;
 	int rc;
@@ -215,6 +224,7 @@ static void note_backoff(struct run *r)
 /* ---- finishing an item ------------------------------------------------- */
 
 static int judge_index(const struct run *r, const struct slot *par, size_t call);
+static void compare_done(struct run *r, struct slot *par);
 
 static struct pending *push_pending(struct run *r)
 {
@@ -500,8 +510,12 @@ static void deliver(struct run *r, struct slot *sl, struct response *resp)
 			free(ex);
 		}
 	}
-	if (--par->n_open == 0)
-		judged(r, par);
+	if (--par->n_open == 0) {
+		if (par->is_compare)
+			compare_done(r, par);
+		else
+			judged(r, par);
+	}
 }
 
 /* The end of one attempt: retry it later, or finish it.  Takes resp. */
@@ -1161,12 +1175,167 @@ static int judge_index(const struct run *r, const struct slot *par, size_t call)
 	return -1;
 }
 
+/* ---- the comparison pass ---------------------------------------------- */
+
+/* The next (test, prompt, repeat, comparison assertion), or false. */
+static bool next_comparison(struct run *r, size_t *t, size_t *p, int *rep,
+			    size_t *ai)
+{
+	const struct suite *s = r->s;
+	for (; r->cmp_t < s->n_tests; r->cmp_t++, r->cmp_p = 0, r->cmp_r = 0, r->cmp_a = 0) {
+		const struct test_case *tc = &s->tests[r->cmp_t];
+		for (; r->cmp_p < s->n_prompts; r->cmp_p++, r->cmp_r = 0, r->cmp_a = 0)
+			for (; r->cmp_r < r->o->repeat; r->cmp_r++, r->cmp_a = 0)
+				for (; r->cmp_a < tc->n_asserts; r->cmp_a++)
+					if (score_is_comparison(&tc->asserts[r->cmp_a])) {
+						*t = r->cmp_t;
+						*p = r->cmp_p;
+						*rep = r->cmp_r;
+						*ai = r->cmp_a++;
+						return true;
+					}
+	}
+	return false;
+}
+
+/* Folds a comparison's outcomes into every compared result and frees the
+ * comparison. */
+static void compare_done(struct run *r, struct slot *par)
+{
+	const struct test_case *tc = &r->s->tests[par->test];
+	size_t nv = r->n_cand;
+	struct judge_reply *rep = xcalloc(par->n_calls ? par->n_calls : 1, sizeof *rep);
+	struct assert_outcome *out = xcalloc(nv, sizeof *out);
+	struct assert_outcome *cur = xcalloc(tc->n_asserts ? tc->n_asserts : 1, sizeof *cur);
+	double consistency = NAN;
+	struct err gerr;
+	err_clear(&gerr);
+	for (size_t i = 0; i < par->n_calls; i++) {
+		rep[i].text = par->jtext[i];
+		rep[i].error = par->jerr[i];
+	}
+	r->tot->judge_calls += par->judge_count;
+	r->tot->compare_calls += par->judge_count;
+	r->tot->compare_cost += par->judge_cost;
+	if (score_compare_grade(tc, par->cmp_ai, (const char *const *)par->outputs, nv,
+				par->calls, rep, par->n_calls, out, &consistency, &gerr)) {
+		fprintf(stderr, "assay: comparison for test %zu not graded: %s\n",
+			par->test + 1, gerr.msg);
+		r->tot->compare_errors++;
+	} else {
+		if (!isnan(consistency)) {
+			r->tot->consistency_sum += consistency;
+			r->tot->consistency_n++;
+		}
+		for (size_t v = 0; v < nv && !r->rc; v++) {
+			bool found = false;
+			struct grade g;
+			if (!par->outputs[v])
+				continue;
+			r->rc = store_result_outcomes(r->st, r->run_id, par->test, par->prompt, v,
+						      par->rep, cur, tc->n_asserts, &found, r->err);
+			if (!r->rc && found) {
+				struct grade before;
+				bool was_pass = false;
+				memset(&before, 0, sizeof before);
+				if (score_combine_outcomes(tc, cur, &before, &gerr) == 0) {
+					was_pass = before.pass;
+					grade_cleanup(&before);
+				}
+				free(cur[par->cmp_ai].reason);
+				cur[par->cmp_ai].pass = out[v].pass;
+				cur[par->cmp_ai].score = out[v].score;
+				cur[par->cmp_ai].reason = xstrdup(out[v].reason ? out[v].reason : "");
+				memset(&g, 0, sizeof g);
+				if (score_combine_outcomes(tc, cur, &g, &gerr) == 0) {
+					r->rc = store_result_regrade(r->st, r->run_id, par->test,
+								     par->prompt, v, par->rep, &g, r->err);
+					/* The totals (and the exit status) follow. */
+					if (was_pass && !g.pass) {
+						r->tot->passes--;
+						r->tot->fails++;
+					} else if (!was_pass && g.pass) {
+						r->tot->fails--;
+						r->tot->passes++;
+					}
+					grade_cleanup(&g);
+				}
+			}
+			for (size_t i = 0; i < tc->n_asserts; i++) {
+				free(cur[i].reason);
+				cur[i].reason = NULL;
+			}
+		}
+	}
+	for (size_t v = 0; v < nv; v++) {
+		free(out[v].reason);
+		free(par->outputs[v]);
+	}
+	free(out);
+	free(cur);
+	free(rep);
+	free(par->outputs);
+	free_judging(par);
+	free(par);
+	r->cmp_active--;
+}
+
+/* Starts the next comparisons, up to the concurrency. */
+static void start_comparisons(struct run *r)
+{
+	size_t t, p, ai;
+	int rep;
+	while (!r->cmp_done && r->cmp_active < r->cand_slots && !r->rc) {
+		struct slot *par;
+		struct judge_call *calls = NULL;
+		size_t n = 0;
+		struct err gerr;
+		if (!next_comparison(r, &t, &p, &rep, &ai)) {
+			r->cmp_done = true;
+			break;
+		}
+		par = xcalloc(1, sizeof *par);
+		par->is_compare = true;
+		par->test = t;
+		par->prompt = p;
+		par->rep = rep;
+		par->cmp_ai = ai;
+		par->outputs = xcalloc(r->n_cand ? r->n_cand : 1, sizeof *par->outputs);
+		r->cmp_active++;
+		if ((r->rc = store_case_outputs(r->st, r->run_id, t, p, rep, r->n_cand,
+						par->outputs, r->err)))
+			break;
+		err_clear(&gerr);
+		if (score_compare_plan(&r->s->tests[t], ai, (const char *const *)par->outputs,
+				       r->n_cand, &calls, &n, &gerr))
+			n = 0;
+		par->calls = calls;
+		par->n_calls = par->n_open = n;
+		par->jtext = xcalloc(n ? n : 1, sizeof *par->jtext);
+		par->jerr = xcalloc(n ? n : 1, sizeof *par->jerr);
+		par->jvec = xcalloc(n ? n : 1, sizeof *par->jvec);
+		par->jdim = xcalloc(n ? n : 1, sizeof *par->jdim);
+		if (n == 0) {
+			compare_done(r, par);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct pending *pe = push_pending(r);
+			pe->parent = par;
+			pe->call = i;
+			pe->prov = judge_index(r, par, i);
+		}
+	}
+}
+
 /* Starts whatever may start now: due retries and judge calls first, then
  * new items from the providers in turn. */
 static void launch_ready(struct run *r)
 {
 	double now = fs_mono_ms();
 	size_t i = 0;
+	if (r->cmp_phase)
+		start_comparisons(r);
 	while (i < r->n_pend && !r->rc) {
 		struct pending pe = r->pend[i];
 		bool judge = pe.parent != NULL;
@@ -1178,8 +1347,12 @@ static void launch_ready(struct run *r)
 			r->pend[i] = r->pend[--r->n_pend];
 			free(pe.messages);
 			par->jerr[pe.call] = xstrdup("no judge provider for this assertion");
-			if (--par->n_open == 0)
-				judged(r, par);
+			if (--par->n_open == 0) {
+				if (par->is_compare)
+					compare_done(r, par);
+				else
+					judged(r, par);
+			}
 			continue;
 		}
 		if (room && pe.ready_at <= now && can_start(r, &r->ps[pe.prov], now)) {
@@ -1266,9 +1439,75 @@ static bool work_left(const struct run *r)
 {
 	if (r->in_flight > 0 || r->n_pend > 0)
 		return true;
+	if (r->cmp_phase && (!r->cmp_done || r->cmp_active > 0))
+		return true;
 	for (size_t i = 0; i < r->n_ps; i++)
 		if (r->ps[i].cursor < r->ps[i].n_items)
 			return true;
+	return false;
+}
+
+/* Runs the loop until no work is left, the store fails or a stop is
+ * asked for. */
+static void run_loop(struct run *r, struct curl_waitfd *wfds)
+{
+	while (work_left(r) && !r->rc) {
+		int running, nw = 0;
+		CURLMsg *msg;
+		int busy_before;
+		if (stop_requested) {
+			r->tot->interrupted = true;
+			break;
+		}
+		launch_ready(r);
+		curl_multi_perform(r->multi, &running);
+		busy_before = r->in_flight;
+		while ((msg = curl_multi_info_read(r->multi, &running)))
+			if (msg->msg == CURLMSG_DONE) {
+				struct slot *sl = NULL;
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+				finish_http(r, sl, msg->data.result, RESP_OK, NULL);
+			}
+		for (int i = 0; i < r->n_slots; i++) {
+			struct slot *sl = &r->slots[i];
+			if (!sl->busy || !sl->is_exec)
+				continue;
+			service_exec(r, sl);
+			if (!sl->busy)
+				continue;
+			if (sl->fd_in >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_in, CURL_WAIT_POLLOUT, 0 };
+			if (sl->fd_out >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_out, CURL_WAIT_POLLIN, 0 };
+			if (sl->fd_err >= 0)
+				wfds[nw++] = (struct curl_waitfd){ sl->fd_err, CURL_WAIT_POLLIN, 0 };
+		}
+		check_timeouts(r);
+		if (!r->rc)
+			r->rc = store_tick(r->st, r->err);
+		/* A slot came free: fill it before sleeping, or it idles until
+		 * the next socket event. */
+		if (r->in_flight < busy_before)
+			continue;
+		if (work_left(r) && !r->rc) {
+			int to = poll_timeout(r);
+			bool exec_waiting = false;
+			for (int i = 0; i < r->n_slots; i++)
+				if (r->slots[i].busy && r->slots[i].is_exec &&
+				    r->slots[i].fd_out < 0 && r->slots[i].fd_err < 0)
+					exec_waiting = true; /* output closed, exit pending */
+			curl_multi_poll(r->multi, wfds, (unsigned)nw,
+					exec_waiting ? (to < 5 ? to : 5) : to, NULL);
+		}
+	}
+}
+
+static bool needs_comparisons(const struct suite *s)
+{
+	for (size_t t = 0; t < s->n_tests; t++)
+		for (size_t a = 0; a < s->tests[t].n_asserts; a++)
+			if (score_is_comparison(&s->tests[t].asserts[a]))
+				return true;
 	return false;
 }
 
@@ -1318,54 +1557,11 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS, (long)r.n_slots * 2);
-	while (work_left(&r) && !r.rc) {
-		int running, nw = 0;
-		CURLMsg *msg;
-		if (stop_requested) {
-			tot->interrupted = true;
-			break;
-		}
-		int busy_before;
-		launch_ready(&r);
-		curl_multi_perform(r.multi, &running);
-		busy_before = r.in_flight;
-		while ((msg = curl_multi_info_read(r.multi, &running)))
-			if (msg->msg == CURLMSG_DONE) {
-				struct slot *sl = NULL;
-				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
-				finish_http(&r, sl, msg->data.result, RESP_OK, NULL);
-			}
-		for (int i = 0; i < r.n_slots; i++) {
-			struct slot *sl = &r.slots[i];
-			if (!sl->busy || !sl->is_exec)
-				continue;
-			service_exec(&r, sl);
-			if (!sl->busy)
-				continue;
-			if (sl->fd_in >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_in, CURL_WAIT_POLLOUT, 0 };
-			if (sl->fd_out >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_out, CURL_WAIT_POLLIN, 0 };
-			if (sl->fd_err >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_err, CURL_WAIT_POLLIN, 0 };
-		}
-		check_timeouts(&r);
-		if (!r.rc)
-			r.rc = store_tick(st, err);
-		/* A slot came free: fill it before sleeping, or it idles until
-		 * the next socket event. */
-		if (r.in_flight < busy_before)
-			continue;
-		if (work_left(&r) && !r.rc) {
-			int to = poll_timeout(&r);
-			bool exec_waiting = false;
-			for (int i = 0; i < r.n_slots; i++)
-				if (r.slots[i].busy && r.slots[i].is_exec &&
-				    r.slots[i].fd_out < 0 && r.slots[i].fd_err < 0)
-					exec_waiting = true; /* output closed, exit pending */
-			curl_multi_poll(r.multi, wfds, (unsigned)nw,
-					exec_waiting ? (to < 5 ? to : 5) : to, NULL);
-		}
+	run_loop(&r, wfds);
+	/* Comparisons need every provider's output: a second pass. */
+	if (!r.rc && !tot->interrupted && needs_comparisons(s)) {
+		r.cmp_phase = true;
+		run_loop(&r, wfds);
 	}
 	for (int i = 0; i < r.n_slots; i++) {
 		struct slot *sl = &r.slots[i];

@@ -38,6 +38,12 @@ struct engine_opts {
 struct engine_totals {
 	long total, done, passes, fails, errors;
 	long retries, cache_hits, judge_calls;
+	/* the comparison pass (select-best, compare) */
+	long compare_calls;          /* its judge calls */
+	double compare_cost;         /* their cost */
+	double consistency_sum;      /* pairwise judges: agreement between the */
+	long consistency_n;          /* two orders, summed over comparisons */
+	long compare_errors;         /* comparisons that could not be graded */
 	bool interrupted;
 };
 

@@ -93,6 +93,14 @@ int score_transform_check(const char *transform, struct err *err);
 int score_transform(const char *transform, const char *output, size_t len,
 		    const json_t *vars, char **out, struct err *err);
 
+/* Combines given outcomes (outcomes[i] for tc->asserts[i], every one
+ * counted; reasons copied) into a grade by the rule above — for results
+ * re-graded after the comparisons.  Returns 0 (out to release with
+ * grade_cleanup) or non-zero with err set. */
+int score_combine_outcomes(const struct test_case *tc,
+			   const struct assert_outcome *outcomes,
+			   struct grade *out, struct err *err);
+
 /* Releases g's items, reasons and named_scores and zeroes it;
  * grade_cleanup(NULL) does nothing. */
 void grade_cleanup(struct grade *g);

@@ -95,6 +95,29 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 int store_cache_get(struct store *st, const char *key, char **response,
 		    struct err *err);
 
+/* Comparisons (select-best, compare) are graded after the main pass from
+ * the stored outputs of one case × prompt × repeat. */
+
+/* outputs[i] (i < n_providers) = provider i's stored output (owned), or
+ * NULL when it has none (an error, or not run). */
+int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
+		       size_t prompt_idx, int repeat, size_t n_providers,
+		       char **outputs, struct err *err);
+
+/* The stored assertion outcomes of one result: out[i] for assertion i
+ * (i < n; reasons owned, spec NULL).  *found is false when the result is
+ * an error or missing. */
+int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
+			  size_t prompt_idx, size_t provider_idx, int repeat,
+			  struct assert_outcome *out, size_t n, bool *found,
+			  struct err *err);
+
+/* Replaces a graded result's pass, score, reason, named scores and
+ * assertion rows with grade g. */
+int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
+			 size_t prompt_idx, size_t provider_idx, int repeat,
+			 const struct grade *g, struct err *err);
+
 /* The underlying sqlite3 handle, for the report queries (report/). */
 struct sqlite3 *store_db(struct store *st);
 

@@ -821,6 +821,123 @@ int store_result_put(struct store *st, int64_t run_id,
 	return 0;
 }
 
+/* ------------------------------------------------------ comparisons */
+
+/* The id of a stored result, 0 when there is none. */
+static int64_t result_id(struct store *st, int64_t run_id, size_t t, size_t p,
+			 size_t v, int rep)
+{
+	int64_t id = 0;
+	sqlite3_stmt *q = st->find_result;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)t);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)p);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)v);
+	sqlite3_bind_int(q, 5, rep);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return id;
+}
+
+int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
+		       size_t prompt_idx, int repeat, size_t n_providers,
+		       char **outputs, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+	for (size_t i = 0; i < n_providers; i++)
+		outputs[i] = NULL;
+	if ((rc = prepare(st, "SELECT provider_idx, output FROM results WHERE"
+			      " run_id=?1 AND case_idx=?2 AND prompt_idx=?3 AND"
+			      " repeat=?4 AND error_kind IS NULL", &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)test_idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
+	sqlite3_bind_int(q, 4, repeat);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(q, 0);
+		const char *o = (const char *)sqlite3_column_text(q, 1);
+		if (v >= 0 && (size_t)v < n_providers && !outputs[v])
+			outputs[v] = xstrdup(o ? o : "");
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
+			  size_t prompt_idx, size_t provider_idx, int repeat,
+			  struct assert_outcome *out, size_t n, bool *found,
+			  struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t id;
+	int rc;
+	*found = false;
+	for (size_t i = 0; i < n; i++)
+		memset(&out[i], 0, sizeof out[i]);
+	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
+	if (!id)
+		return 0;
+	if ((rc = prepare(st, "SELECT idx, pass, score, reason FROM"
+			      " assertion_results WHERE result_id=?1", &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, id);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_int64 i = sqlite3_column_int64(q, 0);
+		const char *why = (const char *)sqlite3_column_text(q, 3);
+		if (i < 0 || (size_t)i >= n)
+			continue;
+		out[i].pass = sqlite3_column_int(q, 1) != 0;
+		out[i].score = sqlite3_column_double(q, 2);
+		free(out[i].reason);
+		out[i].reason = xstrdup(why ? why : "");
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
+			 size_t prompt_idx, size_t provider_idx, int repeat,
+			 const struct grade *g, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char *named = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = tx_begin(st, err)))
+		return rc;
+	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
+	if (!id)
+		return 0;
+	if ((rc = prepare(st, "UPDATE results SET pass=?2, score=?3, reason=?4,"
+			      " named_scores_json=?5 WHERE id=?1", &q, err)))
+		return rc;
+	named = g->named_scores ? json_dumps(g->named_scores, JSON_COMPACT) : NULL;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int(q, 2, g->pass ? 1 : 0);
+	sqlite3_bind_double(q, 3, g->score);
+	bind_text(q, 4, g->reason);
+	bind_text(q, 5, named);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_fail(st, err, "updating a result");
+	sqlite3_finalize(q);
+	free(named);
+	if (rc)
+		return rc;
+	sqlite3_reset(st->del_asserts);
+	sqlite3_bind_int64(st->del_asserts, 1, id);
+	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+		rc = db_fail(st, err, "updating a result");
+	sqlite3_reset(st->del_asserts);
+	if (rc)
+		return rc;
+	return insert_asserts(st, id, g, err);
+}
+
 /* ------------------------------------------------------------ reads */
 
 int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
