@@ -79,6 +79,7 @@ struct feed {
 	size_t n_ends, next;
 	int delay_ms;             /* between events */
 	size_t cut_at;            /* close the connection here; SIZE_MAX: never */
+	int fd;                   /* the connection's socket, -1 unknown */
 };
 
 /* What a request asks, whichever the protocol. */
@@ -216,8 +217,15 @@ static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
 	struct feed *f = cls;
 	size_t end, n;
 	(void)pos;
-	if (f->pos >= f->cut_at)
-		return MHD_CONTENT_READER_END_WITH_ERROR;  /* MHD closes */
+	if (f->pos >= f->cut_at) {
+		/* MHD marks the connection for closing but, in epoll mode,
+		 * only acts on it at the connection's next event, which may
+		 * never come: shut the socket down now so the client sees the
+		 * end at once.  MHD still owns (and later closes) the fd. */
+		if (f->fd >= 0)
+			shutdown(f->fd, SHUT_RDWR);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	if (f->pos >= f->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (f->ends && f->next > 0 && f->pos == f->ends[f->next - 1])
@@ -251,8 +259,11 @@ static enum MHD_Result send_feed(struct mock_server *s,
 {
 	struct feed *f = xcalloc(1, sizeof *f);
 	int stream = !strcmp(type, "text/event-stream");
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct MHD_Response *r;
 	f->s = s;
+	f->fd = ci ? ci->connect_fd : -1;
 	f->len = body->len;
 	f->data = buf_detach(body);
 	f->ends = ends;
