@@ -116,3 +116,72 @@ check mock_help "0" "$?"
 check_grep mock_help_text "--port-file" "$T/help.txt"
 "$ASSAY" mock --port nope 2>/dev/null
 check mock_bad_port_usage "2" "$?"
+
+# ---- Anthropic Messages --------------------------------------------------
+start_mock a "$RULES" --quiet
+msg() { # msg MODEL USER_TEXT [extra json fields] → body on stdout
+	curl -s --noproxy '*' "http://127.0.0.1:$PORT/v1/messages" -H 'anthropic-version: 2023-06-01' \
+		-H 'x-api-key: anything' -H 'Content-Type: application/json' \
+		-d "{\"model\":\"$1\",\"max_tokens\":100,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":\"$2\"}]$3}"
+}
+msg fast "What is the capital of France?" >"$T/a1.json"
+check mock_anthropic_shape "message assistant fast text Paris end_turn null 10 2" \
+	"$(jq -r '[.type, .role, .model, .content[0].type, .content[0].text, .stop_reason,
+		   (.stop_sequence | tostring), .usage.input_tokens, .usage.output_tokens] | join(" ")' "$T/a1.json")"
+check mock_anthropic_id "msg_" "$(jq -r '.id[0:4]' "$T/a1.json")"
+msg fast "my name is Ada Lovelace" ',"stream":true' >"$T/a2.txt"
+check mock_anthropic_stream_events \
+	"message_start content_block_start ping content_block_delta content_block_delta content_block_stop message_delta message_stop" \
+	"$(sed -n 's/^event: //p' "$T/a2.txt" | tr '\n' ' ' | sed 's/ $//')"
+check mock_anthropic_stream_text "Hello, Ada!" \
+	"$(sed -n 's/^data: //p' "$T/a2.txt" | jq -rj 'select(.type == "content_block_delta") | .delta.text')"
+check mock_anthropic_stream_usage "9 end_turn 3" \
+	"$(sed -n 's/^data: //p' "$T/a2.txt" | jq -r 'select(.type == "message_start") | .message.usage.input_tokens'
+	   ) $(sed -n 's/^data: //p' "$T/a2.txt" | jq -r 'select(.type == "message_delta") | "\(.delta.stop_reason) \(.usage.output_tokens)"')"
+code=$(curl -s --noproxy '*' -o "$T/a3.json" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/messages" \
+	-d '{"model":"fast","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}')
+check mock_anthropic_version_required "400 error invalid_request_error" "$code $(jq -r '"\(.type) \(.error.type)"' "$T/a3.json")"
+code=$(curl -s --noproxy '*' -o "$T/a4.json" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/messages" \
+	-H 'anthropic-version: 2023-06-01' -d '{"model":"gpt-9","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}')
+check mock_anthropic_unknown_model_404 "404 not_found_error" "$code $(jq -r .error.type "$T/a4.json")"
+
+# ---- faults --------------------------------------------------------------
+start_mock f "$RULES" --quiet --faults rate_limit=1,retry_after=2,retry_after_ms=150
+code=$(curl -s --noproxy '*' -D "$T/f1.h" -o "$T/f1.json" -w '%{http_code}' "$BASE/chat/completions" \
+	-d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}')
+check mock_fault_429 "429 rate_limit_exceeded" "$code $(jq -r .error.code "$T/f1.json")"
+check_grep mock_fault_retry_after '^Retry-After: 2' "$T/f1.h"
+check_grep mock_fault_retry_after_ms '^retry-after-ms: 150' "$T/f1.h"
+start_mock g "$RULES" --quiet --faults stream_cut=0.5,reset=0.5
+curl -s --noproxy '*' -o /dev/null "$BASE/chat/completions" \
+	-d '{"model":"fast","stream":true,"messages":[{"role":"user","content":"my name is Ada"}]}'
+rc1=$?
+curl -s --noproxy '*' -o /dev/null "$BASE/chat/completions" \
+	-d '{"model":"fast","stream":true,"messages":[{"role":"user","content":"my name is Ada"}]}'
+rc2=$?
+# one request met the cut (curl 18), the other the reset (56) or the
+# reverse; which one is fixed by the seed
+case "$rc1 $rc2" in
+18\ 56|56\ 18|18\ 52|52\ 18|18\ 18|56\ 56|52\ 52) ok mock_fault_transport_errors ;;
+*) fail mock_fault_transport_errors "curl exit statuses $rc1 $rc2" ;;
+esac
+# seeded: the same seed gives the same statuses, attempt after attempt
+seq_statuses() {
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		curl -s --noproxy '*' -o /dev/null -w '%{http_code} ' "$BASE/chat/completions" \
+			-d '{"model":"fast","messages":[{"role":"user","content":"same prompt"}]}'
+	done
+}
+start_mock s1 "$RULES" --quiet --seed 5 --faults server_error=0.5
+s1=$(seq_statuses)
+start_mock s2 "$RULES" --quiet --seed 5 --faults server_error=0.5
+s2=$(seq_statuses)
+check mock_fault_seeded "$s1" "$s2"
+case "$s1" in *200*500*|*500*200*) ok mock_fault_retry_gets_through ;; *) fail mock_fault_retry_gets_through "$s1" ;; esac
+"$ASSAY" mock --port 0 --faults reset=0.8,hang=0.8 2>"$T/f2.log"
+check mock_faults_bad_spec_exit 2 $?
+check_grep mock_faults_bad_spec_message 'add up to 1.6' "$T/f2.log"
+printf 'models:\n  - name: a\n    faults: {reset: 0.1, hang: often}\n' >"$T/badf.yaml"
+"$ASSAY" mock --rules "$T/badf.yaml" --port 0 2>"$T/badf.log"
+check mock_faults_bad_rules_exit 1 $?
+check_grep mock_faults_bad_rules_location 'badf.yaml:3:32: error: faults: hang: expected a probability' "$T/badf.log"
