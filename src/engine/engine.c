@@ -88,6 +88,7 @@ struct slot {
 	struct buf text;
 	struct response sresp;   /* filled by stream events */
 	long hint_ms;
+	int resends;             /* libcurl's own re-sends on dead connections */
 	char cache_key[65];
 	bool cacheable;
 	char errbuf[CURL_ERROR_SIZE];
@@ -518,6 +519,13 @@ static void deliver(struct run *r, struct slot *sl, struct response *resp)
 	}
 }
 
+/* The longest wait a server hint can impose: the server knows its limits
+ * better than retry_max_ms, but not without bound. */
+static long hint_cap(const struct transport *t)
+{
+	return t->retry_max_ms * 4 > 120000 ? t->retry_max_ms * 4 : 120000;
+}
+
 /* The end of one attempt: retry it later, or finish it.  Takes resp. */
 static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 {
@@ -545,22 +553,23 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 	} else if (resp->error == RESP_ERR_HTTP && resp->http_status == 429) {
 		ps->hits_429++;
 		aimd_throttled(&ps->aimd, now);
-		if (sl->hint_ms > 0)
-			ps->pause_until = fmax(ps->pause_until, now + (double)sl->hint_ms);
+		if (sl->hint_ms > 0) /* capped like a single wait, below */
+			ps->pause_until = fmax(ps->pause_until, now +
+					       (double)(sl->hint_ms < hint_cap(t) ? sl->hint_ms : hint_cap(t)));
 	}
 	if (resp->error != RESP_OK && !stop_requested &&
-	    sl->attempt < t->max_retries &&
+	    sl->attempt + sl->resends < t->max_retries &&
 	    retry_is_retryable(resp->error, resp->http_status)) {
 		long wait = sl->hint_ms >= 0 ? sl->hint_ms
 			: retry_backoff_ms(sl->attempt, t->retry_base_ms,
 					   t->retry_max_ms, &r->rng);
 		struct pending *pe;
-		if (wait > t->retry_max_ms * 4)
-			wait = t->retry_max_ms * 4;
+		if (wait > hint_cap(t))
+			wait = hint_cap(t);
 		pe = push_pending(r);
 		pe->prov = sl->prov;
 		pe->item = sl->item;
-		pe->attempt = sl->attempt + 1;
+		pe->attempt = sl->attempt + 1 + sl->resends;
 		pe->ready_at = now + (double)wait;
 		pe->waited_ms = sl->waited_ms + (double)wait;
 		pe->parent = sl->parent;
@@ -573,7 +582,7 @@ static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		note_backoff(r);
 		return;
 	}
-	resp->retries = sl->attempt;
+	resp->retries = sl->attempt + sl->resends;
 	resp->retry_wait_ms = sl->waited_ms;
 	if (sl->is_judge) {
 		deliver(r, sl, resp);
@@ -696,6 +705,23 @@ static enum resp_error map_curl_error(CURLcode c)
 	}
 }
 
+/* libcurl re-sends a request by itself when a reused keep-alive
+ * connection turns out to be dead before any response byte, and offers no
+ * option to stop it.  Such a re-send may still reach (and cost at) a real
+ * API, so it is counted as a retry: the only trace is this informational
+ * text, hence the debug callback (text lines only; data is ignored). */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
+		    void *ud)
+{
+	static const char needle[] = "retrying a fresh connect";
+	struct slot *sl = ud;
+	(void)h;
+	if (type == CURLINFO_TEXT && size >= sizeof needle - 1 &&
+	    memmem(data, size, needle, sizeof needle - 1))
+		sl->resends++;
+	return 0;
+}
+
 /* Serves an item from the cache when the key is there. */
 static bool cache_hit(struct run *r, struct slot *sl)
 {
@@ -775,6 +801,9 @@ static void start_http(struct run *r, struct slot *sl, const struct provider *p)
 	curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
 	curl_easy_setopt(sl->easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "assay/" "0.1");
+	curl_easy_setopt(sl->easy, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(sl->easy, CURLOPT_DEBUGDATA, sl);
+	curl_easy_setopt(sl->easy, CURLOPT_VERBOSE, 1L);
 	curl_multi_add_handle(r->multi, sl->easy);
 }
 
@@ -1035,6 +1064,7 @@ static void slot_begin(struct run *r, struct slot *sl, int prov, int attempt,
 	sl->too_big = sl->sse_mode = sl->sse_decided = false;
 	sl->stream_done = sl->stream_failed = false;
 	sl->hint_ms = -1;
+	sl->resends = 0;
 	sl->cacheable = false;
 	sl->errbuf[0] = '\0';
 	sl->started_wall = fs_now_ms();

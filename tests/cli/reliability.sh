@@ -112,10 +112,9 @@ echo "# no retries: 9 x $N cases in $((t1 - t0)) s, exit $st"
 # errors and failed tests: 100 (1 is for errors when no test failed)
 check reliability_once_exit_status_100 100 "$st"
 DB="$T/once/.assay/assay.db"
-# Every request the server saw is a recorded attempt: results + retries.
-# ENGINE BUG (reported): fails for `reset` — libcurl silently re-sends a
-# request whose reused keep-alive connection was reset, so the mock sees
-# more requests than the engine records (and max_retries: 0 is not kept).
+# Every request the server saw is a recorded attempt: results + retries
+# (libcurl's own re-send of a request whose reused keep-alive connection
+# was reset counts as a retry: the engine sees it in libcurl's debug text).
 check reliability_once_every_request_recorded "$(requests once)" \
 	"$(q "$DB" 'select count(*) + sum(retries) from results where cached = 0')"
 echo "# requests per model: $(awk '$1 == "mock:" { n[$3]++ } END { for (m in n) printf "%s=%d ", m, n[m] }' "$T/once.log")"
@@ -125,8 +124,10 @@ for f in $FAULTS; do
 	e=$(pq "$DB" $f 'r.error_kind is not null')
 	check "reliability_once_${f}_counts_add_up" $N \
 		"$(( $(pq "$DB" $f 'r.pass=1') + $(pq "$DB" $f 'r.pass=0') + e ))"
-	# 20% of 1,000 draws: 200 ± 4 standard deviations.
-	# ENGINE BUG (reported): `reset` gets ~40, libcurl re-sends silently.
+	# 20% of 1,000 draws: 200 ± 4 standard deviations.  A reset on a
+	# reused connection is re-sent once by libcurl (recorded as a retry),
+	# so for `reset` the faults are the errors plus the re-sent results.
+	[ "$f" = reset ] && e=$((e + $(pq "$DB" $f 'r.retries > 0')))
 	if [ "$e" -ge 150 ] && [ "$e" -le 250 ]; then ok "reliability_once_${f}_errors_about_20pct"
 	else fail "reliability_once_${f}_errors_about_20pct" "$e errors"; fi
 	check "reliability_once_${f}_errors_have_a_cause" 0 \
