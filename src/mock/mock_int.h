@@ -198,6 +198,18 @@ void mock_rules_answer(const struct mock_rules *r, const struct mock_model *m,
 		       const char *model_name, uint64_t seed,
 		       const struct mock_prompt *p, struct mock_answer *out);
 
+/* ---- embeddings (mock_embed.c) ----------------------------------------- */
+
+#define MOCK_EMBED_DIM 64
+
+/* The deterministic embedding of a text (a hashed bag of words, length 1). */
+void mock_embed_text(const char *s, size_t n, double *v);
+
+/* Answers an OpenAI /v1/embeddings request body into out (JSON).  Returns
+ * 0, or -1 with `why` set (the request is a 400). */
+int mock_embed_reply(const char *body, size_t len, struct buf *out,
+		     char *why, size_t why_n);
+
 /* ---- replies (mock_reply.c) -------------------------------------------- */
 
 /* Estimated tokens: ceil(bytes / 4), at least 1. */

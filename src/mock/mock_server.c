@@ -60,7 +60,8 @@ struct mock_server {
 };
 
 enum route {
-	R_CHAT, R_MESSAGES, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND, R_BAD_METHOD
+	R_CHAT, R_MESSAGES, R_EMBED, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND,
+	R_BAD_METHOD
 };
 
 struct req {
@@ -145,6 +146,8 @@ static enum route route_of(const char *method, const char *url)
 		return post ? R_CHAT : R_BAD_METHOD;
 	if (!strcmp(url, "/messages"))
 		return post ? R_MESSAGES : R_BAD_METHOD;
+	if (!strcmp(url, "/embeddings"))
+		return post ? R_EMBED : R_BAD_METHOD;
 	if (!strcmp(url, "/models"))
 		return get ? R_MODELS : R_BAD_METHOD;
 	if (!strncmp(url, "/models/", 8) && url[8])
@@ -743,8 +746,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_YES;
 	}
 	if (*upload_size) {
-		if ((rq->route == R_CHAT || rq->route == R_MESSAGES) &&
-		    !rq->too_large) {
+		if ((rq->route == R_CHAT || rq->route == R_MESSAGES ||
+		     rq->route == R_EMBED) && !rq->too_large) {
 			if (rq->body.len + *upload_size > MOCK_BODY_MAX) {
 				rq->too_large = 1;
 				buf_free(&rq->body);
@@ -762,6 +765,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	case R_CHAT:
 	case R_MESSAGES:
 		return answer(s, c, rq);
+	case R_EMBED: {
+		struct buf b = { 0 };
+		char why[200];
+		if (rq->too_large)
+			return send_error(c, 0, MHD_HTTP_CONTENT_TOO_LARGE, E_INVALID,
+					  "The request body is larger than %d bytes.",
+					  (int)MOCK_BODY_MAX);
+		if (mock_embed_reply(buf_str(&rq->body), rq->body.len, &b, why, sizeof why)) {
+			buf_free(&b);
+			return send_error(c, 0, MHD_HTTP_BAD_REQUEST, E_INVALID, "%s", why);
+		}
+		return send_buf(c, MHD_HTTP_OK, &b, "application/json");
+	}
 	case R_MODELS:
 	case R_MODEL:
 	case R_HEALTH:
