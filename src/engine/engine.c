@@ -1199,6 +1199,11 @@ static int judge_index(const struct run *r, const struct slot *par, size_t call)
 {
 	const struct provider *p = judges_get(r->o->judges, par->calls[call].provider,
 					      &r->s->tests[par->test]);
+	if (par->calls[call].kind == JUDGE_EMBED) {
+		const struct provider *e = judges_embedder(r->o->judges, p);
+		if (e)
+			p = e; /* else launch_judge reports a chat-only judge */
+	}
 	for (size_t i = r->n_cand; i < r->n_ps; i++)
 		if (r->ps[i].p == p)
 			return (int)i;

@@ -9,6 +9,7 @@
 struct judge_entry {
 	struct provider_spec spec;   /* owned copy: providers borrow it */
 	struct provider *p;
+	struct provider *embedder;   /* p's embeddings twin, or NULL */
 };
 
 struct judge_set {
@@ -46,6 +47,12 @@ static int add(struct judge_set *j, const char *id, const json_t *config,
 		json_decref(e->spec.config);
 		free(e);
 		return rc;
+	}
+	if (!e->p->embed) {
+		struct err ignore;
+		err_clear(&ignore);
+		if (provider_new_embedder(e->p, &e->embedder, &ignore))
+			e->embedder = NULL;
 	}
 	j->e = xgrow(j->e, &j->cap, j->n + 1, sizeof *j->e);
 	j->e[j->n++] = e;
@@ -112,6 +119,7 @@ void judges_free(struct judge_set *j)
 		return;
 	for (size_t i = 0; i < j->n; i++) {
 		provider_free(j->e[i]->p);
+		provider_free(j->e[i]->embedder);
 		free(j->e[i]->spec.id);
 		free(j->e[i]->spec.label);
 		json_decref(j->e[i]->spec.config);
@@ -134,12 +142,40 @@ struct provider *judges_get(const struct judge_set *j, const char *id,
 	return p ? p : j->dflt;
 }
 
+struct provider *judges_embedder(const struct judge_set *j, const struct provider *p)
+{
+	if (!j || !p || p->embed)
+		return (struct provider *)p;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->e[i]->p == p)
+			return j->e[i]->embedder;
+	return NULL;
+}
+
+/* Judges, then their embedding twins, as one list. */
 size_t judges_count(const struct judge_set *j)
 {
-	return j ? j->n : 0;
+	size_t n = 0;
+	if (!j)
+		return 0;
+	for (size_t i = 0; i < j->n; i++)
+		n += 1 + (j->e[i]->embedder != NULL);
+	return n;
 }
 
 struct provider *judges_at(const struct judge_set *j, size_t i)
 {
-	return j && i < j->n ? j->e[i]->p : NULL;
+	if (!j)
+		return NULL;
+	for (size_t k = 0; k < j->n; k++) {
+		if (i == 0)
+			return j->e[k]->p;
+		i--;
+		if (j->e[k]->embedder) {
+			if (i == 0)
+				return j->e[k]->embedder;
+			i--;
+		}
+	}
+	return NULL;
 }

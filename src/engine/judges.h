@@ -28,6 +28,12 @@ void judges_free(struct judge_set *j);
 struct provider *judges_get(const struct judge_set *j, const char *id,
 			    const struct test_case *tc);
 
+/* For embedding calls: p itself when it serves embeddings, else its
+ * embeddings twin (an OpenAI-compatible judge asked at /embeddings with
+ * the same model name), else NULL. */
+struct provider *judges_embedder(const struct judge_set *j, const struct provider *p);
+
+/* Every provider of the set (judges and their twins), for scheduling. */
 size_t judges_count(const struct judge_set *j);
 struct provider *judges_at(const struct judge_set *j, size_t i);
 

@@ -151,8 +151,28 @@ void http_request_cleanup(struct http_request *req)
 	memset(req, 0, sizeof *req);
 }
 
+static int provider_make(const struct provider_spec *spec, const char *suite_dir,
+			 bool force_embed, struct provider **out, struct err *err);
+
 int provider_new(const struct provider_spec *spec, const char *suite_dir,
 		 struct provider **out, struct err *err)
+{
+	return provider_make(spec, suite_dir, false, out, err);
+}
+
+int provider_new_embedder(const struct provider *chat, struct provider **out,
+			  struct err *err)
+{
+	*out = NULL;
+	if (chat->embed) /* it is one already: a second instance */
+		return provider_make(chat->spec, chat->dir, true, out, err);
+	if (chat->ops != &prov_openai_ops)
+		return 1;
+	return provider_make(chat->spec, chat->dir, true, out, err);
+}
+
+static int provider_make(const struct provider_spec *spec, const char *suite_dir,
+			 bool force_embed, struct provider **out, struct err *err)
 {
 	*out = NULL;
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
@@ -176,7 +196,7 @@ int provider_new(const struct provider_spec *spec, const char *suite_dir,
 		p->model = xstrdup(table[i].ops == &prov_http_ops ? spec->id
 								 : spec->id + n);
 		p->default_base = table[i].default_base;
-		p->embed = !strncmp(table[i].prefix, "openai:embedding", 16);
+		p->embed = force_embed || !strncmp(table[i].prefix, "openai:embedding", 16);
 		p->dir = xstrdup(suite_dir ? suite_dir : ".");
 		rc = generic_config(p, err);
 		if (!rc)

@@ -107,6 +107,13 @@ int provider_new(const struct provider_spec *spec, const char *suite_dir,
 		 struct provider **out, struct err *err);
 void provider_free(struct provider *p);
 
+/* An embeddings twin of an OpenAI-compatible chat provider: the same base
+ * URL, key and model name, asking /embeddings (for judges of
+ * answer-relevance, which need both).  Returns 0 with *out owned, or
+ * non-zero when `chat` has no such twin (not OpenAI-compatible). */
+int provider_new_embedder(const struct provider *chat, struct provider **out,
+			  struct err *err);
+
 /* True for the config keys provider_new reads itself (cost, stream and
  * the transport keys); implementations skip them when they check for
  * unknown keys. */

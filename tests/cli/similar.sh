@@ -23,3 +23,12 @@ check mock_embeddings_three 3 "$(jq '.data | length' "$T/e.json")"
 check mock_embeddings_deterministic "$(jq -c '.data[0].embedding' "$T/e.json")" "$(jq -c '.data[1].embedding' "$T/e.json")"
 check mock_embeddings_unit_length 1 "$(jq '[.data[0].embedding[] | . * .] | add | . * 1000 | round / 1000' "$T/e.json")"
 check mock_embeddings_bad_input 400 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/embeddings" -d '{"input": 3}')"
+
+# answer-relevance: a chat judge writes questions (round one), they and the
+# query are embedded through the judge's /embeddings twin (round two).
+cp "$D/relevance.yaml" "$T/"
+"$ASSAY" run "$T/relevance.yaml" --no-progress-bar --no-table -o "$T/ar.json" >"$T/ar.txt" 2>&1
+check answer_relevance_exit_100 100 $?
+check answer_relevance_on_topic_passes true "$(jq -r '.results[] | select(.provider_idx == 0) | .pass' "$T/ar.json")"
+check answer_relevance_off_topic_fails false "$(jq -r '.results[] | select(.provider_idx == 1) | .pass' "$T/ar.json")"
+check answer_relevance_two_rounds "5|5" "$(sqlite3 "$T/.assay/assay.db" "select group_concat(judge_calls, '|') from results where run_id = (select max(id) from runs)")"
