@@ -375,11 +375,12 @@ static json_t *latency_json(const struct rs_cand *c,
 
 static json_t *cost_json(const struct rs_cand *c, long passes)
 {
-	double total = 0;
+	double total = 0, judge = 0;
 	long known = 0, retries = 0;
 	json_t *j = json_object();
 	for (size_t i = 0; i < c->n; i++) {
 		retries += c->it[i].retries;
+		judge += c->it[i].judge_cost;
 		if (!isnan(c->it[i].cost)) {
 			total += c->it[i].cost;
 			known++;
@@ -400,8 +401,8 @@ static json_t *cost_json(const struct rs_cand *c, long passes)
 		json_object_set_new(j, "per_success",
 				    rs_num(passes ? total / (double)passes : NAN));
 	}
-	/* Judge calls are not stored per result yet. */
-	json_object_set_new(j, "judge_usd", json_null());
+	/* What judges cost to grade this candidate: never in its own cost. */
+	json_object_set_new(j, "judge_usd", json_real(judge));
 	return j;
 }
 

@@ -36,6 +36,7 @@ struct rs_item {
 	double score;		/* NaN unless graded */
 	double lat, ttft;	/* ms; NaN unknown */
 	double cost;		/* USD; NaN unknown */
+	double judge_cost;	/* USD spent by judges grading it */
 	double conf;		/* extracted confidence in [0,1]; NaN none */
 };
 

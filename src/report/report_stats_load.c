@@ -526,7 +526,7 @@ static const char *const results_sql =
 	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
 	" error_kind IS NOT NULL, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
-	" CASE WHEN ?2 THEN output END"
+	" CASE WHEN ?2 THEN output END, judge_cost_usd"
 	" FROM results WHERE run_id = ?1"
 	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
 
@@ -575,6 +575,7 @@ static int load_results(struct load_ctx *l, struct err *err)
 		it->cost = col_num(q, 11);
 		it->retries = sqlite3_column_int(q, 12);
 		it->cached = (int8_t)sqlite3_column_int(q, 13);
+		it->judge_cost = sqlite3_column_double(q, 16);
 		if (it->pass >= 0 && sqlite3_column_type(q, 14) != SQLITE_NULL) {
 			json_t *named = col_json(q, 14);
 			add_metrics(c, c->n, named);

@@ -236,23 +236,24 @@ static void cost(struct pr *p, const json_t *cands)
 			"config: cost: {input_per_mtok, output_per_mtok})\n");
 		return;
 	}
-	fprintf(p->f, "  %-*s %12s %12s %14s %12s %8s\n", LABEL_COLS,
+	fprintf(p->f, "  %-*s %12s %12s %14s %12s %8s %12s\n", LABEL_COLS,
 		"candidate", "per query", "per 1,000", "per success", "total",
-		"retries");
+		"retries", "judge cost");
 	json_array_foreach(cands, i, c) {
 		json_t *k = json_object_get(c, "cost");
-		char a[32], b[32], d[32], e[32];
+		char a[32], b[32], d[32], e[32], jc[32];
+		fmt_usd(jc, sizeof jc, rs_jnum(k, "judge_usd"));
 		fmt_usd(a, sizeof a, rs_jnum(k, "per_query"));
 		fmt_usd(b, sizeof b, rs_jnum(k, "per_1k"));
 		fmt_usd(d, sizeof d, rs_jnum(k, "per_success"));
 		fmt_usd(e, sizeof e, rs_jnum(k, "total_usd"));
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
-		fprintf(p->f, " %12s %12s %14s %12s %8lld\n", a, b, d, e,
-			(long long)rs_jnum(k, "retries"));
+		fprintf(p->f, " %12s %12s %14s %12s %8lld %12s\n", a, b, d, e,
+			(long long)rs_jnum(k, "retries"), jc);
 	}
-	fprintf(p->f, "  judge cost: not recorded per result (shown apart when "
-		"it is)\n");
+	fprintf(p->f, "  judge cost: what model-graded assertions spent grading "
+		"each candidate (not part of its own cost)\n");
 }
 
 static void comparisons(struct pr *p, const json_t *s)

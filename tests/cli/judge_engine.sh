@@ -21,8 +21,13 @@ q() { sqlite3 "$T/.assay/assay.db" "$1"; }
 check judge_calls_counted "1|1|2|2" "$(q "select group_concat(judge_calls, '|') from (select r.judge_calls from results r join cases c on c.run_id=r.run_id and c.idx=r.case_idx order by c.idx)")"
 check judge_cost_apart_from_candidate 0 "$(q "select count(*) from results where cost_usd is not null and cost_usd > 0")"
 
+# Judge spend is reported apart from the candidate's own cost.
+"$ASSAY" stats latest --db "$T/.assay/assay.db" -o "$T/s.json" >/dev/null 2>&1
+check judge_stats_candidate_cost_unknown null "$(jq '.candidates[0].cost.total_usd' "$T/s.json")"
+check judge_stats_judge_cost_apart yes "$(jq -r 'if .candidates[0].cost.judge_usd > 0 then "yes" else "no" end' "$T/s.json")"
+
 # Without any judge the suite is refused before a request.
-sed '/options:/d; /provider: openai:chat:judge/d' "$T/suite.yaml" | sed '/provider: openai:chat:stubborn-judge/d' >"$T/nojudge.yaml"
+sed '/options:/,/config: {cost/d' "$T/suite.yaml" | sed '/provider: openai:chat:stubborn-judge/d' >"$T/nojudge.yaml"
 "$ASSAY" validate "$T/nojudge.yaml" >/dev/null 2>"$T/v.err"
 check judge_missing_exit_1 1 $?
 check_grep judge_missing_names_location 'nojudge.yaml:[0-9]+:[0-9]+: error: .llm-rubric. needs a judge' "$T/v.err"
