@@ -38,3 +38,44 @@ check exec_long_prompt_on_stdin 0 $?
 } >"$T/many.yaml"
 "$ASSAY" run "$T/many.yaml" -j 16 --no-progress-bar --no-table -o "$T/m.json" >/dev/null 2>&1
 check exec_many_all_answered 40 "$(jq '[.results[] | select(.error == null)] | length' "$T/m.json")"
+
+# The generic HTTP provider and the local-server aliases, against `assay mock`.
+cat >"$T/rules.yaml" <<'Y'
+models: [{name: "*"}]
+rules:
+  - contains: "capital of France"
+    reply: "Paris"
+default: "?"
+Y
+start_mock hm "$T/rules.yaml" --quiet
+cat >"$T/http.yaml" <<Y
+prompts: ["What is the capital of {{country}}?"]
+providers:
+  - id: http://127.0.0.1:$PORT/v1/chat/completions
+    label: jsonpath
+    config:
+      headers: {Authorization: "Bearer {{ env.HTTP_TEST_KEY }}"}
+      body: {model: m, messages: [{role: user, content: "{{prompt}}"}]}
+      responsePath: "\$.choices[0].message.content"
+  - id: http
+    label: jq
+    config:
+      url: http://127.0.0.1:$PORT/v1/chat/completions
+      body: {model: m, messages: [{role: user, content: "{{prompt}}"}]}
+      responsePath: "jq:.choices[0].message.content | ascii_upcase"
+  - id: ollama:chat:llama3
+    config: {apiBaseUrl: "http://127.0.0.1:$PORT/v1"}
+  - id: vllm:some/model
+    config: {apiBaseUrl: "http://127.0.0.1:$PORT/v1"}
+  - id: llamacpp:local
+    config: {apiBaseUrl: "http://127.0.0.1:$PORT/v1"}
+tests:
+  - vars: {country: France}
+    assert: [{type: icontains, value: paris}]
+Y
+HTTP_TEST_KEY=sk-http-secret-77 "$ASSAY" run "$T/http.yaml" --no-progress-bar --no-table -o "$T/h.json" >/dev/null 2>&1
+check http_and_aliases_all_pass 0 $?
+check http_jsonpath_output Paris "$(jq -r '.results[] | select(.provider_label=="jsonpath") | .output' "$T/h.json")"
+check http_jq_output PARIS "$(jq -r '.results[] | select(.provider_label=="jq") | .output' "$T/h.json")"
+check aliases_answered 3 "$(jq '[.results[] | select(.provider_id | test("^(ollama|vllm|llamacpp):")) | select(.pass)] | length' "$T/h.json")"
+if grep -rq sk-http-secret-77 "$T/.assay" "$T/h.json"; then fail http_header_key_not_stored "key found"; else ok http_header_key_not_stored; fi
