@@ -73,6 +73,7 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
+	bench/grade.sh
 
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin
