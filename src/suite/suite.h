@@ -37,6 +37,10 @@ struct assertion_spec {
 	char *provider;      /* judge provider id (model-graded), or NULL */
 	json_t *provider_config; /* its config, or NULL */
 	char *rubric_prompt; /* rubricPrompt as text, or NULL */
+	bool has_severity;   /* `severity` given (docs/statistics.md) */
+	double severity;     /* its weight: critical 10, high/major 5,
+			      * medium/moderate 2, low/minor 1, info 0, or
+			      * the number given (>= 0) */
 	struct loc loc;
 };
 

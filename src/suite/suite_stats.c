@@ -1,7 +1,8 @@
 /* suite_stats.c — the suite's statistics blocks, checked at load so a typo
  * surfaces before any request is paid for:
  *
- *   calibration:    {confidence: "jq:.confidence" | "regex:PATTERN"}
+ *   calibration:    {confidence: "jq:.confidence" | "regex:PATTERN" |
+ *                    logprobs}
  *   classification: {expected: "{{label}}",
  *                    predicted: "output" | "jq:EXPR" | "regex:PATTERN",
  *                    costs: {EXPECTED: {PREDICTED | "*": number}}}
@@ -17,6 +18,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,17 +49,18 @@ static int check_map(struct ld *l, const struct ynode *v, const char *what)
 	return 0;
 }
 
-/* "jq:EXPR" or "regex:PATTERN" (and "output" when allow_output). */
+/* "jq:EXPR" or "regex:PATTERN", and `word` ("output", "logprobs") when
+ * not NULL. */
 static int check_extractor(struct ld *l, const struct ynode *v,
-			   bool allow_output)
+			   const char *word)
 {
-	const char *want = allow_output
-		? "output, jq:EXPR or regex:PATTERN"
-		: "jq:EXPR or regex:PATTERN";
+	char want[64];
+	snprintf(want, sizeof want, "%s%sjq:EXPR or regex:PATTERN",
+		 word ? word : "", word ? ", " : "");
 	if (v->kind != YN_SCALAR || yn_scalar_type(v) != JSON_STRING)
 		return ld_err(l, v, "found %s, expected %s", yn_kind_name(v),
 			      want);
-	if (allow_output && !strcmp(v->str, "output"))
+	if (word && !strcmp(v->str, word))
 		return 0;
 	if (!strncmp(v->str, "jq:", 3)) {
 		struct err e = {0};
@@ -98,7 +101,9 @@ static int calibration(struct ld *l, const struct ynode *v)
 	for (size_t i = 0; !rc && i + 1 < v->n; i += 2) {
 		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
 		if (!strcmp(k->str, "confidence")) {
-			rc = check_extractor(l, x, false);
+			/* logprobs: the provider's token log-probabilities
+			 * (stored per result), not the output text */
+			rc = check_extractor(l, x, "logprobs");
 			conf = true;
 		} else {
 			rc = unknown(l, k, "calibration", "confidence");
@@ -106,7 +111,7 @@ static int calibration(struct ld *l, const struct ynode *v)
 	}
 	if (!rc && !conf)
 		rc = ld_err(l, v, "missing key 'confidence' in calibration, "
-			    "expected jq:EXPR or regex:PATTERN");
+			    "expected logprobs, jq:EXPR or regex:PATTERN");
 	return rc;
 }
 
@@ -149,7 +154,7 @@ static int classification(struct ld *l, const struct ynode *v)
 			free(r);
 		} else if (!strcmp(k->str, "predicted")) {
 			pred = x;
-			rc = check_extractor(l, x, true);
+			rc = check_extractor(l, x, "output");
 		} else if (!strcmp(k->str, "costs")) {
 			rc = costs(l, x);
 		} else {

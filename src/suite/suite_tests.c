@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- values ------------------------------------------------------------- */
 
@@ -129,6 +130,42 @@ static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
 
 /* ---- assertions ---------------------------------------------------------- */
 
+/* An assertion's `severity`: the same forms as a case's (a name or a
+ * number >= 0), turned into its weight here; a name must be one of the
+ * known ones, since the weight is needed now. */
+static int parse_severity(struct ld *l, const struct ynode *v, double *w)
+{
+	static const struct { const char *name; double w; } names[] = {
+		{ "critical", 10 }, { "high", 5 }, { "major", 5 },
+		{ "medium", 2 }, { "moderate", 2 }, { "low", 1 },
+		{ "minor", 1 }, { "info", 0 },
+	};
+	int t = yn_scalar_type(v);
+	if (v->kind == YN_SCALAR && (t == JSON_INTEGER || t == JSON_REAL)) {
+		*w = strtod(v->str, NULL);
+		if (*w >= 0)
+			return 0;
+	} else if (v->kind == YN_SCALAR && t == JSON_STRING) {
+		char *end;
+		*w = strtod(v->str, &end);
+		if (end != v->str && !*end && *w >= 0)
+			return 0;
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			if (!strcasecmp(v->str, names[i].name)) {
+				*w = names[i].w;
+				return 0;
+			}
+		return ld_err(l, v, "found '%s', expected a severity: "
+			      "critical, high, major, medium, moderate, low, "
+			      "minor, info, or a weight >= 0", v->str);
+	}
+	return ld_err(l, v, "found %s, expected a severity such as low, "
+		      "medium, high or critical, or a weight >= 0",
+		      v->kind == YN_SCALAR && (t == JSON_INTEGER ||
+					       t == JSON_REAL)
+		      ? v->str : yn_kind_name(v));
+}
+
 static int parse_assert(struct ld *l, const struct ynode *m,
 			struct assertion_spec *a)
 {
@@ -173,6 +210,9 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 					 &a->provider_config);
 		} else if (!strcmp(k->str, "rubricPrompt")) {
 			rc = parse_rubric(l, v, &a->rubric_prompt);
+		} else if (!strcmp(k->str, "severity")) {
+			rc = parse_severity(l, v, &a->severity);
+			a->has_severity = !rc;
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -183,7 +223,7 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 			return ld_err(l, k, "unknown key '%s' in an assertion, "
 				      "expected one of: type, value, weight, "
 				      "threshold, metric, transform, provider, "
-				      "rubricPrompt", k->str);
+				      "rubricPrompt, severity", k->str);
 		}
 		if (rc)
 			return rc;

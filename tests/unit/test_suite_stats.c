@@ -104,7 +104,13 @@ TEST(suite_stats_blocks_load_and_stay_in_sanitized)
 TEST(suite_stats_calibration_errors)
 {
 	ST_ERR(ST_HEAD "calibration: {confidence: '.confidence'}\n", 5, 27,
-	       "found '.confidence', expected jq:EXPR or regex:PATTERN");
+	       "found '.confidence', expected logprobs, jq:EXPR or "
+	       "regex:PATTERN");
+	ST_ERR(ST_HEAD "calibration: {confidence: logprob}\n", 5, 27,
+	       "found 'logprob', expected logprobs, jq:EXPR or "
+	       "regex:PATTERN");
+	ST_ERR(ST_HEAD "calibration: {confidence: true}\n", 5, 27,
+	       "expected logprobs, jq:EXPR or regex:PATTERN");
 	ST_ERR(ST_HEAD "calibration: {confidence: 'regex:(['}\n", 5, 27,
 	       "bad regex");
 	ST_ERR(ST_HEAD "calibration: {confidence: 'jq:.a | | b'}\n", 5, 27,
@@ -165,4 +171,74 @@ TEST(suite_stats_test_key_errors)
 	ST_ERR(ST_HEAD "    varient_group: a\n", 5, 5,
 	       "unknown key 'varient_group' in a test, expected one of: "
 	       "description");
+}
+
+TEST(suite_stats_calibration_logprobs)
+{
+	struct err e = {0};
+	struct suite *s = NULL;
+	int rc = suite_load(st_put(ST_HEAD "calibration: {confidence: logprobs}\n"),
+			    &s, &e);
+	st_clean();
+	T_EQ_INT(rc, 0);
+	if (rc) {
+		t_fail(__FILE__, __LINE__, "%s", e.msg);
+		return;
+	}
+	T_EQ_STR(json_string_value(json_object_get(json_object_get(
+		s->sanitized, "calibration"), "confidence")), "logprobs");
+	suite_free(s);
+}
+
+TEST(suite_stats_assertion_severity)
+{
+	struct err e = {0};
+	struct suite *s = NULL;
+	const struct test_case *t;
+	int rc = suite_load(st_put(
+		"prompts: ['Q: {{q}}']\nproviders: [echo]\n"
+		"defaultTest:\n  assert:\n"
+		"    - {type: is-json, severity: minor}\n"
+		"tests:\n  - vars: {q: x}\n    assert:\n"
+		"      - {type: contains, value: a, severity: critical}\n"
+		"      - {type: contains, value: b, severity: 2.5}\n"
+		"      - {type: contains, value: c, severity: '7'}\n"
+		"      - {type: contains, value: d}\n"
+		"      - {type: contains, value: e, severity: INFO}\n"), &s, &e);
+	st_clean();
+	T_EQ_INT(rc, 0);
+	if (rc) {
+		t_fail(__FILE__, __LINE__, "%s", e.msg);
+		return;
+	}
+	t = &s->tests[0];
+	T_EQ_INT((long)t->n_asserts, 6);
+	T_ASSERT(t->asserts[0].has_severity);	/* from defaultTest */
+	T_NEAR(t->asserts[0].severity, 1, 0);
+	T_ASSERT(t->asserts[1].has_severity);
+	T_NEAR(t->asserts[1].severity, 10, 0);
+	T_NEAR(t->asserts[2].severity, 2.5, 0);
+	T_NEAR(t->asserts[3].severity, 7, 0);
+	T_ASSERT(!t->asserts[4].has_severity);
+	T_ASSERT(t->asserts[5].has_severity);
+	T_NEAR(t->asserts[5].severity, 0, 0);
+	suite_free(s);
+}
+
+TEST(suite_stats_assertion_severity_errors)
+{
+	ST_ERR(ST_HEAD "    assert:\n      - {type: contains, value: a, "
+	       "severity: -1}\n", 6, 46,
+	       "found -1, expected a severity such as low, medium, high or "
+	       "critical, or a weight >= 0");
+	ST_ERR(ST_HEAD "    assert:\n      - {type: contains, value: a, "
+	       "severity: urgent}\n", 6, 46,
+	       "found 'urgent', expected a severity: critical, high, major, "
+	       "medium, moderate, low, minor, info, or a weight >= 0");
+	ST_ERR(ST_HEAD "    assert:\n      - type: contains\n"
+	       "        severity: [high]\n", 7, 19,
+	       "found a list, expected a severity");
+	ST_ERR(ST_HEAD "    assert:\n      - type: contains\n"
+	       "        severity:\n", 7, 18,
+	       "expected a severity");
 }
