@@ -24,6 +24,7 @@ void response_init(struct response *r)
 	r->prompt_tokens = r->completion_tokens = r->total_tokens = -1;
 	r->ttft_ms = -1;
 	r->cost_usd = -1;
+	r->confidence = -1;
 }
 
 void response_cleanup(struct response *r)

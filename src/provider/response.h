@@ -33,6 +33,8 @@ struct response {
 	int retries;           /* attempts after the first */
 	double retry_wait_ms;  /* time spent waiting between attempts */
 	bool cached;           /* served from the response cache */
+	double confidence;     /* exp(mean token logprob) of the answer when
+				* the provider returned logprobs, else -1 */
 };
 
 /* Stable names: "ok", "connect", "timeout", "http", "body", "exec", "other". */

@@ -112,6 +112,7 @@ static const char *const schema_sql =
 	"  score REAL,\n"
 	"  reason TEXT,\n"
 	"  named_scores_json TEXT,\n"
+	"  confidence REAL,\n"
 	"  UNIQUE (run_id, case_idx, prompt_idx, provider_idx, repeat));\n"
 	"CREATE INDEX IF NOT EXISTS results_by_group\n"
 	"  ON results (run_id, provider_idx, prompt_idx);\n"
@@ -124,6 +125,7 @@ static const char *const schema_sql =
 	"  reason TEXT,\n"
 	"  weight REAL,\n"
 	"  metric TEXT,\n"
+	"  severity REAL,\n"
 	"  PRIMARY KEY (result_id, idx));\n"
 	"CREATE TABLE IF NOT EXISTS cache (\n"
 	"  key TEXT PRIMARY KEY,\n"
@@ -167,13 +169,14 @@ static const char *const ins_result_sql =
 	" http_status, finish_reason, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, total_tokens, cost_usd, retries, cached, pass,"
 	" score, reason, named_scores_json, retry_wait_ms, judge_calls,"
-	" judge_cost_usd, judge_latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-	" ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+	" judge_cost_usd, judge_latency_ms, confidence) VALUES (?1, ?2, ?3, ?4,"
+	" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	" ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 
 static const char *const ins_assert_sql =
 	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
-	" reason, weight, metric) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	" reason, weight, metric, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	" ?8, ?9)";
 
 static int db_fail(struct store *st, struct err *err, const char *what)
 {
@@ -379,14 +382,29 @@ static int ensure_column(struct store *st, const char *table, const char *col,
 	return exec_sql(st, sql, err);
 }
 
-/* Version 2 added per-result retry wait and judge accounting. */
+/* Nullable columns added within version 2 (results.confidence,
+ * assertion_results.severity): a version-2 database written before them
+ * gets them on open; NULL reads as "none". */
+static int ensure_v2_columns(struct store *st, struct err *err)
+{
+	int rc;
+	if ((rc = ensure_column(st, "results", "confidence", "REAL", err)) ||
+	    (rc = ensure_column(st, "assertion_results", "severity", "REAL", err)))
+		return rc;
+	return 0;
+}
+
+/* Version 2 added per-result retry wait and judge accounting (and the
+ * nullable columns of ensure_v2_columns). */
 static int migrate_v1(struct store *st, struct err *err)
 {
 	int rc;
 	if ((rc = ensure_column(st, "results", "retry_wait_ms", "REAL NOT NULL DEFAULT 0", err)) ||
 	    (rc = ensure_column(st, "results", "judge_calls", "INTEGER NOT NULL DEFAULT 0", err)) ||
 	    (rc = ensure_column(st, "results", "judge_cost_usd", "REAL NOT NULL DEFAULT 0", err)) ||
-	    (rc = ensure_column(st, "results", "judge_latency_ms", "REAL NOT NULL DEFAULT 0", err)))
+	    (rc = ensure_column(st, "results", "judge_latency_ms", "REAL NOT NULL DEFAULT 0", err)) ||
+	    (rc = ensure_column(st, "results", "confidence", "REAL", err)) ||
+	    (rc = ensure_column(st, "assertion_results", "severity", "REAL", err)))
 		return rc;
 	return exec_sql(st, "INSERT INTO schema_version (version) VALUES (2)", err);
 }
@@ -410,6 +428,8 @@ static int check_schema(struct store *st, struct err *err)
 		rc = exec_sql(st, sql, err);
 	} else if (v == 1) {
 		rc = migrate_v1(st, err);
+	} else if (v == 2) {
+		rc = ensure_v2_columns(st, err);
 	} else if (v > STORE_SCHEMA_VERSION) {
 		rc = err_set(err, ST_DB,
 			     "%s: database schema version %d is newer than this "
@@ -748,6 +768,9 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	sqlite3_bind_int(q, 26, r->judge_calls);
 	sqlite3_bind_double(q, 27, r->judge_cost_usd);
 	sqlite3_bind_double(q, 28, r->judge_latency_ms);
+	if (resp->error == RESP_OK && resp->confidence >= 0 &&
+	    resp->confidence <= 1)
+		sqlite3_bind_double(q, 29, resp->confidence);
 	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
 	if (g) {
 		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);
@@ -777,6 +800,8 @@ static int insert_asserts(struct store *st, int64_t result_id,
 		if (sp)
 			bind_real(q, 7, sp->weight);
 		bind_text(q, 8, sp ? sp->metric : NULL);
+		if (sp && sp->has_severity)
+			sqlite3_bind_double(q, 9, sp->severity);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			return db_fail(st, err, "storing an assertion result");
 	}

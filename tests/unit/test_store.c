@@ -99,6 +99,9 @@ TEST(store_roundtrip_rows_and_columns)
 	T_EQ_INT(run, 1);
 
 	ok_response(&r0, "yes, it \"works\"\nline 2", 120.5);
+	r0.confidence = 0.75;	/* from logprobs */
+	s->tests[1].asserts[1].has_severity = true;
+	s->tests[1].asserts[1].severity = 5;
 	tfx_grade(&g0, &s->tests[0], true, 1.0, "{\"acc\": 1}");
 	ok_response(&r1, "no", 80);
 	r1.cached = true;
@@ -166,6 +169,13 @@ TEST(store_roundtrip_rows_and_columns)
 			     " WHERE r.case_idx=1",
 		       "0:contains:0:0.0:1.0:'acc':assertion 0,"
 		       "1:not-regex:1:1.0:2.0:NULL:assertion 1"));
+	/* Severity per assertion (NULL when none); confidence per result
+	 * (NULL when the provider gave none, and for errors). */
+	T_ASSERT(q1_is(path, "SELECT group_concat(quote(a.severity), ',')"
+			     " FROM assertion_results a JOIN results r ON r.id=a.result_id"
+			     " WHERE r.case_idx=1", "NULL,5.0"));
+	T_ASSERT(q1_is(path, "SELECT group_concat(case_idx||':'||quote(confidence), ',')"
+			     " FROM results", "0:0.75,1:NULL,2:NULL"));
 	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "2"));
 	T_ASSERT(q1_is(path, "PRAGMA journal_mode", "wal"));
 
@@ -527,6 +537,8 @@ TEST(store_migrates_schema_v1)
 		"ALTER TABLE results DROP COLUMN judge_calls;"
 		"ALTER TABLE results DROP COLUMN judge_cost_usd;"
 		"ALTER TABLE results DROP COLUMN judge_latency_ms;"
+		"ALTER TABLE results DROP COLUMN confidence;"
+		"ALTER TABLE assertion_results DROP COLUMN severity;"
 		"DELETE FROM schema_version; INSERT INTO schema_version VALUES (1);",
 		NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -534,10 +546,12 @@ TEST(store_migrates_schema_v1)
 	store_close(st);
 	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('results') WHERE name IN "
-				    "('retry_wait_ms','judge_calls','judge_cost_usd','judge_latency_ms')",
+				    "('retry_wait_ms','judge_calls','judge_cost_usd','judge_latency_ms',"
+				    "'confidence') UNION ALL SELECT count(*) FROM "
+				    "pragma_table_info('assertion_results') WHERE name = 'severity'",
 				    -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		cols = sqlite3_column_int(q, 0);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		cols += sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
 	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
@@ -545,5 +559,37 @@ TEST(store_migrates_schema_v1)
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	remove(path);
-	T_EQ_INT(cols, 4);
+	T_EQ_INT(cols, 6);
+}
+
+/* A version-2 database written before results.confidence and
+ * assertion_results.severity gains them when opened, and takes puts. */
+TEST(store_adds_v2_nullable_columns)
+{
+	const char *path = "build-store-migrate-v2.db";
+	struct store *st = NULL;
+	struct err e;
+	sqlite3 *db;
+	remove(path);
+	err_clear(&e);
+	T_EQ_INT(store_open(path, &st, &e), 0);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db,
+		"ALTER TABLE results DROP COLUMN confidence;"
+		"ALTER TABLE assertion_results DROP COLUMN severity;",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	T_ASSERT(q1_is(path, "SELECT count(*) FROM pragma_table_info('results')"
+			     " WHERE name = 'confidence'", "0"));
+	T_EQ_INT(store_open(path, &st, &e), 0);
+	store_close(st);
+	T_ASSERT(q1_is(path, "SELECT (SELECT count(*) FROM pragma_table_info('results')"
+			     " WHERE name = 'confidence') + (SELECT count(*) FROM"
+			     " pragma_table_info('assertion_results') WHERE name ="
+			     " 'severity')", "2"));
+	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "2"));
+	remove(path);
+	remove("build-store-migrate-v2.db-wal");
+	remove("build-store-migrate-v2.db-shm");
 }
