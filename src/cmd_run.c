@@ -308,6 +308,7 @@ static int run_exec(int argc, char **argv)
 		if (report_stats_print(st, run_id, &so, stdout, isatty(1), &serr))
 			err_print(&serr, stderr);
 	}
+	fflush(stdout); /* the table before the notes on stderr */
 	for (size_t i = 0; i < a.n_outputs; i++) {
 		if (report_write(st, run_id, a.outputs[i], &err))
 			goto fail;
