@@ -343,6 +343,19 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 		record(r, sl, resp, NULL);
 		return false;
 	}
+	if (tc->transform) {
+		/* options.transform: the output every assertion sees, and the
+		 * one stored (promptfoo's meaning). */
+		char *t = NULL;
+		const char *o = resp->output ? resp->output : "";
+		if (score_transform(tc->transform, o, strlen(o), tc->vars, &t, &gerr)) {
+			grading_error(resp, &gerr);
+			record(r, sl, resp, NULL);
+			return false;
+		}
+		free(resp->output);
+		resp->output = t;
+	}
 	if (score_needs_judge(tc)) {
 		struct judge_call *calls = NULL;
 		size_t n = 0;
@@ -1630,6 +1643,12 @@ int engine_check_suite(const struct suite *s, struct err *err)
 {
 	for (size_t i = 0; i < s->n_tests; i++) {
 		const struct test_case *tc = &s->tests[i];
+		if (tc->transform && score_transform_check(tc->transform, err)) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return err_at(err, tc->loc.file, tc->loc.line, tc->loc.col,
+				      "options.transform: %s", why);
+		}
 		for (size_t j = 0; j < tc->n_asserts; j++) {
 			int rc = score_check(&tc->asserts[j], tc->vars, err);
 			if (rc)

@@ -821,6 +821,7 @@ void suite_test_cleanup(struct test_case *t)
 	free(t->grader);
 	json_decref(t->grader_config);
 	free(t->rubric_prompt);
+	free(t->transform);
 	memset(t, 0, sizeof *t);
 }
 

@@ -54,6 +54,9 @@ struct test_case {
 	double threshold;
 	json_t *metadata;          /* object; never NULL */
 	char *grader;              /* options.provider id, or NULL */
+	char *transform;           /* options.transform as written, or NULL:
+				    * applied to the output before every
+				    * assertion (grading checks it) */
 	json_t *grader_config;     /* its config, or NULL */
 	char *rubric_prompt;       /* options.rubricPrompt as text, or NULL;
 				    * already copied onto its assertions

@@ -272,7 +272,7 @@ static void inherit_rubric(struct test_case *t, size_t from, const char *rp)
 			t->asserts[i].rubric_prompt = xstrdup(rp);
 }
 
-/* A test's `options`: provider (the judge) and rubricPrompt. */
+/* A test's `options`: provider (the judge), rubricPrompt and transform. */
 static int parse_options(struct ld *l, const struct ynode *v,
 			 struct test_case *t)
 {
@@ -286,10 +286,20 @@ static int parse_options(struct ld *l, const struct ynode *v,
 			rc = parse_judge(l, x, &t->grader, &t->grader_config);
 		else if (!strcmp(k->str, "rubricPrompt"))
 			rc = parse_rubric(l, x, &t->rubric_prompt);
-		else
+		else if (!strcmp(k->str, "transform")) {
+			if (x->kind != YN_SCALAR || !x->str)
+				rc = ld_err(l, x, "found %s, expected a transform "
+					    "string such as \"jq:.answer\"",
+					    yn_kind_name(x));
+			else {
+				free(t->transform);
+				t->transform = xstrdup(x->str);
+				rc = 0;
+			}
+		} else
 			rc = ld_err(l, k, "unsupported feature: test option "
-				    "'%s' (supported: provider, rubricPrompt)",
-				    k->str);
+				    "'%s' (supported: provider, rubricPrompt, "
+				    "transform)", k->str);
 		if (rc)
 			return rc;
 	}
@@ -519,6 +529,8 @@ static void add_merged(struct ld *l, struct test_case *t,
 	}
 	if (def && !t->rubric_prompt && def->rubric_prompt)
 		o->rubric_prompt = xstrdup(def->rubric_prompt);
+	if (def && !t->transform && def->transform)
+		o->transform = xstrdup(def->transform);
 	if (def)
 		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
@@ -535,6 +547,7 @@ static void test_free_parts(struct test_case *t)
 	free(t->grader);
 	json_decref(t->grader_config);
 	free(t->rubric_prompt);
+	free(t->transform);
 	memset(t, 0, sizeof *t);
 }
 

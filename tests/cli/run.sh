@@ -90,3 +90,26 @@ check run_show_reexport_matches "$(jq -c '[.results[] | [.case_idx, .provider_id
 check run_show_latest "$(q 'select max(id) from runs')" "$(jq '.run.id' "$T/l.json")"
 (cd "$T" && "$ASSAY" show 999 >/dev/null 2>"$T/show-err.txt")
 check run_show_unknown_run_exit 1 $?
+
+# 9. options.transform (test level, inherited from defaultTest): a jq
+# expression applied to the output before every assertion; a JavaScript
+# transform is refused at load with its location.
+cat >"$T/transform.yaml" <<Y
+prompts: ["Question: {{q}}"]
+providers: [openai:chat:good]
+defaultTest:
+  options: {transform: "jq:.ok"}
+tests:
+  - vars: {q: "Reply in JSON please"}
+    assert: [{type: equals, value: "true"}]
+  - vars: {q: "Reply in JSON please"}
+    options: {transform: "jq:.n * 2"}
+    assert: [{type: equals, value: "6"}]
+Y
+"$ASSAY" run "$T/transform.yaml" --no-progress-bar --no-table -o "$T/t.json" >/dev/null 2>&1
+check run_test_transform_passes 0 $?
+check run_test_transform_output "true 6" "$(jq -r '[.results[].output] | join(" ")' "$T/t.json")"
+sed 's/jq:.n \* 2/output.toUpperCase()/' "$T/transform.yaml" >"$T/badtransform.yaml"
+"$ASSAY" validate "$T/badtransform.yaml" >/dev/null 2>"$T/bt.err"
+check run_test_transform_js_refused 1 $?
+check_grep run_test_transform_js_location 'badtransform.yaml:[0-9]+:[0-9]+: error: options.transform' "$T/bt.err"
