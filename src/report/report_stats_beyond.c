@@ -53,6 +53,8 @@ json_t *rs_calibration(const struct rs_run *r, const struct rs_cand *c)
 		sy += it->pass;
 	}
 	j = json_object();
+	if (r->conf_source)	/* "logprobs", "jq:…" or "regex:…" */
+		json_object_set_new(j, "source", json_string(r->conf_source));
 	json_object_set_new(j, "n", json_integer((json_int_t)n));
 	json_object_set_new(j, "without_confidence",
 			    json_integer((json_int_t)(graded - n)));
@@ -126,8 +128,8 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 	long *tn = xcalloc(r->ntags ? r->ntags : 1, sizeof *tn);
 	long *tk = xcalloc(r->ntags ? r->ntags : 1, sizeof *tk);
 	long graded = 0, fails = 0, crit = 0;
-	double sw = 0, swf = 0, base;
-	bool sev = false;
+	double sw = 0, swf = 0, base, rw;
+	bool sev = r->has_asev;
 	json_t *j = json_object(), *tags = json_array(), *as = json_array();
 	json_t *sys = json_array();
 
@@ -143,10 +145,13 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 			tn[cs->tags[t]]++;
 			tk[cs->tags[t]] += it->pass;
 		}
-		sw += cs->sev;
-		swf += cs->sev * !it->pass;
-		sev = sev || cs->has_sev;
-		crit += cs->has_sev && cs->sev >= 10 && !it->pass;
+		/* a failed result weighs by its failing assertions'
+		 * severity when they have one, else by the case's */
+		rw = it->has_asev ? it->asev : cs->sev;
+		sw += rw;
+		swf += rw * !it->pass;
+		sev = sev || cs->has_sev || it->has_asev;
+		crit += (cs->has_sev || it->has_asev) && rw >= 10 && !it->pass;
 	}
 	base = graded ? (double)fails / (double)graded : NAN;
 	for (size_t t = 0; t < r->ntags; t++) {

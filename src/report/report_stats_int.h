@@ -37,7 +37,12 @@ struct rs_item {
 	double lat, ttft;	/* ms; NaN unknown */
 	double cost;		/* USD; NaN unknown */
 	double judge_cost;	/* USD spent by judges grading it */
-	double conf;		/* extracted confidence in [0,1]; NaN none */
+	double conf;		/* confidence in [0,1] (extracted from the
+				 * output, or from logprobs); NaN none */
+	int8_t has_asev;	/* a failed result whose failing assertions
+				 * carry a severity: it weighs asev */
+	double asev;		/* max over its failing assertions of their
+				 * severity (the case's for those without) */
 };
 
 /* A named metric: its value per item (NaN where the item has none). */
@@ -92,6 +97,8 @@ struct rs_run {
 	size_t nclasses;
 	double *costs;		/* nclasses² (row expected, col predicted) or NULL */
 	bool has_conf;		/* calibration configured */
+	bool conf_logprobs;	/* ... from the stored logprob confidence */
+	bool has_asev;		/* some assertion has a severity */
 	bool has_class;		/* classification configured */
 	bool has_refusal;	/* some case has expect: refuse|answer */
 	json_t *decision;	/* the suite's decision block, or NULL (owned) */

@@ -267,7 +267,10 @@ static void load_config(struct load_ctx *l)
 	const char *cs = json_string_value(json_object_get(cal, "confidence"));
 	const char *pred = json_string_value(json_object_get(cls, "predicted"));
 	l->other_class = -1;
-	if (cs) {
+	if (cs && !strcmp(cs, "logprobs")) {
+		r->has_conf = r->conf_logprobs = true;
+		r->conf_source = xstrdup(cs);
+	} else if (cs) {
 		ex_init(&l->conf_x, cs);
 		r->has_conf = l->conf_x.kind != EX_NONE;
 		r->conf_source = xstrdup(cs);
@@ -290,7 +293,7 @@ static int load_cases(struct load_ctx *l, struct err *err)
 	size_t cap = 0;
 	long next_cluster = 0;
 	int step, rc = 0;
-	bool keep_vars = r->has_conf || r->has_class;
+	bool keep_vars = (r->has_conf && !r->conf_logprobs) || r->has_class;
 
 	if (sqlite3_prepare_v2(l->db, "SELECT idx, description, vars_json, "
 			       "metadata_json FROM cases WHERE run_id = ?1 "
@@ -487,7 +490,7 @@ static void extract(struct load_ctx *l, struct rs_item *it,
 	struct rs_run *r = l->r;
 	const json_t *vars = it->c < r->ncases ? l->vars[it->c] : NULL;
 	const struct rs_case *cs = it->c < r->ncases ? &r->cases[it->c] : NULL;
-	if (r->has_conf) {
+	if (r->has_conf && !r->conf_logprobs) {
 		char *s = ex_run(&l->conf_x, out, len, vars);
 		it->conf = parse_conf(s);
 		free(s);
@@ -526,9 +529,32 @@ static const char *const results_sql =
 	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
 	" error_kind IS NOT NULL, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
-	" CASE WHEN ?2 THEN output END, judge_cost_usd"
+	" CASE WHEN ?2 THEN output END, judge_cost_usd, confidence,"
+	/* with assertion severities (?3): of a failed result's failing
+	 * assertions, the highest severity and how many have none */
+	" CASE WHEN ?3 AND pass = 0 THEN (SELECT max(severity) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0) END,"
+	" CASE WHEN ?3 AND pass = 0 THEN (SELECT count(*) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0 AND"
+	"  severity IS NULL) END"
 	" FROM results WHERE run_id = ?1"
 	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+
+/* Whether any assertion of the run carries a severity. */
+static int any_assert_severity(struct load_ctx *l, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(l->db, "SELECT EXISTS (SELECT 1 FROM results r"
+			       " JOIN assertion_results a ON a.result_id ="
+			       " r.id WHERE r.run_id = ?1 AND a.severity IS"
+			       " NOT NULL)", -1, &q, NULL) != SQLITE_OK)
+		return db_err(err, l->db, "reading assertions");
+	sqlite3_bind_int64(q, 1, l->r->id);
+	l->r->has_asev = sqlite3_step(q) == SQLITE_ROW &&
+			 sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return 0;
+}
 
 static int load_results(struct load_ctx *l, struct err *err)
 {
@@ -536,12 +562,16 @@ static int load_results(struct load_ctx *l, struct err *err)
 	sqlite3_stmt *q = NULL;
 	struct rs_cand *c = NULL;
 	int step, rc = 0;
-	bool need_out = r->has_conf || r->has_class || r->has_refusal;
+	bool need_out = (r->has_conf && !r->conf_logprobs) || r->has_class ||
+			r->has_refusal;
 
+	if ((rc = any_assert_severity(l, err)))
+		return rc;
 	if (sqlite3_prepare_v2(l->db, results_sql, -1, &q, NULL) != SQLITE_OK)
 		return db_err(err, l->db, "reading results");
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_int(q, 2, need_out);
+	sqlite3_bind_int(q, 3, r->has_asev);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		int prov = sqlite3_column_int(q, 0), pr = sqlite3_column_int(q, 1);
 		struct rs_item *it;
@@ -576,6 +606,19 @@ static int load_results(struct load_ctx *l, struct err *err)
 		it->retries = sqlite3_column_int(q, 12);
 		it->cached = (int8_t)sqlite3_column_int(q, 13);
 		it->judge_cost = sqlite3_column_double(q, 16);
+		if (r->conf_logprobs && it->pass >= 0) {
+			double p = col_num(q, 17);
+			it->conf = p >= 0 && p <= 1 ? p : NAN;
+		}
+		if (it->pass == 0 && sqlite3_column_type(q, 18) != SQLITE_NULL) {
+			/* failing assertions without a severity count as
+			 * the case's weight */
+			double w = sqlite3_column_double(q, 18);
+			if (sqlite3_column_int(q, 19) > 0 && it->c < r->ncases)
+				w = fmax(w, r->cases[it->c].sev);
+			it->has_asev = 1;
+			it->asev = w;
+		}
 		if (it->pass >= 0 && sqlite3_column_type(q, 14) != SQLITE_NULL) {
 			json_t *named = col_json(q, 14);
 			add_metrics(c, c->n, named);

@@ -395,6 +395,16 @@ static void calibration(struct pr *p, const json_t *cands)
 		}
 		fputc('\n', p->f);
 	}
+	json_array_foreach(cands, i, c) {
+		const char *src = json_string_value(json_object_get(
+			json_object_get(c, "calibration"), "source"));
+		if (src && !strcmp(src, "logprobs")) {
+			fprintf(p->f, "  confidence = exp(mean token logprob): "
+				"the model's certainty in its own tokens, not "
+				"in being right.\n");
+			break;
+		}
+	}
 	json_array_foreach(cands, i, c)
 		if (json_is_string(json_object_get(json_object_get(c, "calibration"),
 						   "note"))) {

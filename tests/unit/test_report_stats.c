@@ -94,6 +94,12 @@ static json_t *rs_fixture(char **dir_out)
 			json_object_set_new(m, "tags", json_pack("[s]", "late"));
 		if (i == 10)
 			json_object_set_new(m, "severity", json_string("critical"));
+		/* assertion severities: case 10's failing assertion is
+		 * minor (1), case 11's major (5) */
+		if (i == 10 || i == 11) {
+			s->tests[i].asserts[0].has_severity = true;
+			s->tests[i].asserts[0].severity = i == 10 ? 1 : 5;
+		}
 		if (i == 15)
 			json_object_set_new(m, "expect", json_string("answer"));
 		if (i == 16)
@@ -251,9 +257,14 @@ TEST(report_stats_beyond_accuracy_from_store)
 	T_NEAR(rjn(t, "p_worse"), pow(8.0 / 19, 8), 1e-9);
 	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
 		b, "failure_modes"), "systematic")), 1);
-	T_EQ_INT((long)rjn(b, "failure_modes.critical_failures"), 1);
-	/* severity: case 10 weighs 10, others 1: B fails 8 incl. case 10 */
-	T_NEAR(rjn(b, "failure_modes.severity_weighted"), 17.0 / 28, 1e-12);
+	/* severity: case 10 weighs 10, others 1, but a failed result weighs
+	 * its failing assertion's severity: B fails 10..17, case 10 through a
+	 * minor assertion (1), case 11 a major one (5), 12..17 weigh 1, and
+	 * passes 11 cases (weight 1 each): 12 / 23, no critical failure */
+	T_EQ_INT((long)rjn(b, "failure_modes.critical_failures"), 0);
+	T_NEAR(rjn(b, "failure_modes.severity_weighted"), 12.0 / 23, 1e-12);
+	/* A passes case 10 (weight 10) and fails 18, 19 (1 each): 2 / 29 */
+	T_NEAR(rjn(a, "failure_modes.severity_weighted"), 2.0 / 29, 1e-12);
 	t = json_array_get(json_object_get(json_object_get(a, "failure_modes"),
 					   "assertions"), 0);
 	T_EQ_STR(json_string_value(json_object_get(t, "assertion")),
@@ -421,4 +432,75 @@ TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
 	json_decref(d);
 	json_decref(cands);
 	rs_run_free(&r);
+}
+
+/* Confidence from logprobs (stored per result) feeds calibration when the
+ * suite says {confidence: logprobs}; and the weight of a failed result
+ * whose failing assertions mix a severity and none is the larger of that
+ * severity and the case's. */
+TEST(report_stats_logprob_confidence_and_mixed_severity)
+{
+	struct suite *s = tfx_suite(4, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/lp.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	int64_t run = 0;
+	json_t *out = NULL, *a, *cal;
+	/* case: pass, confidence (negative = none) */
+	static const bool pass[4] = { true, true, false, false };
+	static const double conf[4] = { 0.9, 0.6, 0.7, -1 };
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	json_object_set_new(s->sanitized, "calibration", json_pack(
+		"{s:s}", "confidence", "logprobs"));
+	/* case 2: major case (5); its assertion 0 is minor (1), assertion
+	 * 1 (no severity) fails too: weight max(1, 5) = 5.  case 3: its
+	 * failing assertion 0 is critical (10). */
+	json_object_set_new(s->tests[2].metadata, "severity", json_string("major"));
+	s->tests[2].asserts[0].has_severity = true;
+	s->tests[2].asserts[0].severity = 1;
+	s->tests[3].asserts[0].has_severity = true;
+	s->tests[3].asserts[0].severity = 10;
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "logprobs", 1, &run, &err), 0);
+	for (size_t i = 0; i < 4; i++) {
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup(pass[i] ? "yes" : "no");
+		r.latency_ms = 10;
+		r.confidence = conf[i];
+		tfx_grade(&g, &s->tests[i], pass[i], pass[i], NULL);
+		if (i == 2)
+			g.items[1].pass = false;
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	store_close(st);
+	T_ASSERT(out);
+	if (!out)
+		goto done;
+	a = json_array_get(json_object_get(out, "candidates"), 0);
+	cal = json_object_get(a, "calibration");
+	T_EQ_STR(json_string_value(json_object_get(cal, "source")), "logprobs");
+	/* (0.9, right), (0.6, right), (0.7, wrong); case 3 has none */
+	T_EQ_INT((long)rjn(cal, "n"), 3);
+	T_EQ_INT((long)rjn(cal, "without_confidence"), 1);
+	T_NEAR(rjn(cal, "brier"), (0.01 + 0.16 + 0.49) / 3, 1e-12);
+	T_NEAR(rjn(cal, "mean_confidence"), 2.2 / 3, 1e-12);
+	/* equal-width bins: 0.6, 0.7, 0.9 each alone */
+	T_NEAR(rjn(cal, "ece_width"), (0.1 + 0.4 + 0.7) / 3, 1e-12);
+	/* weights: 1, 1 (passes), 5 (case 2), 10 (case 3): 15 / 17 */
+	T_NEAR(rjn(a, "failure_modes.severity_weighted"), 15.0 / 17, 1e-12);
+	T_EQ_INT((long)rjn(a, "failure_modes.critical_failures"), 1);
+done:
+	json_decref(out);
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
 }
