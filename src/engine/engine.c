@@ -4,10 +4,13 @@
  * graded, written to the store and freed before its slot is reused, so
  * memory depends on the concurrency, not on the number of cases.
  *
- * An attempt that fails in a way worth retrying (retry.h) goes to a small
- * queue of pending retries (at most one entry per slot) and starts again
- * when its wait is over; only the last attempt is stored, with the number
- * of retries and the time spent waiting. */
+ * An attempt that fails in a way worth retrying (retry.h) goes to the
+ * pending queue and starts again when its wait is over; only the last
+ * attempt is stored, with the number of retries and the time spent
+ * waiting.  Judge calls of model-graded assertions wait in the same queue
+ * and run in slots of their own; comparisons (select-best, compare) run in
+ * a second pass over the stored outputs.  `exec:` children live in
+ * engine_exec.c; the shared state in engine_int.h. */
 #include "engine.h"
 #include "progress.h"
 #include "retry.h"
@@ -15,6 +18,7 @@
 #include "../score/judge_more.h"
 #include "../score/score.h"
 #include "judges.h"
+#include "engine_int.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/hash.h"
@@ -35,7 +39,6 @@
 
 /* A response body larger than this is an error, not an allocation. */
 #define MAX_BODY ((size_t)64 << 20)
-#define MAX_STDERR ((size_t)64 << 10)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -44,108 +47,6 @@ void engine_request_stop(void)
 	stop_requested = 1;
 }
 
-struct pstate {
-	struct provider *p;
-	long cursor, n_items;
-	int in_flight;
-	struct aimd aimd;      /* concurrency limit, 1 … aimd.max */
-	double pause_until;    /* mono ms */
-	double rpm_tokens, tpm_tokens, last_refill;
-	long hits_429;
-};
-
-struct slot;
-
-/* An attempt waiting to start: a retry after its backoff, or a judge call
- * waiting for a judge slot. */
-struct pending {
-	int prov;
-	long item;
-	int attempt;
-	double ready_at, waited_ms;
-	struct slot *parent;     /* judge calls: the candidate being graded */
-	size_t call;
-	char *messages;          /* judge calls: a repair conversation (owned) */
-	bool repaired;
-};
-
-struct slot {
-	bool busy, is_exec, is_judge;
-	int prov;                /* index into run.ps */
-	long item;
-	size_t test, prompt;
-	int rep, attempt;
-	double waited_ms;
-	char *prompt_text;
-	double started_wall, t_start, t_first_byte, t_first_token, t_last_data;
-	long est_tokens;
-	/* HTTP */
-	CURL *easy;
-	struct http_request req;
-	struct buf body;
-	bool too_big, sse_mode, sse_decided, stream_done, stream_failed;
-	struct sse sse;
-	struct buf text;
-	struct response sresp;   /* filled by stream events */
-	long hint_ms;
-	int resends;             /* libcurl's own re-sends on dead connections */
-	char cache_key[65];
-	bool cacheable;
-	char errbuf[CURL_ERROR_SIZE];
-	/* exec */
-	pid_t pid;
-	int fd_in, fd_out, fd_err;
-	char *stdin_text;
-	size_t stdin_off, stdin_len;
-	struct buf out, errb;
-	bool exited;
-	int wstatus;
-	/* a judge call: whose, which, and whether it is a repair */
-	struct slot *parent;
-	size_t call;
-	bool repaired;
-	char *messages;
-	/* a candidate waiting for its judges */
-	bool judging;
-	struct response cand;
-	struct judge_call *calls;
-	size_t n_calls, n_open;
-	char **jtext, **jerr;
-	double **jvec;
-	size_t *jdim;
-	double judge_cost, judge_latency;
-	int judge_count;
-	/* a comparison (select-best, compare) of every provider's output */
-	bool is_compare;
-	size_t cmp_ai;
-	char **outputs;
-};
-
-struct run {
-	const struct suite *s;
-	struct store *st;
-	int64_t run_id;
-	const struct engine_opts *o;
-	struct engine_totals *tot;
-	CURLM *multi;
-	struct slot *slots;
-	int n_slots, in_flight;
-	struct pstate *ps;       /* candidates [0, n_cand), then judges */
-	size_t n_ps, n_cand, rr;
-	int cand_slots, cand_in_flight, judge_in_flight;
-	struct pending *pend;
-	size_t n_pend, cap_pend;
-	long items_per_prov;
-	double next_start;       /* --delay */
-	/* the comparison pass: a cursor over (test, prompt, repeat, assertion) */
-	bool cmp_phase;
-	size_t cmp_t, cmp_p, cmp_a;
-	int cmp_r, cmp_active;
-	bool cmp_done;
-	uint64_t rng;
-	struct err *err;
-	int rc;
-};
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -540,7 +441,7 @@ static long hint_cap(const struct transport *t)
 }
 
 /* The end of one attempt: retry it later, or finish it.  Takes resp. */
-static void attempt_done(struct run *r, struct slot *sl, struct response *resp)
+void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 {
 	struct pstate *ps = &r->ps[sl->prov];
 	const struct transport *t = &ps->p->tr;
@@ -874,182 +775,6 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 	attempt_done(r, sl, &resp);
 }
 
-/* ---- exec children ----------------------------------------------------- */
-
-static void set_nonblock(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-static int spawn_child(struct slot *sl, const struct provider *p, char **argv,
-		       char *why, size_t why_n)
-{
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(er, O_CLOEXEC)) {
-		snprintf(why, why_n, "pipe: %s", strerror(errno));
-		rc = -1;
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
-	posix_spawn_file_actions_addchdir_np(&fa, p->dir);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	{
-		sigset_t none, def;
-		sigemptyset(&none);
-		sigemptyset(&def);
-		sigaddset(&def, SIGPIPE);
-		sigaddset(&def, SIGINT);
-		sigaddset(&def, SIGTERM);
-		posix_spawnattr_setsigmask(&at, &none);
-		posix_spawnattr_setsigdefault(&at, &def);
-	}
-	rc = posix_spawnp(&sl->pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc) {
-		snprintf(why, why_n, "cannot run '%s': %s", argv[0], strerror(rc));
-		rc = -1;
-		goto out;
-	}
-	sl->fd_in = in[1];
-	sl->fd_out = out[0];
-	sl->fd_err = er[0];
-	in[1] = out[0] = er[0] = -1;
-	set_nonblock(sl->fd_in);
-	set_nonblock(sl->fd_out);
-	set_nonblock(sl->fd_err);
-	rc = 0;
-out:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0) close(in[i]);
-		if (out[i] >= 0) close(out[i]);
-		if (er[i] >= 0) close(er[i]);
-	}
-	return rc;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Kills a child's process group and reaps it. */
-static void kill_child(struct slot *sl)
-{
-	if (sl->pid > 0 && !sl->exited) {
-		kill(-sl->pid, SIGKILL);
-		waitpid(sl->pid, &sl->wstatus, 0);
-		sl->exited = true;
-	}
-	close_fd(&sl->fd_in);
-	close_fd(&sl->fd_out);
-	close_fd(&sl->fd_err);
-}
-
-static void finish_exec(struct run *r, struct slot *sl, bool timed_out)
-{
-	struct response resp;
-	double now = fs_mono_ms();
-	char *ex;
-	response_init(&resp);
-	resp.latency_ms = now - sl->t_start;
-	if (timed_out) {
-		kill_child(sl);
-		resp.error = RESP_ERR_TIMEOUT;
-		resp.error_msg = xasprintf("program killed after %ld ms",
-					   r->ps[sl->prov].p->tr.timeout_ms);
-	} else if (WIFSIGNALED(sl->wstatus)) {
-		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
-		resp.error = RESP_ERR_EXEC;
-		resp.error_msg = xasprintf("program killed by signal %d%s%s",
-					   WTERMSIG(sl->wstatus), ex[0] ? ": " : "", ex);
-		free(ex);
-	} else if (WEXITSTATUS(sl->wstatus) != 0) {
-		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
-		resp.error = RESP_ERR_EXEC;
-		resp.error_msg = xasprintf("program exited with status %d%s%s",
-					   WEXITSTATUS(sl->wstatus), ex[0] ? ": " : "", ex);
-		free(ex);
-	} else {
-		const char *s = buf_str(&sl->out);
-		size_t n = sl->out.len;
-		while (n && strchr(" \t\r\n", s[0])) {
-			s++;
-			n--;
-		}
-		while (n && strchr(" \t\r\n", s[n - 1]))
-			n--;
-		if (n == 0 && sl->errb.len) {
-			ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
-			resp.error = RESP_ERR_EXEC;
-			resp.error_msg = xasprintf("program printed nothing on stdout; stderr: %s", ex);
-			free(ex);
-		} else {
-			resp.output = xstrndup(s, n);
-		}
-	}
-	close_fd(&sl->fd_in);
-	close_fd(&sl->fd_out);
-	close_fd(&sl->fd_err);
-	sl->pid = 0;
-	attempt_done(r, sl, &resp);
-}
-
-/* Moves bytes for one child; finishes it when it is done. */
-static void service_exec(struct run *r, struct slot *sl)
-{
-	char tmp[65536];
-	ssize_t n = 0;
-	if (sl->fd_in >= 0) {
-		while (sl->stdin_off < sl->stdin_len) {
-			n = write(sl->fd_in, sl->stdin_text + sl->stdin_off,
-				  sl->stdin_len - sl->stdin_off);
-			if (n <= 0)
-				break;
-			sl->stdin_off += (size_t)n;
-		}
-		if (sl->stdin_off >= sl->stdin_len || (n < 0 && errno == EPIPE))
-			close_fd(&sl->fd_in);
-	}
-	while (sl->fd_out >= 0 && (n = read(sl->fd_out, tmp, sizeof tmp)) != 0) {
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				close_fd(&sl->fd_out);
-			break;
-		}
-		if (sl->out.len + (size_t)n <= MAX_BODY)
-			buf_append(&sl->out, tmp, (size_t)n);
-	}
-	if (n == 0)
-		close_fd(&sl->fd_out);
-	while (sl->fd_err >= 0 && (n = read(sl->fd_err, tmp, sizeof tmp)) != 0) {
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				close_fd(&sl->fd_err);
-			break;
-		}
-		if (sl->errb.len + (size_t)n <= MAX_STDERR)
-			buf_append(&sl->errb, tmp, (size_t)n);
-	}
-	if (n == 0)
-		close_fd(&sl->fd_err);
-	if (sl->fd_out < 0 && sl->fd_err < 0 && !sl->exited &&
-	    waitpid(sl->pid, &sl->wstatus, WNOHANG) == sl->pid)
-		sl->exited = true;
-	if (sl->exited)
-		finish_exec(r, sl, false);
-}
-
 /* ---- starting an attempt ----------------------------------------------- */
 
 static void fail_now(struct run *r, struct slot *sl, enum resp_error e,
@@ -1139,7 +864,7 @@ static void launch(struct run *r, int prov, long item, int attempt,
 		}
 		sl->stdin_len = strlen(sl->stdin_text);
 		sl->stdin_off = 0;
-		if (spawn_child(sl, p, argv, why, sizeof why)) {
+		if (engine_spawn_child(sl, p, argv, why, sizeof why)) {
 			for (char **a = argv; *a; a++)
 				free(*a);
 			free(argv);
@@ -1448,7 +1173,7 @@ static void check_timeouts(struct run *r)
 		t = &r->ps[sl->prov].p->tr;
 		if (sl->is_exec) {
 			if (now - sl->t_start > (double)t->timeout_ms)
-				finish_exec(r, sl, true);
+				engine_finish_exec(r, sl, true);
 			continue;
 		}
 		if (t->first_byte_timeout_ms > 0 && sl->t_first_byte == 0 &&
@@ -1520,7 +1245,7 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			struct slot *sl = &r->slots[i];
 			if (!sl->busy || !sl->is_exec)
 				continue;
-			service_exec(r, sl);
+			engine_service_exec(r, sl);
 			if (!sl->busy)
 				continue;
 			if (sl->fd_in >= 0)
@@ -1614,7 +1339,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	for (int i = 0; i < r.n_slots; i++) {
 		struct slot *sl = &r.slots[i];
 		if (sl->busy && sl->is_exec)
-			kill_child(sl);
+			engine_kill_child(sl);
 		if (sl->easy) {
 			if (sl->busy)
 				curl_multi_remove_handle(r.multi, sl->easy);
