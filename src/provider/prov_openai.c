@@ -5,7 +5,14 @@
  * Config keys (promptfoo's names): apiKey, apiKeyEnv, apiBaseUrl, apiHost,
  * organization, headers, temperature, max_tokens, max_completion_tokens,
  * top_p, seed, response_format, stop, presence_penalty, frequency_penalty,
- * systemPrompt, passthrough (+ the keys every provider has, provider.h).
+ * logprobs, top_logprobs, systemPrompt, passthrough (+ the keys every
+ * provider has, provider.h).
+ *
+ * With `logprobs: true` a whole (non-streamed) reply's
+ * choices[0].logprobs.content[*].logprob give response.confidence =
+ * exp(mean token logprob) — the model's certainty in its own tokens, read
+ * by the calibration figures (docs/statistics.md).  Streamed replies
+ * leave it unknown.
  * Base URL: config.apiBaseUrl, then config.apiHost, then the alias's
  * default (ollama, vllm, llamacpp), then $OPENAI_BASE_URL /
  * $OPENAI_API_BASE_URL / $OPENAI_API_HOST, then https://api.openai.com/v1.
@@ -19,6 +26,7 @@
 #include "../util/xalloc.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +42,7 @@ struct openai {
 static const char *const body_keys[] = {
 	"temperature", "max_tokens", "max_completion_tokens", "top_p", "seed",
 	"response_format", "stop", "presence_penalty", "frequency_penalty",
+	"logprobs", "top_logprobs",
 };
 
 static bool is_body_key(const char *k)
@@ -144,7 +153,8 @@ static int openai_init(struct provider *p, struct err *err)
 				 "headers, systemPrompt, passthrough, temperature, "
 				 "max_tokens, max_completion_tokens, top_p, seed, "
 				 "response_format, stop, presence_penalty, "
-				 "frequency_penalty, stream, cost, timeout_ms, "
+				 "frequency_penalty, logprobs, top_logprobs, "
+				 "stream, cost, timeout_ms, "
 				 "connect_timeout_ms, first_byte_timeout_ms, "
 				 "idle_timeout_ms, max_concurrency, rpm, tpm, "
 				 "max_retries, retry_base_ms, retry_max_ms",
@@ -278,6 +288,27 @@ static void read_usage(const json_t *u, struct response *resp)
 		resp->total_tokens = (long)json_integer_value(t);
 }
 
+/* exp(mean of choices[0].logprobs.content[*].logprob), or -1 when the
+ * reply has no token logprobs. */
+static double logprob_confidence(const json_t *choice)
+{
+	const json_t *toks = json_object_get(json_object_get(choice, "logprobs"),
+					     "content"), *t;
+	double sum = 0;
+	size_t i, n = 0;
+	json_array_foreach(toks, i, t) {
+		const json_t *lp = json_object_get(t, "logprob");
+		if (!json_is_number(lp))
+			continue;
+		sum += json_number_value(lp);
+		n++;
+	}
+	if (!n)
+		return -1;
+	sum = exp(sum / (double)n);
+	return sum > 1 ? 1 : sum;
+}
+
 static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
@@ -333,6 +364,7 @@ static void openai_parse(const struct provider *p, long status,
 		resp->error_msg = xstrdup("choices[0].message.content is not text");
 		goto out;
 	}
+	resp->confidence = logprob_confidence(choice);
 	if (json_is_string(json_object_get(choice, "finish_reason")))
 		resp->finish_reason = xstrdup(json_string_value(
 			json_object_get(choice, "finish_reason")));

@@ -6,6 +6,7 @@
 #include "../../src/provider/provider.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <stdlib.h>
 
 static struct provider_spec spec_of(const char *id, const char *config_json)
@@ -61,6 +62,7 @@ TEST(provider_openai_request_and_reply)
 	T_EQ_INT(resp.total_tokens, 1500);
 	/* gpt-4o-mini: 0.15 in / 0.60 out per Mtok → 0.00015 + 0.0003 */
 	T_NEAR(resp.cost_usd, 0.00045, 1e-12);
+	T_NEAR(resp.confidence, -1, 0);	/* no logprobs in the reply */
 	response_cleanup(&resp);
 	p->ops->parse(p, 429, "{\"error\":{\"message\":\"slow down\"}}", 33, &resp);
 	T_EQ_INT(resp.error, RESP_ERR_HTTP);
@@ -247,4 +249,46 @@ TEST(provider_exec_words_follow_shell_quoting)
 	free(w);
 	T_EQ_INT(provider_split_words("  ", &w, &n, &why), -1);
 	T_EQ_INT(provider_split_words("echo \"open", &w, &n, &why), -1);
+}
+
+/* `logprobs: true` goes into the body; the reply's token logprobs give
+ * confidence = exp(mean logprob). */
+TEST(provider_openai_logprobs_confidence)
+{
+	struct provider_spec s = spec_of("openai:chat:m",
+		"{\"apiBaseUrl\":\"http://127.0.0.1:9/v1\",\"logprobs\":true,\"top_logprobs\":2}");
+	struct provider *p = NULL;
+	struct http_request req;
+	struct response resp;
+	struct err e;
+	json_t *body;
+	const char *reply = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Paris.\"},"
+			    "\"logprobs\":{\"content\":[{\"token\":\"Paris\",\"logprob\":-0.1,\"top_logprobs\":[]},"
+			    "{\"token\":\".\",\"logprob\":-0.5,\"top_logprobs\":[]}]},\"finish_reason\":\"stop\"}]}";
+	const char *bad = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"x\"},"
+			  "\"logprobs\":{\"content\":[{\"token\":\"x\"}]}}]}";
+	memset(&req, 0, sizeof req);
+	T_EQ_INT(provider_new(&s, ".", &p, &e), 0);
+	if (!p) {
+		json_decref(s.config);
+		return;
+	}
+	T_EQ_INT(p->ops->build(p, "Capital of France?", false, NULL, &req, &e), 0);
+	body = json_loads(req.body, 0, NULL);
+	T_ASSERT(json_is_true(json_object_get(body, "logprobs")));
+	T_EQ_INT(json_integer_value(json_object_get(body, "top_logprobs")), 2);
+	json_decref(body);
+	response_init(&resp);
+	p->ops->parse(p, 200, reply, strlen(reply), &resp);
+	T_EQ_INT(resp.error, RESP_OK);
+	T_EQ_STR(resp.output, "Paris.");
+	T_NEAR(resp.confidence, exp(-0.3), 1e-12);
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, bad, strlen(bad), &resp);	/* no numbers */
+	T_EQ_INT(resp.error, RESP_OK);
+	T_NEAR(resp.confidence, -1, 0);
+	response_cleanup(&resp);
+	http_request_cleanup(&req);
+	provider_free(p);
+	json_decref(s.config);
 }
