@@ -223,9 +223,18 @@ struct mock_completion {
 	size_t content_len;
 	const char *finish_reason;  /* "stop" or "length" */
 	long prompt_tokens, completion_tokens;
+	int logprobs;             /* the request asked `logprobs: true` */
+	double logprob;           /* then every token's logprob (<= 0) */
 };
 
-/* Appends a chat.completion JSON object. */
+/* The confidence the mock's logprobs express for an answer: 0.75 + 0.2u
+ * when it is right, 0.35 + 0.3u when the draw made it wrong (u the
+ * accuracy draw), so right answers are surer.  The tokens' logprobs are
+ * all log(confidence): exp(mean logprob) gives it back. */
+double mock_logprob_confidence(int correct, double u);
+
+/* Appends a chat.completion JSON object (with choices[0].logprobs.content
+ * when c->logprobs: one entry per word-sized piece of the content). */
 void mock_reply_completion(struct buf *out, const struct mock_completion *c);
 
 /* Appends the whole SSE stream of chat.completion.chunk events, ending

@@ -50,14 +50,41 @@ static void put_head(struct buf *b, const struct mock_completion *c,
 	buf_puts(b, ",\"system_fingerprint\":\"fp_assay_mock\"");
 }
 
+double mock_logprob_confidence(int correct, double u)
+{
+	return correct ? 0.75 + 0.2 * u : 0.35 + 0.3 * u;
+}
+
+static size_t piece_len(const char *s, size_t n);
+
+/* {"content":[{"token":…,"logprob":…,"bytes":null,"top_logprobs":[]},…]} */
+static void put_logprobs(struct buf *b, const struct mock_completion *c)
+{
+	size_t off = 0;
+	buf_puts(b, "{\"content\":[");
+	while (off < c->content_len) {
+		size_t n = piece_len(c->content + off, c->content_len - off);
+		buf_puts(b, off ? ",{\"token\":" : "{\"token\":");
+		put_str(b, c->content + off, n);
+		buf_printf(b, ",\"logprob\":%.17g,\"bytes\":null,"
+			   "\"top_logprobs\":[]}", c->logprob);
+		off += n;
+	}
+	buf_puts(b, "],\"refusal\":null}");
+}
+
 void mock_reply_completion(struct buf *b, const struct mock_completion *c)
 {
 	put_head(b, c, "chat.completion");
 	buf_puts(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
 		 "\"content\":");
 	put_str(b, c->content, c->content_len);
-	buf_printf(b, ",\"refusal\":null},\"logprobs\":null,"
-		   "\"finish_reason\":\"%s\"}],\"usage\":", c->finish_reason);
+	buf_puts(b, ",\"refusal\":null},\"logprobs\":");
+	if (c->logprobs)
+		put_logprobs(b, c);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ",\"finish_reason\":\"%s\"}],\"usage\":", c->finish_reason);
 	put_usage(b, c);
 	buf_puts(b, "}");
 }

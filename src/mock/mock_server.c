@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -90,6 +91,7 @@ struct query {
 	struct buf all, last;     /* see struct mock_prompt */
 	int has_system;           /* Anthropic `system` given: all starts with it */
 	int stream, include_usage;
+	int logprobs;             /* OpenAI `logprobs: true` */
 	long max_tokens;          /* 0 = no limit */
 };
 
@@ -371,6 +373,7 @@ static int read_chat(const json_t *root, struct query *q, char *why,
 	q->stream = json_is_true(json_object_get(root, "stream"));
 	opt = json_object_get(root, "stream_options");
 	q->include_usage = json_is_true(json_object_get(opt, "include_usage"));
+	q->logprobs = json_is_true(json_object_get(root, "logprobs"));
 	opt = json_object_get(root, "max_completion_tokens");
 	if (!json_is_integer(opt))
 		opt = json_object_get(root, "max_tokens");
@@ -630,6 +633,10 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 		comp.finish_reason = q.anthropic ? "max_tokens" : "length";
 	}
 	comp.completion_tokens = mock_tokens(comp.content_len);
+	if (q.logprobs && !q.anthropic) {
+		comp.logprobs = 1;
+		comp.logprob = log(mock_logprob_confidence(a.correct, a.u));
+	}
 
 	if (fault == MOCK_FAULT_HANG) {
 		/* no answer at all: the client's timeout must fire */

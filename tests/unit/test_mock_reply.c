@@ -3,6 +3,7 @@
 #include "t.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,44 @@ TEST(mock_reply_completion_shape)
 	T_EQ_INT(json_integer_value(json_object_get(u, "prompt_tokens")), 5);
 	T_EQ_INT(json_integer_value(json_object_get(u, "completion_tokens")), 12);
 	T_EQ_INT(json_integer_value(json_object_get(u, "total_tokens")), 17);
+	json_decref(j);
+	buf_free(&b);
+}
+
+/* With logprobs asked: one entry per piece of the content, the pieces
+ * spell the content, every logprob is log(confidence); right answers get
+ * a higher confidence than wrong ones. */
+TEST(mock_reply_completion_logprobs)
+{
+	struct buf b = { 0 }, joined = { 0 };
+	struct mock_completion c = comp();
+	json_t *j, *lp, *t;
+	size_t i;
+	double sum = 0;
+	c.logprobs = 1;
+	c.logprob = log(mock_logprob_confidence(1, 0.5));
+	mock_reply_completion(&b, &c);
+	j = json_loads(buf_str(&b), 0, NULL);
+	T_ASSERT(j != NULL);
+	lp = json_object_get(json_object_get(json_array_get(
+		json_object_get(j, "choices"), 0), "logprobs"), "content");
+	T_ASSERT(json_array_size(lp) > 1);
+	json_array_foreach(lp, i, t) {
+		buf_puts(&joined, json_string_value(json_object_get(t, "token")));
+		sum += json_number_value(json_object_get(t, "logprob"));
+	}
+	T_EQ_STR(buf_str(&joined), reply_text);
+	T_NEAR(exp(sum / (double)json_array_size(lp)), 0.85, 1e-12);
+	T_ASSERT(mock_logprob_confidence(0, 0.99) < mock_logprob_confidence(1, 0));
+	json_decref(j);
+	buf_free(&b);
+	buf_free(&joined);
+	/* not asked: logprobs is null */
+	c.logprobs = 0;
+	mock_reply_completion(&b, &c);
+	j = json_loads(buf_str(&b), 0, NULL);
+	T_ASSERT(json_is_null(json_object_get(json_array_get(
+		json_object_get(j, "choices"), 0), "logprobs")));
 	json_decref(j);
 	buf_free(&b);
 }
