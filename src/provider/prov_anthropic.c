@@ -43,6 +43,7 @@ static int anthropic_init(struct provider *p, struct err *err)
 	json_t *v;
 	char *b;
 	size_t n;
+	int rc;
 	p->state = a;
 	a->params = json_object();
 	a->max_tokens = 1024;
@@ -65,16 +66,9 @@ static int anthropic_init(struct provider *p, struct err *err)
 			if (!json_is_integer(v) || json_integer_value(v) < 1)
 				return provider_config_error(p, err, "max_tokens must be a positive integer");
 			a->max_tokens = (long)json_integer_value(v);
-		} else if (!strcmp(k, "apiKey")) {
-			if (!json_is_string(v))
-				return provider_config_error(p, err, "apiKey must be a string");
-			key = json_string_value(v);
-		} else if (!strcmp(k, "apiKeyEnv")) {
-			if (!json_is_string(v))
-				return provider_config_error(p, err, "apiKeyEnv must name an environment variable");
-			if (!key && !(key = env_nonempty(json_string_value(v))))
-				return provider_config_error(p, err, "apiKeyEnv names $%s, which is not set",
-							     json_string_value(v));
+		} else if ((rc = provider_key_option(p, k, v, &key, err)) != 0) {
+			if (rc == ST_INPUT)
+				return rc;
 		} else if (!strcmp(k, "apiBaseUrl")) {
 			if (!json_is_string(v))
 				return provider_config_error(p, err, "apiBaseUrl must be a string");
@@ -88,14 +82,8 @@ static int anthropic_init(struct provider *p, struct err *err)
 				return provider_config_error(p, err, "systemPrompt must be a string");
 			a->system = xstrdup(json_string_value(v));
 		} else if (!strcmp(k, "headers")) {
-			const char *hk;
-			json_t *hv;
-			if (!json_is_object(v))
-				return provider_config_error(p, err, "headers must be a map of name: value");
-			json_object_foreach(v, hk, hv)
-				if (!json_is_string(hv))
-					return provider_config_error(p, err, "every header value must be a string");
-			a->headers = json_deep_copy(v);
+			if (provider_headers_option(p, v, &a->headers, err))
+				return ST_INPUT;
 		} else if (!strcmp(k, "passthrough")) {
 			if (!json_is_object(v))
 				return provider_config_error(p, err, "passthrough must be a map");
@@ -159,8 +147,6 @@ static int anthropic_build(const struct provider *p, const char *prompt,
 	const struct anthropic *a = p->state;
 	json_t *body, *msgs = json_array(), *in = NULL;
 	struct buf system = { 0 };
-	const char *hk;
-	json_t *hv;
 	(void)vars;
 	if (a->system)
 		buf_puts(&system, a->system);
@@ -203,19 +189,9 @@ static int anthropic_build(const struct provider *p, const char *prompt,
 	if (p->stream)
 		json_object_set_new(body, "stream", json_true());
 	buf_free(&system);
-	req->body = json_dumps(body, JSON_COMPACT);
-	req->body_len = strlen(req->body);
-	json_decref(body);
-	req->url = xstrdup(a->url);
-	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	req->headers = curl_slist_append(req->headers, "Expect:");
-	req->headers = curl_slist_append(req->headers, a->version_header);
-	if (a->key_header)
-		req->headers = curl_slist_append(req->headers, a->key_header);
-	json_object_foreach(a->headers, hk, hv) {
-		char *h = xasprintf("%s: %s", hk, json_string_value(hv));
-		req->headers = curl_slist_append(req->headers, h);
-		free(h);
+	{
+		const char *lines[] = { a->version_header, a->key_header };
+		provider_json_request(req, a->url, body, lines, 2, a->headers);
 	}
 	return 0;
 }

@@ -125,14 +125,8 @@ static int http_init(struct provider *p, struct err *err)
 			free(h->method);
 			h->method = xstrdup(m);
 		} else if (!strcmp(k, "headers")) {
-			const char *hk;
-			json_t *hv;
-			if (!json_is_object(v))
-				return provider_config_error(p, err, "headers must be a map of name: value");
-			json_object_foreach(v, hk, hv)
-				if (!json_is_string(hv))
-					return provider_config_error(p, err, "every header value must be a string");
-			h->headers = json_deep_copy(v);
+			if (provider_headers_option(p, v, &h->headers, err))
+				return ST_INPUT;
 		} else if (!strcmp(k, "body")) {
 			h->body = json_deep_copy(v);
 		} else if (!strcmp(k, "responsePath")) {

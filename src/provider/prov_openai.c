@@ -97,6 +97,7 @@ static int openai_init(struct provider *p, struct err *err)
 	const char *key = NULL, *k;
 	json_t *v;
 	char *base;
+	int rc;
 	p->state = o;
 	o->params = json_object();
 	json_object_foreach((json_t *)cfg, k, v) {
@@ -104,21 +105,9 @@ static int openai_init(struct provider *p, struct err *err)
 			continue;
 		} else if (is_body_key(k)) {
 			json_object_set(o->params, k, v);
-		} else if (!strcmp(k, "apiKey")) {
-			if (!json_is_string(v))
-				return cfg_error(p, err, "apiKey must be a string");
-			key = json_string_value(v);
-		} else if (!strcmp(k, "apiKeyEnv")) {
-			if (!json_is_string(v))
-				return cfg_error(p, err,
-						 "apiKeyEnv must name an environment variable");
-			if (!key && !(key = env_nonempty(json_string_value(v)))) {
-				char msg[300];
-				snprintf(msg, sizeof msg,
-					 "apiKeyEnv names $%s, which is not set",
-					 json_string_value(v));
-				return cfg_error(p, err, msg);
-			}
+		} else if ((rc = provider_key_option(p, k, v, &key, err)) != 0) {
+			if (rc == ST_INPUT)
+				return rc;
 		} else if (!strcmp(k, "apiBaseUrl") || !strcmp(k, "apiHost") ||
 			   !strcmp(k, "organization")) {
 			if (!json_is_string(v)) {
@@ -127,16 +116,8 @@ static int openai_init(struct provider *p, struct err *err)
 				return cfg_error(p, err, msg);
 			}
 		} else if (!strcmp(k, "headers")) {
-			const char *hk;
-			json_t *hv;
-			if (!json_is_object(v))
-				return cfg_error(p, err,
-						 "headers must be a map of name: value");
-			json_object_foreach(v, hk, hv)
-				if (!json_is_string(hv))
-					return cfg_error(p, err,
-							 "every header value must be a string");
-			o->headers = json_deep_copy(v);
+			if (provider_headers_option(p, v, &o->headers, err))
+				return ST_INPUT;
 		} else if (!strcmp(k, "systemPrompt")) {
 			if (!json_is_string(v))
 				return cfg_error(p, err, "systemPrompt must be a string");
@@ -237,8 +218,6 @@ static int openai_build(const struct provider *p, const char *prompt,
 {
 	const struct openai *o = p->state;
 	json_t *body, *msgs;
-	const char *hk;
-	json_t *hv;
 	(void)vars;
 	body = json_object();
 	json_object_set_new(body, "model", json_string(p->model));
@@ -259,18 +238,9 @@ static int openai_build(const struct provider *p, const char *prompt,
 				    json_pack("{s:b}", "include_usage", 1));
 	}
 send:
-	req->body = json_dumps(body, JSON_COMPACT);
-	req->body_len = strlen(req->body);
-	json_decref(body);
-	req->url = xstrdup(o->url);
-	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	req->headers = curl_slist_append(req->headers, "Expect:");
-	if (o->auth)
-		req->headers = curl_slist_append(req->headers, o->auth);
-	json_object_foreach(o->headers, hk, hv) {
-		char *h = xasprintf("%s: %s", hk, json_string_value(hv));
-		req->headers = curl_slist_append(req->headers, h);
-		free(h);
+	{
+		const char *lines[] = { o->auth };
+		provider_json_request(req, o->url, body, lines, 1, o->headers);
 	}
 	return 0;
 }

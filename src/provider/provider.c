@@ -68,6 +68,69 @@ char *provider_excerpt(const char *s, size_t n)
 	return buf_detach(&b);
 }
 
+int provider_key_option(const struct provider *p, const char *k,
+			const json_t *v, const char **key, struct err *err)
+{
+	const char *env;
+	if (!strcmp(k, "apiKey")) {
+		if (!json_is_string(v))
+			return provider_config_error(p, err, "apiKey must be a string");
+		*key = json_string_value(v);
+		return 1;
+	}
+	if (strcmp(k, "apiKeyEnv"))
+		return 0;
+	if (!json_is_string(v))
+		return provider_config_error(p, err,
+					     "apiKeyEnv must name an environment variable");
+	env = getenv(json_string_value(v));
+	if (!*key && !(env && *env))
+		return provider_config_error(p, err,
+					     "apiKeyEnv names $%s, which is not set",
+					     json_string_value(v));
+	if (!*key)
+		*key = env;
+	return 1;
+}
+
+int provider_headers_option(const struct provider *p, const json_t *v,
+			    json_t **out, struct err *err)
+{
+	const char *hk;
+	json_t *hv;
+	if (!json_is_object(v))
+		return provider_config_error(p, err, "headers must be a map of name: value");
+	json_object_foreach((json_t *)v, hk, hv)
+		if (!json_is_string(hv))
+			return provider_config_error(p, err,
+						     "every header value must be a string");
+	json_decref(*out);
+	*out = json_deep_copy(v);
+	return 0;
+}
+
+void provider_json_request(struct http_request *req, const char *url,
+			   json_t *body, const char *const *lines, size_t n,
+			   const json_t *headers)
+{
+	const char *hk;
+	json_t *hv;
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	req->url = xstrdup(url);
+	req->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	req->headers = curl_slist_append(req->headers, "Expect:");
+	for (size_t i = 0; i < n; i++)
+		if (lines[i])
+			req->headers = curl_slist_append(req->headers, lines[i]);
+	json_object_foreach((json_t *)headers, hk, hv) {
+		char *h = xasprintf("%s: %s", hk, json_string_value(hv));
+		req->headers = curl_slist_append(req->headers, h);
+		free(h);
+	}
+}
+
 /* Reads a non-negative integer key into *out (unchanged when absent). */
 static int int_key(struct provider *p, const char *k, long lo, long hi,
 		   long *out, struct err *err)

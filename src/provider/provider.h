@@ -127,6 +127,24 @@ int provider_config_error(const struct provider *p, struct err *err,
 			  const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Shared config readers for the HTTP providers.  `apiKey` / `apiKeyEnv`:
+ * returns 1 when k is one of them (*key set, borrowed from the config or
+ * the environment, when it gives one), 0 when it is not, or ST_INPUT with
+ * err set. */
+int provider_key_option(const struct provider *p, const char *k,
+			const json_t *v, const char **key, struct err *err);
+
+/* `headers`: a map of name → string; *out is an owned copy. */
+int provider_headers_option(const struct provider *p, const json_t *v,
+			    json_t **out, struct err *err);
+
+/* Fills a JSON POST: url, body (consumed, serialised compactly), the
+ * Content-Type and empty Expect headers, `lines` (n of them; NULL entries
+ * are skipped) and the config `headers` map. */
+void provider_json_request(struct http_request *req, const char *url,
+			   json_t *body, const char *const *lines, size_t n,
+			   const json_t *headers);
+
 /* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
 char *provider_excerpt(const char *s, size_t n);
 
