@@ -140,14 +140,22 @@ static void quality(struct pr *p, const json_t *cands)
 	}
 }
 
+/* True when some candidate has the section `key` (an object). */
+static bool any_has(const json_t *cands, const char *key)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach((json_t *)cands, i, c)
+		if (json_is_object(json_object_get(c, key)))
+			return true;
+	return false;
+}
+
 static void repeats(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool any = false;
-	json_array_foreach(cands, i, c)
-		any = any || json_is_object(json_object_get(c, "repeats"));
-	if (!any)
+	if (!any_has(cands, "repeats"))
 		return;
 	title(p, "Repeats and flakiness");
 	fprintf(p->f, "  %-*s %7s %7s %-18s %-18s\n", LABEL_COLS, "candidate",
@@ -348,10 +356,7 @@ static void calibration(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool any = false;
-	json_array_foreach(cands, i, c)
-		any = any || json_is_object(json_object_get(c, "calibration"));
-	if (!any)
+	if (!any_has(cands, "calibration"))
 		return;
 	title(p, "Calibration (stated confidence vs being right)");
 	fprintf(p->f, "  %-*s %5s %8s %8s %8s %8s %8s %8s %8s %8s\n", LABEL_COLS,
@@ -418,10 +423,7 @@ static void refusals(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool any = false;
-	json_array_foreach(cands, i, c)
-		any = any || json_is_object(json_object_get(c, "refusals"));
-	if (!any)
+	if (!any_has(cands, "refusals"))
 		return;
 	title(p, "Refusals (expect: answer / expect: refuse cases)");
 	fprintf(p->f, "  %-*s %-28s %-28s\n", LABEL_COLS, "candidate",
@@ -497,10 +499,7 @@ static void robustness(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool any = false;
-	json_array_foreach(cands, i, c)
-		any = any || json_is_object(json_object_get(c, "robustness"));
-	if (!any)
+	if (!any_has(cands, "robustness"))
 		return;
 	title(p, "Robustness (variant groups: same case, other phrasing)");
 	fprintf(p->f, "  %-*s %7s %-26s %-26s\n", LABEL_COLS, "candidate",
@@ -523,10 +522,7 @@ static void classification(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool any = false;
-	json_array_foreach(cands, i, c)
-		any = any || json_is_object(json_object_get(c, "classification"));
-	if (!any)
+	if (!any_has(cands, "classification"))
 		return;
 	title(p, "Classification");
 	json_array_foreach(cands, i, c) {
