@@ -314,6 +314,25 @@ static int run_exec(int argc, char **argv)
 			goto fail;
 		fprintf(stderr, "wrote %s\n", a.outputs[i]);
 	}
+	/* Without -o, the suite's outputPath (relative to the suite). */
+	if (!a.n_outputs && s->output_path) {
+		json_t *list = json_is_array(s->output_path) ? json_incref(s->output_path)
+							     : json_pack("[O]", s->output_path);
+		size_t i;
+		json_t *v;
+		json_array_foreach(list, i, v) {
+			char *path = fs_join(s->dir, json_string_value(v));
+			int wrc = report_write(st, run_id, path, &err);
+			if (!wrc)
+				fprintf(stderr, "wrote %s\n", path);
+			free(path);
+			if (wrc) {
+				json_decref(list);
+				goto fail;
+			}
+		}
+		json_decref(list);
+	}
 	if (tot.compare_calls > 0) {
 		fprintf(stderr, "comparison judges: %ld calls, $%.4f", tot.compare_calls,
 			tot.compare_cost);

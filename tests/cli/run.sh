@@ -113,3 +113,10 @@ sed 's/jq:.n \* 2/output.toUpperCase()/' "$T/transform.yaml" >"$T/badtransform.y
 "$ASSAY" validate "$T/badtransform.yaml" >/dev/null 2>"$T/bt.err"
 check run_test_transform_js_refused 1 $?
 check_grep run_test_transform_js_location 'badtransform.yaml:[0-9]+:[0-9]+: error: options.transform' "$T/bt.err"
+
+# 10. outputPath in the suite: written when no -o is given (relative to the suite).
+sed 's/^description: integration suite/description: integration suite\noutputPath: [out\/a.json, out\/b.csv]/' "$T/basic.yaml" >"$T/outpath.yaml"
+mkdir -p "$T/out"
+"$ASSAY" run "$T/outpath.yaml" --no-progress-bar --no-table >/dev/null 2>&1
+check run_output_path_json 16 "$(jq '.results | length' "$T/out/a.json")"
+check run_output_path_csv yes "$([ -s "$T/out/b.csv" ] && echo yes)"
