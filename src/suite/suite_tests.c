@@ -237,17 +237,6 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 	return 0;
 }
 
-static void assert_cleanup(struct assertion_spec *a)
-{
-	free(a->type);
-	json_decref(a->value);
-	free(a->metric);
-	free(a->transform);
-	free(a->provider);
-	json_decref(a->provider_config);
-	free(a->rubric_prompt);
-}
-
 static void assert_copy(struct assertion_spec *dst,
 			const struct assertion_spec *src)
 {
@@ -536,28 +525,13 @@ static void add_merged(struct ld *l, struct test_case *t,
 	memset(t, 0, sizeof *t);
 }
 
-static void test_free_parts(struct test_case *t)
-{
-	for (size_t i = 0; i < t->n_asserts; i++)
-		assert_cleanup(&t->asserts[i]);
-	free(t->asserts);
-	free(t->description);
-	json_decref(t->vars);
-	json_decref(t->metadata);
-	free(t->grader);
-	json_decref(t->grader_config);
-	free(t->rubric_prompt);
-	free(t->transform);
-	memset(t, 0, sizeof *t);
-}
-
 static int add_test(struct ld *l, const struct ynode *m,
 		    const struct test_case *def)
 {
 	struct test_case t;
 	int rc = parse_test(l, m, &t, false);
 	if (rc) {
-		test_free_parts(&t);
+		suite_test_cleanup(&t);
 		return rc;
 	}
 	add_merged(l, &t, def);
@@ -1227,6 +1201,6 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 		add_merged(l, &t, &def);
 	}
 out:
-	test_free_parts(&def);
+	suite_test_cleanup(&def);
 	return rc;
 }
