@@ -41,12 +41,22 @@ deps:
 	fi
 
 $(BUILD)/assay: $(OBJ) $(BUILD)/src/main.o
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/unit_tests: $(OBJ) $(TOBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
 
-$(BUILD)/%.o: %.c
+# The compiler flags of the last build, rewritten only when they change: every
+# object depends on it, so `make check` (-Werror) after a plain `make` builds
+# fresh objects instead of reusing ones compiled without -Werror.
+FLAGS_STAMP := $(BUILD)/.cflags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' >$@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -9,14 +9,34 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 : "${ASSAY:?set ASSAY to the assay binary}" "${UNIT:?set UNIT to the unit test binary}"
 export ASSAY
+cli=${CLI_DIR:-$here/cli}
+# Every sanitizer report from any process (the unit binary, assay started by a
+# CLI script, a mock in the background) lands in $out/san.PID, so a report is
+# seen even when a script ignores that process's exit status or its stderr.
+mkdir -p "$out/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$out/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$out/san/ubsan:print_stacktrace=1"
 
 echo "== unit tests"
 "$UNIT" >"$out/unit.log" 2>&1
+urc=$?
 grep -E '^(FAIL|  )' "$out/unit.log" || true
 grep -cE '^ok ' "$out/unit.log" | sed 's/$/ unit tests passed/'
+# The unit binary must end with its own tally and exit 0 when nothing failed:
+# a crash or a sanitizer abort after some passing checks is a failure, even
+# though every line it printed says "ok".
+if ! tail -n 1 "$out/unit.log" | grep -qE '^[0-9]+ passed, [0-9]+ failed$'; then
+	tail -n 30 "$out/unit.log"
+	echo "FAIL unit_tests (no final tally: the binary crashed or was killed, exit $urc)" | tee -a "$out/unit.log"
+elif [ $urc -ne 0 ] && ! grep -qE '^FAIL ' "$out/unit.log"; then
+	echo "FAIL unit_tests (exited $urc with no failing check)" | tee -a "$out/unit.log"
+fi
+if grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Undefined|Leak)Sanitizer)|runtime error:' "$out/unit.log"; then
+	echo "FAIL unit_tests (sanitizer report)" | tee -a "$out/unit.log"
+fi
 cat "$out/unit.log" >"$out/all.log"
 
-for t in "$here"/cli/*.sh; do
+for t in "$cli"/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	echo "== $name"
@@ -26,7 +46,20 @@ for t in "$here"/cli/*.sh; do
 	if [ $rc -ne 0 ] && ! grep -qE '^FAIL ' "$out/$name.log"; then
 		echo "FAIL $name (script exited $rc)" | tee -a "$out/$name.log"
 	fi
+	if grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Undefined|Leak)Sanitizer)|runtime error:' "$out/$name.log"; then
+		echo "FAIL $name (sanitizer report)" | tee -a "$out/$name.log"
+	fi
+	if ! grep -qE '^(ok|FAIL|skip) ' "$out/$name.log"; then
+		echo "FAIL $name (no check reported)" | tee -a "$out/$name.log"
+	fi
 	cat "$out/$name.log" >>"$out/all.log"
+done
+
+for r in "$out"/san/*; do
+	[ -e "$r" ] || continue
+	echo "== sanitizer report $(basename "$r")"
+	head -n 40 "$r"
+	echo "FAIL sanitizer_report $(basename "$r")" | tee -a "$out/all.log"
 done
 
 p=$(grep -cE '^ok ' "$out/all.log")
