@@ -742,8 +742,10 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.error_msg = xstrdup(forced_msg);
 	} else if (sl->too_big) {
 		resp.error = RESP_ERR_BODY;
-		resp.error_msg = xasprintf(sl->sse_mode ? "stream event larger than the limit"
-					   : "response body larger than %zu bytes", MAX_BODY);
+		resp.error_msg = sl->sse_mode && sse_over_total(&sl->sse)
+			? xasprintf("stream larger than %zu bytes in all", SSE_MAX_TOTAL)
+			: xasprintf(sl->sse_mode ? "stream event larger than the limit"
+				    : "response body larger than %zu bytes", MAX_BODY);
 	} else if (cc != CURLE_OK && !(sl->sse_mode && (sl->stream_done || sl->stream_failed))) {
 		resp.error = map_curl_error(cc);
 		resp.error_msg = xasprintf("%s%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(cc),
@@ -762,6 +764,10 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 			resp.error_msg = sl->sresp.error_msg ? sl->sresp.error_msg
 							     : xstrdup("stream failed");
 			sl->sresp.error_msg = NULL;
+			if (sl->sresp.http_status) /* an error event's own status */
+				resp.http_status = sl->sresp.http_status;
+			resp.error_type = sl->sresp.error_type;
+			sl->sresp.error_type = NULL;
 		} else if (!sl->stream_done) {
 			resp.error = RESP_ERR_BODY;
 			resp.error_msg = xasprintf("stream ended before its end marker "

@@ -219,12 +219,7 @@ static void anthropic_parse(const struct provider *p, long status,
 	(void)p;
 	resp->http_status = (int)status;
 	if (status >= 400) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
-		free(ex);
+		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}
 	content = json_object_get(root, "content");
@@ -295,10 +290,7 @@ static enum stream_step anthropic_stream_event(const struct provider *p,
 	} else if (!strcmp(type, "message_stop")) {
 		step = STREAM_DONE;
 	} else if (!strcmp(type, "error")) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("error in stream: %s", m ? m : "(no message)");
+		provider_read_error(root, 200, data, len, true, resp);
 		step = STREAM_ERROR;
 	}
 	json_decref(root);

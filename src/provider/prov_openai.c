@@ -286,12 +286,7 @@ static void openai_parse(const struct provider *p, long status,
 	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
 	resp->http_status = (int)status;
 	if (status >= 400) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
-		free(ex);
+		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}
 	if (!root) {
@@ -366,11 +361,8 @@ static enum stream_step openai_stream_event(const struct provider *p,
 		free(ex);
 		return STREAM_ERROR;
 	}
-	if ((e = json_object_get(root, "error"))) {
-		const char *m = json_string_value(json_object_get(e, "message"));
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("error in stream: %s",
-					    m ? m : "(no message)");
+	if ((e = json_object_get(root, "error")) && !json_is_null(e)) {
+		provider_read_error(root, 200, data, len, true, resp);
 		json_decref(root);
 		return STREAM_ERROR;
 	}

@@ -145,6 +145,19 @@ void provider_json_request(struct http_request *req, const char *url,
 			   json_t *body, const char *const *lines, size_t n,
 			   const json_t *headers);
 
+/* A server's error reply (prov_error.c): sets resp->error (HTTP),
+ * http_status, error_type, error_msg ("HTTP 503 unavailable_error: …") and,
+ * when the server says so, prompt_tokens.  `root` is the parsed body
+ * (may be NULL: the excerpt of `body` is the message).  `in_stream`: the
+ * error arrived as an event after a 200, and its status is the one it
+ * stands for (provider_error_status). */
+void provider_read_error(const json_t *root, long status, const char *body,
+			 size_t len, bool in_stream, struct response *resp);
+
+/* The HTTP status an error reply stands for: its integer `code`, else its
+ * type's (unavailable_error → 503, rate_limit_error → 429, …), else 500. */
+int provider_error_status(const json_t *root);
+
 /* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
 char *provider_excerpt(const char *s, size_t n);
 

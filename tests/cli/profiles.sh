@@ -1,0 +1,45 @@
+#!/bin/sh
+# profiles.sh — assay against `assay mock` models with real servers'
+# manners (profile: llamacpp | vllm | ollama): errors inside streams,
+# the model that actually answered, loading servers, context errors.
+. "$(dirname "$0")/../lib.sh"
+D=$(cd "$(dirname "$0")/../data/profiles" && pwd)
+start_mock m "$D/rules.yaml" --quiet
+q() { sqlite3 "$T/.assay/assay.db" "$1"; }
+last="(select max(id) from runs)"
+
+suite() { # file provider-id n config
+	{
+		echo 'prompts: ["Say {{n}} one two three four five six seven"]'
+		echo "providers:"
+		echo "  - id: $2"
+		echo "    config: {apiBaseUrl: \"$BASE\", apiKey: sk-test, retry_base_ms: 5, retry_max_ms: 20, $4}"
+		echo "tests:"
+		i=0; while [ $i -lt "$3" ]; do echo "  - vars: {n: $i}"; i=$((i+1)); done
+	} >"$T/$1"
+}
+run() { "$ASSAY" run "$T/$1" --no-progress-bar --no-table --no-cache >"$T/$1.out" 2>&1; }
+
+# 1. An error event inside a 200 stream is a typed error with its code,
+# retried like the same status: llama.cpp (no [DONE]), vLLM (error then
+# [DONE]), Ollama (bare JSON line), Anthropic (event: error).
+suite se.yaml openai:chat:llama-broken 2 "stream: true, max_retries: 2"
+run se.yaml
+check stream_error_llamacpp_status 500 "$(q "select distinct http_status from results where run_id=$last")"
+check stream_error_llamacpp_retried 2 "$(q "select min(retries) from results where run_id=$last")"
+check stream_error_llamacpp_type 2 "$(q "select count(*) from results where run_id=$last and error_msg like 'HTTP 500 server_error (an error event inside a 200 stream)%'")"
+suite sev.yaml openai:chat:vllm-broken 1 "stream: true, max_retries: 1"
+run sev.yaml
+check stream_error_vllm "http 500 1" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
+suite seo.yaml ollama:chat:ollama-broken 1 "stream: true, max_retries: 1"
+run seo.yaml
+check stream_error_ollama_bare_json "http 500 1" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
+suite sea.yaml anthropic:messages:claude-broken 1 "stream: true, max_retries: 1"
+sed -i "s#apiBaseUrl: \"$BASE\"#apiBaseUrl: \"http://127.0.0.1:$PORT\"#" "$T/sea.yaml"
+run sea.yaml
+check stream_error_anthropic "http 500 1" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
+# half the streams fail: retried until they get through
+suite sef.yaml openai:chat:llama-flaky 10 "stream: true, max_retries: 8"
+run sef.yaml
+check stream_error_retried_through 0 "$(q "select count(*) from results where run_id=$last and error_kind is not null")"
+check stream_error_some_retries 1 "$(q "select count(*) > 0 from results where run_id=$last and retries > 0")"
