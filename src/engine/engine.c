@@ -759,6 +759,8 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.prompt_tokens = sl->sresp.prompt_tokens;
 		resp.completion_tokens = sl->sresp.completion_tokens;
 		resp.total_tokens = sl->sresp.total_tokens;
+		resp.served_model = sl->sresp.served_model;
+		sl->sresp.served_model = NULL;
 		if (sl->stream_failed) {
 			resp.error = sl->sresp.error ? sl->sresp.error : RESP_ERR_BODY;
 			resp.error_msg = sl->sresp.error_msg ? sl->sresp.error_msg

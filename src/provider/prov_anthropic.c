@@ -209,6 +209,14 @@ static void read_usage(const json_t *u, struct response *resp)
 		resp->total_tokens = resp->prompt_tokens + resp->completion_tokens;
 }
 
+static void note_served_model(const json_t *msg, struct response *resp)
+{
+	const json_t *m = json_object_get(msg, "model");
+	if (!resp->served_model && json_is_string(m) && json_string_length(m))
+		resp->served_model = provider_excerpt(json_string_value(m),
+						      json_string_length(m));
+}
+
 static void anthropic_parse(const struct provider *p, long status,
 			    const char *body, size_t len, struct response *resp)
 {
@@ -237,6 +245,7 @@ static void anthropic_parse(const struct provider *p, long status,
 			buf_append(&text, json_string_value(t), json_string_length(t));
 	}
 	resp->output = buf_detach(&text);
+	note_served_model(root, resp);
 	if (json_is_string(sr = json_object_get(root, "stop_reason")))
 		resp->finish_reason = xstrdup(json_string_value(sr));
 	read_usage(json_object_get(root, "usage"), resp);
@@ -269,6 +278,7 @@ static enum stream_step anthropic_stream_event(const struct provider *p,
 	if (!type)
 		type = event;
 	if (!strcmp(type, "message_start")) {
+		note_served_model(json_object_get(root, "message"), resp);
 		read_usage(json_object_get(json_object_get(root, "message"), "usage"), resp);
 	} else if (!strcmp(type, "content_block_delta")) {
 		json_t *t = json_object_get(json_object_get(root, "delta"), "text");

@@ -279,6 +279,15 @@ static double logprob_confidence(const json_t *choice)
 	return sum > 1 ? 1 : sum;
 }
 
+/* The `model` the server says answered (kept once per response). */
+static void note_served_model(const json_t *root, struct response *resp)
+{
+	const json_t *m = json_object_get(root, "model");
+	if (!resp->served_model && json_is_string(m) && json_string_length(m))
+		resp->served_model = provider_excerpt(json_string_value(m),
+						      json_string_length(m));
+}
+
 static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
@@ -297,6 +306,7 @@ static void openai_parse(const struct provider *p, long status,
 		free(ex);
 		goto out;
 	}
+	note_served_model(root, resp);
 	if (p->embed) {
 		json_t *vec = json_object_get(json_array_get(
 			json_object_get(root, "data"), 0), "embedding");
@@ -366,6 +376,7 @@ static enum stream_step openai_stream_event(const struct provider *p,
 		json_decref(root);
 		return STREAM_ERROR;
 	}
+	note_served_model(root, resp);
 	choice = json_array_get(json_object_get(root, "choices"), 0);
 	delta = json_object_get(choice, "delta");
 	c = json_object_get(delta, "content");

@@ -97,7 +97,13 @@ struct provider {
 	bool embed;                        /* an embeddings endpoint: the
 					    * output is the vector as JSON */
 	bool has_price;                    /* [cost] or the price table */
+	bool price_from_config;            /* [cost] given: it always wins */
+	bool local;                        /* a local-server alias (llamacpp:,
+					    * ollama:, vllm:): free unless
+					    * [cost] says otherwise */
 	struct price price;
+	bool *warned_served;               /* owned; set once the "another
+					    * model answered" warning is out */
 	struct transport tr;
 	char *dir;                         /* the suite's directory */
 	void *state;
@@ -119,8 +125,18 @@ int provider_new_embedder(const struct provider *chat, struct provider **out,
  * unknown keys. */
 bool provider_generic_key(const char *key);
 
-/* Sets resp->cost_usd from the usage when the provider has a price. */
+/* Sets resp->cost_usd from the usage: by config.cost when given; 0 for
+ * a local alias; else by the model the server says answered
+ * (resp->served_model) when the price table knows it, else — when that
+ * model is another than the one asked for — unknown (-1), else by the
+ * asked model's price.  Warns on stderr, once per provider, when the
+ * served model differs from the asked one beyond a version suffix. */
 void provider_set_cost(const struct provider *p, struct response *resp);
+
+/* True when `served` names the model `asked` up to a version suffix
+ * ("gpt-4o-mini" / "gpt-4o-mini-2024-07-18", "llama3" / "llama3:latest");
+ * case-insensitive. */
+bool provider_same_model(const char *asked, const char *served);
 
 /* Reports a config problem at the provider's location. */
 int provider_config_error(const struct provider *p, struct err *err,

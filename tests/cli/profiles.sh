@@ -43,3 +43,19 @@ suite sef.yaml openai:chat:llama-flaky 10 "stream: true, max_retries: 8"
 run sef.yaml
 check stream_error_retried_through 0 "$(q "select count(*) from results where run_id=$last and error_kind is not null")"
 check stream_error_some_retries 1 "$(q "select count(*) > 0 from results where run_id=$last and retries > 0")"
+
+# 2. The model that answered: stored; a warning once per provider when it
+# is another model; cost by the served model, unknown when not in the
+# price table; local aliases cost nothing.
+suite sm.yaml openai:chat:gpt-4o 3 "max_retries: 0"
+run sm.yaml
+check served_model_stored "qwen2.5-0.5b-instruct-q4_k_m.gguf" "$(q "select distinct served_model from results where run_id=$last")"
+check served_model_warned_once 1 "$(grep -c "asked for model 'gpt-4o' but the server says 'qwen2.5-0.5b-instruct-q4_k_m.gguf' answered; cost unknown" "$T/sm.yaml.out")"
+check served_model_not_costed_as_gpt4o 0 "$(q "select count(*) from results where run_id=$last and cost_usd is not null")"
+suite smv.yaml openai:chat:gpt-4o-mini 2 "max_retries: 0"
+run smv.yaml
+check served_version_suffix_no_warning 0 "$(grep -c "warning" "$T/smv.yaml.out")"
+check served_version_suffix_costed 2 "$(q "select count(*) from results where run_id=$last and cost_usd > 0")"
+suite sml.yaml llamacpp:gpt-4o 2 "max_retries: 0"
+run sml.yaml
+check local_alias_costs_nothing "0.0" "$(q "select distinct cost_usd from results where run_id=$last")"
