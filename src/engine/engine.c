@@ -473,8 +473,8 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 					       (double)(sl->hint_ms < hint_cap(t) ? sl->hint_ms : hint_cap(t)));
 	}
 	if (resp->error != RESP_OK && !stop_requested &&
-	    sl->attempt + sl->resends < t->max_retries &&
-	    retry_is_retryable(resp->error, resp->http_status)) {
+	    retry_again(resp, sl->attempt + sl->resends, sl->waited_ms,
+			t->max_retries, t->unavailable_wait_ms)) {
 		long wait = sl->hint_ms >= 0 ? sl->hint_ms
 			: retry_backoff_ms(sl->attempt, t->retry_base_ms,
 					   t->retry_max_ms, &r->rng);

@@ -95,7 +95,7 @@ static int anthropic_init(struct provider *p, struct err *err)
 				"systemPrompt, passthrough, max_tokens, temperature, top_p, "
 				"top_k, stop, stream, cost, timeout_ms, connect_timeout_ms, "
 				"first_byte_timeout_ms, idle_timeout_ms, max_concurrency, "
-				"rpm, tpm, max_retries, retry_base_ms, retry_max_ms", k);
+				"rpm, tpm, max_retries, retry_base_ms, retry_max_ms, unavailable_wait_ms", k);
 		}
 	}
 	if (!key)

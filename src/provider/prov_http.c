@@ -154,7 +154,7 @@ static int http_init(struct provider *p, struct err *err)
 				"method, headers, body, responsePath, cost, timeout_ms, "
 				"connect_timeout_ms, first_byte_timeout_ms, "
 				"idle_timeout_ms, max_concurrency, rpm, tpm, max_retries, "
-				"retry_base_ms, retry_max_ms", k);
+				"retry_base_ms, retry_max_ms, unavailable_wait_ms", k);
 		}
 	}
 	if (!h->url || (strncmp(h->url, "http://", 7) && strncmp(h->url, "https://", 8)))

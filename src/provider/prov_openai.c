@@ -127,7 +127,7 @@ static int openai_init(struct provider *p, struct err *err)
 				return cfg_error(p, err, "passthrough must be a map");
 			json_object_update(o->params, v);
 		} else {
-			char msg[600];
+			char msg[900];
 			snprintf(msg, sizeof msg,
 				 "config key '%s' is not supported; expected one of: "
 				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
@@ -138,7 +138,7 @@ static int openai_init(struct provider *p, struct err *err)
 				 "stream, cost, timeout_ms, "
 				 "connect_timeout_ms, first_byte_timeout_ms, "
 				 "idle_timeout_ms, max_concurrency, rpm, tpm, "
-				 "max_retries, retry_base_ms, retry_max_ms",
+				 "max_retries, retry_base_ms, retry_max_ms, unavailable_wait_ms",
 				 k);
 			return cfg_error(p, err, msg);
 		}

@@ -37,6 +37,7 @@ static const char *const generic_keys[] = {
 	"cost", "stream", "timeout_ms", "connect_timeout_ms",
 	"first_byte_timeout_ms", "idle_timeout_ms", "max_concurrency", "rpm",
 	"tpm", "max_retries", "retry_base_ms", "retry_max_ms",
+	"unavailable_wait_ms",
 };
 
 bool provider_generic_key(const char *key)
@@ -172,6 +173,7 @@ static int generic_config(struct provider *p, struct err *err)
 	t->connect_timeout_ms = 10000;
 	t->retry_base_ms = 500;
 	t->retry_max_ms = 30000;
+	t->unavailable_wait_ms = 60000;
 	if (int_key(p, "timeout_ms", 1, 86400000, &t->timeout_ms, err) ||
 	    int_key(p, "connect_timeout_ms", 1, 600000, &t->connect_timeout_ms, err) ||
 	    int_key(p, "first_byte_timeout_ms", 0, 86400000, &t->first_byte_timeout_ms, err) ||
@@ -180,6 +182,7 @@ static int generic_config(struct provider *p, struct err *err)
 	    int_key(p, "max_retries", 0, 100, &retries, err) ||
 	    int_key(p, "retry_base_ms", 1, 600000, &t->retry_base_ms, err) ||
 	    int_key(p, "retry_max_ms", 1, 3600000, &t->retry_max_ms, err) ||
+	    int_key(p, "unavailable_wait_ms", 0, 3600000, &t->unavailable_wait_ms, err) ||
 	    num_key(p, "rpm", &t->rpm, err) || num_key(p, "tpm", &t->tpm, err))
 		return ST_INPUT;
 	t->max_concurrency = (int)conc;

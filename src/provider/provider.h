@@ -86,6 +86,9 @@ struct transport {
 	int max_retries;            /* [max_retries] 4 */
 	long retry_base_ms;         /* [retry_base_ms] 500 */
 	long retry_max_ms;          /* [retry_max_ms] 30000 */
+	long unavailable_wait_ms;   /* total wait for "unavailable" (503,
+				     * loading) errors past max_retries
+				     * [unavailable_wait_ms] 60000 */
 };
 
 struct provider {

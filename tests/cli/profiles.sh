@@ -13,7 +13,7 @@ suite() { # file provider-id n config
 		echo 'prompts: ["Say {{n}} one two three four five six seven"]'
 		echo "providers:"
 		echo "  - id: $2"
-		echo "    config: {apiBaseUrl: \"$BASE\", apiKey: sk-test, retry_base_ms: 5, retry_max_ms: 20, $4}"
+		echo "    config: {apiBaseUrl: \"$BASE\", apiKey: sk-test, ${RETRY:-retry_base_ms: 5, retry_max_ms: 20}, $4}"
 		echo "tests:"
 		i=0; while [ $i -lt "$3" ]; do echo "  - vars: {n: $i}"; i=$((i+1)); done
 	} >"$T/$1"
@@ -59,3 +59,20 @@ check served_version_suffix_costed 2 "$(q "select count(*) from results where ru
 suite sml.yaml llamacpp:gpt-4o 2 "max_retries: 0"
 run sml.yaml
 check local_alias_costs_nothing "0.0" "$(q "select distinct cost_usd from results where run_id=$last")"
+
+# 3. A server loading its model (503 unavailable_error, no Retry-After)
+# for 1.5 s: max_retries 2 with short waits would give up in < 0.5 s;
+# the unavailable budget waits it out.  With the budget off, it gives up.
+OLD_BASE=$BASE
+start_mock load "$D/loading.yaml" --quiet
+RETRY="retry_base_ms: 100, retry_max_ms: 400"
+suite ld.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 15000"
+suite ld0.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 0"
+unset RETRY
+run ld0.yaml
+check loading_budget_off_gives_up "http 503 2" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
+check loading_error_type_kept 1 "$(q "select count(*) from results where run_id=$last and error_msg like 'HTTP 503 unavailable_error: Loading model%'")"
+run ld.yaml
+check loading_waited_out "1 1" "$(q "select count(*), max(retries) > 2 from results where run_id=$last and error_kind is null" | tr '|' ' ')"
+check loading_wait_recorded 1 "$(q "select count(*) from results where run_id=$last and retry_wait_ms >= 500")"
+BASE=$OLD_BASE
