@@ -776,6 +776,7 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 						   "(%zu bytes of text received)", sl->text.len);
 		} else {
 			resp.output = buf_detach(&sl->text);
+			resp.confidence = sl->sresp.confidence;
 			resp.ttft_ms = sl->t_first_token > 0 ? sl->t_first_token - sl->t_start
 							     : resp.latency_ms;
 		}

@@ -145,8 +145,17 @@ void mock_reply_stream(struct buf *b, const struct mock_completion *c,
 		chunk_open(b, c);
 		buf_puts(b, "{\"content\":");
 		put_str(b, c->content + off, n);
-		buf_printf(b, "},\"logprobs\":null,\"finish_reason\":null}]%s}",
-			   usage_null);
+		if (c->logprobs) {   /* this piece's token, as OpenAI sends them */
+			buf_puts(b, "},\"logprobs\":{\"content\":[{\"token\":");
+			put_str(b, c->content + off, n);
+			buf_printf(b, ",\"logprob\":%.17g,\"bytes\":null,"
+				   "\"top_logprobs\":[]}],\"refusal\":null},"
+				   "\"finish_reason\":null}]%s}", c->logprob,
+				   usage_null);
+		} else {
+			buf_printf(b, "},\"logprobs\":null,\"finish_reason\":null}]%s}",
+				   usage_null);
+		}
 		end_event(b, ends, n_ends, &cap);
 		off += n;
 	}

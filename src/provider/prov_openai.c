@@ -12,7 +12,8 @@
  * choices[0].logprobs.content[*].logprob give response.confidence =
  * exp(mean token logprob) — the model's certainty in its own tokens, read
  * by the calibration figures (docs/statistics.md).  Streamed replies
- * leave it unknown.
+ * carry the same entries chunk by chunk; they are summed and give the
+ * same figure at [DONE].
  * Base URL: config.apiBaseUrl, then config.apiHost, then the alias's
  * default (ollama, vllm, llamacpp), then $OPENAI_BASE_URL /
  * $OPENAI_API_BASE_URL / $OPENAI_API_HOST, then https://api.openai.com/v1.
@@ -288,6 +289,23 @@ static void note_served_model(const json_t *root, struct response *resp)
 						      json_string_length(m));
 }
 
+/* A streamed chunk's choices[0].logprobs.content[*].logprob (the same
+ * format as a whole reply's, one chunk's tokens at a time), summed into
+ * resp until [DONE] turns them into the confidence. */
+static void add_logprobs(const json_t *choice, struct response *resp)
+{
+	const json_t *toks = json_object_get(json_object_get(choice, "logprobs"),
+					     "content"), *t;
+	size_t i;
+	json_array_foreach(toks, i, t) {
+		const json_t *lp = json_object_get(t, "logprob");
+		if (json_is_number(lp)) {
+			resp->logprob_sum += json_number_value(lp);
+			resp->logprob_n++;
+		}
+	}
+}
+
 static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
@@ -360,8 +378,13 @@ static enum stream_step openai_stream_event(const struct provider *p,
 	json_t *root, *choice, *delta, *c, *fr, *e;
 	(void)p;
 	(void)event;
-	if (len == 6 && !memcmp(data, "[DONE]", 6))
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		if (resp->logprob_n > 0) {
+			double conf = exp(resp->logprob_sum / (double)resp->logprob_n);
+			resp->confidence = conf > 1 ? 1 : conf;
+		}
 		return STREAM_DONE;
+	}
 	root = json_loadb(data, len, 0, &je);
 	if (!json_is_object(root)) {
 		char *ex = provider_excerpt(data, len);
@@ -382,6 +405,7 @@ static enum stream_step openai_stream_event(const struct provider *p,
 	c = json_object_get(delta, "content");
 	if (json_is_string(c))
 		buf_append(text, json_string_value(c), json_string_length(c));
+	add_logprobs(choice, resp);
 	fr = json_object_get(choice, "finish_reason");
 	if (json_is_string(fr)) {
 		free(resp->finish_reason);

@@ -76,3 +76,32 @@ run ld.yaml
 check loading_waited_out "1 1" "$(q "select count(*), max(retries) > 2 from results where run_id=$last and error_kind is null" | tr '|' ' ')"
 check loading_wait_recorded 1 "$(q "select count(*) from results where run_id=$last and retry_wait_ms >= 500")"
 BASE=$OLD_BASE
+
+# 4. Logprobs in streamed chunks give the same confidence as the whole
+# reply's.
+suite lpw.yaml openai:chat:plain 4 "logprobs: true"
+suite lps.yaml openai:chat:plain 4 "logprobs: true, stream: true"
+run lpw.yaml
+W=$(q "select group_concat(printf('%.9f', confidence), ' ') from (select confidence from results where run_id=$last order by case_idx)")
+run lps.yaml
+S=$(q "select group_concat(printf('%.9f', confidence), ' ') from (select confidence from results where run_id=$last order by case_idx)")
+check logprobs_streamed_stored 4 "$(q "select count(confidence) from results where run_id=$last")"
+check logprobs_streamed_equal_whole "$W" "$S"
+
+# 5. Context exceeded (llama.cpp): a 400 not retried, with the server's
+# error type and its prompt token count kept.
+suite cx.yaml openai:chat:llama-small 1 "max_retries: 3"
+run cx.yaml
+check context_exceeded_not_retried "http 400 0" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
+check context_exceeded_type 1 "$(q "select count(*) from results where run_id=$last and error_msg like 'HTTP 400 exceed_context_size_error:%[prompt % tokens, context 4]'")"
+check context_exceeded_prompt_tokens 1 "$(q "select count(*) from results where run_id=$last and prompt_tokens > 4")"
+
+# 6. tok/s: one definition (whole request time) for streamed and whole
+# replies, and the generation-only figure beside it for streams.
+suite tps.yaml openai:chat:slow-start 3 "stream: true"
+run tps.yaml
+"$ASSAY" stats latest --db "$T/.assay/assay.db" -o "$T/tps.json" >"$T/tps.txt" 2>&1
+check toks_gen_faster_than_e2e true "$(jq '.candidates[0].latency | .gen_tokens_per_s > 2 * .tokens_per_s' "$T/tps.json")"
+E2E=$(q "select printf('%.6f', sum(completion_tokens) / (sum(latency_ms) / 1000.0)) from results where run_id=$last")
+check toks_e2e_definition "$E2E" "$(jq '.candidates[0].latency.tokens_per_s' "$T/tps.json" | xargs printf '%.6f')"
+check_grep toks_both_printed '[0-9]+/[0-9]+ gen' "$T/tps.txt"
