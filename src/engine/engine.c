@@ -545,7 +545,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 		const struct provider *p = engine_current_run->ps[sl->prov].p;
 		long status = 0;
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
-		sl->sse_mode = p->stream && status < 400;
+		sl->sse_mode = p->stream && status < 300;
 		sl->sse_decided = true;
 		if (sl->sse_mode)
 			sse_init(&sl->sse, on_sse_event, sl);

@@ -32,6 +32,8 @@ enum mock_fault_kind {
 	MOCK_FAULT_SLOW_STREAM,   /* slow_stream_ms between stream events */
 	MOCK_FAULT_STREAM_ERROR,  /* 200, some events, then an error event in
 				   * the profile's shape (mock_profile.c) */
+	MOCK_FAULT_BAD_BYTES,     /* 200, the reply followed by bytes that are
+				   * not text (invalid UTF-8, a NUL) */
 	MOCK_FAULT_N
 };
 

@@ -736,7 +736,11 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 			mock_reply_message(&out, &comp);
 		else
 			mock_reply_completion(&out, &comp);
-		if (fault == MOCK_FAULT_MALFORMED) {
+		if (fault == MOCK_FAULT_BAD_BYTES) {
+			/* invalid UTF-8 then a NUL, after the JSON */
+			buf_append(&out, "\n\xff\xfe\x00tail", 8);
+			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
+		} else if (fault == MOCK_FAULT_MALFORMED) {
 			out.len /= 2;   /* JSON that stops half-way */
 			out.p[out.len] = '\0';
 			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");

@@ -226,7 +226,7 @@ static void anthropic_parse(const struct provider *p, long status,
 	size_t i;
 	(void)p;
 	resp->http_status = (int)status;
-	if (status >= 400) {
+	if (status >= 300) {   /* a redirect is not an answer, whatever its body */
 		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}

@@ -96,6 +96,9 @@ void provider_read_error(const json_t *root, long status, const char *body,
 		buf_puts(&msg, " (an error event inside a 200 stream)");
 	buf_printf(&msg, ": %s", ex);
 	free(ex);
+	if (status >= 300 && status < 400)
+		buf_puts(&msg, " (a redirect: assay does not follow them; point "
+			 "the provider at the final URL)");
 	/* llama.cpp says by how much the prompt was too long */
 	np = json_object_get(e, "n_prompt_tokens");
 	nc = json_object_get(e, "n_ctx");
@@ -108,4 +111,41 @@ void provider_read_error(const json_t *root, long status, const char *body,
 	}
 	free(resp->error_msg);
 	resp->error_msg = buf_detach(&msg);
+}
+
+size_t provider_text_check(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = u[i];
+		size_t k;
+		unsigned cp, min;
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			k = 1; cp = c & 0x1F; min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			k = 2; cp = c & 0x0F; min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			k = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return i;
+		}
+		if (i + k >= n)   /* cut short */
+			return i;
+		for (size_t j = 1; j <= k; j++) {
+			if ((u[i + j] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (u[i + j] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += k + 1;
+	}
+	return n;
 }

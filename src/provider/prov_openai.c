@@ -306,13 +306,24 @@ static void add_logprobs(const json_t *choice, struct response *resp)
 	}
 }
 
+/* A reply withheld by a content filter or refused: no text content, and
+ * finish_reason content_filter or a message.refusal string. */
+static bool is_content_filtered(const json_t *choice, const json_t *msg)
+{
+	const char *fr = json_string_value(json_object_get(choice, "finish_reason"));
+	if (json_is_string(json_object_get(msg, "content")))
+		return false;
+	return (fr && !strcmp(fr, "content_filter")) ||
+	       json_is_string(json_object_get(msg, "refusal"));
+}
+
 static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
 	resp->http_status = (int)status;
-	if (status >= 400) {
+	if (status >= 300) {   /* a redirect is not an answer, whatever its body */
 		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}
@@ -339,6 +350,21 @@ static void openai_parse(const struct provider *p, long status,
 	}
 	choice = json_array_get(json_object_get(root, "choices"), 0);
 	msg = json_object_get(choice, "message");
+	if (is_content_filtered(choice, msg)) {
+		/* A refusal, not an empty answer and not a broken body:
+		 * the model's refusal text when it gave one, else empty
+		 * (which is-refusal counts as a refusal), with the finish
+		 * reason that says why. */
+		c = json_object_get(msg, "refusal");
+		resp->output = json_is_string(c)
+			? xstrndup(json_string_value(c), json_string_length(c))
+			: xstrdup("");
+		resp->finish_reason = xstrdup(json_is_string(json_object_get(choice,
+			"finish_reason")) ? json_string_value(json_object_get(choice,
+			"finish_reason")) : "content_filter");
+		read_usage(json_object_get(root, "usage"), resp);
+		goto out;
+	}
 	if (!json_is_object(msg)) {
 		resp->error = RESP_ERR_BODY;
 		resp->error_msg = xstrdup("response has no choices[0].message");
@@ -347,7 +373,7 @@ static void openai_parse(const struct provider *p, long status,
 	c = json_object_get(msg, "content");
 	if (json_is_string(c)) {
 		resp->output = xstrndup(json_string_value(c), json_string_length(c));
-	} else if (json_object_get(msg, "tool_calls")) {
+	} else if (json_is_array(json_object_get(msg, "tool_calls"))) {
 		resp->output = json_dumps(json_object_get(msg, "tool_calls"),
 					  JSON_COMPACT);
 	} else if (json_is_null(c) || !c) {

@@ -64,10 +64,21 @@ int provider_config_error(const struct provider *p, struct err *err,
 char *provider_excerpt(const char *s, size_t n)
 {
 	struct buf b = { 0 };
+	size_t i = 0;
 	if (n > 300)
 		n = 300;
-	for (size_t i = 0; i < n; i++)
-		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+	/* Always valid UTF-8 (it ends up in JSON exports): a byte that does
+	 * not start a valid sequence, or one cut by the 300-byte limit, is
+	 * shown as '?'. */
+	while (i < n) {
+		size_t ok = i + provider_text_check(s + i, n - i);
+		for (; i < ok; i++)
+			buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+		if (i < n) {
+			buf_putc(&b, s[i] ? '?' : ' ');
+			i++;
+		}
+	}
 	return buf_detach(&b);
 }
 

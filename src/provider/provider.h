@@ -177,6 +177,12 @@ void provider_read_error(const json_t *root, long status, const char *body,
  * type's (unavailable_error → 503, rate_limit_error → 429, …), else 500. */
 int provider_error_status(const json_t *root);
 
+/* The offset of the first byte that makes s[0..n) not storable text — a
+ * NUL, or the start of an invalid UTF-8 sequence (overlong forms,
+ * surrogates and code points past U+10FFFF are invalid) — or n when it
+ * is all valid. */
+size_t provider_text_check(const char *s, size_t n);
+
 /* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
 char *provider_excerpt(const char *s, size_t n);
 

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 D=$(cd "$(dirname "$0")/../data/profiles" && pwd)
 start_mock m "$D/rules.yaml" --quiet
+MPORT=$PORT
 q() { sqlite3 "$T/.assay/assay.db" "$1"; }
 last="(select max(id) from runs)"
 
@@ -63,7 +64,6 @@ check local_alias_costs_nothing "0.0" "$(q "select distinct cost_usd from result
 # 3. A server loading its model (503 unavailable_error, no Retry-After)
 # for 1.5 s: max_retries 2 with short waits would give up in < 0.5 s;
 # the unavailable budget waits it out.  With the budget off, it gives up.
-OLD_BASE=$BASE
 start_mock load "$D/loading.yaml" --quiet
 RETRY="retry_base_ms: 100, retry_max_ms: 400"
 suite ld.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 15000"
@@ -75,7 +75,8 @@ check loading_error_type_kept 1 "$(q "select count(*) from results where run_id=
 run ld.yaml
 check loading_waited_out "1 1" "$(q "select count(*), max(retries) > 2 from results where run_id=$last and error_kind is null" | tr '|' ' ')"
 check loading_wait_recorded 1 "$(q "select count(*) from results where run_id=$last and retry_wait_ms >= 500")"
-BASE=$OLD_BASE
+PORT=$MPORT
+BASE="http://127.0.0.1:$PORT/v1"
 
 # 4. Logprobs in streamed chunks give the same confidence as the whole
 # reply's.
@@ -105,3 +106,26 @@ check toks_gen_faster_than_e2e true "$(jq '.candidates[0].latency | .gen_tokens_
 E2E=$(q "select printf('%.6f', sum(completion_tokens) / (sum(latency_ms) / 1000.0)) from results where run_id=$last")
 check toks_e2e_definition "$E2E" "$(jq '.candidates[0].latency.tokens_per_s' "$T/tps.json" | xargs printf '%.6f')"
 check_grep toks_both_printed '[0-9]+/[0-9]+ gen' "$T/tps.txt"
+
+# 7. Issue 9: a generic HTTP provider answered bytes that are not text
+# (invalid UTF-8, then a NUL) on about half the requests: those items are
+# typed body errors, every other item is stored — the run (with the cache
+# on) is not aborted.
+cat >"$T/bb.yaml" <<EOT
+prompts: ["Case {{n}}"]
+providers:
+  - id: http://127.0.0.1:$MPORT/v1/chat/completions
+    config:
+      max_retries: 0
+      body: {model: bad-bytes, messages: [{role: user, content: "{{prompt}}"}]}
+tests:
+EOT
+i=0; while [ $i -lt 12 ]; do echo "  - vars: {n: $i}" >>"$T/bb.yaml"; i=$((i+1)); done
+"$ASSAY" run "$T/bb.yaml" --no-progress-bar --no-table >"$T/bb.out" 2>&1
+check bad_bytes_run_not_aborted 1 "$?"
+check bad_bytes_all_stored 12 "$(q "select count(*) from results where run_id=$last")"
+N_BAD=$(q "select count(*) from results where run_id=$last and error_kind = 'body' and error_msg like 'response is not text: invalid UTF-8 at byte %'")
+N_OK=$(q "select count(*) from results where run_id=$last and error_kind is null and output like '%chat.completion%'")
+check bad_bytes_split "12" "$((N_BAD + N_OK))"
+if [ "$N_BAD" -gt 0 ] && [ "$N_OK" -gt 0 ]; then ok bad_bytes_both_kinds; else fail bad_bytes_both_kinds "$N_BAD bad, $N_OK ok"; fi
+check bad_bytes_not_cached 0 "$(q "select count(*) from cache where response like '%tail%'")"

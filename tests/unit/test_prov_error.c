@@ -65,3 +65,32 @@ TEST(prov_error_context_exceeded_keeps_type_and_prompt_tokens)
 	T_ASSERT(!strncmp(r.error_msg, "HTTP 400 exceed_context_size_error: ", 36));
 	response_cleanup(&r);
 }
+
+TEST(prov_text_check_finds_the_first_bad_byte)
+{
+	T_EQ_INT((int)provider_text_check("abc", 3), 3);
+	T_EQ_INT((int)provider_text_check("h\xc3\xa9!", 4), 4);          /* é */
+	T_EQ_INT((int)provider_text_check("\xf0\x9f\x98\x80", 4), 4);    /* U+1F600 */
+	T_EQ_INT((int)provider_text_check("a\0b", 3), 1);                /* NUL */
+	T_EQ_INT((int)provider_text_check("ab\xff", 3), 2);
+	T_EQ_INT((int)provider_text_check("\xc0\xaf", 2), 0);            /* overlong */
+	T_EQ_INT((int)provider_text_check("\xe0\x80\xaf", 3), 0);        /* overlong */
+	T_EQ_INT((int)provider_text_check("x\xed\xa0\x80", 4), 1);       /* surrogate */
+	T_EQ_INT((int)provider_text_check("\xf4\x90\x80\x80", 4), 0);    /* > U+10FFFF */
+	T_EQ_INT((int)provider_text_check("ok\xe2\x82", 4), 2);          /* cut short */
+}
+
+/* Excerpts go into messages and JSON exports: always valid UTF-8. */
+TEST(prov_excerpt_is_valid_utf8)
+{
+	char big[400];
+	char *e = provider_excerpt("a\xff" "b\0c\xc3", 6);
+	T_EQ_STR(e, "a?b c?");
+	free(e);
+	memset(big, 'x', sizeof big);
+	memcpy(big + 299, "\xc3\xa9", 2);   /* é across the 300-byte limit */
+	e = provider_excerpt(big, sizeof big);
+	T_EQ_INT((int)strlen(e), 300);
+	T_EQ_INT((int)provider_text_check(e, strlen(e)), 300);
+	free(e);
+}
