@@ -129,3 +129,13 @@ N_OK=$(q "select count(*) from results where run_id=$last and error_kind is null
 check bad_bytes_split "12" "$((N_BAD + N_OK))"
 if [ "$N_BAD" -gt 0 ] && [ "$N_OK" -gt 0 ]; then ok bad_bytes_both_kinds; else fail bad_bytes_both_kinds "$N_BAD bad, $N_OK ok"; fi
 check bad_bytes_not_cached 0 "$(q "select count(*) from cache where response like '%tail%'")"
+
+# 8. Issue 9: an escaped NUL in a prompt or a var would cut the text short:
+# it is an input error naming file, line and column, before any request.
+printf 'prompts: ["before\\0after"]\nproviders: [openai:chat:plain]\ntests: [{vars: {x: 1}}]\n' >"$T/nul.yaml"
+"$ASSAY" run "$T/nul.yaml" --no-progress-bar --no-table >"$T/nul.out" 2>&1
+check nul_in_prompt_exit 1 "$?"
+check_grep nul_in_prompt_located 'nul.yaml:1:11: error: a NUL character' "$T/nul.out"
+printf 'prompts: ["p {{x}}"]\nproviders: [openai:chat:plain]\ntests:\n  - vars: {x: "v\\u0000w"}\n' >"$T/nulv.yaml"
+"$ASSAY" run "$T/nulv.yaml" --no-progress-bar --no-table >"$T/nulv.out" 2>&1
+check_grep nul_in_var_located 'nulv.yaml:4:.*NUL character' "$T/nulv.out"
