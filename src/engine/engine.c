@@ -452,8 +452,9 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		if (t->tpm > 0 && resp->total_tokens >= 0) /* settle the estimate */
 			ps->tpm_tokens += (double)(sl->est_tokens - resp->total_tokens);
 		if (r->o->cache && sl->cacheable && !resp->cached && !r->rc) {
-			json_t *j = json_pack("{s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
+			json_t *j = json_pack("{s:s?,s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
 				"output", resp->output, "finish_reason", resp->finish_reason,
+				"served_model", resp->served_model,
 				"prompt_tokens", (json_int_t)resp->prompt_tokens,
 				"completion_tokens", (json_int_t)resp->completion_tokens,
 				"total_tokens", (json_int_t)resp->total_tokens,
@@ -663,6 +664,8 @@ static bool cache_hit(struct run *r, struct slot *sl)
 	resp.total_tokens = (long)json_integer_value(json_object_get(j, "total_tokens"));
 	resp.latency_ms = json_number_value(json_object_get(j, "latency_ms"));
 	resp.ttft_ms = json_number_value(json_object_get(j, "ttft_ms"));
+	if (json_is_string(json_object_get(j, "served_model")))
+		resp.served_model = xstrdup(json_string_value(json_object_get(j, "served_model")));
 	if (json_is_number(json_object_get(j, "confidence")))
 		resp.confidence = json_number_value(json_object_get(j, "confidence"));
 	resp.cached = true;

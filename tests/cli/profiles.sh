@@ -139,3 +139,11 @@ check_grep nul_in_prompt_located 'nul.yaml:1:11: error: a NUL character' "$T/nul
 printf 'prompts: ["p {{x}}"]\nproviders: [openai:chat:plain]\ntests:\n  - vars: {x: "v\\u0000w"}\n' >"$T/nulv.yaml"
 "$ASSAY" run "$T/nulv.yaml" --no-progress-bar --no-table >"$T/nulv.out" 2>&1
 check_grep nul_in_var_located 'nulv.yaml:4:.*NUL character' "$T/nulv.out"
+
+# 9. A re-run served from the cache keeps the served model, so its cost
+# is the same as the first run's (unknown), not the requested model's.
+run_cached() { "$ASSAY" run "$T/$1" --no-progress-bar --no-table >"$T/$1.out" 2>&1; }
+suite smc.yaml openai:chat:gpt-4o 2 "max_retries: 0"
+run_cached smc.yaml
+run_cached smc.yaml
+check served_model_from_cache "2 2 0" "$(q "select count(*), sum(cached), count(cost_usd) from results where run_id=$last and served_model = 'qwen2.5-0.5b-instruct-q4_k_m.gguf'" | tr '|' ' ')"
