@@ -34,6 +34,7 @@ enum mock_fault_kind {
 				   * the profile's shape (mock_profile.c) */
 	MOCK_FAULT_BAD_BYTES,     /* 200, the reply followed by bytes that are
 				   * not text (invalid UTF-8, a NUL) */
+	MOCK_FAULT_REDIRECT,      /* 302 + Location, the normal reply as body */
 	MOCK_FAULT_N
 };
 

@@ -287,6 +287,21 @@ static enum MHD_Result send_feed(struct mock_server *s,
 	return queue(c, MHD_HTTP_OK, r, type);
 }
 
+/* A 302 to /moved with `body` (consumed) as a JSON body. */
+static enum MHD_Result send_redirect(struct MHD_Connection *c, struct buf *body)
+{
+	size_t len = body->len;
+	char *p = buf_detach(body);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, p, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/moved");
+	return queue(c, MHD_HTTP_FOUND, r, "application/json");
+}
+
 /* Closes the connection with a TCP reset and no response. */
 static enum MHD_Result reset_connection(struct MHD_Connection *c)
 {
@@ -721,6 +736,16 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 			 "</body></html>\n");
 		rc = send_buf(c, MHD_HTTP_OK, &out, "text/html; charset=utf-8");
 		break;
+	case MOCK_FAULT_REDIRECT:
+		/* a proxy's redirect that carries a plausible JSON body: the
+		 * reply itself, which a client must not take for an answer */
+		if (q.anthropic)
+			mock_reply_message(&out, &comp);
+		else
+			mock_reply_completion(&out, &comp);
+		rc = send_redirect(c, &out);
+		log_line(s, 302, q.model, &a, fault, attempt, fs_mono_ms() - t0);
+		goto done;
 	default:
 	normal:
 		if (q.stream) {

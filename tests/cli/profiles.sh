@@ -147,3 +147,12 @@ suite smc.yaml openai:chat:gpt-4o 2 "max_retries: 0"
 run_cached smc.yaml
 run_cached smc.yaml
 check served_model_from_cache "2 2 0" "$(q "select count(*), sum(cached), count(cost_usd) from results where run_id=$last and served_model = 'qwen2.5-0.5b-instruct-q4_k_m.gguf'" | tr '|' ' ')"
+
+# 10. Issue 9: a 3xx carrying a JSON body is an error (not retried), never
+# a success — whole or asked to stream.
+suite rd.yaml openai:chat:moved 1 "max_retries: 2"
+run rd.yaml
+check redirect_is_error "http 302 0" "$(q "select error_kind, http_status, retries from results where run_id=$last and output is null" | tr '|' ' ')"
+suite rds.yaml openai:chat:moved 1 "max_retries: 2, stream: true"
+run rds.yaml
+check redirect_stream_is_error "http 302 0" "$(q "select error_kind, http_status, retries from results where run_id=$last and output is null" | tr '|' ' ')"
