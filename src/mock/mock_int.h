@@ -35,6 +35,8 @@ enum mock_fault_kind {
 	MOCK_FAULT_BAD_BYTES,     /* 200, the reply followed by bytes that are
 				   * not text (invalid UTF-8, a NUL) */
 	MOCK_FAULT_REDIRECT,      /* 302 + Location, the normal reply as body */
+	MOCK_FAULT_ENDLESS_STREAM, /* a stream of small events that never ends
+				   * (up to 1 GiB, or until the client stops) */
 	MOCK_FAULT_N
 };
 

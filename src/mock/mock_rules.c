@@ -362,7 +362,7 @@ static int load_faults(struct ld *l, const yaml_node_t *n,
 	static const char *const keys[] = { "rate_limit", "server_error",
 		"unavailable", "reset", "stream_cut", "malformed",
 		"wrong_content_type", "hang", "slow_stream", "retry_after",
-		"retry_after_ms", "hang_ms", "slow_stream_ms", "stream_error", "bad_bytes", "redirect", NULL };
+		"retry_after_ms", "hang_ms", "slow_stream_ms", "stream_error", "bad_bytes", "redirect", "endless_stream", NULL };
 	const yaml_node_t *v;
 	const char *k;
 	char why[512];

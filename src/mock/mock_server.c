@@ -85,7 +85,10 @@ struct feed {
 	int delay_ms;             /* between events */
 	size_t cut_at;            /* close the connection here; SIZE_MAX: never */
 	int fd;                   /* the connection's socket, -1 unknown */
+	int endless;              /* repeat `data` forever (up to ENDLESS_MAX) */
 };
+
+#define ENDLESS_MAX ((uint64_t)1 << 30)
 
 /* What a request asks, whichever the protocol. */
 struct query {
@@ -224,7 +227,16 @@ static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct feed *f = cls;
 	size_t end, n;
-	(void)pos;
+	if (f->endless) {   /* the same event again and again */
+		size_t k = 0;
+		if (pos >= ENDLESS_MAX)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		while (k + f->len <= max) {
+			memcpy(out + k, f->data, f->len);
+			k += f->len;
+		}
+		return (ssize_t)k;
+	}
 	if (f->pos >= f->cut_at) {
 		/* MHD marks the connection for closing but, in epoll mode,
 		 * only acts on it at the connection's next event, which may
@@ -285,6 +297,27 @@ static enum MHD_Result send_feed(struct mock_server *s,
 		return MHD_NO;
 	}
 	return queue(c, MHD_HTTP_OK, r, type);
+}
+
+/* Sends `event` (consumed) again and again as an event stream. */
+static enum MHD_Result send_endless(struct mock_server *s,
+				    struct MHD_Connection *c, struct buf *event)
+{
+	struct feed *f = xcalloc(1, sizeof *f);
+	struct MHD_Response *r;
+	f->s = s;
+	f->fd = -1;
+	f->len = event->len;
+	f->data = buf_detach(event);
+	f->endless = 1;
+	f->cut_at = SIZE_MAX;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+					      feed_read, f, feed_free);
+	if (!r) {
+		feed_free(f);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "text/event-stream");
 }
 
 /* A 302 to /moved with `body` (consumed) as a JSON body. */
@@ -557,6 +590,19 @@ static enum MHD_Result send_stream(struct mock_server *s,
 		n_ends = k + 2;
 	} else if (fault == MOCK_FAULT_SLOW_STREAM) {
 		/* the delay is the slow_stream_ms the caller passed */
+	}
+	if (fault == MOCK_FAULT_ENDLESS_STREAM) {
+		/* one small content event, sent for ever */
+		buf_reset(&out);
+		if (q->anthropic)
+			buf_puts(&out, "event: content_block_delta\ndata: {\"type\":"
+				 "\"content_block_delta\",\"index\":0,\"delta\":"
+				 "{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n");
+		else
+			buf_puts(&out, "data: {\"choices\":[{\"index\":0,\"delta\":"
+				 "{\"content\":\"x\"},\"finish_reason\":null}]}\n\n");
+		free(ends);
+		return send_endless(s, c, &out);
 	}
 	if (!delay_ms && cut == SIZE_MAX) {
 		free(ends);

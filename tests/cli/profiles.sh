@@ -156,3 +156,10 @@ check redirect_is_error "http 302 0" "$(q "select error_kind, http_status, retri
 suite rds.yaml openai:chat:moved 1 "max_retries: 2, stream: true"
 run rds.yaml
 check redirect_stream_is_error "http 302 0" "$(q "select error_kind, http_status, retries from results where run_id=$last and output is null" | tr '|' ' ')"
+
+# 11. Issue 9: a server that keeps sending small events: the stream's
+# total size is capped (64 MiB) with its own typed error, long before
+# the request's timeout.
+suite en.yaml openai:chat:endless 1 "max_retries: 0, stream: true, timeout_ms: 120000"
+run en.yaml
+check endless_stream_capped "body 1" "$(q "select error_kind, count(*) from results where run_id=$last and error_msg = 'stream larger than 67108864 bytes in all'" | tr '|' ' ')"
