@@ -9,8 +9,8 @@
  * one page of cases at a time, so a 20,000-result report opens at once.
  *
  * Why the escaping is safe: text goes into HTML and SVG only through
- * report_html_escape (which also escapes quotes, for attributes); the JSON
- * block is dumped with JSON_ESCAPE_SLASH so no "</script>" can end it; the
+ * report_html_escape (which also escapes quotes, for attributes); in the
+ * JSON block every '<' is written \u003c, so no "</script>" can end it; the
  * script writes untrusted text with textContent and never builds markup
  * from it; and the CSP allows only the page's own script and style by hash,
  * so even a missed escape could not run code. */
@@ -861,7 +861,14 @@ int report_html_render(const json_t *doc, struct buf *b, struct err *err)
 		    "<div id=\"pager\"><button id=\"prev\" type=\"button\">◀ previous</button> "
 		    "<span id=\"page\"></span> <button id=\"next\" type=\"button\">next ▶</button></div>\n"
 		    "</section>\n<script type=\"application/json\" id=\"assay-data\">");
-	buf_puts(b, dj ? dj : "{}");
+	/* '<' can only occur inside JSON strings, where \u003c means the same:
+	 * no "</script" or "<!--" can then appear in the block at all. */
+	for (const char *p = dj ? dj : "{}"; *p; p++) {
+		if (*p == '<')
+			buf_puts(b, "\\u003c");
+		else
+			buf_putc(b, *p);
+	}
 	free(dj);
 	buf_puts(b, "</script>\n<script>");
 	buf_puts(b, report_html_js);
