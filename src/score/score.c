@@ -9,6 +9,7 @@
  * here so that a new type is only a table entry. */
 #include "score_int.h"
 #include "judge.h"
+#include "code_worker.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@ static const struct score_type *const families[] = {
 	 * engine asks their judges (judge.h) and grades them with
 	 * score_grade_judged. */
 	score_judge_types,
+	score_code_types,
 };
 
 #define N_FAMILIES (sizeof families / sizeof families[0])
@@ -652,6 +654,7 @@ void score_shutdown(void)
 	score_schema_shutdown();
 	score_jq_shutdown();
 	score_lua_shutdown();
+	code_worker_shutdown();
 }
 
 static int copy_outcome(void *ctx, size_t i, struct assert_outcome *o,

@@ -120,7 +120,8 @@ TEST(score_transform_jq)
 					 &out, &e), 0);
 		T_EQ_STR(out, "[1,\"x\"]");
 		free(out);
-		T_ASSERT(score_transform("output.trim()", "x", 1, NULL, &out,
+		/* A file:// transform is not run (refused at load, too). */
+		T_ASSERT(score_transform("file://t.js", "x", 1, NULL, &out,
 					 &e) != 0);
 		T_ASSERT(out == NULL);
 	}
@@ -131,9 +132,11 @@ TEST(score_transform_check_errors)
 {
 	struct err e = {0};
 	struct assertion_spec a = ts_spec("contains", "\"x\"");
-	a.transform = "output.toUpperCase()";
+	a.transform = "output.toUpperCase()";   /* inline JavaScript runs */
+	T_EQ_INT(score_check(&a, NULL, &e), 0);
+	a.transform = "file://transforms/up.js";
 	T_EQ_INT(score_check(&a, NULL, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "is JavaScript (promptfoo)"));
+	T_ASSERT(strstr(e.msg, "transforms from files are not supported yet"));
 	T_ASSERT(strstr(e.msg, "jq:EXPR"));
 	T_EQ_INT(e.line, 7);
 	a.transform = "jq:";
