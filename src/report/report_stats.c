@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 
@@ -190,67 +191,80 @@ static void view_free(struct case_view *v)
 
 /* ---- per candidate ---------------------------------------------------------- */
 
-/* Pass rate: Wilson over results; with repeats a two-level bootstrap;
- * with clusters a cluster bootstrap over case means plus CR1. */
-static json_t *pass_rate(const struct rs_run *r, const struct rs_cand *c,
-			 const struct case_view *v, long k, long n,
-			 const struct stats_opts *o, uint64_t salt)
+/* The pass-rate interval of one candidate (docs/statistics.md, "Pass
+ * rate"): Wilson over graded results; with clusters or repeats the
+ * design-adjusted Wilson of stats_prop_design, the unit being the
+ * cluster (or, without clusters, the case).  Shared with the summary
+ * table (report_stats_summary_ci) so both print the same interval. */
+int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
+	       struct rs_pass_ci *out)
 {
-	json_t *pr = rs_wilson(k, n);
-	struct stats_boot_ci ci;
-	struct stats_boot_opt b = rs_boot_opt(o, salt);
-	json_object_set_new(pr, "method", json_string("wilson"));
-	if (v->repeats && !r->has_clusters) {
-		/* x grouped by case: items are ordered by case already */
-		double *x = xmalloc((size_t)(n ? n : 1) * sizeof *x);
-		size_t *start = xmalloc((r->ncases + 1) * sizeof *start);
-		size_t m = 0, g = 0;
-		for (size_t i = 0; i < c->n; i++) {
-			const struct rs_item *it = &c->it[i];
-			if (it->pass >= 0)
-				x[m++] = it->pass;
-		}
-		/* case_start from the per-case attempt counts */
-		m = 0;
-		for (size_t kc = 0; kc < r->ncases; kc++) {
-			if (!v->att[kc])
-				continue;
-			start[g++] = m;
-			m += (size_t)v->att[kc];
-		}
-		start[g] = m;
-		if (g && !stats_boot_repeats(x, start, g, &b, &ci)) {
-			json_object_set_new(pr, "lo", rs_num(ci.pct.lo));
-			json_object_set_new(pr, "hi", rs_num(ci.pct.hi));
-			json_object_set_new(pr, "method", json_string(
-				"two-level bootstrap (cases, then repeats), "
-				"percentile"));
-		}
-		free(x);
-		free(start);
+	size_t n = 0, nc = r->ncases ? r->ncases : 1;
+	long *att = xcalloc(nc, sizeof *att);
+	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
+	long *cl = xmalloc((c->n ? c->n : 1) * sizeof *cl);
+	bool repeats = false;
+	memset(out, 0, sizeof *out);
+	out->k = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item *it = &c->it[i];
+		if (it->pass < 0 || it->c >= r->ncases)
+			continue;
+		x[n] = it->pass;
+		cl[n] = r->has_clusters ? r->cases[it->c].cluster : (long)it->c;
+		out->k += it->pass;
+		repeats = repeats || ++att[it->c] > 1;
+		n++;
 	}
-	if (r->has_clusters) {
-		double *x = xmalloc((r->ncases ? r->ncases : 1) * sizeof *x);
-		long *cl = xmalloc((r->ncases ? r->ncases : 1) * sizeof *cl);
-		size_t m = 0, g = 0;
-		double se;
-		for (size_t kc = 0; kc < r->ncases; kc++)
-			if (!isnan(v->pass[kc])) {
-				x[m] = v->pass[kc];
-				cl[m++] = r->cases[kc].cluster;
-			}
-		se = stats_cluster_se(x, cl, m, &g);
-		if (g >= 2 && !stats_boot_cluster_mean(x, cl, m, &b, &ci)) {
-			json_object_set_new(pr, "est", rs_num(ci.est));
-			json_object_set_new(pr, "lo", rs_num(ci.pct.lo));
-			json_object_set_new(pr, "hi", rs_num(ci.pct.hi));
-			json_object_set_new(pr, "method", json_string(
-				"cluster bootstrap, percentile"));
-		}
-		json_object_set_new(pr, "cr1_se", rs_num(se));
-		json_object_set_new(pr, "clusters", json_integer((json_int_t)g));
-		free(x);
-		free(cl);
+	out->n = (long)n;
+	out->design = repeats || r->has_clusters;
+	if (!out->design || !n) {
+		struct interval w = stats_wilson(out->k, out->n, 0.95);
+		out->ci.est = n ? (double)out->k / (double)n : NAN;
+		out->ci.lo = w.lo;
+		out->ci.hi = w.hi;
+		out->ci.d.clusters = n;
+		out->ci.d.icc = NAN;
+		out->ci.d.deff = 1;
+		out->ci.d.n_eff = (double)n;
+		out->cr1_se = NAN;
+	} else {
+		stats_prop_design(x, cl, n, 0.95, &out->ci);
+		out->cr1_se = stats_cluster_se(x, cl, n, NULL);
+	}
+	free(att);
+	free(x);
+	free(cl);
+	return 0;
+}
+
+const char *rs_pass_method(const struct rs_pass_ci *p)
+{
+	if (!p->design)
+		return "wilson";
+	if (p->ci.d.clusters < 2)
+		return "one cluster: no interval";
+	if (p->ci.est <= 0 || p->ci.est >= 1)
+		return "wilson at the number of clusters (every result agrees)";
+	return "wilson, design-adjusted (Kish n/deff, t with G-1 df)";
+}
+
+static json_t *pass_rate(const struct rs_run *r, const struct rs_cand *c)
+{
+	struct rs_pass_ci p;
+	json_t *pr;
+	rs_pass_ci(r, c, &p);
+	pr = rs_interval(p.ci.est, p.ci.lo, p.ci.hi);
+	json_object_set_new(pr, "k", json_integer(p.k));
+	json_object_set_new(pr, "n", json_integer(p.n));
+	json_object_set_new(pr, "method", json_string(rs_pass_method(&p)));
+	if (p.design) {
+		json_object_set_new(pr, "clusters",
+				    json_integer((json_int_t)p.ci.d.clusters));
+		json_object_set_new(pr, "icc", rs_num(p.ci.d.icc));
+		json_object_set_new(pr, "deff", rs_num(p.ci.d.deff));
+		json_object_set_new(pr, "n_eff", rs_num(p.ci.d.n_eff));
+		json_object_set_new(pr, "cr1_se", rs_num(p.cr1_se));
 	}
 	return pr;
 }
@@ -443,9 +457,7 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 			    "infrastructure errors; they are left out, so its "
 			    "quality figures may be biased", c->label, errors,
 			    c->n, 100.0 * (double)errors / (double)c->n);
-	json_object_set_new(j, "pass_rate", pass_rate(r, c, v, passes,
-						      passes + fails, o,
-						      salt + 1));
+	json_object_set_new(j, "pass_rate", pass_rate(r, c));
 	if (n && (b = rs_boot_mean(x, n, o, salt + 2, &bc)))
 		json_object_set_new(j, "score", boot_json(&bc, b, n));
 	else
@@ -496,16 +508,66 @@ static double signflip(const double *d, size_t n, const struct stats_opts *o,
 	if (m <= RS_SIGNFLIP_MC_MAX)
 		return stats_signflip_p(d, n, opt_b(o),
 					rs_boot_opt(o, salt).seed);
-	return ss > 0 ? fmin(1, 2 * (1 - stats_norm_cdf(fabs(s) / sqrt(ss))))
-		      : 1;
+	/* 2 Phi(-|z|), not 2 (1 - Phi(|z|)): no cancellation to 0 */
+	return ss > 0 ? fmin(1, 2 * stats_norm_cdf(-fabs(s) / sqrt(ss))) : 1;
 }
 
 struct pair {
 	size_t i, j;
-	double p, p_score;	/* raw p-values */
+	double p, p_score;	/* raw p-values; p NaN: cannot be compared */
 	double psi;		/* share of discordant cases */
+	bool has_score;		/* a score_diff object was written */
 	long n;
 };
+
+/* The clustered version of a pair's test and interval (docs/statistics.md,
+ * "Clusters"): the CR1 t test on the per-case differences with G - 1
+ * degrees of freedom, its p-value never below the unclustered one
+ * (clustering can only remove information when clusters are positively
+ * correlated, and a negative correlation estimated from few clusters is
+ * not trusted); with CR1 = 0 the exact cluster sign-flip bound 2^(1-G).
+ * The interval is the hull of the unclustered one and mean ± t SE.  One
+ * cluster: no test, no interval. */
+static void cluster_test(const double *d, const long *cl, size_t n,
+			 double mean, json_t *j, json_t *diff, struct pair *pr)
+{
+	size_t g = 0;
+	double se = stats_cluster_se(d, cl, n, &g), pt, t;
+	json_object_set_new(j, "p_unclustered", rs_num(pr->p));
+	json_object_set_new(j, "clusters", json_integer((json_int_t)g));
+	if (g < 2) {
+		pr->p = NAN;
+		json_object_set_new(j, "test", json_string(
+			"cannot be compared: the shared cases are all in one "
+			"cluster"));
+		json_object_set_new(diff, "lo", json_null());
+		json_object_set_new(diff, "hi", json_null());
+		json_object_set_new(diff, "method", json_string(
+			"none (one cluster)"));
+		return;
+	}
+	t = stats_t_ppf(0.975, (double)g - 1);
+	if (se > 0)
+		pt = stats_t_p2(mean / se, (double)g - 1);
+	else
+		pt = mean == 0 ? 1 : ldexp(1, 1 - (int)fmin(g, 1000));
+	pr->p = fmax(pt, pr->p);
+	json_object_set_new(j, "p_cr1_t", rs_num(pt));
+	json_object_set_new(j, "cr1_se", rs_num(se));
+	json_object_set_new(j, "test", json_string(
+		"cluster-robust (CR1) t test, G-1 df, never below the "
+		"unclustered p"));
+	if (se > 0) {
+		double lo = rs_jnum(diff, "lo"), hi = rs_jnum(diff, "hi");
+		lo = fmax(-1, fmin(isnan(lo) ? mean : lo, mean - t * se));
+		hi = fmin(1, fmax(isnan(hi) ? mean : hi, mean + t * se));
+		json_object_set_new(diff, "lo", json_real(lo));
+		json_object_set_new(diff, "hi", json_real(hi));
+		json_object_set_new(diff, "method", json_string(
+			"hull of the unclustered interval and mean \u00b1 "
+			"t(G-1) CR1 se"));
+	}
+}
 
 static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			 const struct rs_cand *cb, const struct case_view *va,
@@ -544,8 +606,16 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 	json_object_set_new(j, "b", json_string(cb->label));
 	json_object_set_new(j, "n", json_integer((json_int_t)n));
 	if (!n) {
-		pr->p = pr->p_score = 1;
+		pr->p = NAN;
+		pr->p_score = NAN;
 		pr->psi = NAN;
+		json_object_set_new(j, "test", json_string(
+			"cannot be compared: no shared graded cases"));
+		json_object_set_new(j, "diff", json_null());
+		json_object_set_new(j, "p", json_null());
+		json_object_set_new(j, "a_only", json_integer(0));
+		json_object_set_new(j, "b_only", json_integer(0));
+		json_object_set_new(j, "score_diff", json_null());
 		goto out;
 	}
 	mean /= (double)n;
@@ -576,24 +646,8 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 		json_object_set_new(j, "a_only", json_integer(ab));
 		json_object_set_new(j, "b_only", json_integer(ba));
 	}
-	if (r->has_clusters) {
-		size_t g = 0;
-		double se = stats_cluster_se(d, cl, n, &g);
-		struct stats_boot_opt bo = rs_boot_opt(o, salt + 2);
-		json_object_set_new(j, "p_unclustered", rs_num(pr->p));
-		if (g >= 2 && se > 0) {
-			pr->p = 2 * (1 - stats_norm_cdf(fabs(mean) / se));
-			json_object_set_new(j, "test", json_string(
-				"cluster-robust (CR1) z test"));
-		}
-		if (g >= 2 && !stats_boot_cluster_mean(d, cl, n, &bo, &bc)) {
-			json_object_set_new(diff, "lo", rs_num(bc.pct.lo));
-			json_object_set_new(diff, "hi", rs_num(bc.pct.hi));
-			json_object_set_new(diff, "method", json_string(
-				"cluster bootstrap, percentile"));
-		}
-		json_object_set_new(j, "clusters", json_integer((json_int_t)g));
-	}
+	if (r->has_clusters)
+		cluster_test(d, cl, n, mean, j, diff, pr);
 	json_object_set_new(j, "diff", diff);
 	json_object_set_new(j, "p", rs_num(pr->p));
 	/* scores: only when they carry more than pass/fail */
@@ -613,7 +667,18 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			sd = rs_interval(sm / (double)n, bres ? bc.pct.lo : NAN,
 					 bres ? bc.pct.hi : NAN);
 			pr->p_score = signflip(ds, n, o, salt + 4);
+			if (r->has_clusters) {
+				/* as cluster_test: CR1 t, never below the
+				 * unclustered p; one cluster: no test */
+				size_t g = 0;
+				double se = stats_cluster_se(ds, cl, n, &g);
+				double mu = sm / (double)n;
+				pr->p_score = g < 2 ? NAN : fmax(pr->p_score,
+					se > 0 ? stats_t_p2(mu / se, (double)g - 1)
+					: mu == 0 ? 1 : ldexp(1, 1 - (int)fmin(g, 1000)));
+			}
 			json_object_set_new(sd, "p", rs_num(pr->p_score));
+			pr->has_score = true;
 			json_object_set_new(sd, "method", json_string(
 				"paired bootstrap (percentile), sign-flip test"));
 			json_object_set_new(j, "score_diff", sd);
@@ -661,21 +726,33 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 				r, &r->cands[a], &r->cands[b], &v[a], &v[b], o,
 				1000003u + q * 8, &pr[q]));
 			p[q] = pr[q].p;
-			if (!isnan(pr[q].p_score))
-				ps[nsc++] = pr[q].p_score;
+			if (pr[q].has_score)
+				ps[nsc++] = isnan(pr[q].p_score) ? 1
+								 : pr[q].p_score;
 			if (isfinite(pr[q].psi) && pr[q].psi > 0)
 				psis[npsi++] = pr[q].psi;
 			if (pr[q].n > nmed)
 				nmed = pr[q].n;
 		}
+	/* a pair that cannot be compared counts in the family as p = 1 */
+	for (size_t i = 0; i < np; i++)
+		if (isnan(p[i]))
+			p[i] = 1;
 	stats_holm(p, np, p);
 	stats_holm(ps, nsc, ps);
 	for (size_t i = 0, s = 0; i < np; i++) {
 		json_t *pj = json_array_get(pairs, i), *sd;
-		json_object_set_new(pj, "p_holm", rs_num(p[i]));
-		json_object_set_new(pj, "significant", json_boolean(p[i] < 0.05));
-		if ((sd = json_object_get(pj, "score_diff")) && json_is_object(sd))
-			json_object_set_new(sd, "p_holm", rs_num(ps[s++]));
+		bool cmp = !isnan(pr[i].p);
+		json_object_set_new(pj, "p_holm", cmp ? rs_num(p[i])
+						      : json_null());
+		json_object_set_new(pj, "significant",
+				    json_boolean(cmp && p[i] < 0.05));
+		if (pr[i].has_score) {
+			sd = json_object_get(pj, "score_diff");
+			json_object_set_new(sd, "p_holm", isnan(pr[i].p_score)
+					    ? json_null() : rs_num(ps[s]));
+			s++;
+		}
 	}
 	json_object_set_new(j, "pairs", pairs);
 	/* tied groups (compact letter display) on pass rates */
@@ -765,8 +842,9 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o)
 	bool any_rep = false;
 
 	json_object_set_new(meth, "pass_rate", json_string(
-		"Wilson 95% (two-level bootstrap with repeats, cluster "
-		"bootstrap with clusters)"));
+		"Wilson 95%; with clusters or repeats Wilson at the "
+		"effective n = n/deff (Kish, ANOVA ICC) with t(G-1), and "
+		"Wilson at G clusters when every result agrees"));
 	json_object_set_new(meth, "bootstrap", json_string("percentile"));
 	json_object_set_new(meth, "resamples", json_integer(opt_b(o)));
 	json_object_set_new(meth, "seed", json_integer(
@@ -826,6 +904,31 @@ int report_stats_print(struct store *st, int64_t run_id,
 		return err->code ? err->code : ST_DB;
 	report_stats_print_json(s, f, color);
 	json_decref(s);
+	return 0;
+}
+
+int report_stats_summary_ci(struct store *st, int64_t run_id,
+			    struct summary *s, struct err *err)
+{
+	struct rs_run r;
+	if (rs_load(st, run_id, &r, err))
+		return err->code ? err->code : ST_DB;
+	for (size_t i = 0; i < r.ncands; i++) {
+		struct rs_pass_ci p;
+		for (size_t q = 0; q < s->n_rows; q++) {
+			struct summary_row *row = &s->rows[q];
+			if (row->provider_idx != r.cands[i].prov ||
+			    row->prompt_idx != r.cands[i].prompt)
+				continue;
+			rs_pass_ci(&r, &r.cands[i], &p);
+			if (p.n > 0 && p.n == row->passes + row->fails) {
+				row->ci_lo = p.ci.lo;
+				row->ci_hi = p.ci.hi;
+				row->ci_design = p.design;
+			}
+		}
+	}
+	rs_run_free(&r);
 	return 0;
 }
 

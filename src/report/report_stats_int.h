@@ -139,6 +139,18 @@ struct stats_boot_opt rs_boot_opt(const struct stats_opts *o, uint64_t salt);
 long rs_boot_mean(const double *x, size_t n, const struct stats_opts *o,
 		  uint64_t salt, struct stats_boot_ci *out);
 
+/* The pass-rate interval of a candidate (Wilson, or design-adjusted
+ * with clusters or repeats) and a short name of its method. */
+struct rs_pass_ci {
+	long k, n;		/* passes, graded results */
+	bool design;		/* clusters or repeats: design-adjusted */
+	struct stats_design_ci ci;
+	double cr1_se;
+};
+int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
+	       struct rs_pass_ci *out);
+const char *rs_pass_method(const struct rs_pass_ci *p);
+
 /* Prints the object rs_compute made. */
 void rs_print(const json_t *s, FILE *f, bool color);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/report/report.h"
 #include "../../src/report/report_stats_int.h"
 #include "../../src/stats/stats.h"
 #include "../../src/store/store.h"
@@ -351,8 +352,11 @@ TEST(report_stats_repeats_pass_at_k_and_flakiness)
 	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(c,
 		"repeats"), "flakiest")), 1);
 	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
-		c, "pass_rate"), "method")), "two-level") != NULL);
-	/* a two-level interval is wider than Wilson on 12 attempts */
+		c, "pass_rate"), "method")), "design-adjusted") != NULL);
+	/* repeats of a case are not independent: wider than Wilson on 12
+	 * attempts (ICC of 4/4, 2/4, 0/4 by hand: 2/3, deff 3) */
+	T_NEAR(rjn(c, "pass_rate.deff"), 3, 1e-12);
+	T_EQ_INT((long)rjn(c, "pass_rate.clusters"), 3);
 	T_ASSERT(rjn(c, "pass_rate.hi") - rjn(c, "pass_rate.lo") >
 		 stats_wilson(6, 12, 0.95).hi - stats_wilson(6, 12, 0.95).lo);
 	/* latency: 12 samples, so a note */
@@ -362,7 +366,7 @@ TEST(report_stats_repeats_pass_at_k_and_flakiness)
 	rs_run_free(&r);
 }
 
-TEST(report_stats_clusters_use_cr1_and_cluster_bootstrap)
+TEST(report_stats_clusters_use_design_adjusted_wilson)
 {
 	static const int att[6] = { 1, 1, 1, 1, 1, 1 };
 	static const int pas[6] = { 1, 1, 0, 0, 1, 0 };
@@ -382,8 +386,112 @@ TEST(report_stats_clusters_use_cr1_and_cluster_bootstrap)
 	T_NEAR(rjn(c, "pass_rate.cr1_se"), stats_cluster_se(x, cl, 6, NULL),
 	       1e-12);
 	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
-		c, "pass_rate"), "method")), "cluster") != NULL);
+		c, "pass_rate"), "method")), "design-adjusted") != NULL);
+	/* ICC by hand: cluster means 1, 0, .5; MSB = .5, MSW = 1/6, m0 = 2:
+	 * ICC = (1/2 - 1/6) / (1/2 + 1/6) = 1/2, deff = 1.5, n_eff = 4;
+	 * Wilson at 4 with t_2 = 4.302653 (R qt): mpmath
+	 * [0.0465897380918197, 0.9534102619081803] */
+	T_NEAR(rjn(c, "pass_rate.icc"), 0.5, 1e-12);
+	T_NEAR(rjn(c, "pass_rate.n_eff"), 4, 1e-12);
+	T_NEAR(rjn(c, "pass_rate.lo"), 0.0465897380918197, 1e-9);
+	T_NEAR(rjn(c, "pass_rate.hi"), 0.9534102619081803, 1e-9);
 	T_EQ_INT((long)json_array_size(json_object_get(s, "warnings")), 1);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Two candidates on the same cases: a_pass/b_pass per case, clusters cl
+ * (NULL: none). */
+static void mem_run2(struct rs_run *r, const int *ap, const int *bp,
+		     const long *cl, size_t ncases)
+{
+	static const int one[64] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_run b;
+	mem_run(r, one, ap, ncases);
+	mem_run(&b, one, bp, ncases);
+	r->cands = xrealloc(r->cands, 2 * sizeof *r->cands);
+	r->cands[1] = b.cands[0];
+	free(b.cands[1 - 1].label);
+	r->cands[1].label = xstrdup("n");
+	b.ncands = 0;
+	free(b.cands);
+	b.cands = NULL;
+	rs_run_free(&b);
+	r->ncands = 2;
+	if (cl) {
+		for (size_t k = 0; k < ncases; k++)
+			r->cases[k].cluster = cl[k];
+		r->has_clusters = true;
+		r->nclusters = 0;
+		for (size_t k = 0; k < ncases; k++)
+			if (!k || cl[k] != cl[k - 1])
+				r->nclusters++;
+	}
+}
+
+/* The 12-case / 4-cluster suite of issue 8: A passes all 12, B fails 2
+ * cases of cluster 0, 2 of cluster 1 and 1 of cluster 2 (a 5-to-0 split
+ * of discordant cases).  The old normal-reference CR1 test said
+ * p = 0.00902 (mpmath: 2 Phi(-5 / sqrt(11/3))); the exact McNemar test on
+ * the 12 cases gives 0.0625 (R: binom.test(0, 5)$p.value = 2 / 2^5).  The
+ * clustered test must not be more significant than that: the CR1 t test
+ * with 3 df gives 0.0796049808179063 (mpmath betainc, t = 5/sqrt(11/3)),
+ * and the pass-rate interval of 12/12 must be no narrower than Wilson on
+ * 12 cases, and the decision not "clearly". */
+TEST(report_stats_issue8_twelve_cases_four_clusters)
+{
+	static const int ap[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const int bp[12] = { 0, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1 };
+	static const long cl[12] = { 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3 };
+	struct rs_run r;
+	json_t *s, *a, *p, *d;
+	mem_run2(&r, ap, bp, cl, 12);
+	r.decision = json_pack("{s:f}", "min_pass_rate", 0.9);
+	s = rs_compute(&r, NULL);
+	a = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(a, "pass_rate.est"), 1, 0);
+	T_ASSERT(rjn(a, "pass_rate.lo") <= 0.7575059933447591);
+	/* Wilson at the 4 clusters: 4 / (4 + z^2) */
+	T_NEAR(rjn(a, "pass_rate.lo"), 0.510109163545403, 1e-9);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_EQ_INT((long)rjn(p, "a_only"), 5);
+	T_EQ_INT((long)rjn(p, "b_only"), 0);
+	T_NEAR(rjn(p, "p_unclustered"), 0.0625, 1e-12);
+	T_NEAR(rjn(p, "p_cr1_t"), 0.0796049808179063, 1e-9);
+	T_ASSERT(rjn(p, "p") >= 0.0625);
+	T_ASSERT(json_is_false(json_object_get(p, "significant")));
+	/* the difference's interval covers 0 */
+	T_ASSERT(rjn(p, "diff.lo") < 0 && rjn(p, "diff.hi") > 0);
+	d = json_object_get(s, "decision");
+	T_ASSERT(!json_is_true(json_object_get(json_array_get(json_object_get(
+		d, "candidates"), 0), "clearly")));
+	T_ASSERT(json_is_false(json_object_get(d, "statistically_clear")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* One cluster: nothing to compare, said so, not a silent fallback. */
+TEST(report_stats_one_cluster_cannot_be_compared)
+{
+	static const int ap[6] = { 1, 1, 1, 1, 1, 1 };
+	static const int bp[6] = { 0, 0, 0, 0, 0, 0 };
+	static const long cl[6] = { 7, 7, 7, 7, 7, 7 };
+	struct rs_run r;
+	json_t *s, *p;
+	mem_run2(&r, ap, bp, cl, 6);
+	s = rs_compute(&r, NULL);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_ASSERT(json_is_null(json_object_get(p, "p")));
+	T_ASSERT(json_is_null(json_object_get(p, "p_holm")));
+	T_ASSERT(json_is_false(json_object_get(p, "significant")));
+	T_ASSERT(strstr(json_string_value(json_object_get(p, "test")),
+			"cannot be compared") != NULL);
+	/* and the pass rates get no interval narrower than [0, 1] */
+	T_NEAR(rjn(json_array_get(json_object_get(s, "candidates"), 0),
+		   "pass_rate.lo"), 0, 0);
 	json_decref(s);
 	rs_run_free(&r);
 }
@@ -500,6 +608,64 @@ TEST(report_stats_logprob_confidence_and_mixed_severity)
 	T_EQ_INT((long)rjn(a, "failure_modes.critical_failures"), 1);
 done:
 	json_decref(out);
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
+
+/* The summary table and the statistics section show the same interval
+ * for the same figure (issue 8: the table printed Wilson and the section
+ * a cluster bootstrap).  12 cases in 4 clusters, all passing: both give
+ * Wilson at the 4 clusters, 4 / (4 + z^2) = 0.510109163545403. */
+TEST(report_stats_summary_table_uses_the_same_interval)
+{
+	struct suite *s = tfx_suite(12, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/cl.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct summary sum;
+	int64_t run = 0;
+	json_t *out = NULL;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	for (size_t i = 0; i < 12; i++)
+		json_object_set_new(s->tests[i].metadata, "cluster",
+				    json_integer((json_int_t)(i / 3)));
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "cl", 1, &run, &err), 0);
+	for (size_t i = 0; i < 12; i++) {
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		r.latency_ms = 10;
+		tfx_grade(&g, &s->tests[i], true, 1, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	T_ASSERT(out != NULL);
+	T_EQ_INT((long)sum.n_rows, 1);
+	T_NEAR(sum.rows[0].ci_lo, 0.510109163545403, 1e-9);
+	T_NEAR(sum.rows[0].ci_lo, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.lo"), 0);
+	T_ASSERT(sum.rows[0].ci_design);
+	f = open_memstream(&txt, &len);
+	report_print_table(&sum, f, false);
+	fclose(f);
+	T_ASSERT(strstr(txt, "100.0% [51.0\xe2\x80\x93" "100.0]*") != NULL);
+	free(txt);
+	report_summary_free(&sum);
+	json_decref(out);
+	store_close(st);
 	free(db);
 	tfx_suite_free(s);
 	tfx_rmdir(dir);

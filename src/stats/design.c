@@ -1,0 +1,168 @@
+/* design.c — Student's t, intra-cluster correlation, Kish design effect
+ * and the design-adjusted Wilson interval (design.h).  Why: with several
+ * cases per document or several repeats per case the items are not
+ * independent, and both a percentile bootstrap of a proportion (which
+ * collapses to [1, 1] when every item passed) and a normal reference
+ * with few clusters claim more certainty than the data hold. */
+#include "design.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "cluster.h"
+#include "prop.h"
+#include "../util/xalloc.h"
+
+double stats_t_p2(double t, double df)
+{
+	double p;
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	if (isinf(t))
+		return DBL_MIN;
+	p = stats_betainc(df / 2, 0.5, df / (df + t * t));
+	if (isnan(p))
+		return NAN;
+	return p < DBL_MIN ? DBL_MIN : fmin(1, p);
+}
+
+static double t_cdf(double x, double df)
+{
+	double p2 = stats_t_p2(x, df);
+	return x >= 0 ? 1 - p2 / 2 : p2 / 2;
+}
+
+double stats_t_ppf(double p, double df)
+{
+	double lo = 0, hi = 1, mid;
+	bool upper;
+	if (!(p > 0 && p < 1) || !(df > 0))
+		return NAN;
+	if (p == 0.5)
+		return 0;
+	upper = p > 0.5;
+	if (!upper)
+		p = 1 - p;
+	/* bracket, then bisect on the upper-tail probability */
+	while (t_cdf(hi, df) < p && hi < 1e300)
+		hi *= 2;
+	for (int i = 0; i < 400 && hi - lo > 1e-12 * fmax(1, hi); i++) {
+		mid = 0.5 * (lo + hi);
+		if (t_cdf(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	mid = 0.5 * (lo + hi);
+	return upper ? mid : -mid;
+}
+
+struct interval stats_wilson_eff(double p_hat, double n, double crit)
+{
+	struct interval w = { 0, 1 };
+	double z2, den, c, h;
+	if (!(n > 0) || isnan(p_hat))
+		return w;
+	z2 = crit * crit;
+	den = 1 + z2 / n;
+	c = (p_hat + z2 / (2 * n)) / den;
+	h = crit / den * sqrt(fmax(0, p_hat * (1 - p_hat) / n +
+				   z2 / (4 * n * n)));
+	w.lo = fmax(0, c - h);
+	w.hi = fmin(1, c + h);
+	/* exact ends at the boundaries (no rounding residue) */
+	if (p_hat <= 0)
+		w.lo = 0;
+	if (p_hat >= 1)
+		w.hi = 1;
+	return w;
+}
+
+int stats_design(const double *x, const long *cluster, size_t n,
+		 struct stats_design *out)
+{
+	double *sum, mean = 0, ssb = 0, ssw = 0, sm2 = 0, G, N, m0;
+	double msb, msw;
+	long *cnt;
+	size_t g;
+
+	out->clusters = 0;
+	out->icc = NAN;
+	out->deff = 1;
+	out->n_eff = (double)n;
+	out->m_w = 1;
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		mean += x[i];
+	mean /= (double)n;
+	g = stats_cluster_sums(x, cluster, n, &sum, &cnt);
+	out->clusters = g;
+	N = (double)n;
+	G = (double)g;
+	for (size_t k = 0; k < g; k++) {
+		double mk = (double)cnt[k], mu = sum[k] / mk;
+		ssb += mk * (mu - mean) * (mu - mean);
+		sm2 += mk * mk;
+	}
+	out->m_w = sm2 / N;
+	/* within sum of squares: sum x^2 - sum_g S_g^2 / m_g */
+	{
+		double sx2 = 0, sb = 0;
+		for (size_t i = 0; i < n; i++)
+			sx2 += x[i] * x[i];
+		for (size_t k = 0; k < g; k++)
+			sb += sum[k] * sum[k] / (double)cnt[k];
+		ssw = fmax(0, sx2 - sb);
+	}
+	free(sum);
+	free(cnt);
+	if (g < 2 || n <= g)
+		return 0;
+	msb = ssb / (G - 1);
+	msw = ssw / (N - G);
+	m0 = (N - sm2 / N) / (G - 1);
+	if (msb + (m0 - 1) * msw <= 0)
+		return 0;	/* no variation at all */
+	out->icc = fmin(1, fmax(0, (msb - msw) / (msb + (m0 - 1) * msw)));
+	out->deff = 1 + (out->m_w - 1) * out->icc;
+	out->n_eff = N / out->deff;
+	return 0;
+}
+
+int stats_prop_design(const double *x, const long *cluster, size_t n,
+		      double conf, struct stats_design_ci *out)
+{
+	double alpha = (conf > 0 && conf < 1) ? 1 - conf : 0.05;
+	double z = stats_norm_ppf(1 - alpha / 2);
+	struct interval w;
+	out->est = out->lo = out->hi = out->crit = NAN;
+	if (stats_design(x, cluster, n, &out->d))
+		return -1;
+	out->est = 0;
+	for (size_t i = 0; i < n; i++)
+		out->est += x[i];
+	out->est /= (double)n;
+	if (out->d.clusters < 2) {
+		out->lo = 0;
+		out->hi = 1;
+		return 0;
+	}
+	if (out->est <= 0 || out->est >= 1) {
+		/* every item agrees: nothing to estimate the correlation
+		 * from, so assume the worst (each cluster is one case) */
+		out->crit = z;
+		out->d.n_eff = (double)out->d.clusters;
+		out->d.deff = (double)n / out->d.n_eff;
+		w = stats_wilson_eff(out->est, out->d.n_eff, z);
+	} else {
+		out->crit = stats_t_ppf(1 - alpha / 2,
+					(double)out->d.clusters - 1);
+		w = stats_wilson_eff(out->est, out->d.n_eff, out->crit);
+	}
+	out->lo = w.lo;
+	out->hi = w.hi;
+	return 0;
+}
