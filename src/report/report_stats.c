@@ -531,11 +531,13 @@ struct pair {
 static void cluster_test(const double *d, const long *cl, size_t n,
 			 double mean, json_t *j, json_t *diff, struct pair *pr)
 {
-	size_t g = 0;
-	double se = stats_cluster_se(d, cl, n, &g), pt, t;
+	struct stats_cluster_test ct;
+	double lo = rs_jnum(diff, "lo"), hi = rs_jnum(diff, "hi");
+	int rc = stats_cluster_mean_test(d, cl, n, pr->p, lo, hi, 0.95, &ct);
+	(void)mean;
 	json_object_set_new(j, "p_unclustered", rs_num(pr->p));
-	json_object_set_new(j, "clusters", json_integer((json_int_t)g));
-	if (g < 2) {
+	json_object_set_new(j, "clusters", json_integer((json_int_t)ct.clusters));
+	if (rc) {
 		pr->p = NAN;
 		json_object_set_new(j, "test", json_string(
 			"cannot be compared: the shared cases are all in one "
@@ -546,27 +548,16 @@ static void cluster_test(const double *d, const long *cl, size_t n,
 			"none (one cluster)"));
 		return;
 	}
-	t = stats_t_ppf(0.975, (double)g - 1);
-	if (se > 0)
-		pt = stats_t_p2(mean / se, (double)g - 1);
-	else
-		pt = mean == 0 ? 1 : ldexp(1, 1 - (int)fmin(g, 1000));
-	pr->p = fmax(pt, pr->p);
-	json_object_set_new(j, "p_cr1_t", rs_num(pt));
-	json_object_set_new(j, "cr1_se", rs_num(se));
+	pr->p = ct.p;
+	json_object_set_new(j, "p_cr1_t", rs_num(ct.p_t));
+	json_object_set_new(j, "cr1_se", rs_num(ct.se));
 	json_object_set_new(j, "test", json_string(
 		"cluster-robust (CR1) t test, G-1 df, never below the "
 		"unclustered p"));
-	if (se > 0) {
-		double lo = rs_jnum(diff, "lo"), hi = rs_jnum(diff, "hi");
-		lo = fmax(-1, fmin(isnan(lo) ? mean : lo, mean - t * se));
-		hi = fmin(1, fmax(isnan(hi) ? mean : hi, mean + t * se));
-		json_object_set_new(diff, "lo", json_real(lo));
-		json_object_set_new(diff, "hi", json_real(hi));
-		json_object_set_new(diff, "method", json_string(
-			"hull of the unclustered interval and mean \u00b1 "
-			"t(G-1) CR1 se"));
-	}
+	json_object_set_new(diff, "lo", rs_num(fmax(-1, ct.lo)));
+	json_object_set_new(diff, "hi", rs_num(fmin(1, ct.hi)));
+	json_object_set_new(diff, "method", json_string(
+		"hull of the unclustered interval and mean \u00b1 t(G-1) CR1 se"));
 }
 
 static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
@@ -670,12 +661,12 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			if (r->has_clusters) {
 				/* as cluster_test: CR1 t, never below the
 				 * unclustered p; one cluster: no test */
-				size_t g = 0;
-				double se = stats_cluster_se(ds, cl, n, &g);
-				double mu = sm / (double)n;
-				pr->p_score = g < 2 ? NAN : fmax(pr->p_score,
-					se > 0 ? stats_t_p2(mu / se, (double)g - 1)
-					: mu == 0 ? 1 : ldexp(1, 1 - (int)fmin(g, 1000)));
+				struct stats_cluster_test ct;
+				if (stats_cluster_mean_test(ds, cl, n, pr->p_score,
+							    NAN, NAN, 0.95, &ct))
+					pr->p_score = NAN;
+				else
+					pr->p_score = ct.p;
 			}
 			json_object_set_new(sd, "p", rs_num(pr->p_score));
 			pr->has_score = true;

@@ -53,6 +53,27 @@ struct stats_design_ci {
 int stats_prop_design(const double *x, const long *cluster, size_t n,
 		      double conf, struct stats_design_ci *out);
 
+/* Test of "mean of d = 0" for per-case differences d[0..n) (candidate A
+ * minus B on the same cases) grouped by cluster[i]: the CR1 t test with
+ * G - 1 degrees of freedom, t = mean / se_CR1 (Cameron & Miller 2015, sec.
+ * VI: few clusters need t(G-1), not the normal).  Its p-value is never
+ * reported below `p_floor`, the unclustered test's p (pass NaN for
+ * none): with positively correlated clusters the clustered evidence
+ * cannot be stronger than the unclustered, and an apparent negative
+ * correlation from few clusters is not trusted.  se_CR1 == 0 (every
+ * cluster agrees exactly) gives the exact cluster sign-flip bound
+ * 2^(1-G) instead of 0.  The interval is the hull of [floor_lo, floor_hi]
+ * (the unclustered interval; NaN for none) and mean ± t se.  G < 2:
+ * returns -1 with p, lo and hi NaN ("cannot be compared"). */
+struct stats_cluster_test {
+	size_t clusters;
+	double mean, se, t, p_t, p;	/* p = max(p_t, p_floor) */
+	double lo, hi;
+};
+int stats_cluster_mean_test(const double *d, const long *cluster, size_t n,
+			    double p_floor, double floor_lo, double floor_hi,
+			    double conf, struct stats_cluster_test *out);
+
 /* Wilson's interval for a proportion p_hat observed on a (possibly
  * fractional) effective n with critical value crit (1.96 for 95%). */
 struct interval stats_wilson_eff(double p_hat, double n, double crit);
