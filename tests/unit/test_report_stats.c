@@ -670,3 +670,57 @@ TEST(report_stats_summary_table_uses_the_same_interval)
 	tfx_suite_free(s);
 	tfx_rmdir(dir);
 }
+
+/* True when `w` occurs in s as a word (no letter on either side). */
+static bool has_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *q = s; (q = strcasestr(q, w)); q++) {
+		bool l = q > s && ((q[-1] | 32) >= 'a' && (q[-1] | 32) <= 'z');
+		bool r = (q[n] | 32) >= 'a' && (q[n] | 32) <= 'z';
+		if (!l && !r)
+			return true;
+	}
+	return false;
+}
+
+/* A candidate with only infrastructure errors: the pair has no shared
+ * graded cases.  Neither the terminal text nor the JSON may show nan,
+ * inf or (long long)NaN = -9223372036854775808 (issue 8, must-fix 8). */
+TEST(report_stats_no_shared_cases_print_no_nan)
+{
+	static const int ap[4] = { 1, 0, 1, 1 }, bp[4] = { 0, 0, 0, 0 };
+	struct rs_run r;
+	json_t *s;
+	char *txt = NULL, *js;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, NULL, 4);
+	for (size_t i = 0; i < r.cands[1].n; i++) {
+		r.cands[1].it[i].pass = RS_ERROR;
+		r.cands[1].it[i].lat = NAN;
+	}
+	r.has_conf = true;
+	r.decision = json_pack("{s:f, s:f, s:{s:f, s:f, s:f}}", "min_pass_rate",
+			       0.5, "max_p95_ms", 100.0, "weights", "quality",
+			       1.0, "cost", 1.0, "latency", 1.0);
+	s = rs_compute(&r, NULL);
+	js = json_dumps(s, JSON_ENCODE_ANY);
+	f = open_memstream(&txt, &len);
+	rs_print(s, f, false);
+	fclose(f);
+	T_ASSERT(js && txt);
+	if (getenv("T_DUMP")) fputs(txt, stderr);
+	T_ASSERT(strstr(txt, "no shared graded cases") != NULL);
+	T_ASSERT(!has_word(txt, "nan") && !has_word(txt, "inf"));
+	T_ASSERT(!strstr(txt, "9223372036854775808"));
+	T_ASSERT(!has_word(js, "nan") && !has_word(js, "inf") &&
+		 !has_word(js, "infinity"));
+	T_ASSERT(!strstr(js, "9223372036854775808"));
+	T_ASSERT(json_is_null(json_object_get(json_array_get(json_object_get(
+		json_object_get(s, "comparisons"), "pairs"), 0), "p")));
+	free(js);
+	free(txt);
+	json_decref(s);
+	rs_run_free(&r);
+}
