@@ -123,6 +123,82 @@ static json_t *boot_json(const struct stats_boot_ci *ci, long b, size_t n)
 	return o;
 }
 
+/* Below this many values a percentile bootstrap of a mean is not shown
+ * (it is too narrow there: docs/statistics.md, "Bootstrap interval"). */
+#define RS_MIN_BOOT_N 20
+
+/* Mean of the score (v NULL) or of a named metric v[] over a candidate's
+ * graded results, with an interval that cannot claim certainty at the
+ * boundary: values all in [0, 1] get the Wilson interval of their mean
+ * (conservative: a [0, 1] variable with mean m has variance at most
+ * m (1 - m)), design-adjusted with clusters or repeats; other values a
+ * percentile bootstrap from RS_MIN_BOOT_N values, below that no interval
+ * ("n too small").  NULL when there are no values. */
+static json_t *mean_json(const struct rs_run *r, const struct rs_cand *c,
+			 const double *v, const struct stats_opts *o,
+			 uint64_t salt)
+{
+	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
+	long *cl = xmalloc((c->n ? c->n : 1) * sizeof *cl);
+	long *att = xcalloc(r->ncases ? r->ncases : 1, sizeof *att);
+	bool unit = true, rep = false;
+	size_t n = 0;
+	json_t *j = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item *it = &c->it[i];
+		double y = v ? v[i] : it->score;
+		if (it->pass < 0 || isnan(y) || it->c >= r->ncases)
+			continue;
+		x[n] = y;
+		cl[n] = r->has_clusters ? r->cases[it->c].cluster : (long)it->c;
+		unit = unit && y >= 0 && y <= 1;
+		rep = rep || ++att[it->c] > 1;
+		n++;
+	}
+	if (!n)
+		goto out;
+	if (unit) {
+		struct stats_design_ci ci;
+		if (rep || r->has_clusters) {
+			stats_prop_design(x, cl, n, 0.95, &ci);
+		} else {
+			struct interval w;
+			stats_prop_design(x, cl, n, 0.95, &ci);	/* for est */
+			w = stats_wilson_eff(ci.est, (double)n, 1.959963984540054);
+			ci.lo = w.lo;
+			ci.hi = w.hi;
+		}
+		j = rs_interval(ci.est, ci.lo, ci.hi);
+		json_object_set_new(j, "n", json_integer((json_int_t)n));
+		json_object_set_new(j, "method", json_string(
+			rep || r->has_clusters
+			? "wilson on the mean of [0, 1] values, design-adjusted"
+			: "wilson on the mean of [0, 1] values"));
+	} else if (n >= RS_MIN_BOOT_N) {
+		struct stats_boot_ci bc;
+		long b = rs_boot_mean(x, n, o, salt, &bc);
+		if (b) {
+			j = boot_json(&bc, b, n);
+			json_object_set_new(j, "method", json_string(
+				"percentile bootstrap"));
+		}
+	}
+	if (!j) {
+		double m = 0;
+		for (size_t i = 0; i < n; i++)
+			m += x[i];
+		j = rs_interval(m / (double)n, NAN, NAN);
+		json_object_set_new(j, "n", json_integer((json_int_t)n));
+		json_object_set_new(j, "method", json_string(
+			"none: n too small for an interval"));
+	}
+out:
+	free(x);
+	free(cl);
+	free(att);
+	return j;
+}
+
 static void add_warning(json_t *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void add_warning(json_t *w, const char *fmt, ...)
@@ -332,8 +408,8 @@ static json_t *percentiles(double *x, size_t n, bool with_ci,
 			   const struct stats_opts *o, uint64_t salt)
 {
 	json_t *j = json_object();
-	struct stats_boot_opt b = rs_boot_opt(o, salt);
-	struct stats_boot_ci ci;
+	(void)o;
+	(void)salt;
 	json_object_set_new(j, "n", json_integer((json_int_t)n));
 	if (!n)
 		return j;
@@ -343,9 +419,17 @@ static json_t *percentiles(double *x, size_t n, bool with_ci,
 	json_object_set_new(j, "p95", rs_num(stats_quantile_sorted(x, n, .95)));
 	json_object_set_new(j, "p99", rs_num(stats_quantile_sorted(x, n, .99)));
 	json_object_set_new(j, "max", rs_num(x[n - 1]));
-	if (with_ci && !stats_boot_quantile(x, n, 0.95, &b, &ci)) {
-		json_object_set_new(j, "p95_lo", rs_num(ci.pct.lo));
-		json_object_set_new(j, "p95_hi", rs_num(ci.pct.hi));
+	if (with_ci) {
+		/* distribution-free: ties and small n cannot over-claim; an
+		 * end that the sample cannot bound is null + *_unbounded */
+		struct interval iv = stats_quantile_os_ci(x, n, 0.95, 0.95,
+							  NULL, NULL);
+		json_object_set_new(j, "p95_lo", rs_num(iv.lo));
+		json_object_set_new(j, "p95_hi", rs_num(iv.hi));
+		if (isinf(iv.hi))
+			json_object_set_new(j, "p95_hi_unbounded", json_true());
+		json_object_set_new(j, "p95_method", json_string(
+			"order statistics (distribution-free)"));
 	}
 	if (n < 20)
 		json_object_set_new(j, "note", json_string(
@@ -387,7 +471,8 @@ static json_t *latency_json(const struct rs_cand *c,
 	return j;
 }
 
-static json_t *cost_json(const struct rs_cand *c, long passes)
+static json_t *cost_json(const struct rs_cand *c, long passes,
+			 const struct stats_opts *o, uint64_t salt)
 {
 	double total = 0, judge = 0;
 	long known = 0, retries = 0;
@@ -414,6 +499,26 @@ static json_t *cost_json(const struct rs_cand *c, long passes)
 		json_object_set_new(j, "per_1k", json_real(per * 1000));
 		json_object_set_new(j, "per_success",
 				    rs_num(passes ? total / (double)passes : NAN));
+		/* interval of the per-query cost: percentile bootstrap of
+		 * the per-result costs (unknown ones count 0, as in the
+		 * total) */
+		{
+			double *x = xmalloc(c->n * sizeof *x);
+			struct stats_boot_ci bc;
+			for (size_t i = 0; i < c->n; i++)
+				x[i] = isnan(c->it[i].cost) ? 0 : c->it[i].cost;
+			if (rs_boot_mean(x, c->n, o, salt, &bc)) {
+				json_object_set_new(j, "per_query_lo",
+						    rs_num(bc.pct.lo));
+				json_object_set_new(j, "per_query_hi",
+						    rs_num(bc.pct.hi));
+				json_object_set_new(j, "per_1k_lo",
+						    rs_num(1000 * bc.pct.lo));
+				json_object_set_new(j, "per_1k_hi",
+						    rs_num(1000 * bc.pct.hi));
+			}
+			free(x);
+		}
 	}
 	/* What judges cost to grade this candidate: never in its own cost. */
 	json_object_set_new(j, "judge_usd", json_real(judge));
@@ -427,10 +532,8 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 	json_t *j = json_object(), *m = json_object(), *sec;
 	long passes = 0, fails = 0, errors = 0, ungraded = 0;
 	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
-	struct stats_boot_ci bc;
 	uint64_t salt = (uint64_t)ci * 64;
 	size_t n = 0;
-	long b;
 
 	for (size_t i = 0; i < c->n; i++) {
 		int p = c->it[i].pass;
@@ -452,30 +555,24 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 	json_object_set_new(j, "ungraded", json_integer(ungraded));
 	json_object_set_new(j, "error_rate", rs_num(c->n ? (double)errors /
 						    (double)c->n : NAN));
+	json_object_set_new(j, "error_rate_ci", rs_wilson(errors, (long)c->n));
 	if (c->n && (double)errors / (double)c->n > 0.05)
 		add_warning(warnings, "%s: %ld of %zu requests (%.1f%%) were "
 			    "infrastructure errors; they are left out, so its "
 			    "quality figures may be biased", c->label, errors,
 			    c->n, 100.0 * (double)errors / (double)c->n);
 	json_object_set_new(j, "pass_rate", pass_rate(r, c));
-	if (n && (b = rs_boot_mean(x, n, o, salt + 2, &bc)))
-		json_object_set_new(j, "score", boot_json(&bc, b, n));
-	else
-		json_object_set_new(j, "score", json_null());
+	json_object_set_new(j, "score", mean_json(r, c, NULL, o, salt + 2));
 	for (size_t k = 0; k < c->nm; k++) {
-		size_t mn = 0;
-		for (size_t i = 0; i < c->n; i++)
-			if (c->it[i].pass >= 0 && !isnan(c->m[k].v[i]))
-				x[mn++] = c->m[k].v[i];
-		if (mn && (b = rs_boot_mean(x, mn, o, salt + 3 + k, &bc)))
-			json_object_set_new(m, c->m[k].name,
-					    boot_json(&bc, b, mn));
+		json_t *mj = mean_json(r, c, c->m[k].v, o, salt + 3 + k);
+		if (mj)
+			json_object_set_new(m, c->m[k].name, mj);
 	}
 	json_object_set_new(j, "metrics", m);
 	json_object_set_new(j, "repeats", v->repeats ? repeats_json(r, v)
 						     : json_null());
 	json_object_set_new(j, "latency", latency_json(c, o, salt + 4));
-	json_object_set_new(j, "cost", cost_json(c, passes));
+	json_object_set_new(j, "cost", cost_json(c, passes, o, salt + 63));
 	if ((sec = rs_calibration(r, c)))
 		json_object_set_new(j, "calibration", sec);
 	if ((sec = rs_refusals(r, c)))
@@ -746,43 +843,58 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 		}
 	}
 	json_object_set_new(j, "pairs", pairs);
-	/* tied groups (compact letter display) on pass rates */
+	/* tied groups (compact letter display) on pass rates, over the
+	 * candidates with graded results (the others: group "no data") */
 	if (k >= 1 && k <= STATS_CLD_MAX) {
 		double *mean = xmalloc(k * sizeof *mean);
 		double *padj = xmalloc(k * k * sizeof *padj);
-		size_t order[STATS_CLD_MAX];
+		size_t order[STATS_CLD_MAX], sub[STATS_CLD_MAX], ks = 0;
+		long pos[STATS_CLD_MAX];
 		uint64_t groups[STATS_CLD_MAX];
-		int g;
+		int g = 0;
 		for (size_t i = 0; i < k; i++) {
 			double e = rs_jnum(json_array_get(cands, i),
 					   "pass_rate.est");
-			mean[i] = isnan(e) ? -1 : e;
-			padj[i * k + i] = 1;
-			if (!isnan(e) && (isnan(best) || e > best))
+			pos[i] = -1;
+			if (isnan(e)) {
+				json_object_set_new(json_array_get(cands, i),
+						    "group", json_string("no data"));
+				continue;
+			}
+			pos[i] = (long)ks;
+			sub[ks] = i;
+			mean[ks++] = e;
+			if (isnan(best) || e > best)
 				best = e;
 		}
+		for (size_t i = 0; i < ks; i++)
+			padj[i * ks + i] = 1;
 		for (size_t i = 0; i < np; i++) {
-			padj[pr[i].i * k + pr[i].j] = p[i];
-			padj[pr[i].j * k + pr[i].i] = p[i];
+			long a = pos[pr[i].i], b = pos[pr[i].j];
+			if (a < 0 || b < 0)
+				continue;
+			padj[(size_t)a * ks + (size_t)b] = p[i];
+			padj[(size_t)b * ks + (size_t)a] = p[i];
 		}
-		g = stats_cld(mean, padj, k, 0.05, order, groups,
-			      STATS_CLD_MAX);
+		if (ks)
+			g = stats_cld(mean, padj, ks, 0.05, order, groups,
+				      STATS_CLD_MAX);
 		if (g > 0) {
 			json_t *tied = json_array(), *ord = json_array();
-			for (size_t i = 0; i < k; i++) {
+			for (size_t i = 0; i < ks; i++) {
 				char let[STATS_CLD_MAX + 1];
 				stats_cld_letters(groups, g, i, let, sizeof let);
-				json_object_set_new(json_array_get(cands, i),
+				json_object_set_new(json_array_get(cands, sub[i]),
 						    "group", json_string(let));
 				json_array_append_new(ord, json_integer(
-					(json_int_t)order[i]));
+					(json_int_t)sub[order[i]]));
 			}
 			for (int gi = 0; gi < g; gi++) {
 				json_t *grp = json_array();
-				for (size_t i = 0; i < k; i++)
+				for (size_t i = 0; i < ks; i++)
 					if (groups[gi] >> order[i] & 1)
 						json_array_append_new(grp,
-							json_string(r->cands[order[i]].label));
+							json_string(r->cands[sub[order[i]]].label));
 				json_array_append_new(tied, grp);
 			}
 			json_object_set_new(j, "tied_groups", tied);

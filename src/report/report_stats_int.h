@@ -128,6 +128,10 @@ json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 json_t *rs_decision(const struct rs_run *r, json_t *cands,
 		    const struct stats_opts *o);
 
+/* Total cases at which a rate p would be told apart from the limit t
+ * with 80% power (docs/statistics.md, "The decision"); -1 if never. */
+long rs_cases_to_settle(double p, double t, double deff);
+
 /* Helpers shared by the compute files. */
 json_t *rs_num(double v);	/* json_real, or null for NaN/inf */
 json_t *rs_interval(double est, double lo, double hi);	/* {est,lo,hi} */

@@ -212,6 +212,7 @@ static void latency(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
+	bool open_hi = false;
 	title(p, "Latency (ms; percentiles of successful, uncached requests)");
 	fprintf(p->f, "  %-*s %6s %8s %8s %-22s %8s %8s %12s %8s\n", LABEL_COLS,
 		"candidate", "n", "p50", "p90", "p95 [95% CI]", "p99", "max",
@@ -221,12 +222,19 @@ static void latency(struct pr *p, const json_t *cands)
 		char a[16], b[16], d[48], e[16], g[16], h[32], k[16];
 		fmt_num(a, sizeof a, rs_jnum(l, "p50"), 0);
 		fmt_num(b, sizeof b, rs_jnum(l, "p90"), 0);
-		if (isnan(rs_jnum(l, "p95_lo")))
+		if (isnan(rs_jnum(l, "p95")))
 			fmt_num(d, sizeof d, rs_jnum(l, "p95"), 0);
-		else
-			snprintf(d, sizeof d, "%.0f [%.0f, %.0f]",
-				 rs_jnum(l, "p95"), rs_jnum(l, "p95_lo"),
-				 rs_jnum(l, "p95_hi"));
+		else {
+			char lo[16], hi[16];
+			fmt_num(lo, sizeof lo, rs_jnum(l, "p95_lo"), 0);
+			fmt_num(hi, sizeof hi, rs_jnum(l, "p95_hi"), 0);
+			if (json_is_true(json_object_get(l, "p95_hi_unbounded"))) {
+				snprintf(hi, sizeof hi, "open");
+				open_hi = true;
+			}
+			snprintf(d, sizeof d, "%.0f [%s, %s]", rs_jnum(l, "p95"),
+				 lo, hi);
+		}
 		fmt_num(e, sizeof e, rs_jnum(l, "p99"), 0);
 		fmt_num(g, sizeof g, rs_jnum(l, "max"), 0);
 		t = json_object_get(l, "ttft");
@@ -241,6 +249,9 @@ static void latency(struct pr *p, const json_t *cands)
 		fprintf(p->f, " %6lld %8s %8s %-22s %8s %8s %12s %8s\n",
 			jll(l, "n"), a, b, d, e, g, h, k);
 	}
+	fprintf(p->f, "  p95 interval: order statistics (distribution-free)%s\n",
+		open_hi ? "; open = fewer than 72 samples cannot bound p95 "
+		"from above" : "");
 	json_array_foreach(cands, i, c)
 		if (json_is_string(json_object_get(json_object_get(c, "latency"),
 						   "note"))) {
@@ -392,7 +403,7 @@ static void comparisons(struct pr *p, const json_t *s)
 	}
 	if (json_is_integer(json_object_get(s, "clusters")))
 		fprintf(p->f, "  intervals and tests rest on %lld clusters "
-			"(cluster bootstrap, CR1 standard errors)\n",
+			"(design-adjusted Wilson; CR1 t tests with G-1 df)\n",
 			(long long)json_integer_value(json_object_get(s, "clusters")));
 }
 
@@ -650,7 +661,9 @@ static void decision(struct pr *p, const json_t *s)
 			"candidate", "pass rate", "p95", "cost", "errors",
 			"meets (on its intervals)");
 		json_array_foreach(json_object_get(d, "candidates"), i, e) {
-			const char *m = json_is_true(json_object_get(e, "clearly"))
+			const char *m = json_is_true(json_object_get(e, "no_data"))
+				? "no data (no graded results)"
+				: json_is_true(json_object_get(e, "clearly"))
 				? "yes, clearly"
 				: json_is_true(json_object_get(e, "meets"))
 				? "yes, not yet clear" : "no";
@@ -691,10 +704,29 @@ static void decision(struct pr *p, const json_t *s)
 				cell(p, json_string_value(e), 0);
 			}
 			if (json_is_integer(json_object_get(d, "cases_to_settle")))
-				fprintf(p->f, "; about %lld cases would settle it",
+				fprintf(p->f, "; about %lld cases in total "
+					"would settle it (80%% power)",
 					jll(d, "cases_to_settle"));
 			fputc('\n', p->f);
 		}
+	}
+	if (!isnan(rs_jnum(d, "constraints.volume"))) {
+		fprintf(p->f, "  monthly cost at %.0f queries a day (%.2f days a "
+			"month):", rs_jnum(d, "constraints.volume"),
+			rs_jnum(d, "days_per_month"));
+		json_array_foreach(json_object_get(d, "candidates"), i, e) {
+			char a[32], b[32], c[32];
+			json_t *mc = json_object_get(e, "monthly_cost");
+			if (!json_is_object(mc))
+				continue;
+			fmt_usd(a, sizeof a, rs_jnum(mc, "est"));
+			fmt_usd(b, sizeof b, rs_jnum(mc, "lo"));
+			fmt_usd(c, sizeof c, rs_jnum(mc, "hi"));
+			fputs(i ? "; " : " ", p->f);
+			cell(p, jstr(e, "label"), 0);
+			fprintf(p->f, " %s [%s, %s]", a, b, c);
+		}
+		fputc('\n', p->f);
 	}
 	fprintf(p->f, "  Pareto-optimal on quality, cost and p95:");
 	json_array_foreach(json_object_get(d, "pareto"), i, e) {

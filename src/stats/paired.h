@@ -27,6 +27,13 @@ double stats_mcnemar_exact(long b, long c);
 struct interval stats_paired_diff_newcombe(long a, long b, long c, long d,
 					   double conf);
 
+/* The same with fractional counts, e.g. the expected 2x2 table of a
+ * random pairing of attempts when cases were repeated: per case with
+ * pass shares x (A) and y (B), a += x y, b += x (1-y), c += (1-x) y,
+ * d += (1-x)(1-y).  Negative or all-zero counts give [-1, 1]. */
+struct interval stats_paired_diff_newcombe_f(double a, double b, double c,
+					     double d, double conf);
+
 /* Two-sided paired sign-flip permutation test of "mean difference = 0"
  * for differences d[0..n) (e.g. score of A minus score of B per case),
  * statistic |sum d|.  Zero differences are dropped (they do not move the

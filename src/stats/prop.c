@@ -255,3 +255,35 @@ double stats_mdd_paired(long n, double psi, double alpha, double power)
 	}
 	return hi;
 }
+
+struct interval stats_quantile_os_ci(const double *sorted, size_t n, double q,
+				     double conf, long *rank_lo, long *rank_hi)
+{
+	struct interval iv = { -INFINITY, INFINITY };
+	double a2 = (conf > 0 && conf < 1 ? 1 - conf : 0.05) / 2;
+	long N = (long)n, r = 0, s = N + 1;
+	if (n > 0 && q >= 0 && q <= 1) {
+		/* start near the normal approximation and walk: a few
+		 * binomial CDFs instead of n */
+		double sd = sqrt((double)N * q * (1 - q)), m = (double)N * q;
+		r = (long)fmax(0, floor(m - 2 * sd) - 3);
+		while (r > 0 && stats_binom_cdf(r - 1, N, q) > a2)
+			r--;
+		while (r < N && stats_binom_cdf(r, N, q) <= a2)
+			r++;
+		s = (long)fmin((double)N + 1, fmax(1, ceil(m + 2 * sd) + 3));
+		while (s > 1 && stats_binom_cdf(s - 2, N, q) >= 1 - a2)
+			s--;
+		while (s <= N && stats_binom_cdf(s - 1, N, q) < 1 - a2)
+			s++;
+		if (r >= 1)
+			iv.lo = sorted[r - 1];
+		if (s <= N)
+			iv.hi = sorted[s - 1];
+	}
+	if (rank_lo)
+		*rank_lo = r;
+	if (rank_hi)
+		*rank_hi = s;
+	return iv;
+}

@@ -22,6 +22,19 @@ double stats_binom_cdf(long k, long n, double p);
  * Conservative (coverage >= conf).  n == 0 gives [0, 1]. */
 struct interval stats_clopper_pearson(long k, long n, double conf);
 
+/* Distribution-free interval for the q-quantile of ascending
+ * sorted[0..n) from order statistics (e.g. Conover 1999, Practical
+ * Nonparametric Statistics, sec. 3.2): with B ~ Binomial(n, q),
+ * lower = x_(r) for the largest r with P(B <= r-1) <= alpha/2 and
+ * upper = x_(s) for the smallest s with P(B <= s-1) >= 1 - alpha/2
+ * (1-based ranks); coverage >= conf for continuous data, and ties do not
+ * make it over-claim.  When no such rank exists the end is unbounded:
+ * lo = -INFINITY or hi = +INFINITY (e.g. the upper end of a p95 below
+ * 72 samples).  *rank_lo / *rank_hi (may be NULL) receive r and s (0 and
+ * n + 1 when unbounded).  n == 0 gives (-inf, inf). */
+struct interval stats_quantile_os_ci(const double *sorted, size_t n, double q,
+				     double conf, long *rank_lo, long *rank_hi);
+
 /* Unbiased pass@k (Chen et al. 2021, "Evaluating Large Language Models
  * Trained on Code"): the chance that at least one of k samples drawn
  * without replacement from n attempts with c passes is a pass,

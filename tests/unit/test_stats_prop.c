@@ -172,3 +172,45 @@ TEST(stats_power_paired_connor)
 	       1e-9);
 	T_EQ_INT(stats_n_paired(0.2, 0.3, 0.05, 0.8), -1);	/* d > psi */
 }
+
+/* Order-statistic quantile interval.  References: the classic
+ * distribution-free median intervals (Conover 1999, Practical
+ * Nonparametric Statistics, 3rd ed., sec. 3.2, Table A3): n = 10 ->
+ * x(2)..x(9) (coverage 0.9785), n = 30 -> x(10)..x(21); for p95 the ranks
+ * from exact binomial sums computed in Python 3 (math.comb): n = 100 ->
+ * x(90)..x(100), n = 200 -> x(184)..x(197), n = 20 -> x(17).. unbounded
+ * (1 - 0.95^20 = 0.64 < 0.975). */
+TEST(stats_quantile_os_ci_ranks)
+{
+	double x[200];
+	long r, s;
+	struct interval iv;
+	for (int i = 0; i < 200; i++)
+		x[i] = i + 1;	/* x(k) = k */
+	iv = stats_quantile_os_ci(x, 10, 0.5, 0.95, &r, &s);
+	T_EQ_INT(r, 2);
+	T_EQ_INT(s, 9);
+	T_NEAR(iv.lo, 2, 0);
+	T_NEAR(iv.hi, 9, 0);
+	stats_quantile_os_ci(x, 30, 0.5, 0.95, &r, &s);
+	T_EQ_INT(r, 10);
+	T_EQ_INT(s, 21);
+	stats_quantile_os_ci(x, 100, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 90);
+	T_EQ_INT(s, 100);
+	stats_quantile_os_ci(x, 200, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 184);
+	T_EQ_INT(s, 197);
+	iv = stats_quantile_os_ci(x, 20, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 17);
+	T_EQ_INT(s, 21);
+	T_ASSERT(isinf(iv.hi) && iv.hi > 0);
+	/* tied samples: 20 equal latencies do not give [10, 10] */
+	for (int i = 0; i < 20; i++)
+		x[i] = 10;
+	iv = stats_quantile_os_ci(x, 20, 0.95, 0.95, NULL, NULL);
+	T_NEAR(iv.lo, 10, 0);
+	T_ASSERT(isinf(iv.hi));
+	iv = stats_quantile_os_ci(x, 0, 0.95, 0.95, NULL, NULL);
+	T_ASSERT(isinf(iv.lo) && isinf(iv.hi));
+}
