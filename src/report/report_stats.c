@@ -715,11 +715,27 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 		pr->p = stats_mcnemar_exact(b, c);
 		json_object_set_new(j, "test", json_string("mcnemar exact"));
 	} else {
+		/* hull with Newcombe on the expected 2x2 table of a random
+		 * pairing of attempts, so that equal shares (no discordance)
+		 * or few cases never give a [0, 0] */
+		double fa = 0, fb = 0, fc = 0, fd = 0;
+		struct interval ni;
+		for (size_t k = 0; k < r->ncases; k++) {
+			double x = va->pass[k], y = vb->pass[k];
+			if (isnan(x) || isnan(y))
+				continue;
+			fa += x * y;
+			fb += x * (1 - y);
+			fc += (1 - x) * y;
+			fd += (1 - x) * (1 - y);
+		}
+		ni = stats_paired_diff_newcombe_f(fa, fb, fc, fd, 0.95);
 		bres = rs_boot_mean(d, n, o, salt, &bc);
-		diff = rs_interval(mean, bres ? bc.pct.lo : NAN,
-				   bres ? bc.pct.hi : NAN);
+		diff = rs_interval(mean, bres ? fmin(bc.pct.lo, ni.lo) : ni.lo,
+				   bres ? fmax(bc.pct.hi, ni.hi) : ni.hi);
 		json_object_set_new(diff, "method", json_string(
-			"paired bootstrap of per-case pass shares, percentile"));
+			"hull of the paired bootstrap of per-case pass shares "
+			"and Newcombe on the expected 2x2 table"));
 		pr->p = signflip(d, n, o, salt + 1);
 		json_object_set_new(j, "test", json_string("sign-flip"));
 	}

@@ -867,3 +867,72 @@ TEST(report_stats_decision_timeouts_count_and_no_data)
 	json_decref(s);
 	rs_run_free(&r);
 }
+
+/* Must-fix 5: degenerate intervals.  Two candidates that pass all 3
+ * repeats of all 10 cases: no discordance, yet the paired difference is
+ * not [0, 0] but Newcombe's interval for a 10/0/0/0 table, +-0.2775
+ * (Newcombe 1998 method 10; the same value stats_paired_diff_newcombe
+ * gives the integer table, checked there against Fagerland et al.).
+ * F1 of a class predicted right 8 of 8 times is not [1, 1]: the Wilson
+ * interval of J = TP/(TP+FP+FN) = 8/8, [0.6756, 1], mapped by 2J/(1+J),
+ * lower end 0.8064.  A score mean on n = 4 of [0, 1] values is the Wilson
+ * interval of the mean (3/4: [0.3006, 0.9544], Newcombe 1998 Table I
+ * style), not a bootstrap on 4 values. */
+TEST(report_stats_degenerate_intervals_are_not_certainty)
+{
+	static const int att[10] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
+	static const int att4[4] = { 1, 1, 1, 1 }, pas4[4] = { 1, 1, 1, 0 };
+	struct rs_run r, b;
+	json_t *s, *p, *c;
+	mem_run(&r, att, att, 10);
+	mem_run(&b, att, att, 10);
+	r.cands = xrealloc(r.cands, 2 * sizeof *r.cands);
+	r.cands[1] = b.cands[0];
+	b.ncands = 0;
+	rs_run_free(&b);
+	r.ncands = 2;
+	s = rs_compute(&r, NULL);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_NEAR(rjn(p, "diff.est"), 0, 0);
+	T_NEAR(rjn(p, "diff.lo"), -0.277533, 1e-5);
+	T_NEAR(rjn(p, "diff.hi"), 0.277533, 1e-5);
+	json_decref(s);
+	rs_run_free(&r);
+
+	mem_run(&r, att4, pas4, 4);
+	for (size_t i = 0; i < 4; i++)
+		r.cands[0].it[i].score = pas4[i];
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(c, "score.est"), 0.75, 1e-12);
+	T_NEAR(rjn(c, "score.lo"), stats_wilson(3, 4, 0.95).lo, 1e-12);
+	T_NEAR(rjn(c, "score.lo"), 0.3006, 5e-4);
+	T_NEAR(rjn(c, "score.hi"), 0.9544, 5e-4);
+	json_decref(s);
+	rs_run_free(&r);
+
+	{
+		static const int one[10] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+		json_t *f1;
+		mem_run(&r, one, one, 10);
+		r.has_class = true;
+		r.nclasses = 2;
+		r.classes = xcalloc(2, sizeof *r.classes);
+		r.classes[0] = xstrdup("a");
+		r.classes[1] = xstrdup("b");
+		for (size_t i = 0; i < 10; i++) {
+			r.cases[i].gold = i < 8 ? 0 : 1;
+			r.cands[0].it[i].pred = i < 8 ? 0 : 1;
+		}
+		s = rs_compute(&r, NULL);
+		f1 = json_array_get(json_object_get(json_object_get(json_array_get(
+			json_object_get(s, "candidates"), 0), "classification"),
+			"per_class"), 0);
+		T_NEAR(rjn(f1, "f1.est"), 1, 0);
+		T_NEAR(rjn(f1, "f1.lo"), 0.806392319465564, 1e-9);
+		T_NEAR(rjn(f1, "f1.hi"), 1, 0);
+		json_decref(s);
+		rs_run_free(&r);
+	}
+}
