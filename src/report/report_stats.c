@@ -990,6 +990,7 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o)
 						       o, i, warn));
 	}
 	(void)any_rep;
+	rs_failure_modes_holm(cands);
 	json_object_set_new(s, "candidates", cands);
 	json_object_set_new(s, "comparisons", r->ncands >= 2
 			    ? comparisons(r, v, cands, o) : json_null());

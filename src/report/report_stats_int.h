@@ -122,6 +122,9 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o);
 json_t *rs_calibration(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_refusals(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c);
+/* Holm over every candidate's by-tag p_raw together (tags x
+ * candidates), setting p_worse, the systematic flags and lists. */
+void rs_failure_modes_holm(json_t *cands);
 json_t *rs_robustness(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			  const struct stats_opts *o);

@@ -262,7 +262,10 @@ TEST(report_stats_beyond_accuracy_from_store)
 					   "by_tag"), 0);
 	T_EQ_STR(json_string_value(json_object_get(t, "tag")), "late");
 	T_NEAR(rjn(t, "est"), 0, 1e-12);
-	T_NEAR(rjn(t, "p_worse"), pow(8.0 / 19, 8), 1e-9);
+	T_NEAR(rjn(t, "p_raw"), pow(8.0 / 19, 8), 1e-12);
+	/* Holm over the 2 tag x candidate tests (A's own "late" p is 1):
+	 * R p.adjust(c((8/19)^8, 1), "holm")[1] = 2 (8/19)^8 */
+	T_NEAR(rjn(t, "p_worse"), 2 * pow(8.0 / 19, 8), 1e-12);
 	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
 		b, "failure_modes"), "systematic")), 1);
 	/* severity: case 10 weighs 10, others 1, but a failed result weighs
@@ -935,4 +938,37 @@ TEST(report_stats_degenerate_intervals_are_not_certainty)
 		json_decref(s);
 		rs_run_free(&r);
 	}
+}
+
+/* Must-fix 6: one case failing all 5 repeats is one failing case, not 5
+ * independent failures.  10 cases x 5 repeats, case 0 (the only one
+ * tagged "x") fails every repeat.  By hand: case means 0 and 1, so
+ * MSW = 0 and the ICC is 1, deff = 1 + (5 - 1) 1 = 5; the tag's
+ * effective counts are 1 failure of 1, P(X >= 1 | n 1, q 0.1) = 0.1: not
+ * systematic (the attempt count gave 0.1^5 = 1e-5).  The tag's interval
+ * rests on one case: [0, 1]. */
+TEST(report_stats_repeats_count_cases_in_tags)
+{
+	static const int att[10] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	static const int pas[10] = { 0, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	struct rs_run r;
+	json_t *s, *fm, *t;
+	mem_run(&r, att, pas, 10);
+	r.ntags = 1;
+	r.tags = xcalloc(1, sizeof *r.tags);
+	r.tags[0] = xstrdup("x");
+	r.cases[0].tags = xcalloc(1, sizeof *r.cases[0].tags);
+	r.cases[0].ntags = 1;
+	s = rs_compute(&r, NULL);
+	fm = json_object_get(json_array_get(json_object_get(s, "candidates"),
+					    0), "failure_modes");
+	T_NEAR(rjn(fm, "deff"), 5, 1e-12);
+	t = json_array_get(json_object_get(fm, "by_tag"), 0);
+	T_NEAR(rjn(t, "p_raw"), 0.1, 1e-12);
+	T_EQ_INT((long)json_array_size(json_object_get(fm, "systematic")), 0);
+	T_EQ_INT((long)rjn(t, "units"), 1);
+	T_NEAR(rjn(t, "lo"), 0, 0);
+	T_NEAR(rjn(t, "hi"), 1, 0);
+	json_decref(s);
+	rs_run_free(&r);
 }
