@@ -654,7 +654,8 @@ static void cluster_test(const double *d, const long *cl, size_t n,
 	json_object_set_new(diff, "lo", rs_num(fmax(-1, ct.lo)));
 	json_object_set_new(diff, "hi", rs_num(fmin(1, ct.hi)));
 	json_object_set_new(diff, "method", json_string(
-		"hull of the unclustered interval and mean \u00b1 t(G-1) CR1 se"));
+		"hull of Newcombe at the effective counts (or, with repeats, "
+		"the unclustered interval) and mean \u00b1 t(G-1) CR1 se"));
 }
 
 static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
@@ -749,6 +750,17 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 		}
 		json_object_set_new(j, "a_only", json_integer(ab));
 		json_object_set_new(j, "b_only", json_integer(ba));
+	}
+	if (r->has_clusters && binary) {
+		/* the floor of the clustered interval: Newcombe at the
+		 * effective counts (design effect of the differences) */
+		size_t g = 0;
+		struct interval nd;
+		stats_cluster_se(d, cl, n, &g);
+		nd = stats_newcombe_design(a, b, c, dd, stats_deff_mean(d, cl, n),
+					   g >= 2 ? (double)g - 1 : 0, 0.95);
+		json_object_set_new(diff, "lo", rs_num(nd.lo));
+		json_object_set_new(diff, "hi", rs_num(nd.hi));
 	}
 	if (r->has_clusters)
 		cluster_test(d, cl, n, mean, j, diff, pr);

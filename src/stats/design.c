@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cluster.h"
+#include "paired.h"
 #include "prop.h"
 #include "../util/xalloc.h"
 
@@ -217,4 +218,37 @@ int stats_cluster_mean_test(const double *d, const long *cluster, size_t n,
 	if (!isnan(floor_hi))
 		out->hi = fmax(out->hi, floor_hi);
 	return 0;
+}
+
+struct interval stats_newcombe_design(long a, long b, long c, long d,
+				      double deff, double df, double conf)
+{
+	double alpha = (conf > 0 && conf < 1) ? 1 - conf : 0.05;
+	double z = stats_norm_ppf(1 - alpha / 2), f;
+	if (isnan(deff) || deff < 1)
+		deff = 1;
+	f = 1 / deff;
+	if (df > 0) {
+		double t = stats_t_ppf(1 - alpha / 2, df);
+		f *= (z / t) * (z / t);
+	}
+	return stats_paired_diff_newcombe_f((double)a * f, (double)b * f,
+					    (double)c * f, (double)d * f, conf);
+}
+
+double stats_deff_mean(const double *d, const long *cluster, size_t n)
+{
+	double m = 0, ss = 0, se;
+	if (n < 2)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		m += d[i];
+	m /= (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (d[i] - m) * (d[i] - m);
+	ss /= (double)(n - 1);
+	se = stats_cluster_se(d, cluster, n, NULL);
+	if (!(ss > 0) || !(se > 0))
+		return 1;
+	return fmax(1, se * se / (ss / (double)n));
 }

@@ -74,6 +74,18 @@ int stats_cluster_mean_test(const double *d, const long *cluster, size_t n,
 			    double p_floor, double floor_lo, double floor_hi,
 			    double conf, struct stats_cluster_test *out);
 
+/* Newcombe's paired interval (paired.h) for clustered cases: the 2x2
+ * counts scaled to the effective size, by (z / t_{df})^2 / deff (Kish,
+ * with the Korn & Graubard degrees-of-freedom factor as for
+ * stats_prop_design).  deff < 1 or NaN counts as 1; df <= 0 means z. */
+struct interval stats_newcombe_design(long a, long b, long c, long d,
+				      double deff, double df, double conf);
+
+/* The design effect of the mean of d[0..n) under clustering: the CR1
+ * variance over the independent-case variance s^2 / n, floored at 1
+ * (1 when either is 0 or undefined). */
+double stats_deff_mean(const double *d, const long *cluster, size_t n);
+
 /* Wilson's interval for a proportion p_hat observed on a (possibly
  * fractional) effective n with critical value crit (1.96 for 95%). */
 struct interval stats_wilson_eff(double p_hat, double n, double crit);

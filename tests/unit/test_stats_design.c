@@ -115,3 +115,31 @@ TEST(stats_wilson_eff_is_wilson_at_integer_n)
 	T_NEAR(w.lo, 0.2553, 5e-5);
 	T_NEAR(w.hi, 0.3662, 5e-5);
 }
+
+/* Newcombe at the effective counts: with deff 1 and no df factor it is
+ * Newcombe's interval (Fagerland, Lydersen & Laake 2017, ch. 8, Cavo et
+ * al. table [[59, 6], [16, 80]]: -0.1186 to -0.0046); with deff 2 it
+ * equals the fractional table of halved counts (n = 80.5), by the
+ * definition in design.h. */
+TEST(stats_newcombe_design_reference)
+{
+	struct interval a = stats_newcombe_design(59, 6, 16, 80, 1, 0, 0.95);
+	struct interval b = stats_newcombe_design(59, 6, 16, 80, 2, 0, 0.95);
+	struct interval h = stats_paired_diff_newcombe_f(29.5, 3, 8, 40, 0.95);
+	T_NEAR(a.lo, -0.1186, 5e-5);
+	T_NEAR(a.hi, -0.0046, 5e-5);
+	T_NEAR(b.lo, h.lo, 1e-12);
+	T_NEAR(b.hi, h.hi, 1e-12);
+	T_ASSERT(b.lo < a.lo && b.hi > a.hi);
+}
+
+/* deff of a mean by hand: d = 1 1 | 0 0, mean 1/2, s^2 = 1/3, naive
+ * se^2 = 1/12; CR1: residual sums +1, -1, se^2 = 2/1 * 2 / 16 = 1/4;
+ * deff = 3.  Singletons: CR1 = naive, deff 1. */
+TEST(stats_deff_mean_by_hand)
+{
+	static const double d[4] = { 1, 1, 0, 0 };
+	static const long cl[4] = { 0, 0, 1, 1 }, one[4] = { 0, 1, 2, 3 };
+	T_NEAR(stats_deff_mean(d, cl, 4), 3, 1e-12);
+	T_NEAR(stats_deff_mean(d, one, 4), 1, 1e-12);
+}

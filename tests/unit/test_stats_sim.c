@@ -206,3 +206,183 @@ TEST(sim_type1_cluster_paired_test)
 		free(cl);
 	}
 }
+
+/* Newcombe's paired interval (the report's paired difference without
+ * repeats): A passes with p, B with p - 0.1; per case one uniform U
+ * drives A (U < pA) and, half the time, B (U < pB; positively correlated
+ * pairs), otherwise B is independent.  Truth: pA - pB. */
+TEST(sim_coverage_paired_difference_newcombe)
+{
+	struct stats_rng r;
+	double worst = 1;
+	stats_rng_seed(&r, 41);
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 4; b++) {
+			double pa = sim_p[b], pb = pa - 0.1, truth = pa - pb;
+			long hit = 0;
+			for (int s = 0; s < SIM_N; s++) {
+				long c[4] = { 0, 0, 0, 0 };
+				struct interval iv;
+				for (int i = 0; i < sim_n[a]; i++) {
+					double u = stats_rng_uniform(&r);
+					int xa = u < pa, xb;
+					xb = stats_rng_uniform(&r) < 0.5
+						? u < pb : stats_rng_uniform(&r) < pb;
+					c[xa ? (xb ? 0 : 1) : (xb ? 2 : 3)]++;
+				}
+				iv = stats_paired_diff_newcombe(c[0], c[1], c[2],
+								c[3], 0.95);
+				hit += iv.lo <= truth + 1e-12 && truth <= iv.hi + 1e-12;
+			}
+			worst = fmin(worst, (double)hit / SIM_N);
+		}
+	printf("# newcombe: worst coverage %.4f over 12 configurations\n",
+	       worst);
+	T_ASSERT(worst >= 0.92);
+}
+
+/* The score interval (Wilson on the mean of [0, 1] scores): per case a
+ * score from Beta(5p, 5(1-p)) (all 1 at p = 1); truth: p. */
+TEST(sim_coverage_score_mean_wilson)
+{
+	struct stats_rng r;
+	double worst = 1;
+	stats_rng_seed(&r, 43);
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 4; b++) {
+			double p = sim_p[b];
+			long hit = 0;
+			for (int s = 0; s < SIM_N; s++) {
+				double sum = 0;
+				struct interval w;
+				for (int i = 0; i < sim_n[a]; i++)
+					sum += cluster_p(&r, p, 1.0 / 6);
+				w = stats_wilson_eff(sum / sim_n[a], sim_n[a],
+						     1.959963984540054);
+				hit += w.lo <= p && p <= w.hi;
+			}
+			worst = fmin(worst, (double)hit / SIM_N);
+		}
+	printf("# score (wilson on the mean): worst coverage %.4f\n", worst);
+	T_ASSERT(worst >= 0.92);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The p95 order-statistic interval on continuous (exponential, truth
+ * -ln 0.05 = 2.9957) and on tied latencies (10, 20 or 30 ms with
+ * probabilities .9, .07, .03: the true p95 is 20). */
+TEST(sim_coverage_p95_order_statistics)
+{
+	struct stats_rng r;
+	double x[100], worst = 1;
+	stats_rng_seed(&r, 47);
+	for (int tied = 0; tied < 2; tied++)
+		for (int a = 0; a < 3; a++) {
+			double truth = tied ? 20 : -log(0.05);
+			long hit = 0;
+			for (int s = 0; s < SIM_N; s++) {
+				struct interval iv;
+				for (int i = 0; i < sim_n[a]; i++) {
+					double u = stats_rng_uniform(&r);
+					x[i] = tied ? (u < .9 ? 10 : u < .97 ? 20 : 30)
+						    : -log(1 - u);
+				}
+				qsort(x, (size_t)sim_n[a], sizeof *x, cmp_d);
+				iv = stats_quantile_os_ci(x, (size_t)sim_n[a], 0.95,
+							  0.95, NULL, NULL);
+				hit += iv.lo <= truth && truth <= iv.hi;
+			}
+			worst = fmin(worst, (double)hit / SIM_N);
+		}
+	printf("# p95 order statistics: worst coverage %.4f\n", worst);
+	T_ASSERT(worst >= 0.92);
+}
+
+/* F1 of one class: prevalence 0.3, recall p, false-positive rate 0.05
+ * among the others; truth 2 tp / (2 tp + fp + fn) from the cell
+ * probabilities.  The interval is the report's: Wilson of J = TP / (TP +
+ * FP + FN) mapped by 2J / (1 + J). */
+TEST(sim_coverage_f1_wilson_jaccard)
+{
+	struct stats_rng r;
+	double worst = 1;
+	stats_rng_seed(&r, 53);
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 4; b++) {
+			double tp = 0.3 * sim_p[b], fn = 0.3 - tp, fp = 0.7 * 0.05;
+			double truth = 2 * tp / (2 * tp + fp + fn);
+			long hit = 0, used = 0;
+			for (int s = 0; s < SIM_N; s++) {
+				long t = 0, f = 0, g = 0;
+				struct interval w;
+				double lo, hi;
+				for (int i = 0; i < sim_n[a]; i++) {
+					double u = stats_rng_uniform(&r);
+					t += u < tp;
+					g += u >= tp && u < tp + fn;
+					f += u >= tp + fn && u < tp + fn + fp;
+				}
+				if (t + f + g == 0)
+					continue;	/* no F1 to report */
+				used++;
+				w = stats_wilson(t, t + f + g, 0.95);
+				lo = 2 * w.lo / (1 + w.lo);
+				hi = 2 * w.hi / (1 + w.hi);
+				hit += lo <= truth + 1e-12 && truth <= hi + 1e-12;
+			}
+			worst = fmin(worst, (double)hit / (double)used);
+		}
+	printf("# F1 (wilson on J): worst coverage %.4f\n", worst);
+	T_ASSERT(worst >= 0.92);
+}
+
+/* The clustered paired interval (hull of Newcombe at the effective
+ * counts and mean +- t(G-1) CR1 se, as the report computes it) on clusters of 5 cases with cluster-level pass probabilities
+ * (rho 0.3) for A (mean p) and B (mean p - 0.1). */
+TEST(sim_coverage_paired_difference_clustered)
+{
+	struct stats_rng r;
+	double worst = 1, d[100];
+	long cl[100];
+	stats_rng_seed(&r, 59);
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 4; b++) {
+			double pa = sim_p[b], pb = pa - 0.1, truth = 0.1;
+			long hit = 0;
+			for (int s = 0; s < SIM_N; s++) {
+				long c[4] = { 0, 0, 0, 0 };
+				double ga = pa, gb = pb;
+				struct interval nw;
+				struct stats_cluster_test ct;
+				for (int i = 0; i < sim_n[a]; i++) {
+					int xa, xb;
+					if (i % 5 == 0) {
+						ga = cluster_p(&r, pa, 0.3);
+						gb = cluster_p(&r, pb, 0.3);
+					}
+					xa = bern(&r, ga) > 0;
+					xb = bern(&r, gb) > 0;
+					c[xa ? (xb ? 0 : 1) : (xb ? 2 : 3)]++;
+					d[i] = xa - xb;
+					cl[i] = i / 5;
+				}
+				nw = stats_newcombe_design(c[0], c[1], c[2], c[3],
+					stats_deff_mean(d, cl, (size_t)sim_n[a]),
+					ceil(sim_n[a] / 5.0) - 1, 0.95);
+				stats_cluster_mean_test(d, cl, (size_t)sim_n[a], NAN,
+							nw.lo, nw.hi, 0.95, &ct);
+				hit += ct.lo <= truth + 1e-12 && truth <= ct.hi + 1e-12;
+			}
+			if ((double)hit / SIM_N < 0.94)
+				printf("# clustered paired n=%d p=%.2f: %.4f\n",
+				       sim_n[a], sim_p[b], (double)hit / SIM_N);
+			worst = fmin(worst, (double)hit / SIM_N);
+		}
+	printf("# clustered paired difference: worst coverage %.4f\n", worst);
+	T_ASSERT(worst >= 0.92);
+}
