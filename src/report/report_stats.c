@@ -530,7 +530,7 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 			 size_t ci, json_t *warnings)
 {
 	json_t *j = json_object(), *m = json_object(), *sec;
-	long passes = 0, fails = 0, errors = 0, ungraded = 0;
+	long passes = 0, fails = 0, errors = 0, ungraded = 0, gerrors = 0;
 	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
 	uint64_t salt = (uint64_t)ci * 64;
 	size_t n = 0;
@@ -541,6 +541,7 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 		fails += p == 0;
 		errors += p == RS_ERROR;
 		ungraded += p == RS_UNGRADED;
+		gerrors += p == RS_GRADE_ERROR;
 		if (p >= 0)
 			x[n++] = c->it[i].score;
 	}
@@ -553,6 +554,12 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 	json_object_set_new(j, "fails", json_integer(fails));
 	json_object_set_new(j, "errors", json_integer(errors));
 	json_object_set_new(j, "ungraded", json_integer(ungraded));
+	json_object_set_new(j, "grading_errors", json_integer(gerrors));
+	if (gerrors)
+		add_warning(warnings, "%s: %ld results could not be graded "
+			    "(assay's grader or a judge failed, not the model); "
+			    "they are left out of its quality figures",
+			    c->label, gerrors);
 	json_object_set_new(j, "error_rate", rs_num(c->n ? (double)errors /
 						    (double)c->n : NAN));
 	json_object_set_new(j, "error_rate_ci", rs_wilson(errors, (long)c->n));

@@ -20,14 +20,21 @@
 #include "stats_report.h"
 #include "../stats/stats.h"
 
-enum { RS_ERROR = -1, RS_UNGRADED = -2 };
+/* What counts as what (docs/statistics.md): RS_ERROR is an
+ * infrastructure error (the server or network failed: excluded from
+ * quality, counted in the error rate and as slow in a latency limit);
+ * RS_GRADE_ERROR a grading error (assay's grader or a judge failed:
+ * excluded from quality, reported apart, never the candidate's fault);
+ * 0 a model failure, including output a transform cannot read. */
+enum { RS_ERROR = -1, RS_UNGRADED = -2, RS_GRADE_ERROR = -3 };
 enum { RS_EXPECT_NONE = 0, RS_EXPECT_REFUSE = 1, RS_EXPECT_ANSWER = 2 };
 
 /* One stored result. */
 struct rs_item {
 	uint32_t c;		/* case index */
 	int32_t rep;		/* repeat */
-	int8_t pass;		/* 1, 0, RS_ERROR or RS_UNGRADED */
+	int8_t pass;		/* 1, 0, RS_ERROR, RS_UNGRADED or
+				 * RS_GRADE_ERROR */
 	int8_t refused;		/* 1/0; -1 not checked */
 	int8_t cached;
 	int32_t pred;		/* predicted class id, -1 none */

@@ -972,3 +972,64 @@ TEST(report_stats_repeats_count_cases_in_tags)
 	json_decref(s);
 	rs_run_free(&r);
 }
+
+/* What counts as what: a result the engine recorded as "grading failed:
+ * ..." (assay's grader or a judge failed) is a grading error: out of
+ * the quality figures like an infrastructure error, but not in the
+ * error rate (not the candidate's fault) and its latency counts (the
+ * model did answer).  A timeout stays an infrastructure error. */
+TEST(report_stats_grading_errors_are_kept_apart)
+{
+	struct suite *s = tfx_suite(5, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/ge.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	int64_t run = 0;
+	json_t *out, *a;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "ge", 1, &run, &err), 0);
+	for (size_t i = 0; i < 5; i++) {
+		struct response r;
+		struct grade g;
+		bool graded = i < 3;
+		response_init(&r);
+		r.output = xstrdup("x");
+		r.latency_ms = 100.0 * (double)(i + 1);
+		if (i == 3) {
+			r.error = RESP_ERR_OTHER;
+			r.error_msg = xstrdup("grading failed: judge reply unusable");
+		} else if (i == 4) {
+			r.error = RESP_ERR_TIMEOUT;
+			r.error_msg = xstrdup("timeout");
+		}
+		if (graded)
+			tfx_grade(&g, &s->tests[i], i < 2, i < 2, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r,
+					  graded ? &g : NULL, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		if (graded)
+			tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	store_close(st);
+	T_ASSERT(out != NULL);
+	if (out) {
+		a = json_array_get(json_object_get(out, "candidates"), 0);
+		T_EQ_INT((long)rjn(a, "graded"), 3);
+		T_EQ_INT((long)rjn(a, "grading_errors"), 1);
+		T_EQ_INT((long)rjn(a, "errors"), 1);
+		T_NEAR(rjn(a, "error_rate"), 0.2, 1e-12);
+		T_NEAR(rjn(a, "pass_rate.est"), 2.0 / 3, 1e-12);
+		/* latency over the 4 answered requests (the timeout is out) */
+		T_EQ_INT((long)rjn(a, "latency.n"), 4);
+		json_decref(out);
+	}
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
