@@ -1033,3 +1033,85 @@ TEST(report_stats_grading_errors_are_kept_apart)
 	tfx_suite_free(s);
 	tfx_rmdir(dir);
 }
+
+/* Named metrics outside [0, 1] on 4 values get no bootstrap interval
+ * ("n too small"); refusal rates with repeats count cases (design-
+ * adjusted: 2 cases x 3 repeats, one case refusing every time, is 1 of 2
+ * cases, rest on 2 units, Wilson at G = 2 clusters is not narrower than
+ * [0, 1] for the interior estimate with t(1)). */
+TEST(report_stats_small_metric_and_refusal_repeats)
+{
+	static const int att4[4] = { 1, 1, 1, 1 };
+	static const int att2[2] = { 3, 3 }, pas2[2] = { 3, 3 };
+	struct rs_run r;
+	json_t *s, *c, *m;
+	mem_run(&r, att4, att4, 4);
+	r.cands[0].nm = 1;
+	r.cands[0].m = xcalloc(1, sizeof *r.cands[0].m);
+	r.cands[0].m[0].name = xstrdup("tokens");
+	r.cands[0].m[0].v = xmalloc(4 * sizeof(double));
+	for (int i = 0; i < 4; i++)
+		r.cands[0].m[0].v[i] = 5 + i;
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	m = json_object_get(json_object_get(c, "metrics"), "tokens");
+	T_NEAR(rjn(m, "est"), 6.5, 1e-12);
+	T_ASSERT(json_is_null(json_object_get(m, "lo")));
+	T_ASSERT(strstr(json_string_value(json_object_get(m, "method")),
+			"n too small") != NULL);
+	json_decref(s);
+	rs_run_free(&r);
+
+	mem_run(&r, att2, pas2, 2);
+	r.has_refusal = true;
+	for (size_t k = 0; k < 2; k++)
+		r.cases[k].expect = RS_EXPECT_ANSWER;
+	for (size_t i = 0; i < r.cands[0].n; i++)
+		r.cands[0].it[i].refused = r.cands[0].it[i].c == 0;
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(c, "refusals.over_refusal.est"), 0.5, 1e-12);
+	T_EQ_INT((long)rjn(c, "refusals.over_refusal.units"), 2);
+	/* ICC 1 (each case always or never refuses): deff 3, n_eff 2, t(1)
+	 * = 12.706: Wilson at n 2 with that critical value (mpmath) */
+	T_NEAR(rjn(c, "refusals.over_refusal.deff"), 3, 1e-12);
+	T_ASSERT(rjn(c, "refusals.over_refusal.lo") <
+		 stats_wilson(3, 6, 0.95).lo);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* The error-rate and cost constraints are judged on intervals: 3
+ * infrastructure errors in 40 results against max_error_rate 0.05 is 7.5%
+ * with Wilson [2.6%, 19.9%]: "unlikely", not "no" as measured; a cost
+ * per 1,000 whose bootstrap interval straddles the limit is not "yes". */
+TEST(report_stats_decision_error_rate_and_cost_intervals)
+{
+	int ap[40];
+	struct rs_run r;
+	json_t *s, *row;
+	for (int i = 0; i < 40; i++)
+		ap[i] = 1;
+	mem_run2(&r, ap, ap, NULL, 40);
+	for (size_t i = 0; i < r.cands[0].n; i++) {
+		r.cands[0].it[i].cost = i % 2 ? 0.0018 : 0.0;
+		r.cands[1].it[i].cost = 0.001;
+	}
+	for (size_t i = 0; i < 3; i++)
+		r.cands[0].it[i * 7].pass = RS_ERROR;
+	r.decision = json_pack("{s:f, s:f}", "max_error_rate", 0.05,
+			       "max_cost_per_1k", 1.0);
+	s = rs_compute(&r, NULL);
+	row = json_array_get(json_object_get(json_object_get(s, "decision"),
+					     "candidates"), 0);
+	T_EQ_STR(json_string_value(json_object_get(row, "error_rate")),
+		 "unlikely");
+	T_EQ_STR(json_string_value(json_object_get(row, "cost")), "likely");
+	row = json_array_get(json_object_get(json_object_get(s, "decision"),
+					     "candidates"), 1);
+	T_EQ_STR(json_string_value(json_object_get(row, "cost")), "yes");
+	T_EQ_STR(json_string_value(json_object_get(row, "error_rate")),
+		 "likely");
+	json_decref(s);
+	rs_run_free(&r);
+}

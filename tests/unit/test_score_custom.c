@@ -421,6 +421,14 @@ TEST(score_grade_failure_beats_grading_error)
 	memset(&e, 0, sizeof e);
 	T_ASSERT(score_grade(&tc, &resp, &g, &e) != 0);
 	T_ASSERT(strstr(e.msg, "boom"));
+	/* with a test threshold the score needs every assertion: a grading
+	 * error even when another assertion failed */
+	free(resp.output);
+	resp.output = xstrdup("London");
+	tc.has_threshold = true;
+	tc.threshold = 0.5;
+	memset(&e, 0, sizeof e);
+	T_ASSERT(score_grade(&tc, &resp, &g, &e) != 0);
 	response_cleanup(&resp);
 	ts_free(&as[0]);
 	ts_free(&as[1]);

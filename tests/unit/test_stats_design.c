@@ -143,3 +143,36 @@ TEST(stats_deff_mean_by_hand)
 	T_NEAR(stats_deff_mean(d, cl, 4), 3, 1e-12);
 	T_NEAR(stats_deff_mean(d, one, 4), 1, 1e-12);
 }
+
+/* The clustered paired test's edge cases (design.h): every cluster
+ * agreeing exactly (SE_CR1 = 0) gives the exact cluster sign-flip bound
+ * 2^(1-G) = 1/8 at G = 4, not p = 0; the floor (the unclustered p) is
+ * respected; one cluster cannot be compared. */
+TEST(stats_cluster_mean_test_edges)
+{
+	static const double one[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const long cl[8] = { 0, 0, 1, 1, 2, 2, 3, 3 };
+	static const long same[8] = { 5, 5, 5, 5, 5, 5, 5, 5 };
+	struct stats_cluster_test ct;
+	T_EQ_INT(stats_cluster_mean_test(one, cl, 8, 0.0078125, NAN, NAN,
+					 0.95, &ct), 0);
+	T_NEAR(ct.p_t, 0.125, 0);
+	T_NEAR(ct.p, 0.125, 0);
+	T_EQ_INT(stats_cluster_mean_test(one, cl, 8, 0.5, NAN, NAN, 0.95, &ct),
+		 0);
+	T_NEAR(ct.p, 0.5, 0);
+	T_EQ_INT(stats_cluster_mean_test(one, same, 8, 0.01, NAN, NAN, 0.95,
+					 &ct), -1);
+	T_ASSERT(isnan(ct.p) && isnan(ct.lo));
+}
+
+/* 72 samples are the fewest that bound a p95 from above (1 - 0.95^72 =
+ * 0.9752 >= 0.975; 1 - 0.95^71 = 0.9739 < 0.975). */
+TEST(stats_quantile_os_ci_needs_72_for_p95)
+{
+	double x[72];
+	for (int i = 0; i < 72; i++)
+		x[i] = i;
+	T_ASSERT(isinf(stats_quantile_os_ci(x, 71, 0.95, 0.95, NULL, NULL).hi));
+	T_NEAR(stats_quantile_os_ci(x, 72, 0.95, 0.95, NULL, NULL).hi, 71, 0);
+}
