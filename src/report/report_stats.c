@@ -446,10 +446,15 @@ static json_t *latency_json(const struct rs_cand *c,
 	double toks = 0, secs = 0;
 	size_t n = 0, nt = 0;
 	json_t *j;
+	size_t ncached = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rs_item *it = &c->it[i];
-		if (it->pass == RS_ERROR || it->cached || isnan(it->lat))
+		/* a cache hit keeps the latency its original response had
+		 * (the engine stores it with the cached answer), so a
+		 * re-run still has latency figures */
+		if (it->pass == RS_ERROR || isnan(it->lat))
 			continue;
+		ncached += it->cached != 0;
 		x[n++] = it->lat;
 		if (!isnan(it->ttft))
 			t[nt++] = it->ttft;
@@ -462,6 +467,7 @@ static json_t *latency_json(const struct rs_cand *c,
 		}
 	}
 	j = percentiles(x, n, true, o, salt);
+	json_object_set_new(j, "cached", json_integer((json_int_t)ncached));
 	json_object_set_new(j, "ttft", nt ? percentiles(t, nt, false, o, salt)
 					  : json_null());
 	json_object_set_new(j, "tokens_per_s", rs_num(secs > 0 ? toks / secs
@@ -474,7 +480,7 @@ static json_t *latency_json(const struct rs_cand *c,
 static json_t *cost_json(const struct rs_cand *c, long passes,
 			 const struct stats_opts *o, uint64_t salt)
 {
-	double total = 0, judge = 0;
+	double total = 0, judge = 0, cached = 0;
 	long known = 0, retries = 0;
 	json_t *j = json_object();
 	for (size_t i = 0; i < c->n; i++) {
@@ -483,8 +489,14 @@ static json_t *cost_json(const struct rs_cand *c, long passes,
 		if (!isnan(c->it[i].cost)) {
 			total += c->it[i].cost;
 			known++;
+			if (c->it[i].cached)
+				cached += c->it[i].cost;
 		}
 	}
+	/* a cached answer's cost is what it costs, not what this run
+	 * spent: shown apart */
+	json_object_set_new(j, "cached_usd", json_real(cached));
+	json_object_set_new(j, "spent_usd", json_real(total - cached));
 	json_object_set_new(j, "known", json_integer(known));
 	json_object_set_new(j, "retries", json_integer(retries));
 	if (!known) {

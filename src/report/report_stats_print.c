@@ -213,7 +213,7 @@ static void latency(struct pr *p, const json_t *cands)
 	size_t i;
 	json_t *c;
 	bool open_hi = false;
-	title(p, "Latency (ms; percentiles of successful, uncached requests)");
+	title(p, "Latency (ms; percentiles of successful requests)");
 	fprintf(p->f, "  %-*s %6s %8s %8s %-22s %8s %8s %12s %8s\n", LABEL_COLS,
 		"candidate", "n", "p50", "p90", "p95 [95% CI]", "p99", "max",
 		"ttft p50/95", "tok/s");
@@ -249,6 +249,12 @@ static void latency(struct pr *p, const json_t *cands)
 		fprintf(p->f, " %6lld %8s %8s %-22s %8s %8s %12s %8s\n",
 			jll(l, "n"), a, b, d, e, g, h, k);
 	}
+	json_array_foreach(cands, i, c)
+		if (rs_jnum(json_object_get(c, "latency"), "cached") > 0) {
+			fprintf(p->f, "  cache hits count with the latency of the "
+				"response they replay\n");
+			break;
+		}
 	fprintf(p->f, "  p95 interval: order statistics (distribution-free)%s\n",
 		open_hi ? "; open = fewer than 72 samples cannot bound p95 "
 		"from above" : "");
@@ -293,6 +299,19 @@ static void cost(struct pr *p, const json_t *cands)
 	}
 	fprintf(p->f, "  judge cost: what model-graded assertions spent grading "
 		"each candidate (not part of its own cost)\n");
+	json_array_foreach(cands, i, c) {
+		double cu = rs_jnum(json_object_get(c, "cost"), "cached_usd");
+		char a[32], b[32];
+		if (!(cu > 0))
+			continue;
+		fmt_usd(a, sizeof a, cu);
+		fmt_usd(b, sizeof b, rs_jnum(json_object_get(c, "cost"),
+					    "spent_usd"));
+		fputs("  ", p->f);
+		cell(p, jstr(c, "label"), 0);
+		fprintf(p->f, ": %s of it served from the cache (not spent this "
+			"run; spent %s)\n", a, b);
+	}
 }
 
 static void comparisons(struct pr *p, const json_t *s)
