@@ -120,7 +120,7 @@ static void quality(struct pr *p, const json_t *cands)
 	json_t *c;
 	bool metrics = false;
 	title(p, "Quality (pass rate: 95% interval; score: bootstrap percentile)");
-	fprintf(p->f, "  %-*s %-6s %-24s %-22s %7s %7s\n", LABEL_COLS,
+	fprintf(p->f, "  %-*s %-7s %-24s %-22s %7s %7s\n", LABEL_COLS,
 		"candidate", "group", "pass rate [95% CI]", "score [95% CI]",
 		"graded", "errors");
 	json_array_foreach(cands, i, c) {
@@ -129,16 +129,29 @@ static void quality(struct pr *p, const json_t *cands)
 		fmt_num_ci(b, sizeof b, json_object_get(c, "score"), 3);
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
-		fprintf(p->f, " %-6s %-24s %-22s %7lld %7lld\n", jstr(c, "group"),
+		fprintf(p->f, " %-7s %-24s %-22s %7lld %7lld\n", jstr(c, "group"),
 			a, b, jll(c, "graded"),
 			jll(c, "errors"));
 		metrics = metrics || json_object_size(json_object_get(c, "metrics"));
 	}
-	json_array_foreach(cands, i, c) {
-		const char *m = jstr(json_object_get(c, "pass_rate"), "method");
-		if (strcmp(m, "wilson")) {
-			fprintf(p->f, "  (pass-rate intervals: %s)\n", m);
-			break;
+	{
+		/* every method used, once: the interval differs by design */
+		const char *seen[8];
+		size_t ns = 0;
+		json_array_foreach(cands, i, c) {
+			const char *m = jstr(json_object_get(c, "pass_rate"),
+					     "method");
+			size_t q;
+			for (q = 0; q < ns && strcmp(seen[q], m); q++)
+				;
+			if (q == ns && ns < 8 && *m)
+				seen[ns++] = m;
+		}
+		if (ns > 1 || (ns == 1 && strcmp(seen[0], "wilson"))) {
+			fprintf(p->f, "  (pass-rate intervals:");
+			for (size_t q = 0; q < ns; q++)
+				fprintf(p->f, "%s %s", q ? ";" : "", seen[q]);
+			fprintf(p->f, ")\n");
 		}
 	}
 	if (!metrics)

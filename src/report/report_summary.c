@@ -227,9 +227,12 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		rc = fill_latency(db, run_id, out, err);
 	if (!rc)
 		rc = fill_named(db, run_id, out, err);
-	/* the same interval as the statistics section (stats_report.h) */
-	if (!rc)
-		rc = report_stats_summary_ci(st, run_id, out, err);
+	/* the same interval as the statistics section (stats_report.h);
+	 * if that fails the Wilson intervals stay (never lose the table) */
+	if (!rc) {
+		struct err serr = {0};
+		(void)report_stats_summary_ci(st, run_id, out, &serr);
+	}
 	if (rc)
 		report_summary_free(out);
 	return rc;
