@@ -384,24 +384,6 @@ json_t *rs_robustness(const struct rs_run *r, const struct rs_cand *c)
 
 /* ---- classification ----------------------------------------------------------- */
 
-/* Interval for F1 = 2TP / (2TP + FP + FN).  F1 = 2J / (1 + J) with
- * J = TP / (TP + FP + FN), increasing in J; among the TP + FP + FN cases
- * that touch the class, TP is binomial with probability J (multinomial
- * sampling of cases), so the Wilson interval of J maps to one for F1.
- * Never [1, 1] at perfect scores on a small support: 8 of 8 gives
- * J in [0.676, 1], F1 in [0.807, 1]. */
-static struct interval f1_interval(long tp, long fp, long fn, double deff)
-{
-	struct interval iv = { NAN, NAN }, w;
-	long m = tp + fp + fn;
-	if (m <= 0)
-		return iv;
-	w = stats_wilson_eff((double)tp / (double)m, (double)m / deff, Z95);
-	iv.lo = 2 * w.lo / (1 + w.lo);
-	iv.hi = 2 * w.hi / (1 + w.hi);
-	return iv;
-}
-
 json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			  const struct stats_opts *o)
 {
@@ -463,8 +445,8 @@ json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			double pr = pred ? (double)tp / (double)pred : NAN;
 			double rc = sup ? (double)tp / (double)sup : NAN;
 			double f1 = 2.0 * (double)tp / (double)(sup + pred);
-			struct interval fi = f1_interval(tp, pred - tp,
-							 sup - tp, deff);
+			struct interval fi = stats_f1_interval(
+				tp, pred - tp, sup - tp, deff, 0.95);
 			json_object_set_new(pc, "class",
 					    json_string(r->classes[a]));
 			json_object_set_new(pc, "support", json_integer(sup));

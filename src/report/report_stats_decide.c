@@ -19,8 +19,6 @@
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 
-#define Z975 1.959963984540054
-#define Z80 0.8416212335729143
 #define DAYS_PER_MONTH (365.25 / 12)
 /* p95 <= limit  <=>  at most this share of requests is slower */
 #define TAIL 0.05
@@ -48,29 +46,10 @@ static const char *verdict(double est, double lo, double hi, double limit,
 	return est <= limit ? "likely" : "unlikely";
 }
 
-/* Total cases at which a one-sample test of a rate p against the limit t
- * (two-sided 5%, i.e. the 95% interval clearing t) has 80% power:
- *   n = (z_.975 sqrt(t(1-t)) + z_.8 sqrt(p(1-p)))^2 / (p - t)^2,
- * times the design effect.  When every case agreed (p = 0 or 1) the
- * Wilson bound instead: the n at which n/n (or 0/n) has its Wilson end
- * at t, n = z^2 t / (1 - t) (or z^2 (1 - t) / t).  -1 when it cannot be
- * settled (p == t, or t at 0 or 1). */
+/* docs/statistics.md, "The decision": 80% power, two-sided 5% */
 long rs_cases_to_settle(double p, double t, double deff)
 {
-	double n, d = p - t;
-	if (isnan(p) || isnan(t) || fabs(d) < 1e-9 || t <= 0 || t >= 1)
-		return -1;
-	if (isnan(deff) || deff < 1)
-		deff = 1;
-	if (p >= 1)
-		n = Z975 * Z975 * t / (1 - t);
-	else if (p <= 0)
-		n = Z975 * Z975 * (1 - t) / t;
-	else {
-		n = Z975 * sqrt(t * (1 - t)) + Z80 * sqrt(p * (1 - p));
-		n = n * n / (d * d);
-	}
-	return (long)ceil(n * deff - 1e-9);
+	return stats_cases_to_settle(p, t, deff, 0.05, 0.8);
 }
 
 struct cand_fig {

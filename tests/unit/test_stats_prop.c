@@ -214,3 +214,38 @@ TEST(stats_quantile_os_ci_ranks)
 	iv = stats_quantile_os_ci(x, 0, 0.95, 0.95, NULL, NULL);
 	T_ASSERT(isinf(iv.lo) && isinf(iv.hi));
 }
+
+/* Cases to settle a rate against a limit.  Reference: the published
+ * example of Chow, Shao & Wang (2008, p. 85) as given with R code by
+ * powerandsamplesize.com ("Test 1 Proportion: 1-Sample, 1-Sided"):
+ * p = 0.05 against p0 = 0.02, one-sided alpha 0.05, power 0.8 ->
+ * ceiling(n) = 191 (here: two-sided alpha 0.10).  Its R code at alpha
+ * 0.025: p = 0.9 against 0.85 -> 362.8 -> 363.  Wilson bound when all
+ * agreed: 10/10 against 0.9 -> 9 z^2 = 34.57 -> 35; 0/n against 0.05 ->
+ * 19 z^2 = 72.99 -> 73.  The design effect multiplies. */
+TEST(stats_cases_to_settle_reference)
+{
+	T_EQ_INT(stats_cases_to_settle(0.05, 0.02, 1, 0.10, 0.8), 191);
+	T_EQ_INT(stats_cases_to_settle(0.9, 0.85, 1, 0.05, 0.8), 363);
+	T_EQ_INT(stats_cases_to_settle(1, 0.9, 1, 0.05, 0.8), 35);
+	T_EQ_INT(stats_cases_to_settle(0, 0.05, 1, 0.05, 0.8), 73);
+	T_EQ_INT(stats_cases_to_settle(1, 0.9, 3, 0.05, 0.8), 104);
+	T_EQ_INT(stats_cases_to_settle(0.9, 0.9, 1, 0.05, 0.8), -1);
+	T_EQ_INT(stats_cases_to_settle(0.5, 1, 1, 0.05, 0.8), -1);
+}
+
+/* F1 interval: 8 of 8 right gives Wilson 8/8 = [0.675592435116120, 1]
+ * (mpmath 1.3.0, 30 digits) and F1 = 2J/(1+J): lower end
+ * 0.806392319465564; with deff 2 it is Wilson 4/4, lower end
+ * 4/(4 + z^2) = 0.510109163545403, mapped to 2 (0.510109) / 1.510109 =
+ * 0.675593; no cases touching the class gives NaN. */
+TEST(stats_f1_interval_reference)
+{
+	struct interval f = stats_f1_interval(8, 0, 0, 1, 0.95);
+	T_NEAR(f.lo, 0.806392319465564, 1e-9);
+	T_NEAR(f.hi, 1, 0);
+	f = stats_f1_interval(8, 0, 0, 2, 0.95);
+	T_NEAR(f.lo, 2 * 0.510109163545403 / 1.510109163545403, 1e-9);
+	f = stats_f1_interval(0, 0, 0, 1, 0.95);
+	T_ASSERT(isnan(f.lo) && isnan(f.hi));
+}
