@@ -11,6 +11,7 @@
  * on a hand-built run.  Definitions and formulas: docs/statistics.md. */
 #include "report_stats_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -624,8 +625,10 @@ static double signflip(const double *d, size_t n, const struct stats_opts *o,
 	if (m <= RS_SIGNFLIP_MC_MAX)
 		return stats_signflip_p(d, n, opt_b(o),
 					rs_boot_opt(o, salt).seed);
-	/* 2 Phi(-|z|), not 2 (1 - Phi(|z|)): no cancellation to 0 */
-	return ss > 0 ? fmin(1, 2 * stats_norm_cdf(-fabs(s) / sqrt(ss))) : 1;
+	/* 2 Phi(-|z|), not 2 (1 - Phi(|z|)): no cancellation; a tail
+	 * below the smallest double is reported as that, never 0 */
+	return ss > 0 ? fmax(DBL_MIN, fmin(1, 2 * stats_norm_cdf(
+		-fabs(s) / sqrt(ss)))) : 1;
 }
 
 struct pair {

@@ -9,6 +9,7 @@
  * ask for the section.  Formulas: docs/statistics.md. */
 #include "report_stats_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,8 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 		p = f > 0 && base > 0 && base < 1
 			? stats_betainc(f, n - f + 1, base) : 1;
 		json_object_set_new(w, "fail_rate", json_real(fr));
-		json_object_set_new(w, "p_raw", rs_num(isnan(p) ? 1 : p));
+		json_object_set_new(w, "p_raw", rs_num(isnan(p) ? 1
+						: fmax(DBL_MIN, p)));
 		json_array_append_new(tags, w);
 	}
 	for (size_t a = 0; a < c->naf && a < 10; a++) {

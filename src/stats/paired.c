@@ -8,6 +8,7 @@
 #include "paired.h"
 #include "design.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ double stats_mcnemar_exact(long b, long c)
 		if (term < sum * 1e-18)
 			break;
 	}
-	return fmin(1, 2 * sum);
+	/* beyond ~1,075 one-sided discordant pairs the tail is below the
+	 * smallest double: report that, never p = 0 */
+	return fmax(DBL_MIN, fmin(1, 2 * sum));
 }
 
 struct interval stats_paired_diff_newcombe(long a, long b, long c, long d,

@@ -17,7 +17,8 @@
 /* McNemar's exact test: two-sided binomial test of the discordant pairs,
  * p = min(1, 2 P(X <= min(b, c))), X ~ Binomial(b + c, 1/2); the p-value
  * of R's binom.test(min(b,c), b+c) and exact2x2::mcnemar.exact.
- * b + c == 0 gives 1.  Negative counts give NaN. */
+ * b + c == 0 gives 1.  Negative counts give NaN.  A tail below the
+ * smallest positive double is returned as DBL_MIN, never 0. */
 double stats_mcnemar_exact(long b, long c);
 
 /* Newcombe's hybrid score interval for the paired difference in pass rates
