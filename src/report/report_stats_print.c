@@ -119,7 +119,7 @@ static void quality(struct pr *p, const json_t *cands)
 	size_t i;
 	json_t *c;
 	bool metrics = false;
-	title(p, "Quality (pass rate: 95% interval; score: bootstrap percentile)");
+	title(p, "Quality (pass rate and score: 95% intervals)");
 	fprintf(p->f, "  %-*s %-7s %-24s %-22s %7s %7s\n", LABEL_COLS,
 		"candidate", "group", "pass rate [95% CI]", "score [95% CI]",
 		"graded", "errors");
