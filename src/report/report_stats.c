@@ -645,6 +645,7 @@ struct pair {
 	double p, p_score;	/* raw p-values; p NaN: cannot be compared */
 	double psi;		/* share of discordant cases */
 	bool has_score;		/* a score_diff object was written */
+	double deff;		/* design effect of the differences (1) */
 	long n;
 };
 
@@ -831,13 +832,20 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			json_object_set_new(j, "score_diff", sd);
 		}
 	}
+	/* with clusters Connor's n counts effective cases: the MDD at
+	 * n / deff and the cases needed times deff (deff of the per-case
+	 * differences, stats_deff_mean) */
+	pr->deff = r->has_clusters ? stats_deff_mean(d, cl, n) : 1;
 	json_object_set_new(j, "discordance", rs_num(pr->psi));
+	json_object_set_new(j, "mdd_deff", rs_num(pr->deff));
 	json_object_set_new(j, "mdd", rs_num(stats_mdd_paired(
-		(long)n, pr->psi, 0.05, 0.8)));
+		(long)floor((double)n / pr->deff), pr->psi, 0.05, 0.8)));
 	{
 		long need = stats_n_paired(pr->psi, md, 0.05, 0.8);
 		json_object_set_new(j, "cases_for_mdd", need > 0
-				    ? json_integer(need) : json_null());
+				    ? json_integer((json_int_t)ceil(
+					      (double)need * pr->deff - 1e-9))
+				    : json_null());
 	}
 out:
 	free(d);
@@ -860,6 +868,7 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	double *p = xmalloc((np ? np : 1) * sizeof *p);
 	double *ps = xmalloc((np ? np : 1) * sizeof *ps);
 	double *psis = xmalloc((np ? np : 1) * sizeof *psis);
+	double *deffs = xmalloc((np ? np : 1) * sizeof *deffs);
 	json_t *j = json_object(), *pairs = json_array(), *mdd = json_object();
 	double md = o && o->mdd > 0 ? o->mdd : 0.05, best = NAN;
 	size_t npsi = 0, nsc = 0;
@@ -876,8 +885,10 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 			if (pr[q].has_score)
 				ps[nsc++] = isnan(pr[q].p_score) ? 1
 								 : pr[q].p_score;
-			if (isfinite(pr[q].psi) && pr[q].psi > 0)
+			if (isfinite(pr[q].psi) && pr[q].psi > 0) {
+				deffs[npsi] = pr[q].deff;
 				psis[npsi++] = pr[q].psi;
+			}
 			if (pr[q].n > nmed)
 				nmed = pr[q].n;
 		}
@@ -969,13 +980,21 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	json_object_set_new(mdd, "cases", json_integer(nmed));
 	json_object_set_new(mdd, "target", json_real(md));
 	if (npsi) {
-		double psi = psis[npsi / 2];
-		long need = stats_n_paired(psi, md, 0.05, 0.8);
+		/* median discordance, and the median design effect */
+		double psi, de;
+		long need;
+		qsort(deffs, npsi, sizeof *deffs, cmp_double);
+		de = deffs[npsi / 2];
+		psi = psis[npsi / 2];
+		need = stats_n_paired(psi, md, 0.05, 0.8);
 		json_object_set_new(mdd, "discordance", json_real(psi));
+		json_object_set_new(mdd, "deff", json_real(de));
 		json_object_set_new(mdd, "paired", rs_num(stats_mdd_paired(
-			nmed, psi, 0.05, 0.8)));
+			(long)floor((double)nmed / de), psi, 0.05, 0.8)));
 		json_object_set_new(mdd, "cases_for_target_paired",
-				    need > 0 ? json_integer(need) : json_null());
+				    need > 0 ? json_integer((json_int_t)ceil(
+					    (double)need * de - 1e-9))
+					     : json_null());
 	}
 	if (!isnan(best) && nmed > 0) {
 		long need = stats_n_unpaired(best, best > 0.5 ? best - md
@@ -991,6 +1010,7 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	free(p);
 	free(ps);
 	free(psis);
+	free(deffs);
 	return j;
 }
 

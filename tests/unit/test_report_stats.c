@@ -482,6 +482,12 @@ TEST(report_stats_issue8_twelve_cases_four_clusters)
 	 * = 34.57 clusters' worth, times deff = 3 (each cluster counted as
 	 * one case): ceil(103.72) = 104 */
 	T_EQ_INT((long)rjn(d, "cases_to_settle"), 104);
+	/* the MDD counts effective cases: deff of the differences by hand,
+	 * CR1 variance 11/432 over the independent 35/1584 = 1.152381 */
+	T_NEAR(rjn(p, "mdd_deff"), 17424.0 / 15120, 1e-12);
+	T_EQ_INT((long)rjn(p, "cases_for_mdd"),
+		 (long)ceil((double)stats_n_paired(5.0 / 12, 0.05, 0.05, 0.8) *
+			    17424.0 / 15120 - 1e-9));
 	json_decref(s);
 	rs_run_free(&r);
 }
