@@ -906,6 +906,11 @@ TEST(report_stats_degenerate_intervals_are_not_certainty)
 	T_NEAR(rjn(p, "diff.est"), 0, 0);
 	T_NEAR(rjn(p, "diff.lo"), -0.277533, 1e-5);
 	T_NEAR(rjn(p, "diff.hi"), 0.277533, 1e-5);
+	/* every attempt of every case passed: the pass rate is Wilson at the
+	 * 10 cases, 10 / (10 + z^2) = 0.722467 (not at the 30 attempts) */
+	T_NEAR(rjn(json_array_get(json_object_get(s, "candidates"), 0),
+		   "pass_rate.lo"), 10 / (10 + 1.959963984540054 *
+					 1.959963984540054), 1e-9);
 	json_decref(s);
 	rs_run_free(&r);
 
