@@ -3,6 +3,7 @@
 #include "../score/judge.h"
 #include "../util/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,19 @@ static bool is_model_graded(const struct test_case *tc,
 	return score_needs_judge(&one) || score_is_comparison(a);
 }
 
+/* True when some model-graded assertion has no judge of its own. */
+static bool needs_default(const struct suite *s)
+{
+	for (size_t t = 0; t < s->n_tests; t++) {
+		const struct test_case *tc = &s->tests[t];
+		for (size_t a = 0; a < tc->n_asserts; a++)
+			if (is_model_graded(tc, &tc->asserts[a]) &&
+			    !tc->asserts[a].provider && !tc->grader)
+				return true;
+	}
+	return false;
+}
+
 int judges_new(const struct suite *s, const char *grader,
 	       struct judge_set **out, struct err *err)
 {
@@ -86,6 +100,20 @@ int judges_new(const struct suite *s, const char *grader,
 					 tc->asserts[a].provider_config,
 					 &tc->asserts[a].loc, s->dir, err);
 	}
+	/* No --grader: $ASSAY_GRADER, else promptfoo's default OpenAI grader
+	 * when an OpenAI endpoint is configured — but only if some
+	 * model-graded assertion has no judge of its own, and said aloud. */
+	if (!rc && (!grader || !*grader) && needs_default(s)) {
+		const char *env = getenv("ASSAY_GRADER");
+		if (env && *env)
+			grader = env;
+		else if (getenv("OPENAI_API_KEY") || getenv("OPENAI_BASE_URL"))
+			grader = JUDGES_DEFAULT_OPENAI;
+		if (grader)
+			fprintf(stderr, "assay: model-graded assertions without a judge use %s "
+				"(%s; --grader ID or ASSAY_GRADER choose another)\n", grader,
+				env && *env ? "from ASSAY_GRADER" : "promptfoo's default OpenAI grader");
+	}
 	if (!rc && grader && *grader) {
 		rc = add(j, grader, NULL, &cli, s->dir, err);
 		if (!rc)
@@ -101,7 +129,9 @@ int judges_new(const struct suite *s, const char *grader,
 			rc = err_at(err, as->loc.file, as->loc.line, as->loc.col,
 				    "'%s' needs a judge model: give the assertion a "
 				    "`provider`, the test (or defaultTest) "
-				    "`options.provider`, or run with --grader ID",
+				    "`options.provider`, run with --grader ID or set "
+				    "ASSAY_GRADER (or OPENAI_API_KEY / OPENAI_BASE_URL "
+				    "for promptfoo's default OpenAI grader)",
 				    as->type);
 		}
 	}

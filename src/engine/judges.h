@@ -15,8 +15,15 @@
 
 struct judge_set;
 
+/* promptfoo's default grader (src/providers/openai/defaults.ts, read at
+ * promptfoo's main branch): used when no --grader is given, ASSAY_GRADER is
+ * unset, an OpenAI endpoint is configured and an assertion needs it. */
+#define JUDGES_DEFAULT_OPENAI "openai:chat:gpt-4.1-2025-04-14"
+
 /* Builds the judges of suite s.  `grader` is the default grader's provider
- * id (NULL: none).  Fails with the location of a model-graded assertion
+ * id (NULL: $ASSAY_GRADER, else JUDGES_DEFAULT_OPENAI when $OPENAI_API_KEY
+ * or $OPENAI_BASE_URL is set and some model-graded assertion has no judge;
+ * the choice is printed on stderr).  Fails with the location of a model-graded assertion
  * that has no judge, or of a judge whose config is wrong. *out may be an
  * empty set. */
 int judges_new(const struct suite *s, const char *grader,

@@ -28,8 +28,18 @@ check judge_stats_judge_cost_apart yes "$(jq -r 'if .candidates[0].cost.judge_us
 
 # Without any judge the suite is refused before a request.
 sed '/options:/,/config: {cost/d' "$T/suite.yaml" | sed '/provider: openai:chat:stubborn-judge/d' >"$T/nojudge.yaml"
-"$ASSAY" validate "$T/nojudge.yaml" >/dev/null 2>"$T/v.err"
+# (An exec: candidate, so no OpenAI endpoint is configured at all.)
+sed 's/providers: \[openai:chat:cand\]/providers: ["exec:echo"]/' "$T/nojudge.yaml" >"$T/nojudge-exec.yaml"
+env -u OPENAI_BASE_URL -u OPENAI_API_KEY -u ASSAY_GRADER "$ASSAY" validate "$T/nojudge-exec.yaml" >/dev/null 2>"$T/v.err"
 check judge_missing_exit_1 1 $?
-check_grep judge_missing_names_location 'nojudge.yaml:[0-9]+:[0-9]+: error: .llm-rubric. needs a judge' "$T/v.err"
+check_grep judge_missing_names_location 'nojudge-exec.yaml:[0-9]+:[0-9]+: error: .llm-rubric. needs a judge' "$T/v.err"
+# With an OpenAI endpoint configured, promptfoo's default grader is used, and said.
+env -u ASSAY_GRADER "$ASSAY" validate "$T/nojudge.yaml" >/dev/null 2>"$T/d.err"
+check judge_default_openai_grader 0 $?
+check_grep judge_default_grader_named 'without a judge use openai:chat:gpt-4.1-2025-04-14 .promptfoo.s default OpenAI grader' "$T/d.err"
+# ASSAY_GRADER names the default judge; the run grades with it (the mock's judge).
+ASSAY_GRADER=openai:chat:judge "$ASSAY" run "$T/nojudge.yaml" --no-progress-bar --no-table -o "$T/g.json" >/dev/null 2>"$T/g.err"
+check_grep judge_env_grader_named 'use openai:chat:judge .from ASSAY_GRADER' "$T/g.err"
+check judge_env_grader_grades "true false" "$(jq -r '[.results[] | select(.description == "right" or .description == "wrong") | .pass | tostring] | join(" ")' "$T/g.json")"
 "$ASSAY" validate "$T/nojudge.yaml" --grader openai:chat:judge >/dev/null 2>&1
 check judge_grader_flag_satisfies 0 $?
