@@ -84,6 +84,7 @@ bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	bench/grade.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1193,20 +1193,56 @@ static void check_timeouts(struct run *r)
 	}
 }
 
-/* How long the loop may sleep: until the next retry or budget refill. */
+/* Is there a slot of the right kind, and room under the provider's own
+ * concurrency limit, for a pending attempt?  When there is not, only a
+ * finishing transfer or child can change that, and those wake the loop. */
+static bool has_room(const struct run *r, const struct pending *pe)
+{
+	const struct pstate *ps;
+	bool judge = pe->parent != NULL;
+	if (judge ? r->judge_in_flight >= r->n_slots - r->cand_slots
+		  : r->cand_in_flight >= r->cand_slots)
+		return false;
+	if (pe->prov < 0)
+		return true;
+	ps = &r->ps[pe->prov];
+	return ps->in_flight < (int)ps->aimd.limit;
+}
+
+/* How long the loop may sleep: until the earliest moment something can
+ * start — a retry or judge call falls due *and* has a slot, a pause or a
+ * --delay ends while a slot is free, a budget refills.  A retry that is
+ * due while every slot is busy does not count: sleeping 0 ms for it would
+ * spin the loop until a slot frees (issue 15). */
 static int poll_timeout(const struct run *r)
 {
 	double now = fs_mono_ms(), wake = now + 100;
-	for (size_t i = 0; i < r->n_pend; i++)
-		wake = fmin(wake, r->pend[i].ready_at);
-	for (size_t i = 0; i < r->n_ps; i++) {
+	bool cand_room = r->cand_in_flight < r->cand_slots, cand_waiting = false;
+	for (size_t i = 0; i < r->n_pend; i++) {
+		const struct pending *pe = &r->pend[i];
+		double at = pe->ready_at;
+		if (!has_room(r, pe))
+			continue;
+		if (pe->prov >= 0) {
+			const struct pstate *ps = &r->ps[pe->prov];
+			at = fmax(at, ps->pause_until);
+			/* Still here although due: its budget is empty. */
+			if (ps->p->tr.rpm > 0 || ps->p->tr.tpm > 0)
+				at = fmax(at, now + 10);
+		}
+		wake = fmin(wake, at);
+	}
+	for (size_t i = 0; i < r->n_cand && cand_room; i++) {
 		const struct pstate *ps = &r->ps[i];
-		if (ps->cursor < ps->n_items && ps->pause_until > now)
+		if (ps->cursor >= ps->n_items || ps->in_flight >= (int)ps->aimd.limit)
+			continue;
+		cand_waiting = true;
+		if (ps->pause_until > now)
 			wake = fmin(wake, ps->pause_until);
-		if (ps->p->tr.rpm > 0 || ps->p->tr.tpm > 0)
+		else if (ps->p->tr.rpm > 0 || ps->p->tr.tpm > 0)
 			wake = fmin(wake, now + 10);
 	}
-	if (r->o->delay_ms > 0)
+	if (r->o->delay_ms > 0 && cand_waiting)
 		wake = fmin(wake, fmax(now, r->next_start));
 	return (int)fmax(0, ceil(wake - now));
 }
