@@ -1171,7 +1171,7 @@ static void check_timeouts(struct run *r)
 		struct slot *sl = &r->slots[i];
 		const struct transport *t;
 		char msg[128];
-		if (!sl->busy)
+		if (!sl->busy || sl->judging)
 			continue;
 		t = &r->ps[sl->prov].p->tr;
 		if (sl->is_exec) {
@@ -1282,8 +1282,8 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			}
 		for (int i = 0; i < r->n_slots; i++) {
 			struct slot *sl = &r->slots[i];
-			if (!sl->busy || !sl->is_exec)
-				continue;
+			if (!sl->busy || !sl->is_exec || sl->judging)
+				continue; /* a judging slot's child is long gone */
 			engine_service_exec(r, sl);
 			if (!sl->busy)
 				continue;
@@ -1305,7 +1305,7 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			int to = poll_timeout(r);
 			bool exec_waiting = false;
 			for (int i = 0; i < r->n_slots; i++)
-				if (r->slots[i].busy && r->slots[i].is_exec &&
+				if (r->slots[i].busy && r->slots[i].is_exec && !r->slots[i].judging &&
 				    r->slots[i].fd_out < 0 && r->slots[i].fd_err < 0)
 					exec_waiting = true; /* output closed, exit pending */
 			curl_multi_poll(r->multi, wfds, (unsigned)nw,

@@ -34,3 +34,27 @@ tail -n 1 "$T/busy.time" >"$T/busy.t"
 pct=$(awk '{ printf "%d", ($1 + $2) * 100 / ($3 > 0 ? $3 : 1) }' "$T/busy.t")
 echo "# busy loop: $(awk '{ print $1 + $2 " s CPU in " $3 " s wall" }' "$T/busy.t") ($pct %)"
 if [ "$pct" -lt 30 ]; then ok busy_loop_sleeps; else fail busy_loop_sleeps "CPU $pct % of wall time"; fi
+
+# An `exec:` candidate with a model-graded assertion (issue 9: the exec
+# slot waiting for its judges was finished and graded again on every pass
+# of the loop, and crashed).  The judge is the mock; the candidate a
+# program that is slower than one loop pass.
+cat >"$T/execjudge.yaml" <<Y
+prompts: ["say {{w}}"]
+providers:
+  - id: "exec:sh -c 'sleep 0.05; echo answer'"
+defaultTest:
+  options:
+    provider: {id: openai:chat:judge, config: {apiBaseUrl: "$BASE"}}
+tests:
+  - vars: {w: a}
+    assert: [{type: llm-rubric, value: "is an answer"}, {type: contains, value: answer}]
+  - vars: {w: b}
+    assert: [{type: llm-rubric, value: "is an answer"}]
+  - vars: {w: c}
+    assert: [{type: llm-rubric, value: "is an answer"}]
+Y
+"$ASSAY" run "$T/execjudge.yaml" -j 2 --no-progress-bar --no-table --no-cache >"$T/ej.out" 2>&1
+check exec_judge_exit_0 0 $?
+check exec_judge_graded_once "3|3|3" "$(sqlite3 "$T/.assay/assay.db" \
+	"select count(*) || '|' || sum(pass) || '|' || sum(judge_calls) from results where run_id=(select max(id) from runs)")"
