@@ -105,7 +105,13 @@ void engine_finish_exec(struct run *r, struct slot *sl, bool timed_out)
 	char *ex;
 	response_init(&resp);
 	resp.latency_ms = now - sl->t_start;
-	if (timed_out) {
+	if (sl->too_big) {
+		engine_kill_child(sl);
+		resp.error = RESP_ERR_EXEC;
+		resp.error_msg = xasprintf("program printed more than %zu bytes on stdout "
+					   "(max_output_bytes); it was stopped",
+					   provider_exec_max_output(r->ps[sl->prov].p));
+	} else if (timed_out) {
 		engine_kill_child(sl);
 		resp.error = RESP_ERR_TIMEOUT;
 		resp.error_msg = xasprintf("program killed after %ld ms",
@@ -169,8 +175,13 @@ void engine_service_exec(struct run *r, struct slot *sl)
 				close_fd(&sl->fd_out);
 			break;
 		}
-		if (sl->out.len + (size_t)n <= MAX_BODY)
-			buf_append(&sl->out, tmp, (size_t)n);
+		if (sl->out.len + (size_t)n > provider_exec_max_output(r->ps[sl->prov].p)) {
+			/* Never a truncated output stored as a success. */
+			sl->too_big = true;
+			engine_finish_exec(r, sl, false);
+			return;
+		}
+		buf_append(&sl->out, tmp, (size_t)n);
 	}
 	if (n == 0)
 		close_fd(&sl->fd_out);

@@ -119,6 +119,10 @@ int provider_new_embedder(const struct provider *chat, struct provider **out,
  * unknown keys. */
 bool provider_generic_key(const char *key);
 
+/* An `exec:` provider's cap on its program's stdout in bytes
+ * ([max_output_bytes], default 64 MiB; prov_exec.c). */
+size_t provider_exec_max_output(const struct provider *p);
+
 /* Sets resp->cost_usd from the usage when the provider has a price. */
 void provider_set_cost(const struct provider *p, struct response *resp);
 

@@ -58,3 +58,26 @@ Y
 check exec_judge_exit_0 0 $?
 check exec_judge_graded_once "3|3|3" "$(sqlite3 "$T/.assay/assay.db" \
 	"select count(*) || '|' || sum(pass) || '|' || sum(judge_calls) from results where run_id=(select max(id) from runs)")"
+
+# `exec:` stdout over max_output_bytes is an error of that item, never a
+# truncated success; exactly the cap is fine; a bad cap is refused at load.
+cat >"$T/cap.yaml" <<'Y'
+prompts: ["{{n}}"]
+providers:
+  - id: "exec:sh -c 'head -c $0 /dev/zero | tr \"\\\\0\" x'"
+    config: {max_output_bytes: 100000}
+tests:
+  - vars: {n: 100000}
+  - vars: {n: 2000000}
+Y
+"$ASSAY" run "$T/cap.yaml" --no-progress-bar --no-table >"$T/cap.out" 2>&1
+check exec_cap_exit_1 1 $?
+last="(select max(id) from runs)"
+check exec_cap_at_limit_ok "100000" "$(sqlite3 "$T/.assay/assay.db" \
+	"select length(r.output) from results r join cases c on c.run_id=r.run_id and c.idx=r.case_idx where r.run_id=$last and r.case_idx=0")"
+check exec_cap_over_is_error "exec|1" "$(sqlite3 "$T/.assay/assay.db" \
+	"select error_kind || '|' || (instr(error_msg, 'more than 100000 bytes') > 0) from results where run_id=$last and case_idx=1")"
+sed 's/max_output_bytes: 100000/max_output_bytes: -5/' "$T/cap.yaml" >"$T/badcap.yaml"
+"$ASSAY" validate "$T/badcap.yaml" >/dev/null 2>"$T/badcap.err"
+check exec_cap_bad_value_exit_1 1 $?
+check_grep exec_cap_bad_value_located 'badcap.yaml:[0-9]+:[0-9]+: error: .*max_output_bytes' "$T/badcap.err"
