@@ -569,6 +569,19 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* "Keep-Alive: timeout=5, max=100": how long (s) the server keeps an idle
+ * connection, or -1. */
+static long keepalive_timeout(const char *value)
+{
+	const char *t = strcasestr(value, "timeout=");
+	char *end;
+	long v;
+	if (!t)
+		return -1;
+	v = strtol(t + 8, &end, 10);
+	return end == t + 8 || v < 0 ? -1 : v;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
 	struct slot *sl = ud;
@@ -590,6 +603,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 			if (vl < sizeof value) {
 				memcpy(value, v, vl);
 				value[vl] = '\0';
+				if (!strcasecmp(name, "Keep-Alive")) {
+					/* The server closes idle connections after this:
+					 * reusing one near that age races its close. */
+					long ka = keepalive_timeout(value);
+					if (ka >= 0)
+						engine_current_run->ps[sl->prov].keepalive_s = ka;
+				}
 				h = retry_hint_ms(name, value, fs_now_ms());
 				if (h >= 0 && h > sl->hint_ms)
 					sl->hint_ms = h;
@@ -621,19 +641,37 @@ static enum resp_error map_curl_error(CURLcode c)
 }
 
 /* libcurl re-sends a request by itself when a reused keep-alive
- * connection turns out to be dead before any response byte, and offers no
- * option to stop it.  Such a re-send may still reach (and cost at) a real
- * API, so it is counted as a retry: the only trace is this informational
- * text, hence the debug callback (text lines only; data is ignored). */
+ * connection dies before any response byte, and offers no option to stop
+ * it; the only trace is its informational text, hence the debug callback
+ * (text lines only; data is ignored).  A re-send counts as a retry only
+ * when the first send may have reached the server: not when the send
+ * failed, nor when the connection was reset — a reset with no reply means
+ * the server's socket was closed with the request unread (a server that
+ * advertises keep-alive and then closes, like llama-server after a
+ * stream).  A clean close after the request was sent is ambiguous (the
+ * server may have read it and died) and is counted. */
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
 		    void *ud)
 {
-	static const char needle[] = "retrying a fresh connect";
+	static const char resend[] = "retrying a fresh connect";
+	static const char *const unread[] = { "Connection reset by peer", "Send failure",
+					      "Broken pipe" };
 	struct slot *sl = ud;
 	(void)h;
-	if (type == CURLINFO_TEXT && size >= sizeof needle - 1 &&
-	    memmem(data, size, needle, sizeof needle - 1))
-		sl->resends++;
+	if (type != CURLINFO_TEXT)
+		return 0;
+	if (memmem(data, size, "Re-using existing connection", 28)) {
+		sl->reuse_reset = false;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof unread / sizeof *unread; i++)
+		if (memmem(data, size, unread[i], strlen(unread[i])))
+			sl->reuse_reset = true;
+	if (size >= sizeof resend - 1 && memmem(data, size, resend, sizeof resend - 1)) {
+		if (!sl->reuse_reset)
+			sl->resends++;
+		sl->reuse_reset = false;
+	}
 	return 0;
 }
 
@@ -718,6 +756,11 @@ static void start_http(struct run *r, struct slot *sl, const struct provider *p)
 	curl_easy_setopt(sl->easy, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
 	curl_easy_setopt(sl->easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(sl->easy, CURLOPT_USERAGENT, "assay/" "0.1");
+	{
+		long ka = r->ps[sl->prov].keepalive_s;
+		if (ka >= 0) /* whole seconds: idle ≥ ka - 1 s is not reused */
+			curl_easy_setopt(sl->easy, CURLOPT_MAXAGE_CONN, ka > 1 ? ka - 1 : 0L);
+	}
 	curl_easy_setopt(sl->easy, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(sl->easy, CURLOPT_DEBUGDATA, sl);
 	curl_easy_setopt(sl->easy, CURLOPT_VERBOSE, 1L);
@@ -806,6 +849,7 @@ static void slot_begin(struct run *r, struct slot *sl, int prov, int attempt,
 	sl->stream_done = sl->stream_failed = false;
 	sl->hint_ms = -1;
 	sl->resends = 0;
+	sl->reuse_reset = false;
 	sl->cacheable = false;
 	sl->errbuf[0] = '\0';
 	sl->started_wall = fs_now_ms();
@@ -1360,6 +1404,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 					     ps->p->tr.max_concurrency < r.cand_slots
 					     ? ps->p->tr.max_concurrency : r.cand_slots);
 		ps->last_refill = fs_mono_ms();
+		ps->keepalive_s = -1;
 		ps->rpm_tokens = fmax(1.0, ps->p->tr.rpm / 60.0);
 		ps->tpm_tokens = fmax(1.0, ps->p->tr.tpm / 60.0);
 	}

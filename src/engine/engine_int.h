@@ -27,6 +27,7 @@ struct pstate {
 	double pause_until;    /* mono ms */
 	double rpm_tokens, tpm_tokens, last_refill;
 	long hits_429;
+	long keepalive_s;      /* the server's Keep-Alive timeout, -1 unknown */
 };
 
 struct slot;
@@ -63,7 +64,8 @@ struct slot {
 	struct buf text;
 	struct response sresp;   /* filled by stream events */
 	long hint_ms;
-	int resends;             /* libcurl's own re-sends on dead connections */
+	int resends;             /* libcurl's own re-sends that count as retries */
+	bool reuse_reset;        /* the reused connection was reset or unwritable */
 	char cache_key[65];
 	bool cacheable;
 	char errbuf[CURL_ERROR_SIZE];

@@ -81,3 +81,50 @@ sed 's/max_output_bytes: 100000/max_output_bytes: -5/' "$T/cap.yaml" >"$T/badcap
 "$ASSAY" validate "$T/badcap.yaml" >/dev/null 2>"$T/badcap.err"
 check exec_cap_bad_value_exit_1 1 $?
 check_grep exec_cap_bad_value_located 'badcap.yaml:[0-9]+:[0-9]+: error: .*max_output_bytes' "$T/badcap.err"
+
+# Phantom retries (issue 15): a server that advertises keep-alive after a
+# streamed reply and then lets the connection die (tests/keepalive_server.py).
+# start_ka NAME MODE: starts it, sets KA_BASE.
+start_ka() {
+	python3 "$(dirname "$0")/../keepalive_server.py" "$2" "$T/$1.port" "$T/$1.count" \
+		>"$T/$1.log" 2>&1 &
+	echo $! >"$T/$1.pid"
+	i=0; while [ ! -s "$T/$1.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+	KA_BASE="http://127.0.0.1:$(cat "$T/$1.port")/v1"
+}
+ka_suite() { # FILE N
+	{
+		echo 'prompts: ["case {{n}}"]'
+		echo 'providers:'
+		echo '  - id: openai:chat:m'
+		echo "    config: {apiBaseUrl: \"$KA_BASE\", stream: true, max_retries: 0}"
+		echo 'tests:'
+		i=0; while [ $i -lt "$2" ]; do echo "  - vars: {n: $i}"; i=$((i+1)); done
+	} >"$1"
+}
+last="(select max(id) from runs)"
+# The reused connection is reset with the request unread: libcurl re-sends
+# it, and that is not a retry (before: retries 0,1,1,1,1,1 with max_retries 0).
+start_ka unread unread
+ka_suite "$T/ka_unread.yaml" 6
+"$ASSAY" run "$T/ka_unread.yaml" -j 1 --no-progress-bar --no-table --no-cache >"$T/ka1.out" 2>&1
+check phantom_unread_exit_0 0 $?
+check phantom_unread_server_saw_each_once "6" "$(cut -d' ' -f1 "$T/unread.count")"
+check phantom_unread_no_retries "6|0" "$(sqlite3 "$T/.assay/assay.db" \
+	"select count(*) || '|' || sum(retries) from results where run_id=$last and error_kind is null")"
+# The server read the request and closed without a reply: it may have acted
+# on it, so libcurl's re-send is a retry (each request after the first on a
+# connection).
+start_ka read read
+ka_suite "$T/ka_read.yaml" 4
+"$ASSAY" run "$T/ka_read.yaml" -j 1 --no-progress-bar --no-table --no-cache >"$T/ka2.out" 2>&1
+check phantom_read_exit_0 0 $?
+check phantom_read_counted "4|3|7" "$(sqlite3 "$T/.assay/assay.db" \
+	"select count(*) || '|' || sum(retries) from results where run_id=$last and error_kind is null")|$(cut -d' ' -f1 "$T/read.count")"
+# Keep-Alive: timeout=1: a connection idle that long is not reused (the
+# server would be closing it); the server sees no stale reuse.
+start_ka idle idle
+ka_suite "$T/ka_idle.yaml" 2
+"$ASSAY" run "$T/ka_idle.yaml" --delay 1300 --no-progress-bar --no-table --no-cache >"$T/ka3.out" 2>&1
+check keepalive_timeout_exit_0 0 $?
+check keepalive_timeout_no_stale_reuse "2 2 0" "$(cat "$T/idle.count")"
