@@ -161,7 +161,7 @@ static void free_judging(struct slot *sl)
 	sl->judge_count = 0;
 }
 
-static void release(struct run *r, struct slot *sl)
+void engine_release(struct run *r, struct slot *sl)
 {
 	free(sl->prompt_text);
 	sl->prompt_text = NULL;
@@ -176,6 +176,9 @@ static void release(struct run *r, struct slot *sl)
 	buf_reset(&sl->errb);
 	free(sl->messages);
 	sl->messages = NULL;
+	free(sl->g_replies);
+	sl->g_replies = NULL;
+	buf_reset(&sl->g_out);
 	free_judging(sl);
 	if (sl->busy) {
 		r->ps[sl->prov].in_flight--;
@@ -186,11 +189,12 @@ static void release(struct run *r, struct slot *sl)
 			r->cand_in_flight--;
 	}
 	sl->busy = false;
+	sl->role = ROLE_FREE;
 	sl->parent = NULL;
 }
 
 /* Stores and counts one result; `g` is NULL when resp is an error. */
-static void record(struct run *r, struct slot *sl, struct response *resp,
+void engine_record(struct run *r, struct slot *sl, struct response *resp,
 		   struct grade *g)
 {
 	struct result_rec rec;
@@ -224,7 +228,7 @@ static void record(struct run *r, struct slot *sl, struct response *resp,
 }
 
 /* Grading failed for a reason that is not the model's: an error result. */
-static void grading_error(struct response *resp, const struct err *gerr)
+void engine_grading_error(struct response *resp, const struct err *gerr)
 {
 	resp->error = RESP_ERR_OTHER;
 	free(resp->error_msg);
@@ -241,7 +245,20 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 	memset(&g, 0, sizeof g);
 	err_clear(&gerr);
 	if (resp->error != RESP_OK) {
-		record(r, sl, resp, NULL);
+		engine_record(r, sl, resp, NULL);
+		return false;
+	}
+	if (engine_grade_offloop(tc) && !score_needs_judge(tc)) {
+		/* Lua, jq, scripts, transforms: in a child, off the loop; the
+		 * child runs the transform too. */
+		sl->judging = true;       /* the slot holds the response */
+		sl->cand = *resp;
+		response_init(resp);
+		if (engine_grade_start(r, sl, false, NULL) == 0)
+			return true;
+		err_set(&gerr, ST_INTERNAL, "cannot start the grader: %s", strerror(errno));
+		engine_grading_error(&sl->cand, &gerr);
+		engine_record(r, sl, &sl->cand, NULL);
 		return false;
 	}
 	if (tc->transform) {
@@ -250,8 +267,8 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 		char *t = NULL;
 		const char *o = resp->output ? resp->output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &t, &gerr)) {
-			grading_error(resp, &gerr);
-			record(r, sl, resp, NULL);
+			engine_grading_error(resp, &gerr);
+			engine_record(r, sl, resp, NULL);
 			return false;
 		}
 		free(resp->output);
@@ -261,12 +278,13 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 		struct judge_call *calls = NULL;
 		size_t n = 0;
 		if (score_judge_plan(tc, resp, &calls, &n, &gerr)) {
-			grading_error(resp, &gerr);
-			record(r, sl, resp, NULL);
+			engine_grading_error(resp, &gerr);
+			engine_record(r, sl, resp, NULL);
 			return false;
 		}
 		if (n > 0) {
 			sl->judging = true;
+			sl->role = ROLE_JUDGING;
 			sl->cand = *resp;         /* the slot takes the response */
 			response_init(resp);
 			sl->calls = calls;
@@ -287,11 +305,11 @@ static bool grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 		score_judge_calls_free(calls, n);
 	}
 	if (score_grade(tc, resp, &g, &gerr)) {
-		grading_error(resp, &gerr);
-		record(r, sl, resp, NULL);
+		engine_grading_error(resp, &gerr);
+		engine_record(r, sl, resp, NULL);
 		return false;
 	}
-	record(r, sl, resp, &g);
+	engine_record(r, sl, resp, &g);
 	grade_cleanup(&g);
 	return false;
 }
@@ -315,10 +333,10 @@ static void judged(struct run *r, struct slot *sl)
 		rep[i].error = sl->jerr[i];
 	}
 	if (score_judge_followup(tc, sl->calls, rep, sl->n_calls, &more, &n_more, &gerr)) {
-		grading_error(&sl->cand, &gerr);
-		record(r, sl, &sl->cand, NULL);
+		engine_grading_error(&sl->cand, &gerr);
+		engine_record(r, sl, &sl->cand, NULL);
 		free(rep);
-		release(r, sl);
+		engine_release(r, sl);
 		return;
 	}
 	if (n_more > 0) {
@@ -346,15 +364,25 @@ static void judged(struct run *r, struct slot *sl)
 		return;
 	}
 	score_judge_calls_free(more, n_more);
+	if (engine_grade_offloop(tc)) {
+		if (engine_grade_start(r, sl, true, rep) == 0)
+			return; /* the slot holds rep until the child is done */
+		err_set(&gerr, ST_INTERNAL, "cannot start the grader: %s", strerror(errno));
+		engine_grading_error(&sl->cand, &gerr);
+		engine_record(r, sl, &sl->cand, NULL);
+		free(rep);
+		engine_release(r, sl);
+		return;
+	}
 	if (score_grade_judged(tc, &sl->cand, sl->calls, rep, sl->n_calls, &g, &gerr)) {
-		grading_error(&sl->cand, &gerr);
-		record(r, sl, &sl->cand, NULL);
+		engine_grading_error(&sl->cand, &gerr);
+		engine_record(r, sl, &sl->cand, NULL);
 	} else {
-		record(r, sl, &sl->cand, &g);
+		engine_record(r, sl, &sl->cand, &g);
 		grade_cleanup(&g);
 	}
 	free(rep);
-	release(r, sl);
+	engine_release(r, sl);
 }
 
 /* Parses an embedding reply ("[0.1, …]") into an owned vector. */
@@ -493,7 +521,7 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		pe->messages = sl->messages;
 		sl->messages = NULL;
 		response_cleanup(resp);
-		release(r, sl);
+		engine_release(r, sl);
 		note_backoff(r);
 		return;
 	}
@@ -507,7 +535,7 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		return; /* the slot waits for its judges */
 	}
 	response_cleanup(resp);
-	release(r, sl);
+	engine_release(r, sl);
 	note_backoff(r);
 }
 
@@ -856,6 +884,7 @@ static void slot_begin(struct run *r, struct slot *sl, int prov, int attempt,
 	sl->t_start = fs_mono_ms();
 	sl->t_first_byte = sl->t_first_token = sl->t_last_data = 0;
 	sl->is_exec = ps->p->ops->exec_argv != NULL;
+	sl->role = sl->is_exec ? ROLE_EXEC : ROLE_HTTP;
 	sl->fd_in = sl->fd_out = sl->fd_err = -1;
 	sl->pid = 0;
 	sl->exited = false;
@@ -1215,10 +1244,12 @@ static void check_timeouts(struct run *r)
 		struct slot *sl = &r->slots[i];
 		const struct transport *t;
 		char msg[128];
-		if (!sl->busy || sl->judging)
-			continue;
+		if (sl->role == ROLE_GRADING)
+			engine_grade_check_deadline(r, sl, now);
+		if (sl->role != ROLE_HTTP && sl->role != ROLE_EXEC)
+			continue; /* free, or waiting for judges */
 		t = &r->ps[sl->prov].p->tr;
-		if (sl->is_exec) {
+		if (sl->role == ROLE_EXEC) {
 			if (now - sl->t_start > (double)t->timeout_ms)
 				engine_finish_exec(r, sl, true);
 			continue;
@@ -1326,21 +1357,28 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			}
 		for (int i = 0; i < r->n_slots; i++) {
 			struct slot *sl = &r->slots[i];
-			if (!sl->busy || !sl->is_exec || sl->judging)
-				continue; /* a judging slot's child is long gone */
-			engine_service_exec(r, sl);
-			if (!sl->busy)
-				continue;
-			if (sl->fd_in >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_in, CURL_WAIT_POLLOUT, 0 };
-			if (sl->fd_out >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_out, CURL_WAIT_POLLIN, 0 };
-			if (sl->fd_err >= 0)
-				wfds[nw++] = (struct curl_waitfd){ sl->fd_err, CURL_WAIT_POLLIN, 0 };
+			if (sl->role == ROLE_EXEC)
+				engine_service_exec(r, sl);
+			else if (sl->role == ROLE_GRADING)
+				engine_grade_service(r, sl);
 		}
 		check_timeouts(r);
 		if (!r->rc)
 			r->rc = store_tick(r->st, r->err);
+		/* The pipes to watch, by role (a role may have changed above). */
+		for (int i = 0; i < r->n_slots; i++) {
+			struct slot *sl = &r->slots[i];
+			if (sl->role == ROLE_GRADING) {
+				wfds[nw++] = (struct curl_waitfd){ sl->g_fd, CURL_WAIT_POLLIN, 0 };
+			} else if (sl->role == ROLE_EXEC) {
+				if (sl->fd_in >= 0)
+					wfds[nw++] = (struct curl_waitfd){ sl->fd_in, CURL_WAIT_POLLOUT, 0 };
+				if (sl->fd_out >= 0)
+					wfds[nw++] = (struct curl_waitfd){ sl->fd_out, CURL_WAIT_POLLIN, 0 };
+				if (sl->fd_err >= 0)
+					wfds[nw++] = (struct curl_waitfd){ sl->fd_err, CURL_WAIT_POLLIN, 0 };
+			}
+		}
 		/* A slot came free: fill it before sleeping, or it idles until
 		 * the next socket event. */
 		if (r->in_flight < busy_before)
@@ -1349,7 +1387,7 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			int to = poll_timeout(r);
 			bool exec_waiting = false;
 			for (int i = 0; i < r->n_slots; i++)
-				if (r->slots[i].busy && r->slots[i].is_exec && !r->slots[i].judging &&
+				if (r->slots[i].role == ROLE_EXEC &&
 				    r->slots[i].fd_out < 0 && r->slots[i].fd_err < 0)
 					exec_waiting = true; /* output closed, exit pending */
 			curl_multi_poll(r->multi, wfds, (unsigned)nw,
@@ -1392,7 +1430,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	r.n_slots = r.cand_slots * (judges_count(o->judges) ? 2 : 1);
 	r.slots = xcalloc((size_t)r.n_slots, sizeof *r.slots);
 	for (int i = 0; i < r.n_slots; i++)
-		r.slots[i].fd_in = r.slots[i].fd_out = r.slots[i].fd_err = -1;
+		r.slots[i].fd_in = r.slots[i].fd_out = r.slots[i].fd_err = r.slots[i].g_fd = -1;
 	r.n_cand = s->n_providers;
 	r.n_ps = r.n_cand + judges_count(o->judges);
 	r.ps = xcalloc(r.n_ps ? r.n_ps : 1, sizeof *r.ps);
@@ -1422,18 +1460,21 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	}
 	for (int i = 0; i < r.n_slots; i++) {
 		struct slot *sl = &r.slots[i];
-		if (sl->busy && sl->is_exec)
+		if (sl->role == ROLE_EXEC)
 			engine_kill_child(sl);
+		if (sl->role == ROLE_GRADING)
+			engine_grade_kill(sl);
 		if (sl->easy) {
 			if (sl->busy)
 				curl_multi_remove_handle(r.multi, sl->easy);
 			curl_easy_cleanup(sl->easy);
 		}
-		release(&r, sl);
+		engine_release(&r, sl);
 		buf_free(&sl->body);
 		buf_free(&sl->text);
 		buf_free(&sl->out);
 		buf_free(&sl->errb);
+		buf_free(&sl->g_out);
 	}
 	free(r.slots);
 	for (size_t i = 0; i < r.n_pend; i++)

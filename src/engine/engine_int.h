@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "retry.h"
 #include "../score/judge.h"
+#include "../score/score.h"
 #include "../util/buf.h"
 #include "../util/sse.h"
 
@@ -45,8 +46,19 @@ struct pending {
 	bool repaired;
 };
 
+/* What a busy slot is doing; each role's work is serviced, timed out and
+ * finished by its own file, only while the slot has that role. */
+enum slot_role {
+	ROLE_FREE,
+	ROLE_HTTP,      /* a transfer in flight (candidate or judge call) */
+	ROLE_EXEC,      /* an `exec:` child running */
+	ROLE_JUDGING,   /* a candidate waiting for its judge calls */
+	ROLE_GRADING,   /* a candidate graded by a child (engine_grade.c) */
+};
+
 struct slot {
 	bool busy, is_exec, is_judge;
+	enum slot_role role;
 	int prov;                /* index into run.ps */
 	long item;
 	size_t test, prompt;
@@ -92,6 +104,13 @@ struct slot {
 	size_t *jdim;
 	double judge_cost, judge_latency;
 	int judge_count;
+	/* graded off the loop (engine_grade.c) */
+	pid_t g_pid;
+	int g_fd;
+	double g_deadline;
+	struct buf g_out;
+	bool g_judged;
+	struct judge_reply *g_replies;   /* owned; the judged path */
 	/* a comparison (select-best, compare) of every provider's output */
 	bool is_compare;
 	size_t cmp_ai;
@@ -126,6 +145,24 @@ struct run {
 
 /* engine.c: the end of one attempt (retry it, or finish it); takes resp. */
 void attempt_done(struct run *r, struct slot *sl, struct response *resp);
+/* engine.c: stores and counts one result (g NULL: resp is an error). */
+void engine_record(struct run *r, struct slot *sl, struct response *resp,
+		   struct grade *g);
+/* engine.c: grading failed for a reason that is not the model's. */
+void engine_grading_error(struct response *resp, const struct err *gerr);
+/* engine.c: frees a slot's per-attempt state and marks it free. */
+void engine_release(struct run *r, struct slot *sl);
+
+/* engine_grade.c: grading off the loop, in a child with hard limits. */
+bool engine_grade_offloop(const struct test_case *tc);
+long engine_grade_timeout_ms(const struct engine_opts *o);
+/* Forks the child grading sl->cand (judged: with `replies`, which the
+ * slot takes); the slot becomes ROLE_GRADING.  -1 when it cannot fork. */
+int engine_grade_start(struct run *r, struct slot *sl, bool judged,
+		       struct judge_reply *replies);
+void engine_grade_service(struct run *r, struct slot *sl);
+void engine_grade_check_deadline(struct run *r, struct slot *sl, double now);
+void engine_grade_kill(struct slot *sl);
 
 /* engine_exec.c: `exec:` children on the event loop. */
 int engine_spawn_child(struct slot *sl, const struct provider *p, char **argv,
