@@ -197,7 +197,7 @@ static int prepare(const char *path, const char *grader, struct suite **s,
 	int rc = suite_load(path, s, err);
 	if (rc)
 		return rc;
-	if ((rc = engine_check_suite(*s, err)))
+	if ((rc = score_check_suite(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
 	for (size_t i = 0; i < (*s)->n_providers; i++)

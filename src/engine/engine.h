@@ -65,8 +65,4 @@ int engine_run(const struct suite *s, struct provider *const *provs,
  * flight; safe to call from a signal handler. */
 void engine_request_stop(void);
 
-/* Checks every assertion of every test with score_check (before any
- * request).  Returns 0 or the first error. */
-int engine_check_suite(const struct suite *s, struct err *err);
-
 #endif

@@ -145,7 +145,7 @@ static void child_main(const struct run *r, struct slot *sl, int fd)
 	int rc;
 	memset(&g, 0, sizeof g);
 	err_clear(&gerr);
-	if (!sl->g_judged && tc->transform) {
+	if (!sl->g.judged && tc->transform) {
 		const char *o = sl->cand.output ? sl->cand.output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &transformed, &gerr)) {
 			j = json_pack("{s:s}", "error", gerr.msg);
@@ -154,8 +154,8 @@ static void child_main(const struct run *r, struct slot *sl, int fd)
 		free(sl->cand.output);
 		sl->cand.output = transformed;
 	}
-	rc = sl->g_judged
-		? score_grade_judged(tc, &sl->cand, sl->calls, sl->g_replies, sl->n_calls, &g, &gerr)
+	rc = sl->g.judged
+		? score_grade_judged(tc, &sl->cand, sl->jd->calls, sl->g.replies, sl->jd->n_calls, &g, &gerr)
 		: score_grade(tc, &sl->cand, &g, &gerr);
 	if (rc)
 		j = json_pack("{s:s}", "error", gerr.msg);
@@ -176,8 +176,8 @@ int engine_grade_start(struct run *r, struct slot *sl, bool judged,
 {
 	int p[2];
 	pid_t pid;
-	sl->g_judged = judged;
-	sl->g_replies = replies;
+	sl->g.judged = judged;
+	sl->g.replies = replies;
 	if (pipe2(p, O_CLOEXEC))
 		return -1;
 	fflush(NULL);
@@ -197,27 +197,27 @@ int engine_grade_start(struct run *r, struct slot *sl, bool judged,
 	}
 	setpgid(pid, pid); /* also in the parent: no race with the kill */
 	close(p[1]);
+	buf_free(&sl->g.out);
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
 	sl->role = ROLE_GRADING;
-	sl->g_pid = pid;
-	sl->g_fd = p[0];
-	sl->g_deadline = fs_mono_ms() + (double)engine_grade_timeout_ms(r->o);
-	buf_reset(&sl->g_out);
+	sl->g.pid = pid;
+	sl->g.fd = p[0];
+	sl->g.deadline = fs_mono_ms() + (double)engine_grade_timeout_ms(r->o);
 	return 0;
 }
 
 void engine_grade_kill(struct slot *sl)
 {
-	if (sl->g_pid > 0) {
+	if (sl->g.pid > 0) {
 		int st;
-		kill(-sl->g_pid, SIGKILL);
-		kill(sl->g_pid, SIGKILL);
-		waitpid(sl->g_pid, &st, 0);
-		sl->g_pid = 0;
+		kill(-sl->g.pid, SIGKILL);
+		kill(sl->g.pid, SIGKILL);
+		waitpid(sl->g.pid, &st, 0);
+		sl->g.pid = 0;
 	}
-	if (sl->g_fd >= 0)
-		close(sl->g_fd);
-	sl->g_fd = -1;
+	if (sl->g.fd >= 0)
+		close(sl->g.fd);
+	sl->g.fd = -1;
 }
 
 /* The child's JSON → a grade (or an error message, owned). */
@@ -276,22 +276,22 @@ static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 		engine_grade_kill(sl);
 		why = xstrdup(why_killed);
 	} else {
-		if (sl->g_fd >= 0)
-			close(sl->g_fd);
-		sl->g_fd = -1;
-		while (waitpid(sl->g_pid, &st, 0) < 0 && errno == EINTR)
+		if (sl->g.fd >= 0)
+			close(sl->g.fd);
+		sl->g.fd = -1;
+		while (waitpid(sl->g.pid, &st, 0) < 0 && errno == EINTR)
 			;
-		kill(-sl->g_pid, SIGKILL); /* anything it left behind */
-		sl->g_pid = 0;
+		kill(-sl->g.pid, SIGKILL); /* anything it left behind */
+		sl->g.pid = 0;
 		if (WIFSIGNALED(st))
 			why = xasprintf("the grader was killed by signal %d (out of memory? "
 					"the limit is %ld MiB, --grader-memory)",
 					WTERMSIG(st), memory_mb(r->o));
-		else if (WEXITSTATUS(st) != 0 || sl->g_out.len == 0)
+		else if (WEXITSTATUS(st) != 0 || sl->g.out.len == 0)
 			why = xasprintf("the grader exited with status %d%s", WEXITSTATUS(st),
-					sl->g_out.len ? "" : " and no grade (out of memory?)");
+					sl->g.out.len ? "" : " and no grade (out of memory?)");
 	}
-	if (!why && parse_grade(tc, buf_str(&sl->g_out), &g, &output, &why) == 0) {
+	if (!why && parse_grade(tc, buf_str(&sl->g.out), &g, &output, &why) == 0) {
 		if (output) {
 			free(sl->cand.output);
 			sl->cand.output = output;
@@ -306,9 +306,6 @@ static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 		engine_record(r, sl, &sl->cand, NULL);
 	}
 	free(why);
-	buf_reset(&sl->g_out);
-	free(sl->g_replies);
-	sl->g_replies = NULL;
 	engine_release(r, sl);
 }
 
@@ -317,13 +314,13 @@ void engine_grade_service(struct run *r, struct slot *sl)
 	char tmp[65536];
 	ssize_t n;
 	for (;;) {
-		n = read(sl->g_fd, tmp, sizeof tmp);
+		n = read(sl->g.fd, tmp, sizeof tmp);
 		if (n > 0) {
-			if (sl->g_out.len + (size_t)n > MAX_GRADE_OUT) {
+			if (sl->g.out.len + (size_t)n > MAX_GRADE_OUT) {
 				grade_finish(r, sl, "the grader's reply is larger than the limit");
 				return;
 			}
-			buf_append(&sl->g_out, tmp, (size_t)n);
+			buf_append(&sl->g.out, tmp, (size_t)n);
 			continue;
 		}
 		if (n < 0 && (errno == EINTR))
@@ -337,7 +334,7 @@ void engine_grade_service(struct run *r, struct slot *sl)
 void engine_grade_check_deadline(struct run *r, struct slot *sl, double now)
 {
 	char msg[160];
-	if (now <= sl->g_deadline)
+	if (now <= sl->g.deadline)
 		return;
 	snprintf(msg, sizeof msg, "the grader ran longer than %ld ms and was killed "
 		 "(--grader-timeout)", engine_grade_timeout_ms(r->o));
