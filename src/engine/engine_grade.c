@@ -76,6 +76,7 @@ static long memory_mb(const struct engine_opts *o)
 
 /* ---- the child ---------------------------------------------------------- */
 
+#ifndef UNDER_ASAN
 /* The address space already mapped, in bytes (0 when unknown). */
 static size_t mapped_bytes(void)
 {
@@ -88,6 +89,7 @@ static size_t mapped_bytes(void)
 	}
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static void child_limits(long mem_mb)
 {
@@ -134,6 +136,19 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
+/* The child reports each script's process group on the pipe ("P<pgid>\n"
+ * before the JSON), so a grader killed at its deadline takes its running
+ * script along. */
+static int report_fd = -1;
+
+static void report_script(long pgid)
+{
+	char line[32];
+	int n = snprintf(line, sizeof line, "P%ld\n", pgid);
+	if (report_fd >= 0 && n > 0)
+		write_all(report_fd, line, (size_t)n);
+}
+
 /* Runs in the child: transform (plain path) and grade; never returns. */
 static void child_main(const struct run *r, struct slot *sl, int fd)
 {
@@ -145,6 +160,8 @@ static void child_main(const struct run *r, struct slot *sl, int fd)
 	int rc;
 	memset(&g, 0, sizeof g);
 	err_clear(&gerr);
+	report_fd = fd;
+	score_set_script_hook(report_script);
 	if (!sl->g.judged && tc->transform) {
 		const char *o = sl->cand.output ? sl->cand.output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &transformed, &gerr)) {
@@ -208,6 +225,9 @@ int engine_grade_start(struct run *r, struct slot *sl, bool judged,
 
 void engine_grade_kill(struct slot *sl)
 {
+	if (sl->g.script_pgid > 0)
+		kill(-(pid_t)sl->g.script_pgid, SIGKILL);
+	sl->g.script_pgid = 0;
 	if (sl->g.pid > 0) {
 		int st;
 		kill(-sl->g.pid, SIGKILL);
@@ -282,6 +302,9 @@ static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 		while (waitpid(sl->g.pid, &st, 0) < 0 && errno == EINTR)
 			;
 		kill(-sl->g.pid, SIGKILL); /* anything it left behind */
+		if (sl->g.script_pgid > 0)
+			kill(-(pid_t)sl->g.script_pgid, SIGKILL);
+		sl->g.script_pgid = 0;
 		sl->g.pid = 0;
 		if (WIFSIGNALED(st))
 			why = xasprintf("the grader was killed by signal %d (out of memory? "
@@ -309,6 +332,25 @@ static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 	engine_release(r, sl);
 }
 
+/* Takes the "P<pgid>" lines off the front of what the child sent. */
+static void take_reports(struct slot *sl)
+{
+	char *s = sl->g.out.p;
+	size_t off = 0;
+	while (off < sl->g.out.len && s[off] == 'P') {
+		char *nl = memchr(s + off, '\n', sl->g.out.len - off);
+		if (!nl)
+			break;
+		sl->g.script_pgid = strtol(s + off + 1, NULL, 10);
+		off = (size_t)(nl - s) + 1;
+	}
+	if (off) {
+		memmove(s, s + off, sl->g.out.len - off);
+		sl->g.out.len -= off;
+		s[sl->g.out.len] = '\0';
+	}
+}
+
 void engine_grade_service(struct run *r, struct slot *sl)
 {
 	char tmp[65536];
@@ -321,6 +363,7 @@ void engine_grade_service(struct run *r, struct slot *sl)
 				return;
 			}
 			buf_append(&sl->g.out, tmp, (size_t)n);
+			take_reports(sl);
 			continue;
 		}
 		if (n < 0 && (errno == EINTR))

@@ -111,6 +111,7 @@ struct slot_grade {
 	struct buf out;
 	bool judged;
 	struct judge_reply *replies;   /* owned; the judged path */
+	long script_pgid;              /* the script it runs now, or 0 */
 };
 
 /* A comparison (select-best, compare) of every provider's output. */

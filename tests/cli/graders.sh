@@ -44,6 +44,13 @@ killed lua_pcall lua_pcall.yaml
 suite lua_find.yaml "{type: lua, value: 'string.find(string.rep(\"a\", 3000), \"a*a*a*a*b\") == nil'}"
 killed lua_find lua_find.yaml
 
+# A script that outlives the hard limit is killed with its grader (it runs
+# in a process group of its own): nothing is left running.
+suite script_long.yaml "{type: script, value: \"sh -c 'sleep 31.7; echo true'\"}"
+killed script_long script_long.yaml
+sleep 0.2
+check script_long_killed_with_grader 0 "$(ps -eo args | grep -c '[s]leep 31.7')"
+
 # A quick grader still passes through the child, with its reason.
 suite lua_ok.yaml '{type: lua, value: "{pass = #output > 3, score = 0.75, reason = \"long enough\"}"}, {type: jq, value: ".n == 1"}'
 "$ASSAY" run "$T/lua_ok.yaml" --no-progress-bar --no-table --no-cache >"$T/ok.out" 2>&1
