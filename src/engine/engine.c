@@ -237,8 +237,9 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		if (t->tpm > 0 && resp->total_tokens >= 0) /* settle the estimate */
 			ps->tpm_tokens += (double)(sl->est_tokens - resp->total_tokens);
 		if (r->o->cache && http && sl->u.h.cacheable && !resp->cached && !r->rc) {
-			json_t *j = json_pack("{s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
+			json_t *j = json_pack("{s:s?,s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
 				"output", resp->output, "finish_reason", resp->finish_reason,
+				"served_model", resp->served_model,
 				"prompt_tokens", (json_int_t)resp->prompt_tokens,
 				"completion_tokens", (json_int_t)resp->completion_tokens,
 				"total_tokens", (json_int_t)resp->total_tokens,
@@ -265,8 +266,8 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		engine_exec_part_free(sl);
 	sl->role = ROLE_DONE;
 	if (resp->error != RESP_OK && !stop_requested &&
-	    sl->attempt + resends < t->max_retries &&
-	    retry_is_retryable(resp->error, resp->http_status)) {
+	    retry_again(resp, sl->attempt + resends, sl->waited_ms,
+			t->max_retries, t->unavailable_wait_ms)) {
 		long wait = hint_ms >= 0 ? hint_ms
 			: retry_backoff_ms(sl->attempt, t->retry_base_ms,
 					   t->retry_max_ms, &r->rng);

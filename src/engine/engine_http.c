@@ -47,7 +47,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 		const struct provider *p = engine_current_run->ps[sl->prov].p;
 		long status = 0;
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
-		sl->u.h.sse_mode = p->stream && status < 400;
+		sl->u.h.sse_mode = p->stream && status < 300;
 		sl->u.h.sse_decided = true;
 		if (sl->u.h.sse_mode)
 			sse_init(&sl->u.h.sse, on_sse_event, sl);
@@ -203,6 +203,8 @@ static bool cache_hit(struct run *r, struct slot *sl)
 	resp.total_tokens = (long)json_integer_value(json_object_get(j, "total_tokens"));
 	resp.latency_ms = json_number_value(json_object_get(j, "latency_ms"));
 	resp.ttft_ms = json_number_value(json_object_get(j, "ttft_ms"));
+	if (json_is_string(json_object_get(j, "served_model")))
+		resp.served_model = xstrdup(json_string_value(json_object_get(j, "served_model")));
 	if (json_is_number(json_object_get(j, "confidence")))
 		resp.confidence = json_number_value(json_object_get(j, "confidence"));
 	resp.cached = true;
@@ -289,8 +291,10 @@ void engine_finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.error_msg = xstrdup(forced_msg);
 	} else if (sl->u.h.too_big) {
 		resp.error = RESP_ERR_BODY;
-		resp.error_msg = xasprintf(sl->u.h.sse_mode ? "stream event larger than the limit"
-					   : "response body larger than %zu bytes", MAX_BODY);
+		resp.error_msg = sl->u.h.sse_mode && sse_over_total(&sl->u.h.sse)
+			? xasprintf("stream larger than %zu bytes in all", SSE_MAX_TOTAL)
+			: xasprintf(sl->u.h.sse_mode ? "stream event larger than the limit"
+				    : "response body larger than %zu bytes", MAX_BODY);
 	} else if (cc != CURLE_OK && !(sl->u.h.sse_mode && (sl->u.h.stream_done || sl->u.h.stream_failed))) {
 		resp.error = map_curl_error(cc);
 		resp.error_msg = xasprintf("%s%s", sl->u.h.errbuf[0] ? sl->u.h.errbuf : curl_easy_strerror(cc),
@@ -304,17 +308,24 @@ void engine_finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.prompt_tokens = sl->u.h.sresp.prompt_tokens;
 		resp.completion_tokens = sl->u.h.sresp.completion_tokens;
 		resp.total_tokens = sl->u.h.sresp.total_tokens;
+		resp.served_model = sl->u.h.sresp.served_model;
+		sl->u.h.sresp.served_model = NULL;
 		if (sl->u.h.stream_failed) {
 			resp.error = sl->u.h.sresp.error ? sl->u.h.sresp.error : RESP_ERR_BODY;
 			resp.error_msg = sl->u.h.sresp.error_msg ? sl->u.h.sresp.error_msg
 							     : xstrdup("stream failed");
 			sl->u.h.sresp.error_msg = NULL;
+			if (sl->u.h.sresp.http_status) /* an error event's own status */
+				resp.http_status = sl->u.h.sresp.http_status;
+			resp.error_type = sl->u.h.sresp.error_type;
+			sl->u.h.sresp.error_type = NULL;
 		} else if (!sl->u.h.stream_done) {
 			resp.error = RESP_ERR_BODY;
 			resp.error_msg = xasprintf("stream ended before its end marker "
 						   "(%zu bytes of text received)", sl->u.h.text.len);
 		} else {
 			resp.output = buf_detach(&sl->u.h.text);
+			resp.confidence = sl->u.h.sresp.confidence;
 			resp.ttft_ms = sl->u.h.t_first_token > 0 ? sl->u.h.t_first_token - sl->t_start
 							     : resp.latency_ms;
 		}
