@@ -25,7 +25,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time \
+            libmd-dev libpg-query-dev sqlite3 jq curl wrk time python3 \
             groff-base man-db zsh binutils dpkg-dev
 
 .PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean
@@ -104,6 +104,7 @@ bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	bench/grade.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files

@@ -37,6 +37,7 @@ struct run_args {
 	long first_n;
 	int concurrency, repeat;
 	long delay_ms;
+	long grader_timeout_ms, grader_memory_mb;
 	bool no_progress, no_table, no_cache;
 	bool set_concurrency, set_repeat, set_delay;
 };
@@ -61,6 +62,9 @@ static const char run_usage[] =
 	"      --description TEXT     a description for this run\n"
 	"      --grader ID            the judge for model-graded assertions that\n"
 	"                             name none (e.g. openai:chat:gpt-4o-mini)\n"
+	"      --grader-timeout MS    hard time limit for grading one result with\n"
+	"                             Lua, jq or scripts (default 60000)\n"
+	"      --grader-memory MB     their memory limit (default 1024)\n"
 	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
@@ -92,7 +96,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
-	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER };
+	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_GTIME, O_GMEM };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -104,6 +108,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "description", required_argument, NULL, O_DESC },
 		{ "grader", required_argument, NULL, O_GRADER },
 		{ "db", required_argument, NULL, O_DB },
+		{ "grader-timeout", required_argument, NULL, O_GTIME },
+		{ "grader-memory", required_argument, NULL, O_GMEM },
 		{ "no-cache", no_argument, NULL, O_NOCACHE },
 		{ "no-progress-bar", no_argument, NULL, O_NOPROG },
 		{ "no-table", no_argument, NULL, O_NOTABLE },
@@ -151,6 +157,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_DESC: a->description = optarg; break;
 		case O_GRADER: a->grader = optarg; break;
 		case O_DB: a->db = optarg; break;
+		case O_GTIME:
+			if (parse_long(optarg, 1, 86400000, &a->grader_timeout_ms))
+				return usage_error(cmd, "--grader-timeout wants milliseconds, not '%s'", optarg);
+			break;
+		case O_GMEM:
+			if (parse_long(optarg, 16, 1L << 30, &a->grader_memory_mb))
+				return usage_error(cmd, "--grader-memory wants megabytes (at least 16), not '%s'", optarg);
+			break;
 		case O_NOCACHE: a->no_cache = true; break;
 		case O_NOPROG: a->no_progress = true; break;
 		case O_NOTABLE: a->no_table = true; break;
@@ -184,7 +198,7 @@ static int prepare(const char *path, const char *grader, struct suite **s,
 	int rc = suite_load(path, s, err);
 	if (rc)
 		return rc;
-	if ((rc = engine_check_suite(*s, err)))
+	if ((rc = score_check_suite(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
 	for (size_t i = 0; i < (*s)->n_providers; i++)
@@ -288,6 +302,8 @@ static int run_exec(int argc, char **argv)
 	eo.seed = retry_jitter_seed(run_id, fs_now_ms(), (long)getpid());
 	eo.judges = judges;
 	eo.progress = prog;
+	eo.grader_timeout_ms = a.grader_timeout_ms;
+	eo.grader_memory_mb = a.grader_memory_mb;
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
 	progress_free(prog);
 	signal(SIGINT, SIG_DFL);

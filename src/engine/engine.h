@@ -33,7 +33,14 @@ struct engine_opts {
 	uint64_t seed;           /* jitter */
 	struct judge_set *judges; /* may be NULL: no model-graded assertions */
 	struct progress *progress; /* may be NULL */
+	/* Graders run off the loop (Lua, jq, scripts, transforms): a hard
+	 * time limit per result and an address-space limit; 0 = default. */
+	long grader_timeout_ms;  /* default ENGINE_GRADER_TIMEOUT_MS */
+	long grader_memory_mb;   /* default ENGINE_GRADER_MEMORY_MB */
 };
+
+#define ENGINE_GRADER_TIMEOUT_MS 60000L
+#define ENGINE_GRADER_MEMORY_MB 1024L
 
 struct engine_totals {
 	long total, done, passes, fails, errors;
@@ -57,9 +64,5 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 /* Asks a running engine to stop launching work and abort transfers in
  * flight; safe to call from a signal handler. */
 void engine_request_stop(void);
-
-/* Checks every assertion of every test with score_check (before any
- * request).  Returns 0 or the first error. */
-int engine_check_suite(const struct suite *s, struct err *err);
 
 #endif

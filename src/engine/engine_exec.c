@@ -2,7 +2,9 @@
  * program (posix_spawn, its own process group, no shell), feeding its
  * stdin and reading its stdout/stderr through non-blocking pipes that the
  * engine polls with libcurl's sockets, and turning its exit into a
- * response.  Timeouts kill the whole process group. */
+ * response.  Timeouts kill the whole process group; stdout beyond the
+ * provider's max_output_bytes stops the child with an error.  This file
+ * owns ROLE_EXEC. */
 #include "engine_int.h"
 #include "../provider/provider.h"
 #include "../util/fsutil.h"
@@ -23,7 +25,7 @@ static void set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-int engine_spawn_child(struct slot *sl, const struct provider *p, char **argv,
+static int spawn_child(struct slot *sl, const struct provider *p, char **argv,
 		       char *why, size_t why_n)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
@@ -53,7 +55,7 @@ int engine_spawn_child(struct slot *sl, const struct provider *p, char **argv,
 		posix_spawnattr_setsigmask(&at, &none);
 		posix_spawnattr_setsigdefault(&at, &def);
 	}
-	rc = posix_spawnp(&sl->pid, argv[0], &fa, &at, argv, environ);
+	rc = posix_spawnp(&sl->u.x.pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (rc) {
@@ -61,13 +63,13 @@ int engine_spawn_child(struct slot *sl, const struct provider *p, char **argv,
 		rc = -1;
 		goto out;
 	}
-	sl->fd_in = in[1];
-	sl->fd_out = out[0];
-	sl->fd_err = er[0];
+	sl->u.x.fd_in = in[1];
+	sl->u.x.fd_out = out[0];
+	sl->u.x.fd_err = er[0];
 	in[1] = out[0] = er[0] = -1;
-	set_nonblock(sl->fd_in);
-	set_nonblock(sl->fd_out);
-	set_nonblock(sl->fd_err);
+	set_nonblock(sl->u.x.fd_in);
+	set_nonblock(sl->u.x.fd_out);
+	set_nonblock(sl->u.x.fd_err);
 	rc = 0;
 out:
 	for (int i = 0; i < 2; i++) {
@@ -88,51 +90,59 @@ static void close_fd(int *fd)
 /* Kills a child's process group and reaps it. */
 void engine_kill_child(struct slot *sl)
 {
-	if (sl->pid > 0 && !sl->exited) {
-		kill(-sl->pid, SIGKILL);
-		waitpid(sl->pid, &sl->wstatus, 0);
-		sl->exited = true;
+	if (sl->u.x.pid > 0 && !sl->u.x.exited) {
+		kill(-sl->u.x.pid, SIGKILL);
+		waitpid(sl->u.x.pid, &sl->u.x.wstatus, 0);
+		sl->u.x.exited = true;
 	}
-	close_fd(&sl->fd_in);
-	close_fd(&sl->fd_out);
-	close_fd(&sl->fd_err);
+	close_fd(&sl->u.x.fd_in);
+	close_fd(&sl->u.x.fd_out);
+	close_fd(&sl->u.x.fd_err);
 }
 
-void engine_finish_exec(struct run *r, struct slot *sl, bool timed_out)
+static void finish_exec(struct run *r, struct slot *sl, bool timed_out)
 {
 	struct response resp;
 	double now = fs_mono_ms();
 	char *ex;
+	if (sl->role != ROLE_EXEC)
+		return; /* finished already */
 	response_init(&resp);
 	resp.latency_ms = now - sl->t_start;
-	if (timed_out) {
+	if (sl->u.x.too_big) {
+		engine_kill_child(sl);
+		resp.error = RESP_ERR_EXEC;
+		resp.error_msg = xasprintf("program printed more than %zu bytes on stdout "
+					   "(max_output_bytes); it was stopped",
+					   provider_exec_max_output(r->ps[sl->prov].p));
+	} else if (timed_out) {
 		engine_kill_child(sl);
 		resp.error = RESP_ERR_TIMEOUT;
 		resp.error_msg = xasprintf("program killed after %ld ms",
 					   r->ps[sl->prov].p->tr.timeout_ms);
-	} else if (WIFSIGNALED(sl->wstatus)) {
-		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+	} else if (WIFSIGNALED(sl->u.x.wstatus)) {
+		ex = provider_excerpt(buf_str(&sl->u.x.errb), sl->u.x.errb.len);
 		resp.error = RESP_ERR_EXEC;
 		resp.error_msg = xasprintf("program killed by signal %d%s%s",
-					   WTERMSIG(sl->wstatus), ex[0] ? ": " : "", ex);
+					   WTERMSIG(sl->u.x.wstatus), ex[0] ? ": " : "", ex);
 		free(ex);
-	} else if (WEXITSTATUS(sl->wstatus) != 0) {
-		ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+	} else if (WEXITSTATUS(sl->u.x.wstatus) != 0) {
+		ex = provider_excerpt(buf_str(&sl->u.x.errb), sl->u.x.errb.len);
 		resp.error = RESP_ERR_EXEC;
 		resp.error_msg = xasprintf("program exited with status %d%s%s",
-					   WEXITSTATUS(sl->wstatus), ex[0] ? ": " : "", ex);
+					   WEXITSTATUS(sl->u.x.wstatus), ex[0] ? ": " : "", ex);
 		free(ex);
 	} else {
-		const char *s = buf_str(&sl->out);
-		size_t n = sl->out.len;
+		const char *s = buf_str(&sl->u.x.out);
+		size_t n = sl->u.x.out.len;
 		while (n && strchr(" \t\r\n", s[0])) {
 			s++;
 			n--;
 		}
 		while (n && strchr(" \t\r\n", s[n - 1]))
 			n--;
-		if (n == 0 && sl->errb.len) {
-			ex = provider_excerpt(buf_str(&sl->errb), sl->errb.len);
+		if (n == 0 && sl->u.x.errb.len) {
+			ex = provider_excerpt(buf_str(&sl->u.x.errb), sl->u.x.errb.len);
 			resp.error = RESP_ERR_EXEC;
 			resp.error_msg = xasprintf("program printed nothing on stdout; stderr: %s", ex);
 			free(ex);
@@ -140,10 +150,10 @@ void engine_finish_exec(struct run *r, struct slot *sl, bool timed_out)
 			resp.output = xstrndup(s, n);
 		}
 	}
-	close_fd(&sl->fd_in);
-	close_fd(&sl->fd_out);
-	close_fd(&sl->fd_err);
-	sl->pid = 0;
+	close_fd(&sl->u.x.fd_in);
+	close_fd(&sl->u.x.fd_out);
+	close_fd(&sl->u.x.fd_err);
+	sl->u.x.pid = 0;
 	attempt_done(r, sl, &resp);
 }
 
@@ -152,43 +162,91 @@ void engine_service_exec(struct run *r, struct slot *sl)
 {
 	char tmp[65536];
 	ssize_t n = 0;
-	if (sl->fd_in >= 0) {
-		while (sl->stdin_off < sl->stdin_len) {
-			n = write(sl->fd_in, sl->stdin_text + sl->stdin_off,
-				  sl->stdin_len - sl->stdin_off);
+	if (sl->u.x.fd_in >= 0) {
+		while (sl->u.x.stdin_off < sl->u.x.stdin_len) {
+			n = write(sl->u.x.fd_in, sl->u.x.stdin_text + sl->u.x.stdin_off,
+				  sl->u.x.stdin_len - sl->u.x.stdin_off);
 			if (n <= 0)
 				break;
-			sl->stdin_off += (size_t)n;
+			sl->u.x.stdin_off += (size_t)n;
 		}
-		if (sl->stdin_off >= sl->stdin_len || (n < 0 && errno == EPIPE))
-			close_fd(&sl->fd_in);
+		if (sl->u.x.stdin_off >= sl->u.x.stdin_len || (n < 0 && errno == EPIPE))
+			close_fd(&sl->u.x.fd_in);
 	}
-	while (sl->fd_out >= 0 && (n = read(sl->fd_out, tmp, sizeof tmp)) != 0) {
+	while (sl->u.x.fd_out >= 0 && (n = read(sl->u.x.fd_out, tmp, sizeof tmp)) != 0) {
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				close_fd(&sl->fd_out);
+				close_fd(&sl->u.x.fd_out);
 			break;
 		}
-		if (sl->out.len + (size_t)n <= MAX_BODY)
-			buf_append(&sl->out, tmp, (size_t)n);
+		if (sl->u.x.out.len + (size_t)n > provider_exec_max_output(r->ps[sl->prov].p)) {
+			/* Never a truncated output stored as a success. */
+			sl->u.x.too_big = true;
+			finish_exec(r, sl, false);
+			return;
+		}
+		buf_append(&sl->u.x.out, tmp, (size_t)n);
 	}
 	if (n == 0)
-		close_fd(&sl->fd_out);
-	while (sl->fd_err >= 0 && (n = read(sl->fd_err, tmp, sizeof tmp)) != 0) {
+		close_fd(&sl->u.x.fd_out);
+	while (sl->u.x.fd_err >= 0 && (n = read(sl->u.x.fd_err, tmp, sizeof tmp)) != 0) {
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				close_fd(&sl->fd_err);
+				close_fd(&sl->u.x.fd_err);
 			break;
 		}
-		if (sl->errb.len + (size_t)n <= MAX_STDERR)
-			buf_append(&sl->errb, tmp, (size_t)n);
+		if (sl->u.x.errb.len + (size_t)n <= MAX_STDERR)
+			buf_append(&sl->u.x.errb, tmp, (size_t)n);
 	}
 	if (n == 0)
-		close_fd(&sl->fd_err);
-	if (sl->fd_out < 0 && sl->fd_err < 0 && !sl->exited &&
-	    waitpid(sl->pid, &sl->wstatus, WNOHANG) == sl->pid)
-		sl->exited = true;
-	if (sl->exited)
-		engine_finish_exec(r, sl, false);
+		close_fd(&sl->u.x.fd_err);
+	if (sl->u.x.fd_out < 0 && sl->u.x.fd_err < 0 && !sl->u.x.exited &&
+	    waitpid(sl->u.x.pid, &sl->u.x.wstatus, WNOHANG) == sl->u.x.pid)
+		sl->u.x.exited = true;
+	if (sl->u.x.exited)
+		finish_exec(r, sl, false);
 }
 
+void engine_exec_timeouts(struct run *r, struct slot *sl, double now)
+{
+	if (now - sl->t_start > (double)r->ps[sl->prov].p->tr.timeout_ms)
+		finish_exec(r, sl, true);
+}
+
+void engine_exec_part_free(struct slot *sl)
+{
+	engine_kill_child(sl);
+	free(sl->u.x.stdin_text);
+	sl->u.x.stdin_text = NULL;
+	buf_free(&sl->u.x.out);
+	buf_free(&sl->u.x.errb);
+}
+
+/* Builds the command and spawns it (a failure is this attempt's error). */
+void engine_launch_exec(struct run *r, struct slot *sl, const struct provider *p,
+			const struct prompt *pr)
+{
+	char **argv = NULL, why[600];
+	struct err berr;
+	err_clear(&berr);
+	sl->u.x.fd_in = sl->u.x.fd_out = sl->u.x.fd_err = -1;
+	if (p->ops->exec_argv(p, sl->prompt_text, pr, r->s->tests[sl->test].vars,
+			      &argv, &sl->u.x.stdin_text, &berr)) {
+		char *m = xasprintf("cannot build the command: %s", berr.msg);
+		engine_fail_now(r, sl, RESP_ERR_EXEC, m);
+		free(m);
+		return;
+	}
+	sl->u.x.stdin_len = strlen(sl->u.x.stdin_text);
+	sl->u.x.stdin_off = 0;
+	if (spawn_child(sl, p, argv, why, sizeof why)) {
+		for (char **a = argv; *a; a++)
+			free(*a);
+		free(argv);
+		engine_fail_now(r, sl, RESP_ERR_EXEC, why);
+		return;
+	}
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}

@@ -8,22 +8,34 @@
  * argument (over 128 KiB) the prompt argument is empty and stdin alone
  * carries it (and a context JSON that large becomes
  * {"vars":{},"truncated":true}).  The program runs in the suite's directory; its trimmed
- * stdout is the output.  The engine runs it (see engine.c): exit status
- * ≠ 0, empty stdout with stderr, or a timeout is an error. */
+ * stdout is the output.  The engine runs it (see engine_exec.c): exit
+ * status ≠ 0, empty stdout with stderr, stdout over `max_output_bytes`
+ * (default 64 MiB) or a timeout is an error. */
 #include "provider.h"
 #include "../util/xalloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Linux refuses single arguments longer than MAX_ARG_STRLEN (128 KiB). */
 #define MAX_PROMPT_ARG ((size_t)128 * 1024 - 1)
 
+/* The default cap on a program's stdout. */
+#define DEFAULT_MAX_OUTPUT ((size_t)64 << 20)
+
 struct exec {
 	char **words;
 	size_t n_words;
 	char *options_json;
+	size_t max_output;       /* [max_output_bytes] */
 };
+
+size_t provider_exec_max_output(const struct provider *p)
+{
+	const struct exec *x = p->state;
+	return x && x->max_output ? x->max_output : DEFAULT_MAX_OUTPUT;
+}
 
 int provider_split_words(const char *s, char ***out, size_t *n_out,
 		     const char **why)
@@ -100,11 +112,18 @@ static int exec_init(struct provider *p, struct err *err)
 	p->state = x;
 	if (provider_split_words(p->model, &x->words, &x->n_words, &why))
 		return provider_config_error(p, err, "%s", why);
+	x->max_output = DEFAULT_MAX_OUTPUT;
 	json_object_foreach(p->spec->config, k, v) {
-		(void)v;
 		if (!strcmp(k, "stream"))
 			return provider_config_error(p, err,
 				"stream is not supported by exec providers");
+		if (!strcmp(k, "max_output_bytes")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    (uint64_t)json_integer_value(v) > (uint64_t)SIZE_MAX / 2)
+				return provider_config_error(p, err,
+					"max_output_bytes must be a positive integer (bytes)");
+			x->max_output = (size_t)json_integer_value(v);
+		}
 	}
 	/* The config as the program sees it: generic keys and anything the
 	 * program wants; secrets are never passed on the command line. */

@@ -128,6 +128,10 @@ int provider_new_embedder(const struct provider *chat, struct provider **out,
  * unknown keys. */
 bool provider_generic_key(const char *key);
 
+/* An `exec:` provider's cap on its program's stdout in bytes
+ * ([max_output_bytes], default 64 MiB; prov_exec.c). */
+size_t provider_exec_max_output(const struct provider *p);
+
 /* Sets resp->cost_usd from the usage: by config.cost when given; 0 for
  * a local alias; else by the model the server says answered
  * (resp->served_model) when the price table knows it, else — when that

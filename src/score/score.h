@@ -52,6 +52,16 @@ struct grade {
 int score_check(const struct assertion_spec *a, const json_t *vars,
 		struct err *err);
 
+/* Calls fn with the process group of every `script` grader started from
+ * now on in this process (NULL: none; score_script.c).  The engine's
+ * grading child reports them, so that killing a grader takes its scripts
+ * along. */
+void score_set_script_hook(void (*fn)(long pgid));
+
+/* Checks every test's transform and every assertion of a suite (before
+ * any request; score_suite.c).  Returns 0 or the first error. */
+int score_check_suite(const struct suite *s, struct err *err);
+
 /* True when `type` (with or without the `not-` prefix) is registered. */
 bool score_type_known(const char *type);
 

@@ -256,4 +256,8 @@ bool score_json_equal(const json_t *a, const json_t *b);
  * Returns an owned value or NULL. */
 json_t *score_json_parse(const char *s, size_t len);
 
+/* score_lua.c: the Lua time limit in seconds (default 10; ≤ 0 restores
+ * it) — for tests. */
+void score_lua_set_time_limit(double seconds);
+
 #endif

@@ -13,9 +13,11 @@
  *
  * It returns true/false, a number (the score: pass when >= the
  * assertion's threshold, or > 0 without one) or a table {pass=, score=,
- * reason=}.  A Lua error, a runtime over 10 s, more than 256 MiB of Lua
+ * reason=}.  A Lua error, a runtime over 10 s (which pcall cannot catch:
+ * past the deadline every instruction raises), more than 256 MiB of Lua
  * memory, or another kind of return value is a grading error carrying the
- * message.  One lua_State serves the process (a mutex serialises calls);
+ * message.  The engine runs Lua in a child with a hard deadline on top
+ * (engine_grade.c), which also bounds long C calls.  One lua_State serves the process (a mutex serialises calls);
  * compiled chunks are cached in it by source text. */
 #include "score_int.h"
 
@@ -38,6 +40,15 @@ static pthread_mutex_t lua_mu = PTHREAD_MUTEX_INITIALIZER;
 static lua_State *L;
 static size_t lua_mem;
 static double lua_deadline;
+static double lua_time_s = LUA_TIME_S;
+static bool lua_expired;
+
+void score_lua_set_time_limit(double seconds)
+{
+	pthread_mutex_lock(&lua_mu);
+	lua_time_s = seconds > 0 ? seconds : LUA_TIME_S;
+	pthread_mutex_unlock(&lua_mu);
+}
 
 static const char CHUNKS_KEY[] = "assay.chunks";
 static const char SANDBOX_KEY[] = "assay.sandbox";
@@ -67,12 +78,19 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Past the deadline every instruction raises, in whichever coroutine
+ * runs: a pcall that catches the error cannot carry on (its very next
+ * instruction raises again), so the error reaches run_job.  Long C calls
+ * never reach the hook: the engine grades Lua in a child it kills at a
+ * hard deadline (engine_grade.c). */
 static void time_hook(lua_State *l, lua_Debug *ar)
 {
 	(void)ar;
-	if (mono_s() > lua_deadline)
-		luaL_error(l, "the Lua code ran longer than %d s",
-			   (int)LUA_TIME_S);
+	if (lua_expired || mono_s() > lua_deadline) {
+		lua_expired = true;
+		lua_sethook(l, time_hook, LUA_MASKCOUNT, 1);
+		luaL_error(l, "the Lua code ran longer than %g s", lua_time_s);
+	}
 }
 
 /* ---- JSON → Lua -------------------------------------------------------- */
@@ -274,12 +292,16 @@ static int run_job(const struct lua_job *j, int nres, char *msg, size_t msgn)
 		return -1;
 	lua_pushcfunction(L, l_job);
 	lua_pushlightuserdata(L, (void *)j);
-	lua_deadline = mono_s() + LUA_TIME_S;
+	lua_deadline = mono_s() + lua_time_s;
+	lua_expired = false;
 	lua_sethook(L, time_hook, LUA_MASKCOUNT, 10000);
 	if (lua_pcall(L, 1, nres, 0) != LUA_OK) {
 		const char *m = lua_type(L, -1) == LUA_TSTRING
 					? lua_tostring(L, -1) : "error";
-		snprintf(msg, msgn, "%s", m);
+		if (lua_expired)
+			snprintf(msg, msgn, "the Lua code ran longer than %g s", lua_time_s);
+		else
+			snprintf(msg, msgn, "%s", m);
 		lua_pop(L, 1);
 		lua_sethook(L, NULL, 0, 0);
 		return -1;

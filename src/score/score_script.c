@@ -198,6 +198,13 @@ struct run_result {
 	bool timed_out, too_much;
 };
 
+static void (*spawn_hook)(long pgid);
+
+void score_set_script_hook(void (*fn)(long pgid))
+{
+	spawn_hook = fn;
+}
+
 /* Runs argv with `input` on stdin.  Returns 0 when the child ran (see
  * rr->status), -1 with msg when it could not be started. */
 static int run_child(char *const argv[], const char *input, size_t in_len,
@@ -250,6 +257,8 @@ static int run_child(char *const argv[], const char *input, size_t in_len,
 		snprintf(msg, msgn, "cannot run %s: %s", argv[0], strerror(rc));
 		goto fail_pipes;
 	}
+	if (spawn_hook)
+		spawn_hook((long)pid); /* its process group */
 	fcntl(pin[1], F_SETFL, O_NONBLOCK);
 	fcntl(pout[0], F_SETFL, O_NONBLOCK);
 	fcntl(perr[0], F_SETFL, O_NONBLOCK);

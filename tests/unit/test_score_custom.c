@@ -3,6 +3,7 @@
  * their verdict shapes, grading errors and load-time errors. */
 #include "t.h"
 #include "test_score_util.h"
+#include "score/score_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -342,6 +343,29 @@ TEST(score_lua_verdicts)
 	/* The state survives errors. */
 	T_EQ_INT(ts_run("lua", "\"true\"", NULL, "x", NULL, NULL), 1);
 	json_decref(vars);
+}
+
+/* The time limit holds against code that catches its error: pcall in a
+ * loop, nested pcalls, xpcall with a handler (issue 9). */
+TEST(score_lua_time_limit_not_catchable)
+{
+	static const char *const progs[] = {
+		"\"while true do pcall(function() while true do end end) end\"",
+		"\"while true do pcall(function() while true do pcall(function() "
+		"while true do end end) end end) end\"",
+		"\"while true do xpcall(function() while true do end end, "
+		"function(m) return m end) end\"",
+	};
+	char msg[512];
+	score_lua_set_time_limit(0.2);
+	for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+		T_EQ_INT(run_full("lua", progs[i], NULL, false, 0, NULL, "x", NULL, NULL,
+				  msg, sizeof msg), -1);
+		T_ASSERT(strstr(msg, "ran longer than 0.2 s"));
+	}
+	score_lua_set_time_limit(0);
+	/* The state still works afterwards. */
+	T_EQ_INT(ts_run("lua", "\"true\"", NULL, "x", NULL, NULL), 1);
 }
 
 TEST(score_lua_check_errors)

@@ -1,0 +1,24 @@
+/* score_suite.c — checking a whole suite's grading before any request:
+ * every test's transform and every assertion (score_check). */
+#include "score.h"
+
+#include <stdio.h>
+
+int score_check_suite(const struct suite *s, struct err *err)
+{
+	for (size_t i = 0; i < s->n_tests; i++) {
+		const struct test_case *tc = &s->tests[i];
+		if (tc->transform && score_transform_check(tc->transform, err)) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return err_at(err, tc->loc.file, tc->loc.line, tc->loc.col,
+				      "options.transform: %s", why);
+		}
+		for (size_t j = 0; j < tc->n_asserts; j++) {
+			int rc = score_check(&tc->asserts[j], tc->vars, err);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
