@@ -7,6 +7,7 @@
  * 100 some test failed, 1 a run or configuration error (including
  * infrastructure errors when no test failed), 2 usage. */
 #include "cmd.h"
+#include "cmd_resume.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -31,6 +32,9 @@ struct run_args {
 	const char *description;
 	const char *filter;
 	const char *grader;
+	const char *label;
+	const char *resume;      /* run reference, "" for latest, NULL: none */
+	bool retry_errors;
 	const char **outputs;
 	size_t n_outputs;
 	long first_n;
@@ -58,6 +62,12 @@ static const char run_usage[] =
 	"      --filter-pattern RE    only tests whose description or vars match RE\n"
 	"      --filter-first-n N     only the first N tests\n"
 	"      --description TEXT     a description for this run\n"
+	"      --label NAME           a label for this run (compare label:NAME)\n"
+	"      --resume [RUN]         continue an interrupted run (default the\n"
+	"                             latest): stored results are kept and not\n"
+	"                             requested again; refused if the suite changed\n"
+	"      --retry-errors [RUN]   re-run only the items of RUN that ended in an\n"
+	"                             infrastructure error\n"
 	"      --grader ID            the judge for model-graded assertions that\n"
 	"                             name none (e.g. openai:chat:gpt-4o-mini)\n"
 	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
@@ -91,7 +101,8 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
-	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER };
+	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_LABEL, O_RESUME,
+	       O_RETRY_ERRORS };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -102,6 +113,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "filter-first-n", required_argument, NULL, O_FIRSTN },
 		{ "description", required_argument, NULL, O_DESC },
 		{ "grader", required_argument, NULL, O_GRADER },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "resume", optional_argument, NULL, O_RESUME },
+		{ "retry-errors", optional_argument, NULL, O_RETRY_ERRORS },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-cache", no_argument, NULL, O_NOCACHE },
 		{ "no-progress-bar", no_argument, NULL, O_NOPROG },
@@ -149,6 +163,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_DESC: a->description = optarg; break;
 		case O_GRADER: a->grader = optarg; break;
+		case O_LABEL: a->label = optarg; break;
+		case O_RETRY_ERRORS:
+			a->retry_errors = true;
+			/* fall through */
+		case O_RESUME:
+			a->resume = optarg ? optarg : "";
+			/* `--resume 12`: a run reference may follow as its own word */
+			if (!optarg && optind < argc && resume_is_run_ref(argv[optind]))
+				a->resume = argv[optind++];
+			break;
 		case O_DB: a->db = optarg; break;
 		case O_NOCACHE: a->no_cache = true; break;
 		case O_NOPROG: a->no_progress = true; break;
@@ -224,6 +248,41 @@ static void on_signal(int sig)
 	engine_request_stop();
 }
 
+/* The resolved options of a run as JSON text (owned): what decides its
+ * figures besides the suite. */
+static char *config_json(const struct run_args *a)
+{
+	json_t *o = json_pack("{s:i, s:i, s:I, s:b}", "concurrency", a->concurrency,
+			      "repeat", a->repeat, "delay_ms", (json_int_t)a->delay_ms,
+			      "cache", !a->no_cache);
+	char *text;
+	if (a->filter)
+		json_object_set_new(o, "filter_pattern", json_string(a->filter));
+	if (a->first_n)
+		json_object_set_new(o, "filter_first_n", json_integer(a->first_n));
+	if (a->grader)
+		json_object_set_new(o, "grader", json_string(a->grader));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+/* Records a new run with its label, options and git commit. */
+static int begin_run(struct store *st, const struct suite *s,
+		     const struct run_args *a, int64_t *run_id, struct err *err)
+{
+	char *cfg = config_json(a), *git = run_git_commit(s->dir);
+	struct store_run_meta m = {
+		.description = a->description ? a->description : s->description,
+		.label = a->label, .config_json = cfg, .git_commit = git,
+		.repeat = a->repeat,
+	};
+	int rc = store_run_begin_meta(st, s, &m, run_id, err);
+	free(cfg);
+	free(git);
+	return rc;
+}
+
 static int run_exec(int argc, char **argv)
 {
 	struct run_args a;
@@ -237,6 +296,7 @@ static int run_exec(int argc, char **argv)
 	struct engine_opts eo;
 	struct summary sum;
 	char *db = NULL;
+	struct resume *res = NULL;
 	int64_t run_id = 0;
 	int rc, status = EXIT_RUN_ERROR;
 	bool have_sum = false;
@@ -269,14 +329,22 @@ static int run_exec(int argc, char **argv)
 		db = fs_join(dir, "assay.db");
 		free(dir);
 	}
-	if (store_open(db, &st, &err))
+	if (run_check_ids(s, &err) || store_open(db, &st, &err))
 		goto fail;
-	if (store_run_begin(st, s, a.description ? a.description : s->description,
-			    a.repeat, &run_id, &err))
+	if (a.resume) {
+		if (resume_prepare(st, s, *a.resume ? a.resume : NULL, a.retry_errors,
+				   &run_id, &a.repeat, &res, &err) ||
+		    store_run_reopen(st, s, run_id, &err))
+			goto fail;
+		fprintf(stderr, "resuming run %lld: %ld stored results kept\n",
+			(long long)run_id, resume_kept(res));
+	} else if (begin_run(st, s, &a, &run_id, &err)) {
 		goto fail;
+	}
 	if (!a.no_progress)
 		prog = progress_new(stderr, isatty(2),
-				    (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
+				    (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat -
+				    resume_kept(res));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	memset(&eo, 0, sizeof eo);
@@ -287,6 +355,10 @@ static int run_exec(int argc, char **argv)
 	eo.seed = 0;
 	eo.judges = judges;
 	eo.progress = prog;
+	if (res) {
+		eo.skip = resume_skip;
+		eo.skip_ud = res;
+	}
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
 	progress_free(prog);
 	signal(SIGINT, SIG_DFL);
@@ -349,10 +421,14 @@ static int run_exec(int argc, char **argv)
 	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 		tot.interrupted ? " (interrupted)" : "");
 	if (tot.interrupted)
+		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
+			a.suite, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
+	/* The figures of a resumed run are the stored ones, not this pass's. */
+	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
-	else if (tot.fails > 0)
+	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
-	else if (tot.errors > 0)
+	else if (sum.errors > 0)
 		status = EXIT_RUN_ERROR;
 	else
 		status = EXIT_ALL_PASSED;
@@ -370,6 +446,7 @@ out:
 	score_shutdown();
 	free(db);
 	free(a.outputs);
+	resume_free(res);
 	return status;
 }
 

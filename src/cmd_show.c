@@ -78,6 +78,8 @@ static int show_exec(int argc, char **argv)
 	have_sum = true;
 	if (table)
 		report_print_table(&sum, stdout, isatty(1));
+	fflush(stdout);
+	report_warn_incomplete(st, run_id, stderr);
 	for (size_t i = 0; i < n_outs; i++) {
 		if (report_write(st, run_id, outs[i], &err))
 			goto out;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "version.h"
 
 static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,

@@ -33,6 +33,10 @@ struct engine_opts {
 	uint64_t seed;           /* jitter */
 	struct judge_set *judges; /* may be NULL: no model-graded assertions */
 	struct progress *progress; /* may be NULL */
+	/* Resume hook (may be NULL): items for which skip() is true are
+	 * already stored and are not run again (counted in tot->skipped). */
+	bool (*skip)(void *ud, size_t test, size_t prompt, size_t prov, int rep);
+	void *skip_ud;
 };
 
 struct engine_totals {
@@ -45,6 +49,7 @@ struct engine_totals {
 	long consistency_n;          /* two orders, summed over comparisons */
 	long compare_errors;         /* comparisons that could not be graded */
 	bool interrupted;
+	long skipped;                /* items passed over by o->skip */
 };
 
 /* Runs the plan.  `provs[i]` serves s->providers[i].  Returns 0 when the

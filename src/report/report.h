@@ -57,6 +57,12 @@ void report_summary_free(struct summary *s);
  * report_term_escape; `color` adds ANSI colours. */
 void report_print_table(const struct summary *s, FILE *f, bool color);
 
+/* Prints to f a warning when run `run_id` is not complete: still
+ * running, interrupted (its process gone), ended in error, or holding
+ * fewer results than planned — its figures are then partial.  Prints
+ * nothing for a complete run.  Returns true when it warned. */
+bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f);
+
 /* Writes run `run_id` to `path` in the format its extension names (.json,
  * .jsonl, .csv; case-insensitive), via PATH.tmp renamed into place so a
  * reader never sees half a file.  Memory does not grow with the number of

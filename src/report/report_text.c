@@ -162,3 +162,30 @@ void report_json_escape(struct buf *out, const char *s, size_t n)
 	}
 	buf_json_escape(out, s + start, i - start);
 }
+
+bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f)
+{
+	struct store_run r;
+	struct err err = {0};
+	long planned;
+	bool warn;
+	if (store_run_get(st, run_id, &r, &err))
+		return false;
+	planned = r.n_cases * r.n_prompts * r.n_providers * (r.repeat > 0 ? r.repeat : 1);
+	warn = strcmp(r.status, "done") || r.n_results < planned;
+	if (warn) {
+		fprintf(f, "warning: run %lld is %s: %ld of %ld results stored; "
+			"the figures above are partial", (long long)run_id,
+			!strcmp(r.status, "done") ? "incomplete" : r.status,
+			r.n_results, planned);
+		if (!strcmp(r.status, "interrupted"))
+			fprintf(f, " (continue it with: assay run %s --resume %lld)",
+				r.suite_path ? r.suite_path : "SUITE", (long long)run_id);
+		else if (!strcmp(r.status, "running"))
+			fprintf(f, " (pid %ld on %s is still writing it)", r.pid,
+				r.host ? r.host : "?");
+		fputc('\n', f);
+	}
+	store_run_free(&r);
+	return warn;
+}

@@ -3,8 +3,8 @@
  * and every result), .jsonl (one result a line) or
  * .csv (one result a row, vars as var_<name> columns).
  *
- * Results are streamed: one SQL cursor ordered by the results' unique
- * index (so SQLite needs no sort), each row serialised into a reused
+ * Results are streamed through store_results_each (in key order), each
+ * row serialised into a reused
  * buffer and written before the next is read; memory does not grow with
  * the number of results (the .json statistics hold a few numbers per
  * result while they are computed, then are freed).  The file is written as PATH.tmp and renamed
@@ -18,73 +18,32 @@
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "../cmd.h"
+#include "../version.h"
 #include "../util/xalloc.h"
 
 #define REPORT_FORMAT_VERSION 1
 
 enum fmt { FMT_JSON, FMT_JSONL, FMT_CSV };
 
-/* Columns of results_sql, in order. */
-enum {
-	R_ID, R_CASE, R_DESC, R_VARS, R_PROMPT_IDX, R_PROMPT_LABEL,
-	R_PROVIDER_IDX, R_PROVIDER_ID, R_PROVIDER_LABEL, R_REPEAT, R_PROMPT, R_OUTPUT,
-	R_ERR_KIND, R_ERR_MSG, R_HTTP, R_PASS, R_SCORE, R_REASON, R_NAMED,
-	R_LATENCY, R_TTFT, R_TOK_P, R_TOK_C, R_TOK_T, R_COST, R_FINISH,
-	R_STARTED, R_RETRIES, R_CACHED
-};
-
-static const char *const results_sql =
-	"SELECT r.id, r.case_idx, c.description, c.vars_json, r.prompt_idx,"
-	" pr.label, r.provider_idx, pv.provider_id, pv.label, r.repeat, r.prompt_text,"
-	" r.output, r.error_kind, r.error_msg, r.http_status, r.pass, r.score,"
-	" r.reason, r.named_scores_json, r.latency_ms, r.ttft_ms,"
-	" r.prompt_tokens, r.completion_tokens, r.total_tokens, r.cost_usd,"
-	" r.finish_reason, r.started_at, r.retries, r.cached"
-	" FROM results r"
-	" LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx"
-	" LEFT JOIN run_prompts pr ON pr.run_id = r.run_id AND pr.idx = r.prompt_idx"
-	" LEFT JOIN run_providers pv ON pv.run_id = r.run_id"
-	"  AND pv.idx = r.provider_idx"
-	" WHERE r.run_id = ?1"
-	" ORDER BY r.run_id, r.case_idx, r.prompt_idx, r.provider_idx, r.repeat";
-
-static const char *const asserts_sql =
-	"SELECT type, pass, score, reason, weight, metric"
-	" FROM assertion_results WHERE result_id = ?1 ORDER BY idx";
-
 struct writer {
-	sqlite3 *db;
+	struct store *st;
 	int64_t run_id;
 	FILE *f;
 	enum fmt fmt;
 	struct buf line;
-	sqlite3_stmt *asserts;
+	bool first;
+	struct err *err;
 	/* CSV: the union of var names over the run's cases, first seen first. */
 	char **vars;
-	size_t n_vars;
+	size_t n_vars, cap_vars;
+	json_t *seen;
+	long a_pass, a_total;  /* CSV: assertion counts of the current row */
 };
-
-static int db_err(struct err *err, sqlite3 *db, const char *what)
-{
-	return err_set(err, ST_DB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-static const char *col_text(sqlite3_stmt *q, int i)
-{
-	return (const char *)sqlite3_column_text(q, i);
-}
-
-static bool col_null(sqlite3_stmt *q, int i)
-{
-	return sqlite3_column_type(q, i) == SQLITE_NULL;
-}
 
 /* ------------------------------------------------------------ JSON bits */
 
@@ -116,22 +75,17 @@ static void j_num(struct buf *b, double v)
 		buf_printf(b, "%.15g", v);
 }
 
-static void j_col_num(struct buf *b, sqlite3_stmt *q, int i)
+static void j_long(struct buf *b, long v)
 {
-	if (col_null(q, i))
+	if (v < 0)
 		buf_puts(b, "null");
-	else if (sqlite3_column_type(q, i) == SQLITE_INTEGER)
-		buf_printf(b, "%lld", (long long)sqlite3_column_int64(q, i));
 	else
-		j_num(b, sqlite3_column_double(q, i));
+		buf_printf(b, "%ld", v);
 }
 
-static void j_col_bool(struct buf *b, sqlite3_stmt *q, int i)
+static void j_bool(struct buf *b, int v)
 {
-	if (col_null(q, i))
-		buf_puts(b, "null");
-	else
-		buf_puts(b, sqlite3_column_int(q, i) ? "true" : "false");
+	buf_puts(b, v < 0 ? "null" : v ? "true" : "false");
 }
 
 /* Stored JSON text is re-parsed rather than pasted, so a damaged cell
@@ -145,41 +99,31 @@ static void j_raw(struct buf *b, const char *text, const char *fallback)
 	json_decref(v);
 }
 
-static int j_assertions(struct writer *w, int64_t result_id, struct err *err)
+static int on_assert_json(void *ud, const struct store_assert *a)
 {
-	sqlite3_stmt *q = w->asserts;
-	int step;
-	bool first = true;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, result_id);
-	buf_putc(&w->line, '[');
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct buf *b = &w->line;
-		if (!first)
-			buf_putc(b, ',');
-		first = false;
-		buf_putc(b, '{');
-		j_key(b, "type", true);
-		j_str(b, col_text(q, 0));
-		j_key(b, "pass", false);
-		j_col_bool(b, q, 1);
-		j_key(b, "score", false);
-		j_col_num(b, q, 2);
-		j_key(b, "reason", false);
-		j_str(b, col_text(q, 3));
-		j_key(b, "weight", false);
-		j_col_num(b, q, 4);
-		j_key(b, "metric", false);
-		j_str(b, col_text(q, 5));
-		buf_putc(b, '}');
-	}
-	buf_putc(&w->line, ']');
-	sqlite3_reset(q);
-	return step == SQLITE_DONE ? 0 : db_err(err, w->db, "reading assertions");
+	struct writer *w = ud;
+	struct buf *b = &w->line;
+	if (a->idx > 0 || b->len == 0 || b->p[b->len - 1] != '[')
+		buf_putc(b, ',');
+	buf_putc(b, '{');
+	j_key(b, "type", true);
+	j_str(b, a->type);
+	j_key(b, "pass", false);
+	j_bool(b, a->pass);
+	j_key(b, "score", false);
+	j_num(b, a->score);
+	j_key(b, "reason", false);
+	j_str(b, a->reason);
+	j_key(b, "weight", false);
+	j_num(b, a->weight);
+	j_key(b, "metric", false);
+	j_str(b, a->metric);
+	buf_putc(b, '}');
+	return 0;
 }
 
 /* One result as a JSON object appended to w->line. */
-static int j_result(struct writer *w, sqlite3_stmt *q, struct err *err)
+static int j_result(struct writer *w, const struct store_result *r)
 {
 	struct buf *b = &w->line;
 	buf_putc(b, '{');
@@ -188,122 +132,125 @@ static int j_result(struct writer *w, sqlite3_stmt *q, struct err *err)
 		buf_printf(b, "%lld,", (long long)w->run_id);
 	}
 	j_key(b, "case_idx", true);
-	j_col_num(b, q, R_CASE);
+	buf_printf(b, "%zu", r->case_idx);
 	j_key(b, "description", false);
-	j_str(b, col_text(q, R_DESC));
+	j_str(b, r->case_description);
 	j_key(b, "vars", false);
-	j_raw(b, col_text(q, R_VARS), "{}");
+	j_raw(b, r->vars_json, "{}");
 	j_key(b, "prompt_idx", false);
-	j_col_num(b, q, R_PROMPT_IDX);
+	buf_printf(b, "%zu", r->prompt_idx);
 	j_key(b, "prompt_label", false);
-	j_str(b, col_text(q, R_PROMPT_LABEL));
+	j_str(b, r->prompt_label);
 	j_key(b, "provider_idx", false);
-	j_col_num(b, q, R_PROVIDER_IDX);
+	buf_printf(b, "%zu", r->provider_idx);
 	j_key(b, "provider_id", false);
-	j_str(b, col_text(q, R_PROVIDER_ID));
+	j_str(b, r->provider_id);
 	j_key(b, "provider_label", false);
-	j_str(b, col_text(q, R_PROVIDER_LABEL));
+	j_str(b, r->provider_label);
 	j_key(b, "repeat", false);
-	j_col_num(b, q, R_REPEAT);
+	buf_printf(b, "%d", r->repeat);
+	j_key(b, "item_key", false);
+	j_str(b, r->item_key);
 	j_key(b, "prompt", false);
-	j_str(b, col_text(q, R_PROMPT));
+	j_str(b, r->prompt_text);
 	j_key(b, "output", false);
-	j_str(b, col_text(q, R_OUTPUT));
+	j_str(b, r->output);
 	j_key(b, "error", false);
-	if (col_null(q, R_ERR_KIND)) {
+	if (!r->error_kind) {
 		buf_puts(b, "null");
 	} else {
 		buf_putc(b, '{');
 		j_key(b, "kind", true);
-		j_str(b, col_text(q, R_ERR_KIND));
+		j_str(b, r->error_kind);
 		j_key(b, "message", false);
-		j_str(b, col_text(q, R_ERR_MSG));
+		j_str(b, r->error_msg);
 		j_key(b, "http_status", false);
-		j_col_num(b, q, R_HTTP);
+		j_long(b, r->http_status);
 		buf_putc(b, '}');
 	}
 	j_key(b, "pass", false);
-	j_col_bool(b, q, R_PASS);
+	j_bool(b, r->pass);
 	j_key(b, "score", false);
-	j_col_num(b, q, R_SCORE);
+	j_num(b, r->score);
 	j_key(b, "reason", false);
-	j_str(b, col_text(q, R_REASON));
+	j_str(b, r->reason);
 	j_key(b, "named_scores", false);
-	j_raw(b, col_text(q, R_NAMED), "{}");
+	j_raw(b, r->named_json, "{}");
 	j_key(b, "latency_ms", false);
-	j_col_num(b, q, R_LATENCY);
+	j_num(b, r->latency_ms);
 	j_key(b, "ttft_ms", false);
-	j_col_num(b, q, R_TTFT);
+	j_num(b, r->ttft_ms);
 	j_key(b, "tokens", false);
 	buf_putc(b, '{');
 	j_key(b, "prompt", true);
-	j_col_num(b, q, R_TOK_P);
+	j_long(b, r->prompt_tokens);
 	j_key(b, "completion", false);
-	j_col_num(b, q, R_TOK_C);
+	j_long(b, r->completion_tokens);
 	j_key(b, "total", false);
-	j_col_num(b, q, R_TOK_T);
+	j_long(b, r->total_tokens);
 	buf_putc(b, '}');
 	j_key(b, "cost_usd", false);
-	j_col_num(b, q, R_COST);
+	j_num(b, r->cost_usd);
 	j_key(b, "finish_reason", false);
-	j_str(b, col_text(q, R_FINISH));
+	j_str(b, r->finish_reason);
 	j_key(b, "started_at", false);
-	j_str(b, col_text(q, R_STARTED));
+	j_str(b, r->started_at);
 	j_key(b, "retries", false);
-	j_col_num(b, q, R_RETRIES);
+	j_long(b, r->retries);
 	j_key(b, "cached", false);
-	j_col_bool(b, q, R_CACHED);
+	j_bool(b, r->cached);
 	j_key(b, "assertions", false);
-	if (j_assertions(w, sqlite3_column_int64(q, R_ID), err))
+	buf_putc(b, '[');
+	if (store_asserts_each(w->st, r->id, on_assert_json, w, w->err))
 		return ST_DB;
+	buf_putc(b, ']');
 	buf_putc(b, '}');
 	return 0;
 }
 
-static int j_header(struct writer *w, struct store *st, struct err *err)
+static int j_header(struct writer *w, struct err *err)
 {
 	struct buf *b = &w->line;
-	sqlite3_stmt *q = NULL;
+	struct store_run run;
 	struct summary sum;
 	json_t *stats;
 	char *text;
 	int rc;
-	if (sqlite3_prepare_v2(w->db,
-			       "SELECT id, description, created_at, finished_at,"
-			       " status, suite_path, repeat, assay_version,"
-			       " suite_json FROM runs WHERE id = ?1",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, w->db, "reading the run");
-	sqlite3_bind_int64(q, 1, w->run_id);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
-		return err_set(err, ST_DB, "no run %lld in the store",
-			       (long long)w->run_id);
-	}
+	if ((rc = store_run_get(w->st, w->run_id, &run, err)))
+		return rc;
 	buf_printf(b, "{\"version\":%d,\"assay_version\":", REPORT_FORMAT_VERSION);
 	j_str(b, ASSAY_VERSION);
-	buf_puts(b, ",\"run\":{\"id\":");
-	j_col_num(b, q, 0);
+	buf_printf(b, ",\"run\":{\"id\":%lld", (long long)run.id);
 	j_key(b, "description", false);
-	j_str(b, col_text(q, 1));
+	j_str(b, run.description);
+	j_key(b, "label", false);
+	j_str(b, run.label);
 	j_key(b, "created_at", false);
-	j_str(b, col_text(q, 2));
+	j_str(b, run.created_at);
 	j_key(b, "finished_at", false);
-	j_str(b, col_text(q, 3));
+	j_str(b, run.finished_at);
 	j_key(b, "status", false);
-	j_str(b, col_text(q, 4));
+	j_str(b, run.status);
 	j_key(b, "suite_path", false);
-	j_str(b, col_text(q, 5));
+	j_str(b, run.suite_path);
+	j_key(b, "suite_hash", false);
+	j_str(b, run.suite_hash);
+	j_key(b, "git_commit", false);
+	j_str(b, run.git_commit);
+	j_key(b, "host", false);
+	j_str(b, run.host);
 	j_key(b, "repeat", false);
-	j_col_num(b, q, 6);
+	buf_printf(b, "%d", run.repeat);
 	j_key(b, "assay_version", false);
-	j_str(b, col_text(q, 7));
+	j_str(b, run.assay_version);
+	j_key(b, "config", false);
+	j_raw(b, run.config_json, "null");
 	j_key(b, "suite", false);
-	j_raw(b, col_text(q, 8), "null");
+	j_raw(b, run.suite_json, "null");
 	buf_puts(b, "},\n\"summary\":[");
-	sqlite3_finalize(q);
+	store_run_free(&run);
 
-	if ((rc = report_summary(st, w->run_id, &sum, err)))
+	if ((rc = report_summary(w->st, w->run_id, &sum, err)))
 		return rc;
 	for (size_t i = 0; i < sum.n_rows; i++) {
 		const struct summary_row *r = &sum.rows[i];
@@ -344,7 +291,7 @@ static int j_header(struct writer *w, struct store *st, struct err *err)
 		   sum.fails, sum.errors);
 	report_summary_free(&sum);
 	/* the same object `assay stats -o` writes (default options) */
-	if (!(stats = report_stats_json(st, w->run_id, NULL, err)))
+	if (!(stats = report_stats_json(w->st, w->run_id, NULL, err)))
 		return err->code ? (int)err->code : ST_DB;
 	text = json_dumps(stats, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(stats);
@@ -363,61 +310,62 @@ static void csv_field(struct writer *w, const char *s, bool first)
 	csv_fwrite(w->f, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* Writes a numeric cell: the number as SQLite renders it, empty for NULL. */
-static void csv_num(struct writer *w, sqlite3_stmt *q, int i)
+/* A count cell: empty when unknown. */
+static void csv_long(struct writer *w, long v)
 {
-	char tmp[64];
-	if (col_null(q, i)) {
+	char tmp[32];
+	if (v < 0) {
 		csv_field(w, "", false);
-	} else if (sqlite3_column_type(q, i) == SQLITE_INTEGER) {
-		snprintf(tmp, sizeof tmp, "%lld",
-			 (long long)sqlite3_column_int64(q, i));
-		csv_field(w, tmp, false);
-	} else {
-		snprintf(tmp, sizeof tmp, "%.15g", sqlite3_column_double(q, i));
-		csv_field(w, tmp, false);
+		return;
 	}
+	snprintf(tmp, sizeof tmp, "%ld", v);
+	csv_field(w, tmp, false);
 }
 
-static void csv_bool(struct writer *w, sqlite3_stmt *q, int i)
+/* A real cell: %.15g, empty when unknown. */
+static void csv_real(struct writer *w, double v)
 {
-	csv_field(w, col_null(q, i) ? "" : sqlite3_column_int(q, i) ? "true"
-								   : "false",
-		  false);
+	char tmp[64];
+	if (!isfinite(v)) {
+		csv_field(w, "", false);
+		return;
+	}
+	snprintf(tmp, sizeof tmp, "%.15g", v);
+	csv_field(w, tmp, false);
+}
+
+static void csv_bool(struct writer *w, int v)
+{
+	csv_field(w, v < 0 ? "" : v ? "true" : "false", false);
 }
 
 /* First pass over the cases: the var names that become columns. */
+static int on_case_vars(void *ud, const struct store_case *c)
+{
+	struct writer *w = ud;
+	json_t *v = c->vars_json ? json_loads(c->vars_json, 0, NULL) : NULL;
+	const char *k;
+	json_t *val;
+	json_object_foreach(v, k, val) {
+		if (json_object_get(w->seen, k))
+			continue;
+		json_object_set_new(w->seen, k, json_true());
+		w->vars = xgrow(w->vars, &w->cap_vars, w->n_vars + 1,
+				sizeof *w->vars);
+		w->vars[w->n_vars++] = xstrdup(k);
+	}
+	json_decref(v);
+	return 0;
+}
+
 static int csv_collect_vars(struct writer *w, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
-	json_t *seen = json_object();
-	size_t cap = 0;
-	int step;
-	if (sqlite3_prepare_v2(w->db, "SELECT vars_json FROM cases WHERE"
-				      " run_id = ?1 ORDER BY idx", -1, &q,
-			       NULL) != SQLITE_OK) {
-		json_decref(seen);
-		return db_err(err, w->db, "reading cases");
-	}
-	sqlite3_bind_int64(q, 1, w->run_id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *text = col_text(q, 0);
-		json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-		const char *k;
-		json_t *val;
-		json_object_foreach(v, k, val) {
-			if (json_object_get(seen, k))
-				continue;
-			json_object_set_new(seen, k, json_true());
-			w->vars = xgrow(w->vars, &cap, w->n_vars + 1,
-					sizeof *w->vars);
-			w->vars[w->n_vars++] = xstrdup(k);
-		}
-		json_decref(v);
-	}
-	sqlite3_finalize(q);
-	json_decref(seen);
-	return step == SQLITE_DONE ? 0 : db_err(err, w->db, "reading cases");
+	int rc;
+	w->seen = json_object();
+	rc = store_cases_each(w->st, w->run_id, on_case_vars, w, err);
+	json_decref(w->seen);
+	w->seen = NULL;
+	return rc;
 }
 
 static const char *const csv_head_a[] = {
@@ -448,20 +396,26 @@ static void csv_header(struct writer *w)
 	fputs("\r\n", w->f);
 }
 
-static int csv_row(struct writer *w, sqlite3_stmt *q, struct err *err)
+static int on_assert_count(void *ud, const struct store_assert *a)
 {
-	const char *vtext = col_text(q, R_VARS);
-	json_t *vars = vtext ? json_loads(vtext, 0, NULL) : NULL;
-	sqlite3_stmt *a = w->asserts;
-	long a_pass = 0, a_total = 0;
+	struct writer *w = ud;
+	w->a_total++;
+	w->a_pass += a->pass;
+	return 0;
+}
+
+static int csv_row(struct writer *w, const struct store_result *r)
+{
+	json_t *vars = r->vars_json ? json_loads(r->vars_json, 0, NULL) : NULL;
 	char tmp[32];
-	int step;
-	csv_field(w, col_text(q, R_DESC), false);
-	csv_num(w, q, R_PROMPT_IDX);
-	csv_field(w, col_text(q, R_PROMPT_LABEL), false);
-	csv_field(w, col_text(q, R_PROVIDER_ID), false);
-	csv_field(w, col_text(q, R_PROVIDER_LABEL), false);
-	csv_num(w, q, R_REPEAT);
+	snprintf(tmp, sizeof tmp, "%zu", r->case_idx);
+	csv_field(w, tmp, true);
+	csv_field(w, r->case_description, false);
+	csv_long(w, (long)r->prompt_idx);
+	csv_field(w, r->prompt_label, false);
+	csv_field(w, r->provider_id, false);
+	csv_field(w, r->provider_label, false);
+	csv_long(w, r->repeat);
 	for (size_t i = 0; i < w->n_vars; i++) {
 		json_t *v = json_object_get(vars, w->vars[i]);
 		if (!v) {
@@ -475,35 +429,27 @@ static int csv_row(struct writer *w, sqlite3_stmt *q, struct err *err)
 		}
 	}
 	json_decref(vars);
-	csv_field(w, col_text(q, R_PROMPT), false);
-	csv_field(w, col_text(q, R_OUTPUT), false);
-	csv_field(w, col_text(q, R_ERR_KIND), false);
-	csv_field(w, col_text(q, R_ERR_MSG), false);
-	csv_num(w, q, R_HTTP);
-	csv_bool(w, q, R_PASS);
-	csv_num(w, q, R_SCORE);
-	csv_field(w, col_text(q, R_REASON), false);
-	csv_num(w, q, R_LATENCY);
-	csv_num(w, q, R_TTFT);
-	csv_num(w, q, R_TOK_P);
-	csv_num(w, q, R_TOK_C);
-	csv_num(w, q, R_TOK_T);
-	csv_num(w, q, R_COST);
-	csv_field(w, col_text(q, R_FINISH), false);
-	csv_field(w, col_text(q, R_NAMED), false);
-	sqlite3_reset(a);
-	sqlite3_bind_int64(a, 1, sqlite3_column_int64(q, R_ID));
-	while ((step = sqlite3_step(a)) == SQLITE_ROW) {
-		a_total++;
-		a_pass += sqlite3_column_int(a, 1) != 0;
-	}
-	sqlite3_reset(a);
-	if (step != SQLITE_DONE)
-		return db_err(err, w->db, "reading assertions");
-	snprintf(tmp, sizeof tmp, "%ld", a_pass);
-	csv_field(w, tmp, false);
-	snprintf(tmp, sizeof tmp, "%ld", a_total);
-	csv_field(w, tmp, false);
+	csv_field(w, r->prompt_text, false);
+	csv_field(w, r->output, false);
+	csv_field(w, r->error_kind, false);
+	csv_field(w, r->error_msg, false);
+	csv_long(w, r->http_status);
+	csv_bool(w, r->pass);
+	csv_real(w, r->score);
+	csv_field(w, r->reason, false);
+	csv_real(w, r->latency_ms);
+	csv_real(w, r->ttft_ms);
+	csv_long(w, r->prompt_tokens);
+	csv_long(w, r->completion_tokens);
+	csv_long(w, r->total_tokens);
+	csv_real(w, r->cost_usd);
+	csv_field(w, r->finish_reason, false);
+	csv_field(w, r->named_json, false);
+	w->a_pass = w->a_total = 0;
+	if (store_asserts_each(w->st, r->id, on_assert_count, w, w->err))
+		return ST_DB;
+	csv_long(w, w->a_pass);
+	csv_long(w, w->a_total);
 	fputs("\r\n", w->f);
 	return 0;
 }
@@ -533,78 +479,39 @@ static int format_of(const char *path, enum fmt *fmt, struct err *err)
 		       "file name ending in .json, .jsonl or .csv", path);
 }
 
-static int check_run(sqlite3 *db, int64_t run_id, struct err *err)
+static int on_result(void *ud, const struct store_result *r)
 {
-	sqlite3_stmt *q = NULL;
-	int step;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
-			       NULL) != SQLITE_OK)
-		return db_err(err, db, "reading the run");
-	sqlite3_bind_int64(q, 1, run_id);
-	step = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (step == SQLITE_ROW)
-		return 0;
-	if (step == SQLITE_DONE)
-		return err_set(err, ST_DB, "no run %lld in the store",
-			       (long long)run_id);
-	return db_err(err, db, "reading the run");
-}
-
-static int stream_results(struct writer *w, struct err *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = 0, step;
-	bool first = true;
-	if (sqlite3_prepare_v2(w->db, results_sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, w->db, "reading results");
-	sqlite3_bind_int64(q, 1, w->run_id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		if (w->fmt == FMT_CSV) {
-			/* The first cell is written without a leading comma. */
-			char tmp[32];
-			snprintf(tmp, sizeof tmp, "%lld",
-				 (long long)sqlite3_column_int64(q, R_CASE));
-			csv_field(w, tmp, true);
-			if ((rc = csv_row(w, q, err)))
-				break;
-			continue;
-		}
-		buf_reset(&w->line);
-		if (w->fmt == FMT_JSON && !first)
-			buf_puts(&w->line, ",\n");
-		else if (w->fmt == FMT_JSON)
-			buf_putc(&w->line, '\n');
-		first = false;
-		if ((rc = j_result(w, q, err)))
-			break;
-		if (w->fmt == FMT_JSONL)
-			buf_putc(&w->line, '\n');
-		fwrite(w->line.p, 1, w->line.len, w->f);
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_err(err, w->db, "reading results");
-	sqlite3_finalize(q);
-	return rc;
+	struct writer *w = ud;
+	int rc;
+	if (w->fmt == FMT_CSV)
+		return csv_row(w, r);
+	buf_reset(&w->line);
+	if (w->fmt == FMT_JSON)
+		buf_puts(&w->line, w->first ? "\n" : ",\n");
+	w->first = false;
+	if ((rc = j_result(w, r)))
+		return rc;
+	if (w->fmt == FMT_JSONL)
+		buf_putc(&w->line, '\n');
+	fwrite(w->line.p, 1, w->line.len, w->f);
+	return 0;
 }
 
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err)
 {
-	struct writer w = { .db = store_db(st), .run_id = run_id };
+	struct writer w = { .st = st, .run_id = run_id, .first = true,
+			    .err = err };
+	struct store_run run;
 	char *tmp = NULL;
 	int rc;
 	if ((rc = format_of(path, &w.fmt, err)))
 		return rc;
-	if (!w.db)
+	if (!st)
 		return err_set(err, ST_INTERNAL, "report_write: no store");
-	if ((rc = store_commit(st, err)))
+	if ((rc = store_run_get(st, run_id, &run, err)))
 		return rc;
-	if ((rc = check_run(w.db, run_id, err)))
-		return rc;
-	if (sqlite3_prepare_v2(w.db, asserts_sql, -1, &w.asserts, NULL) !=
-	    SQLITE_OK)
-		return db_err(err, w.db, "reading assertions");
+	store_run_free(&run);
 	tmp = xasprintf("%s.tmp", path);
 	w.f = fopen(tmp, "wb");
 	if (!w.f) {
@@ -613,7 +520,7 @@ int report_write(struct store *st, int64_t run_id, const char *path,
 		goto out;
 	}
 	if (w.fmt == FMT_JSON) {
-		if ((rc = j_header(&w, st, err)))
+		if ((rc = j_header(&w, err)))
 			goto out;
 		fwrite(w.line.p, 1, w.line.len, w.f);
 	} else if (w.fmt == FMT_CSV) {
@@ -621,7 +528,7 @@ int report_write(struct store *st, int64_t run_id, const char *path,
 			goto out;
 		csv_header(&w);
 	}
-	if ((rc = stream_results(&w, err)))
+	if ((rc = store_results_each(st, run_id, on_result, &w, err)))
 		goto out;
 	if (w.fmt == FMT_JSON)
 		fputs("\n]}\n", w.f);
@@ -648,6 +555,5 @@ out:
 		free(w.vars[i]);
 	free(w.vars);
 	buf_free(&w.line);
-	sqlite3_finalize(w.asserts);
 	return rc;
 }
