@@ -8,6 +8,7 @@
  * infrastructure errors when no test failed), 2 usage. */
 #include "cmd.h"
 #include "cmd_resume.h"
+#include "cmd_gate.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -35,6 +36,7 @@ struct run_args {
 	const char *label;
 	const char *resume;      /* run reference, "" for latest, NULL: none */
 	bool retry_errors;
+	struct gate gate;
 	const char **outputs;
 	size_t n_outputs;
 	long first_n;
@@ -68,6 +70,14 @@ static const char run_usage[] =
 	"                             requested again; refused if the suite changed\n"
 	"      --retry-errors [RUN]   re-run only the items of RUN that ended in an\n"
 	"                             infrastructure error\n"
+	"      --baseline RUN         compare with a stored run (an id, latest,\n"
+	"                             latest~N, label:NAME) case by case\n"
+	"      --fail-on regression   the CI gate: exit 3 only when a candidate is\n"
+	"                             significantly worse than the baseline\n"
+	"                             (paired, Holm-corrected) or below\n"
+	"                             --min-pass-rate; failing tests alone exit 0\n"
+	"      --min-pass-rate R      fail the gate when a candidate passes less\n"
+	"                             than R (0.9 or 90%)\n"
 	"      --grader ID            the judge for model-graded assertions that\n"
 	"                             name none (e.g. openai:chat:gpt-4o-mini)\n"
 	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
@@ -77,7 +87,8 @@ static const char run_usage[] =
 	"  -h, --help                 this text\n"
 	"\n"
 	"exit status: 0 all tests passed, 100 some test failed, 1 run or\n"
-	"configuration error, 2 usage error\n";
+	"configuration error, 2 usage error; with --fail-on regression or\n"
+	"--min-pass-rate: 0 unless the gate fails, then 3\n";
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -102,7 +113,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
 	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_LABEL, O_RESUME,
-	       O_RETRY_ERRORS };
+	       O_RETRY_ERRORS, O_BASELINE, O_FAIL_ON, O_MIN_RATE };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -116,6 +127,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "resume", optional_argument, NULL, O_RESUME },
 		{ "retry-errors", optional_argument, NULL, O_RETRY_ERRORS },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "min-pass-rate", required_argument, NULL, O_MIN_RATE },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-cache", no_argument, NULL, O_NOCACHE },
 		{ "no-progress-bar", no_argument, NULL, O_NOPROG },
@@ -128,6 +142,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	long v;
 	a->concurrency = 4;
 	a->repeat = 1;
+	a->gate.min_pass_rate = -1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":c:j:o:h", opts, NULL)) != -1) {
@@ -164,6 +179,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_DESC: a->description = optarg; break;
 		case O_GRADER: a->grader = optarg; break;
 		case O_LABEL: a->label = optarg; break;
+		case O_BASELINE: a->gate.baseline = optarg; break;
+		case O_FAIL_ON:
+			if (strcmp(optarg, "regression"))
+				return usage_error(cmd, "--fail-on wants 'regression', not '%s'", optarg);
+			a->gate.fail_on_regression = true;
+			break;
+		case O_MIN_RATE:
+			if (gate_parse_rate(optarg, &a->gate.min_pass_rate))
+				return usage_error(cmd, "--min-pass-rate wants a rate such as 0.9 or 90%%, not '%s'", optarg);
+			break;
 		case O_RETRY_ERRORS:
 			a->retry_errors = true;
 			/* fall through */
@@ -299,7 +324,7 @@ static int run_exec(int argc, char **argv)
 	struct resume *res = NULL;
 	int64_t run_id = 0;
 	int rc, status = EXIT_RUN_ERROR;
-	bool have_sum = false;
+	bool have_sum = false, gated = false, regressed = false;
 
 	memset(&a, 0, sizeof a);
 	memset(&sum, 0, sizeof sum);
@@ -331,6 +356,16 @@ static int run_exec(int argc, char **argv)
 	}
 	if (run_check_ids(s, &err) || store_open(db, &st, &err))
 		goto fail;
+	/* The baseline is resolved before this run exists: `latest` is the
+	 * latest before it. */
+	if (a.gate.baseline &&
+	    store_resolve_run(st, a.gate.baseline, &a.gate.base_id, &err))
+		goto fail;
+	if (a.gate.fail_on_regression && !a.gate.baseline && a.gate.min_pass_rate < 0) {
+		err_set(&err, ST_USAGE, "--fail-on regression needs --baseline RUN (or --min-pass-rate)");
+		goto fail;
+	}
+	report_set_baseline(a.gate.base_id);
 	if (a.resume) {
 		if (resume_prepare(st, s, *a.resume ? a.resume : NULL, a.retry_errors,
 				   &run_id, &a.repeat, &res, &err) ||
@@ -380,6 +415,13 @@ static int run_exec(int argc, char **argv)
 		if (report_stats_print(st, run_id, &so, stdout, isatty(1), &serr))
 			err_print(&serr, stderr);
 	}
+	if (a.gate.base_id || a.gate.min_pass_rate >= 0) {
+		bool gate_failed = false;
+		if (gate_check(st, &a.gate, run_id, &sum, stdout, &gate_failed, &err))
+			goto fail;
+		gated = true;
+		regressed = gate_failed;
+	}
 	fflush(stdout); /* the table before the notes on stderr */
 	for (size_t i = 0; i < a.n_outputs; i++) {
 		if (report_write(st, run_id, a.outputs[i], &err))
@@ -426,6 +468,9 @@ static int run_exec(int argc, char **argv)
 	/* The figures of a resumed run are the stored ones, not this pass's. */
 	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
+	else if ((a.gate.fail_on_regression || a.gate.min_pass_rate >= 0) && gated)
+		status = regressed ? EXIT_REGRESSION : sum.errors > 0 && !sum.passes && !sum.fails
+			? EXIT_RUN_ERROR : EXIT_ALL_PASSED;
 	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
 	else if (sum.errors > 0)

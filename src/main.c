@@ -9,6 +9,8 @@
 static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 	&cmd_stats,
+	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
+	&cmd_compare,
 };
 
 static void usage(FILE *f)

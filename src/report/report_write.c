@@ -1,559 +1,89 @@
-/* report_write.c — a stored run written to a file: .json (one object with
- * the run, its summary, its statistics — the object of stats_report.h —
- * and every result), .jsonl (one result a line) or
- * .csv (one result a row, vars as var_<name> columns).
- *
- * Results are streamed through store_results_each (in key order), each
- * row serialised into a reused
- * buffer and written before the next is read; memory does not grow with
- * the number of results (the .json statistics hold a few numbers per
- * result while they are computed, then are freed).  The file is written as PATH.tmp and renamed
- * into place when complete.  Text from the model goes through
- * report_json_escape, so the JSON is valid even when the output is not
- * valid UTF-8.  CSV fields are quoted by libcsv (RFC 4180: every field in
- * double quotes, inner quotes doubled, rows end in CRLF). */
+/* report_write.c — the table of output formats and the driver that writes
+ * a stored run through one of them.  Each format is one file
+ * (report_fmt_*.c, report_bundle.c) reading the run through the store's
+ * read API; the format follows the file's extension.  The file is written
+ * as PATH.tmp and renamed into place when complete, so a reader never sees
+ * half a file. */
 #include "report.h"
-#include "stats_report.h"
+#include "report_int.h"
 
-#include <csv.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "../version.h"
 #include "../util/xalloc.h"
 
-#define REPORT_FORMAT_VERSION 1
-
-enum fmt { FMT_JSON, FMT_JSONL, FMT_CSV };
-
-struct writer {
-	struct store *st;
-	int64_t run_id;
-	FILE *f;
-	enum fmt fmt;
-	struct buf line;
-	bool first;
-	struct err *err;
-	/* CSV: the union of var names over the run's cases, first seen first. */
-	char **vars;
-	size_t n_vars, cap_vars;
-	json_t *seen;
-	long a_pass, a_total;  /* CSV: assertion counts of the current row */
+struct format {
+	const char *ext;   /* with the dot, compared case-insensitively */
+	int (*write)(struct store *st, int64_t run_id, FILE *f, struct err *err);
 };
 
-/* ------------------------------------------------------------ JSON bits */
-
-static void j_str(struct buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	report_json_escape(b, s, strlen(s));
-	buf_putc(b, '"');
-}
-
-static void j_key(struct buf *b, const char *k, bool first)
-{
-	if (!first)
-		buf_putc(b, ',');
-	buf_putc(b, '"');
-	buf_puts(b, k);
-	buf_puts(b, "\":");
-}
-
-static void j_num(struct buf *b, double v)
-{
-	if (!isfinite(v))
-		buf_puts(b, "null");
-	else
-		buf_printf(b, "%.15g", v);
-}
-
-static void j_long(struct buf *b, long v)
-{
-	if (v < 0)
-		buf_puts(b, "null");
-	else
-		buf_printf(b, "%ld", v);
-}
-
-static void j_bool(struct buf *b, int v)
-{
-	buf_puts(b, v < 0 ? "null" : v ? "true" : "false");
-}
-
-/* Stored JSON text is re-parsed rather than pasted, so a damaged cell
- * cannot make the output invalid; it becomes `fallback`. */
-static void j_raw(struct buf *b, const char *text, const char *fallback)
-{
-	json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	buf_puts(b, s ? s : fallback);
-	free(s);
-	json_decref(v);
-}
-
-static int on_assert_json(void *ud, const struct store_assert *a)
-{
-	struct writer *w = ud;
-	struct buf *b = &w->line;
-	if (a->idx > 0 || b->len == 0 || b->p[b->len - 1] != '[')
-		buf_putc(b, ',');
-	buf_putc(b, '{');
-	j_key(b, "type", true);
-	j_str(b, a->type);
-	j_key(b, "pass", false);
-	j_bool(b, a->pass);
-	j_key(b, "score", false);
-	j_num(b, a->score);
-	j_key(b, "reason", false);
-	j_str(b, a->reason);
-	j_key(b, "weight", false);
-	j_num(b, a->weight);
-	j_key(b, "metric", false);
-	j_str(b, a->metric);
-	buf_putc(b, '}');
-	return 0;
-}
-
-/* One result as a JSON object appended to w->line. */
-static int j_result(struct writer *w, const struct store_result *r)
-{
-	struct buf *b = &w->line;
-	buf_putc(b, '{');
-	if (w->fmt == FMT_JSONL) {
-		j_key(b, "run_id", true);
-		buf_printf(b, "%lld,", (long long)w->run_id);
-	}
-	j_key(b, "case_idx", true);
-	buf_printf(b, "%zu", r->case_idx);
-	j_key(b, "description", false);
-	j_str(b, r->case_description);
-	j_key(b, "vars", false);
-	j_raw(b, r->vars_json, "{}");
-	j_key(b, "prompt_idx", false);
-	buf_printf(b, "%zu", r->prompt_idx);
-	j_key(b, "prompt_label", false);
-	j_str(b, r->prompt_label);
-	j_key(b, "provider_idx", false);
-	buf_printf(b, "%zu", r->provider_idx);
-	j_key(b, "provider_id", false);
-	j_str(b, r->provider_id);
-	j_key(b, "provider_label", false);
-	j_str(b, r->provider_label);
-	j_key(b, "repeat", false);
-	buf_printf(b, "%d", r->repeat);
-	j_key(b, "item_key", false);
-	j_str(b, r->item_key);
-	j_key(b, "prompt", false);
-	j_str(b, r->prompt_text);
-	j_key(b, "output", false);
-	j_str(b, r->output);
-	j_key(b, "error", false);
-	if (!r->error_kind) {
-		buf_puts(b, "null");
-	} else {
-		buf_putc(b, '{');
-		j_key(b, "kind", true);
-		j_str(b, r->error_kind);
-		j_key(b, "message", false);
-		j_str(b, r->error_msg);
-		j_key(b, "http_status", false);
-		j_long(b, r->http_status);
-		buf_putc(b, '}');
-	}
-	j_key(b, "pass", false);
-	j_bool(b, r->pass);
-	j_key(b, "score", false);
-	j_num(b, r->score);
-	j_key(b, "reason", false);
-	j_str(b, r->reason);
-	j_key(b, "named_scores", false);
-	j_raw(b, r->named_json, "{}");
-	j_key(b, "latency_ms", false);
-	j_num(b, r->latency_ms);
-	j_key(b, "ttft_ms", false);
-	j_num(b, r->ttft_ms);
-	j_key(b, "tokens", false);
-	buf_putc(b, '{');
-	j_key(b, "prompt", true);
-	j_long(b, r->prompt_tokens);
-	j_key(b, "completion", false);
-	j_long(b, r->completion_tokens);
-	j_key(b, "total", false);
-	j_long(b, r->total_tokens);
-	buf_putc(b, '}');
-	j_key(b, "cost_usd", false);
-	j_num(b, r->cost_usd);
-	j_key(b, "finish_reason", false);
-	j_str(b, r->finish_reason);
-	j_key(b, "started_at", false);
-	j_str(b, r->started_at);
-	j_key(b, "retries", false);
-	j_long(b, r->retries);
-	j_key(b, "cached", false);
-	j_bool(b, r->cached);
-	j_key(b, "assertions", false);
-	buf_putc(b, '[');
-	if (store_asserts_each(w->st, r->id, on_assert_json, w, w->err))
-		return ST_DB;
-	buf_putc(b, ']');
-	buf_putc(b, '}');
-	return 0;
-}
-
-static int j_header(struct writer *w, struct err *err)
-{
-	struct buf *b = &w->line;
-	struct store_run run;
-	struct summary sum;
-	json_t *stats;
-	char *text;
-	int rc;
-	if ((rc = store_run_get(w->st, w->run_id, &run, err)))
-		return rc;
-	buf_printf(b, "{\"version\":%d,\"assay_version\":", REPORT_FORMAT_VERSION);
-	j_str(b, ASSAY_VERSION);
-	buf_printf(b, ",\"run\":{\"id\":%lld", (long long)run.id);
-	j_key(b, "description", false);
-	j_str(b, run.description);
-	j_key(b, "label", false);
-	j_str(b, run.label);
-	j_key(b, "created_at", false);
-	j_str(b, run.created_at);
-	j_key(b, "finished_at", false);
-	j_str(b, run.finished_at);
-	j_key(b, "status", false);
-	j_str(b, run.status);
-	j_key(b, "suite_path", false);
-	j_str(b, run.suite_path);
-	j_key(b, "suite_hash", false);
-	j_str(b, run.suite_hash);
-	j_key(b, "git_commit", false);
-	j_str(b, run.git_commit);
-	j_key(b, "host", false);
-	j_str(b, run.host);
-	j_key(b, "repeat", false);
-	buf_printf(b, "%d", run.repeat);
-	j_key(b, "assay_version", false);
-	j_str(b, run.assay_version);
-	j_key(b, "config", false);
-	j_raw(b, run.config_json, "null");
-	j_key(b, "suite", false);
-	j_raw(b, run.suite_json, "null");
-	buf_puts(b, "},\n\"summary\":[");
-	store_run_free(&run);
-
-	if ((rc = report_summary(w->st, w->run_id, &sum, err)))
-		return rc;
-	for (size_t i = 0; i < sum.n_rows; i++) {
-		const struct summary_row *r = &sum.rows[i];
-		buf_puts(b, i ? ",\n" : "\n");
-		buf_printf(b, "{\"provider_idx\":%d,\"prompt_idx\":%d",
-			   r->provider_idx, r->prompt_idx);
-		j_key(b, "provider_id", false);
-		j_str(b, r->provider_id);
-		j_key(b, "provider_label", false);
-		j_str(b, r->provider_label);
-		j_key(b, "prompt_label", false);
-		j_str(b, r->prompt_label);
-		buf_printf(b, ",\"n\":%ld,\"passes\":%ld,\"fails\":%ld,"
-			      "\"errors\":%ld", r->n, r->passes, r->fails,
-			   r->errors);
-		j_key(b, "pass_rate", false);
-		j_num(b, r->pass_rate);
-		j_key(b, "ci_low", false);
-		j_num(b, r->ci_lo);
-		j_key(b, "ci_high", false);
-		j_num(b, r->ci_hi);
-		j_key(b, "mean_score", false);
-		j_num(b, r->mean_score);
-		j_key(b, "latency_p50_ms", false);
-		j_num(b, r->p50_ms);
-		j_key(b, "latency_p95_ms", false);
-		j_num(b, r->p95_ms);
-		buf_printf(b, ",\"prompt_tokens\":%ld,\"completion_tokens\":%ld",
-			   r->prompt_tokens, r->completion_tokens);
-		j_key(b, "cost_usd", false);
-		j_num(b, r->cost_usd);
-		j_key(b, "named_scores", false);
-		j_raw(b, r->named_json, "{}");
-		buf_putc(b, '}');
-	}
-	buf_printf(b, "],\n\"totals\":{\"n\":%ld,\"passes\":%ld,\"fails\":%ld,"
-		      "\"errors\":%ld},\n\"stats\":", sum.total, sum.passes,
-		   sum.fails, sum.errors);
-	report_summary_free(&sum);
-	/* the same object `assay stats -o` writes (default options) */
-	if (!(stats = report_stats_json(w->st, w->run_id, NULL, err)))
-		return err->code ? (int)err->code : ST_DB;
-	text = json_dumps(stats, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	json_decref(stats);
-	buf_puts(b, text ? text : "null");
-	free(text);
-	buf_puts(b, ",\n\"results\":[");
-	return 0;
-}
-
-/* ------------------------------------------------------------ CSV */
-
-static void csv_field(struct writer *w, const char *s, bool first)
-{
-	if (!first)
-		putc(',', w->f);
-	csv_fwrite(w->f, s ? s : "", s ? strlen(s) : 0);
-}
-
-/* A count cell: empty when unknown. */
-static void csv_long(struct writer *w, long v)
-{
-	char tmp[32];
-	if (v < 0) {
-		csv_field(w, "", false);
-		return;
-	}
-	snprintf(tmp, sizeof tmp, "%ld", v);
-	csv_field(w, tmp, false);
-}
-
-/* A real cell: %.15g, empty when unknown. */
-static void csv_real(struct writer *w, double v)
-{
-	char tmp[64];
-	if (!isfinite(v)) {
-		csv_field(w, "", false);
-		return;
-	}
-	snprintf(tmp, sizeof tmp, "%.15g", v);
-	csv_field(w, tmp, false);
-}
-
-static void csv_bool(struct writer *w, int v)
-{
-	csv_field(w, v < 0 ? "" : v ? "true" : "false", false);
-}
-
-/* First pass over the cases: the var names that become columns. */
-static int on_case_vars(void *ud, const struct store_case *c)
-{
-	struct writer *w = ud;
-	json_t *v = c->vars_json ? json_loads(c->vars_json, 0, NULL) : NULL;
-	const char *k;
-	json_t *val;
-	json_object_foreach(v, k, val) {
-		if (json_object_get(w->seen, k))
-			continue;
-		json_object_set_new(w->seen, k, json_true());
-		w->vars = xgrow(w->vars, &w->cap_vars, w->n_vars + 1,
-				sizeof *w->vars);
-		w->vars[w->n_vars++] = xstrdup(k);
-	}
-	json_decref(v);
-	return 0;
-}
-
-static int csv_collect_vars(struct writer *w, struct err *err)
-{
-	int rc;
-	w->seen = json_object();
-	rc = store_cases_each(w->st, w->run_id, on_case_vars, w, err);
-	json_decref(w->seen);
-	w->seen = NULL;
-	return rc;
-}
-
-static const char *const csv_head_a[] = {
-	"case_idx", "description", "prompt_idx", "prompt_label",
-	"provider_id", "provider_label", "repeat"
-};
-static const char *const csv_head_b[] = {
-	"prompt", "output", "error_kind", "error_message", "http_status",
-	"pass", "score", "reason", "latency_ms", "ttft_ms", "prompt_tokens",
-	"completion_tokens", "total_tokens", "cost_usd", "finish_reason",
-	"named_scores", "assertions_passed", "assertions_total"
+static const struct format formats[] = {
+	{ ".json", report_fmt_json },      /* docs/output.md */
+	{ ".jsonl", report_fmt_jsonl },
+	{ ".csv", report_fmt_csv },
+	{ ".xml", report_fmt_junit },      /* JUnit XML, docs/ci.md */
+	{ ".md", report_fmt_markdown },    /* a pull-request summary, docs/ci.md */
+	{ ".assay", report_fmt_bundle },   /* a run to import elsewhere */
 };
 
-static void csv_header(struct writer *w)
-{
-	bool first = true;
-	for (size_t i = 0; i < sizeof csv_head_a / sizeof *csv_head_a; i++) {
-		csv_field(w, csv_head_a[i], first);
-		first = false;
-	}
-	for (size_t i = 0; i < w->n_vars; i++) {
-		char *name = xasprintf("var_%s", w->vars[i]);
-		csv_field(w, name, false);
-		free(name);
-	}
-	for (size_t i = 0; i < sizeof csv_head_b / sizeof *csv_head_b; i++)
-		csv_field(w, csv_head_b[i], false);
-	fputs("\r\n", w->f);
-}
-
-static int on_assert_count(void *ud, const struct store_assert *a)
-{
-	struct writer *w = ud;
-	w->a_total++;
-	w->a_pass += a->pass;
-	return 0;
-}
-
-static int csv_row(struct writer *w, const struct store_result *r)
-{
-	json_t *vars = r->vars_json ? json_loads(r->vars_json, 0, NULL) : NULL;
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%zu", r->case_idx);
-	csv_field(w, tmp, true);
-	csv_field(w, r->case_description, false);
-	csv_long(w, (long)r->prompt_idx);
-	csv_field(w, r->prompt_label, false);
-	csv_field(w, r->provider_id, false);
-	csv_field(w, r->provider_label, false);
-	csv_long(w, r->repeat);
-	for (size_t i = 0; i < w->n_vars; i++) {
-		json_t *v = json_object_get(vars, w->vars[i]);
-		if (!v) {
-			csv_field(w, "", false);
-		} else if (json_is_string(v)) {
-			csv_field(w, json_string_value(v), false);
-		} else {
-			char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			csv_field(w, s, false);
-			free(s);
-		}
-	}
-	json_decref(vars);
-	csv_field(w, r->prompt_text, false);
-	csv_field(w, r->output, false);
-	csv_field(w, r->error_kind, false);
-	csv_field(w, r->error_msg, false);
-	csv_long(w, r->http_status);
-	csv_bool(w, r->pass);
-	csv_real(w, r->score);
-	csv_field(w, r->reason, false);
-	csv_real(w, r->latency_ms);
-	csv_real(w, r->ttft_ms);
-	csv_long(w, r->prompt_tokens);
-	csv_long(w, r->completion_tokens);
-	csv_long(w, r->total_tokens);
-	csv_real(w, r->cost_usd);
-	csv_field(w, r->finish_reason, false);
-	csv_field(w, r->named_json, false);
-	w->a_pass = w->a_total = 0;
-	if (store_asserts_each(w->st, r->id, on_assert_count, w, w->err))
-		return ST_DB;
-	csv_long(w, w->a_pass);
-	csv_long(w, w->a_total);
-	fputs("\r\n", w->f);
-	return 0;
-}
-
-/* ------------------------------------------------------------ driver */
-
-static int format_of(const char *path, enum fmt *fmt, struct err *err)
+static const struct format *format_of(const char *path, struct err *err)
 {
 	const char *dot = strrchr(path, '.');
 	const char *slash = strrchr(path, '/');
-	if (dot && (!slash || dot > slash)) {
-		if (strcasecmp(dot, ".json") == 0) {
-			*fmt = FMT_JSON;
-			return 0;
-		}
-		if (strcasecmp(dot, ".jsonl") == 0) {
-			*fmt = FMT_JSONL;
-			return 0;
-		}
-		if (strcasecmp(dot, ".csv") == 0) {
-			*fmt = FMT_CSV;
-			return 0;
-		}
-	}
-	return err_set(err, ST_USAGE,
-		       "cannot tell the output format of '%s': expected a "
-		       "file name ending in .json, .jsonl or .csv", path);
-}
-
-static int on_result(void *ud, const struct store_result *r)
-{
-	struct writer *w = ud;
-	int rc;
-	if (w->fmt == FMT_CSV)
-		return csv_row(w, r);
-	buf_reset(&w->line);
-	if (w->fmt == FMT_JSON)
-		buf_puts(&w->line, w->first ? "\n" : ",\n");
-	w->first = false;
-	if ((rc = j_result(w, r)))
-		return rc;
-	if (w->fmt == FMT_JSONL)
-		buf_putc(&w->line, '\n');
-	fwrite(w->line.p, 1, w->line.len, w->f);
-	return 0;
+	if (dot && (!slash || dot > slash))
+		for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+			if (strcasecmp(dot, formats[i].ext) == 0)
+				return &formats[i];
+	err_set(err, ST_USAGE,
+		"cannot tell the output format of '%s': expected a file name "
+		"ending in .json, .jsonl, .csv, .xml (JUnit), .md (Markdown) or "
+		".assay (a run bundle)", path);
+	return NULL;
 }
 
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err)
 {
-	struct writer w = { .st = st, .run_id = run_id, .first = true,
-			    .err = err };
+	const struct format *fmt = format_of(path, err);
 	struct store_run run;
 	char *tmp = NULL;
+	FILE *f = NULL;
 	int rc;
-	if ((rc = format_of(path, &w.fmt, err)))
-		return rc;
+	if (!fmt)
+		return ST_USAGE;
 	if (!st)
 		return err_set(err, ST_INTERNAL, "report_write: no store");
 	if ((rc = store_run_get(st, run_id, &run, err)))
 		return rc;
 	store_run_free(&run);
 	tmp = xasprintf("%s.tmp", path);
-	w.f = fopen(tmp, "wb");
-	if (!w.f) {
-		rc = err_set(err, ST_IO, "cannot write %s: %s", tmp,
-			     strerror(errno));
+	if (!(f = fopen(tmp, "wb"))) {
+		rc = err_set(err, ST_IO, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (w.fmt == FMT_JSON) {
-		if ((rc = j_header(&w, err)))
-			goto out;
-		fwrite(w.line.p, 1, w.line.len, w.f);
-	} else if (w.fmt == FMT_CSV) {
-		if ((rc = csv_collect_vars(&w, err)))
-			goto out;
-		csv_header(&w);
-	}
-	if ((rc = store_results_each(st, run_id, on_result, &w, err)))
+	if ((rc = fmt->write(st, run_id, f, err)))
 		goto out;
-	if (w.fmt == FMT_JSON)
-		fputs("\n]}\n", w.f);
-	if (fflush(w.f) != 0 || ferror(w.f)) {
+	if (fflush(f) != 0 || ferror(f)) {
 		rc = err_set(err, ST_IO, "writing %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fclose(w.f) != 0) {
-		w.f = NULL;
+	if (fclose(f) != 0) {
+		f = NULL;
 		rc = err_set(err, ST_IO, "writing %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	w.f = NULL;
+	f = NULL;
 	if (rename(tmp, path) != 0)
 		rc = err_set(err, ST_IO, "cannot rename %s to %s: %s", tmp, path,
 			     strerror(errno));
 out:
-	if (w.f)
-		fclose(w.f);
+	if (f)
+		fclose(f);
 	if (rc && tmp)
 		unlink(tmp);
 	free(tmp);
-	for (size_t i = 0; i < w.n_vars; i++)
-		free(w.vars[i]);
-	free(w.vars);
-	buf_free(&w.line);
 	return rc;
 }

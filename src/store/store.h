@@ -89,6 +89,12 @@ int store_item_states_each(struct store *st, int64_t run_id,
 				     int state),
 			   void *ud, struct err *err);
 
+/* Imports a run bundle (`assay export RUN -o FILE.assay`) as a new run;
+ * sets *run_id.  The file is checked line by line; on any error (ST_INPUT
+ * naming file:line, ST_IO, ST_DB) nothing is stored. */
+int store_import(struct store *st, const char *path, int64_t *run_id,
+		 struct err *err);
+
 /* Deletes a run and everything stored for it.  ST_DB when none. */
 int store_run_delete(struct store *st, int64_t run_id, struct err *err);
 
@@ -254,8 +260,8 @@ struct store_result {
 	size_t case_idx, prompt_idx, provider_idx;
 	int repeat;
 	const char *item_key;
-	const char *case_description, *vars_json, *prompt_label;
-	const char *provider_id, *provider_label;
+	const char *case_description, *vars_json, *metadata_json;
+	const char *prompt_label, *provider_id, *provider_label;
 	const char *prompt_text, *output, *error_kind, *error_msg;
 	const char *finish_reason, *started_at, *reason, *named_json;
 	long http_status;               /* -1 when none */

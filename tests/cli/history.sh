@@ -154,3 +154,43 @@ Y
 "$ASSAY" run "$T/d/s.yaml" --no-progress-bar --no-table >/dev/null 2>"$T/dup.err"
 check history_duplicate_id_refused 1 $?
 check_grep history_duplicate_id_names_place "s.yaml:[0-9]+:[0-9]+: .*test id 'refund-1' is already used by test 1" "$T/dup.err"
+
+# 7. Browsing: runs, show (per-case table, filters), export, delete, a bundle.
+"$ASSAY" runs --db "$DB" >"$T/runs.txt" 2>&1
+check history_runs_exit 0 $?
+check_grep history_runs_lists_run1 '^ +1  done .* s\.yaml  300/300  openai:chat:steady [0-9.]+%, openai:chat:other [0-9.]+%' "$T/runs.txt"
+check history_runs_lists_all 3 "$(grep -cE '^ +[0-9]+  ' "$T/runs.txt")"
+check history_runs_filter_status 1 "$("$ASSAY" runs --db "$DB" --status interrupted | grep -cE '^ +[0-9]+  ')"
+check history_runs_filter_label 1 "$("$ASSAY" runs --db "$REFDB" --label ref | grep -cE '^ +[0-9]+  ')"
+"$ASSAY" show 1 --db "$DB" --no-table --failing --provider openai:chat:steady >"$T/failing.txt" 2>&1
+FAILS1=$(sqlite3 "$DB" 'select count(*) from results where run_id=1 and provider_idx=0 and (pass=0 or error_kind is not null)')
+check history_show_failing_filter "$FAILS1 of $N cases shown" "$(tail -1 "$T/failing.txt")"
+check history_show_provider_column 0 "$(grep -c 'openai:chat:other' "$T/failing.txt")"
+"$ASSAY" show 1 --db "$DB" --no-table >"$T/cases.txt" 2>&1
+check history_show_case_lines $N "$(grep -cE '^ +[0-9]+  .*(pass|FAIL|error) ' "$T/cases.txt")"
+"$ASSAY" show 1 --db "$DB" --provider nope >/dev/null 2>"$T/nope.err"
+check_grep history_show_unknown_provider "no provider 'nope'" "$T/nope.err"
+"$ASSAY" show --db "$IDB" --no-table --tag nope >"$T/tag.txt" 2>&1
+check history_show_tag_filter "0 of 2 cases shown" "$(tail -1 "$T/tag.txt")"
+"$ASSAY" export 1 --db "$DB" -o "$T/e.json" -o "$T/e.csv" -o "$T/e.assay" >/dev/null 2>&1
+check history_export_exit 0 $?
+check history_export_json "$((2 * N))" "$(jq '.results | length' "$T/e.json")"
+check history_export_json_run_record "ref-less|64" "$(jq -r '"ref-less|" + (.run.suite_hash | length | tostring)' "$T/e.json")"
+"$ASSAY" import --db "$T/other.db" "$T/e.assay" >"$T/imp.txt" 2>&1
+check history_import_exit 0 $?
+check_grep history_import_says_run 'as run 1$' "$T/imp.txt"
+SUMQ="select count(*), sum(pass=1), sum(error_kind is not null), round(sum(latency_ms),3), group_concat(item_key||output,'') from (select * from results where run_id=1 order by case_idx, prompt_idx, provider_idx, repeat)"
+check history_import_same_results "$(sqlite3 "$DB" "$SUMQ" | md5sum)" "$(sqlite3 "$T/other.db" "$SUMQ" | md5sum)"
+check history_import_same_asserts "$(sqlite3 "$DB" 'select count(*) from assertion_results a join results r on r.id=a.result_id where r.run_id=1')" "$(sqlite3 "$T/other.db" 'select count(*) from assertion_results')"
+"$ASSAY" export 1 --db "$T/other.db" -o "$T/e2.json" >/dev/null 2>&1
+check history_import_roundtrip_json "$(jq -c '[.summary, [.results[] | del(.started_at)]]' "$T/e.json" | md5sum)" "$(jq -c '[.summary, [.results[] | del(.started_at)]]' "$T/e2.json" | md5sum)"
+printf '{"format":"assay-run","version":1,"run":{"n_cases":1,"n_prompts":1,"n_providers":1,"repeat":1}}\n{"case":{"idx":5}}\n' >"$T/bad.assay"
+"$ASSAY" import --db "$T/other.db" "$T/bad.assay" >/dev/null 2>"$T/bad.err"
+check history_import_bad_refused 1 $?
+check_grep history_import_bad_names_line 'bad.assay:2:1: .*idx' "$T/bad.err"
+check history_import_bad_stores_nothing 1 "$(sqlite3 "$T/other.db" 'select count(*) from runs')"
+"$ASSAY" delete 3 --db "$DB" >/dev/null 2>&1
+check history_delete_exit 0 $?
+check history_delete_removes_rows "0|0" "$(sqlite3 "$DB" "select (select count(*) from runs where id=3)||'|'||(select count(*) from results where run_id=3)")"
+"$ASSAY" delete 3 --db "$DB" >/dev/null 2>&1
+check history_delete_missing 1 $?
