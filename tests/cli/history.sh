@@ -23,7 +23,8 @@ Y
 # requests MOCK: chat requests the mock got (logged when it stops).
 requests() {
 	kill -TERM "$(cat "$T/$1.pid")"
-	i=0; while kill -0 "$(cat "$T/$1.pid")" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+	# the count is logged when the signal arrives; exiting may take longer
+	i=0; while ! grep -q 'stopping after' "$T/$1.log" && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done
 	rm -f "$T/$1.pid"
 	sed -n 's/.*stopping after \([0-9]*\) requests.*/\1/p' "$T/$1.log"
 }
