@@ -23,5 +23,6 @@ extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_show, cmd_mock;
 extern const struct cmd cmd_stats;
 extern const struct cmd cmd_runs, cmd_delete, cmd_export, cmd_import;
 extern const struct cmd cmd_compare;
+extern const struct cmd cmd_init;
 
 #endif
