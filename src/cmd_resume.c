@@ -33,6 +33,7 @@ struct resume {
 	size_t n_items;
 	long kept;
 	long mismatched;        /* stored rows whose key is not the suite's */
+	unsigned shard_i, shard_n; /* run only shard i of n (n 0: all) */
 	size_t first_bad[4];    /* t, p, v, rep of the first */
 };
 
@@ -52,7 +53,81 @@ bool resume_skip(void *ud, size_t test, size_t prompt, size_t prov, int rep)
 	    prov >= r->s->n_providers || rep < 0 || rep >= r->repeat)
 		return false;
 	i = item_index(r, test, prompt, prov, rep);
-	return i < r->n_items && r->skip[i];
+	if (i < r->n_items && r->skip[i])
+		return true;
+	if (r->shard_n > 1) {
+		char key[65];
+		store_keys_item(r->keys, test, prompt, prov, rep, key);
+		return store_key_shard(key, r->shard_n) != r->shard_i;
+	}
+	return false;
+}
+
+struct resume *resume_new(const struct suite *s, int repeat)
+{
+	struct resume *r = xcalloc(1, sizeof *r);
+	r->s = s;
+	r->keys = store_keys_new(s);
+	r->repeat = repeat > 0 ? repeat : 1;
+	r->n_items = s->n_tests * s->n_prompts * s->n_providers * (size_t)r->repeat;
+	r->skip = xcalloc(r->n_items ? r->n_items : 1, 1);
+	return r;
+}
+
+void resume_set_shard(struct resume *r, unsigned i, unsigned n)
+{
+	r->shard_i = i;
+	r->shard_n = n;
+}
+
+long resume_planned(const struct resume *r)
+{
+	long n = 0;
+	if (!r)
+		return 0;
+	for (size_t t = 0; t < r->s->n_tests; t++)
+		for (size_t p = 0; p < r->s->n_prompts; p++)
+			for (size_t v = 0; v < r->s->n_providers; v++)
+				for (int k = 0; k < r->repeat; k++)
+					n += !resume_skip((void *)r, t, p, v, k);
+	return n;
+}
+
+char *resume_shard_counts(const struct resume *r, unsigned n)
+{
+	long *count = xcalloc(n + 1, sizeof *count);
+	json_t *a = json_array();
+	char key[65], *text;
+	for (size_t t = 0; t < r->s->n_tests; t++)
+		for (size_t p = 0; p < r->s->n_prompts; p++)
+			for (size_t v = 0; v < r->s->n_providers; v++)
+				for (int k = 0; k < r->repeat; k++) {
+					store_keys_item(r->keys, t, p, v, k, key);
+					count[store_key_shard(key, n)]++;
+				}
+	for (unsigned i = 1; i <= n; i++)
+		json_array_append_new(a, json_integer(count[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	free(count);
+	return text;
+}
+
+int shard_parse(const char *s, unsigned *i, unsigned *n)
+{
+	char *end;
+	unsigned long a, b;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	a = strtoul(s, &end, 10);
+	if (*end != '/' || !isdigit((unsigned char)end[1]))
+		return -1;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || b < 1 || b > 100000 || a < 1 || a > b)
+		return -1;
+	*i = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
 }
 
 long resume_kept(const struct resume *r)
@@ -172,7 +247,7 @@ static int explain_change(struct store *st, int64_t run_id,
 	}
 	if (d.n == 0)
 		note(&d, "%s%s", "its content differs (hash mismatch)", "");
-	rc = err_set(err, ST_INPUT, "cannot resume run %lld: the suite %s changed "
+	rc = err_set(err, ST_INPUT, "cannot resume or join run %lld: the suite %s changed "
 		     "since the run began, so finishing it would mix two "
 		     "different runs:%s\nStart a new run instead (assay run %s).",
 		     (long long)run_id, run->suite_path ? run->suite_path : "",
@@ -215,7 +290,7 @@ static int on_item(void *ud, size_t t, size_t p, size_t v, int rep,
 }
 
 int resume_prepare(struct store *st, const struct suite *s, const char *ref,
-		   bool retry_errors, int64_t *run_id, int *repeat,
+		   bool retry_errors, bool join, int64_t *run_id, int *repeat,
 		   struct resume **out, struct err *err)
 {
 	struct store_run run;
@@ -225,27 +300,22 @@ int resume_prepare(struct store *st, const struct suite *s, const char *ref,
 	if ((rc = store_resolve_run(st, ref ? ref : "latest", run_id, err)) ||
 	    (rc = store_run_get(st, *run_id, &run, err)))
 		return rc;
-	if (!strcmp(run.status, "running")) {
+	if (!join && !strcmp(run.status, "running")) {
 		rc = err_set(err, ST_USAGE, "run %lld is still running (pid %ld on "
 			     "%s); resume it once it has stopped",
 			     (long long)*run_id, run.pid, run.host ? run.host : "?");
 		store_run_free(&run);
 		return rc;
 	}
-	if (!strcmp(run.status, "done") && !retry_errors) {
+	if (!join && !strcmp(run.status, "done") && !retry_errors) {
 		rc = err_set(err, ST_USAGE, "run %lld finished; there is nothing to "
 			     "resume (--retry-errors re-runs its errors)",
 			     (long long)*run_id);
 		store_run_free(&run);
 		return rc;
 	}
-	r = xcalloc(1, sizeof *r);
-	r->s = s;
-	r->keys = store_keys_new(s);
-	r->repeat = run.repeat > 0 ? run.repeat : 1;
+	r = resume_new(s, run.repeat);
 	r->retry_errors = retry_errors;
-	r->n_items = s->n_tests * s->n_prompts * s->n_providers * (size_t)r->repeat;
-	r->skip = xcalloc(r->n_items ? r->n_items : 1, 1);
 	if (!run.suite_hash) {
 		rc = err_set(err, ST_INPUT, "cannot resume run %lld: it was stored "
 			     "by an older assay without content keys", (long long)*run_id);

@@ -25,8 +25,23 @@ struct resume;
  * stored run's repeat.  Errors: ST_USAGE/ST_DB (no such run), ST_INPUT
  * (the suite changed: the message lists what), ST_DB. */
 int resume_prepare(struct store *st, const struct suite *s, const char *ref,
-		   bool retry_errors, int64_t *run_id, int *repeat,
+		   bool retry_errors, bool join, int64_t *run_id, int *repeat,
 		   struct resume **out, struct err *err);
+
+/* An empty skip set for a new run (then resume_set_shard); `join` in
+ * resume_prepare accepts a run in any state (a shard joining). */
+struct resume *resume_new(const struct suite *s, int repeat);
+
+/* Shards: run only the items whose key falls in shard i of n
+ * (store_key_shard).  shard_parse reads "i/n" (1 <= i <= n). */
+void resume_set_shard(struct resume *r, unsigned i, unsigned n);
+int shard_parse(const char *s, unsigned *i, unsigned *n);
+
+/* Items this process will run (not skipped). */
+long resume_planned(const struct resume *r);
+
+/* The number of items in each of n shards, as a JSON array (owned). */
+char *resume_shard_counts(const struct resume *r, unsigned n);
 
 /* engine_opts.skip: true when the item is already stored (see above). */
 bool resume_skip(void *ud, size_t test, size_t prompt, size_t prov, int rep);

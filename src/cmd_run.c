@@ -37,6 +37,8 @@ struct run_args {
 	const char *resume;      /* run reference, "" for latest, NULL: none */
 	bool retry_errors;
 	struct gate gate;
+	unsigned shard_i, shard_n;  /* --shard i/n; n 0: all items */
+	long run_id;                /* --run-id ID, 0: a new id */
 	const char **outputs;
 	size_t n_outputs;
 	long first_n;
@@ -70,6 +72,10 @@ static const char run_usage[] =
 	"                             requested again; refused if the suite changed\n"
 	"      --retry-errors [RUN]   re-run only the items of RUN that ended in an\n"
 	"                             infrastructure error\n"
+	"      --shard I/N            run only shard I of N of the work items (by\n"
+	"                             content key; deterministic on any machine)\n"
+	"      --run-id ID            write into run ID: created by the first\n"
+	"                             process, joined by the others (shards)\n"
 	"      --baseline RUN         compare with a stored run (an id, latest,\n"
 	"                             latest~N, label:NAME) case by case\n"
 	"      --fail-on regression   the CI gate: exit 3 only when a candidate is\n"
@@ -113,7 +119,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
 	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_LABEL, O_RESUME,
-	       O_RETRY_ERRORS, O_BASELINE, O_FAIL_ON, O_MIN_RATE };
+	       O_RETRY_ERRORS, O_BASELINE, O_FAIL_ON, O_MIN_RATE, O_SHARD,
+	       O_RUN_ID };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -128,6 +135,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "resume", optional_argument, NULL, O_RESUME },
 		{ "retry-errors", optional_argument, NULL, O_RETRY_ERRORS },
 		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "run-id", required_argument, NULL, O_RUN_ID },
 		{ "fail-on", required_argument, NULL, O_FAIL_ON },
 		{ "min-pass-rate", required_argument, NULL, O_MIN_RATE },
 		{ "db", required_argument, NULL, O_DB },
@@ -180,6 +189,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_GRADER: a->grader = optarg; break;
 		case O_LABEL: a->label = optarg; break;
 		case O_BASELINE: a->gate.baseline = optarg; break;
+		case O_SHARD:
+			if (shard_parse(optarg, &a->shard_i, &a->shard_n))
+				return usage_error(cmd, "--shard wants I/N with 1 <= I <= N, not '%s'", optarg);
+			break;
+		case O_RUN_ID:
+			if (parse_long(optarg, 1, 1L << 53, &v))
+				return usage_error(cmd, "--run-id wants a positive number, not '%s'", optarg);
+			a->run_id = v;
+			break;
 		case O_FAIL_ON:
 			if (strcmp(optarg, "regression"))
 				return usage_error(cmd, "--fail-on wants 'regression', not '%s'", optarg);
@@ -275,7 +293,7 @@ static void on_signal(int sig)
 
 /* The resolved options of a run as JSON text (owned): what decides its
  * figures besides the suite. */
-static char *config_json(const struct run_args *a)
+static char *config_json(const struct run_args *a, const struct suite *s)
 {
 	json_t *o = json_pack("{s:i, s:i, s:I, s:b}", "concurrency", a->concurrency,
 			      "repeat", a->repeat, "delay_ms", (json_int_t)a->delay_ms,
@@ -287,22 +305,50 @@ static char *config_json(const struct run_args *a)
 		json_object_set_new(o, "filter_first_n", json_integer(a->first_n));
 	if (a->grader)
 		json_object_set_new(o, "grader", json_string(a->grader));
+	if (a->shard_n > 1) {
+		/* what every shard should store, so a reader can name the
+		 * shards that are missing */
+		struct resume *r = resume_new(s, a->repeat);
+		char *counts = resume_shard_counts(r, a->shard_n);
+		json_object_set_new(o, "shards", json_integer(a->shard_n));
+		json_object_set_new(o, "shard_items", json_loads(counts, 0, NULL));
+		free(counts);
+		resume_free(r);
+	}
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return text;
 }
 
-/* Records a new run with its label, options and git commit. */
-static int begin_run(struct store *st, const struct suite *s,
-		     const struct run_args *a, int64_t *run_id, struct err *err)
+/* A shard's end: the run is done when every item is stored, else
+ * incomplete (other shards missing or still running). */
+static const char *shard_status(struct store *st, int64_t run_id)
 {
-	char *cfg = config_json(a), *git = run_git_commit(s->dir);
+	struct store_run r;
+	struct err e = {0};
+	const char *status = "incomplete";
+	if (!store_run_get(st, run_id, &r, &e)) {
+		if (r.n_results >= r.n_cases * r.n_prompts * r.n_providers *
+					   (r.repeat > 0 ? r.repeat : 1))
+			status = "done";
+		store_run_free(&r);
+	}
+	return status;
+}
+
+/* Records a new run with its label, options and git commit (or, with
+ * --run-id, joins that run when it exists: *joined). */
+static int begin_run(struct store *st, const struct suite *s,
+		     const struct run_args *a, int64_t *run_id, bool *joined,
+		     struct err *err)
+{
+	char *cfg = config_json(a, s), *git = run_git_commit(s->dir);
 	struct store_run_meta m = {
 		.description = a->description ? a->description : s->description,
 		.label = a->label, .config_json = cfg, .git_commit = git,
 		.repeat = a->repeat,
 	};
-	int rc = store_run_begin_meta(st, s, &m, run_id, err);
+	int rc = store_run_begin_or_join(st, s, &m, a->run_id, run_id, joined, err);
 	free(cfg);
 	free(git);
 	return rc;
@@ -366,20 +412,39 @@ static int run_exec(int argc, char **argv)
 		goto fail;
 	}
 	report_set_baseline(a.gate.base_id);
+	if (a.resume && a.run_id) {
+		err_set(&err, ST_USAGE, "--resume and --run-id: give one (--run-id joins a run as it is)");
+		goto fail;
+	}
 	if (a.resume) {
 		if (resume_prepare(st, s, *a.resume ? a.resume : NULL, a.retry_errors,
-				   &run_id, &a.repeat, &res, &err) ||
+				   false, &run_id, &a.repeat, &res, &err) ||
 		    store_run_reopen(st, s, run_id, &err))
 			goto fail;
 		fprintf(stderr, "resuming run %lld: %ld stored results kept\n",
 			(long long)run_id, resume_kept(res));
-	} else if (begin_run(st, s, &a, &run_id, &err)) {
-		goto fail;
+	} else {
+		bool joined = false;
+		if (begin_run(st, s, &a, &run_id, &joined, &err))
+			goto fail;
+		if (joined) {
+			char ref[32];
+			snprintf(ref, sizeof ref, "%lld", (long long)run_id);
+			if (resume_prepare(st, s, ref, false, true, &run_id, &a.repeat, &res, &err) ||
+			    store_run_reopen(st, s, run_id, &err))
+				goto fail;
+			fprintf(stderr, "joining run %lld: %ld results stored so far\n",
+				(long long)run_id, resume_kept(res));
+		}
+	}
+	if (a.shard_n) {
+		if (!res)
+			res = resume_new(s, a.repeat);
+		resume_set_shard(res, a.shard_i, a.shard_n);
 	}
 	if (!a.no_progress)
-		prog = progress_new(stderr, isatty(2),
-				    (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat -
-				    resume_kept(res));
+		prog = progress_new(stderr, isatty(2), res ? resume_planned(res)
+				    : (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	memset(&eo, 0, sizeof eo);
@@ -398,7 +463,8 @@ static int run_exec(int argc, char **argv)
 	progress_free(prog);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (store_run_end(st, run_id, rc ? "error" : tot.interrupted ? "interrupted" : "done",
+	if (store_run_end(st, run_id, rc ? "error" : tot.interrupted ? "interrupted"
+			  : a.shard_n || a.run_id ? shard_status(st, run_id) : "done",
 			  rc ? NULL : &err) && !rc)
 		rc = 1;
 	if (rc)

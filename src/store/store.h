@@ -58,6 +58,19 @@ int store_run_begin_meta(struct store *st, const struct suite *s,
 			 const struct store_run_meta *m, int64_t *run_id,
 			 struct err *err);
 
+/* Like store_run_begin_meta, but when want_id > 0 the run gets that id,
+ * and if a run with that id exists already nothing is created: *joined
+ * is set and *run_id = want_id (the caller then checks the suite and
+ * calls store_run_reopen).  The check and the insert happen under the
+ * write lock, so concurrent shards agree on who created the run. */
+int store_run_begin_or_join(struct store *st, const struct suite *s,
+			    const struct store_run_meta *m, int64_t want_id,
+			    int64_t *run_id, bool *joined, struct err *err);
+
+/* The shard (1..n) an item key belongs to: its first 8 hex digits as a
+ * number, mod n, plus 1.  Deterministic across machines. */
+unsigned store_key_shard(const char *item_key, unsigned n);
+
 /* Makes run_id the run this process writes (a resumed run): status back
  * to `running`, this pid and host, a fresh heartbeat. */
 int store_run_reopen(struct store *st, const struct suite *s,

@@ -189,3 +189,17 @@ void store_keys_item(const struct store_keys *k, size_t t, size_t p, size_t v,
 	}
 	hash_sha256_parts(parts, 4, out);
 }
+
+unsigned store_key_shard(const char *item_key, unsigned n)
+{
+	unsigned long v = 0;
+	if (n <= 1 || !item_key)
+		return 1;
+	for (int i = 0; i < 8 && item_key[i]; i++) {
+		char c = item_key[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 0;
+		v = v * 16 + d;
+	}
+	return (unsigned)(v % n) + 1;
+}

@@ -588,9 +588,12 @@ static int beat(struct store *st, struct err *err)
 	if (!st->live_run || fs_mono_ms() - st->last_beat_ms < HEARTBEAT_MS)
 		return 0;
 	st->last_beat_ms = fs_mono_ms();
+	/* Several shard processes may write one run: the one that beat last
+	 * is its writer (pid) until it ends. */
 	snprintf(sql, sizeof sql,
-		 "UPDATE runs SET heartbeat_ms = %lld WHERE id = %lld",
-		 (long long)fs_now_ms(), (long long)st->live_run);
+		 "UPDATE runs SET heartbeat_ms = %lld, pid = %lld, status = 'running'"
+		 " WHERE id = %lld",
+		 (long long)fs_now_ms(), (long long)getpid(), (long long)st->live_run);
 	return sti_exec(st, sql, err);
 }
 
@@ -747,12 +750,42 @@ int store_run_begin_meta(struct store *st, const struct suite *s,
 			 const struct store_run_meta *m, int64_t *run_id,
 			 struct err *err)
 {
+	bool joined;
+	return store_run_begin_or_join(st, s, m, 0, run_id, &joined, err);
+}
+
+/* True when run `id` exists (inside the caller's transaction). */
+static bool run_exists(struct store *st, int64_t id)
+{
+	sqlite3_stmt *q = NULL;
+	bool found;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(q, 1, id);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+int store_run_begin_or_join(struct store *st, const struct suite *s,
+			    const struct store_run_meta *m, int64_t want_id,
+			    int64_t *run_id, bool *joined, struct err *err)
+{
 	sqlite3_stmt *q = NULL;
 	char now[32], host[256];
 	int rc;
 	*run_id = 0;
+	*joined = false;
 	if ((rc = store_commit(st, err)) || (rc = tx_begin(st, err)))
 		return rc;
+	/* Under the write lock: a second shard starting at the same moment
+	 * waits here and then finds the run. */
+	if (want_id > 0 && run_exists(st, want_id)) {
+		*run_id = want_id;
+		*joined = true;
+		return store_commit(st, err);
+	}
 	store_keys_free(st->keys);
 	st->keys = store_keys_new(s);
 	if (gethostname(host, sizeof host) != 0)
@@ -763,10 +796,12 @@ int store_run_begin_meta(struct store *st, const struct suite *s,
 			      "description, suite_path, suite_json, repeat, "
 			      "assay_version, n_cases, n_prompts, n_providers, "
 			      "label, suite_hash, config_json, git_commit, host,"
-			      " pid, heartbeat_ms) "
+			      " pid, heartbeat_ms, id) "
 			      "VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
-			      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &q, err)))
+			      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", &q, err)))
 		goto fail;
+	if (want_id > 0)
+		sqlite3_bind_int64(q, 17, want_id);
 	sti_bind_text(q, 1, now);
 	sti_bind_text(q, 2, m->description ? m->description : s->description);
 	sti_bind_text(q, 3, s->path);

@@ -87,3 +87,28 @@ check rel_two_writers_a_finishes 100 "$SA"
 check rel_two_writers_b_finishes yes "$([ "$SB" -eq 100 ] || [ "$SB" -eq 1 ] && echo yes || echo "no: $SB")"
 check rel_two_writers_all_stored "$((2 * N))|$((2 * N))|done done" "$(sqlite3 "$T/two/shared.db" "select (select count(*) from results where run_id=1)||'|'||(select count(*) from results where run_id=2)||'|'||(select group_concat(status,' ') from runs)")"
 check rel_two_writers_no_lock_error 0 "$(cat "$T/two/a.err" "$T/two/b.err" | grep -ci 'database is locked')"
+
+# Shards: 1/2 and 2/2 at once into one run of one SQLite file make the
+# run an unsharded run makes; one shard alone leaves a run that says
+# which shard is missing.
+mkdir -p "$T/sh"
+cp "$T/ref/cases.csv" "$T/ref/s.yaml" "$T/sh/"
+start_mock sh "$D/rules.yaml"
+SDB="$T/sh/shared.db"
+"$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 1/2 --run-id 7 $RUN >/dev/null 2>"$T/sh/1.err" &
+P1=$!
+"$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 2/2 --run-id 7 $RUN >/dev/null 2>"$T/sh/2.err" &
+P2=$!
+wait $P1; S1=$?
+wait $P2; S2=$?
+check rel_shards_finish "100 100" "$S1 $S2"
+check rel_shards_one_run "7|done" "$(sqlite3 "$SDB" "select group_concat(id)||'|'||group_concat(status) from runs")"
+check rel_shards_all_items "$((2 * N))|$((2 * N))" "$(sqlite3 "$SDB" "select count(*)||'|'||count(distinct item_key) from results where run_id=7")"
+check rel_shards_figures_equal "$REF" "$(sqlite3 "$SDB" "select provider_idx||':'||sum(pass=1)||'/'||sum(pass=0)||'/'||sum(error_kind is not null) from results where run_id=7 group by provider_idx order by provider_idx" | tr '\n' ' ')"
+check rel_shards_each_request_once $((2 * N)) "$(requests sh)"
+start_mock sh2 "$D/rules.yaml"
+"$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 1/3 --run-id 8 $RUN >/dev/null 2>&1
+"$ASSAY" show 8 --db "$SDB" --no-cases >/dev/null 2>"$T/sh/show.err"
+check_grep rel_shard_missing_named 'incomplete: [0-9]+ of 400 results .*missing: shard 2/3 has 0 of [0-9]+; shard 3/3 has 0 of [0-9]+' "$T/sh/show.err"
+"$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 4/3 >/dev/null 2>&1
+check rel_shard_usage 2 $?
