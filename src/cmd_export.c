@@ -22,10 +22,13 @@ static const char export_usage[] =
 
 static const char import_usage[] =
 	"usage: assay import FILE.assay [--db PATH]\n"
+	"       assay import --into RUN FILE.assay… [--db PATH]\n"
 	"\n"
 	"Adds the run in FILE (written by `assay export RUN -o FILE.assay`) to the\n"
-	"store as a new run and prints its id.  Nothing is stored when the file\n"
-	"is damaged (the error names its line).\n";
+	"store as a new run and prints its id.  With --into, merges the results\n"
+	"of each FILE into the stored run RUN instead (shards run elsewhere):\n"
+	"the suite must be the same, items RUN holds already are kept.  Nothing\n"
+	"is stored from a file that is damaged (the error names its line).\n";
 
 static int export_exec(int argc, char **argv)
 {
@@ -88,13 +91,14 @@ static int import_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "into", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db";
+	const char *db = ".assay/assay.db", *into = NULL;
 	struct store *st = NULL;
 	struct err err;
-	int64_t id;
+	int64_t id, into_id = 0;
 	int c, status = EXIT_RUN_ERROR;
 	opterr = 0;
 	optind = 1;
@@ -102,6 +106,8 @@ static int import_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'd') {
 			db = optarg;
+		} else if (c == 'i') {
+			into = optarg;
 		} else if (c == 'h') {
 			fputs(import_usage, stdout);
 			return 0;
@@ -110,14 +116,38 @@ static int import_exec(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc || (!into && optind + 1 != argc)) {
 		fputs(import_usage, stderr);
 		return EXIT_USAGE;
 	}
-	if (store_open(db, &st, &err) || store_import(st, argv[optind], &id, &err))
+	if (store_open(db, &st, &err))
 		goto out;
-	printf("imported %s as run %lld\n", argv[optind], (long long)id);
-	status = 0;
+	if (!into) {
+		if (store_import(st, argv[optind], &id, &err))
+			goto out;
+		printf("imported %s as run %lld\n", argv[optind], (long long)id);
+		status = 0;
+		goto out;
+	}
+	if (store_resolve_run(st, into, &into_id, &err))
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		long merged, skipped;
+		if (store_import_into(st, argv[i], into_id, &id, &merged, &skipped, &err))
+			goto out;
+		printf("merged %s into run %lld: %ld results added, %ld already there\n",
+		       argv[i], (long long)into_id, merged, skipped);
+	}
+	{
+		struct store_run r;
+		if (store_run_get(st, into_id, &r, &err))
+			goto out;
+		status = store_run_end(st, into_id,
+				       r.n_results >= r.n_cases * r.n_prompts * r.n_providers *
+							      (r.repeat > 0 ? r.repeat : 1)
+				       ? "done" : "incomplete", &err) ? EXIT_RUN_ERROR : 0;
+		store_run_free(&r);
+	}
 out:
 	if (status)
 		err_print(&err, stderr);

@@ -108,6 +108,14 @@ int store_item_states_each(struct store *st, int64_t run_id,
 int store_import(struct store *st, const char *path, int64_t *run_id,
 		 struct err *err);
 
+/* Merges a bundle's results into the existing run `into` (shards run on
+ * other machines): the bundle must hold the same suite (content hash and
+ * sizes); items the run already holds are kept and counted in *skipped,
+ * the others added (*merged).  All or nothing, like store_import. */
+int store_import_into(struct store *st, const char *path, int64_t into,
+		      int64_t *run_id, long *merged, long *skipped,
+		      struct err *err);
+
 /* Deletes a run and everything stored for it.  ST_DB when none. */
 int store_run_delete(struct store *st, int64_t run_id, struct err *err);
 

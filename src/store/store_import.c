@@ -21,6 +21,8 @@ struct imp {
 	long line;
 	struct err *err;
 	int64_t run_id;
+	int64_t into;           /* merge into this run (0: a new run) */
+	long merged, skipped;   /* results added / already there (into) */
 	long n_cases, n_prompts, n_providers;
 	int repeat;
 	sqlite3_stmt *q_prompt, *q_prov, *q_case, *q_res, *q_assert;
@@ -80,6 +82,43 @@ static int step(struct imp *im, sqlite3_stmt *q, const char *what)
 	return rc;
 }
 
+/* Merging shards: the bundle must hold the same work as run `into`. */
+static int check_into(struct imp *im, const json_t *r)
+{
+	struct store_run run;
+	const char *hash = jtext(r, "suite_hash");
+	int rc = store_run_get(im->st, im->into, &run, im->err);
+	if (rc)
+		return rc;
+	if (!hash || !run.suite_hash || strcmp(hash, run.suite_hash) ||
+	    run.n_cases != im->n_cases || run.n_prompts != im->n_prompts ||
+	    run.n_providers != im->n_providers || run.repeat != im->repeat)
+		rc = bad(im, "the bundle holds a different suite than the run it "
+			 "would be merged into (content hash or sizes differ)");
+	store_run_free(&run);
+	im->run_id = im->into;
+	return rc;
+}
+
+/* True when the run already holds this item (merging). */
+static bool have_item(struct imp *im, long c, long p, long v, long rep)
+{
+	sqlite3_stmt *q = NULL;
+	bool found = false;
+	if (sqlite3_prepare_v2(im->st->db, "SELECT 1 FROM results WHERE run_id=?1"
+			       " AND case_idx=?2 AND prompt_idx=?3 AND"
+			       " provider_idx=?4 AND repeat=?5", -1, &q, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(q, 1, im->run_id);
+	sqlite3_bind_int64(q, 2, c);
+	sqlite3_bind_int64(q, 3, p);
+	sqlite3_bind_int64(q, 4, v);
+	sqlite3_bind_int64(q, 5, rep);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
 static int header(struct imp *im, const json_t *h)
 {
 	const json_t *r = json_object_get(h, "run");
@@ -99,6 +138,8 @@ static int header(struct imp *im, const json_t *h)
 	    im->repeat < 1)
 		return bad(im, "the run's sizes are missing or negative");
 	status = jtext(r, "status");
+	if (im->into)
+		return check_into(im, r);
 	if ((rc = sti_prepare(im->st, "INSERT INTO runs (created_at, finished_at,"
 			      " status, description, label, suite_path, suite_json,"
 			      " assay_version, suite_hash, config_json, git_commit,"
@@ -134,6 +175,10 @@ static int body_line(struct imp *im, const json_t *line)
 	const json_t *o;
 	long a, b, c;
 	int rc;
+	if (im->into && (json_object_get(line, "prompt") ||
+			 json_object_get(line, "provider") ||
+			 json_object_get(line, "case")))
+		return 0; /* the run has them; the hash said they agree */
 	if ((o = json_object_get(line, "prompt"))) {
 		sqlite3_stmt *q = im->q_prompt;
 		if ((rc = idx(im, o, "idx", im->n_prompts, &a)))
@@ -197,6 +242,11 @@ static int body_line(struct imp *im, const json_t *line)
 		    (rc = idx(im, o, "provider_idx", im->n_providers, &c)) ||
 		    (rc = idx(im, o, "repeat", im->repeat, &rep)))
 			return rc;
+		if (im->into && have_item(im, a, b, c, rep)) {
+			im->skipped++;
+			return 0;
+		}
+		im->merged++;
 		sqlite3_bind_int64(q, 1, im->run_id);
 		sqlite3_bind_int64(q, 2, a);
 		sqlite3_bind_int64(q, 3, b);
@@ -280,7 +330,15 @@ static int prepare_all(struct imp *im)
 int store_import(struct store *st, const char *path, int64_t *run_id,
 		 struct err *err)
 {
-	struct imp im = { .st = st, .path = path, .err = err };
+	long merged, skipped;
+	return store_import_into(st, path, 0, run_id, &merged, &skipped, err);
+}
+
+int store_import_into(struct store *st, const char *path, int64_t into,
+		      int64_t *run_id, long *merged, long *skipped,
+		      struct err *err)
+{
+	struct imp im = { .st = st, .path = path, .err = err, .into = into };
 	FILE *f = fopen(path, "rb");
 	char *line = NULL;
 	size_t cap = 0;
@@ -329,6 +387,8 @@ rollback:
 	} else if (!(rc = sti_exec(st, "COMMIT", err))) {
 		*run_id = im.run_id;
 	}
+	*merged = im.merged;
+	*skipped = im.skipped;
 out:
 	free(line);
 	fclose(f);

@@ -112,3 +112,18 @@ start_mock sh2 "$D/rules.yaml"
 check_grep rel_shard_missing_named 'incomplete: [0-9]+ of 400 results .*missing: shard 2/3 has 0 of [0-9]+; shard 3/3 has 0 of [0-9]+' "$T/sh/show.err"
 "$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 4/3 >/dev/null 2>&1
 check rel_shard_usage 2 $?
+
+# Shards on separate stores (other machines), merged with import --into.
+for i in 1 2 3; do
+	"$ASSAY" run "$T/sh/s.yaml" --db "$T/sh/m$i.db" --shard $i/3 --run-id 1 $RUN >/dev/null 2>&1
+	"$ASSAY" export 1 --db "$T/sh/m$i.db" -o "$T/sh/m$i.assay" >/dev/null 2>&1
+done
+"$ASSAY" import --db "$T/sh/m1.db" --into 1 "$T/sh/m2.assay" "$T/sh/m3.assay" "$T/sh/m2.assay" >"$T/sh/merge.out" 2>&1
+check rel_merge_exit 0 $?
+check_grep rel_merge_again_adds_nothing 'm2.assay into run 1: 0 results added, [0-9]+ already there' "$T/sh/merge.out"
+check rel_merged_run_done "done|$((2 * N))" "$(sqlite3 "$T/sh/m1.db" "select status||'|'||(select count(*) from results where run_id=1) from runs where id=1")"
+check rel_merged_figures_equal "$REF" "$(figures "$T/sh/m1.db")"
+"$ASSAY" export 2 --db "$T/two/shared.db" -o "$T/sh/other.assay" >/dev/null 2>&1
+"$ASSAY" import --db "$T/sh/m1.db" --into 1 "$T/sh/other.assay" >/dev/null 2>"$T/sh/merge_bad.err"
+check rel_merge_other_suite_refused 1 $?
+check_grep rel_merge_other_suite_says 'other.assay:1:1: .*different suite' "$T/sh/merge_bad.err"
