@@ -24,5 +24,6 @@ extern const struct cmd cmd_stats;
 extern const struct cmd cmd_runs, cmd_delete, cmd_export, cmd_import;
 extern const struct cmd cmd_compare;
 extern const struct cmd cmd_init;
+extern const struct cmd cmd_report;
 
 #endif

@@ -129,6 +129,7 @@ static int on_result(void *ud, const struct store_result *r)
 	json_object_set_new(o, "reason", jstr(r->reason));
 	json_object_set_new(o, "named_scores_json", jstr(r->named_json));
 	json_object_set_new(o, "confidence", jreal(r->confidence));
+	json_object_set_new(o, "served_model", jstr(r->served_model));
 	b->asserts = json_array();
 	if ((rc = store_asserts_each(b->st, r->id, on_assert, b, b->err))) {
 		json_decref(b->asserts);

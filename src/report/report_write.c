@@ -6,6 +6,7 @@
  * half a file. */
 #include "report.h"
 #include "report_int.h"
+#include "report_html.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,15 +19,19 @@
 struct format {
 	const char *ext;   /* with the dot, compared case-insensitively */
 	int (*write)(struct store *st, int64_t run_id, FILE *f, struct err *err);
+	/* or a writer that makes the file itself (its own temp + rename) */
+	int (*write_path)(struct store *st, int64_t run_id, const char *path,
+			  struct err *err);
 };
 
 static const struct format formats[] = {
-	{ ".json", report_fmt_json },      /* docs/output.md */
-	{ ".jsonl", report_fmt_jsonl },
-	{ ".csv", report_fmt_csv },
-	{ ".xml", report_fmt_junit },      /* JUnit XML, docs/ci.md */
-	{ ".md", report_fmt_markdown },    /* a pull-request summary, docs/ci.md */
-	{ ".assay", report_fmt_bundle },   /* a run to import elsewhere */
+	{ .ext = ".json", .write = report_fmt_json },     /* docs/output.md */
+	{ .ext = ".jsonl", .write = report_fmt_jsonl },
+	{ .ext = ".csv", .write = report_fmt_csv },
+	{ .ext = ".html", .write_path = report_html_write }, /* report_html.h */
+	{ .ext = ".xml", .write = report_fmt_junit },     /* JUnit XML, docs/ci.md */
+	{ .ext = ".md", .write = report_fmt_markdown },   /* a PR summary, docs/ci.md */
+	{ .ext = ".assay", .write = report_fmt_bundle },  /* a run to import elsewhere */
 };
 
 static const struct format *format_of(const char *path, struct err *err)
@@ -39,7 +44,7 @@ static const struct format *format_of(const char *path, struct err *err)
 				return &formats[i];
 	err_set(err, ST_USAGE,
 		"cannot tell the output format of '%s': expected a file name "
-		"ending in .json, .jsonl, .csv, .xml (JUnit), .md (Markdown) or "
+		"ending in .json, .jsonl, .csv, .html, .xml (JUnit), .md (Markdown) or "
 		".assay (a run bundle)", path);
 	return NULL;
 }
@@ -54,6 +59,8 @@ int report_write(struct store *st, int64_t run_id, const char *path,
 	int rc;
 	if (!fmt)
 		return ST_USAGE;
+	if (fmt->write_path)
+		return fmt->write_path(st, run_id, path, err);
 	if (!st)
 		return err_set(err, ST_INTERNAL, "report_write: no store");
 	if ((rc = store_run_get(st, run_id, &run, err)))

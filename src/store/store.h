@@ -285,6 +285,7 @@ struct store_result {
 	const char *prompt_label, *provider_id, *provider_label;
 	const char *prompt_text, *output, *error_kind, *error_msg;
 	const char *finish_reason, *started_at, *reason, *named_json;
+	const char *served_model;       /* the model the server named */
 	long http_status;               /* -1 when none */
 	int pass;                       /* 1, 0, or -1 (error / ungraded) */
 	double score, latency_ms, ttft_ms, cost_usd, retry_wait_ms;

@@ -227,10 +227,11 @@ static int body_line(struct imp *im, const json_t *line)
 			"retry_wait_ms", "judge_calls", "judge_cost_usd",
 			"judge_latency_ms", "pass", "score", "reason",
 			"named_scores_json", "confidence", "item_key",
+			"served_model",
 		};
 		static const bool is_text[] = {
 			1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-			0, 0, 1, 1, 0, 1,
+			0, 0, 1, 1, 0, 1, 1,
 		};
 		sqlite3_stmt *q = im->q_res;
 		const json_t *as = json_object_get(o, "assertions"), *x;
@@ -315,10 +316,11 @@ static int prepare_all(struct imp *im)
 			      " completion_tokens, total_tokens, cost_usd, retries,"
 			      " cached, retry_wait_ms, judge_calls, judge_cost_usd,"
 			      " judge_latency_ms, pass, score, reason,"
-			      " named_scores_json, confidence, item_key) VALUES (?1,"
+			      " named_scores_json, confidence, item_key, served_model)"
+			      " VALUES (?1,"
 			      " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
 			      " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-			      " ?26, ?27, ?28, ?29, ?30)", &im->q_res, im->err)) ||
+			      " ?26, ?27, ?28, ?29, ?30, ?31)", &im->q_res, im->err)) ||
 	    (rc = sti_prepare(im->st, "INSERT INTO assertion_results (result_id,"
 			      " idx, type, pass, score, reason, weight, metric,"
 			      " severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -171,7 +171,7 @@ enum {
 	R_OUTPUT, R_ERR_KIND, R_ERR_MSG, R_HTTP, R_PASS, R_SCORE, R_REASON,
 	R_NAMED, R_LATENCY, R_TTFT, R_TOK_P, R_TOK_C, R_TOK_T, R_COST,
 	R_FINISH, R_STARTED, R_RETRIES, R_CACHED, R_WAIT, R_JCALLS, R_JCOST,
-	R_JLAT, R_CONF, R_KEY, R_META
+	R_JLAT, R_CONF, R_KEY, R_META, R_SERVED
 };
 
 /* Ordered by the results' unique index, so SQLite needs no sort. */
@@ -183,7 +183,7 @@ static const char *const results_sql =
 	" r.ttft_ms, r.prompt_tokens, r.completion_tokens, r.total_tokens,"
 	" r.cost_usd, r.finish_reason, r.started_at, r.retries, r.cached,"
 	" r.retry_wait_ms, r.judge_calls, r.judge_cost_usd, r.judge_latency_ms,"
-	" r.confidence, r.item_key, c.metadata_json"
+	" r.confidence, r.item_key, c.metadata_json, r.served_model"
 	" FROM results r"
 	" LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx"
 	" LEFT JOIN run_prompts pr ON pr.run_id = r.run_id AND pr.idx = r.prompt_idx"
@@ -203,6 +203,7 @@ static int result_row(sqlite3_stmt *q, void *vctx)
 		.repeat = sqlite3_column_int(q, R_REPEAT),
 		.item_key = sti_text(q, R_KEY),
 		.metadata_json = sti_text(q, R_META),
+		.served_model = sti_text(q, R_SERVED),
 		.case_description = sti_text(q, R_DESC),
 		.vars_json = sti_text(q, R_VARS),
 		.prompt_label = sti_text(q, R_PROMPT_LABEL),
