@@ -7,6 +7,9 @@ enum {
 	EXIT_ALL_PASSED = 0,
 	EXIT_RUN_ERROR = 1,     /* run or configuration error */
 	EXIT_USAGE = 2,
+	EXIT_REGRESSION = 3,    /* a candidate significantly worse than the
+				 * baseline, or below --min-pass-rate
+				 * (run --fail-on regression, compare) */
 	EXIT_TESTS_FAILED = 100
 };
 
@@ -18,8 +21,9 @@ struct cmd {
 
 extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_show, cmd_mock;
 extern const struct cmd cmd_stats;
-extern const struct cmd cmd_init, cmd_report;
-
-#define ASSAY_VERSION "0.1.0"
+extern const struct cmd cmd_runs, cmd_delete, cmd_export, cmd_import;
+extern const struct cmd cmd_compare;
+extern const struct cmd cmd_init;
+extern const struct cmd cmd_report;
 
 #endif

@@ -7,6 +7,8 @@
  * 100 some test failed, 1 a run or configuration error (including
  * infrastructure errors when no test failed), 2 usage. */
 #include "cmd.h"
+#include "cmd_resume.h"
+#include "cmd_gate.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -32,6 +34,12 @@ struct run_args {
 	const char *description;
 	const char *filter;
 	const char *grader;
+	const char *label;
+	const char *resume;      /* run reference, "" for latest, NULL: none */
+	bool retry_errors;
+	struct gate gate;
+	unsigned shard_i, shard_n;  /* --shard i/n; n 0: all items */
+	long run_id;                /* --run-id ID, 0: a new id */
 	const char **outputs;
 	size_t n_outputs;
 	long first_n;
@@ -60,6 +68,24 @@ static const char run_usage[] =
 	"      --filter-pattern RE    only tests whose description or vars match RE\n"
 	"      --filter-first-n N     only the first N tests\n"
 	"      --description TEXT     a description for this run\n"
+	"      --label NAME           a label for this run (compare label:NAME)\n"
+	"      --resume [RUN]         continue an interrupted run (default the\n"
+	"                             latest): stored results are kept and not\n"
+	"                             requested again; refused if the suite changed\n"
+	"      --retry-errors [RUN]   re-run only the items of RUN that ended in an\n"
+	"                             infrastructure error\n"
+	"      --shard I/N            run only shard I of N of the work items (by\n"
+	"                             content key; deterministic on any machine)\n"
+	"      --run-id ID            write into run ID: created by the first\n"
+	"                             process, joined by the others (shards)\n"
+	"      --baseline RUN         compare with a stored run (an id, latest,\n"
+	"                             latest~N, label:NAME) case by case\n"
+	"      --fail-on regression   the CI gate: exit 3 only when a candidate is\n"
+	"                             significantly worse than the baseline\n"
+	"                             (paired, Holm-corrected) or below\n"
+	"                             --min-pass-rate; failing tests alone exit 0\n"
+	"      --min-pass-rate R      fail the gate when a candidate passes less\n"
+	"                             than R (0.9 or 90%)\n"
 	"      --grader ID            the judge for model-graded assertions that\n"
 	"                             name none (e.g. openai:chat:gpt-4o-mini)\n"
 	"      --grader-timeout MS    hard time limit for grading one result with\n"
@@ -72,7 +98,8 @@ static const char run_usage[] =
 	"  -h, --help                 this text\n"
 	"\n"
 	"exit status: 0 all tests passed, 100 some test failed, 1 run or\n"
-	"configuration error, 2 usage error\n";
+	"configuration error, 2 usage error; with --fail-on regression or\n"
+	"--min-pass-rate: 0 unless the gate fails, then 3\n";
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -96,7 +123,9 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	enum { O_REPEAT = 256, O_DELAY, O_FILTER, O_FIRSTN, O_DESC, O_DB,
-	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_GTIME, O_GMEM };
+	       O_NOCACHE, O_NOPROG, O_NOTABLE, O_GRADER, O_GTIME, O_GMEM,
+	       O_LABEL, O_RESUME, O_RETRY_ERRORS, O_BASELINE, O_FAIL_ON,
+	       O_MIN_RATE, O_SHARD, O_RUN_ID };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-concurrency", required_argument, NULL, 'j' },
@@ -107,6 +136,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "filter-first-n", required_argument, NULL, O_FIRSTN },
 		{ "description", required_argument, NULL, O_DESC },
 		{ "grader", required_argument, NULL, O_GRADER },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "resume", optional_argument, NULL, O_RESUME },
+		{ "retry-errors", optional_argument, NULL, O_RETRY_ERRORS },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "run-id", required_argument, NULL, O_RUN_ID },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "min-pass-rate", required_argument, NULL, O_MIN_RATE },
 		{ "db", required_argument, NULL, O_DB },
 		{ "grader-timeout", required_argument, NULL, O_GTIME },
 		{ "grader-memory", required_argument, NULL, O_GMEM },
@@ -121,6 +158,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	long v;
 	a->concurrency = 4;
 	a->repeat = 1;
+	a->gate.min_pass_rate = -1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":c:j:o:h", opts, NULL)) != -1) {
@@ -156,6 +194,35 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case O_DESC: a->description = optarg; break;
 		case O_GRADER: a->grader = optarg; break;
+		case O_LABEL: a->label = optarg; break;
+		case O_BASELINE: a->gate.baseline = optarg; break;
+		case O_SHARD:
+			if (shard_parse(optarg, &a->shard_i, &a->shard_n))
+				return usage_error(cmd, "--shard wants I/N with 1 <= I <= N, not '%s'", optarg);
+			break;
+		case O_RUN_ID:
+			if (parse_long(optarg, 1, 1L << 53, &v))
+				return usage_error(cmd, "--run-id wants a positive number, not '%s'", optarg);
+			a->run_id = v;
+			break;
+		case O_FAIL_ON:
+			if (strcmp(optarg, "regression"))
+				return usage_error(cmd, "--fail-on wants 'regression', not '%s'", optarg);
+			a->gate.fail_on_regression = true;
+			break;
+		case O_MIN_RATE:
+			if (gate_parse_rate(optarg, &a->gate.min_pass_rate))
+				return usage_error(cmd, "--min-pass-rate wants a rate such as 0.9 or 90%%, not '%s'", optarg);
+			break;
+		case O_RETRY_ERRORS:
+			a->retry_errors = true;
+			/* fall through */
+		case O_RESUME:
+			a->resume = optarg ? optarg : "";
+			/* `--resume 12`: a run reference may follow as its own word */
+			if (!optarg && optind < argc && resume_is_run_ref(argv[optind]))
+				a->resume = argv[optind++];
+			break;
 		case O_DB: a->db = optarg; break;
 		case O_GTIME:
 			if (parse_long(optarg, 1, 86400000, &a->grader_timeout_ms))
@@ -239,6 +306,69 @@ static void on_signal(int sig)
 	engine_request_stop();
 }
 
+/* The resolved options of a run as JSON text (owned): what decides its
+ * figures besides the suite. */
+static char *config_json(const struct run_args *a, const struct suite *s)
+{
+	json_t *o = json_pack("{s:i, s:i, s:I, s:b}", "concurrency", a->concurrency,
+			      "repeat", a->repeat, "delay_ms", (json_int_t)a->delay_ms,
+			      "cache", !a->no_cache);
+	char *text;
+	if (a->filter)
+		json_object_set_new(o, "filter_pattern", json_string(a->filter));
+	if (a->first_n)
+		json_object_set_new(o, "filter_first_n", json_integer(a->first_n));
+	if (a->grader)
+		json_object_set_new(o, "grader", json_string(a->grader));
+	if (a->shard_n > 1) {
+		/* what every shard should store, so a reader can name the
+		 * shards that are missing */
+		struct resume *r = resume_new(s, a->repeat);
+		char *counts = resume_shard_counts(r, a->shard_n);
+		json_object_set_new(o, "shards", json_integer(a->shard_n));
+		json_object_set_new(o, "shard_items", json_loads(counts, 0, NULL));
+		free(counts);
+		resume_free(r);
+	}
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+/* A shard's end: the run is done when every item is stored, else
+ * incomplete (other shards missing or still running). */
+static const char *shard_status(struct store *st, int64_t run_id)
+{
+	struct store_run r;
+	struct err e = {0};
+	const char *status = "incomplete";
+	if (!store_run_get(st, run_id, &r, &e)) {
+		if (r.n_results >= r.n_cases * r.n_prompts * r.n_providers *
+					   (r.repeat > 0 ? r.repeat : 1))
+			status = "done";
+		store_run_free(&r);
+	}
+	return status;
+}
+
+/* Records a new run with its label, options and git commit (or, with
+ * --run-id, joins that run when it exists: *joined). */
+static int begin_run(struct store *st, const struct suite *s,
+		     const struct run_args *a, int64_t *run_id, bool *joined,
+		     struct err *err)
+{
+	char *cfg = config_json(a, s), *git = run_git_commit(s->dir);
+	struct store_run_meta m = {
+		.description = a->description ? a->description : s->description,
+		.label = a->label, .config_json = cfg, .git_commit = git,
+		.repeat = a->repeat,
+	};
+	int rc = store_run_begin_or_join(st, s, &m, a->run_id, run_id, joined, err);
+	free(cfg);
+	free(git);
+	return rc;
+}
+
 static int run_exec(int argc, char **argv)
 {
 	struct run_args a;
@@ -252,9 +382,10 @@ static int run_exec(int argc, char **argv)
 	struct engine_opts eo;
 	struct summary sum;
 	char *db = NULL;
+	struct resume *res = NULL;
 	int64_t run_id = 0;
 	int rc, status = EXIT_RUN_ERROR;
-	bool have_sum = false;
+	bool have_sum = false, gated = false, regressed = false;
 
 	memset(&a, 0, sizeof a);
 	memset(&sum, 0, sizeof sum);
@@ -284,14 +415,51 @@ static int run_exec(int argc, char **argv)
 		db = fs_join(dir, "assay.db");
 		free(dir);
 	}
-	if (store_open(db, &st, &err))
+	if (run_check_ids(s, &err) || store_open(db, &st, &err))
 		goto fail;
-	if (store_run_begin(st, s, a.description ? a.description : s->description,
-			    a.repeat, &run_id, &err))
+	/* The baseline is resolved before this run exists: `latest` is the
+	 * latest before it. */
+	if (a.gate.baseline &&
+	    store_resolve_run(st, a.gate.baseline, &a.gate.base_id, &err))
 		goto fail;
+	if (a.gate.fail_on_regression && !a.gate.baseline && a.gate.min_pass_rate < 0) {
+		err_set(&err, ST_USAGE, "--fail-on regression needs --baseline RUN (or --min-pass-rate)");
+		goto fail;
+	}
+	report_set_baseline(a.gate.base_id);
+	if (a.resume && a.run_id) {
+		err_set(&err, ST_USAGE, "--resume and --run-id: give one (--run-id joins a run as it is)");
+		goto fail;
+	}
+	if (a.resume) {
+		if (resume_prepare(st, s, *a.resume ? a.resume : NULL, a.retry_errors,
+				   false, &run_id, &a.repeat, &res, &err) ||
+		    store_run_reopen(st, s, run_id, &err))
+			goto fail;
+		fprintf(stderr, "resuming run %lld: %ld stored results kept\n",
+			(long long)run_id, resume_kept(res));
+	} else {
+		bool joined = false;
+		if (begin_run(st, s, &a, &run_id, &joined, &err))
+			goto fail;
+		if (joined) {
+			char ref[32];
+			snprintf(ref, sizeof ref, "%lld", (long long)run_id);
+			if (resume_prepare(st, s, ref, false, true, &run_id, &a.repeat, &res, &err) ||
+			    store_run_reopen(st, s, run_id, &err))
+				goto fail;
+			fprintf(stderr, "joining run %lld: %ld results stored so far\n",
+				(long long)run_id, resume_kept(res));
+		}
+	}
+	if (a.shard_n) {
+		if (!res)
+			res = resume_new(s, a.repeat);
+		resume_set_shard(res, a.shard_i, a.shard_n);
+	}
 	if (!a.no_progress)
-		prog = progress_new(stderr, isatty(2),
-				    (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
+		prog = progress_new(stderr, isatty(2), res ? resume_planned(res)
+				    : (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	memset(&eo, 0, sizeof eo);
@@ -304,11 +472,16 @@ static int run_exec(int argc, char **argv)
 	eo.progress = prog;
 	eo.grader_timeout_ms = a.grader_timeout_ms;
 	eo.grader_memory_mb = a.grader_memory_mb;
+	if (res) {
+		eo.skip = resume_skip;
+		eo.skip_ud = res;
+	}
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);
 	progress_free(prog);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (store_run_end(st, run_id, rc ? "error" : tot.interrupted ? "interrupted" : "done",
+	if (store_run_end(st, run_id, rc ? "error" : tot.interrupted ? "interrupted"
+			  : a.shard_n || a.run_id ? shard_status(st, run_id) : "done",
 			  rc ? NULL : &err) && !rc)
 		rc = 1;
 	if (rc)
@@ -324,6 +497,13 @@ static int run_exec(int argc, char **argv)
 		err_clear(&serr);
 		if (report_stats_print(st, run_id, &so, stdout, isatty(1), &serr))
 			err_print(&serr, stderr);
+	}
+	if (a.gate.base_id || a.gate.min_pass_rate >= 0) {
+		bool gate_failed = false;
+		if (gate_check(st, &a.gate, run_id, &sum, stdout, &gate_failed, &err))
+			goto fail;
+		gated = true;
+		regressed = gate_failed;
 	}
 	fflush(stdout); /* the table before the notes on stderr */
 	for (size_t i = 0; i < a.n_outputs; i++) {
@@ -366,10 +546,17 @@ static int run_exec(int argc, char **argv)
 	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 		tot.interrupted ? " (interrupted)" : "");
 	if (tot.interrupted)
+		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
+			a.suite, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
+	/* The figures of a resumed run are the stored ones, not this pass's. */
+	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
-	else if (tot.fails > 0)
+	else if ((a.gate.fail_on_regression || a.gate.min_pass_rate >= 0) && gated)
+		status = regressed ? EXIT_REGRESSION : sum.errors > 0 && !sum.passes && !sum.fails
+			? EXIT_RUN_ERROR : EXIT_ALL_PASSED;
+	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
-	else if (tot.errors > 0)
+	else if (sum.errors > 0)
 		status = EXIT_RUN_ERROR;
 	else
 		status = EXIT_ALL_PASSED;
@@ -387,6 +574,7 @@ out:
 	score_shutdown();
 	free(db);
 	free(a.outputs);
+	resume_free(res);
 	return status;
 }
 

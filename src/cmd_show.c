@@ -1,6 +1,8 @@
-/* cmd_show.c — `assay show [RUN]`: the summary table of a stored run (an id
- * or `latest`, the default) and, with -o, its results re-exported from the
- * store.  Reads only; never sends a request. */
+/* cmd_show.c — `assay show [RUN]`: the summary table of a stored run (an id,
+ * `latest` (the default), `latest~N` or `label:NAME`), its per-case table
+ * (filters by tag, failing, provider), a warning when the run is
+ * incomplete, and, with -o, its results re-exported from the store.
+ * Reads only; never sends a request. */
 #include "cmd.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -14,28 +16,40 @@
 static const char show_usage[] =
 	"usage: assay show [RUN] [options]\n"
 	"\n"
-	"Prints the summary of a stored run and writes its results.  RUN is a run\n"
-	"id or 'latest' (the default).\n"
+	"Prints the summary of a stored run, a table of its cases and writes its\n"
+	"results.  RUN is a run id, 'latest' (the default), 'latest~N' (N runs\n"
+	"before it) or 'label:NAME' (the newest run with that --label).  A run\n"
+	"that is incomplete (interrupted, still running, failed) is flagged.\n"
 	"\n"
 	"options:\n"
 	"      --db PATH        database (default .assay/assay.db)\n"
 	"  -o, --output FILE    write results to FILE (.json, .jsonl, .csv); repeatable\n"
+	"      --tag TAG        only cases with this tag\n"
+	"      --failing        only cases that failed or errored\n"
+	"      --provider ID    only this provider's column (id or label)\n"
+	"      --no-cases       no per-case table\n"
 	"      --no-table       no summary table\n"
 	"  -h, --help           this text\n";
 
 static int show_exec(int argc, char **argv)
 {
+	enum { O_DB = 256, O_NOTABLE, O_TAG, O_FAILING, O_PROVIDER, O_NOCASES };
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, O_DB },
 		{ "output", required_argument, NULL, 'o' },
-		{ "no-table", no_argument, NULL, 'n' },
+		{ "no-table", no_argument, NULL, O_NOTABLE },
+		{ "tag", required_argument, NULL, O_TAG },
+		{ "failing", no_argument, NULL, O_FAILING },
+		{ "provider", required_argument, NULL, O_PROVIDER },
+		{ "no-cases", no_argument, NULL, O_NOCASES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = ".assay/assay.db", *ref = "latest";
 	const char **outs = NULL;
 	size_t n_outs = 0;
-	bool table = true, have_sum = false;
+	bool table = true, cases = true, have_sum = false;
+	struct case_filter filt = {0};
 	struct store *st = NULL;
 	struct summary sum;
 	struct err err;
@@ -48,12 +62,16 @@ static int show_exec(int argc, char **argv)
 	memset(&sum, 0, sizeof sum);
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
+		case O_DB: db = optarg; break;
 		case 'o':
 			outs = xrealloc(outs, (n_outs + 1) * sizeof *outs);
 			outs[n_outs++] = optarg;
 			break;
-		case 'n': table = false; break;
+		case O_NOTABLE: table = false; break;
+		case O_TAG: filt.tag = optarg; break;
+		case O_FAILING: filt.failing = true; break;
+		case O_PROVIDER: filt.provider = optarg; break;
+		case O_NOCASES: cases = false; break;
 		case 'h': fputs(show_usage, stdout); free(outs); return 0;
 		default:
 			fprintf(stderr, "assay show: bad option '%s'\n%s", argv[optind - 1], show_usage);
@@ -78,6 +96,14 @@ static int show_exec(int argc, char **argv)
 	have_sum = true;
 	if (table)
 		report_print_table(&sum, stdout, isatty(1));
+	if (cases) {
+		if (table)
+			fputc('\n', stdout);
+		if (report_print_cases(st, run_id, &filt, stdout, isatty(1), &err))
+			goto out;
+	}
+	fflush(stdout);
+	report_warn_incomplete(st, run_id, stderr);
 	for (size_t i = 0; i < n_outs; i++) {
 		if (report_write(st, run_id, outs[i], &err))
 			goto out;
@@ -94,4 +120,4 @@ out:
 	return status;
 }
 
-const struct cmd cmd_show = { "show", "print a stored run (id or latest) and export it", show_exec };
+const struct cmd cmd_show = { "show", "print a stored run (summary, cases) and export it", show_exec };

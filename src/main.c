@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "version.h"
 
 static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 	&cmd_stats, &cmd_init, &cmd_report,
+	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
+	&cmd_compare,
 };
 
 static void usage(FILE *f)

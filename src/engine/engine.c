@@ -396,6 +396,21 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	engine_start_http(r, sl, p);
 }
 
+/* Resume: passes over the provider's next items that are already stored
+ * (engine_opts.skip), so none is requested twice. */
+static void skip_stored(struct run *r, size_t v, struct pstate *ps)
+{
+	size_t np = r->s->n_prompts, rep = (size_t)r->o->repeat;
+	while (r->o->skip && v < r->n_cand && ps->cursor < ps->n_items) {
+		size_t k = (size_t)ps->cursor;
+		if (!r->o->skip(r->o->skip_ud, k / (rep * np), (k / rep) % np, v,
+				(int)(k % rep)))
+			break;
+		ps->cursor++;
+		r->tot->skipped++;
+	}
+}
+
 /* Starts whatever may start now: due retries and judge calls first, then
  * new items from the providers in turn. */
 static void launch_ready(struct run *r)
@@ -431,6 +446,7 @@ static void launch_ready(struct run *r)
 		for (size_t k = 0; k < r->n_cand && r->cand_in_flight < r->cand_slots && !r->rc; k++) {
 			size_t v = (r->rr + k) % r->n_cand;
 			struct pstate *ps = &r->ps[v];
+			skip_stored(r, v, ps);
 			if (ps->cursor >= ps->n_items || !can_start(r, ps, now))
 				continue;
 			if (r->o->delay_ms > 0) {

@@ -37,6 +37,10 @@ struct engine_opts {
 	 * time limit per result and an address-space limit; 0 = default. */
 	long grader_timeout_ms;  /* default ENGINE_GRADER_TIMEOUT_MS */
 	long grader_memory_mb;   /* default ENGINE_GRADER_MEMORY_MB */
+	/* Resume hook (may be NULL): items for which skip() is true are
+	 * already stored and are not run again (counted in tot->skipped). */
+	bool (*skip)(void *ud, size_t test, size_t prompt, size_t prov, int rep);
+	void *skip_ud;
 };
 
 #define ENGINE_GRADER_TIMEOUT_MS 60000L
@@ -52,6 +56,7 @@ struct engine_totals {
 	long consistency_n;          /* two orders, summed over comparisons */
 	long compare_errors;         /* comparisons that could not be graded */
 	bool interrupted;
+	long skipped;                /* items passed over by o->skip */
 };
 
 /* Runs the plan.  `provs[i]` serves s->providers[i].  Returns 0 when the

@@ -60,6 +60,28 @@ void report_summary_free(struct summary *s);
  * report_term_escape; `color` adds ANSI colours. */
 void report_print_table(const struct summary *s, FILE *f, bool color);
 
+/* The per-case table: one line per case, one column per candidate
+ * (provider, or provider / prompt when the run has several prompts),
+ * cells pass / FAIL / error / — (not run), or passes/graded with
+ * repeats; then "N of M cases shown".  Filters (NULL fields: none): a
+ * tag in metadata.tags, failing cases only (a failure or an error in a
+ * shown column), one provider by id or label (ST_USAGE when the run has
+ * none such). */
+struct case_filter {
+	const char *tag;
+	bool failing;
+	const char *provider;
+};
+int report_print_cases(struct store *st, int64_t run_id,
+		       const struct case_filter *f, FILE *out, bool color,
+		       struct err *err);
+
+/* Prints to f a warning when run `run_id` is not complete: still
+ * running, interrupted (its process gone), ended in error, or holding
+ * fewer results than planned — its figures are then partial.  Prints
+ * nothing for a complete run.  Returns true when it warned. */
+bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f);
+
 /* Writes run `run_id` to `path` in the format its extension names (.json,
  * .jsonl, .csv; case-insensitive), via PATH.tmp renamed into place so a
  * reader never sees half a file.  Memory does not grow with the number of
@@ -68,6 +90,15 @@ void report_print_table(const struct summary *s, FILE *f, bool color);
  * temporary name and an existing `path` is untouched. */
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err);
+
+/* The run a Markdown summary (-o summary.md) compares with (the CI
+ * gate's baseline); 0 for none. */
+void report_set_baseline(int64_t run_id);
+
+/* Writes s as Markdown table-cell text (pipes, backticks and angle
+ * brackets neutralised, line breaks as spaces), at most max bytes (0 =
+ * all) with "…" when cut. */
+void report_md_cell(FILE *f, const char *s, size_t max);
 
 /* Helpers for showing untrusted text (model output, labels).
  *

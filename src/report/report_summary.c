@@ -1,7 +1,7 @@
 /* report_summary.c — the per provider × prompt summary of a run, computed
- * with SQL over the stored rows (never from what a run kept in memory, so
- * the summary of a resumed or partial run is as right as that of a clean
- * one), and its terminal table.
+ * from the stored rows through the store's read API (never from what a
+ * run kept in memory, so the summary of a resumed or partial run is as
+ * right as that of a clean one), and its terminal table.
  *
  * Counting rules (docs/output.md):
  * - an infrastructure error (error_kind set) is neither a pass nor a fail
@@ -12,7 +12,6 @@
 #include "report.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,219 +19,129 @@
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 
-static int db_err(struct err *err, sqlite3 *db, const char *what)
+struct sum_ctx {
+	struct summary *s;
+	size_t cap;
+	json_t **objs;      /* named metrics per row */
+};
+
+static int on_group(void *ud, const struct store_group *g)
 {
-	return err_set(err, ST_DB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-static char *col_dup(sqlite3_stmt *q, int i)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	return xstrdup(t ? (const char *)t : "");
-}
-
-static double col_real_or_nan(sqlite3_stmt *q, int i)
-{
-	return sqlite3_column_type(q, i) == SQLITE_NULL
-		? NAN : sqlite3_column_double(q, i);
-}
-
-static const char *const groups_sql =
-	"SELECT pv.idx, pr.idx, pv.provider_id, pv.label, pr.label,"
-	" count(r.id),"
-	" coalesce(sum(r.pass = 1), 0),"
-	" coalesce(sum(r.pass = 0), 0),"
-	" coalesce(sum(r.error_kind IS NOT NULL), 0),"
-	" avg(CASE WHEN r.pass IS NOT NULL THEN r.score END),"
-	" coalesce(sum(r.prompt_tokens), 0),"
-	" coalesce(sum(r.completion_tokens), 0),"
-	" coalesce(sum(r.cost_usd), 0)"
-	" FROM run_providers pv JOIN run_prompts pr ON pr.run_id = pv.run_id"
-	" LEFT JOIN results r ON r.run_id = pv.run_id"
-	"  AND r.provider_idx = pv.idx AND r.prompt_idx = pr.idx"
-	" WHERE pv.run_id = ?1"
-	" GROUP BY pv.idx, pr.idx, pv.provider_id, pv.label, pr.label"
-	" ORDER BY pv.idx, pr.idx";
-
-static const char *const latency_sql =
-	"SELECT latency_ms FROM results"
-	" WHERE run_id = ?1 AND provider_idx = ?2 AND prompt_idx = ?3"
-	"  AND error_kind IS NULL AND cached = 0 AND latency_ms IS NOT NULL"
-	" ORDER BY latency_ms";
-
-/* Mean of each named metric over the graded results that carry it. */
-static const char *const named_sql =
-	"SELECT r.provider_idx, r.prompt_idx, j.key, avg(j.value)"
-	" FROM results r, json_each(r.named_scores_json) j"
-	" WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
-	"  AND r.named_scores_json IS NOT NULL"
-	" GROUP BY r.provider_idx, r.prompt_idx, j.key"
-	" ORDER BY r.provider_idx, r.prompt_idx, j.key";
-
-static int fill_latency(sqlite3 *db, int64_t run_id, struct summary *s,
-			struct err *err)
-{
-	sqlite3_stmt *q = NULL;
-	double *lat = NULL;
-	size_t cap = 0;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db, latency_sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, db, "summary latency query");
-	for (size_t i = 0; i < s->n_rows && !rc; i++) {
-		struct summary_row *row = &s->rows[i];
-		size_t n = 0;
-		int step;
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, run_id);
-		sqlite3_bind_int(q, 2, row->provider_idx);
-		sqlite3_bind_int(q, 3, row->prompt_idx);
-		while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-			lat = xgrow(lat, &cap, n + 1, sizeof *lat);
-			lat[n++] = sqlite3_column_double(q, 0);
-		}
-		if (step != SQLITE_DONE) {
-			rc = db_err(err, db, "summary latency query");
-			break;
-		}
-		stats_sort(lat, n);
-		row->p50_ms = n ? stats_quantile_sorted(lat, n, 0.50) : NAN;
-		row->p95_ms = n ? stats_quantile_sorted(lat, n, 0.95) : NAN;
+	struct sum_ctx *c = ud;
+	struct summary *out = c->s;
+	struct summary_row *r;
+	long graded;
+	out->rows = xgrow(out->rows, &c->cap, out->n_rows + 1, sizeof *out->rows);
+	r = &out->rows[out->n_rows++];
+	memset(r, 0, sizeof *r);
+	r->provider_idx = (int)g->provider_idx;
+	r->prompt_idx = (int)g->prompt_idx;
+	r->provider_id = xstrdup(g->provider_id ? g->provider_id : "");
+	r->provider_label = xstrdup(g->provider_label ? g->provider_label : "");
+	r->prompt_label = xstrdup(g->prompt_label ? g->prompt_label : "");
+	r->n = g->n;
+	r->passes = g->passes;
+	r->fails = g->fails;
+	r->errors = g->errors;
+	r->mean_score = g->mean_score;
+	r->prompt_tokens = g->prompt_tokens;
+	r->completion_tokens = g->completion_tokens;
+	r->cost_usd = g->cost_usd;
+	graded = r->passes + r->fails;
+	if (graded > 0) {
+		struct interval ci = stats_wilson(r->passes, graded, 0.95);
+		r->pass_rate = (double)r->passes / (double)graded;
+		r->ci_lo = ci.lo;
+		r->ci_hi = ci.hi;
+	} else {
+		r->pass_rate = r->ci_lo = r->ci_hi = NAN;
 	}
-	free(lat);
-	sqlite3_finalize(q);
-	return rc;
+	r->p50_ms = r->p95_ms = NAN;
+	out->total += r->n;
+	out->passes += r->passes;
+	out->fails += r->fails;
+	out->errors += r->errors;
+	return 0;
 }
 
-static struct summary_row *find_row(struct summary *s, int prov, int prompt)
+static struct summary_row *find_row(struct summary *s, size_t prov,
+				    size_t prompt)
 {
 	for (size_t i = 0; i < s->n_rows; i++)
-		if (s->rows[i].provider_idx == prov &&
-		    s->rows[i].prompt_idx == prompt)
+		if ((size_t)s->rows[i].provider_idx == prov &&
+		    (size_t)s->rows[i].prompt_idx == prompt)
 			return &s->rows[i];
 	return NULL;
 }
 
-static int fill_named(sqlite3 *db, int64_t run_id, struct summary *s,
-		      struct err *err)
+static int on_metric(void *ud, size_t prov, size_t prompt, const char *metric,
+		     double mean)
 {
-	sqlite3_stmt *q = NULL;
-	json_t **objs = xcalloc(s->n_rows ? s->n_rows : 1, sizeof *objs);
-	int rc = 0, step;
-	if (sqlite3_prepare_v2(db, named_sql, -1, &q, NULL) != SQLITE_OK) {
-		rc = db_err(err, db, "summary metrics query");
-		goto out;
-	}
-	sqlite3_bind_int64(q, 1, run_id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct summary_row *row = find_row(s, sqlite3_column_int(q, 0),
-						   sqlite3_column_int(q, 1));
-		const unsigned char *key = sqlite3_column_text(q, 2);
-		size_t k;
-		if (!row || !key || sqlite3_column_type(q, 3) == SQLITE_NULL)
-			continue;
-		k = (size_t)(row - s->rows);
-		if (!objs[k])
-			objs[k] = json_object();
-		json_object_set_new(objs[k], (const char *)key,
-				    json_real(sqlite3_column_double(q, 3)));
-	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, db, "summary metrics query");
-	for (size_t i = 0; i < s->n_rows; i++) {
-		s->rows[i].named_json = objs[i]
-			? json_dumps(objs[i], JSON_COMPACT | JSON_REAL_PRECISION(10))
-			: xstrdup("{}");
-		if (!s->rows[i].named_json)
-			s->rows[i].named_json = xstrdup("{}");
-	}
-out:
-	for (size_t i = 0; i < s->n_rows; i++)
-		json_decref(objs[i]);
-	free(objs);
-	sqlite3_finalize(q);
-	return rc;
+	struct sum_ctx *c = ud;
+	struct summary_row *row = find_row(c->s, prov, prompt);
+	size_t k;
+	if (!row)
+		return 0;
+	k = (size_t)(row - c->s->rows);
+	if (!c->objs[k])
+		c->objs[k] = json_object();
+	json_object_set_new(c->objs[k], metric, json_real(mean));
+	return 0;
 }
 
-static int run_exists(sqlite3 *db, int64_t run_id)
+static int fill_latency(struct store *st, int64_t run_id, struct summary *s,
+			struct err *err)
 {
-	sqlite3_stmt *q = NULL;
-	int found = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
-			       NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(q, 1, run_id);
-	found = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return found;
+	for (size_t i = 0; i < s->n_rows; i++) {
+		struct summary_row *row = &s->rows[i];
+		double *lat;
+		size_t n;
+		int rc = store_group_latencies(st, run_id, (size_t)row->provider_idx,
+					       (size_t)row->prompt_idx, &lat, &n, err);
+		if (rc)
+			return rc;
+		row->p50_ms = n ? stats_quantile_sorted(lat, n, 0.50) : NAN;
+		row->p95_ms = n ? stats_quantile_sorted(lat, n, 0.95) : NAN;
+		free(lat);
+	}
+	return 0;
 }
 
 int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		   struct err *err)
 {
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q = NULL;
-	size_t cap = 0;
-	int rc = 0, step;
+	struct sum_ctx c = { .s = out };
+	struct store_run run;
+	int rc;
 	memset(out, 0, sizeof *out);
 	out->run_id = run_id;
-	if (!db)
+	if (!st)
 		return err_set(err, ST_INTERNAL, "report_summary: no store");
-	if (store_commit(st, err))
-		return ST_DB;
-	if (!run_exists(db, run_id))
-		return err_set(err, ST_DB, "no run %lld in the store",
-			       (long long)run_id);
-	if (sqlite3_prepare_v2(db, groups_sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, db, "summary query");
-	sqlite3_bind_int64(q, 1, run_id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct summary_row *r;
-		long graded;
-		out->rows = xgrow(out->rows, &cap, out->n_rows + 1,
-				  sizeof *out->rows);
-		r = &out->rows[out->n_rows++];
-		memset(r, 0, sizeof *r);
-		r->provider_idx = sqlite3_column_int(q, 0);
-		r->prompt_idx = sqlite3_column_int(q, 1);
-		r->provider_id = col_dup(q, 2);
-		r->provider_label = col_dup(q, 3);
-		r->prompt_label = col_dup(q, 4);
-		r->n = (long)sqlite3_column_int64(q, 5);
-		r->passes = (long)sqlite3_column_int64(q, 6);
-		r->fails = (long)sqlite3_column_int64(q, 7);
-		r->errors = (long)sqlite3_column_int64(q, 8);
-		r->mean_score = col_real_or_nan(q, 9);
-		r->prompt_tokens = (long)sqlite3_column_int64(q, 10);
-		r->completion_tokens = (long)sqlite3_column_int64(q, 11);
-		r->cost_usd = sqlite3_column_double(q, 12);
-		graded = r->passes + r->fails;
-		if (graded > 0) {
-			struct interval ci = stats_wilson(r->passes, graded, 0.95);
-			r->pass_rate = (double)r->passes / (double)graded;
-			r->ci_lo = ci.lo;
-			r->ci_hi = ci.hi;
-		} else {
-			r->pass_rate = r->ci_lo = r->ci_hi = NAN;
-		}
-		r->p50_ms = r->p95_ms = NAN;
-		out->total += r->n;
-		out->passes += r->passes;
-		out->fails += r->fails;
-		out->errors += r->errors;
+	if ((rc = store_run_get(st, run_id, &run, err)))
+		return rc;
+	store_run_free(&run);
+	if ((rc = store_groups_each(st, run_id, on_group, &c, err)))
+		goto out;
+	if ((rc = fill_latency(st, run_id, out, err)))
+		goto out;
+	c.objs = xcalloc(out->n_rows ? out->n_rows : 1, sizeof *c.objs);
+	rc = store_group_metrics_each(st, run_id, on_metric, &c, err);
+	for (size_t i = 0; i < out->n_rows; i++) {
+		out->rows[i].named_json = c.objs[i]
+			? json_dumps(c.objs[i], JSON_COMPACT | JSON_REAL_PRECISION(10))
+			: NULL;
+		if (!out->rows[i].named_json)
+			out->rows[i].named_json = xstrdup("{}");
+		json_decref(c.objs[i]);
 	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, db, "summary query");
-	sqlite3_finalize(q);
-	if (!rc)
-		rc = fill_latency(db, run_id, out, err);
-	if (!rc)
-		rc = fill_named(db, run_id, out, err);
+	free(c.objs);
 	/* the same interval as the statistics section (stats_report.h);
 	 * if that fails the Wilson intervals stay (never lose the table) */
 	if (!rc) {
 		struct err serr = {0};
 		(void)report_stats_summary_ci(st, run_id, out, &serr);
 	}
+out:
 	if (rc)
 		report_summary_free(out);
 	return rc;

@@ -10,6 +10,7 @@
  * answers -1 for everything non-ASCII in the C locale. */
 #include "report.h"
 
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -161,4 +162,80 @@ void report_json_escape(struct buf *out, const char *s, size_t n)
 		i += len;
 	}
 	buf_json_escape(out, s + start, i - start);
+}
+
+struct shard_count {
+	unsigned n;
+	long *have;
+};
+
+static int count_shard(void *ud, size_t t, size_t p, size_t v, int rep,
+		       const char *key, int state)
+{
+	struct shard_count *c = ud;
+	(void)t; (void)p; (void)v; (void)rep; (void)state;
+	if (key)
+		c->have[store_key_shard(key, c->n)]++;
+	return 0;
+}
+
+/* For a sharded run (config "shards", "shard_items"): the shards that
+ * hold fewer results than they should, e.g. " (missing: shard 2/4 has
+ * 0 of 50 results)". */
+static void name_missing_shards(struct store *st, const struct store_run *r, FILE *f)
+{
+	json_t *cfg = r->config_json ? json_loads(r->config_json, 0, NULL) : NULL;
+	json_t *want = json_object_get(cfg, "shard_items");
+	struct shard_count c = { 0, NULL };
+	struct err err = {0};
+	bool first = true;
+	if (!json_is_integer(json_object_get(cfg, "shards")) || !json_is_array(want))
+		goto out;
+	c.n = (unsigned)json_integer_value(json_object_get(cfg, "shards"));
+	if (c.n < 2 || json_array_size(want) != c.n)
+		goto out;
+	c.have = calloc(c.n + 1, sizeof *c.have);
+	if (!c.have || store_item_states_each(st, r->id, count_shard, &c, &err))
+		goto out;
+	for (unsigned i = 1; i <= c.n; i++) {
+		long w = (long)json_integer_value(json_array_get(want, i - 1));
+		if (c.have[i] < w) {
+			fprintf(f, "%s shard %u/%u has %ld of %ld", first ? " (missing:" : ";",
+				i, c.n, c.have[i], w);
+			first = false;
+		}
+	}
+	if (!first)
+		fputc(')', f);
+out:
+	free(c.have);
+	json_decref(cfg);
+}
+
+bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f)
+{
+	struct store_run r;
+	struct err err = {0};
+	long planned;
+	bool warn;
+	if (store_run_get(st, run_id, &r, &err))
+		return false;
+	planned = r.n_cases * r.n_prompts * r.n_providers * (r.repeat > 0 ? r.repeat : 1);
+	warn = strcmp(r.status, "done") || r.n_results < planned;
+	if (warn) {
+		fprintf(f, "warning: run %lld is %s: %ld of %ld results stored; "
+			"the figures above are partial", (long long)run_id,
+			!strcmp(r.status, "done") ? "incomplete" : r.status,
+			r.n_results, planned);
+		name_missing_shards(st, &r, f);
+		if (!strcmp(r.status, "interrupted"))
+			fprintf(f, " (continue it with: assay run %s --resume %lld)",
+				r.suite_path ? r.suite_path : "SUITE", (long long)run_id);
+		else if (!strcmp(r.status, "running"))
+			fprintf(f, " (pid %ld on %s is still writing it)", r.pid,
+				r.host ? r.host : "?");
+		fputc('\n', f);
+	}
+	store_run_free(&r);
+	return warn;
 }

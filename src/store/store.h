@@ -7,8 +7,10 @@
  * keeps everything committed and memory does not grow with the number of
  * cases.  `store_run_end` commits and marks the run finished.
  *
- * Reads: run lookup (`latest` or an id) and the queries the reports need
- * (see report.h); the schema is in docs/storage.md.
+ * Reads: run lookup (`latest`, an id, `label:NAME`), run records and
+ * listing, and the rows the reports need (runs, cases, results streamed
+ * through a callback, assertion rows, per-group aggregates); reports hold
+ * no SQL.  The schema is in docs/storage.md.
  *
  * Ownership: the store copies what it needs; callers keep their pointers.
  * A store handle is used by one thread at a time. */
@@ -17,6 +19,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 #include "../util/err.h"
 #include "../suite/suite.h"
@@ -38,6 +41,90 @@ int store_run_begin(struct store *st, const struct suite *s,
 		    const char *description, int repeat, int64_t *run_id,
 		    struct err *err);
 
+/* What a run records beyond the suite (docs/storage.md, runs). */
+struct store_run_meta {
+	const char *description;  /* NULL: the suite's */
+	const char *label;        /* --label, or NULL */
+	const char *config_json;  /* resolved options as JSON (secrets are
+				   * stripped again here), or NULL */
+	const char *git_commit;   /* or NULL */
+	int repeat;
+};
+
+/* Like store_run_begin with the run record's extra fields; also records
+ * the content keys of every case and the suite's content hash, this host
+ * and this process (the heartbeat that tells a killed run apart). */
+int store_run_begin_meta(struct store *st, const struct suite *s,
+			 const struct store_run_meta *m, int64_t *run_id,
+			 struct err *err);
+
+/* Like store_run_begin_meta, but when want_id > 0 the run gets that id,
+ * and if a run with that id exists already nothing is created: *joined
+ * is set and *run_id = want_id (the caller then checks the suite and
+ * calls store_run_reopen).  The check and the insert happen under the
+ * write lock, so concurrent shards agree on who created the run. */
+int store_run_begin_or_join(struct store *st, const struct suite *s,
+			    const struct store_run_meta *m, int64_t want_id,
+			    int64_t *run_id, bool *joined, struct err *err);
+
+/* The shard (1..n) an item key belongs to: its first 8 hex digits as a
+ * number, mod n, plus 1.  Deterministic across machines. */
+unsigned store_key_shard(const char *item_key, unsigned n);
+
+/* Makes run_id the run this process writes (a resumed run): status back
+ * to `running`, this pid and host, a fresh heartbeat. */
+int store_run_reopen(struct store *st, const struct suite *s,
+		     int64_t run_id, struct err *err);
+
+/* Content keys (store_keys.c).  Built from a loaded suite; strings are
+ * 64 hex digits owned by the keys. */
+struct store_keys;
+struct store_keys *store_keys_new(const struct suite *s);
+void store_keys_free(struct store_keys *k);
+const char *store_keys_case(const struct store_keys *k, size_t test_idx);
+const char *store_keys_case_hash(const struct store_keys *k, size_t test_idx);
+const char *store_keys_provider(const struct store_keys *k, size_t prov_idx);
+const char *store_keys_suite(const struct store_keys *k);
+void store_keys_item(const struct store_keys *k, size_t test_idx,
+		     size_t prompt_idx, size_t prov_idx, int repeat,
+		     char out[65]);
+/* The test's user `id` (a string or integer in its metadata), or NULL;
+ * buf holds an integer's text. */
+const char *store_case_user_id(const struct test_case *t, char buf[32]);
+
+/* The item keys stored for a run and their state: calls cb per result
+ * with state 1 (a response, graded or not) or 2 (an infrastructure
+ * error). */
+int store_item_states_each(struct store *st, int64_t run_id,
+			   int (*cb)(void *ud, size_t test_idx,
+				     size_t prompt_idx, size_t prov_idx,
+				     int repeat, const char *item_key,
+				     int state),
+			   void *ud, struct err *err);
+
+/* Imports a run bundle (`assay export RUN -o FILE.assay`) as a new run;
+ * sets *run_id.  The file is checked line by line; on any error (ST_INPUT
+ * naming file:line, ST_IO, ST_DB) nothing is stored. */
+int store_import(struct store *st, const char *path, int64_t *run_id,
+		 struct err *err);
+
+/* Merges a bundle's results into the existing run `into` (shards run on
+ * other machines): the bundle must hold the same suite (content hash and
+ * sizes); items the run already holds are kept and counted in *skipped,
+ * the others added (*merged).  All or nothing, like store_import. */
+int store_import_into(struct store *st, const char *path, int64_t into,
+		      int64_t *run_id, long *merged, long *skipped,
+		      struct err *err);
+
+/* Deletes a run and everything stored for it.  ST_DB when none. */
+int store_run_delete(struct store *st, int64_t run_id, struct err *err);
+
+/* How long a write waits for another process's lock before each retry
+ * (default 5000 ms).  A locked database never fails a put: the store
+ * keeps retrying (noting it on stderr) for up to STORE_LOCK_GIVE_UP_MS. */
+void store_set_busy_timeout(struct store *st, int ms);
+#define STORE_LOCK_GIVE_UP_MS 600000.0
+
 /* One finished work item. `grade` is NULL when resp->error != RESP_OK. */
 struct result_rec {
 	size_t test_idx, prompt_idx, provider_idx;
@@ -57,9 +144,10 @@ int store_result_put(struct store *st, int64_t run_id,
 /* Commits the open batch now. */
 int store_commit(struct store *st, struct err *err);
 
-/* Commits the open batch when the last commit is 250 ms old or more.
- * Puts check this themselves; call it from an idle loop so a result that
- * arrives just before a long quiet spell is not left uncommitted. */
+/* Commits the open batch (and stamps the live run's heartbeat every
+ * 2 s).  Call it once per pass of an event loop, before waiting: results
+ * in hand are then durable while the process sleeps, and a kill -9 loses
+ * only the results of the current pass. */
 int store_tick(struct store *st, struct err *err);
 
 /* Commits and records the end of the run with status "done",
@@ -67,7 +155,9 @@ int store_tick(struct store *st, struct err *err);
 int store_run_end(struct store *st, int64_t run_id, const char *status,
 		  struct err *err);
 
-/* Resolves "latest" or a decimal id to an existing run id. */
+/* Resolves "latest", a decimal id (optionally "#id") or "label:NAME"
+ * (the newest run with that label) to an existing run id.  "latest~N"
+ * is the Nth run before the latest. */
 int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
 		      struct err *err);
 
@@ -118,7 +208,137 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 			 size_t prompt_idx, size_t provider_idx, int repeat,
 			 const struct grade *g, struct err *err);
 
-/* The underlying sqlite3 handle, for the report queries (report/). */
+/* ------------------------------------------------------------ reads
+ *
+ * Every read commits the open batch first, so it sees what was put.
+ * Rows handed to a callback live until the callback returns (copy what
+ * you keep).  A callback returning non-zero stops the walk and that
+ * value is returned.  Unknown numbers are NAN (reals) or -1 (counts);
+ * unknown texts NULL. */
+
+/* One run's record. */
+struct store_run {
+	int64_t id;
+	char *created_at, *finished_at, *status; /* finished_at may be NULL */
+	char *description, *label, *suite_path, *suite_json, *assay_version;
+	char *suite_hash;   /* SHA-256 of the suite's content (work-relevant) */
+	char *config_json;  /* the resolved run configuration, secrets removed */
+	char *git_commit;   /* HEAD of the suite's git checkout, or NULL */
+	char *host;
+	int repeat;
+	long n_cases, n_prompts, n_providers;
+	long n_results, n_errors; /* stored so far */
+	long pid;           /* the writing process while running, else -1 */
+	char *heartbeat_at; /* its last sign of life, or NULL */
+};
+
+/* Fills *out for run_id (owned strings; store_run_free releases).  A run
+ * whose status is `running` but whose writer is gone (no heartbeat for
+ * STORE_STALE_MS, or its pid is dead on this host) reads as
+ * `interrupted`.  ST_DB when there is no such run. */
+int store_run_get(struct store *st, int64_t run_id, struct store_run *out,
+		  struct err *err);
+void store_run_free(struct store_run *r);
+
+#define STORE_STALE_MS 30000.0
+
+/* Every run, newest first, at most `limit` (0 = all). */
+int store_runs_each(struct store *st, size_t limit,
+		    int (*cb)(void *ud, const struct store_run *r), void *ud,
+		    struct err *err);
+
+/* One prompt or provider of a run. */
+struct store_prompt { size_t idx; const char *label, *raw; bool is_chat; };
+struct store_provider {
+	size_t idx;
+	const char *id, *label, *config_json;
+	const char *key;   /* store_keys_provider (NULL before v3) */
+};
+int store_prompts_each(struct store *st, int64_t run_id,
+		       int (*cb)(void *ud, const struct store_prompt *p),
+		       void *ud, struct err *err);
+int store_providers_each(struct store *st, int64_t run_id,
+			 int (*cb)(void *ud, const struct store_provider *p),
+			 void *ud, struct err *err);
+
+/* One test case of a run, in suite order. */
+struct store_case {
+	size_t idx;
+	const char *description, *vars_json, *metadata_json;
+	const char *case_key;  /* identity of the test (NULL before v3) */
+	const char *case_hash; /* its content hash (NULL before v3) */
+	long n_asserts;
+};
+int store_cases_each(struct store *st, int64_t run_id,
+		     int (*cb)(void *ud, const struct store_case *c), void *ud,
+		     struct err *err);
+
+/* One stored result joined with its case, prompt and provider, streamed
+ * in (case, prompt, provider, repeat) order; memory does not grow with
+ * the number of results. */
+struct store_result {
+	int64_t id;
+	size_t case_idx, prompt_idx, provider_idx;
+	int repeat;
+	const char *item_key;
+	const char *case_description, *vars_json, *metadata_json;
+	const char *prompt_label, *provider_id, *provider_label;
+	const char *prompt_text, *output, *error_kind, *error_msg;
+	const char *finish_reason, *started_at, *reason, *named_json;
+	const char *served_model;       /* the model the server named */
+	long http_status;               /* -1 when none */
+	int pass;                       /* 1, 0, or -1 (error / ungraded) */
+	double score, latency_ms, ttft_ms, cost_usd, retry_wait_ms;
+	double judge_cost_usd, judge_latency_ms, confidence;
+	long prompt_tokens, completion_tokens, total_tokens;
+	long retries, judge_calls;
+	bool cached;
+};
+int store_results_each(struct store *st, int64_t run_id,
+		       int (*cb)(void *ud, const struct store_result *r),
+		       void *ud, struct err *err);
+
+/* The assertion rows of one result (by store_result.id), in order. */
+struct store_assert {
+	size_t idx;
+	const char *type, *reason, *metric;
+	bool pass;
+	double score, weight, severity;   /* NAN when unknown */
+};
+int store_asserts_each(struct store *st, int64_t result_id,
+		       int (*cb)(void *ud, const struct store_assert *a),
+		       void *ud, struct err *err);
+
+/* Per provider × prompt aggregates of a run (provider order, then prompt
+ * order; groups without results have n == 0). */
+struct store_group {
+	size_t provider_idx, prompt_idx;
+	const char *provider_id, *provider_label, *prompt_label;
+	long n, passes, fails, errors;
+	double mean_score;                  /* over graded results; NAN */
+	long prompt_tokens, completion_tokens;
+	double cost_usd;
+};
+int store_groups_each(struct store *st, int64_t run_id,
+		      int (*cb)(void *ud, const struct store_group *g),
+		      void *ud, struct err *err);
+
+/* The latencies of a group's successful, non-cached results, ascending,
+ * into *out (owned; NULL when none). */
+int store_group_latencies(struct store *st, int64_t run_id,
+			  size_t provider_idx, size_t prompt_idx, double **out,
+			  size_t *n, struct err *err);
+
+/* The mean of each named metric per group over graded results. */
+int store_group_metrics_each(struct store *st, int64_t run_id,
+			     int (*cb)(void *ud, size_t provider_idx,
+				       size_t prompt_idx, const char *metric,
+				       double mean),
+			     void *ud, struct err *err);
+
+/* The underlying sqlite3 handle — only for report_stats_load.c, which
+ * the statistics work moves behind this API next; nothing else may use
+ * it. */
 struct sqlite3 *store_db(struct store *st);
 
 #endif

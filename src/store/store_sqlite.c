@@ -17,7 +17,7 @@
  * SQL is kept close to what PostgreSQL accepts (no INSERT OR REPLACE, ISO
  * timestamps as text, INTEGER/REAL/TEXT types) so a second backend is a
  * matter of another file behind the same header. */
-#include "store.h"
+#include "store_int.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -27,25 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "../cmd.h"
+#include "../version.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define BATCH_MAX_RESULTS 256
 #define BATCH_MAX_MS 250.0
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *ins_result, *ins_assert, *find_result, *del_asserts,
-		*del_result, *cache_get, *cache_put;
-	bool in_tx;
-	int pending;            /* results in the open transaction */
-	double last_commit_ms;  /* monotonic */
-};
 
 static const char *const schema_sql =
 	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);\n"
@@ -59,13 +51,16 @@ static const char *const schema_sql =
 	"  suite_json TEXT,\n"
 	"  repeat INTEGER NOT NULL DEFAULT 1,\n"
 	"  assay_version TEXT,\n"
-	"  n_cases INTEGER, n_prompts INTEGER, n_providers INTEGER);\n"
+	"  n_cases INTEGER, n_prompts INTEGER, n_providers INTEGER,\n"
+	"  label TEXT, suite_hash TEXT, config_json TEXT, git_commit TEXT,\n"
+	"  host TEXT, pid INTEGER, heartbeat_ms INTEGER);\n"
 	"CREATE TABLE IF NOT EXISTS run_providers (\n"
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  idx INTEGER NOT NULL,\n"
 	"  provider_id TEXT NOT NULL,\n"
 	"  label TEXT,\n"
 	"  config_json TEXT,\n"
+	"  provider_key TEXT,\n"
 	"  PRIMARY KEY (run_id, idx));\n"
 	"CREATE TABLE IF NOT EXISTS run_prompts (\n"
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -81,6 +76,7 @@ static const char *const schema_sql =
 	"  vars_json TEXT,\n"
 	"  metadata_json TEXT,\n"
 	"  n_asserts INTEGER NOT NULL DEFAULT 0,\n"
+	"  case_key TEXT, case_hash TEXT,\n"
 	"  PRIMARY KEY (run_id, idx));\n"
 	"CREATE TABLE IF NOT EXISTS results (\n"
 	"  id INTEGER PRIMARY KEY,\n"
@@ -114,6 +110,7 @@ static const char *const schema_sql =
 	"  named_scores_json TEXT,\n"
 	"  confidence REAL,\n"
 	"  served_model TEXT,\n"
+	"  item_key TEXT,\n"
 	"  UNIQUE (run_id, case_idx, prompt_idx, provider_idx, repeat));\n"
 	"CREATE INDEX IF NOT EXISTS results_by_group\n"
 	"  ON results (run_id, provider_idx, prompt_idx);\n"
@@ -170,22 +167,22 @@ static const char *const ins_result_sql =
 	" http_status, finish_reason, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, total_tokens, cost_usd, retries, cached, pass,"
 	" score, reason, named_scores_json, retry_wait_ms, judge_calls,"
-	" judge_cost_usd, judge_latency_ms, confidence, served_model) VALUES (?1,"
-	" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
+	" judge_cost_usd, judge_latency_ms, confidence, served_model, item_key)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
 
 static const char *const ins_assert_sql =
 	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
 	" reason, weight, metric, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	" ?8, ?9)";
 
-static int db_fail(struct store *st, struct err *err, const char *what)
+int sti_fail(struct store *st, struct err *err, const char *what)
 {
 	return err_set(err, ST_DB, "%s: %s: %s", st->path, what,
 		       sqlite3_errmsg(st->db));
 }
 
-static int exec_sql(struct store *st, const char *sql, struct err *err)
+int sti_exec(struct store *st, const char *sql, struct err *err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -198,7 +195,7 @@ static int exec_sql(struct store *st, const char *sql, struct err *err)
 }
 
 /* ISO 8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z. */
-static void iso_time(double ms, char out[32])
+void sti_iso_time(double ms, char out[32])
 {
 	time_t secs = (time_t)(ms / 1000.0);
 	int frac = (int)fmod(ms, 1000.0);
@@ -312,7 +309,7 @@ static char *provider_config_json(const struct suite *s, size_t i)
 
 /* ------------------------------------------------------------ binding */
 
-static void bind_text(sqlite3_stmt *q, int i, const char *s)
+void sti_bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
 		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
@@ -354,12 +351,12 @@ static void bind_real(sqlite3_stmt *q, int i, double v)
 
 /* -------------------------------------------------------------- open */
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+int sti_prepare(struct store *st, const char *sql, sqlite3_stmt **q,
 		   struct err *err)
 {
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q,
 			       NULL) != SQLITE_OK)
-		return db_fail(st, err, "preparing a statement");
+		return sti_fail(st, err, "preparing a statement");
 	return 0;
 }
 
@@ -372,7 +369,7 @@ static int ensure_column(struct store *st, const char *table, const char *col,
 	bool found = false;
 	snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "reading the schema");
+		return sti_fail(st, err, "reading the schema");
 	while (sqlite3_step(q) == SQLITE_ROW)
 		if (!strcmp((const char *)sqlite3_column_text(q, 1), col))
 			found = true;
@@ -380,7 +377,7 @@ static int ensure_column(struct store *st, const char *table, const char *col,
 	if (found)
 		return 0;
 	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
-	return exec_sql(st, sql, err);
+	return sti_exec(st, sql, err);
 }
 
 /* Nullable columns added within version 2 (results.confidence,
@@ -396,6 +393,32 @@ static int ensure_v2_columns(struct store *st, struct err *err)
 	return 0;
 }
 
+/* Version 3 added run records (label, suite hash, resolved config, git
+ * commit, host, pid and heartbeat), content keys of cases and results,
+ * and an index on item keys.  Old rows keep NULL keys: compare and resume
+ * then fall back to what they can prove (docs/storage.md). */
+static int migrate_v2(struct store *st, struct err *err)
+{
+	static const char *const run_cols[][2] = {
+		{ "label", "TEXT" }, { "suite_hash", "TEXT" },
+		{ "config_json", "TEXT" }, { "git_commit", "TEXT" },
+		{ "host", "TEXT" }, { "pid", "INTEGER" },
+		{ "heartbeat_ms", "INTEGER" },
+	};
+	int rc;
+	if ((rc = ensure_v2_columns(st, err)))
+		return rc;
+	for (size_t i = 0; i < sizeof run_cols / sizeof *run_cols; i++)
+		if ((rc = ensure_column(st, "runs", run_cols[i][0], run_cols[i][1], err)))
+			return rc;
+	if ((rc = ensure_column(st, "cases", "case_key", "TEXT", err)) ||
+	    (rc = ensure_column(st, "cases", "case_hash", "TEXT", err)) ||
+	    (rc = ensure_column(st, "run_providers", "provider_key", "TEXT", err)) ||
+	    (rc = ensure_column(st, "results", "item_key", "TEXT", err)))
+		return rc;
+	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (3)", err);
+}
+
 /* Version 2 added per-result retry wait and judge accounting (and the
  * nullable columns of ensure_v2_columns). */
 static int migrate_v1(struct store *st, struct err *err)
@@ -409,7 +432,9 @@ static int migrate_v1(struct store *st, struct err *err)
 	    (rc = ensure_column(st, "results", "served_model", "TEXT", err)) ||
 	    (rc = ensure_column(st, "assertion_results", "severity", "REAL", err)))
 		return rc;
-	return exec_sql(st, "INSERT INTO schema_version (version) VALUES (2)", err);
+	if ((rc = sti_exec(st, "INSERT INTO schema_version (version) VALUES (2)", err)))
+		return rc;
+	return migrate_v2(st, err);
 }
 
 static int check_schema(struct store *st, struct err *err)
@@ -418,7 +443,7 @@ static int check_schema(struct store *st, struct err *err)
 	int rc = 0, v = -1;
 	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
 			       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, err, "reading the schema version");
+		return sti_fail(st, err, "reading the schema version");
 	if (sqlite3_step(q) == SQLITE_ROW &&
 	    sqlite3_column_type(q, 0) != SQLITE_NULL)
 		v = sqlite3_column_int(q, 0);
@@ -428,19 +453,24 @@ static int check_schema(struct store *st, struct err *err)
 		snprintf(sql, sizeof sql,
 			 "INSERT INTO schema_version (version) VALUES (%d)",
 			 STORE_SCHEMA_VERSION);
-		rc = exec_sql(st, sql, err);
+		rc = sti_exec(st, sql, err);
 	} else if (v == 1) {
 		rc = migrate_v1(st, err);
 	} else if (v == 2) {
-		rc = ensure_v2_columns(st, err);
+		rc = migrate_v2(st, err);
 	} else if (v > STORE_SCHEMA_VERSION) {
 		rc = err_set(err, ST_DB,
 			     "%s: database schema version %d is newer than this "
 			     "assay understands (%d); upgrade assay",
 			     st->path, v, STORE_SCHEMA_VERSION);
 	}
+	if (!rc)
+		rc = sti_exec(st, "CREATE INDEX IF NOT EXISTS results_by_key"
+			      " ON results (run_id, item_key)", err);
 	return rc;
 }
+
+static int locked_exec(struct store *st, const char *sql, struct err *err);
 
 int store_open(const char *path, struct store **out, struct err *err)
 {
@@ -467,35 +497,36 @@ int store_open(const char *path, struct store **out, struct err *err)
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	/* journal_mode answers with a row; exec ignores it. */
-	if ((rc = exec_sql(st, "PRAGMA journal_mode=WAL;"
+	st->busy_ms = 5000;
+	if ((rc = locked_exec(st, "PRAGMA journal_mode=WAL;"
 			       "PRAGMA synchronous=NORMAL;"
 			       "PRAGMA foreign_keys=ON;"
 			       "PRAGMA busy_timeout=5000;", err)))
 		goto fail;
-	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = locked_exec(st, "BEGIN IMMEDIATE", err)))
 		goto fail;
-	if ((rc = exec_sql(st, schema_sql, err)) ||
+	if ((rc = sti_exec(st, schema_sql, err)) ||
 	    (rc = check_schema(st, err))) {
 		struct err ignore = {0};
-		exec_sql(st, "ROLLBACK", &ignore);
+		sti_exec(st, "ROLLBACK", &ignore);
 		goto fail;
 	}
-	if ((rc = exec_sql(st, "COMMIT", err)))
+	if ((rc = locked_exec(st, "COMMIT", err)))
 		goto fail;
-	if ((rc = prepare(st, ins_result_sql, &st->ins_result, err)) ||
-	    (rc = prepare(st, ins_assert_sql, &st->ins_assert, err)) ||
-	    (rc = prepare(st, "SELECT id FROM results WHERE run_id=?1 AND "
+	if ((rc = sti_prepare(st, ins_result_sql, &st->ins_result, err)) ||
+	    (rc = sti_prepare(st, ins_assert_sql, &st->ins_assert, err)) ||
+	    (rc = sti_prepare(st, "SELECT id FROM results WHERE run_id=?1 AND "
 				  "case_idx=?2 AND prompt_idx=?3 AND "
 				  "provider_idx=?4 AND repeat=?5",
 			  &st->find_result, err)) ||
-	    (rc = prepare(st, "DELETE FROM assertion_results WHERE result_id=?1",
+	    (rc = sti_prepare(st, "DELETE FROM assertion_results WHERE result_id=?1",
 			  &st->del_asserts, err)) ||
-	    (rc = prepare(st, "DELETE FROM results WHERE id=?1",
+	    (rc = sti_prepare(st, "DELETE FROM results WHERE id=?1",
 			  &st->del_result, err)) ||
-	    (rc = prepare(st, "SELECT response FROM cache WHERE key = ?1",
+	    (rc = sti_prepare(st, "SELECT response FROM cache WHERE key = ?1",
 			  &st->cache_get, err)) ||
 	    /* ON CONFLICT … DO UPDATE is also PostgreSQL's upsert. */
-	    (rc = prepare(st, "INSERT INTO cache (key, provider_id, body,"
+	    (rc = sti_prepare(st, "INSERT INTO cache (key, provider_id, body,"
 			      " response, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 			      " ON CONFLICT (key) DO UPDATE SET"
 			      " provider_id = excluded.provider_id,"
@@ -513,22 +544,78 @@ fail:
 
 /* ------------------------------------------------------------ batching */
 
+void store_set_busy_timeout(struct store *st, int ms)
+{
+	st->busy_ms = ms > 0 ? ms : 1;
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+}
+
+/* Runs sql; when another process holds the write lock past the busy
+ * timeout (SQLITE_BUSY), waits and tries again rather than failing — a
+ * failed BEGIN or COMMIT here would abort the run and lose the results
+ * in hand.  Notes the wait on stderr once, gives up after
+ * STORE_LOCK_GIVE_UP_MS. */
+static int locked_exec(struct store *st, const char *sql, struct err *err)
+{
+	double t0 = fs_mono_ms();
+	bool noted = false;
+	for (;;) {
+		int rc = sti_exec(st, sql, err), code;
+		if (!rc)
+			break;
+		code = sqlite3_errcode(st->db) & 0xff;
+		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+		    fs_mono_ms() - t0 >= STORE_LOCK_GIVE_UP_MS)
+			return rc;
+		if (!noted) {
+			fprintf(stderr, "assay: %s is locked by another process; "
+				"waiting (results in hand are kept)\n", st->path);
+			noted = true;
+		}
+		err_clear(err);
+	}
+	if (noted)
+		fprintf(stderr, "assay: %s: lock obtained after %.1f s\n",
+			st->path, (fs_mono_ms() - t0) / 1000.0);
+	return 0;
+}
+
+/* Every HEARTBEAT_MS a writing run stamps runs.heartbeat_ms, so a reader
+ * can tell a run whose process died (kill -9, power loss) from one still
+ * going. */
+#define HEARTBEAT_MS 2000.0
+
+static int beat(struct store *st, struct err *err)
+{
+	char sql[128];
+	if (!st->live_run || fs_mono_ms() - st->last_beat_ms < HEARTBEAT_MS)
+		return 0;
+	st->last_beat_ms = fs_mono_ms();
+	/* Several shard processes may write one run: the one that beat last
+	 * is its writer (pid) until it ends. */
+	snprintf(sql, sizeof sql,
+		 "UPDATE runs SET heartbeat_ms = %lld, pid = %lld, status = 'running'"
+		 " WHERE id = %lld",
+		 (long long)fs_now_ms(), (long long)getpid(), (long long)st->live_run);
+	return sti_exec(st, sql, err);
+}
+
 static int tx_begin(struct store *st, struct err *err)
 {
 	if (st->in_tx)
 		return 0;
-	if (exec_sql(st, "BEGIN IMMEDIATE", err))
+	if (locked_exec(st, "BEGIN IMMEDIATE", err))
 		return ST_DB;
 	st->in_tx = true;
 	st->pending = 0;
-	return 0;
+	return beat(st, err);
 }
 
 int store_commit(struct store *st, struct err *err)
 {
 	if (!st->in_tx)
 		return 0;
-	if (exec_sql(st, "COMMIT", err))
+	if (locked_exec(st, "COMMIT", err))
 		return ST_DB;
 	st->in_tx = false;
 	st->pending = 0;
@@ -538,7 +625,18 @@ int store_commit(struct store *st, struct err *err)
 
 int store_tick(struct store *st, struct err *err)
 {
-	if (st->in_tx && fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
+	int rc;
+	if (!st->in_tx && st->live_run &&
+	    fs_mono_ms() - st->last_beat_ms >= HEARTBEAT_MS) {
+		if ((rc = tx_begin(st, err)))
+			return rc;
+		return store_commit(st, err);
+	}
+	/* The engine ticks once per pass of its loop, before it may sleep:
+	 * committing here makes every result in hand durable before the
+	 * process waits, so a kill -9 loses only what arrived in the current
+	 * pass (bursts within one pass still share a commit). */
+	if (st->in_tx)
 		return store_commit(st, err);
 	return 0;
 }
@@ -557,6 +655,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->del_result);
 	sqlite3_finalize(st->cache_get);
 	sqlite3_finalize(st->cache_put);
+	store_keys_free(st->keys);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);
@@ -575,52 +674,56 @@ static int insert_meta(struct store *st, int64_t run_id,
 {
 	sqlite3_stmt *qp = NULL, *qr = NULL, *qc = NULL;
 	int rc = 0;
-	if ((rc = prepare(st, "INSERT INTO run_providers (run_id, idx, "
-			      "provider_id, label, config_json) VALUES "
-			      "(?1, ?2, ?3, ?4, ?5)", &qp, err)) ||
-	    (rc = prepare(st, "INSERT INTO run_prompts (run_id, idx, label, "
+	if ((rc = sti_prepare(st, "INSERT INTO run_providers (run_id, idx, "
+			      "provider_id, label, config_json, provider_key) "
+			      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &qp, err)) ||
+	    (rc = sti_prepare(st, "INSERT INTO run_prompts (run_id, idx, label, "
 			      "raw, is_chat) VALUES (?1, ?2, ?3, ?4, ?5)",
 			  &qr, err)) ||
-	    (rc = prepare(st, "INSERT INTO cases (run_id, idx, description, "
-			      "vars_json, metadata_json, n_asserts) VALUES "
-			      "(?1, ?2, ?3, ?4, ?5, ?6)", &qc, err)))
+	    (rc = sti_prepare(st, "INSERT INTO cases (run_id, idx, description, "
+			      "vars_json, metadata_json, n_asserts, case_key,"
+			      " case_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			      " ?8)", &qc, err)))
 		goto out;
 	for (size_t i = 0; i < s->n_providers && !rc; i++) {
 		const struct provider_spec *p = &s->providers[i];
 		sqlite3_reset(qp);
 		sqlite3_bind_int64(qp, 1, run_id);
 		sqlite3_bind_int64(qp, 2, (sqlite3_int64)i);
-		bind_text(qp, 3, p->id ? p->id : "");
-		bind_text(qp, 4, p->label ? p->label : p->id);
+		sti_bind_text(qp, 3, p->id ? p->id : "");
+		sti_bind_text(qp, 4, p->label ? p->label : p->id);
 		bind_owned_json(qp, 5, provider_config_json(s, i));
+		sti_bind_text(qp, 6, store_keys_provider(st->keys, i));
 		if (sqlite3_step(qp) != SQLITE_DONE)
-			rc = db_fail(st, err, "storing a provider");
+			rc = sti_fail(st, err, "storing a provider");
 	}
 	for (size_t i = 0; i < s->n_prompts && !rc; i++) {
 		const struct prompt *p = &s->prompts[i];
 		sqlite3_reset(qr);
 		sqlite3_bind_int64(qr, 1, run_id);
 		sqlite3_bind_int64(qr, 2, (sqlite3_int64)i);
-		bind_text(qr, 3, p->label ? p->label : p->raw);
-		bind_text(qr, 4, p->raw);
+		sti_bind_text(qr, 3, p->label ? p->label : p->raw);
+		sti_bind_text(qr, 4, p->raw);
 		sqlite3_bind_int(qr, 5, p->is_chat);
 		if (sqlite3_step(qr) != SQLITE_DONE)
-			rc = db_fail(st, err, "storing a prompt");
+			rc = sti_fail(st, err, "storing a prompt");
 	}
 	for (size_t i = 0; i < s->n_tests && !rc; i++) {
 		const struct test_case *t = &s->tests[i];
 		sqlite3_reset(qc);
 		sqlite3_bind_int64(qc, 1, run_id);
 		sqlite3_bind_int64(qc, 2, (sqlite3_int64)i);
-		bind_text(qc, 3, t->description);
+		sti_bind_text(qc, 3, t->description);
 		bind_owned_json(qc, 4, t->vars ? json_dumps(t->vars, JSON_COMPACT)
 					       : xstrdup("{}"));
 		bind_owned_json(qc, 5, t->metadata
 					       ? json_dumps(t->metadata, JSON_COMPACT)
 					       : xstrdup("{}"));
 		sqlite3_bind_int64(qc, 6, (sqlite3_int64)t->n_asserts);
+		sti_bind_text(qc, 7, store_keys_case(st->keys, i));
+		sti_bind_text(qc, 8, store_keys_case_hash(st->keys, i));
 		if (sqlite3_step(qc) != SQLITE_DONE)
-			rc = db_fail(st, err, "storing a test case");
+			rc = sti_fail(st, err, "storing a test case");
 	}
 out:
 	sqlite3_finalize(qp);
@@ -633,30 +736,93 @@ int store_run_begin(struct store *st, const struct suite *s,
 		    const char *description, int repeat, int64_t *run_id,
 		    struct err *err)
 {
+	struct store_run_meta m = { .description = description, .repeat = repeat };
+	return store_run_begin_meta(st, s, &m, run_id, err);
+}
+
+/* Owned compact JSON of config text with secrets stripped, or NULL. */
+static char *stripped_text(const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	char *out = j ? dump_stripped(j) : NULL;
+	json_decref(j);
+	return out;
+}
+
+int store_run_begin_meta(struct store *st, const struct suite *s,
+			 const struct store_run_meta *m, int64_t *run_id,
+			 struct err *err)
+{
+	bool joined;
+	return store_run_begin_or_join(st, s, m, 0, run_id, &joined, err);
+}
+
+/* True when run `id` exists (inside the caller's transaction). */
+static bool run_exists(struct store *st, int64_t id)
+{
 	sqlite3_stmt *q = NULL;
-	char now[32];
+	bool found;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(q, 1, id);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+int store_run_begin_or_join(struct store *st, const struct suite *s,
+			    const struct store_run_meta *m, int64_t want_id,
+			    int64_t *run_id, bool *joined, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char now[32], host[256];
 	int rc;
 	*run_id = 0;
+	*joined = false;
 	if ((rc = store_commit(st, err)) || (rc = tx_begin(st, err)))
 		return rc;
-	iso_time(fs_now_ms(), now);
-	if ((rc = prepare(st, "INSERT INTO runs (created_at, status, "
+	/* Under the write lock: a second shard starting at the same moment
+	 * waits here and then finds the run. */
+	if (want_id > 0 && run_exists(st, want_id)) {
+		*run_id = want_id;
+		*joined = true;
+		return store_commit(st, err);
+	}
+	store_keys_free(st->keys);
+	st->keys = store_keys_new(s);
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	sti_iso_time(fs_now_ms(), now);
+	if ((rc = sti_prepare(st, "INSERT INTO runs (created_at, status, "
 			      "description, suite_path, suite_json, repeat, "
-			      "assay_version, n_cases, n_prompts, n_providers) "
+			      "assay_version, n_cases, n_prompts, n_providers, "
+			      "label, suite_hash, config_json, git_commit, host,"
+			      " pid, heartbeat_ms, id) "
 			      "VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
-			      "?8, ?9)", &q, err)))
+			      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", &q, err)))
 		goto fail;
-	bind_text(q, 1, now);
-	bind_text(q, 2, description ? description : s->description);
-	bind_text(q, 3, s->path);
+	if (want_id > 0)
+		sqlite3_bind_int64(q, 17, want_id);
+	sti_bind_text(q, 1, now);
+	sti_bind_text(q, 2, m->description ? m->description : s->description);
+	sti_bind_text(q, 3, s->path);
 	bind_owned_json(q, 4, dump_stripped(s->sanitized));
-	sqlite3_bind_int(q, 5, repeat > 0 ? repeat : 1);
-	bind_text(q, 6, ASSAY_VERSION);
+	sqlite3_bind_int(q, 5, m->repeat > 0 ? m->repeat : 1);
+	sti_bind_text(q, 6, ASSAY_VERSION);
 	sqlite3_bind_int64(q, 7, (sqlite3_int64)s->n_tests);
 	sqlite3_bind_int64(q, 8, (sqlite3_int64)s->n_prompts);
 	sqlite3_bind_int64(q, 9, (sqlite3_int64)s->n_providers);
+	sti_bind_text(q, 10, m->label);
+	sti_bind_text(q, 11, store_keys_suite(st->keys));
+	bind_owned_json(q, 12, stripped_text(m->config_json));
+	sti_bind_text(q, 13, m->git_commit);
+	sti_bind_text(q, 14, host[0] ? host : NULL);
+	sqlite3_bind_int64(q, 15, (sqlite3_int64)getpid());
+	sqlite3_bind_int64(q, 16, (sqlite3_int64)fs_now_ms());
 	if (sqlite3_step(q) != SQLITE_DONE) {
-		rc = db_fail(st, err, "storing the run");
+		rc = sti_fail(st, err, "storing the run");
 		goto fail;
 	}
 	*run_id = sqlite3_last_insert_rowid(st->db);
@@ -664,16 +830,52 @@ int store_run_begin(struct store *st, const struct suite *s,
 	q = NULL;
 	if ((rc = insert_meta(st, *run_id, s, err)))
 		goto fail;
+	st->live_run = *run_id;
+	st->last_beat_ms = fs_mono_ms();
 	return store_commit(st, err);
 fail:
 	sqlite3_finalize(q);
 	{
 		struct err ignore = {0};
-		exec_sql(st, "ROLLBACK", &ignore);
+		sti_exec(st, "ROLLBACK", &ignore);
 	}
 	st->in_tx = false;
 	*run_id = 0;
 	return rc;
+}
+
+int store_run_reopen(struct store *st, const struct suite *s, int64_t run_id,
+		     struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char host[256];
+	int rc;
+	if ((rc = store_commit(st, err)))
+		return rc;
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	if ((rc = sti_prepare(st, "UPDATE runs SET status='running',"
+			      " finished_at=NULL, pid=?2, host=?3,"
+			      " heartbeat_ms=?4 WHERE id=?1", &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, run_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)getpid());
+	sti_bind_text(q, 3, host[0] ? host : NULL);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)fs_now_ms());
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = sti_fail(st, err, "reopening the run");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = err_set(err, ST_DB, "%s has no run %lld", st->path,
+			     (long long)run_id);
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	store_keys_free(st->keys);
+	st->keys = store_keys_new(s);
+	st->live_run = run_id;
+	st->last_beat_ms = fs_mono_ms();
+	return 0;
 }
 
 int store_run_end(struct store *st, int64_t run_id, const char *status,
@@ -684,19 +886,21 @@ int store_run_end(struct store *st, int64_t run_id, const char *status,
 	int rc;
 	if ((rc = store_commit(st, err)))
 		return rc;
-	iso_time(fs_now_ms(), now);
-	if ((rc = prepare(st, "UPDATE runs SET finished_at=?1, status=?2 "
-			      "WHERE id=?3", &q, err)))
+	sti_iso_time(fs_now_ms(), now);
+	if ((rc = sti_prepare(st, "UPDATE runs SET finished_at=?1, status=?2, "
+			      "pid=NULL WHERE id=?3", &q, err)))
 		return rc;
-	bind_text(q, 1, now);
-	bind_text(q, 2, status ? status : "done");
+	sti_bind_text(q, 1, now);
+	sti_bind_text(q, 2, status ? status : "done");
 	sqlite3_bind_int64(q, 3, run_id);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(st, err, "finishing the run");
+		rc = sti_fail(st, err, "finishing the run");
 	else if (sqlite3_changes(st->db) == 0)
 		rc = err_set(err, ST_DB, "%s: no run %lld", st->path,
 			     (long long)run_id);
 	sqlite3_finalize(q);
+	if (run_id == st->live_run)
+		st->live_run = 0;
 	return rc;
 }
 
@@ -724,18 +928,18 @@ static int drop_existing(struct store *st, int64_t run_id,
 	sqlite3_reset(st->del_asserts);
 	sqlite3_bind_int64(st->del_asserts, 1, id);
 	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
-		return db_fail(st, err, "replacing a result");
+		return sti_fail(st, err, "replacing a result");
 	sqlite3_reset(st->del_asserts);
 	sqlite3_reset(st->del_result);
 	sqlite3_bind_int64(st->del_result, 1, id);
 	if (sqlite3_step(st->del_result) != SQLITE_DONE)
-		return db_fail(st, err, "replacing a result");
+		return sti_fail(st, err, "replacing a result");
 	sqlite3_reset(st->del_result);
 	return 0;
 }
 
 static void bind_result(sqlite3_stmt *q, int64_t run_id,
-			const struct result_rec *r)
+			const struct result_rec *r, const char *key)
 {
 	const struct response *resp = r->resp;
 	const struct grade *g = resp->error == RESP_OK ? r->grade : NULL;
@@ -748,18 +952,18 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	sqlite3_bind_int64(q, 4, (sqlite3_int64)r->provider_idx);
 	sqlite3_bind_int(q, 5, r->repeat);
 	if (r->started_ms > 0) {
-		iso_time(r->started_ms, started);
-		bind_text(q, 6, started);
+		sti_iso_time(r->started_ms, started);
+		sti_bind_text(q, 6, started);
 	}
-	bind_text(q, 7, r->rendered_prompt);
-	bind_text(q, 8, resp->output);
+	sti_bind_text(q, 7, r->rendered_prompt);
+	sti_bind_text(q, 8, resp->output);
 	if (resp->error != RESP_OK) {
-		bind_text(q, 9, resp_error_name(resp->error));
-		bind_text(q, 10, resp->error_msg ? resp->error_msg : "");
+		sti_bind_text(q, 9, resp_error_name(resp->error));
+		sti_bind_text(q, 10, resp->error_msg ? resp->error_msg : "");
 	}
 	if (resp->http_status > 0)
 		sqlite3_bind_int(q, 11, resp->http_status);
-	bind_text(q, 12, resp->finish_reason);
+	sti_bind_text(q, 12, resp->finish_reason);
 	bind_real_known(q, 13, resp->latency_ms);
 	bind_real_known(q, 14, resp->ttft_ms);
 	bind_count(q, 15, resp->prompt_tokens);
@@ -771,15 +975,17 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	sqlite3_bind_int(q, 26, r->judge_calls);
 	sqlite3_bind_double(q, 27, r->judge_cost_usd);
 	sqlite3_bind_double(q, 28, r->judge_latency_ms);
+	if (key)
+		sti_bind_text(q, 31, key);
 	if (resp->error == RESP_OK && resp->confidence >= 0 &&
 	    resp->confidence <= 1)
 		sqlite3_bind_double(q, 29, resp->confidence);
 	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
-	bind_text(q, 30, resp->served_model);
+	sti_bind_text(q, 30, resp->served_model);
 	if (g) {
 		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);
 		bind_real(q, 22, g->score);
-		bind_text(q, 23, g->reason);
+		sti_bind_text(q, 23, g->reason);
 		if (g->named_scores && json_object_size(g->named_scores))
 			bind_owned_json(q, 24, json_dumps(g->named_scores,
 							  JSON_COMPACT));
@@ -797,17 +1003,17 @@ static int insert_asserts(struct store *st, int64_t result_id,
 		sqlite3_clear_bindings(q);
 		sqlite3_bind_int64(q, 1, result_id);
 		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
-		bind_text(q, 3, sp && sp->type ? sp->type : "?");
+		sti_bind_text(q, 3, sp && sp->type ? sp->type : "?");
 		sqlite3_bind_int(q, 4, o->pass ? 1 : 0);
 		bind_real(q, 5, o->score);
-		bind_text(q, 6, o->reason);
+		sti_bind_text(q, 6, o->reason);
 		if (sp)
 			bind_real(q, 7, sp->weight);
-		bind_text(q, 8, sp ? sp->metric : NULL);
+		sti_bind_text(q, 8, sp ? sp->metric : NULL);
 		if (sp && sp->has_severity)
 			sqlite3_bind_double(q, 9, sp->severity);
 		if (sqlite3_step(q) != SQLITE_DONE)
-			return db_fail(st, err, "storing an assertion result");
+			return sti_fail(st, err, "storing an assertion result");
 	}
 	sqlite3_reset(q);
 	return 0;
@@ -818,21 +1024,27 @@ int store_result_put(struct store *st, int64_t run_id,
 {
 	int step, rc;
 	int64_t id;
+	char key[65];
 	if (!r || !r->resp)
 		return err_set(err, ST_INTERNAL, "store_result_put: no response");
 	if ((rc = tx_begin(st, err)))
 		return rc;
-	bind_result(st->ins_result, run_id, r);
+	if (st->keys && run_id == st->live_run)
+		store_keys_item(st->keys, r->test_idx, r->prompt_idx,
+				r->provider_idx, r->repeat, key);
+	else
+		key[0] = '\0';
+	bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
 	step = sqlite3_step(st->ins_result);
 	if (step == SQLITE_CONSTRAINT) {
 		sqlite3_reset(st->ins_result);
 		if ((rc = drop_existing(st, run_id, r, err)))
 			return rc;
-		bind_result(st->ins_result, run_id, r);
+		bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
 		step = sqlite3_step(st->ins_result);
 	}
 	if (step != SQLITE_DONE) {
-		rc = db_fail(st, err, "storing a result");
+		rc = sti_fail(st, err, "storing a result");
 		sqlite3_reset(st->ins_result);
 		return rc;
 	}
@@ -878,7 +1090,7 @@ int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
 	int rc;
 	for (size_t i = 0; i < n_providers; i++)
 		outputs[i] = NULL;
-	if ((rc = prepare(st, "SELECT provider_idx, output FROM results WHERE"
+	if ((rc = sti_prepare(st, "SELECT provider_idx, output FROM results WHERE"
 			      " run_id=?1 AND case_idx=?2 AND prompt_idx=?3 AND"
 			      " repeat=?4 AND error_kind IS NULL", &q, err)))
 		return rc;
@@ -910,7 +1122,7 @@ int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
 	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
 	if (!id)
 		return 0;
-	if ((rc = prepare(st, "SELECT idx, pass, score, reason FROM"
+	if ((rc = sti_prepare(st, "SELECT idx, pass, score, reason FROM"
 			      " assertion_results WHERE result_id=?1", &q, err)))
 		return rc;
 	sqlite3_bind_int64(q, 1, id);
@@ -942,17 +1154,17 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
 	if (!id)
 		return 0;
-	if ((rc = prepare(st, "UPDATE results SET pass=?2, score=?3, reason=?4,"
+	if ((rc = sti_prepare(st, "UPDATE results SET pass=?2, score=?3, reason=?4,"
 			      " named_scores_json=?5 WHERE id=?1", &q, err)))
 		return rc;
 	named = g->named_scores ? json_dumps(g->named_scores, JSON_COMPACT) : NULL;
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int(q, 2, g->pass ? 1 : 0);
 	sqlite3_bind_double(q, 3, g->score);
-	bind_text(q, 4, g->reason);
-	bind_text(q, 5, named);
+	sti_bind_text(q, 4, g->reason);
+	sti_bind_text(q, 5, named);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(st, err, "updating a result");
+		rc = sti_fail(st, err, "updating a result");
 	sqlite3_finalize(q);
 	free(named);
 	if (rc)
@@ -960,7 +1172,7 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 	sqlite3_reset(st->del_asserts);
 	sqlite3_bind_int64(st->del_asserts, 1, id);
 	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
-		rc = db_fail(st, err, "updating a result");
+		rc = sti_fail(st, err, "updating a result");
 	sqlite3_reset(st->del_asserts);
 	if (rc)
 		return rc;
@@ -969,45 +1181,6 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 
 /* ------------------------------------------------------------ reads */
 
-int store_resolve_run(struct store *st, const char *ref, int64_t *run_id,
-		      struct err *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = 0;
-	*run_id = 0;
-	if (!ref || !*ref || strcmp(ref, "latest") == 0) {
-		if ((rc = prepare(st, "SELECT max(id) FROM runs", &q, err)))
-			return rc;
-		if (sqlite3_step(q) == SQLITE_ROW &&
-		    sqlite3_column_type(q, 0) != SQLITE_NULL)
-			*run_id = sqlite3_column_int64(q, 0);
-		else
-			rc = err_set(err, ST_DB, "%s holds no runs yet", st->path);
-	} else {
-		char *end;
-		long long v;
-		const char *p = ref;
-		if (*p == '#')
-			p++;
-		v = strtoll(p, &end, 10);
-		if (!isdigit((unsigned char)*p) || *end || v <= 0)
-			return err_set(err, ST_USAGE,
-				       "bad run reference '%s': expected "
-				       "'latest' or a run id (a positive number)",
-				       ref);
-		if ((rc = prepare(st, "SELECT id FROM runs WHERE id=?1", &q, err)))
-			return rc;
-		sqlite3_bind_int64(q, 1, v);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			*run_id = v;
-		else
-			rc = err_set(err, ST_DB, "%s has no run %lld", st->path,
-				     v);
-	}
-	sqlite3_finalize(q);
-	return rc;
-}
-
 int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 		       size_t prompt_idx, size_t provider_idx, int repeat,
 		       int *state, struct err *err)
@@ -1015,7 +1188,7 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 	sqlite3_stmt *q = NULL;
 	int rc = 0, step;
 	*state = 0;
-	if ((rc = prepare(st, "SELECT error_kind IS NOT NULL FROM results"
+	if ((rc = sti_prepare(st, "SELECT error_kind IS NOT NULL FROM results"
 			      " WHERE run_id=?1 AND case_idx=?2 AND"
 			      " prompt_idx=?3 AND provider_idx=?4 AND repeat=?5",
 			  &q, err)))
@@ -1029,7 +1202,7 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 	if (step == SQLITE_ROW)
 		*state = sqlite3_column_int(q, 0) ? 2 : 1;
 	else if (step != SQLITE_DONE)
-		rc = db_fail(st, err, "reading a result");
+		rc = sti_fail(st, err, "reading a result");
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -1044,15 +1217,15 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
 	if ((rc = tx_begin(st, err)))
 		return rc;
-	iso_time(fs_now_ms(), now);
+	sti_iso_time(fs_now_ms(), now);
 	sqlite3_reset(q);
-	bind_text(q, 1, key);
-	bind_text(q, 2, provider_id);
-	bind_text(q, 3, body);
-	bind_text(q, 4, response);
-	bind_text(q, 5, now);
+	sti_bind_text(q, 1, key);
+	sti_bind_text(q, 2, provider_id);
+	sti_bind_text(q, 3, body);
+	sti_bind_text(q, 4, response);
+	sti_bind_text(q, 5, now);
 	if (sqlite3_step(q) != SQLITE_DONE)
-		rc = db_fail(st, err, "storing a cached response");
+		rc = sti_fail(st, err, "storing a cached response");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc)
@@ -1071,12 +1244,12 @@ int store_cache_get(struct store *st, const char *key, char **response,
 	int rc = 0, step;
 	*response = NULL;
 	sqlite3_reset(q);
-	bind_text(q, 1, key);
+	sti_bind_text(q, 1, key);
 	step = sqlite3_step(q);
 	if (step == SQLITE_ROW && sqlite3_column_text(q, 0))
 		*response = xstrdup((const char *)sqlite3_column_text(q, 0));
 	else if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = db_fail(st, err, "reading the cache");
+		rc = sti_fail(st, err, "reading the cache");
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return rc;

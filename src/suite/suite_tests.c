@@ -439,6 +439,7 @@ static int parse_test(struct ld *l, const struct ynode *m,
 				continue;
 			rc = parse_options(l, v, t);
 		} else if (!strcmp(k->str, "tags") ||
+			   (!strcmp(k->str, "id") && !is_default) ||
 			   !strcmp(k->str, "severity") ||
 			   !strcmp(k->str, "expect") ||
 			   !strcmp(k->str, "cluster") ||
@@ -456,7 +457,7 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			else
 				rc = ld_err(l, k, "unknown key '%s' in a %s, "
 					    "expected one of: description, "
-					    "vars, assert, threshold, metadata, "
+					    "id, vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
 					    "cluster, variant_group", k->str,
 					    is_default ?

@@ -1,0 +1,159 @@
+/* cmd_export.c — `assay export RUN -o FILE` (the format follows the
+ * extension: .json, .jsonl, .csv, .xml JUnit, .md Markdown, .assay a run
+ * bundle) and `assay import FILE.assay` (a bundle becomes a new run of
+ * this store).  Export reads only. */
+#include "cmd.h"
+#include "report/report.h"
+#include "store/store.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char export_usage[] =
+	"usage: assay export RUN -o FILE [-o FILE…] [--db PATH]\n"
+	"\n"
+	"Writes a stored run (an id, latest, latest~N or label:NAME) to FILE in\n"
+	"the format its extension names: .json, .jsonl, .csv, .xml (JUnit),\n"
+	".md (Markdown summary) or .assay (the whole run in one file, for\n"
+	"`assay import` into another store).\n";
+
+static const char import_usage[] =
+	"usage: assay import FILE.assay [--db PATH]\n"
+	"       assay import --into RUN FILE.assay… [--db PATH]\n"
+	"\n"
+	"Adds the run in FILE (written by `assay export RUN -o FILE.assay`) to the\n"
+	"store as a new run and prints its id.  With --into, merges the results\n"
+	"of each FILE into the stored run RUN instead (shards run elsewhere):\n"
+	"the suite must be the same, items RUN holds already are kept.  Nothing\n"
+	"is stored from a file that is damaged (the error names its line).\n";
+
+static int export_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = ".assay/assay.db";
+	const char **outs = NULL;
+	size_t n_outs = 0;
+	struct store *st = NULL;
+	struct err err;
+	int64_t id;
+	int c, status = EXIT_RUN_ERROR;
+	opterr = 0;
+	optind = 1;
+	err_clear(&err);
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'o':
+			outs = xrealloc(outs, (n_outs + 1) * sizeof *outs);
+			outs[n_outs++] = optarg;
+			break;
+		case 'h': fputs(export_usage, stdout); free(outs); return 0;
+		default:
+			fprintf(stderr, "assay export: bad option '%s'\n%s", argv[optind - 1], export_usage);
+			free(outs);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !n_outs) {
+		fputs(export_usage, stderr);
+		free(outs);
+		return EXIT_USAGE;
+	}
+	if (access(db, R_OK) != 0) {
+		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
+		goto out;
+	}
+	if (store_open(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err))
+		goto out;
+	for (size_t i = 0; i < n_outs; i++) {
+		if (report_write(st, id, outs[i], &err))
+			goto out;
+		fprintf(stderr, "wrote %s\n", outs[i]);
+	}
+	status = 0;
+out:
+	if (status)
+		err_print(&err, stderr);
+	store_close(st);
+	free(outs);
+	return status;
+}
+
+static int import_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "into", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = ".assay/assay.db", *into = NULL;
+	struct store *st = NULL;
+	struct err err;
+	int64_t id, into_id = 0;
+	int c, status = EXIT_RUN_ERROR;
+	opterr = 0;
+	optind = 1;
+	err_clear(&err);
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'd') {
+			db = optarg;
+		} else if (c == 'i') {
+			into = optarg;
+		} else if (c == 'h') {
+			fputs(import_usage, stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "assay import: bad option '%s'\n%s", argv[optind - 1], import_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || (!into && optind + 1 != argc)) {
+		fputs(import_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (store_open(db, &st, &err))
+		goto out;
+	if (!into) {
+		if (store_import(st, argv[optind], &id, &err))
+			goto out;
+		printf("imported %s as run %lld\n", argv[optind], (long long)id);
+		status = 0;
+		goto out;
+	}
+	if (store_resolve_run(st, into, &into_id, &err))
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		long merged, skipped;
+		if (store_import_into(st, argv[i], into_id, &id, &merged, &skipped, &err))
+			goto out;
+		printf("merged %s into run %lld: %ld results added, %ld already there\n",
+		       argv[i], (long long)into_id, merged, skipped);
+	}
+	{
+		struct store_run r;
+		if (store_run_get(st, into_id, &r, &err))
+			goto out;
+		status = store_run_end(st, into_id,
+				       r.n_results >= r.n_cases * r.n_prompts * r.n_providers *
+							      (r.repeat > 0 ? r.repeat : 1)
+				       ? "done" : "incomplete", &err) ? EXIT_RUN_ERROR : 0;
+		store_run_free(&r);
+	}
+out:
+	if (status)
+		err_print(&err, stderr);
+	store_close(st);
+	return status;
+}
+
+const struct cmd cmd_export = { "export", "write a stored run to .json/.jsonl/.csv/.xml/.md/.assay", export_exec };
+const struct cmd cmd_import = { "import", "add a run bundle (.assay) to this store", import_exec };

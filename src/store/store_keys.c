@@ -1,0 +1,205 @@
+/* store_keys.c — content keys that identify work across runs
+ * (docs/storage.md, "Identity of a case").
+ *
+ * A case's content hash is SHA-256 over the canonical JSON (sorted keys,
+ * compact) of what decides its work: vars, assertions (type, value,
+ * weight, threshold, metric, transform, judge and its config, rubric,
+ * severity), the test's threshold, transform, grader and rubric.  Its
+ * description, tags and other metadata are labels and do not count.  The
+ * case key is that hash, or — when the test has a user `id` — a hash of
+ * the id alone, so an edited test keeps its identity.  A work item's key
+ * hashes the case key, the prompt template, the provider (id and config,
+ * secrets removed) and the repeat index.  Positions never enter a key:
+ * a reordered suite pairs the same work. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/hash.h"
+#include "../util/xalloc.h"
+
+struct store_keys {
+	size_t n_tests, n_prompts, n_providers;
+	char (*case_key)[65];
+	char (*case_hash)[65];
+	char (*prompt)[65];
+	char (*provider)[65];
+	char suite[65];
+};
+
+static json_t *stripped(const json_t *j)
+{
+	json_t *c = j ? json_deep_copy(j) : NULL;
+	if (c)
+		store_json_strip_secrets(c);
+	return c ? c : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void hash_json(json_t *j, char out[65])
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+				   JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+	struct hash_part part = { text ? text : "", text ? strlen(text) : 0 };
+	hash_sha256_parts(&part, 1, out);
+	free(text);
+}
+
+static json_t *assertion_json(const struct assertion_spec *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "type", str_or_null(a->type));
+	json_object_set(o, "value", a->value ? a->value : json_null());
+	json_object_set_new(o, "weight", json_real(a->weight));
+	if (a->has_threshold)
+		json_object_set_new(o, "threshold", json_real(a->threshold));
+	json_object_set_new(o, "metric", str_or_null(a->metric));
+	json_object_set_new(o, "transform", str_or_null(a->transform));
+	json_object_set_new(o, "provider", str_or_null(a->provider));
+	json_object_set_new(o, "provider_config", stripped(a->provider_config));
+	json_object_set_new(o, "rubric", str_or_null(a->rubric_prompt));
+	if (a->has_severity)
+		json_object_set_new(o, "severity", json_real(a->severity));
+	return o;
+}
+
+static void case_hash(const struct test_case *t, char out[65])
+{
+	json_t *o = json_object(), *as = json_array();
+	for (size_t i = 0; i < t->n_asserts; i++)
+		json_array_append_new(as, assertion_json(&t->asserts[i]));
+	json_object_set(o, "vars", t->vars ? t->vars : json_null());
+	json_object_set_new(o, "assert", as);
+	if (t->has_threshold)
+		json_object_set_new(o, "threshold", json_real(t->threshold));
+	json_object_set_new(o, "transform", str_or_null(t->transform));
+	json_object_set_new(o, "grader", str_or_null(t->grader));
+	json_object_set_new(o, "grader_config", stripped(t->grader_config));
+	json_object_set_new(o, "rubric", str_or_null(t->rubric_prompt));
+	hash_json(o, out);
+	json_decref(o);
+}
+
+const char *store_case_user_id(const struct test_case *t, char buf[32])
+{
+	const json_t *id = t->metadata ? json_object_get(t->metadata, "id") : NULL;
+	if (json_is_string(id))
+		return json_string_value(id);
+	if (json_is_integer(id)) {
+		snprintf(buf, 32, "%lld", (long long)json_integer_value(id));
+		return buf;
+	}
+	return NULL;
+}
+
+struct store_keys *store_keys_new(const struct suite *s)
+{
+	struct store_keys *k = xcalloc(1, sizeof *k);
+	json_t *all = json_array();
+	k->n_tests = s->n_tests;
+	k->n_prompts = s->n_prompts;
+	k->n_providers = s->n_providers;
+	k->case_key = xcalloc(s->n_tests + 1, sizeof *k->case_key);
+	k->case_hash = xcalloc(s->n_tests + 1, sizeof *k->case_hash);
+	k->prompt = xcalloc(s->n_prompts + 1, sizeof *k->prompt);
+	k->provider = xcalloc(s->n_providers + 1, sizeof *k->provider);
+	for (size_t i = 0; i < s->n_tests; i++) {
+		char buf[32];
+		const char *uid = store_case_user_id(&s->tests[i], buf);
+		case_hash(&s->tests[i], k->case_hash[i]);
+		if (uid) {
+			struct hash_part parts[2] = { { "id", 2 },
+						      { uid, strlen(uid) } };
+			hash_sha256_parts(parts, 2, k->case_key[i]);
+		} else {
+			memcpy(k->case_key[i], k->case_hash[i], 65);
+		}
+		json_array_append_new(all, json_string(k->case_hash[i]));
+	}
+	for (size_t i = 0; i < s->n_prompts; i++) {
+		const char *raw = s->prompts[i].raw ? s->prompts[i].raw : "";
+		struct hash_part part = { raw, strlen(raw) };
+		hash_sha256_parts(&part, 1, k->prompt[i]);
+		json_array_append_new(all, json_string(k->prompt[i]));
+	}
+	for (size_t i = 0; i < s->n_providers; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", str_or_null(s->providers[i].id));
+		json_object_set_new(o, "config", stripped(s->providers[i].config));
+		hash_json(o, k->provider[i]);
+		json_decref(o);
+		json_array_append_new(all, json_string(k->provider[i]));
+	}
+	hash_json(all, k->suite);
+	json_decref(all);
+	return k;
+}
+
+void store_keys_free(struct store_keys *k)
+{
+	if (!k)
+		return;
+	free(k->case_key);
+	free(k->case_hash);
+	free(k->prompt);
+	free(k->provider);
+	free(k);
+}
+
+const char *store_keys_case(const struct store_keys *k, size_t t)
+{
+	return t < k->n_tests ? k->case_key[t] : "";
+}
+
+const char *store_keys_case_hash(const struct store_keys *k, size_t t)
+{
+	return t < k->n_tests ? k->case_hash[t] : "";
+}
+
+const char *store_keys_provider(const struct store_keys *k, size_t v)
+{
+	return v < k->n_providers ? k->provider[v] : "";
+}
+
+const char *store_keys_suite(const struct store_keys *k)
+{
+	return k->suite;
+}
+
+void store_keys_item(const struct store_keys *k, size_t t, size_t p, size_t v,
+		     int rep, char out[65])
+{
+	char r[24];
+	struct hash_part parts[4];
+	snprintf(r, sizeof r, "%d", rep);
+	parts[0] = (struct hash_part){ store_keys_case(k, t), 64 };
+	parts[1] = (struct hash_part){ p < k->n_prompts ? k->prompt[p] : "", 64 };
+	parts[2] = (struct hash_part){ store_keys_provider(k, v), 64 };
+	parts[3] = (struct hash_part){ r, strlen(r) };
+	if (t >= k->n_tests || p >= k->n_prompts || v >= k->n_providers) {
+		memset(out, '0', 64);
+		out[64] = '\0';
+		return;
+	}
+	hash_sha256_parts(parts, 4, out);
+}
+
+unsigned store_key_shard(const char *item_key, unsigned n)
+{
+	unsigned long v = 0;
+	if (n <= 1 || !item_key)
+		return 1;
+	for (int i = 0; i < 8 && item_key[i]; i++) {
+		char c = item_key[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 0;
+		v = v * 16 + d;
+	}
+	return (unsigned)(v % n) + 1;
+}

@@ -1,0 +1,395 @@
+/* store_read.c — the read half of store.h: cases, prompts, providers,
+ * results streamed in key order, assertion rows and the per-group
+ * aggregates the summary needs.  Each walk is one SQL cursor; a row is
+ * handed to the callback as pointers into SQLite's column buffers, valid
+ * until the callback returns, so memory does not grow with the number of
+ * rows.  Reads commit the open write batch first so they see every put. */
+#include "store_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/xalloc.h"
+
+const char *sti_text(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+char *sti_dup(sqlite3_stmt *q, int i, bool empty)
+{
+	const char *t = sti_text(q, i);
+	if (!t)
+		return empty ? xstrdup("") : NULL;
+	return xstrdup(t);
+}
+
+static double col_real(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL
+		? NAN : sqlite3_column_double(q, i);
+}
+
+static long col_count(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL
+		? -1 : (long)sqlite3_column_int64(q, i);
+}
+
+static size_t col_idx(sqlite3_stmt *q, int i)
+{
+	sqlite3_int64 v = sqlite3_column_int64(q, i);
+	return v < 0 ? 0 : (size_t)v;
+}
+
+/* Prepares `sql` with ?1 bound to `id` after committing the open batch. */
+static int open_walk(struct store *st, const char *sql, int64_t id,
+		     sqlite3_stmt **q, struct err *err)
+{
+	int rc;
+	*q = NULL;
+	if ((rc = store_commit(st, err)) || (rc = sti_prepare(st, sql, q, err)))
+		return rc;
+	sqlite3_bind_int64(*q, 1, id);
+	return 0;
+}
+
+/* Steps q to the end, calling row(ud, q) per row; finalizes q. */
+static int walk(struct store *st, sqlite3_stmt *q, const char *what,
+		int (*row)(sqlite3_stmt *q, void *ctx), void *ctx,
+		struct err *err)
+{
+	int step, rc = 0;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = row(q, ctx)))
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = sti_fail(st, err, what);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* ------------------------------------------------------------- cases */
+
+/* The callback of one walk and its user data. */
+struct ctx {
+	union {
+		int (*kase)(void *, const struct store_case *);
+		int (*prompt)(void *, const struct store_prompt *);
+		int (*provider)(void *, const struct store_provider *);
+		int (*result)(void *, const struct store_result *);
+		int (*assertion)(void *, const struct store_assert *);
+		int (*group)(void *, const struct store_group *);
+	} cb;
+	void *ud;
+};
+
+static int case_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_case r = {
+		.idx = col_idx(q, 0),
+		.description = sti_text(q, 1),
+		.vars_json = sti_text(q, 2),
+		.metadata_json = sti_text(q, 3),
+		.n_asserts = col_count(q, 4),
+		.case_key = sti_text(q, 5),
+		.case_hash = sti_text(q, 6),
+	};
+	return c->cb.kase(c->ud, &r);
+}
+
+int store_cases_each(struct store *st, int64_t run_id,
+		     int (*cb)(void *ud, const struct store_case *c), void *ud,
+		     struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.kase = cb, .ud = ud };
+	int rc = open_walk(st, "SELECT idx, description, vars_json,"
+			   " metadata_json, n_asserts, case_key, case_hash"
+			   " FROM cases"
+			   " WHERE run_id = ?1 ORDER BY idx", run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading cases", case_row, &c, err);
+}
+
+static int prompt_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_prompt r = {
+		.idx = col_idx(q, 0),
+		.label = sti_text(q, 1),
+		.raw = sti_text(q, 2),
+		.is_chat = sqlite3_column_int(q, 3) != 0,
+	};
+	return c->cb.prompt(c->ud, &r);
+}
+
+int store_prompts_each(struct store *st, int64_t run_id,
+		       int (*cb)(void *ud, const struct store_prompt *p),
+		       void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.prompt = cb, .ud = ud };
+	int rc = open_walk(st, "SELECT idx, label, raw, is_chat FROM run_prompts"
+			   " WHERE run_id = ?1 ORDER BY idx", run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading prompts", prompt_row, &c, err);
+}
+
+static int provider_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_provider r = {
+		.idx = col_idx(q, 0),
+		.id = sti_text(q, 1),
+		.label = sti_text(q, 2),
+		.config_json = sti_text(q, 3),
+		.key = sti_text(q, 4),
+	};
+	return c->cb.provider(c->ud, &r);
+}
+
+int store_providers_each(struct store *st, int64_t run_id,
+			 int (*cb)(void *ud, const struct store_provider *p),
+			 void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.provider = cb, .ud = ud };
+	int rc = open_walk(st, "SELECT idx, provider_id, label, config_json,"
+			   " provider_key FROM"
+			   " run_providers WHERE run_id = ?1 ORDER BY idx",
+			   run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading providers", provider_row, &c, err);
+}
+
+/* ----------------------------------------------------------- results */
+
+/* Columns of results_sql, in order. */
+enum {
+	R_ID, R_CASE, R_DESC, R_VARS, R_PROMPT_IDX, R_PROMPT_LABEL,
+	R_PROVIDER_IDX, R_PROVIDER_ID, R_PROVIDER_LABEL, R_REPEAT, R_PROMPT,
+	R_OUTPUT, R_ERR_KIND, R_ERR_MSG, R_HTTP, R_PASS, R_SCORE, R_REASON,
+	R_NAMED, R_LATENCY, R_TTFT, R_TOK_P, R_TOK_C, R_TOK_T, R_COST,
+	R_FINISH, R_STARTED, R_RETRIES, R_CACHED, R_WAIT, R_JCALLS, R_JCOST,
+	R_JLAT, R_CONF, R_KEY, R_META, R_SERVED
+};
+
+/* Ordered by the results' unique index, so SQLite needs no sort. */
+static const char *const results_sql =
+	"SELECT r.id, r.case_idx, c.description, c.vars_json, r.prompt_idx,"
+	" pr.label, r.provider_idx, pv.provider_id, pv.label, r.repeat,"
+	" r.prompt_text, r.output, r.error_kind, r.error_msg, r.http_status,"
+	" r.pass, r.score, r.reason, r.named_scores_json, r.latency_ms,"
+	" r.ttft_ms, r.prompt_tokens, r.completion_tokens, r.total_tokens,"
+	" r.cost_usd, r.finish_reason, r.started_at, r.retries, r.cached,"
+	" r.retry_wait_ms, r.judge_calls, r.judge_cost_usd, r.judge_latency_ms,"
+	" r.confidence, r.item_key, c.metadata_json, r.served_model"
+	" FROM results r"
+	" LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx"
+	" LEFT JOIN run_prompts pr ON pr.run_id = r.run_id AND pr.idx = r.prompt_idx"
+	" LEFT JOIN run_providers pv ON pv.run_id = r.run_id"
+	"  AND pv.idx = r.provider_idx"
+	" WHERE r.run_id = ?1"
+	" ORDER BY r.run_id, r.case_idx, r.prompt_idx, r.provider_idx, r.repeat";
+
+static int result_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_result r = {
+		.id = sqlite3_column_int64(q, R_ID),
+		.case_idx = col_idx(q, R_CASE),
+		.prompt_idx = col_idx(q, R_PROMPT_IDX),
+		.provider_idx = col_idx(q, R_PROVIDER_IDX),
+		.repeat = sqlite3_column_int(q, R_REPEAT),
+		.item_key = sti_text(q, R_KEY),
+		.metadata_json = sti_text(q, R_META),
+		.served_model = sti_text(q, R_SERVED),
+		.case_description = sti_text(q, R_DESC),
+		.vars_json = sti_text(q, R_VARS),
+		.prompt_label = sti_text(q, R_PROMPT_LABEL),
+		.provider_id = sti_text(q, R_PROVIDER_ID),
+		.provider_label = sti_text(q, R_PROVIDER_LABEL),
+		.prompt_text = sti_text(q, R_PROMPT),
+		.output = sti_text(q, R_OUTPUT),
+		.error_kind = sti_text(q, R_ERR_KIND),
+		.error_msg = sti_text(q, R_ERR_MSG),
+		.finish_reason = sti_text(q, R_FINISH),
+		.started_at = sti_text(q, R_STARTED),
+		.reason = sti_text(q, R_REASON),
+		.named_json = sti_text(q, R_NAMED),
+		.http_status = col_count(q, R_HTTP),
+		.pass = sqlite3_column_type(q, R_PASS) == SQLITE_NULL
+			? -1 : sqlite3_column_int(q, R_PASS) != 0,
+		.score = col_real(q, R_SCORE),
+		.latency_ms = col_real(q, R_LATENCY),
+		.ttft_ms = col_real(q, R_TTFT),
+		.cost_usd = col_real(q, R_COST),
+		.retry_wait_ms = col_real(q, R_WAIT),
+		.judge_cost_usd = col_real(q, R_JCOST),
+		.judge_latency_ms = col_real(q, R_JLAT),
+		.confidence = col_real(q, R_CONF),
+		.prompt_tokens = col_count(q, R_TOK_P),
+		.completion_tokens = col_count(q, R_TOK_C),
+		.total_tokens = col_count(q, R_TOK_T),
+		.retries = col_count(q, R_RETRIES),
+		.judge_calls = col_count(q, R_JCALLS),
+		.cached = sqlite3_column_int(q, R_CACHED) != 0,
+	};
+	return c->cb.result(c->ud, &r);
+}
+
+int store_results_each(struct store *st, int64_t run_id,
+		       int (*cb)(void *ud, const struct store_result *r),
+		       void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.result = cb, .ud = ud };
+	int rc = open_walk(st, results_sql, run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading results", result_row, &c, err);
+}
+
+static int assert_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_assert a = {
+		.idx = col_idx(q, 0),
+		.type = sti_text(q, 1),
+		.pass = sqlite3_column_int(q, 2) != 0,
+		.score = col_real(q, 3),
+		.reason = sti_text(q, 4),
+		.weight = col_real(q, 5),
+		.metric = sti_text(q, 6),
+		.severity = col_real(q, 7),
+	};
+	return c->cb.assertion(c->ud, &a);
+}
+
+int store_asserts_each(struct store *st, int64_t result_id,
+		       int (*cb)(void *ud, const struct store_assert *a),
+		       void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.assertion = cb, .ud = ud };
+	int rc;
+	/* No commit here: callers walk assertions inside a results walk. */
+	if ((rc = sti_prepare(st, "SELECT idx, type, pass, score, reason,"
+			      " weight, metric, severity FROM assertion_results"
+			      " WHERE result_id = ?1 ORDER BY idx", &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, result_id);
+	return walk(st, q, "reading assertions", assert_row, &c, err);
+}
+
+/* ------------------------------------------------------------ groups */
+
+static const char *const groups_sql =
+	"SELECT pv.idx, pr.idx, pv.provider_id, pv.label, pr.label,"
+	" count(r.id),"
+	" coalesce(sum(r.pass = 1), 0),"
+	" coalesce(sum(r.pass = 0), 0),"
+	" coalesce(sum(r.error_kind IS NOT NULL), 0),"
+	" avg(CASE WHEN r.pass IS NOT NULL THEN r.score END),"
+	" coalesce(sum(r.prompt_tokens), 0),"
+	" coalesce(sum(r.completion_tokens), 0),"
+	" coalesce(sum(r.cost_usd), 0)"
+	" FROM run_providers pv JOIN run_prompts pr ON pr.run_id = pv.run_id"
+	" LEFT JOIN results r ON r.run_id = pv.run_id"
+	"  AND r.provider_idx = pv.idx AND r.prompt_idx = pr.idx"
+	" WHERE pv.run_id = ?1"
+	" GROUP BY pv.idx, pr.idx, pv.provider_id, pv.label, pr.label"
+	" ORDER BY pv.idx, pr.idx";
+
+static int group_row(sqlite3_stmt *q, void *vctx)
+{
+	struct ctx *c = vctx;
+	struct store_group g = {
+		.provider_idx = col_idx(q, 0),
+		.prompt_idx = col_idx(q, 1),
+		.provider_id = sti_text(q, 2),
+		.provider_label = sti_text(q, 3),
+		.prompt_label = sti_text(q, 4),
+		.n = (long)sqlite3_column_int64(q, 5),
+		.passes = (long)sqlite3_column_int64(q, 6),
+		.fails = (long)sqlite3_column_int64(q, 7),
+		.errors = (long)sqlite3_column_int64(q, 8),
+		.mean_score = col_real(q, 9),
+		.prompt_tokens = (long)sqlite3_column_int64(q, 10),
+		.completion_tokens = (long)sqlite3_column_int64(q, 11),
+		.cost_usd = sqlite3_column_double(q, 12),
+	};
+	return c->cb.group(c->ud, &g);
+}
+
+int store_groups_each(struct store *st, int64_t run_id,
+		      int (*cb)(void *ud, const struct store_group *g),
+		      void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct ctx c = { .cb.group = cb, .ud = ud };
+	int rc = open_walk(st, groups_sql, run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading the summary", group_row, &c, err);
+}
+
+int store_group_latencies(struct store *st, int64_t run_id,
+			  size_t provider_idx, size_t prompt_idx, double **out,
+			  size_t *n, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	int rc, step;
+	*out = NULL;
+	*n = 0;
+	if ((rc = open_walk(st, "SELECT latency_ms FROM results"
+			    " WHERE run_id = ?1 AND provider_idx = ?2"
+			    " AND prompt_idx = ?3 AND error_kind IS NULL"
+			    " AND cached = 0 AND latency_ms IS NOT NULL"
+			    " ORDER BY latency_ms", run_id, &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)provider_idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof **out);
+		(*out)[(*n)++] = sqlite3_column_double(q, 0);
+	}
+	if (step != SQLITE_DONE) {
+		rc = sti_fail(st, err, "reading latencies");
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+struct metric_ctx {
+	int (*cb)(void *, size_t, size_t, const char *, double);
+	void *ud;
+};
+
+static int metric_row(sqlite3_stmt *q, void *vctx)
+{
+	struct metric_ctx *c = vctx;
+	if (!sti_text(q, 2) || sqlite3_column_type(q, 3) == SQLITE_NULL)
+		return 0;
+	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), sti_text(q, 2),
+		     sqlite3_column_double(q, 3));
+}
+
+int store_group_metrics_each(struct store *st, int64_t run_id,
+			     int (*cb)(void *ud, size_t provider_idx,
+				       size_t prompt_idx, const char *metric,
+				       double mean),
+			     void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct metric_ctx c = { cb, ud };
+	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, j.key,"
+			   " avg(j.value)"
+			   " FROM results r, json_each(r.named_scores_json) j"
+			   " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
+			   "  AND r.named_scores_json IS NOT NULL"
+			   " GROUP BY r.provider_idx, r.prompt_idx, j.key"
+			   " ORDER BY r.provider_idx, r.prompt_idx, j.key",
+			   run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading metrics", metric_row, &c, err);
+}

@@ -1,0 +1,409 @@
+/* test_store_read.c — the store's read API (runs, cases, results streamed,
+ * assertion rows, groups, listing, references, deletion), run records and
+ * content keys, the v2 → v3 migration, a killed run read as interrupted,
+ * and a foreign write lock held past the busy timeout. */
+#include "t.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../src/store/store.h"
+#include "../../src/util/xalloc.h"
+
+struct suite *tfx_suite(size_t n_tests, size_t n_providers);
+void tfx_suite_free(struct suite *s);
+char *tfx_tmpdir(void);
+void tfx_rmdir(char *dir);
+void tfx_grade(struct grade *g, const struct test_case *tc, bool pass,
+	       double score, const char *metric_json);
+void tfx_grade_free(struct grade *g);
+
+static void resp_ok(struct response *r, const char *out, double lat)
+{
+	response_init(r);
+	r->output = xstrdup(out);
+	r->http_status = 200;
+	r->latency_ms = lat;
+	r->prompt_tokens = 10;
+	r->completion_tokens = 2;
+	r->total_tokens = 12;
+	r->cost_usd = 0.001;
+}
+
+/* A run of s with every item stored: case i passes when i is even; case 2
+ * of provider 1 is an infrastructure error. */
+static int64_t fill_run(struct store *st, struct suite *s, const char *label)
+{
+	struct store_run_meta m = { .label = label, .repeat = 1,
+				    .config_json = "{\"concurrency\":4,\"apiKey\":\"sk-x\"}",
+				    .git_commit = "abc123" };
+	struct err err = {0};
+	int64_t run = 0;
+	if (store_run_begin_meta(st, s, &m, &run, &err))
+		return 0;
+	for (size_t t = 0; t < s->n_tests; t++)
+		for (size_t v = 0; v < s->n_providers; v++) {
+			struct response r;
+			struct grade g;
+			struct result_rec rec = { t, 0, v, 0, "p", &r, &g, 0, 0, 0, 0 };
+			bool err_item = t == 2 && v == 1;
+			resp_ok(&r, t % 2 ? "no" : "yes", 100.0 + (double)t);
+			if (err_item) {
+				r.error = RESP_ERR_TIMEOUT;
+				r.error_msg = xstrdup("slow");
+			}
+			tfx_grade(&g, &s->tests[t], t % 2 == 0, t % 2 ? 0 : 1, NULL);
+			store_result_put(st, run, &rec, &err);
+			tfx_grade_free(&g);
+			response_cleanup(&r);
+		}
+	store_run_end(st, run, "done", &err);
+	return run;
+}
+
+struct seen {
+	long n, passes, errors, asserts;
+	size_t last_case;
+	bool ordered, keys;
+	struct store *st;
+};
+
+static int on_assert(void *ud, const struct store_assert *a)
+{
+	struct seen *s = ud;
+	s->asserts += a->type != NULL;
+	return 0;
+}
+
+static int on_result(void *ud, const struct store_result *r)
+{
+	struct seen *s = ud;
+	struct err err = {0};
+	if (s->n && r->case_idx < s->last_case)
+		s->ordered = false;
+	s->last_case = r->case_idx;
+	s->n++;
+	s->passes += r->pass == 1;
+	s->errors += r->error_kind != NULL;
+	if (!r->item_key || strlen(r->item_key) != 64)
+		s->keys = false;
+	return store_asserts_each(s->st, r->id, on_assert, s, &err);
+}
+
+static int on_group(void *ud, const struct store_group *g)
+{
+	long *sum = ud;
+	sum[0] += g->n;
+	sum[1] += g->passes;
+	sum[2] += g->errors;
+	return 0;
+}
+
+static int count_run(void *ud, const struct store_run *r)
+{
+	(void)r;
+	++*(long *)ud;
+	return 0;
+}
+
+TEST(store_read_api_walks_results_groups_and_runs)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/a.db", dir);
+	struct suite *s = tfx_suite(4, 2);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct store_run run;
+	struct seen seen = { .ordered = true, .keys = true };
+	long sums[3] = {0}, nruns = 0;
+	int64_t r1, r2, id = 0;
+	double *lat = NULL;
+	size_t n_lat = 0;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	seen.st = st;
+	r1 = fill_run(st, s, "base");
+	r2 = fill_run(st, s, "new");
+	T_ASSERT(r1 > 0 && r2 > r1);
+	T_EQ_INT(store_results_each(st, r1, on_result, &seen, &err), 0);
+	T_EQ_INT(seen.n, 8);
+	T_EQ_INT(seen.passes, 3);   /* cases 0, 2 × 2 providers, minus the error */
+	T_EQ_INT(seen.errors, 1);
+	T_EQ_INT(seen.asserts, 7 * 2); /* two assertion rows per graded result */
+	T_ASSERT(seen.ordered);
+	T_ASSERT(seen.keys);
+	T_EQ_INT(store_groups_each(st, r1, on_group, sums, &err), 0);
+	T_EQ_INT(sums[0], 8);
+	T_EQ_INT(sums[1], 3);
+	T_EQ_INT(sums[2], 1);
+	T_EQ_INT(store_group_latencies(st, r1, 0, 0, &lat, &n_lat, &err), 0);
+	T_EQ_INT((long)n_lat, 4);
+	T_ASSERT(lat && lat[0] == 100.0 && lat[3] == 103.0);
+	free(lat);
+	/* the run record */
+	T_EQ_INT(store_run_get(st, r1, &run, &err), 0);
+	T_EQ_STR(run.status, "done");
+	T_EQ_STR(run.label, "base");
+	T_EQ_STR(run.git_commit, "abc123");
+	T_ASSERT(run.suite_hash && strlen(run.suite_hash) == 64);
+	T_ASSERT(run.config_json && strstr(run.config_json, "concurrency") &&
+		 !strstr(run.config_json, "sk-x"));
+	T_ASSERT(run.host != NULL);
+	T_EQ_INT(run.n_results, 8);
+	T_EQ_INT(run.n_errors, 1);
+	T_EQ_INT(run.pid, -1);  /* cleared at the end */
+	store_run_free(&run);
+	/* references */
+	T_EQ_INT(store_resolve_run(st, "label:base", &id, &err), 0);
+	T_EQ_INT(id, r1);
+	T_EQ_INT(store_resolve_run(st, "latest", &id, &err), 0);
+	T_EQ_INT(id, r2);
+	T_EQ_INT(store_resolve_run(st, "latest~1", &id, &err), 0);
+	T_EQ_INT(id, r1);
+	T_ASSERT(store_resolve_run(st, "label:nope", &id, &err) != 0);
+	T_ASSERT(strstr(err.msg, "no run labelled 'nope'") != NULL);
+	T_ASSERT(store_resolve_run(st, "latest~x", &id, &err) == ST_USAGE);
+	T_EQ_INT(store_runs_each(st, 0, count_run, &nruns, &err), 0);
+	T_EQ_INT(nruns, 2);
+	/* deletion */
+	T_EQ_INT(store_run_delete(st, r1, &err), 0);
+	T_ASSERT(store_run_get(st, r1, &run, &err) != 0);
+	T_ASSERT(store_run_delete(st, r1, &err) != 0);
+	nruns = 0;
+	T_EQ_INT(store_runs_each(st, 0, count_run, &nruns, &err), 0);
+	T_EQ_INT(nruns, 1);
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
+
+/* Keys come from content: the same case in another position has the same
+ * key; a changed assertion or var changes it; a user id keeps it. */
+TEST(store_keys_follow_content_not_position)
+{
+	struct suite *a = tfx_suite(3, 2), *b = tfx_suite(3, 2);
+	struct store_keys *ka, *kb;
+	char x[65], y[65];
+	/* b: cases 0 and 2 swapped */
+	struct test_case tmp = b->tests[0];
+	b->tests[0] = b->tests[2];
+	b->tests[2] = tmp;
+	ka = store_keys_new(a);
+	kb = store_keys_new(b);
+	T_EQ_STR(store_keys_case(ka, 0), store_keys_case(kb, 2));
+	T_ASSERT(strcmp(store_keys_case(ka, 0), store_keys_case(ka, 1)) != 0);
+	store_keys_item(ka, 0, 1, 1, 0, x);
+	store_keys_item(kb, 2, 1, 1, 0, y);
+	T_EQ_STR(x, y);
+	store_keys_item(ka, 0, 1, 1, 1, y);
+	T_ASSERT(strcmp(x, y) != 0);       /* repeat index counts */
+	store_keys_item(ka, 0, 0, 1, 0, y);
+	T_ASSERT(strcmp(x, y) != 0);       /* prompt counts */
+	store_keys_item(ka, 0, 1, 0, 0, y);
+	T_ASSERT(strcmp(x, y) != 0);       /* provider counts */
+	/* the suite hash is over the suite as run: order counts */
+	T_ASSERT(strcmp(store_keys_suite(ka), store_keys_suite(kb)) != 0);
+	store_keys_free(kb);
+	/* an edited assertion value changes the case; an API key does not */
+	json_decref(b->tests[2].asserts[0].value);
+	b->tests[2].asserts[0].value = json_string("other");
+	json_object_set_new(b->providers[0].config, "apiKey", json_string("sk-new"));
+	kb = store_keys_new(b);
+	T_ASSERT(strcmp(store_keys_case(ka, 0), store_keys_case(kb, 2)) != 0);
+	T_EQ_STR(store_keys_provider(ka, 0), store_keys_provider(kb, 0));
+	json_object_set_new(b->providers[0].config, "temperature", json_real(0.9));
+	store_keys_free(kb);
+	kb = store_keys_new(b);
+	T_ASSERT(strcmp(store_keys_provider(ka, 0), store_keys_provider(kb, 0)) != 0);
+	store_keys_free(kb);
+	/* with a user id the edited case keeps its key, its hash changes */
+	json_object_set_new(a->tests[0].metadata, "id", json_string("refund-1"));
+	json_object_set_new(b->tests[2].metadata, "id", json_string("refund-1"));
+	store_keys_free(ka);
+	ka = store_keys_new(a);
+	kb = store_keys_new(b);
+	T_EQ_STR(store_keys_case(ka, 0), store_keys_case(kb, 2));
+	T_ASSERT(strcmp(store_keys_case_hash(ka, 0), store_keys_case_hash(kb, 2)) != 0);
+	store_keys_free(ka);
+	store_keys_free(kb);
+	tfx_suite_free(a);
+	tfx_suite_free(b);
+}
+
+/* A version-2 file with a run gains the v3 columns and index, keeps its
+ * rows, and reads back (keys NULL, an unfinished old run interrupted). */
+TEST(store_migrates_schema_v2_to_v3)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/v2.db", dir);
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct store_run run;
+	struct seen seen = { .ordered = true, .keys = true };
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t r1;
+	int v = 0, cols = 0;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	r1 = fill_run(st, s, NULL);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db,
+		"DROP INDEX results_by_key;"
+		"ALTER TABLE runs DROP COLUMN label; ALTER TABLE runs DROP COLUMN suite_hash;"
+		"ALTER TABLE runs DROP COLUMN config_json; ALTER TABLE runs DROP COLUMN git_commit;"
+		"ALTER TABLE runs DROP COLUMN host; ALTER TABLE runs DROP COLUMN pid;"
+		"ALTER TABLE runs DROP COLUMN heartbeat_ms;"
+		"ALTER TABLE cases DROP COLUMN case_key; ALTER TABLE cases DROP COLUMN case_hash;"
+		"ALTER TABLE results DROP COLUMN item_key;"
+		"ALTER TABLE run_providers DROP COLUMN provider_key;"
+		"UPDATE runs SET status = 'running', finished_at = NULL;"
+		"DELETE FROM schema_version; INSERT INTO schema_version VALUES (2);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	seen.st = st;
+	T_EQ_INT(store_run_get(st, r1, &run, &err), 0);
+	T_EQ_STR(run.status, "interrupted"); /* running, no pid, no heartbeat */
+	T_ASSERT(run.label == NULL && run.suite_hash == NULL);
+	T_EQ_INT(run.n_results, 2);
+	store_run_free(&run);
+	T_EQ_INT(store_results_each(st, r1, on_result, &seen, &err), 0);
+	T_EQ_INT(seen.n, 2);
+	T_ASSERT(!seen.keys); /* old rows have no keys */
+	/* and new runs work in the migrated file */
+	T_ASSERT(fill_run(st, s, "after") > r1);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
+	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+	v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM pragma_table_info('runs')"
+				    " WHERE name IN ('label','suite_hash','config_json','git_commit',"
+				    "'host','pid','heartbeat_ms')) + (SELECT count(*) FROM"
+				    " pragma_table_info('cases') WHERE name IN ('case_key','case_hash'))"
+				    " + (SELECT count(*) FROM pragma_table_info('run_providers')"
+				    " WHERE name = 'provider_key')"
+				    " + (SELECT count(*) FROM pragma_index_list('results') WHERE"
+				    " name = 'results_by_key')", -1, &q, NULL), SQLITE_OK);
+	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+	cols = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	T_EQ_INT(v, 3);
+	T_EQ_INT(cols, 11);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
+
+/* A run whose process died (kill -9) reads as interrupted at once: its
+ * pid is gone on this host. */
+TEST(store_killed_run_reads_interrupted)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/k.db", dir);
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct store_run run;
+	int64_t id = 0;
+	pid_t pid = fork();
+	int status;
+	if (pid == 0) {
+		struct store_run_meta m = { .repeat = 1 };
+		if (store_open(path, &st, &err) ||
+		    store_run_begin_meta(st, s, &m, &id, &err))
+			_exit(3);
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	T_ASSERT(pid > 0);
+	waitpid(pid, &status, 0);
+	T_ASSERT(WIFSIGNALED(status));
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_resolve_run(st, "latest", &id, &err), 0);
+	T_EQ_INT(store_run_get(st, id, &run, &err), 0);
+	T_EQ_STR(run.status, "interrupted");
+	T_ASSERT(run.finished_at == NULL);
+	store_run_free(&run);
+	/* while this process writes a run, it reads as running */
+	{
+		struct store_run_meta m = { .repeat = 1 };
+		T_EQ_INT(store_run_begin_meta(st, s, &m, &id, &err), 0);
+		T_EQ_INT(store_run_get(st, id, &run, &err), 0);
+		T_EQ_STR(run.status, "running");
+		store_run_free(&run);
+	}
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
+
+/* Another process holds the write lock for longer than the busy timeout:
+ * the puts and the commit wait and succeed; nothing is lost. */
+TEST(store_waits_out_a_foreign_write_lock)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/l.db", dir);
+	struct suite *s = tfx_suite(30, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct store_run run;
+	struct store_run_meta m = { .repeat = 1 };
+	int64_t id = 0;
+	int fds[2], status;
+	char c;
+	pid_t pid;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	store_set_busy_timeout(st, 50);
+	T_EQ_INT(store_run_begin_meta(st, s, &m, &id, &err), 0);
+	T_EQ_INT(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		sqlite3 *db;
+		close(fds[0]);
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(3);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(3);
+		usleep(600 * 1000); /* 12 busy timeouts */
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	T_EQ_INT((int)read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	for (size_t t = 0; t < s->n_tests; t++) {
+		struct response r;
+		struct grade g;
+		struct result_rec rec = { t, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		resp_ok(&r, "yes", 5);
+		tfx_grade(&g, &s->tests[t], true, 1, NULL);
+		T_EQ_INT(store_result_put(st, id, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, id, "done", &err), 0);
+	waitpid(pid, &status, 0);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	T_EQ_INT(store_run_get(st, id, &run, &err), 0);
+	T_EQ_INT(run.n_results, 30);
+	T_EQ_STR(run.status, "done");
+	store_run_free(&run);
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
