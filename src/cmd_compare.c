@@ -91,11 +91,7 @@ static int compare_exec(int argc, char **argv)
 		free(cands);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) ||
+	if (store_open_existing(db, &st, &err) ||
 	    store_resolve_run(st, argv[optind], &base, &err) ||
 	    store_resolve_run(st, argv[optind + 1], &newer, &err) ||
 	    report_compare(st, base, newer, &o, &cmp, &err))

@@ -67,11 +67,7 @@ static int export_exec(int argc, char **argv)
 		free(outs);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err))
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err))
 		goto out;
 	for (size_t i = 0; i < n_outs; i++) {
 		if (report_write(st, id, outs[i], &err))

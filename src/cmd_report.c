@@ -66,11 +66,7 @@ static int report_exec(int argc, char **argv)
 		fprintf(stderr, "assay report: the report is HTML: -o must end in .html (got '%s')\n", out);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
 	    report_write(st, run_id, out, &err))
 		goto out;
 	fprintf(stderr, "wrote %s\n", out);

@@ -143,11 +143,7 @@ static int runs_exec(int argc, char **argv)
 		fprintf(stderr, "assay runs: unexpected argument '%s'\n%s", argv[optind], runs_usage);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &c.st, &err))
+	if (store_open_existing(db, &c.st, &err))
 		goto out;
 	printf("%5s  %-11s  %-16s  %s\n", "id", "status", "started (UTC)",
 	       "label  suite  results  candidates (pass rate)");
@@ -206,11 +202,7 @@ static int delete_exec(int argc, char **argv)
 		fputs(delete_usage, stderr);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err) ||
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err) ||
 	    store_run_get(st, id, &r, &err))
 		goto out;
 	if (!strcmp(r.status, "running")) {

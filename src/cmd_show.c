@@ -86,11 +86,7 @@ static int show_exec(int argc, char **argv)
 		free(outs);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
 	    report_summary(st, run_id, &sum, &err))
 		goto out;
 	have_sum = true;

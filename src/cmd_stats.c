@@ -126,11 +126,7 @@ static int stats_exec(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (access(db, R_OK) != 0) {
-		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
-		goto out;
-	}
-	if (store_open(db, &st, &err) ||
+	if (store_open_existing(db, &st, &err) ||
 	    store_resolve_run(st, ref, &run_id, &err))
 		goto out;
 	if (!(j = report_stats_json(st, run_id, &so, &err)))

@@ -32,6 +32,11 @@ struct store;  /* opaque */
  * missing) the SQLite database at path. */
 int store_open(const char *path, struct store **out, struct err *err);
 
+/* Opens the database at path only if it exists (the read-only commands:
+ * show, stats, report, export, runs, delete, compare); otherwise ST_IO
+ * "no database at PATH (use --db PATH)" and *out NULL. */
+int store_open_existing(const char *path, struct store **out, struct err *err);
+
 /* Commits pending writes and closes; store_close(NULL) does nothing. */
 void store_close(struct store *st);
 

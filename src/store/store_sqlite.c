@@ -472,6 +472,14 @@ static int check_schema(struct store *st, struct err *err)
 
 static int locked_exec(struct store *st, const char *sql, struct err *err);
 
+int store_open_existing(const char *path, struct store **out, struct err *err)
+{
+	*out = NULL;
+	if (access(path, R_OK) != 0)
+		return err_set(err, ST_IO, "no database at %s (use --db PATH)", path);
+	return store_open(path, out, err);
+}
+
 int store_open(const char *path, struct store **out, struct err *err)
 {
 	struct store *st;

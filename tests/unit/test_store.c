@@ -597,3 +597,14 @@ TEST(store_adds_v2_nullable_columns)
 	remove("build-store-migrate-v2.db-wal");
 	remove("build-store-migrate-v2.db-shm");
 }
+
+TEST(store_open_existing_refuses_a_missing_database)
+{
+	struct store *st = (struct store *)1;
+	struct err err = {0};
+	T_EQ_INT(store_open_existing("/nonexistent/dir/assay.db", &st, &err), ST_IO);
+	T_ASSERT(st == NULL);
+	T_ASSERT(strstr(err.msg, "no database at /nonexistent/dir/assay.db (use --db PATH)") != NULL);
+	/* and it creates nothing */
+	T_ASSERT(access("/nonexistent/dir", F_OK) != 0);
+}
