@@ -2,7 +2,7 @@
 # Debian packages first (as root, non-interactively).
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd
+PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd zlib
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -25,7 +25,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time
+            libmd-dev libpg-query-dev zlib1g-dev sqlite3 jq curl wrk time
 
 .PHONY: all deps check test test-asan demo bench install clean
 all: $(BUILD)/assay
