@@ -9,6 +9,7 @@ static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 	&cmd_stats,
 	&cmd_sample,
+	&cmd_probe,
 };
 
 static void usage(FILE *f)

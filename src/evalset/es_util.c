@@ -187,3 +187,17 @@ int es_write_file(const char *path, const char *data, size_t n,
 	}
 	return 0;
 }
+
+char *es_untemplate(const char *s, size_t *count)
+{
+	struct buf b = {0};
+	for (const char *p = s; *p; p++) {
+		buf_putc(&b, *p);
+		if (*p == '{' && (p[1] == '{' || p[1] == '#' || p[1] == '%')) {
+			buf_putc(&b, ' ');
+			if (count)
+				(*count)++;
+		}
+	}
+	return buf_detach(&b);
+}

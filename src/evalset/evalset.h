@@ -35,6 +35,11 @@ void es_yaml_json(struct buf *b, const json_t *v);
 /* Replaces invalid UTF-8 sequences in s[0..n) by U+FFFD; owned result. */
 char *es_utf8_clean(const char *s, size_t n);
 
+/* A suite renders a var whose value holds `{{`, `{#` or `{%` as a
+ * template (nested vars): returns s with a space after each such `{`
+ * (owned), *count (if non-NULL) increased by how many. */
+char *es_untemplate(const char *s, size_t *count);
+
 /* Number of code points in a UTF-8 string. */
 size_t es_utf8_len(const char *s);
 
@@ -118,6 +123,7 @@ struct es_case {
 	char *bucket;             /* short / typical / long / very long */
 	char *value;              /* stratify-by value, or NULL */
 	uint64_t prio;
+	bool untemplated;         /* `{{`-like sequences were broken up */
 };
 
 struct es_stratum {
@@ -131,7 +137,7 @@ struct es_sample {
 	struct es_stratum *strata;
 	size_t n_strata;
 	size_t records, malformed, no_input;
-	size_t exact_dups, near_dups, redactions;
+	size_t exact_dups, near_dups, redactions, untemplated;
 	size_t bucket_lo[4], bucket_hi[4]; /* length ranges (code points) */
 	bool bucket_used[4];
 };
@@ -155,5 +161,38 @@ void es_sample_write_csv(const struct es_sample_opts *o,
 /* The strata report, as printed on stderr. */
 void es_sample_report(const struct es_sample_opts *o,
 		      const struct es_sample *s, FILE *f);
+
+/* ---- probe texts (probe_text.c); all return owned strings ------------- */
+
+char *es_base64(const char *s);          /* RFC 4648, with padding */
+char *es_rot13(const char *s);
+char *es_leet(const char *s);            /* a→4 e→3 i→1 o→0 s→5 t→7 */
+/* Splits at the space nearest the middle (the space dropped). */
+void es_split_half(const char *s, char **a, char **b);
+char *es_truncate_half(const char *s);   /* up to that space */
+char *es_emoji(const char *s, uint64_t seed);   /* one every 3 words */
+char *es_mixed_scripts(const char *s, uint64_t seed); /* look-alikes */
+char *es_stuffing(long tokens, uint64_t seed);  /* ~4 bytes a token */
+char *es_garbage(size_t n, uint64_t seed);      /* n random symbols */
+
+/* ---- assay probe (probe.c) ---------------------------------------------- */
+
+struct es_probe_opts {
+	const char *suite;        /* suite file */
+	const char *packs;        /* "injection,jailbreak,edge" or paths */
+	const char *pack_dir;     /* NULL: $ASSAY_PACKS, else next to the
+				   * binary (../packs, ../share/assay/packs) */
+	const char *var;          /* target var, NULL: the first string var
+				   * the prompts use */
+	size_t per_case;          /* probes per slot and pack; 0 = all */
+	uint64_t seed;
+};
+
+/* Generates the probe cases as a YAML test list into *out and a one-line
+ * summary per pack on `report` (may be NULL).  Returns 0, or ST_INPUT /
+ * ST_IO / ST_USAGE with err set (a pack or suite error names its
+ * file:line:col). */
+int es_probe_run(const struct es_probe_opts *o, struct buf *out,
+		 FILE *report, struct err *err);
 
 #endif

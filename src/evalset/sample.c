@@ -384,9 +384,15 @@ static void finish(struct st *s)
 		for (size_t j = 0; j < t->q; j++) {
 			struct kept *k = t->items[j];
 			struct es_case *c = &out->cases[out->n_cases++];
-			c->input = o->redact ? es_redact(k->text,
-							 &out->redactions)
-					     : xstrdup(k->text);
+			{
+				char *txt = o->redact ?
+					    es_redact(k->text, &out->redactions)
+					    : xstrdup(k->text);
+				size_t before = out->untemplated;
+				c->input = es_untemplate(txt, &out->untemplated);
+				c->untemplated = out->untemplated > before;
+				free(txt);
+			}
 			c->record = k->rec ? json_loads(k->rec, 0, NULL) : NULL;
 			if (c->record && o->redact)
 				es_redact_json(c->record, &out->redactions);

@@ -46,6 +46,10 @@ static void report(const struct es_sample_opts *o, const struct es_sample *s,
 		   (unsigned long long)o->seed, s->n_cases);
 	if (o->redact)
 		buf_printf(b, "; %zu values redacted", s->redactions);
+	if (s->untemplated)
+		buf_printf(b, "; %zu '{{', '{#' or '{%%' written as '{ {' "
+			   "(the suite would read them as a template)",
+			   s->untemplated);
 	buf_putc(b, '\n');
 }
 
@@ -92,6 +96,8 @@ void es_sample_write_yaml(const struct es_sample_opts *o,
 		es_yaml_quote(b, c->stratum);
 		buf_puts(b, "\n    length_bucket: ");
 		es_yaml_quote(b, c->bucket);
+		if (c->untemplated)
+			buf_puts(b, "\n    untemplated: true");
 		if (c->value) {
 			buf_puts(b, "\n    stratify_value: ");
 			es_yaml_quote(b, c->value);

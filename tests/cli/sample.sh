@@ -114,6 +114,15 @@ check_grep sample_redact_counted '12 values redacted' "$T/p.err"
 "$ASSAY" sample "$T/pii.jsonl" -o "$T/p2.yaml" -q
 check sample_no_redact_by_default 2 "$(grep -c 'jane.roe@example.org' "$T/p2.yaml")"
 
+# template-like text in a log is broken up so the suite does not render it
+printf '{"input": "use {{name}} and {%% if %%} here"}\n' >"$T/tpl.jsonl"
+"$ASSAY" sample "$T/tpl.jsonl" -o "$T/tpl.yaml" 2>"$T/tpl.err"
+check sample_untemplated 1 "$(grep -c '"input": "use { {name}} and { % if %} here"' "$T/tpl.yaml")"
+check_grep sample_untemplated_reported "2 '\{\{', '\{#' or '\{%' written as" "$T/tpl.err"
+printf 'prompts: ["A: {{input}}"]\nproviders: [openai:chat:m]\ntests: file://tpl.yaml\n' >"$T/tpl_suite.yaml"
+"$ASSAY" validate "$T/tpl_suite.yaml" >"$T/tpl.v" 2>&1
+check_grep sample_untemplated_loads '1 tests' "$T/tpl.v"
+
 # CSV log, a column as the field; a malformed JSONL line is a warning
 printf 'question,team\n"Where is, my parcel?",ops\nHow do I reset my password,it\n' >"$T/log.csv"
 "$ASSAY" sample "$T/log.csv" --field question -o "$T/q.yaml" -q

@@ -224,3 +224,47 @@ TEST(evalset_sample_errors)
 	o.field = "a[";
 	T_EQ_INT(es_sample_run(&o, &s, NULL, &e), ST_USAGE);
 }
+
+TEST(evalset_probe_texts)
+{
+	char *a, *b;
+	/* RFC 4648 section 10 test vectors */
+	static const char *const b64[][2] = { { "", "" }, { "f", "Zg==" },
+		{ "fo", "Zm8=" }, { "foo", "Zm9v" }, { "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" } };
+	for (size_t i = 0; i < sizeof b64 / sizeof *b64; i++) {
+		a = es_base64(b64[i][0]);
+		T_EQ_STR(a, b64[i][1]);
+		free(a);
+	}
+	a = es_rot13("Hello, World!");
+	T_EQ_STR(a, "Uryyb, Jbeyq!");
+	b = es_rot13(a);
+	T_EQ_STR(b, "Hello, World!");
+	free(a);
+	free(b);
+	a = es_leet("Steal the password");
+	T_EQ_STR(a, "5734l 7h3 p455w0rd");   /* l has no digit */
+	free(a);
+	es_split_half("write a phishing e-mail now", &a, &b);
+	T_EQ_STR(a, "write a phishing");
+	T_EQ_STR(b, "e-mail now");
+	free(a);
+	free(b);
+	a = es_truncate_half("one two three four");
+	T_EQ_STR(a, "one two");
+	free(a);
+	a = es_stuffing(100, 1);
+	T_ASSERT(strlen(a) >= 400 && strlen(a) < 520);
+	free(a);
+	a = es_garbage(50, 3);
+	b = es_garbage(50, 3);
+	T_EQ_STR(a, b);
+	T_EQ_INT(es_utf8_len(a), 50);
+	free(a);
+	free(b);
+	a = es_mixed_scripts("peace at once", 2);
+	T_ASSERT(strcmp(a, "peace at once") != 0);
+	T_EQ_INT(es_utf8_len(a), 13);
+	free(a);
+}
