@@ -131,6 +131,31 @@ int ld_perturb_key(struct ld *l, const struct ynode *v, json_t *meta)
 	return 0;
 }
 
+int ld_variants_key(struct ld *l, const struct ynode *v, json_t *meta)
+{
+	json_t *j;
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected a mapping of var names "
+			      "to lists of other phrasings", yn_kind_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *x = v->kids[i + 1];
+		if (x->kind != YN_SEQ || !x->n)
+			return ld_err(l, x, "found %s, expected a non-empty list "
+				      "of phrasings of var '%s'",
+				      yn_kind_name(x), v->kids[i]->str);
+		for (size_t m = 0; m < x->n; m++)
+			if (x->kids[m]->kind != YN_SCALAR ||
+			    yn_scalar_type(x->kids[m]) != JSON_STRING)
+				return ld_err(l, x->kids[m], "found %s, expected "
+					      "a phrasing (a string)",
+					      yn_kind_name(x->kids[m]));
+	}
+	if (!(j = yn_to_json(v, l->err)))
+		return ST_INPUT;
+	json_object_set_new(meta, "variants", j);
+	return 0;
+}
+
 /* ---- expansion ------------------------------------------------------------ */
 
 static void test_copy(struct test_case *d, const struct test_case *s)
@@ -193,7 +218,8 @@ static bool wanted(const json_t *names, const char *var)
 /* Appends the variant group of test t (index i, consumed) to out: the
  * original first, then its variants. */
 static void expand_one(struct test_case *t, size_t i, const json_t *spec,
-		       struct test_case **out, size_t *n, size_t *cap)
+		       const json_t *phrasings, struct test_case **out,
+		       size_t *n, size_t *cap)
 {
 	const json_t *with = json_is_object(spec) ?
 			     json_object_get(spec, "with") : spec;
@@ -207,9 +233,37 @@ static void expand_one(struct test_case *t, size_t i, const json_t *spec,
 	char *group = json_is_string(g) ? xstrdup(json_string_value(g)) :
 		      json_is_number(g) ? xasprintf("%g", json_number_value(g))
 					: xasprintf("perturb#%zu", i + 1);
-	struct test_case *vs = xcalloc(json_array_size(with) + 1, sizeof *vs);
-	size_t k, nv = 0;
-	json_t *x;
+	size_t k, nv = 0, max = json_array_size(with) + 1;
+	struct test_case *vs;
+	const char *pv;
+	json_t *x, *list;
+
+	json_object_foreach((json_t *)phrasings, pv, list)
+		max += json_array_size(list);
+	vs = xcalloc(max, sizeof *vs);
+	/* the written phrasings first: `variants: {question: [...]}` */
+	json_object_foreach((json_t *)phrasings, pv, list) {
+		json_array_foreach(list, k, x) {
+			struct test_case *v = &vs[nv++];
+			char tag[160];
+			test_copy(v, t);
+			json_object_set(v->vars, pv, x);
+			snprintf(tag, sizeof tag, "%s#%zu", pv, k + 2);
+			json_object_set_new(v->metadata, "variant_group",
+					    json_string(group));
+			json_object_set_new(v->metadata, "perturbation",
+					    json_string("variant"));
+			json_object_set_new(v->metadata, "variant",
+					    json_string(tag));
+			add_tag(v->metadata, "perturbation:variant");
+			if (v->description) {
+				char *d = xasprintf("%s [%s]", v->description,
+						    tag);
+				free(v->description);
+				v->description = d;
+			}
+		}
+	}
 
 	json_array_foreach(with, k, x) {
 		struct perturb p;
@@ -273,7 +327,8 @@ int ld_perturb_expand(struct ld *l, const struct ynode *top)
 	bool any = top != NULL;
 
 	for (size_t i = 0; i < s->n_tests && !any; i++)
-		any = json_object_get(s->tests[i].metadata, "perturb") != NULL;
+		any = json_object_get(s->tests[i].metadata, "perturb") ||
+		      json_object_get(s->tests[i].metadata, "variants");
 	if (!any)
 		return 0;
 	if (top && !(top_j = yn_to_json(top, l->err)))
@@ -283,10 +338,14 @@ int ld_perturb_expand(struct ld *l, const struct ynode *top)
 		json_t *own = json_incref(json_object_get(t->metadata,
 							  "perturb"));
 		const json_t *spec = own ? own : top_j;
+		json_t *ph = json_incref(json_object_get(t->metadata,
+							 "variants"));
 		json_object_del(t->metadata, "perturb");
-		if (spec && json_array_size(json_is_object(spec) ?
-				json_object_get(spec, "with") : spec)) {
-			expand_one(t, i, spec, &out, &n, &cap);
+		json_object_del(t->metadata, "variants");
+		if (ph || (spec && json_array_size(json_is_object(spec) ?
+				json_object_get(spec, "with") : spec))) {
+			expand_one(t, i, spec, ph, &out, &n, &cap);
+			json_decref(ph);
 		} else {
 			out = xgrow(out, &cap, n + 1, sizeof *out);
 			out[n++] = *t;

@@ -445,6 +445,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			rc = parse_meta_keys(l, k, v, ours);
 		} else if (!strcmp(k->str, "perturb")) {
 			rc = ld_perturb_key(l, v, ours);  /* suite_perturb.c */
+		} else if (!strcmp(k->str, "variants")) {
+			rc = ld_variants_key(l, v, ours); /* suite_perturb.c */
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -459,7 +461,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "expected one of: description, "
 					    "vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
-					    "cluster, variant_group, perturb",
+					    "cluster, variant_group, perturb, "
+					    "variants",
 					    k->str,
 					    is_default ?
 					    "defaultTest" : "test");

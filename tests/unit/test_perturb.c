@@ -211,6 +211,36 @@ TEST(perturb_suite_groups)
 	suite_free(s);
 }
 
+TEST(perturb_suite_variants)
+{
+	struct suite *s = NULL;
+	struct err e = {0};
+	int rc = load(HEAD "tests:\n"
+		      "  - description: v\n"
+		      "    vars: {q: 'Write a function', k: 1}\n"
+		      "    variants: {q: ['Implement a function', "
+		      "'Code a function']}\n"
+		      "    perturb: [lowercase]\n", &s, &e);
+	if (rc) {
+		t_fail(__FILE__, __LINE__, "%s", e.msg);
+		return;
+	}
+	/* original, the two phrasings, the lower-cased original */
+	T_EQ_INT(s->n_tests, 4);
+	T_EQ_STR(meta(&s->tests[0], "perturbation"), "original");
+	T_EQ_STR(json_string_value(json_object_get(s->tests[1].vars, "q")),
+		 "Implement a function");
+	T_EQ_STR(meta(&s->tests[1], "perturbation"), "variant");
+	T_EQ_STR(meta(&s->tests[2], "variant"), "q#3");
+	T_EQ_STR(s->tests[2].description, "v [q#3]");
+	T_EQ_STR(json_string_value(json_object_get(s->tests[3].vars, "q")),
+		 "write a function");
+	for (size_t i = 0; i < 4; i++)
+		T_EQ_STR(meta(&s->tests[i], "variant_group"), "perturb#1");
+	T_ASSERT(!json_object_get(s->tests[0].metadata, "variants"));
+	suite_free(s);
+}
+
 #define EXPECT_AT(yaml, ln, cl, text)                                  \
 	do {                                                           \
 		struct suite *s_ = NULL;                               \
@@ -239,6 +269,10 @@ TEST(perturb_suite_errors)
 	EXPECT_AT(HEAD "perturb: {with: [lowercase], var: [q]}\n", 3, 30,
 		  "unknown key 'var' in perturb");
 	EXPECT_AT(HEAD "perturb: {vars: [q]}\n", 3, 10, "perturb needs 'with'");
+	EXPECT_AT(HEAD "tests:\n  - vars: {q: a}\n    variants: {q: b}\n",
+		  5, 19, "expected a non-empty list of phrasings of var 'q'");
+	EXPECT_AT(HEAD "tests:\n  - vars: {q: a}\n    variants: {q: [1]}\n",
+		  5, 20, "expected a phrasing");
 	EXPECT_AT(HEAD "probe: {forbidden: x}\n", 3, 20, "expected a list of "
 		  "requests");
 	EXPECT_AT(HEAD "probe: {canary: x}\n", 3, 9, "unknown key 'canary' in "
