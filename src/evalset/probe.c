@@ -636,6 +636,9 @@ static void emit_case(struct gen *g, const struct pack *p,
 	es_yaml_json(b, tags);
 	buf_printf(b, "\n  expect: %s\n",
 		   q->expect ? q->expect : p->expect);
+	/* a suite's `perturb:` must not touch a probe: a typo in a canary
+	 * would hide a successful attack */
+	buf_puts(b, "  perturb: []\n");
 	if (q->severity || p->severity)
 		buf_printf(b, "  severity: %s\n",
 			   q->severity ? q->severity : p->severity);
@@ -680,6 +683,13 @@ static size_t pick(const struct pack *p, size_t k, uint64_t seed,
 	return k;
 }
 
+/* A variant made by `perturb:` / `variants:` (not its group's original). */
+static bool is_variant(const struct test_case *t)
+{
+	const json_t *p = json_object_get(t->metadata, "perturbation");
+	return json_is_string(p) && strcmp(json_string_value(p), "original");
+}
+
 static void run_pack(struct gen *g, const struct pack *p,
 		     const json_t *suite_forbidden, FILE *report)
 {
@@ -698,8 +708,10 @@ static void run_pack(struct gen *g, const struct pack *p,
 				 json_string_value(json_array_get(fl, slot)) :
 				 NULL;
 		char key[256];
-		if (!per_forbidden && !target_of(g, base))
-			continue;      /* no string var to put a probe in */
+		if (!per_forbidden && (!target_of(g, base) ||
+				       is_variant(base)))
+			continue;      /* nowhere to put a probe, or a
+					* perturbed copy of another case */
 		used_base++;
 		snprintf(key, sizeof key, "%s#%zu", p->name, slot);
 		k = pick(p, g->o->per_case,
