@@ -88,6 +88,8 @@ bench: deps
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/assay $(DESTDIR)$(PREFIX)/bin/assay
+	install -d $(DESTDIR)$(PREFIX)/share/assay/packs
+	install -m 644 packs/*.yaml $(DESTDIR)$(PREFIX)/share/assay/packs/
 
 clean:
 	rm -rf build build-asan
