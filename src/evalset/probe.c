@@ -701,8 +701,16 @@ static void run_pack(struct gen *g, const struct pack *p,
 	size_t slots = per_forbidden ? json_array_size(fl) : s->n_tests;
 	size_t used_base = 0;
 
+	size_t *orig = xmalloc((s->n_tests ? s->n_tests : 1) * sizeof *orig);
+	size_t n_orig = 0;
+	for (size_t i = 0; i < s->n_tests; i++)
+		if (!is_variant(&s->tests[i]))
+			orig[n_orig++] = i;
 	for (size_t slot = 0; slot < slots; slot++) {
-		size_t bi = slot % (s->n_tests ? s->n_tests : 1), k;
+		/* per case: every case; per forbidden request: the cases in
+		 * turn lend their other vars (never a perturbed copy) */
+		size_t bi = per_forbidden ? (n_orig ? orig[slot % n_orig] : 0)
+					  : slot, k;
 		const struct test_case *base = s->n_tests ? &s->tests[bi] : NULL;
 		const char *fb = per_forbidden ?
 				 json_string_value(json_array_get(fl, slot)) :
@@ -728,6 +736,7 @@ static void run_pack(struct gen *g, const struct pack *p,
 			"requests: the suite names none under probe.forbidden)"
 			: "");
 	free(idx);
+	free(orig);
 }
 
 int es_probe_run(const struct es_probe_opts *o, struct buf *out,

@@ -70,7 +70,12 @@ static bool ipv6_ok(const char *s, size_t n)
 {
 	char t[64];
 	struct in6_addr a;
+	bool hex = false;
 	if (n >= sizeof t)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		hex = hex || s[i] != ':';   /* a bare "::" is not worth it */
+	if (!hex)
 		return false;
 	memcpy(t, s, n);
 	t[n] = 0;
@@ -117,7 +122,7 @@ static struct kind kinds[] = {
 	{ "[IPV6]", "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
 	  "(?![\\w:])", ipv6_ok, 0, NULL },
 	{ "[IPV4]", "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.)"
-	  "{3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w.]|\\.\\d)", NULL,
+	  "{3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?!\\w|\\.\\d)", NULL,
 	  0, NULL },
 	{ "[PHONE]", "(?<![\\w+])\\+?(?:\\(\\d{1,4}\\)|\\d{1,4})(?:[ .-]?"
 	  "(?:\\(\\d{1,4}\\)|\\d{1,4})){1,5}(?![\\w])", phone_ok, 0, NULL },

@@ -377,7 +377,9 @@ static void finish(struct st *s)
 	out->cases = xcalloc(o->n ? o->n : 1, sizeof *out->cases);
 	for (size_t i = 0; i < ns; i++) {
 		struct stratum *t = &sv[i];
-		qsort(t->items, t->n_items, sizeof *t->items, cmp_prio);
+		if (t->n_items)     /* a stratum of duplicates has none */
+			qsort(t->items, t->n_items, sizeof *t->items,
+			      cmp_prio);
 		out->strata[i].name = stratum_name(s, t->v, t->bucket);
 		out->strata[i].records = t->size;
 		out->strata[i].sampled = t->q;

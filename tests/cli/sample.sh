@@ -147,6 +147,10 @@ check sample_bad_output_ext_exit_2 2 $?
 # may not grow by more than 30 MB (a loaded log would take 45 MB+, parsed
 # far more).  Generous: the machine is shared and allocators vary.
 gen() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "{\"input\": \"customer message %d about order %d: the parcel was late and the box was damaged, I want a refund or a new one\", \"pad\": \"%d\"}\n", i, i * 7, i }'; }
+# ASan keeps freed memory in quarantine (256 MB by default): that is not
+# the program's memory, so the quarantine is turned off for these two runs.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+export ASAN_OPTIONS
 gen 3000 | /usr/bin/time -f %M -o "$T/small.rss" "$ASSAY" sample - -n 50 -o "$T/m1.yaml" -q
 gen 300000 | /usr/bin/time -f %M -o "$T/big.rss" "$ASSAY" sample - -n 50 -o "$T/m2.yaml" -q
 check sample_big_log_50 50 "$(grep -c '^- description' "$T/m2.yaml")"

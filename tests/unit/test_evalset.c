@@ -115,6 +115,9 @@ TEST(evalset_redact)
 	T_ASSERT(redacts_to("from 192.168.1.20, ok", "from [IPV4], ok"));
 	T_ASSERT(redacts_to("v6 2001:db8::8a2e:370:7334 end", "v6 [IPV6] end"));
 	T_ASSERT(redacts_to("at 12:30:45 sharp", "at 12:30:45 sharp"));
+	T_ASSERT(redacts_to("a :: b, std::vector", "a :: b, std::vector"));
+	T_ASSERT(redacts_to("came from 10.0.0.12.", "came from [IPV4]."));
+	T_ASSERT(redacts_to("version 1.2.3.4.5", "version 1.2.3.4.5"));
 	T_ASSERT(redacts_to("call +1 415-555-0100 today", "call [PHONE] today"));
 	T_ASSERT(redacts_to("call (415) 555-0100", "call [PHONE]"));
 	T_ASSERT(redacts_to("on 2024-01-15 we", "on 2024-01-15 we"));
