@@ -86,7 +86,9 @@ void es_sample_write_yaml(const struct es_sample_opts *o,
 		buf_puts(b, ": ");
 		es_yaml_quote(b, c->input);
 		buf_puts(b, "\n    expected: \"\"      # fill in: the right "
-			 "answer\n");
+			 "answer\n    rubric: \"\"        # or: what a good "
+			 "answer does, for {type: llm-rubric, value: "
+			 "\"{{rubric}}\"}\n");
 		buf_puts(b, "  assert: []          # fill in, e.g. "
 			 "- {type: icontains, value: \"{{expected}}\"} or "
 			 "an llm-rubric\n");
@@ -125,14 +127,14 @@ void es_sample_write_csv(const struct es_sample_opts *o,
 			 const struct es_sample *s, struct buf *b)
 {
 	csv_cell(b, o->var);
-	buf_puts(b, ",__expected,__metadata:source,__metadata:line,"
+	buf_puts(b, ",rubric,__expected,__metadata:source,__metadata:line,"
 		 "__metadata:stratum,__metadata:length_bucket\n");
 	for (size_t i = 0; i < s->n_cases; i++) {
 		const struct es_case *c = &s->cases[i];
 		char line[32];
 		snprintf(line, sizeof line, "%ld", c->line);
 		csv_cell(b, c->input);
-		buf_puts(b, ",,");
+		buf_puts(b, ",,,");
 		csv_cell(b, o->path);
 		buf_putc(b, ',');
 		csv_cell(b, line);

@@ -131,20 +131,26 @@ TEST(perturb_rates_and_seeds)
 	free(a);
 }
 
-static char dir[] = "/tmp/assay_pt_XXXXXX";
-
+/* Loads `yaml` from a fresh temporary directory, removed afterwards. */
 static int load(const char *yaml, struct suite **s, struct err *e)
 {
-	char path[256];
+	char dir[] = "/tmp/assay_pt_XXXXXX", path[64];
 	FILE *f;
-	if (!dir[14] || dir[14] == 'X')
-		if (!mkdtemp(dir))
-			return -1;
+	int rc;
+	if (!mkdtemp(dir))
+		return -1;
 	snprintf(path, sizeof path, "%s/suite.yaml", dir);
 	f = fopen(path, "w");
+	if (!f) {
+		rmdir(dir);
+		return -1;
+	}
 	fputs(yaml, f);
 	fclose(f);
-	return suite_load(path, s, e);
+	rc = suite_load(path, s, e);
+	unlink(path);
+	rmdir(dir);
+	return rc;
 }
 
 #define HEAD "prompts: ['Q: {{q}}']\nproviders: [echo]\n"
