@@ -101,6 +101,7 @@ bench: deps
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/sample.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files
 # copies an already built BIN (scripts/mkdeb.sh stages a package with it).

@@ -46,7 +46,7 @@ struct kept {
 
 struct res {
 	struct kept *it;
-	size_t n;
+	size_t n, cap;         /* grows up to the sample size */
 };
 
 struct st {
@@ -207,7 +207,6 @@ static void take(struct st *s, json_t *rec, long line, struct err *e)
 	r = s->res[v * NBINS + b];
 	if (!r) {
 		r = s->res[v * NBINS + b] = xcalloc(1, sizeof *r);
-		r->it = xcalloc(cap, sizeof *r->it);
 	}
 	if (r->n == cap && prio >= r->it[res_max(r)].prio) {
 		free(text);
@@ -235,6 +234,7 @@ static void take(struct st *s, json_t *rec, long line, struct err *e)
 	k.v = v;
 	k.bin = b;
 	if (r->n < cap) {
+		r->it = xgrow(r->it, &r->cap, r->n + 1, sizeof *r->it);
 		r->it[r->n++] = k;
 	} else {
 		size_t m = res_max(r);

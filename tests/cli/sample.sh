@@ -128,6 +128,12 @@ printf 'question,team\n"Where is, my parcel?",ops\nHow do I reset my password,it
 "$ASSAY" sample "$T/log.csv" --field question -o "$T/q.yaml" -q
 check sample_csv_input 1 "$(grep -c '"input": "Where is, my parcel?"' "$T/q.yaml")"
 check sample_csv_line 1 "$(grep -c 'line: 3' "$T/q.yaml")"
+gzip -c "$T/log.csv" >"$T/log2.csv.gz"
+"$ASSAY" sample "$T/log2.csv.gz" --field question -o "$T/q2.yaml" -q
+check sample_csv_gzip_input 1 "$(grep -c '"input": "Where is, my parcel?"' "$T/q2.yaml")"
+printf '{"input": "dos line"}\r\n\r\n{"input": "next"}\r\n' >"$T/crlf.jsonl"
+"$ASSAY" sample "$T/crlf.jsonl" -o "$T/crlf.yaml" -q
+check sample_crlf_lines "1 3" "$(grep -o 'line: [0-9]*' "$T/crlf.yaml" | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')"
 printf '{"input": "fine"}\n{"input": "broken\n{"other": 1}\n' >"$T/bad.jsonl"
 "$ASSAY" sample "$T/bad.jsonl" -o "$T/bad.yaml" 2>"$T/bad.err"
 check sample_bad_line_exit_0 0 $?
