@@ -35,6 +35,8 @@ deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
@@ -63,6 +65,8 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 
 # .incbin reads these when the assets object is assembled (report_html_assets.c).
 $(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
+
+$(BUILD)/src/score/code_worker_assets.o: src/score/workers/worker.js src/score/workers/worker.py
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d
 

@@ -28,7 +28,10 @@ struct summary_row {
 	long n;              /* results incl. errors */
 	long passes, fails, errors;
 	double pass_rate;    /* passes / (passes + fails); NaN when none */
-	double ci_lo, ci_hi; /* Wilson 95% */
+	double ci_lo, ci_hi; /* 95%: the statistics report's pass-rate
+			      * interval (Wilson; design-adjusted when
+			      * ci_design: clusters or repeats) */
+	bool ci_design;
 	double mean_score;   /* over graded results */
 	double p50_ms, p95_ms; /* over successful responses; NaN when none */
 	long prompt_tokens, completion_tokens;

@@ -11,12 +11,14 @@
  * on a hand-built run.  Definitions and formulas: docs/statistics.md. */
 #include "report_stats_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 
@@ -122,6 +124,82 @@ static json_t *boot_json(const struct stats_boot_ci *ci, long b, size_t n)
 	return o;
 }
 
+/* Below this many values a percentile bootstrap of a mean is not shown
+ * (it is too narrow there: docs/statistics.md, "Bootstrap interval"). */
+#define RS_MIN_BOOT_N 20
+
+/* Mean of the score (v NULL) or of a named metric v[] over a candidate's
+ * graded results, with an interval that cannot claim certainty at the
+ * boundary: values all in [0, 1] get the Wilson interval of their mean
+ * (conservative: a [0, 1] variable with mean m has variance at most
+ * m (1 - m)), design-adjusted with clusters or repeats; other values a
+ * percentile bootstrap from RS_MIN_BOOT_N values, below that no interval
+ * ("n too small").  NULL when there are no values. */
+static json_t *mean_json(const struct rs_run *r, const struct rs_cand *c,
+			 const double *v, const struct stats_opts *o,
+			 uint64_t salt)
+{
+	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
+	long *cl = xmalloc((c->n ? c->n : 1) * sizeof *cl);
+	long *att = xcalloc(r->ncases ? r->ncases : 1, sizeof *att);
+	bool unit = true, rep = false;
+	size_t n = 0;
+	json_t *j = NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item *it = &c->it[i];
+		double y = v ? v[i] : it->score;
+		if (it->pass < 0 || isnan(y) || it->c >= r->ncases)
+			continue;
+		x[n] = y;
+		cl[n] = r->has_clusters ? r->cases[it->c].cluster : (long)it->c;
+		unit = unit && y >= 0 && y <= 1;
+		rep = rep || ++att[it->c] > 1;
+		n++;
+	}
+	if (!n)
+		goto out;
+	if (unit) {
+		struct stats_design_ci ci;
+		if (rep || r->has_clusters) {
+			stats_prop_design(x, cl, n, 0.95, &ci);
+		} else {
+			struct interval w;
+			stats_prop_design(x, cl, n, 0.95, &ci);	/* for est */
+			w = stats_wilson_eff(ci.est, (double)n, 1.959963984540054);
+			ci.lo = w.lo;
+			ci.hi = w.hi;
+		}
+		j = rs_interval(ci.est, ci.lo, ci.hi);
+		json_object_set_new(j, "n", json_integer((json_int_t)n));
+		json_object_set_new(j, "method", json_string(
+			rep || r->has_clusters
+			? "wilson on the mean of [0, 1] values, design-adjusted"
+			: "wilson on the mean of [0, 1] values"));
+	} else if (n >= RS_MIN_BOOT_N) {
+		struct stats_boot_ci bc;
+		long b = rs_boot_mean(x, n, o, salt, &bc);
+		if (b) {
+			j = boot_json(&bc, b, n);
+			json_object_set_new(j, "method", json_string(
+				"percentile bootstrap"));
+		}
+	}
+	if (!j) {
+		double m = 0;
+		for (size_t i = 0; i < n; i++)
+			m += x[i];
+		j = rs_interval(m / (double)n, NAN, NAN);
+		json_object_set_new(j, "n", json_integer((json_int_t)n));
+		json_object_set_new(j, "method", json_string(
+			"none: n too small for an interval"));
+	}
+out:
+	free(x);
+	free(cl);
+	free(att);
+	return j;
+}
+
 static void add_warning(json_t *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void add_warning(json_t *w, const char *fmt, ...)
@@ -190,67 +268,80 @@ static void view_free(struct case_view *v)
 
 /* ---- per candidate ---------------------------------------------------------- */
 
-/* Pass rate: Wilson over results; with repeats a two-level bootstrap;
- * with clusters a cluster bootstrap over case means plus CR1. */
-static json_t *pass_rate(const struct rs_run *r, const struct rs_cand *c,
-			 const struct case_view *v, long k, long n,
-			 const struct stats_opts *o, uint64_t salt)
+/* The pass-rate interval of one candidate (docs/statistics.md, "Pass
+ * rate"): Wilson over graded results; with clusters or repeats the
+ * design-adjusted Wilson of stats_prop_design, the unit being the
+ * cluster (or, without clusters, the case).  Shared with the summary
+ * table (report_stats_summary_ci) so both print the same interval. */
+int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
+	       struct rs_pass_ci *out)
 {
-	json_t *pr = rs_wilson(k, n);
-	struct stats_boot_ci ci;
-	struct stats_boot_opt b = rs_boot_opt(o, salt);
-	json_object_set_new(pr, "method", json_string("wilson"));
-	if (v->repeats && !r->has_clusters) {
-		/* x grouped by case: items are ordered by case already */
-		double *x = xmalloc((size_t)(n ? n : 1) * sizeof *x);
-		size_t *start = xmalloc((r->ncases + 1) * sizeof *start);
-		size_t m = 0, g = 0;
-		for (size_t i = 0; i < c->n; i++) {
-			const struct rs_item *it = &c->it[i];
-			if (it->pass >= 0)
-				x[m++] = it->pass;
-		}
-		/* case_start from the per-case attempt counts */
-		m = 0;
-		for (size_t kc = 0; kc < r->ncases; kc++) {
-			if (!v->att[kc])
-				continue;
-			start[g++] = m;
-			m += (size_t)v->att[kc];
-		}
-		start[g] = m;
-		if (g && !stats_boot_repeats(x, start, g, &b, &ci)) {
-			json_object_set_new(pr, "lo", rs_num(ci.pct.lo));
-			json_object_set_new(pr, "hi", rs_num(ci.pct.hi));
-			json_object_set_new(pr, "method", json_string(
-				"two-level bootstrap (cases, then repeats), "
-				"percentile"));
-		}
-		free(x);
-		free(start);
+	size_t n = 0, nc = r->ncases ? r->ncases : 1;
+	long *att = xcalloc(nc, sizeof *att);
+	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
+	long *cl = xmalloc((c->n ? c->n : 1) * sizeof *cl);
+	bool repeats = false;
+	memset(out, 0, sizeof *out);
+	out->k = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item *it = &c->it[i];
+		if (it->pass < 0 || it->c >= r->ncases)
+			continue;
+		x[n] = it->pass;
+		cl[n] = r->has_clusters ? r->cases[it->c].cluster : (long)it->c;
+		out->k += it->pass;
+		repeats = repeats || ++att[it->c] > 1;
+		n++;
 	}
-	if (r->has_clusters) {
-		double *x = xmalloc((r->ncases ? r->ncases : 1) * sizeof *x);
-		long *cl = xmalloc((r->ncases ? r->ncases : 1) * sizeof *cl);
-		size_t m = 0, g = 0;
-		double se;
-		for (size_t kc = 0; kc < r->ncases; kc++)
-			if (!isnan(v->pass[kc])) {
-				x[m] = v->pass[kc];
-				cl[m++] = r->cases[kc].cluster;
-			}
-		se = stats_cluster_se(x, cl, m, &g);
-		if (g >= 2 && !stats_boot_cluster_mean(x, cl, m, &b, &ci)) {
-			json_object_set_new(pr, "est", rs_num(ci.est));
-			json_object_set_new(pr, "lo", rs_num(ci.pct.lo));
-			json_object_set_new(pr, "hi", rs_num(ci.pct.hi));
-			json_object_set_new(pr, "method", json_string(
-				"cluster bootstrap, percentile"));
-		}
-		json_object_set_new(pr, "cr1_se", rs_num(se));
-		json_object_set_new(pr, "clusters", json_integer((json_int_t)g));
-		free(x);
-		free(cl);
+	out->n = (long)n;
+	out->design = repeats || r->has_clusters;
+	if (!out->design || !n) {
+		struct interval w = stats_wilson(out->k, out->n, 0.95);
+		out->ci.est = n ? (double)out->k / (double)n : NAN;
+		out->ci.lo = w.lo;
+		out->ci.hi = w.hi;
+		out->ci.d.clusters = n;
+		out->ci.d.icc = NAN;
+		out->ci.d.deff = 1;
+		out->ci.d.n_eff = (double)n;
+		out->cr1_se = NAN;
+	} else {
+		stats_prop_design(x, cl, n, 0.95, &out->ci);
+		out->cr1_se = stats_cluster_se(x, cl, n, NULL);
+	}
+	free(att);
+	free(x);
+	free(cl);
+	return 0;
+}
+
+const char *rs_pass_method(const struct rs_pass_ci *p)
+{
+	if (!p->design)
+		return "wilson";
+	if (p->ci.d.clusters < 2)
+		return "one cluster: no interval";
+	if (p->ci.est <= 0 || p->ci.est >= 1)
+		return "wilson at the number of clusters (every result agrees)";
+	return "wilson, design-adjusted (Kish n/deff, t with G-1 df)";
+}
+
+static json_t *pass_rate(const struct rs_run *r, const struct rs_cand *c)
+{
+	struct rs_pass_ci p;
+	json_t *pr;
+	rs_pass_ci(r, c, &p);
+	pr = rs_interval(p.ci.est, p.ci.lo, p.ci.hi);
+	json_object_set_new(pr, "k", json_integer(p.k));
+	json_object_set_new(pr, "n", json_integer(p.n));
+	json_object_set_new(pr, "method", json_string(rs_pass_method(&p)));
+	if (p.design) {
+		json_object_set_new(pr, "clusters",
+				    json_integer((json_int_t)p.ci.d.clusters));
+		json_object_set_new(pr, "icc", rs_num(p.ci.d.icc));
+		json_object_set_new(pr, "deff", rs_num(p.ci.d.deff));
+		json_object_set_new(pr, "n_eff", rs_num(p.ci.d.n_eff));
+		json_object_set_new(pr, "cr1_se", rs_num(p.cr1_se));
 	}
 	return pr;
 }
@@ -318,8 +409,8 @@ static json_t *percentiles(double *x, size_t n, bool with_ci,
 			   const struct stats_opts *o, uint64_t salt)
 {
 	json_t *j = json_object();
-	struct stats_boot_opt b = rs_boot_opt(o, salt);
-	struct stats_boot_ci ci;
+	(void)o;
+	(void)salt;
 	json_object_set_new(j, "n", json_integer((json_int_t)n));
 	if (!n)
 		return j;
@@ -329,9 +420,17 @@ static json_t *percentiles(double *x, size_t n, bool with_ci,
 	json_object_set_new(j, "p95", rs_num(stats_quantile_sorted(x, n, .95)));
 	json_object_set_new(j, "p99", rs_num(stats_quantile_sorted(x, n, .99)));
 	json_object_set_new(j, "max", rs_num(x[n - 1]));
-	if (with_ci && !stats_boot_quantile(x, n, 0.95, &b, &ci)) {
-		json_object_set_new(j, "p95_lo", rs_num(ci.pct.lo));
-		json_object_set_new(j, "p95_hi", rs_num(ci.pct.hi));
+	if (with_ci) {
+		/* distribution-free: ties and small n cannot over-claim; an
+		 * end that the sample cannot bound is null + *_unbounded */
+		struct interval iv = stats_quantile_os_ci(x, n, 0.95, 0.95,
+							  NULL, NULL);
+		json_object_set_new(j, "p95_lo", rs_num(iv.lo));
+		json_object_set_new(j, "p95_hi", rs_num(iv.hi));
+		if (isinf(iv.hi))
+			json_object_set_new(j, "p95_hi_unbounded", json_true());
+		json_object_set_new(j, "p95_method", json_string(
+			"order statistics (distribution-free)"));
 	}
 	if (n < 20)
 		json_object_set_new(j, "note", json_string(
@@ -354,10 +453,15 @@ static json_t *latency_json(const struct rs_cand *c,
 	double toks = 0, secs = 0, gtoks = 0, gsecs = 0;
 	size_t n = 0, nt = 0;
 	json_t *j;
+	size_t ncached = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rs_item *it = &c->it[i];
-		if (it->pass == RS_ERROR || it->cached || isnan(it->lat))
+		/* a cache hit keeps the latency its original response had
+		 * (the engine stores it with the cached answer), so a
+		 * re-run still has latency figures */
+		if (it->pass == RS_ERROR || isnan(it->lat))
 			continue;
+		ncached += it->cached != 0;
 		x[n++] = it->lat;
 		if (!isnan(it->ttft))
 			t[nt++] = it->ttft;
@@ -371,6 +475,7 @@ static json_t *latency_json(const struct rs_cand *c,
 		}
 	}
 	j = percentiles(x, n, true, o, salt);
+	json_object_set_new(j, "cached", json_integer((json_int_t)ncached));
 	json_object_set_new(j, "ttft", nt ? percentiles(t, nt, false, o, salt)
 					  : json_null());
 	json_object_set_new(j, "tokens_per_s", rs_num(secs > 0 ? toks / secs
@@ -382,9 +487,10 @@ static json_t *latency_json(const struct rs_cand *c,
 	return j;
 }
 
-static json_t *cost_json(const struct rs_cand *c, long passes)
+static json_t *cost_json(const struct rs_cand *c, long passes,
+			 const struct stats_opts *o, uint64_t salt)
 {
-	double total = 0, judge = 0;
+	double total = 0, judge = 0, cached = 0;
 	long known = 0, retries = 0;
 	json_t *j = json_object();
 	for (size_t i = 0; i < c->n; i++) {
@@ -393,8 +499,14 @@ static json_t *cost_json(const struct rs_cand *c, long passes)
 		if (!isnan(c->it[i].cost)) {
 			total += c->it[i].cost;
 			known++;
+			if (c->it[i].cached)
+				cached += c->it[i].cost;
 		}
 	}
+	/* a cached answer's cost is what it costs, not what this run
+	 * spent: shown apart */
+	json_object_set_new(j, "cached_usd", json_real(cached));
+	json_object_set_new(j, "spent_usd", json_real(total - cached));
 	json_object_set_new(j, "known", json_integer(known));
 	json_object_set_new(j, "retries", json_integer(retries));
 	if (!known) {
@@ -409,6 +521,26 @@ static json_t *cost_json(const struct rs_cand *c, long passes)
 		json_object_set_new(j, "per_1k", json_real(per * 1000));
 		json_object_set_new(j, "per_success",
 				    rs_num(passes ? total / (double)passes : NAN));
+		/* interval of the per-query cost: percentile bootstrap of
+		 * the per-result costs (unknown ones count 0, as in the
+		 * total) */
+		{
+			double *x = xmalloc(c->n * sizeof *x);
+			struct stats_boot_ci bc;
+			for (size_t i = 0; i < c->n; i++)
+				x[i] = isnan(c->it[i].cost) ? 0 : c->it[i].cost;
+			if (rs_boot_mean(x, c->n, o, salt, &bc)) {
+				json_object_set_new(j, "per_query_lo",
+						    rs_num(bc.pct.lo));
+				json_object_set_new(j, "per_query_hi",
+						    rs_num(bc.pct.hi));
+				json_object_set_new(j, "per_1k_lo",
+						    rs_num(1000 * bc.pct.lo));
+				json_object_set_new(j, "per_1k_hi",
+						    rs_num(1000 * bc.pct.hi));
+			}
+			free(x);
+		}
 	}
 	/* What judges cost to grade this candidate: never in its own cost. */
 	json_object_set_new(j, "judge_usd", json_real(judge));
@@ -420,12 +552,10 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 			 size_t ci, json_t *warnings)
 {
 	json_t *j = json_object(), *m = json_object(), *sec;
-	long passes = 0, fails = 0, errors = 0, ungraded = 0;
+	long passes = 0, fails = 0, errors = 0, ungraded = 0, gerrors = 0;
 	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
-	struct stats_boot_ci bc;
 	uint64_t salt = (uint64_t)ci * 64;
 	size_t n = 0;
-	long b;
 
 	for (size_t i = 0; i < c->n; i++) {
 		int p = c->it[i].pass;
@@ -433,6 +563,7 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 		fails += p == 0;
 		errors += p == RS_ERROR;
 		ungraded += p == RS_UNGRADED;
+		gerrors += p == RS_GRADE_ERROR;
 		if (p >= 0)
 			x[n++] = c->it[i].score;
 	}
@@ -445,34 +576,32 @@ static json_t *cand_json(const struct rs_run *r, const struct rs_cand *c,
 	json_object_set_new(j, "fails", json_integer(fails));
 	json_object_set_new(j, "errors", json_integer(errors));
 	json_object_set_new(j, "ungraded", json_integer(ungraded));
+	json_object_set_new(j, "grading_errors", json_integer(gerrors));
+	if (gerrors)
+		add_warning(warnings, "%s: %ld results could not be graded "
+			    "(assay's grader or a judge failed, not the model); "
+			    "they are left out of its quality figures",
+			    c->label, gerrors);
 	json_object_set_new(j, "error_rate", rs_num(c->n ? (double)errors /
 						    (double)c->n : NAN));
+	json_object_set_new(j, "error_rate_ci", rs_wilson(errors, (long)c->n));
 	if (c->n && (double)errors / (double)c->n > 0.05)
 		add_warning(warnings, "%s: %ld of %zu requests (%.1f%%) were "
 			    "infrastructure errors; they are left out, so its "
 			    "quality figures may be biased", c->label, errors,
 			    c->n, 100.0 * (double)errors / (double)c->n);
-	json_object_set_new(j, "pass_rate", pass_rate(r, c, v, passes,
-						      passes + fails, o,
-						      salt + 1));
-	if (n && (b = rs_boot_mean(x, n, o, salt + 2, &bc)))
-		json_object_set_new(j, "score", boot_json(&bc, b, n));
-	else
-		json_object_set_new(j, "score", json_null());
+	json_object_set_new(j, "pass_rate", pass_rate(r, c));
+	json_object_set_new(j, "score", mean_json(r, c, NULL, o, salt + 2));
 	for (size_t k = 0; k < c->nm; k++) {
-		size_t mn = 0;
-		for (size_t i = 0; i < c->n; i++)
-			if (c->it[i].pass >= 0 && !isnan(c->m[k].v[i]))
-				x[mn++] = c->m[k].v[i];
-		if (mn && (b = rs_boot_mean(x, mn, o, salt + 3 + k, &bc)))
-			json_object_set_new(m, c->m[k].name,
-					    boot_json(&bc, b, mn));
+		json_t *mj = mean_json(r, c, c->m[k].v, o, salt + 3 + k);
+		if (mj)
+			json_object_set_new(m, c->m[k].name, mj);
 	}
 	json_object_set_new(j, "metrics", m);
 	json_object_set_new(j, "repeats", v->repeats ? repeats_json(r, v)
 						     : json_null());
 	json_object_set_new(j, "latency", latency_json(c, o, salt + 4));
-	json_object_set_new(j, "cost", cost_json(c, passes));
+	json_object_set_new(j, "cost", cost_json(c, passes, o, salt + 63));
 	if ((sec = rs_calibration(r, c)))
 		json_object_set_new(j, "calibration", sec);
 	if ((sec = rs_refusals(r, c)))
@@ -505,16 +634,61 @@ static double signflip(const double *d, size_t n, const struct stats_opts *o,
 	if (m <= RS_SIGNFLIP_MC_MAX)
 		return stats_signflip_p(d, n, opt_b(o),
 					rs_boot_opt(o, salt).seed);
-	return ss > 0 ? fmin(1, 2 * (1 - stats_norm_cdf(fabs(s) / sqrt(ss))))
-		      : 1;
+	/* 2 Phi(-|z|), not 2 (1 - Phi(|z|)): no cancellation; a tail
+	 * below the smallest double is reported as that, never 0 */
+	return ss > 0 ? fmax(DBL_MIN, fmin(1, 2 * stats_norm_cdf(
+		-fabs(s) / sqrt(ss)))) : 1;
 }
 
 struct pair {
 	size_t i, j;
-	double p, p_score;	/* raw p-values */
+	double p, p_score;	/* raw p-values; p NaN: cannot be compared */
 	double psi;		/* share of discordant cases */
+	bool has_score;		/* a score_diff object was written */
+	double deff;		/* design effect of the differences (1) */
 	long n;
 };
+
+/* The clustered version of a pair's test and interval (docs/statistics.md,
+ * "Clusters"): the CR1 t test on the per-case differences with G - 1
+ * degrees of freedom, its p-value never below the unclustered one
+ * (clustering can only remove information when clusters are positively
+ * correlated, and a negative correlation estimated from few clusters is
+ * not trusted); with CR1 = 0 the exact cluster sign-flip bound 2^(1-G).
+ * The interval is the hull of the unclustered one and mean ± t SE.  One
+ * cluster: no test, no interval. */
+static void cluster_test(const double *d, const long *cl, size_t n,
+			 double mean, json_t *j, json_t *diff, struct pair *pr)
+{
+	struct stats_cluster_test ct;
+	double lo = rs_jnum(diff, "lo"), hi = rs_jnum(diff, "hi");
+	int rc = stats_cluster_mean_test(d, cl, n, pr->p, lo, hi, 0.95, &ct);
+	(void)mean;
+	json_object_set_new(j, "p_unclustered", rs_num(pr->p));
+	json_object_set_new(j, "clusters", json_integer((json_int_t)ct.clusters));
+	if (rc) {
+		pr->p = NAN;
+		json_object_set_new(j, "test", json_string(
+			"cannot be compared: the shared cases are all in one "
+			"cluster"));
+		json_object_set_new(diff, "lo", json_null());
+		json_object_set_new(diff, "hi", json_null());
+		json_object_set_new(diff, "method", json_string(
+			"none (one cluster)"));
+		return;
+	}
+	pr->p = ct.p;
+	json_object_set_new(j, "p_cr1_t", rs_num(ct.p_t));
+	json_object_set_new(j, "cr1_se", rs_num(ct.se));
+	json_object_set_new(j, "test", json_string(
+		"cluster-robust (CR1) t test, G-1 df, never below the "
+		"unclustered p"));
+	json_object_set_new(diff, "lo", rs_num(fmax(-1, ct.lo)));
+	json_object_set_new(diff, "hi", rs_num(fmin(1, ct.hi)));
+	json_object_set_new(diff, "method", json_string(
+		"hull of Newcombe at the effective counts (or, with repeats, "
+		"the unclustered interval) and mean \u00b1 t(G-1) CR1 se"));
+}
 
 static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			 const struct rs_cand *cb, const struct case_view *va,
@@ -553,8 +727,16 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 	json_object_set_new(j, "b", json_string(cb->label));
 	json_object_set_new(j, "n", json_integer((json_int_t)n));
 	if (!n) {
-		pr->p = pr->p_score = 1;
+		pr->p = NAN;
+		pr->p_score = NAN;
 		pr->psi = NAN;
+		json_object_set_new(j, "test", json_string(
+			"cannot be compared: no shared graded cases"));
+		json_object_set_new(j, "diff", json_null());
+		json_object_set_new(j, "p", json_null());
+		json_object_set_new(j, "a_only", json_integer(0));
+		json_object_set_new(j, "b_only", json_integer(0));
+		json_object_set_new(j, "score_diff", json_null());
 		goto out;
 	}
 	mean /= (double)n;
@@ -566,11 +748,27 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 		pr->p = stats_mcnemar_exact(b, c);
 		json_object_set_new(j, "test", json_string("mcnemar exact"));
 	} else {
+		/* hull with Newcombe on the expected 2x2 table of a random
+		 * pairing of attempts, so that equal shares (no discordance)
+		 * or few cases never give a [0, 0] */
+		double fa = 0, fb = 0, fc = 0, fd = 0;
+		struct interval ni;
+		for (size_t k = 0; k < r->ncases; k++) {
+			double x = va->pass[k], y = vb->pass[k];
+			if (isnan(x) || isnan(y))
+				continue;
+			fa += x * y;
+			fb += x * (1 - y);
+			fc += (1 - x) * y;
+			fd += (1 - x) * (1 - y);
+		}
+		ni = stats_paired_diff_newcombe_f(fa, fb, fc, fd, 0.95);
 		bres = rs_boot_mean(d, n, o, salt, &bc);
-		diff = rs_interval(mean, bres ? bc.pct.lo : NAN,
-				   bres ? bc.pct.hi : NAN);
+		diff = rs_interval(mean, bres ? fmin(bc.pct.lo, ni.lo) : ni.lo,
+				   bres ? fmax(bc.pct.hi, ni.hi) : ni.hi);
 		json_object_set_new(diff, "method", json_string(
-			"paired bootstrap of per-case pass shares, percentile"));
+			"hull of the paired bootstrap of per-case pass shares "
+			"and Newcombe on the expected 2x2 table"));
 		pr->p = signflip(d, n, o, salt + 1);
 		json_object_set_new(j, "test", json_string("sign-flip"));
 	}
@@ -585,24 +783,19 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 		json_object_set_new(j, "a_only", json_integer(ab));
 		json_object_set_new(j, "b_only", json_integer(ba));
 	}
-	if (r->has_clusters) {
+	if (r->has_clusters && binary) {
+		/* the floor of the clustered interval: Newcombe at the
+		 * effective counts (design effect of the differences) */
 		size_t g = 0;
-		double se = stats_cluster_se(d, cl, n, &g);
-		struct stats_boot_opt bo = rs_boot_opt(o, salt + 2);
-		json_object_set_new(j, "p_unclustered", rs_num(pr->p));
-		if (g >= 2 && se > 0) {
-			pr->p = 2 * (1 - stats_norm_cdf(fabs(mean) / se));
-			json_object_set_new(j, "test", json_string(
-				"cluster-robust (CR1) z test"));
-		}
-		if (g >= 2 && !stats_boot_cluster_mean(d, cl, n, &bo, &bc)) {
-			json_object_set_new(diff, "lo", rs_num(bc.pct.lo));
-			json_object_set_new(diff, "hi", rs_num(bc.pct.hi));
-			json_object_set_new(diff, "method", json_string(
-				"cluster bootstrap, percentile"));
-		}
-		json_object_set_new(j, "clusters", json_integer((json_int_t)g));
+		struct interval nd;
+		stats_cluster_se(d, cl, n, &g);
+		nd = stats_newcombe_design(a, b, c, dd, stats_deff_mean(d, cl, n),
+					   g >= 2 ? (double)g - 1 : 0, 0.95);
+		json_object_set_new(diff, "lo", rs_num(nd.lo));
+		json_object_set_new(diff, "hi", rs_num(nd.hi));
 	}
+	if (r->has_clusters)
+		cluster_test(d, cl, n, mean, j, diff, pr);
 	json_object_set_new(j, "diff", diff);
 	json_object_set_new(j, "p", rs_num(pr->p));
 	/* scores: only when they carry more than pass/fail */
@@ -622,19 +815,37 @@ static json_t *pair_json(const struct rs_run *r, const struct rs_cand *ca,
 			sd = rs_interval(sm / (double)n, bres ? bc.pct.lo : NAN,
 					 bres ? bc.pct.hi : NAN);
 			pr->p_score = signflip(ds, n, o, salt + 4);
+			if (r->has_clusters) {
+				/* as cluster_test: CR1 t, never below the
+				 * unclustered p; one cluster: no test */
+				struct stats_cluster_test ct;
+				if (stats_cluster_mean_test(ds, cl, n, pr->p_score,
+							    NAN, NAN, 0.95, &ct))
+					pr->p_score = NAN;
+				else
+					pr->p_score = ct.p;
+			}
 			json_object_set_new(sd, "p", rs_num(pr->p_score));
+			pr->has_score = true;
 			json_object_set_new(sd, "method", json_string(
 				"paired bootstrap (percentile), sign-flip test"));
 			json_object_set_new(j, "score_diff", sd);
 		}
 	}
+	/* with clusters Connor's n counts effective cases: the MDD at
+	 * n / deff and the cases needed times deff (deff of the per-case
+	 * differences, stats_deff_mean) */
+	pr->deff = r->has_clusters ? stats_deff_mean(d, cl, n) : 1;
 	json_object_set_new(j, "discordance", rs_num(pr->psi));
+	json_object_set_new(j, "mdd_deff", rs_num(pr->deff));
 	json_object_set_new(j, "mdd", rs_num(stats_mdd_paired(
-		(long)n, pr->psi, 0.05, 0.8)));
+		(long)floor((double)n / pr->deff), pr->psi, 0.05, 0.8)));
 	{
 		long need = stats_n_paired(pr->psi, md, 0.05, 0.8);
 		json_object_set_new(j, "cases_for_mdd", need > 0
-				    ? json_integer(need) : json_null());
+				    ? json_integer((json_int_t)ceil(
+					      (double)need * pr->deff - 1e-9))
+				    : json_null());
 	}
 out:
 	free(d);
@@ -657,6 +868,7 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	double *p = xmalloc((np ? np : 1) * sizeof *p);
 	double *ps = xmalloc((np ? np : 1) * sizeof *ps);
 	double *psis = xmalloc((np ? np : 1) * sizeof *psis);
+	double *deffs = xmalloc((np ? np : 1) * sizeof *deffs);
 	json_t *j = json_object(), *pairs = json_array(), *mdd = json_object();
 	double md = o && o->mdd > 0 ? o->mdd : 0.05, best = NAN;
 	size_t npsi = 0, nsc = 0;
@@ -670,60 +882,89 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 				r, &r->cands[a], &r->cands[b], &v[a], &v[b], o,
 				1000003u + q * 8, &pr[q]));
 			p[q] = pr[q].p;
-			if (!isnan(pr[q].p_score))
-				ps[nsc++] = pr[q].p_score;
-			if (isfinite(pr[q].psi) && pr[q].psi > 0)
+			if (pr[q].has_score)
+				ps[nsc++] = isnan(pr[q].p_score) ? 1
+								 : pr[q].p_score;
+			if (isfinite(pr[q].psi) && pr[q].psi > 0) {
+				deffs[npsi] = pr[q].deff;
 				psis[npsi++] = pr[q].psi;
+			}
 			if (pr[q].n > nmed)
 				nmed = pr[q].n;
 		}
+	/* a pair that cannot be compared counts in the family as p = 1 */
+	for (size_t i = 0; i < np; i++)
+		if (isnan(p[i]))
+			p[i] = 1;
 	stats_holm(p, np, p);
 	stats_holm(ps, nsc, ps);
 	for (size_t i = 0, s = 0; i < np; i++) {
 		json_t *pj = json_array_get(pairs, i), *sd;
-		json_object_set_new(pj, "p_holm", rs_num(p[i]));
-		json_object_set_new(pj, "significant", json_boolean(p[i] < 0.05));
-		if ((sd = json_object_get(pj, "score_diff")) && json_is_object(sd))
-			json_object_set_new(sd, "p_holm", rs_num(ps[s++]));
+		bool cmp = !isnan(pr[i].p);
+		json_object_set_new(pj, "p_holm", cmp ? rs_num(p[i])
+						      : json_null());
+		json_object_set_new(pj, "significant",
+				    json_boolean(cmp && p[i] < 0.05));
+		if (pr[i].has_score) {
+			sd = json_object_get(pj, "score_diff");
+			json_object_set_new(sd, "p_holm", isnan(pr[i].p_score)
+					    ? json_null() : rs_num(ps[s]));
+			s++;
+		}
 	}
 	json_object_set_new(j, "pairs", pairs);
-	/* tied groups (compact letter display) on pass rates */
+	/* tied groups (compact letter display) on pass rates, over the
+	 * candidates with graded results (the others: group "no data") */
 	if (k >= 1 && k <= STATS_CLD_MAX) {
 		double *mean = xmalloc(k * sizeof *mean);
 		double *padj = xmalloc(k * k * sizeof *padj);
-		size_t order[STATS_CLD_MAX];
+		size_t order[STATS_CLD_MAX], sub[STATS_CLD_MAX], ks = 0;
+		long pos[STATS_CLD_MAX];
 		uint64_t groups[STATS_CLD_MAX];
-		int g;
+		int g = 0;
 		for (size_t i = 0; i < k; i++) {
 			double e = rs_jnum(json_array_get(cands, i),
 					   "pass_rate.est");
-			mean[i] = isnan(e) ? -1 : e;
-			padj[i * k + i] = 1;
-			if (!isnan(e) && (isnan(best) || e > best))
+			pos[i] = -1;
+			if (isnan(e)) {
+				json_object_set_new(json_array_get(cands, i),
+						    "group", json_string("no data"));
+				continue;
+			}
+			pos[i] = (long)ks;
+			sub[ks] = i;
+			mean[ks++] = e;
+			if (isnan(best) || e > best)
 				best = e;
 		}
+		for (size_t i = 0; i < ks; i++)
+			padj[i * ks + i] = 1;
 		for (size_t i = 0; i < np; i++) {
-			padj[pr[i].i * k + pr[i].j] = p[i];
-			padj[pr[i].j * k + pr[i].i] = p[i];
+			long a = pos[pr[i].i], b = pos[pr[i].j];
+			if (a < 0 || b < 0)
+				continue;
+			padj[(size_t)a * ks + (size_t)b] = p[i];
+			padj[(size_t)b * ks + (size_t)a] = p[i];
 		}
-		g = stats_cld(mean, padj, k, 0.05, order, groups,
-			      STATS_CLD_MAX);
+		if (ks)
+			g = stats_cld(mean, padj, ks, 0.05, order, groups,
+				      STATS_CLD_MAX);
 		if (g > 0) {
 			json_t *tied = json_array(), *ord = json_array();
-			for (size_t i = 0; i < k; i++) {
+			for (size_t i = 0; i < ks; i++) {
 				char let[STATS_CLD_MAX + 1];
 				stats_cld_letters(groups, g, i, let, sizeof let);
-				json_object_set_new(json_array_get(cands, i),
+				json_object_set_new(json_array_get(cands, sub[i]),
 						    "group", json_string(let));
 				json_array_append_new(ord, json_integer(
-					(json_int_t)order[i]));
+					(json_int_t)sub[order[i]]));
 			}
 			for (int gi = 0; gi < g; gi++) {
 				json_t *grp = json_array();
-				for (size_t i = 0; i < k; i++)
+				for (size_t i = 0; i < ks; i++)
 					if (groups[gi] >> order[i] & 1)
 						json_array_append_new(grp,
-							json_string(r->cands[order[i]].label));
+							json_string(r->cands[sub[order[i]]].label));
 				json_array_append_new(tied, grp);
 			}
 			json_object_set_new(j, "tied_groups", tied);
@@ -739,13 +980,21 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	json_object_set_new(mdd, "cases", json_integer(nmed));
 	json_object_set_new(mdd, "target", json_real(md));
 	if (npsi) {
-		double psi = psis[npsi / 2];
-		long need = stats_n_paired(psi, md, 0.05, 0.8);
+		/* median discordance, and the median design effect */
+		double psi, de;
+		long need;
+		qsort(deffs, npsi, sizeof *deffs, cmp_double);
+		de = deffs[npsi / 2];
+		psi = psis[npsi / 2];
+		need = stats_n_paired(psi, md, 0.05, 0.8);
 		json_object_set_new(mdd, "discordance", json_real(psi));
+		json_object_set_new(mdd, "deff", json_real(de));
 		json_object_set_new(mdd, "paired", rs_num(stats_mdd_paired(
-			nmed, psi, 0.05, 0.8)));
+			(long)floor((double)nmed / de), psi, 0.05, 0.8)));
 		json_object_set_new(mdd, "cases_for_target_paired",
-				    need > 0 ? json_integer(need) : json_null());
+				    need > 0 ? json_integer((json_int_t)ceil(
+					    (double)need * de - 1e-9))
+					     : json_null());
 	}
 	if (!isnan(best) && nmed > 0) {
 		long need = stats_n_unpaired(best, best > 0.5 ? best - md
@@ -761,6 +1010,7 @@ static json_t *comparisons(const struct rs_run *r, const struct case_view *v,
 	free(p);
 	free(ps);
 	free(psis);
+	free(deffs);
 	return j;
 }
 
@@ -774,8 +1024,9 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o)
 	bool any_rep = false;
 
 	json_object_set_new(meth, "pass_rate", json_string(
-		"Wilson 95% (two-level bootstrap with repeats, cluster "
-		"bootstrap with clusters)"));
+		"Wilson 95%; with clusters or repeats Wilson at the "
+		"effective n = n/deff (Kish, ANOVA ICC) with t(G-1), and "
+		"Wilson at G clusters when every result agrees"));
 	json_object_set_new(meth, "bootstrap", json_string("percentile"));
 	json_object_set_new(meth, "resamples", json_integer(opt_b(o)));
 	json_object_set_new(meth, "seed", json_integer(
@@ -802,6 +1053,7 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o)
 						       o, i, warn));
 	}
 	(void)any_rep;
+	rs_failure_modes_holm(cands);
 	json_object_set_new(s, "candidates", cands);
 	json_object_set_new(s, "comparisons", r->ncands >= 2
 			    ? comparisons(r, v, cands, o) : json_null());
@@ -835,6 +1087,31 @@ int report_stats_print(struct store *st, int64_t run_id,
 		return err->code ? err->code : ST_DB;
 	report_stats_print_json(s, f, color);
 	json_decref(s);
+	return 0;
+}
+
+int report_stats_summary_ci(struct store *st, int64_t run_id,
+			    struct summary *s, struct err *err)
+{
+	struct rs_run r;
+	if (rs_load(st, run_id, &r, err))
+		return err->code ? err->code : ST_DB;
+	for (size_t i = 0; i < r.ncands; i++) {
+		struct rs_pass_ci p;
+		for (size_t q = 0; q < s->n_rows; q++) {
+			struct summary_row *row = &s->rows[q];
+			if (row->provider_idx != r.cands[i].prov ||
+			    row->prompt_idx != r.cands[i].prompt)
+				continue;
+			rs_pass_ci(&r, &r.cands[i], &p);
+			if (p.n > 0 && p.n == row->passes + row->fails) {
+				row->ci_lo = p.ci.lo;
+				row->ci_hi = p.ci.hi;
+				row->ci_design = p.design;
+			}
+		}
+	}
+	rs_run_free(&r);
 	return 0;
 }
 

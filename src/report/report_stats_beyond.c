@@ -9,12 +9,112 @@
  * ask for the section.  Formulas: docs/statistics.md. */
 #include "report_stats_int.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
+
+#define Z95 1.959963984540054
+
+/* Wilson {k, n, est, lo, hi} of k/n at the effective size n / deff. */
+static json_t *wilson_deff(long k, long n, double deff)
+{
+	struct interval w;
+	json_t *o;
+	if (deff <= 1 || !n)
+		return rs_wilson(k, n);
+	w = stats_wilson_eff((double)k / (double)n, (double)n / deff, Z95);
+	o = rs_interval((double)k / (double)n, w.lo, w.hi);
+	json_object_set_new(o, "k", json_integer(k));
+	json_object_set_new(o, "n", json_integer(n));
+	json_object_set_new(o, "deff", json_real(deff));
+	return o;
+}
+
+/* ---- rates that count cases, not attempts ---------------------------------- */
+
+/* A growing list of 0/1 outcomes with their unit (cluster, else case). */
+struct rate {
+	double *x;
+	long *cl;
+	long *seen;		/* attempts per case in this rate */
+	size_t n, cap;
+	bool repeats;
+};
+
+static void rate_init(struct rate *q, const struct rs_run *r)
+{
+	memset(q, 0, sizeof *q);
+	q->seen = xcalloc(r->ncases ? r->ncases : 1, sizeof *q->seen);
+}
+
+static void rate_add(struct rate *q, const struct rs_run *r, uint32_t c,
+		     double v)
+{
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 16;
+		q->x = xrealloc(q->x, q->cap * sizeof *q->x);
+		q->cl = xrealloc(q->cl, q->cap * sizeof *q->cl);
+	}
+	q->x[q->n] = v;
+	q->cl[q->n++] = r->has_clusters ? r->cases[c].cluster : (long)c;
+	q->repeats = q->repeats || ++q->seen[c] > 1;
+}
+
+static void rate_free(struct rate *q)
+{
+	free(q->x);
+	free(q->cl);
+	free(q->seen);
+}
+
+/* {k, n, est, lo, hi}: Wilson, or with repeats or clusters the
+ * design-adjusted Wilson of the pass rate (repeats of one case are not
+ * independent outcomes); `cases` says how many units the rate rests on. */
+static json_t *rate_json(const struct rs_run *r, const struct rate *q)
+{
+	long k = 0;
+	json_t *o;
+	for (size_t i = 0; i < q->n; i++)
+		k += q->x[i] > 0.5;
+	if (!q->n || (!q->repeats && !r->has_clusters))
+		return rs_wilson(k, (long)q->n);
+	{
+		struct stats_design_ci ci;
+		stats_prop_design(q->x, q->cl, q->n, 0.95, &ci);
+		o = rs_interval(ci.est, ci.lo, ci.hi);
+		json_object_set_new(o, "k", json_integer(k));
+		json_object_set_new(o, "n", json_integer((json_int_t)q->n));
+		json_object_set_new(o, "units", json_integer(
+			(json_int_t)ci.d.clusters));
+		json_object_set_new(o, "deff", rs_num(ci.d.deff));
+		json_object_set_new(o, "method", json_string(
+			"wilson, design-adjusted"));
+	}
+	return o;
+}
+
+/* The design effect of a candidate's graded results (1 without repeats
+ * or clusters), for tests that need effective counts. */
+static double cand_deff(const struct rs_run *r, const struct rs_cand *c)
+{
+	struct rate q;
+	double deff = 1;
+	rate_init(&q, r);
+	for (size_t i = 0; i < c->n; i++)
+		if (c->it[i].pass >= 0 && c->it[i].c < r->ncases)
+			rate_add(&q, r, c->it[i].c, c->it[i].pass);
+	if (q.n && (q.repeats || r->has_clusters)) {
+		struct stats_design_ci ci;
+		stats_prop_design(q.x, q.cl, q.n, 0.95, &ci);
+		deff = ci.d.deff;
+	}
+	rate_free(&q);
+	return deff;
+}
 
 /* ---- calibration ---------------------------------------------------------- */
 
@@ -94,30 +194,29 @@ json_t *rs_calibration(const struct rs_run *r, const struct rs_cand *c)
 
 json_t *rs_refusals(const struct rs_run *r, const struct rs_cand *c)
 {
-	long ans_n = 0, ans_ref = 0, ref_n = 0, ref_ans = 0;
-	json_t *j, *over, *under;
+	struct rate over, under;
+	json_t *j;
 	if (!r->has_refusal)
 		return NULL;
+	rate_init(&over, r);
+	rate_init(&under, r);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rs_item *it = &c->it[i];
 		int e;
 		if (it->refused < 0 || it->c >= r->ncases)
 			continue;
 		e = r->cases[it->c].expect;
-		if (e == RS_EXPECT_ANSWER) {
-			ans_n++;
-			ans_ref += it->refused;
-		} else if (e == RS_EXPECT_REFUSE) {
-			ref_n++;
-			ref_ans += !it->refused;
-		}
+		if (e == RS_EXPECT_ANSWER)
+			rate_add(&over, r, it->c, it->refused);
+		else if (e == RS_EXPECT_REFUSE)
+			rate_add(&under, r, it->c, !it->refused);
 	}
 	j = json_object();
-	over = rs_wilson(ans_ref, ans_n);
-	under = rs_wilson(ref_ans, ref_n);
-	json_object_set_new(j, "over_refusal", over);
-	json_object_set_new(j, "under_refusal", under);
+	json_object_set_new(j, "over_refusal", rate_json(r, &over));
+	json_object_set_new(j, "under_refusal", rate_json(r, &under));
 	json_object_set_new(j, "detector", json_string("is-refusal"));
+	rate_free(&over);
+	rate_free(&under);
 	return j;
 }
 
@@ -125,14 +224,14 @@ json_t *rs_refusals(const struct rs_run *r, const struct rs_cand *c)
 
 json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 {
-	long *tn = xcalloc(r->ntags ? r->ntags : 1, sizeof *tn);
-	long *tk = xcalloc(r->ntags ? r->ntags : 1, sizeof *tk);
+	struct rate *tr = xcalloc(r->ntags ? r->ntags : 1, sizeof *tr);
 	long graded = 0, fails = 0, crit = 0;
-	double sw = 0, swf = 0, base, rw;
+	double sw = 0, swf = 0, base, rw, deff = cand_deff(r, c);
 	bool sev = r->has_asev;
 	json_t *j = json_object(), *tags = json_array(), *as = json_array();
-	json_t *sys = json_array();
 
+	for (size_t t = 0; t < r->ntags; t++)
+		rate_init(&tr[t], r);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rs_item *it = &c->it[i];
 		const struct rs_case *cs;
@@ -141,10 +240,8 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 		cs = &r->cases[it->c];
 		graded++;
 		fails += !it->pass;
-		for (size_t t = 0; t < cs->ntags; t++) {
-			tn[cs->tags[t]]++;
-			tk[cs->tags[t]] += it->pass;
-		}
+		for (size_t t = 0; t < cs->ntags; t++)
+			rate_add(&tr[cs->tags[t]], r, it->c, it->pass);
 		/* a failed result weighs by its failing assertions'
 		 * severity when they have one, else by the case's */
 		rw = it->has_asev ? it->asev : cs->sev;
@@ -156,27 +253,26 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 	base = graded ? (double)fails / (double)graded : NAN;
 	for (size_t t = 0; t < r->ntags; t++) {
 		json_t *w;
-		double p, fr;
-		if (!tn[t])
+		double p, fr, f, n;
+		if (!tr[t].n)
 			continue;
-		w = rs_wilson(tk[t], tn[t]);
+		w = rate_json(r, &tr[t]);
 		json_object_set_new(w, "tag", json_string(r->tags[t]));
-		fr = (double)(tn[t] - tk[t]) / (double)tn[t];
-		/* P(at least this many failures | the overall failure rate),
-		 * Bonferroni over the tags */
-		p = tn[t] - tk[t] > 0 && base < 1
-			? 1 - stats_binom_cdf(tn[t] - tk[t] - 1, tn[t], base)
-			: 1;
-		p = fmin(1, p * (double)r->ntags);
+		n = (double)tr[t].n;
+		f = n - rs_jnum(w, "k");
+		fr = f / n;
+		/* P(at least this many failures | the overall failure rate):
+		 * one-sided exact binomial, I_q(f, n - f + 1), on effective
+		 * counts f/deff, n/deff (repeats and clusters are not
+		 * independent failures); Holm over every tag x candidate is
+		 * applied afterwards (rs_failure_modes_holm) */
+		f /= deff;
+		n /= deff;
+		p = f > 0 && base > 0 && base < 1
+			? stats_betainc(f, n - f + 1, base) : 1;
 		json_object_set_new(w, "fail_rate", json_real(fr));
-		json_object_set_new(w, "p_worse", rs_num(p));
-		if (p < 0.05 && fr > base) {
-			json_object_set_new(w, "systematic", json_true());
-			json_array_append_new(sys, json_pack(
-				"{s:s, s:f, s:f, s:f}", "tag", r->tags[t],
-				"fail_rate", fr, "overall_fail_rate", base,
-				"p", p));
-		}
+		json_object_set_new(w, "p_raw", rs_num(isnan(p) ? 1
+						: fmax(DBL_MIN, p)));
 		json_array_append_new(tags, w);
 	}
 	for (size_t a = 0; a < c->naf && a < 10; a++) {
@@ -189,17 +285,53 @@ json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c)
 			(double)c->af[a].fails / (double)c->af[a].total));
 	}
 	json_object_set_new(j, "fail_rate", rs_num(base));
+	json_object_set_new(j, "deff", rs_num(deff));
 	json_object_set_new(j, "by_tag", tags);
-	json_object_set_new(j, "systematic", sys);
+	json_object_set_new(j, "systematic", json_array());
 	json_object_set_new(j, "assertions", as);
 	if (sev) {
 		json_object_set_new(j, "severity_weighted", rs_num(
 			sw > 0 ? swf / sw : NAN));
 		json_object_set_new(j, "critical_failures", json_integer(crit));
 	}
-	free(tn);
-	free(tk);
+	for (size_t t = 0; t < r->ntags; t++)
+		rate_free(&tr[t]);
+	free(tr);
 	return j;
+}
+
+void rs_failure_modes_holm(json_t *cands)
+{
+	size_t m = 0, q = 0, i, t;
+	json_t *c, *w;
+	double *p;
+	json_array_foreach(cands, i, c)
+		m += json_array_size(json_object_get(json_object_get(
+			c, "failure_modes"), "by_tag"));
+	p = xmalloc((m ? m : 1) * sizeof *p);
+	json_array_foreach(cands, i, c)
+		json_array_foreach(json_object_get(json_object_get(
+			c, "failure_modes"), "by_tag"), t, w)
+			p[q++] = rs_jnum(w, "p_raw");
+	stats_holm(p, m, p);
+	q = 0;
+	json_array_foreach(cands, i, c) {
+		json_t *fm = json_object_get(c, "failure_modes");
+		json_t *sys = json_object_get(fm, "systematic");
+		double base = rs_jnum(fm, "fail_rate");
+		json_array_foreach(json_object_get(fm, "by_tag"), t, w) {
+			double pa = p[q++], fr = rs_jnum(w, "fail_rate");
+			json_object_set_new(w, "p_worse", json_real(pa));
+			if (pa < 0.05 && fr > base) {
+				json_object_set_new(w, "systematic", json_true());
+				json_array_append_new(sys, json_pack(
+					"{s:O, s:f, s:f, s:f}", "tag",
+					json_object_get(w, "tag"), "fail_rate",
+					fr, "overall_fail_rate", base, "p", pa));
+			}
+		}
+	}
+	free(p);
 }
 
 /* ---- robustness ------------------------------------------------------------- */
@@ -254,53 +386,19 @@ json_t *rs_robustness(const struct rs_run *r, const struct rs_cand *c)
 
 /* ---- classification ----------------------------------------------------------- */
 
-/* Percentile bootstrap of F1 = 2TP / (2TP + FP + FN): a resample of n
- * cases is a multinomial draw of (TP, FP, FN, rest). */
-static struct interval f1_boot(long tp, long fp, long fn, long n,
-			       const struct stats_opts *o, uint64_t salt)
-{
-	struct stats_boot_opt bo = rs_boot_opt(o, salt);
-	struct stats_rng rng;
-	struct interval iv = { NAN, NAN };
-	double *f;
-	long B = bo.resamples, m = 0;
-	if (n <= 0 || tp + fp + fn == 0)
-		return iv;
-	f = xmalloc((size_t)B * sizeof *f);
-	stats_rng_seed(&rng, bo.seed);
-	for (long b = 0; b < B; b++) {
-		long left = n, t, p, q;
-		double pt = (double)tp / (double)n;
-		double pp = n > tp ? (double)fp / (double)(n - tp) : 0;
-		double pq = n > tp + fp ? (double)fn / (double)(n - tp - fp) : 0;
-		t = stats_rng_binomial(&rng, left, pt);
-		left -= t;
-		p = stats_rng_binomial(&rng, left, fmin(1, pp));
-		left -= p;
-		q = stats_rng_binomial(&rng, left, fmin(1, pq));
-		if (2 * t + p + q > 0)
-			f[m++] = 2.0 * (double)t / (double)(2 * t + p + q);
-	}
-	if (m) {
-		stats_sort(f, (size_t)m);
-		iv.lo = stats_quantile_sorted(f, (size_t)m, 0.025);
-		iv.hi = stats_quantile_sorted(f, (size_t)m, 0.975);
-	}
-	free(f);
-	return iv;
-}
-
 json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			  const struct stats_opts *o)
 {
 	size_t k = r->nclasses, n = 0;
 	long *cm, correct = 0;
-	double *cost = NULL, f1sum = 0;
-	json_t *j, *mat, *per, *conf;
+	double *cost = NULL, f1sum = 0, deff = 1;
+	json_t *j, *mat, *per, *conf, *accj;
+	struct rate acc;
 	int nf1 = 0;
 	if (!r->has_class || !k)
 		return NULL;
 	cm = xcalloc(k * k, sizeof *cm);
+	rate_init(&acc, r);
 	if (r->costs)
 		cost = xmalloc((c->n ? c->n : 1) * sizeof *cost);
 	for (size_t i = 0; i < c->n; i++) {
@@ -313,10 +411,17 @@ json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			continue;
 		cm[(size_t)g * k + (size_t)it->pred]++;
 		correct += g == it->pred;
+		rate_add(&acc, r, it->c, g == it->pred);
 		if (cost)
 			cost[n] = r->costs[(size_t)g * k + (size_t)it->pred];
 		n++;
 	}
+	/* with repeats or clusters the per-class figures use the design
+	 * effect of the accuracy: repeats are not independent cases */
+	accj = rate_json(r, &acc);
+	if (!isnan(rs_jnum(accj, "deff")))
+		deff = fmax(1, rs_jnum(accj, "deff"));
+	rate_free(&acc);
 	j = json_object();
 	mat = json_array();
 	per = json_array();
@@ -342,13 +447,15 @@ json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			double pr = pred ? (double)tp / (double)pred : NAN;
 			double rc = sup ? (double)tp / (double)sup : NAN;
 			double f1 = 2.0 * (double)tp / (double)(sup + pred);
-			struct interval fi = f1_boot(tp, pred - tp, sup - tp,
-						     (long)n, o, 7000 + a);
+			struct interval fi = stats_f1_interval(
+				tp, pred - tp, sup - tp, deff, 0.95);
 			json_object_set_new(pc, "class",
 					    json_string(r->classes[a]));
 			json_object_set_new(pc, "support", json_integer(sup));
-			json_object_set_new(pc, "precision", rs_wilson(tp, pred));
-			json_object_set_new(pc, "recall", rs_wilson(tp, sup));
+			json_object_set_new(pc, "precision",
+					    wilson_deff(tp, pred, deff));
+			json_object_set_new(pc, "recall",
+					    wilson_deff(tp, sup, deff));
 			json_object_set_new(pc, "f1", rs_interval(f1, fi.lo,
 								  fi.hi));
 			(void)pr;
@@ -362,7 +469,8 @@ json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 	}
 	json_object_set_new(j, "matrix", mat);
 	json_object_set_new(j, "per_class", per);
-	json_object_set_new(j, "accuracy", rs_wilson(correct, (long)n));
+	json_object_set_new(j, "accuracy", accj);
+	(void)correct;
 	json_object_set_new(j, "macro_f1", rs_num(nf1 ? f1sum / nf1 : NAN));
 	/* the five most frequent confusions */
 	for (int t = 0; t < 5; t++) {

@@ -20,14 +20,21 @@
 #include "stats_report.h"
 #include "../stats/stats.h"
 
-enum { RS_ERROR = -1, RS_UNGRADED = -2 };
+/* What counts as what (docs/statistics.md): RS_ERROR is an
+ * infrastructure error (the server or network failed: excluded from
+ * quality, counted in the error rate and as slow in a latency limit);
+ * RS_GRADE_ERROR a grading error (assay's grader or a judge failed:
+ * excluded from quality, reported apart, never the candidate's fault);
+ * 0 a model failure, including output a transform cannot read. */
+enum { RS_ERROR = -1, RS_UNGRADED = -2, RS_GRADE_ERROR = -3 };
 enum { RS_EXPECT_NONE = 0, RS_EXPECT_REFUSE = 1, RS_EXPECT_ANSWER = 2 };
 
 /* One stored result. */
 struct rs_item {
 	uint32_t c;		/* case index */
 	int32_t rep;		/* repeat */
-	int8_t pass;		/* 1, 0, RS_ERROR or RS_UNGRADED */
+	int8_t pass;		/* 1, 0, RS_ERROR, RS_UNGRADED or
+				 * RS_GRADE_ERROR */
 	int8_t refused;		/* 1/0; -1 not checked */
 	int8_t cached;
 	int32_t pred;		/* predicted class id, -1 none */
@@ -122,11 +129,18 @@ json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o);
 json_t *rs_calibration(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_refusals(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_failure_modes(const struct rs_run *r, const struct rs_cand *c);
+/* Holm over every candidate's by-tag p_raw together (tags x
+ * candidates), setting p_worse, the systematic flags and lists. */
+void rs_failure_modes_holm(json_t *cands);
 json_t *rs_robustness(const struct rs_run *r, const struct rs_cand *c);
 json_t *rs_classification(const struct rs_run *r, const struct rs_cand *c,
 			  const struct stats_opts *o);
 json_t *rs_decision(const struct rs_run *r, json_t *cands,
 		    const struct stats_opts *o);
+
+/* Total cases at which a rate p would be told apart from the limit t
+ * with 80% power (docs/statistics.md, "The decision"); -1 if never. */
+long rs_cases_to_settle(double p, double t, double deff);
 
 /* Helpers shared by the compute files. */
 json_t *rs_num(double v);	/* json_real, or null for NaN/inf */
@@ -138,6 +152,18 @@ struct stats_boot_opt rs_boot_opt(const struct stats_opts *o, uint64_t salt);
  * docs/statistics.md): returns the resamples used, 0 on failure. */
 long rs_boot_mean(const double *x, size_t n, const struct stats_opts *o,
 		  uint64_t salt, struct stats_boot_ci *out);
+
+/* The pass-rate interval of a candidate (Wilson, or design-adjusted
+ * with clusters or repeats) and a short name of its method. */
+struct rs_pass_ci {
+	long k, n;		/* passes, graded results */
+	bool design;		/* clusters or repeats: design-adjusted */
+	struct stats_design_ci ci;
+	double cr1_se;
+};
+int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
+	       struct rs_pass_ci *out);
+const char *rs_pass_method(const struct rs_pass_ci *p);
 
 /* Prints the object rs_compute made. */
 void rs_print(const json_t *s, FILE *f, bool color);

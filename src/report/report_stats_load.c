@@ -527,7 +527,11 @@ static void extract(struct load_ctx *l, struct rs_item *it,
 
 static const char *const results_sql =
 	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
-	" error_kind IS NOT NULL, latency_ms, ttft_ms, prompt_tokens,"
+	/* 0 no error, 1 infrastructure error, 2 grading error (the engine
+	 * records "grading failed: ..." for assay's grader or a judge) */
+	" CASE WHEN error_kind IS NULL THEN 0"
+	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END,"
+	" latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
 	" CASE WHEN ?2 THEN output END, judge_cost_usd, confidence,"
 	/* with assertion severities (?3): of a failed result's failing
@@ -587,7 +591,9 @@ static int load_results(struct load_ctx *l, struct err *err)
 		it->refused = -1;
 		it->pred = -1;
 		it->conf = NAN;
-		if (sqlite3_column_int(q, 6))
+		if (sqlite3_column_int(q, 6) == 2)
+			it->pass = RS_GRADE_ERROR;
+		else if (sqlite3_column_int(q, 6))
 			it->pass = RS_ERROR;
 		else if (sqlite3_column_type(q, 4) == SQLITE_NULL)
 			it->pass = RS_UNGRADED;

@@ -42,6 +42,14 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* An integer field for %lld: 0 when missing or null, never the
+ * (long long)NaN that prints as -9223372036854775808. */
+static long long jll(const json_t *o, const char *path)
+{
+	double v = rs_jnum(o, path);
+	return isfinite(v) ? (long long)v : 0;
+}
+
 static void fmt_pct(char *b, size_t n, double v)
 {
 	if (isnan(v))
@@ -61,6 +69,18 @@ static void fmt_pct_ci(char *b, size_t n, const json_t *o)
 	else
 		snprintf(b, n, "%.1f%% [%.1f, %.1f]", 100 * e, 100 * lo,
 			 100 * hi);
+}
+
+/* A p-value: "-" when missing, "<1e-300"-style never "0". */
+static const char *fmt_p(char *b, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(b, n, "-");
+	else if (v < 1e-4)
+		snprintf(b, n, "<0.0001");
+	else
+		snprintf(b, n, "%.3g", v);
+	return b;
 }
 
 static void fmt_num_ci(char *b, size_t n, const json_t *o, int prec)
@@ -99,8 +119,8 @@ static void quality(struct pr *p, const json_t *cands)
 	size_t i;
 	json_t *c;
 	bool metrics = false;
-	title(p, "Quality (pass rate: 95% interval; score: bootstrap percentile)");
-	fprintf(p->f, "  %-*s %-6s %-24s %-22s %7s %7s\n", LABEL_COLS,
+	title(p, "Quality (pass rate and score: 95% intervals)");
+	fprintf(p->f, "  %-*s %-7s %-24s %-22s %7s %7s\n", LABEL_COLS,
 		"candidate", "group", "pass rate [95% CI]", "score [95% CI]",
 		"graded", "errors");
 	json_array_foreach(cands, i, c) {
@@ -109,16 +129,29 @@ static void quality(struct pr *p, const json_t *cands)
 		fmt_num_ci(b, sizeof b, json_object_get(c, "score"), 3);
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
-		fprintf(p->f, " %-6s %-24s %-22s %7lld %7lld\n", jstr(c, "group"),
-			a, b, (long long)rs_jnum(c, "graded"),
-			(long long)rs_jnum(c, "errors"));
+		fprintf(p->f, " %-7s %-24s %-22s %7lld %7lld\n", jstr(c, "group"),
+			a, b, jll(c, "graded"),
+			jll(c, "errors"));
 		metrics = metrics || json_object_size(json_object_get(c, "metrics"));
 	}
-	json_array_foreach(cands, i, c) {
-		const char *m = jstr(json_object_get(c, "pass_rate"), "method");
-		if (strcmp(m, "wilson")) {
-			fprintf(p->f, "  (pass-rate intervals: %s)\n", m);
-			break;
+	{
+		/* every method used, once: the interval differs by design */
+		const char *seen[8];
+		size_t ns = 0;
+		json_array_foreach(cands, i, c) {
+			const char *m = jstr(json_object_get(c, "pass_rate"),
+					     "method");
+			size_t q;
+			for (q = 0; q < ns && strcmp(seen[q], m); q++)
+				;
+			if (q == ns && ns < 8 && *m)
+				seen[ns++] = m;
+		}
+		if (ns > 1 || (ns == 1 && strcmp(seen[0], "wilson"))) {
+			fprintf(p->f, "  (pass-rate intervals:");
+			for (size_t q = 0; q < ns; q++)
+				fprintf(p->f, "%s %s", q ? ";" : "", seen[q]);
+			fprintf(p->f, ")\n");
 		}
 	}
 	if (!metrics)
@@ -166,11 +199,11 @@ static void repeats(struct pr *p, const json_t *cands)
 		size_t q;
 		if (!json_is_object(r))
 			continue;
-		snprintf(k, sizeof k, "%lld", (long long)rs_jnum(r, "k_min"));
+		snprintf(k, sizeof k, "%lld", jll(r, "k_min"));
 		fmt_pct(a, sizeof a, rs_jnum(json_object_get(r, "pass_at_k"), k));
 		fmt_pct(b, sizeof b, rs_jnum(json_object_get(r, "pass_hat_k"), k));
-		snprintf(f, sizeof f, "%lld/%lld", (long long)rs_jnum(r, "flaky_cases"),
-			 (long long)rs_jnum(r, "cases_repeated"));
+		snprintf(f, sizeof f, "%lld/%lld", jll(r, "flaky_cases"),
+			 jll(r, "cases_repeated"));
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %7s %7s %-18s %-18s\n", k, f, a, b);
@@ -182,8 +215,8 @@ static void repeats(struct pr *p, const json_t *cands)
 			cell(p, json_is_string(json_object_get(e, "description"))
 				? jstr(e, "description") : "(no description)", 40);
 			fprintf(p->f, " %lld/%lld passed\n",
-				(long long)rs_jnum(e, "passes"),
-				(long long)rs_jnum(e, "attempts"));
+				jll(e, "passes"),
+				jll(e, "attempts"));
 		}
 	}
 }
@@ -192,8 +225,8 @@ static void latency(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
-	bool both = false;
-	title(p, "Latency (ms; percentiles of successful, uncached requests)");
+	bool open_hi = false, both = false;
+	title(p, "Latency (ms; percentiles of successful requests)");
 	fprintf(p->f, "  %-*s %6s %8s %8s %-22s %8s %8s %12s %12s\n", LABEL_COLS,
 		"candidate", "n", "p50", "p90", "p95 [95% CI]", "p99", "max",
 		"ttft p50/95", "tok/s");
@@ -203,12 +236,19 @@ static void latency(struct pr *p, const json_t *cands)
 		double tps, gen;
 		fmt_num(a, sizeof a, rs_jnum(l, "p50"), 0);
 		fmt_num(b, sizeof b, rs_jnum(l, "p90"), 0);
-		if (isnan(rs_jnum(l, "p95_lo")))
+		if (isnan(rs_jnum(l, "p95")))
 			fmt_num(d, sizeof d, rs_jnum(l, "p95"), 0);
-		else
-			snprintf(d, sizeof d, "%.0f [%.0f, %.0f]",
-				 rs_jnum(l, "p95"), rs_jnum(l, "p95_lo"),
-				 rs_jnum(l, "p95_hi"));
+		else {
+			char lo[16], hi[16];
+			fmt_num(lo, sizeof lo, rs_jnum(l, "p95_lo"), 0);
+			fmt_num(hi, sizeof hi, rs_jnum(l, "p95_hi"), 0);
+			if (json_is_true(json_object_get(l, "p95_hi_unbounded"))) {
+				snprintf(hi, sizeof hi, "open");
+				open_hi = true;
+			}
+			snprintf(d, sizeof d, "%.0f [%s, %s]", rs_jnum(l, "p95"),
+				 lo, hi);
+		}
 		fmt_num(e, sizeof e, rs_jnum(l, "p99"), 0);
 		fmt_num(g, sizeof g, rs_jnum(l, "max"), 0);
 		t = json_object_get(l, "ttft");
@@ -228,12 +268,21 @@ static void latency(struct pr *p, const json_t *cands)
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %6lld %8s %8s %-22s %8s %8s %12s %12s\n",
-			(long long)rs_jnum(l, "n"), a, b, d, e, g, h, k);
+			jll(l, "n"), a, b, d, e, g, h, k);
 	}
 	if (both)
 		fprintf(p->f, "  tok/s: completion tokens per second of whole "
 			"request time; \"N/M gen\": M counts generation time "
 			"only (after the first token, streamed replies).\n");
+	json_array_foreach(cands, i, c)
+		if (rs_jnum(json_object_get(c, "latency"), "cached") > 0) {
+			fprintf(p->f, "  cache hits count with the latency of the "
+				"response they replay\n");
+			break;
+		}
+	fprintf(p->f, "  p95 interval: order statistics (distribution-free)%s\n",
+		open_hi ? "; open = fewer than 72 samples cannot bound p95 "
+		"from above" : "");
 	json_array_foreach(cands, i, c)
 		if (json_is_string(json_object_get(json_object_get(c, "latency"),
 						   "note"))) {
@@ -271,10 +320,23 @@ static void cost(struct pr *p, const json_t *cands)
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %12s %12s %14s %12s %8lld %12s\n", a, b, d, e,
-			(long long)rs_jnum(k, "retries"), jc);
+			jll(k, "retries"), jc);
 	}
 	fprintf(p->f, "  judge cost: what model-graded assertions spent grading "
 		"each candidate (not part of its own cost)\n");
+	json_array_foreach(cands, i, c) {
+		double cu = rs_jnum(json_object_get(c, "cost"), "cached_usd");
+		char a[32], b[32];
+		if (!(cu > 0))
+			continue;
+		fmt_usd(a, sizeof a, cu);
+		fmt_usd(b, sizeof b, rs_jnum(json_object_get(c, "cost"),
+					    "spent_usd"));
+		fputs("  ", p->f);
+		cell(p, jstr(c, "label"), 0);
+		fprintf(p->f, ": %s of it served from the cache (not spent this "
+			"run; spent %s)\n", a, b);
+	}
 }
 
 static void comparisons(struct pr *p, const json_t *s)
@@ -293,31 +355,55 @@ static void comparisons(struct pr *p, const json_t *s)
 		char a[64], b[64], c[16], d[16];
 		const json_t *sd = json_object_get(e, "score_diff");
 		json_t *diff = json_object_get(e, "diff");
-		double est = rs_jnum(diff, "est");
-		if (isnan(est))
+		double est = rs_jnum(diff, "est"), lo = rs_jnum(diff, "lo");
+		double hi = rs_jnum(diff, "hi");
+		if (jll(e, "n") <= 0)
+			snprintf(a, sizeof a, "no shared graded cases");
+		else if (isnan(est))
 			snprintf(a, sizeof a, "-");
+		else if (isnan(lo) || isnan(hi))
+			snprintf(a, sizeof a, "%+.1f [no interval]", 100 * est);
 		else
 			snprintf(a, sizeof a, "%+.1f [%+.1f, %+.1f]", 100 * est,
-				 100 * rs_jnum(diff, "lo"), 100 * rs_jnum(diff, "hi"));
-		if (json_is_object(sd))
-			snprintf(b, sizeof b, "%+.3f [%+.3f, %+.3f] p=%.3g",
+				 100 * lo, 100 * hi);
+		if (json_is_object(sd) && !isnan(rs_jnum(sd, "lo")))
+			snprintf(b, sizeof b, "%+.3f [%+.3f, %+.3f] p=%s",
 				 rs_jnum(sd, "est"), rs_jnum(sd, "lo"),
-				 rs_jnum(sd, "hi"), rs_jnum(sd, "p_holm"));
+				 rs_jnum(sd, "hi"), fmt_p(c, sizeof c,
+							  rs_jnum(sd, "p_holm")));
+		else if (json_is_object(sd))
+			snprintf(b, sizeof b, "%+.3f p=%s", rs_jnum(sd, "est"),
+				 fmt_p(c, sizeof c, rs_jnum(sd, "p_holm")));
 		else
 			snprintf(b, sizeof b, "(same as pass)");
-		snprintf(c, sizeof c, "%.3g", rs_jnum(e, "p"));
-		snprintf(d, sizeof d, "%.3g%s", rs_jnum(e, "p_holm"),
-			 json_is_true(json_object_get(e, "significant")) ? "*" : "");
+		fmt_p(c, sizeof c, rs_jnum(e, "p"));
+		fmt_p(d, sizeof d - 1, rs_jnum(e, "p_holm"));
+		if (json_is_true(json_object_get(e, "significant")))
+			strcat(d, "*");
 		fputs("  ", p->f);
 		cell(p, jstr(e, "a"), 18);
 		fputc(' ', p->f);
 		cell(p, jstr(e, "b"), 18);
 		fprintf(p->f, " %-24s %6lld %6lld %8s %8s %s\n", a,
-			(long long)rs_jnum(e, "a_only"),
-			(long long)rs_jnum(e, "b_only"), c, d, b);
+			jll(e, "a_only"),
+			jll(e, "b_only"), c, d, b);
 	}
-	fprintf(p->f, "  * significant at 5%% after Holm; test: %s\n",
-		jstr(json_array_get(pairs, 0), "test"));
+	fprintf(p->f, "  * significant at 5%% after Holm; test:");
+	{
+		const char *seen[8];
+		size_t ns = 0;
+		json_array_foreach(pairs, i, e) {
+			const char *t = jstr(e, "test");
+			size_t q;
+			for (q = 0; q < ns && strcmp(seen[q], t); q++)
+				;
+			if (q < ns || ns == 8)
+				continue;
+			seen[ns++] = t;
+			fprintf(p->f, "%s %s", ns > 1 ? ";" : "", t);
+		}
+	}
+	fputc('\n', p->f);
 	e = json_object_get(cmp, "tied_groups");
 	if (json_array_size(e)) {
 		const json_t *g;
@@ -340,7 +426,7 @@ static void comparisons(struct pr *p, const json_t *s)
 	if (json_is_object(mdd)) {
 		double mp = rs_jnum(mdd, "paired"), mu = rs_jnum(mdd, "unpaired");
 		fprintf(p->f, "  with %lld cases, 80%% power, alpha 0.05: smallest "
-			"detectable difference ", (long long)rs_jnum(mdd, "cases"));
+			"detectable difference ", jll(mdd, "cases"));
 		if (!isnan(mp))
 			fprintf(p->f, "%.1f points paired", 100 * mp);
 		else
@@ -351,17 +437,17 @@ static void comparisons(struct pr *p, const json_t *s)
 		fprintf(p->f, "  to detect %.1f points: ", 100 * rs_jnum(mdd, "target"));
 		if (!isnan(rs_jnum(mdd, "cases_for_target_paired")))
 			fprintf(p->f, "%lld cases (paired)",
-				(long long)rs_jnum(mdd, "cases_for_target_paired"));
+				jll(mdd, "cases_for_target_paired"));
 		else
 			fprintf(p->f, "- (paired)");
 		if (!isnan(rs_jnum(mdd, "cases_for_target_unpaired")))
 			fprintf(p->f, ", %lld (unpaired)",
-				(long long)rs_jnum(mdd, "cases_for_target_unpaired"));
+				jll(mdd, "cases_for_target_unpaired"));
 		fputc('\n', p->f);
 	}
 	if (json_is_integer(json_object_get(s, "clusters")))
 		fprintf(p->f, "  intervals and tests rest on %lld clusters "
-			"(cluster bootstrap, CR1 standard errors)\n",
+			"(design-adjusted Wilson; CR1 t tests with G-1 df)\n",
 			(long long)json_integer_value(json_object_get(s, "clusters")));
 }
 
@@ -392,7 +478,7 @@ static void calibration(struct pr *p, const json_t *cands)
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %5lld %8s %8s %8s %8s %8s %8s %8s %8s\n",
-			(long long)rs_jnum(k, "n"), v[0], v[1], v[2], v[3],
+			jll(k, "n"), v[0], v[1], v[2], v[3],
 			v[4], v[5], v[6], v[7]);
 	}
 	fprintf(p->f, "  reliability (equal-width bins: confidence -> accuracy, "
@@ -409,7 +495,7 @@ static void calibration(struct pr *p, const json_t *cands)
 			if (rs_jnum(b, "count") <= 0)
 				continue;
 			fprintf(p->f, " %.2f->%.2f(%lld)", rs_jnum(b, "conf"),
-				rs_jnum(b, "acc"), (long long)rs_jnum(b, "count"));
+				rs_jnum(b, "acc"), jll(b, "count"));
 		}
 		fputc('\n', p->f);
 	}
@@ -448,9 +534,9 @@ static void refusals(struct pr *p, const json_t *cands)
 			continue;
 		fmt_pct_ci(a, sizeof a, json_object_get(r, "over_refusal"));
 		fmt_pct_ci(b, sizeof b, json_object_get(r, "under_refusal"));
-		snprintf(a2, sizeof a2, "%s of %lld", a, (long long)rs_jnum(
+		snprintf(a2, sizeof a2, "%s of %lld", a, jll(
 			json_object_get(r, "over_refusal"), "n"));
-		snprintf(b2, sizeof b2, "%s of %lld", b, (long long)rs_jnum(
+		snprintf(b2, sizeof b2, "%s of %lld", b, jll(
 			json_object_get(r, "under_refusal"), "n"));
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
@@ -474,7 +560,7 @@ static void failure_modes(struct pr *p, const json_t *cands)
 		if (!isnan(rs_jnum(fm, "severity_weighted"))) {
 			fmt_pct(a, sizeof a, rs_jnum(fm, "severity_weighted"));
 			fprintf(p->f, ", severity-weighted %s, %lld critical",
-				a, (long long)rs_jnum(fm, "critical_failures"));
+				a, jll(fm, "critical_failures"));
 		}
 		fputc('\n', p->f);
 		json_array_foreach(json_object_get(fm, "systematic"), q, e) {
@@ -494,7 +580,7 @@ static void failure_modes(struct pr *p, const json_t *cands)
 			fprintf(p->f, "    tag ");
 			cell(p, jstr(e, "tag"), 20);
 			fprintf(p->f, " pass %s (n=%lld)\n", b,
-				(long long)rs_jnum(e, "n"));
+				jll(e, "n"));
 		}
 		json_array_foreach(json_object_get(fm, "assertions"), q, e) {
 			if (q >= 3)
@@ -502,8 +588,8 @@ static void failure_modes(struct pr *p, const json_t *cands)
 			fprintf(p->f, "    assertion ");
 			cell(p, jstr(e, "assertion"), 28);
 			fprintf(p->f, " failed %lld/%lld\n",
-				(long long)rs_jnum(e, "fails"),
-				(long long)rs_jnum(e, "total"));
+				jll(e, "fails"),
+				jll(e, "total"));
 		}
 	}
 }
@@ -527,7 +613,7 @@ static void robustness(struct pr *p, const json_t *cands)
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
 		fprintf(p->f, " %7lld %-26s %-26s\n",
-			(long long)rs_jnum(r, "groups"), a, b);
+			jll(r, "groups"), a, b);
 	}
 }
 
@@ -592,9 +678,9 @@ static void classification(struct pr *p, const json_t *cands)
 			fputs(" -> ", p->f);
 			cell(p, jstr(e, "predicted"), 0);
 			fprintf(p->f, " %lld times (%.0f%% of that class; %lld the "
-				"other way)\n", (long long)rs_jnum(e, "count"),
+				"other way)\n", jll(e, "count"),
 				100 * rs_jnum(e, "share_of_expected"),
-				(long long)rs_jnum(e, "reverse"));
+				jll(e, "reverse"));
 		}
 	}
 }
@@ -619,7 +705,9 @@ static void decision(struct pr *p, const json_t *s)
 			"candidate", "pass rate", "p95", "cost", "errors",
 			"meets (on its intervals)");
 		json_array_foreach(json_object_get(d, "candidates"), i, e) {
-			const char *m = json_is_true(json_object_get(e, "clearly"))
+			const char *m = json_is_true(json_object_get(e, "no_data"))
+				? "no data (no graded results)"
+				: json_is_true(json_object_get(e, "clearly"))
 				? "yes, clearly"
 				: json_is_true(json_object_get(e, "meets"))
 				? "yes, not yet clear" : "no";
@@ -634,17 +722,20 @@ static void decision(struct pr *p, const json_t *s)
 		}
 		rec = json_object_get(d, "recommended");
 		if (json_is_object(rec)) {
-			char a[32];
+			char a[32], b[64], c[24];
+			json_t *iv = json_pack("{s:o, s:o, s:o}", "est",
+				rs_num(rs_jnum(rec, "pass_rate")), "lo",
+				rs_num(rs_jnum(rec, "pass_lo")), "hi",
+				rs_num(rs_jnum(rec, "pass_hi")));
 			fmt_usd(a, sizeof a, rs_jnum(rec, "cost_per_1k"));
+			fmt_pct_ci(b, sizeof b, iv);
+			json_decref(iv);
+			fmt_num(c, sizeof c, rs_jnum(rec, "p95_ms"), 0);
 			fprintf(p->f, "  %s=> cheapest candidate meeting every "
 				"constraint: ", p->color ? "\033[1m" : "");
 			cell(p, jstr(rec, "label"), 0);
-			fprintf(p->f, "%s (pass %.1f%% [%.1f, %.1f], p95 %.0f ms, "
-				"%s per 1,000 queries)\n", p->color ? "\033[0m" : "",
-				100 * rs_jnum(rec, "pass_rate"),
-				100 * rs_jnum(rec, "pass_lo"),
-				100 * rs_jnum(rec, "pass_hi"),
-				rs_jnum(rec, "p95_ms"), a);
+			fprintf(p->f, "%s (pass %s, p95 %s ms, %s per 1,000 "
+				"queries)\n", p->color ? "\033[0m" : "", b, c, a);
 		} else {
 			fprintf(p->f, "  => no candidate meets every constraint\n");
 		}
@@ -657,10 +748,29 @@ static void decision(struct pr *p, const json_t *s)
 				cell(p, json_string_value(e), 0);
 			}
 			if (json_is_integer(json_object_get(d, "cases_to_settle")))
-				fprintf(p->f, "; about %lld cases would settle it",
-					(long long)rs_jnum(d, "cases_to_settle"));
+				fprintf(p->f, "; about %lld cases in total "
+					"would settle it (80%% power)",
+					jll(d, "cases_to_settle"));
 			fputc('\n', p->f);
 		}
+	}
+	if (!isnan(rs_jnum(d, "constraints.volume"))) {
+		fprintf(p->f, "  monthly cost at %.0f queries a day (%.2f days a "
+			"month):", rs_jnum(d, "constraints.volume"),
+			rs_jnum(d, "days_per_month"));
+		json_array_foreach(json_object_get(d, "candidates"), i, e) {
+			char a[32], b[32], c[32];
+			json_t *mc = json_object_get(e, "monthly_cost");
+			if (!json_is_object(mc))
+				continue;
+			fmt_usd(a, sizeof a, rs_jnum(mc, "est"));
+			fmt_usd(b, sizeof b, rs_jnum(mc, "lo"));
+			fmt_usd(c, sizeof c, rs_jnum(mc, "hi"));
+			fputs(i ? "; " : " ", p->f);
+			cell(p, jstr(e, "label"), 0);
+			fprintf(p->f, " %s [%s, %s]", a, b, c);
+		}
+		fputc('\n', p->f);
 	}
 	fprintf(p->f, "  Pareto-optimal on quality, cost and p95:");
 	json_array_foreach(json_object_get(d, "pareto"), i, e) {
@@ -686,10 +796,10 @@ void rs_print(const json_t *s, FILE *f, bool color)
 	size_t i;
 	fprintf(f, "\n%sStatistics%s for run %lld: %lld cases, 95%% intervals, "
 		"%lld bootstrap resamples (seed %lld)\n", color ? "\033[1m" : "",
-		color ? "\033[0m" : "", (long long)rs_jnum(s, "run_id"),
-		(long long)rs_jnum(s, "cases"),
-		(long long)rs_jnum(s, "method.resamples"),
-		(long long)rs_jnum(s, "method.seed"));
+		color ? "\033[0m" : "", jll(s, "run_id"),
+		jll(s, "cases"),
+		jll(s, "method.resamples"),
+		jll(s, "method.seed"));
 	quality(&p, cands);
 	repeats(&p, cands);
 	comparisons(&p, s);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats_report.h"
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 
@@ -226,6 +227,12 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		rc = fill_latency(db, run_id, out, err);
 	if (!rc)
 		rc = fill_named(db, run_id, out, err);
+	/* the same interval as the statistics section (stats_report.h);
+	 * if that fails the Wilson intervals stay (never lose the table) */
+	if (!rc) {
+		struct err serr = {0};
+		(void)report_stats_summary_ci(st, run_id, out, &serr);
+	}
 	if (rc)
 		report_summary_free(out);
 	return rc;
@@ -361,6 +368,7 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 	long tin = 0, tout = 0;
 	double cost = 0, score_sum = 0;
 	long graded_all = 0;
+	bool design = false;
 	for (int i = 0; i < N_COLS; i++)
 		lines[0].text[i] = xstrdup(col_names[i]);
 	for (size_t r = 0; r < s->n_rows; r++) {
@@ -370,6 +378,15 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 			   row->passes, row->fails, row->errors, row->mean_score,
 			   row->p50_ms, row->p95_ms, row->prompt_tokens,
 			   row->completion_tokens, row->cost_usd);
+		if (graded > 0 && !isnan(row->ci_lo)) {
+			struct cells *c = &lines[r + 1];
+			free(c->text[COL_RATE]);
+			c->text[COL_RATE] = xasprintf(
+				"%.1f%% [%.1f\xe2\x80\x93%.1f]%s",
+				100.0 * row->pass_rate, 100.0 * row->ci_lo,
+				100.0 * row->ci_hi, row->ci_design ? "*" : "");
+			design = design || row->ci_design;
+		}
 		tin += row->prompt_tokens;
 		tout += row->completion_tokens;
 		cost += row->cost_usd;
@@ -408,6 +425,9 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 			   "(timeouts, HTTP or transport failures): they are "
 			   "not counted as failures nor in the pass rate.\n",
 			s->errors, s->total);
+	if (design)
+		fprintf(f, "* pass-rate interval adjusted for clusters/repeats "
+			   "(design effect; see the Statistics section)\n");
 	for (size_t r = 0; r < n; r++)
 		free_cells(&lines[r]);
 	free(lines);

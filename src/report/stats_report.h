@@ -37,6 +37,15 @@ int report_stats_print(struct store *st, int64_t run_id,
 		       const struct stats_opts *o, FILE *f, bool color,
 		       struct err *err);
 
+/* Replaces the Wilson interval of each row of a summary of run `run_id`
+ * (report.h) with the pass-rate interval the statistics report gives the
+ * same candidate, so the summary table and the statistics section never
+ * disagree (design-adjusted with clusters or repeats).  Sets each row's
+ * ci_method.  Returns 0 or ST_DB with err set. */
+struct summary;
+int report_stats_summary_ci(struct store *st, int64_t run_id,
+			    struct summary *s, struct err *err);
+
 /* Prints an object made by report_stats_json. */
 void report_stats_print_json(const json_t *stats, FILE *f, bool color);
 

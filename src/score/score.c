@@ -9,6 +9,7 @@
  * here so that a new type is only a table entry. */
 #include "score_int.h"
 #include "judge.h"
+#include "code_worker.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@ static const struct score_type *const families[] = {
 	 * engine asks their judges (judge.h) and grades them with
 	 * score_grade_judged. */
 	score_judge_types,
+	score_code_types,
 };
 
 #define N_FAMILIES (sizeof families / sizeof families[0])
@@ -488,13 +490,20 @@ int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 	in.vars = vars;
 	in.inverse = inverse;
 	if (a->transform) {
-		/* A transform that fails is a grading error (promptfoo
-		 * errors the test), not the model's failure. */
+		/* The model answered and the transform cannot read the
+		 * answer (not JSON, no such field): the answer fails, it is
+		 * not a grading error — else a chatty model's unreadable
+		 * outputs would leave its pass-rate denominator (issue 8). */
+		struct err terr = {0};
 		if (score_transform(a->transform, in.output, in.output_len,
-				    vars, &transformed, err)) {
+				    vars, &transformed, &terr)) {
 			if (owned)
 				json_decref(rv);
-			return err->code ? (int)err->code : ST_INTERNAL;
+			out->pass = false;
+			out->score = 0;
+			out->reason = xasprintf("The output could not be read "
+						"by the transform: %s", terr.msg);
+			return 0;
 		}
 		in.output = transformed;
 		in.output_len = strlen(transformed);
@@ -538,7 +547,8 @@ int score_combine(const struct test_case *tc,
 	double total = 0, total_w = 0;
 	const char *fail = NULL;
 	size_t counted = 0;
-	int rc;
+	int rc, grade_rc = 0;
+	struct err gerr1 = {0};
 
 	memset(out, 0, sizeof *out);
 	out->named_scores = json_object();
@@ -554,10 +564,22 @@ int score_combine(const struct test_case *tc,
 		const struct assertion_spec *a = &tc->asserts[i];
 		struct assert_outcome *o = &out->items[i];
 		bool skip = false;
-		rc = eval(ctx, i, o, &skip, err);
+		struct err e1 = {0};
+		rc = eval(ctx, i, o, &skip, &e1);
 		if (rc) {
-			grade_cleanup(out);
-			return rc;
+			/* keep grading the others: a definite failure of
+			 * another assertion still fails the test (below) */
+			if (!grade_rc) {
+				grade_rc = rc;
+				gerr1 = e1;
+			}
+			free(o->reason);
+			o->spec = a;
+			o->pass = false;
+			o->score = 0;
+			o->reason = xasprintf("Not graded (grading error): %s",
+					      e1.msg);
+			continue;
 		}
 		o->spec = a;
 		if (skip)
@@ -578,6 +600,24 @@ int score_combine(const struct test_case *tc,
 		}
 		if (!o->pass && !fail)
 			fail = o->reason;
+	}
+	if (grade_rc) {
+		/* Some assertion could not be graded.  A definite failure of
+		 * a weighted assertion still makes the test fail (without a
+		 * threshold: with one the score needs every assertion);
+		 * otherwise the whole result is a grading error. */
+		if (fail && !(tc->has_threshold && !isnan(tc->threshold))) {
+			out->score = total_w > 0 ? total / total_w : 0.0;
+			out->pass = false;
+			out->reason = xasprintf("%s (another assertion could not "
+						"be graded: %s)", fail,
+						gerr1.msg);
+			return 0;
+		}
+		if (err)
+			*err = gerr1;
+		grade_cleanup(out);
+		return grade_rc;
 	}
 	if (counted == 0) {
 		/* only comparisons: they are graded after the main pass */
@@ -652,6 +692,7 @@ void score_shutdown(void)
 	score_schema_shutdown();
 	score_jq_shutdown();
 	score_lua_shutdown();
+	code_worker_shutdown();
 }
 
 static int copy_outcome(void *ctx, size_t i, struct assert_outcome *o,

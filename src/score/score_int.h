@@ -65,6 +65,14 @@ extern const struct score_type score_jq_types[];       /* score_jq.c */
 extern const struct score_type score_script_types[];   /* score_script.c */
 extern const struct score_type score_lua_types[];      /* score_lua.c */
 extern const struct score_type score_judge_types[];    /* score_judge.c */
+extern const struct score_type score_code_types[];     /* score_code.c */
+
+/* A promptfoo JavaScript transform (score_code.c): `code` gets output and
+ * context ({vars}) as an assertion's does; a string result is the new
+ * output, anything else its JSON.  Errors (the code threw, the worker
+ * failed) return ST_INTERNAL with err set, like a failing jq transform. */
+int score_code_transform(const char *code, const char *output, size_t len,
+			 const json_t *vars, char **out, struct err *err);
 
 /* --- shared helpers (score.c) --- */
 

@@ -279,10 +279,13 @@ const struct score_type score_jq_types[] = {
 int score_transform_check(const char *transform, struct err *err)
 {
 	char msg[900];
-	if (strncmp(transform, "jq:", 3) != 0)
-		return err_set(err, ST_INPUT, "transform \"%s\" is JavaScript "
-			       "(promptfoo); assay runs jq transforms only: "
-			       "write `transform: \"jq:EXPR\"`", transform);
+	if (!strncmp(transform, "file://", 7))
+		return err_set(err, ST_INPUT, "transform \"%s\": transforms from "
+			       "files are not supported yet; write the JavaScript "
+			       "inline or use `transform: \"jq:EXPR\"`", transform);
+	if (strncmp(transform, "jq:", 3) != 0) /* inline JavaScript */
+		return transform[strspn(transform, " \t\r\n")]
+			       ? 0 : err_set(err, ST_INPUT, "transform is empty");
 	if (!transform[3])
 		return err_set(err, ST_INPUT, "transform \"jq:\" needs a jq "
 			       "expression after the prefix");
@@ -298,9 +301,11 @@ int score_transform(const char *transform, const char *output, size_t len,
 	char msg[1024];
 	jv r;
 	*out = NULL;
+	if (!strncmp(transform, "file://", 7))
+		return err_set(err, ST_INTERNAL, "transform \"%s\": transforms "
+			       "from files are not supported yet", transform);
 	if (strncmp(transform, "jq:", 3) != 0)
-		return err_set(err, ST_INTERNAL, "transform \"%s\" is not a "
-			       "jq: transform", transform);
+		return score_code_transform(transform, output, len, vars, out, err);
 	if (run(transform + 3, output ? output : "", output ? len : 0, vars,
 		&r, msg, sizeof msg))
 		return err_set(err, ST_INTERNAL, "transform %s failed: %s",

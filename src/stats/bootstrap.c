@@ -430,47 +430,31 @@ int stats_boot_repeats(const double *x, const size_t *case_start,
 		       struct stats_boot_ci *out)
 {
 	double *cmean, *bt, est = 0;
-	size_t *cs, G = 0, g, i, maxr = 0;
-	long *ones, B = opt_b(o), b;
-	int binary = 1;
+	size_t G = 0, g, i;
+	long B = opt_b(o), b;
 	struct stats_rng rng;
 	struct idx_draw id;
 
 	if (ncases == 0)
 		return fail(out);
 	cmean = xmalloc(ncases * sizeof *cmean);
-	cs = xmalloc(ncases * sizeof *cs);
-	ones = xmalloc(ncases * sizeof *ones);
 	for (g = 0; g < ncases; g++) {
 		size_t lo = case_start[g], hi = case_start[g + 1];
 		double s = 0;
-		long k = 0;
 
 		if (hi <= lo)
 			continue;
 		for (i = lo; i < hi; i++) {
 			if (!isfinite(x[i])) {
 				free(cmean);
-				free(cs);
-				free(ones);
 				return fail(out);
 			}
 			s += x[i];
-			if (x[i] == 1)
-				k++;
-			else if (x[i] != 0)
-				binary = 0;
 		}
-		if (hi - lo > maxr)
-			maxr = hi - lo;
-		cs[G] = g;
-		ones[G] = k;
 		cmean[G++] = s / (double)(hi - lo);
 	}
-	if (G == 0 || G > UINT32_MAX || maxr > UINT32_MAX) {
+	if (G == 0 || G > UINT32_MAX) {
 		free(cmean);
-		free(cs);
-		free(ones);
 		return fail(out);
 	}
 	for (g = 0; g < G; g++)
@@ -479,38 +463,20 @@ int stats_boot_repeats(const double *x, const size_t *case_start,
 	stats_rng_seed(&rng, opt_seed(o));
 	id = idx_init(&rng, (uint32_t)G);
 	bt = xmalloc((size_t)B * sizeof *bt);
+	/* resample cases, keeping each case's repeats (Davison & Hinkley
+	 * 1997, sec. 3.8): a case mean already carries its within-case
+	 * noise, so resampling the repeats again would count it twice */
 	for (b = 0; b < B; b++) {
 		double s = 0;
 
-		for (g = 0; g < G; g++) {
-			size_t u = idx_one(&id);
-			size_t lo = case_start[cs[u]];
-			size_t r = case_start[cs[u] + 1] - lo;
-
-			if (binary) {
-				/* passes among r resampled repeats */
-				s += (double)stats_rng_binomial(
-					     &rng, (long)r,
-					     (double)ones[u] / (double)r) /
-				     (double)r;
-			} else {
-				struct idx_draw ir = idx_init(&rng,
-							      (uint32_t)r);
-				double t = 0;
-
-				for (i = 0; i < r; i++)
-					t += x[lo + idx_one(&ir)];
-				s += t / (double)r;
-			}
-		}
+		for (g = 0; g < G; g++)
+			s += cmean[idx_one(&id)];
 		bt[b] = s / (double)G;
 	}
 	/* acceleration: leave-one-case-out on the case means */
 	finish(bt, B, est, accel_mean(cmean, NULL, G), opt_conf(o), out);
 	free(bt);
 	free(cmean);
-	free(cs);
-	free(ones);
 	return 0;
 }
 

@@ -56,10 +56,12 @@ int stats_boot_cluster_mean(const double *x, const long *cluster, size_t n,
 			    const struct stats_boot_opt *o,
 			    struct stats_boot_ci *out);
 
-/* Two-level bootstrap for repeated runs: case g owns the repeats
+/* Bootstrap for repeated runs: case g owns the repeats
  * x[case_start[g] .. case_start[g+1]) (case_start has ncases + 1
- * entries).  Resample cases, then repeats within each chosen case; the
- * statistic is the mean of the case means (cases without repeats are
+ * entries).  Resamples cases, keeping each chosen case's repeats
+ * (Davison & Hinkley 1997, sec. 3.8: a case mean already carries the
+ * within-case noise, so resampling repeats again would count it twice);
+ * the statistic is the mean of the case means (cases without repeats are
  * ignored).  BCa acceleration from the leave-one-case-out jackknife. */
 int stats_boot_repeats(const double *x, const size_t *case_start,
 		       size_t ncases, const struct stats_boot_opt *o,

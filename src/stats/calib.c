@@ -37,6 +37,16 @@ static size_t *sorted_index(const double *p, size_t n, int desc)
 	return idx;
 }
 
+/* The first rank >= i that does not split a run of equal confidences:
+ * equal-mass bin edges move to the end of a tie, so tied cases share a
+ * bin whatever their input order (a bin may then be empty). */
+static size_t tie_end(const double *p, const size_t *idx, size_t n, size_t i)
+{
+	while (i > 0 && i < n && p[idx[i]] == p[idx[i - 1]])
+		i++;
+	return i;
+}
+
 int stats_reliability(const double *p, const double *y, size_t n,
 		      enum stats_binning how, size_t nbins,
 		      struct stats_bin *bins)
@@ -64,7 +74,8 @@ int stats_reliability(const double *p, const double *y, size_t n,
 		size_t *idx = sorted_index(p, n, 0);
 
 		for (b = 0; b < nbins; b++) {
-			size_t lo = b * n / nbins, hi = (b + 1) * n / nbins;
+			size_t lo = tie_end(p, idx, n, b * n / nbins);
+			size_t hi = tie_end(p, idx, n, (b + 1) * n / nbins);
 
 			for (i = lo; i < hi; i++) {
 				bins[b].conf += p[idx[i]];
@@ -147,8 +158,22 @@ int stats_selective_accuracy(const double *p, const double *y, size_t n,
 			m = 1;
 		if (m > n)
 			m = n;
-		for (i = 0; i < m; i++)
-			s += y[idx[i]];
+		/* the cases tied with the m-th most confident enter with
+		 * equal weight (their mean correctness), so the result does
+		 * not depend on the input order */
+		{
+			size_t t0 = m - 1, t1 = m;
+			double ts = 0;
+			while (t0 > 0 && p[idx[t0 - 1]] == p[idx[m - 1]])
+				t0--;
+			while (t1 < n && p[idx[t1]] == p[idx[m - 1]])
+				t1++;
+			for (i = 0; i < t0; i++)
+				s += y[idx[i]];
+			for (i = t0; i < t1; i++)
+				ts += y[idx[i]];
+			s += ts / (double)(t1 - t0) * (double)(m - t0);
+		}
 		acc[c] = s / (double)m;
 	}
 	free(idx);

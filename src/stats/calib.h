@@ -26,8 +26,10 @@ enum stats_binning {
 /* Fills bins[0..nbins) for a reliability diagram.  Equal-width bin b is
  * [b/nbins, (b+1)/nbins), the last one closed; equal-mass bin b holds the
  * cases ranked floor(b n / nbins) .. floor((b+1) n / nbins) - 1 by
- * confidence (ties by input order), lo/hi being its smallest and largest
- * confidence.  Returns 0, or -1 on bad input (n == 0, nbins == 0, a value
+ * confidence, each edge moved forward to the end of a run of equal
+ * confidences so that tied cases share a bin (the result does not depend
+ * on the input order; a bin may be empty), lo/hi being its smallest and
+ * largest confidence.  Returns 0, or -1 on bad input (n == 0, nbins == 0, a value
  * outside [0, 1]).  Allocates scratch for equal-mass. */
 int stats_reliability(const double *p, const double *y, size_t n,
 		      enum stats_binning how, size_t nbins,
@@ -44,8 +46,10 @@ double stats_ece(const double *p, const double *y, size_t n,
 double stats_brier(const double *p, const double *y, size_t n);
 
 /* Selective accuracy: for each coverage c in cov[0..ncov) (e.g. 0.5, 0.8,
- * 0.9), the mean correctness of the ceil(c n) most confident cases (ties
- * by input order) into acc[].  Returns 0, or -1 on bad input (coverage
+ * 0.9), the mean correctness of the ceil(c n) most confident cases into
+ * acc[]; the cases tied with the last one taken enter with equal weight
+ * (their mean correctness times the places left), so ties do not depend
+ * on the input order.  Returns 0, or -1 on bad input (coverage
  * outside (0, 1] gives NaN for that entry only). */
 int stats_selective_accuracy(const double *p, const double *y, size_t n,
 			     const double *cov, size_t ncov, double *acc);

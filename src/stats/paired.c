@@ -6,7 +6,9 @@
  * sums, sign-flip by enumeration) or have good small-sample coverage
  * (Newcombe's score-based interval). */
 #include "paired.h"
+#include "design.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,30 +41,42 @@ double stats_mcnemar_exact(long b, long c)
 		if (term < sum * 1e-18)
 			break;
 	}
-	return fmin(1, 2 * sum);
+	/* beyond ~1,075 one-sided discordant pairs the tail is below the
+	 * smallest double: report that, never p = 0 */
+	return fmax(DBL_MIN, fmin(1, 2 * sum));
 }
 
 struct interval stats_paired_diff_newcombe(long a, long b, long c, long d,
 					   double conf)
 {
-	struct interval iv = { -1, 1 }, w1, w2;
-	double n, p1, p2, diff, phi = 0, A, prod, dl, du;
+	struct interval iv = { -1, 1 };
+	if (a < 0 || b < 0 || c < 0 || d < 0)
+		return iv;
+	return stats_paired_diff_newcombe_f((double)a, (double)b, (double)c,
+					    (double)d, conf);
+}
 
-	if (a < 0 || b < 0 || c < 0 || d < 0 || a + b + c + d == 0 ||
+struct interval stats_paired_diff_newcombe_f(double a, double b, double c,
+					     double d, double conf)
+{
+	struct interval iv = { -1, 1 }, w1, w2;
+	double n, p1, p2, diff, phi = 0, A, prod, dl, du, z;
+
+	if (!(a >= 0 && b >= 0 && c >= 0 && d >= 0) || a + b + c + d <= 0 ||
 	    !(conf > 0 && conf < 1))
 		return iv;
-	n = (double)(a + b + c + d);
-	p1 = (double)(a + b) / n;	/* A's pass rate */
-	p2 = (double)(a + c) / n;	/* B's pass rate */
+	n = a + b + c + d;
+	z = stats_norm_ppf(1 - (1 - conf) / 2);
+	p1 = (a + b) / n;	/* A's pass rate */
+	p2 = (a + c) / n;	/* B's pass rate */
 	diff = p1 - p2;
-	w1 = stats_wilson(a + b, a + b + c + d, conf);
-	w2 = stats_wilson(a + c, a + b + c + d, conf);
+	w1 = stats_wilson_eff(p1, n, z);
+	w2 = stats_wilson_eff(p2, n, z);
 	/* phi: correlation of the two margins, with Newcombe's continuity
 	 * correction of ad - bc toward zero when it is positive. */
-	prod = (double)(a + b) * (double)(c + d) * (double)(a + c) *
-	       (double)(b + d);
+	prod = (a + b) * (c + d) * (a + c) * (b + d);
 	if (prod > 0) {
-		A = (double)a * (double)d - (double)b * (double)c;
+		A = a * d - b * c;
 		if (A > n / 2)
 			phi = (A - n / 2) / sqrt(prod);
 		else if (A < 0)

@@ -17,7 +17,8 @@
 /* McNemar's exact test: two-sided binomial test of the discordant pairs,
  * p = min(1, 2 P(X <= min(b, c))), X ~ Binomial(b + c, 1/2); the p-value
  * of R's binom.test(min(b,c), b+c) and exact2x2::mcnemar.exact.
- * b + c == 0 gives 1.  Negative counts give NaN. */
+ * b + c == 0 gives 1.  Negative counts give NaN.  A tail below the
+ * smallest positive double is returned as DBL_MIN, never 0. */
 double stats_mcnemar_exact(long b, long c);
 
 /* Newcombe's hybrid score interval for the paired difference in pass rates
@@ -26,6 +27,13 @@ double stats_mcnemar_exact(long b, long c);
  * [-1, 1].  n == 0 gives [-1, 1]. */
 struct interval stats_paired_diff_newcombe(long a, long b, long c, long d,
 					   double conf);
+
+/* The same with fractional counts, e.g. the expected 2x2 table of a
+ * random pairing of attempts when cases were repeated: per case with
+ * pass shares x (A) and y (B), a += x y, b += x (1-y), c += (1-x) y,
+ * d += (1-x)(1-y).  Negative or all-zero counts give [-1, 1]. */
+struct interval stats_paired_diff_newcombe_f(double a, double b, double c,
+					     double d, double conf);
 
 /* Two-sided paired sign-flip permutation test of "mean difference = 0"
  * for differences d[0..n) (e.g. score of A minus score of B per case),

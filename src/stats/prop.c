@@ -7,6 +7,7 @@
  * fast.  The inverse is plain bisection: slower than Newton but it cannot
  * diverge, and 60-odd evaluations are nothing next to a report. */
 #include "prop.h"
+#include "design.h"
 
 #include <math.h>
 
@@ -254,4 +255,74 @@ double stats_mdd_paired(long n, double psi, double alpha, double power)
 			hi = mid;
 	}
 	return hi;
+}
+
+struct interval stats_quantile_os_ci(const double *sorted, size_t n, double q,
+				     double conf, long *rank_lo, long *rank_hi)
+{
+	struct interval iv = { -INFINITY, INFINITY };
+	double a2 = (conf > 0 && conf < 1 ? 1 - conf : 0.05) / 2;
+	long N = (long)n, r = 0, s = N + 1;
+	if (n > 0 && q >= 0 && q <= 1) {
+		/* start near the normal approximation and walk: a few
+		 * binomial CDFs instead of n */
+		double sd = sqrt((double)N * q * (1 - q)), m = (double)N * q;
+		r = (long)fmax(0, floor(m - 2 * sd) - 3);
+		while (r > 0 && stats_binom_cdf(r - 1, N, q) > a2)
+			r--;
+		while (r < N && stats_binom_cdf(r, N, q) <= a2)
+			r++;
+		s = (long)fmin((double)N + 1, fmax(1, ceil(m + 2 * sd) + 3));
+		while (s > 1 && stats_binom_cdf(s - 2, N, q) >= 1 - a2)
+			s--;
+		while (s <= N && stats_binom_cdf(s - 1, N, q) < 1 - a2)
+			s++;
+		if (r >= 1)
+			iv.lo = sorted[r - 1];
+		if (s <= N)
+			iv.hi = sorted[s - 1];
+	}
+	if (rank_lo)
+		*rank_lo = r;
+	if (rank_hi)
+		*rank_hi = s;
+	return iv;
+}
+
+struct interval stats_f1_interval(long tp, long fp, long fn, double deff,
+				  double conf)
+{
+	struct interval iv = { NAN, NAN }, w;
+	double m = (double)(tp + fp + fn), z;
+	if (tp < 0 || fp < 0 || fn < 0 || m <= 0)
+		return iv;
+	if (isnan(deff) || deff < 1)
+		deff = 1;
+	z = stats_norm_ppf(1 - (conf > 0 && conf < 1 ? 1 - conf : 0.05) / 2);
+	w = stats_wilson_eff((double)tp / m, m / deff, z);
+	iv.lo = 2 * w.lo / (1 + w.lo);
+	iv.hi = 2 * w.hi / (1 + w.hi);
+	return iv;
+}
+
+long stats_cases_to_settle(double p, double t, double deff, double alpha,
+			   double power)
+{
+	double n, d = p - t, za, zb;
+	if (isnan(p) || isnan(t) || fabs(d) < 1e-9 || t <= 0 || t >= 1 ||
+	    !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1))
+		return -1;
+	if (isnan(deff) || deff < 1)
+		deff = 1;
+	za = stats_norm_ppf(1 - alpha / 2);
+	zb = stats_norm_ppf(power);
+	if (p >= 1)
+		n = za * za * t / (1 - t);
+	else if (p <= 0)
+		n = za * za * (1 - t) / t;
+	else {
+		n = za * sqrt(t * (1 - t)) + zb * sqrt(p * (1 - p));
+		n = n * n / (d * d);
+	}
+	return (long)ceil(n * deff - 1e-9);
 }

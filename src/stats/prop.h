@@ -22,6 +22,40 @@ double stats_binom_cdf(long k, long n, double p);
  * Conservative (coverage >= conf).  n == 0 gives [0, 1]. */
 struct interval stats_clopper_pearson(long k, long n, double conf);
 
+/* Distribution-free interval for the q-quantile of ascending
+ * sorted[0..n) from order statistics (e.g. Conover 1999, Practical
+ * Nonparametric Statistics, sec. 3.2): with B ~ Binomial(n, q),
+ * lower = x_(r) for the largest r with P(B <= r-1) <= alpha/2 and
+ * upper = x_(s) for the smallest s with P(B <= s-1) >= 1 - alpha/2
+ * (1-based ranks); coverage >= conf for continuous data, and ties do not
+ * make it over-claim.  When no such rank exists the end is unbounded:
+ * lo = -INFINITY or hi = +INFINITY (e.g. the upper end of a p95 below
+ * 72 samples).  *rank_lo / *rank_hi (may be NULL) receive r and s (0 and
+ * n + 1 when unbounded).  n == 0 gives (-inf, inf). */
+struct interval stats_quantile_os_ci(const double *sorted, size_t n, double q,
+				     double conf, long *rank_lo, long *rank_hi);
+
+/* Interval for F1 = 2TP / (2TP + FP + FN) of one class: F1 = 2J/(1+J)
+ * with J = TP / (TP + FP + FN) increasing, and among the TP + FP + FN
+ * cases that touch the class TP is binomial with probability J
+ * (multinomial sampling of cases), so the Wilson interval of J at the
+ * effective size (TP + FP + FN) / deff maps to one for F1 (deff < 1 or
+ * NaN counts as 1).  8 of 8 right: [0.8064, 1].  NaN when TP + FP + FN
+ * is 0. */
+struct interval stats_f1_interval(long tp, long fp, long fn, double deff,
+				  double conf);
+
+/* Total cases at which a one-sample test of a rate p against the limit
+ * t, two-sided at alpha (the interval clearing t), has the given power
+ * (Chow, Shao & Wang 2008, p. 85, one-sided at alpha / 2):
+ *   n = (z_{1-a/2} sqrt(t(1-t)) + z_power sqrt(p(1-p)))^2 / (p - t)^2,
+ * times deff (< 1 or NaN counts as 1).  When p is 0 or 1 (every case
+ * agreed) the Wilson bound instead: the n at which n/n (or 0/n) has its
+ * Wilson end at t, z^2 t / (1 - t) (or z^2 (1 - t) / t).  Rounded up;
+ * -1 when it cannot be settled (p == t, t at 0 or 1, bad input). */
+long stats_cases_to_settle(double p, double t, double deff, double alpha,
+			   double power);
+
 /* Unbiased pass@k (Chen et al. 2021, "Evaluating Large Language Models
  * Trained on Code"): the chance that at least one of k samples drawn
  * without replacement from n attempts with c passes is a pass,

@@ -11,6 +11,8 @@
  *   stats/bootstrap.h  seeded percentile/BCa bootstrap (mean, proportion,
  *                      clusters, repeats, quantiles such as latency p95)
  *   stats/cluster.h    cluster-robust standard error
+ *   stats/design.h     Student t, ICC / design effect, design-adjusted
+ *                      Wilson interval for clustered or repeated items
  *   stats/calib.h      ECE, Brier, reliability diagram, selective accuracy
  *   stats/rng.h        the seeded generator behind the resampling
  * Unless a function says otherwise it allocates nothing and keeps no
@@ -57,3 +59,4 @@ size_t stats_percentiles(const double *x, size_t n, const double *q,
 #include "cluster.h"
 #include "calib.h"
 #include "rng.h"
+#include "design.h"

@@ -7,7 +7,8 @@
  *                    predicted: "output" | "jq:EXPR" | "regex:PATTERN",
  *                    costs: {EXPECTED: {PREDICTED | "*": number}}}
  *   decision:       {min_pass_rate, max_p95_ms, max_cost_per_1k,
- *                    max_error_rate, weights: {quality, cost, latency}}
+ *                    max_error_rate, volume, weights: {quality, cost,
+ *                    latency}}
  *
  * The blocks are kept as written in the sanitized suite JSON, where the
  * statistics report (src/report/report_stats*.c) reads them; nothing else
@@ -199,12 +200,15 @@ static int decision(struct ld *l, const struct ynode *v)
 		else if (!strcmp(k->str, "max_cost_per_1k"))
 			rc = check_number(l, x, 0, 1e300,
 					  "US dollars (a number >= 0)");
+		else if (!strcmp(k->str, "volume"))
+			rc = check_number(l, x, 0, 1e300,
+					  "queries per day (a number >= 0)");
 		else if (!strcmp(k->str, "weights"))
 			rc = weights(l, x);
 		else
 			rc = unknown(l, k, "decision", "min_pass_rate, "
 				     "max_p95_ms, max_cost_per_1k, "
-				     "max_error_rate, weights");
+				     "max_error_rate, volume, weights");
 	}
 	return rc;
 }

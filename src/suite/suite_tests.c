@@ -617,22 +617,39 @@ static struct ynode *assertion_from_string(struct csvst *c,
 	const char *s = cl->s, *p, *type, *val = NULL;
 	size_t tn;
 	struct ynode *m = yn_new(c->d, YN_MAP, c->file, cl->line, cl->col);
-	static const char *const code[] = { "javascript:", "fn:", "eval:",
-					    "python:", NULL };
+	/* promptfoo's code prefixes: javascript:/fn:/eval: and python:. */
+	static const struct { const char *prefix, *type; } code[] = {
+		{ "javascript:", "javascript" }, { "fn:", "javascript" },
+		{ "eval:", "javascript" }, { "python:", "python" }, { NULL, NULL },
+	};
 	const char *thr = NULL;
 	size_t thr_n = 0;
 	char full[96];
 
-	for (int i = 0; code[i]; i++)
-		if (!strncmp(s, code[i], strlen(code[i]))) {
-			ld_err(c->l, m, "unsupported feature: code assertion "
-			       "'%s' in an __expected column", code[i]);
-			return NULL;
+	for (int i = 0; code[i].prefix; i++)
+		if (!strncmp(s, code[i].prefix, strlen(code[i].prefix))) {
+			const char *v = s + strlen(code[i].prefix);
+			yn_map_set(c->d, m, "type", cell_scalar(c, code[i].type, strlen(code[i].type), cl));
+			yn_map_set(c->d, m, "value", cell_scalar(c, v, strlen(v), cl));
+			goto metric;
 		}
 	if (ld_is_file_ref(s) && is_code_ref(s + 7)) {
-		ld_err(c->l, m, "unsupported feature: code assertion '%s' in "
-		       "an __expected column", s);
-		return NULL;
+		char e[16];
+		const char *colon = strrchr(s + 7, ':');
+		char *path = colon ? xstrndup(s + 7, (size_t)(colon - s - 7)) : xstrdup(s + 7);
+		ld_ext(path, e, sizeof e);
+		free(path);
+		const char *ctype = !strcmp(e, ".py") ? "python"
+				 : (!strcmp(e, ".js") || !strcmp(e, ".cjs") || !strcmp(e, ".mjs"))
+					   ? "javascript" : NULL;
+		if (!ctype) {
+			ld_err(c->l, m, "unsupported feature: code assertion '%s' in "
+			       "an __expected column (only .js and .py files run)", s);
+			return NULL;
+		}
+		yn_map_set(c->d, m, "type", cell_scalar(c, ctype, strlen(ctype), cl));
+		yn_map_set(c->d, m, "value", cell_scalar(c, s, strlen(s), cl));
+		goto metric;
 	}
 	if (!strncmp(s, "grade:", 6) || !strncmp(s, "llm-rubric:", 11)) {
 		const char *v = s + (s[0] == 'g' ? 6 : 11);

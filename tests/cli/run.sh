@@ -92,8 +92,9 @@ check run_show_latest "$(q 'select max(id) from runs')" "$(jq '.run.id' "$T/l.js
 check run_show_unknown_run_exit 1 $?
 
 # 9. options.transform (test level, inherited from defaultTest): a jq
-# expression applied to the output before every assertion; a JavaScript
-# transform is refused at load with its location.
+# expression applied to the output before every assertion; a transform
+# from a file is refused at load with its location (inline JavaScript
+# transforms run: tests/cli/code.sh).
 cat >"$T/transform.yaml" <<Y
 prompts: ["Question: {{q}}"]
 providers: [openai:chat:good]
@@ -109,10 +110,10 @@ Y
 "$ASSAY" run "$T/transform.yaml" --no-progress-bar --no-table -o "$T/t.json" >/dev/null 2>&1
 check run_test_transform_passes 0 $?
 check run_test_transform_output "true 6" "$(jq -r '[.results[].output] | join(" ")' "$T/t.json")"
-sed 's/jq:.n \* 2/output.toUpperCase()/' "$T/transform.yaml" >"$T/badtransform.yaml"
+sed 's/jq:.n \* 2/file:\/\/up.js/' "$T/transform.yaml" >"$T/badtransform.yaml"
 "$ASSAY" validate "$T/badtransform.yaml" >/dev/null 2>"$T/bt.err"
-check run_test_transform_js_refused 1 $?
-check_grep run_test_transform_js_location 'badtransform.yaml:[0-9]+:[0-9]+: error: options.transform' "$T/bt.err"
+check run_test_transform_file_refused 1 $?
+check_grep run_test_transform_file_location 'badtransform.yaml:[0-9]+:[0-9]+: error: options.transform' "$T/bt.err"
 
 # 10. outputPath in the suite: written when no -o is given (relative to the suite).
 sed 's/^description: integration suite/description: integration suite\noutputPath: [out\/a.json, out\/b.csv]/' "$T/basic.yaml" >"$T/outpath.yaml"

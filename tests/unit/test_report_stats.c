@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/report/report.h"
 #include "../../src/report/report_stats_int.h"
 #include "../../src/stats/stats.h"
 #include "../../src/store/store.h"
@@ -171,7 +172,14 @@ TEST(report_stats_quality_latency_cost_from_store)
 	T_NEAR(rjn(a, "latency.p50"), 1050, 1e-9);
 	T_NEAR(rjn(a, "latency.p95"), 1905, 1e-9);
 	T_NEAR(rjn(a, "latency.max"), 2000, 1e-9);
-	T_ASSERT(rjn(a, "latency.p95_lo") <= 1905 && rjn(a, "latency.p95_hi") >= 1800);
+	/* order-statistic interval, n = 20: lower end x(17) = 1700 (exact
+	 * binomial sums, see test_stats_prop.c); 20 samples cannot bound
+	 * p95 from above (1 - 0.95^20 < 0.975) */
+	T_NEAR(rjn(a, "latency.p95_lo"), 1700, 0);
+	T_ASSERT(json_is_null(json_object_get(json_object_get(a, "latency"),
+					      "p95_hi")));
+	T_ASSERT(json_is_true(json_object_get(json_object_get(a, "latency"),
+					      "p95_hi_unbounded")));
 	T_ASSERT(!json_object_get(json_object_get(a, "latency"), "note"));
 	T_EQ_INT((long)rjn(b, "latency.n"), 19);	/* the error is left out */
 	/* tokens/s: 200 tokens over 21 s */
@@ -254,7 +262,10 @@ TEST(report_stats_beyond_accuracy_from_store)
 					   "by_tag"), 0);
 	T_EQ_STR(json_string_value(json_object_get(t, "tag")), "late");
 	T_NEAR(rjn(t, "est"), 0, 1e-12);
-	T_NEAR(rjn(t, "p_worse"), pow(8.0 / 19, 8), 1e-9);
+	T_NEAR(rjn(t, "p_raw"), pow(8.0 / 19, 8), 1e-12);
+	/* Holm over the 2 tag x candidate tests (A's own "late" p is 1):
+	 * R p.adjust(c((8/19)^8, 1), "holm")[1] = 2 (8/19)^8 */
+	T_NEAR(rjn(t, "p_worse"), 2 * pow(8.0 / 19, 8), 1e-12);
 	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
 		b, "failure_modes"), "systematic")), 1);
 	/* severity: case 10 weighs 10, others 1, but a failed result weighs
@@ -351,8 +362,11 @@ TEST(report_stats_repeats_pass_at_k_and_flakiness)
 	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(c,
 		"repeats"), "flakiest")), 1);
 	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
-		c, "pass_rate"), "method")), "two-level") != NULL);
-	/* a two-level interval is wider than Wilson on 12 attempts */
+		c, "pass_rate"), "method")), "design-adjusted") != NULL);
+	/* repeats of a case are not independent: wider than Wilson on 12
+	 * attempts (ICC of 4/4, 2/4, 0/4 by hand: 2/3, deff 3) */
+	T_NEAR(rjn(c, "pass_rate.deff"), 3, 1e-12);
+	T_EQ_INT((long)rjn(c, "pass_rate.clusters"), 3);
 	T_ASSERT(rjn(c, "pass_rate.hi") - rjn(c, "pass_rate.lo") >
 		 stats_wilson(6, 12, 0.95).hi - stats_wilson(6, 12, 0.95).lo);
 	/* latency: 12 samples, so a note */
@@ -362,7 +376,7 @@ TEST(report_stats_repeats_pass_at_k_and_flakiness)
 	rs_run_free(&r);
 }
 
-TEST(report_stats_clusters_use_cr1_and_cluster_bootstrap)
+TEST(report_stats_clusters_use_design_adjusted_wilson)
 {
 	static const int att[6] = { 1, 1, 1, 1, 1, 1 };
 	static const int pas[6] = { 1, 1, 0, 0, 1, 0 };
@@ -382,8 +396,122 @@ TEST(report_stats_clusters_use_cr1_and_cluster_bootstrap)
 	T_NEAR(rjn(c, "pass_rate.cr1_se"), stats_cluster_se(x, cl, 6, NULL),
 	       1e-12);
 	T_ASSERT(strstr(json_string_value(json_object_get(json_object_get(
-		c, "pass_rate"), "method")), "cluster") != NULL);
+		c, "pass_rate"), "method")), "design-adjusted") != NULL);
+	/* ICC by hand: cluster means 1, 0, .5; MSB = .5, MSW = 1/6, m0 = 2:
+	 * ICC = (1/2 - 1/6) / (1/2 + 1/6) = 1/2, deff = 1.5, n_eff = 4;
+	 * Wilson at 4 with t_2 = 4.302653 (R qt): mpmath
+	 * [0.0465897380918197, 0.9534102619081803] */
+	T_NEAR(rjn(c, "pass_rate.icc"), 0.5, 1e-12);
+	T_NEAR(rjn(c, "pass_rate.n_eff"), 4, 1e-12);
+	T_NEAR(rjn(c, "pass_rate.lo"), 0.0465897380918197, 1e-9);
+	T_NEAR(rjn(c, "pass_rate.hi"), 0.9534102619081803, 1e-9);
 	T_EQ_INT((long)json_array_size(json_object_get(s, "warnings")), 1);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Two candidates on the same cases: a_pass/b_pass per case, clusters cl
+ * (NULL: none). */
+static void mem_run2(struct rs_run *r, const int *ap, const int *bp,
+		     const long *cl, size_t ncases)
+{
+	int *one = xmalloc(ncases * sizeof *one);
+	struct rs_run b;
+	for (size_t k = 0; k < ncases; k++)
+		one[k] = 1;
+	mem_run(r, one, ap, ncases);
+	mem_run(&b, one, bp, ncases);
+	free(one);
+	r->cands = xrealloc(r->cands, 2 * sizeof *r->cands);
+	r->cands[1] = b.cands[0];
+	free(r->cands[1].label);
+	r->cands[1].label = xstrdup("n");
+	b.ncands = 0;
+	rs_run_free(&b);
+	r->ncands = 2;
+	if (cl) {
+		for (size_t k = 0; k < ncases; k++)
+			r->cases[k].cluster = cl[k];
+		r->has_clusters = true;
+		r->nclusters = 0;
+		for (size_t k = 0; k < ncases; k++)
+			if (!k || cl[k] != cl[k - 1])
+				r->nclusters++;
+	}
+}
+
+/* The 12-case / 4-cluster suite of issue 8: A passes all 12, B fails 2
+ * cases of cluster 0, 2 of cluster 1 and 1 of cluster 2 (a 5-to-0 split
+ * of discordant cases).  The old normal-reference CR1 test said
+ * p = 0.00902 (mpmath: 2 Phi(-5 / sqrt(11/3))); the exact McNemar test on
+ * the 12 cases gives 0.0625 (R: binom.test(0, 5)$p.value = 2 / 2^5).  The
+ * clustered test must not be more significant than that: the CR1 t test
+ * with 3 df gives 0.0796049808179063 (mpmath betainc, t = 5/sqrt(11/3)),
+ * and the pass-rate interval of 12/12 must be no narrower than Wilson on
+ * 12 cases, and the decision not "clearly". */
+TEST(report_stats_issue8_twelve_cases_four_clusters)
+{
+	static const int ap[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const int bp[12] = { 0, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1 };
+	static const long cl[12] = { 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3 };
+	struct rs_run r;
+	json_t *s, *a, *p, *d;
+	mem_run2(&r, ap, bp, cl, 12);
+	r.decision = json_pack("{s:f}", "min_pass_rate", 0.9);
+	s = rs_compute(&r, NULL);
+	a = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(a, "pass_rate.est"), 1, 0);
+	T_ASSERT(rjn(a, "pass_rate.lo") <= 0.7575059933447591);
+	/* Wilson at the 4 clusters: 4 / (4 + z^2) */
+	T_NEAR(rjn(a, "pass_rate.lo"), 0.510109163545403, 1e-9);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_EQ_INT((long)rjn(p, "a_only"), 5);
+	T_EQ_INT((long)rjn(p, "b_only"), 0);
+	T_NEAR(rjn(p, "p_unclustered"), 0.0625, 1e-12);
+	T_NEAR(rjn(p, "p_cr1_t"), 0.0796049808179063, 1e-9);
+	T_ASSERT(rjn(p, "p") >= 0.0625);
+	T_ASSERT(json_is_false(json_object_get(p, "significant")));
+	/* the difference's interval covers 0 */
+	T_ASSERT(rjn(p, "diff.lo") < 0 && rjn(p, "diff.hi") > 0);
+	d = json_object_get(s, "decision");
+	T_ASSERT(!json_is_true(json_object_get(json_array_get(json_object_get(
+		d, "candidates"), 0), "clearly")));
+	T_ASSERT(json_is_false(json_object_get(d, "statistically_clear")));
+	/* 12/12 passed: the Wilson bound, n/(n + z^2) >= 0.9 <=> n >= 9 z^2
+	 * = 34.57 clusters' worth, times deff = 3 (each cluster counted as
+	 * one case): ceil(103.72) = 104 */
+	T_EQ_INT((long)rjn(d, "cases_to_settle"), 104);
+	/* the MDD counts effective cases: deff of the differences by hand,
+	 * CR1 variance 11/432 over the independent 35/1584 = 1.152381 */
+	T_NEAR(rjn(p, "mdd_deff"), 17424.0 / 15120, 1e-12);
+	T_EQ_INT((long)rjn(p, "cases_for_mdd"),
+		 (long)ceil((double)stats_n_paired(5.0 / 12, 0.05, 0.05, 0.8) *
+			    17424.0 / 15120 - 1e-9));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* One cluster: nothing to compare, said so, not a silent fallback. */
+TEST(report_stats_one_cluster_cannot_be_compared)
+{
+	static const int ap[6] = { 1, 1, 1, 1, 1, 1 };
+	static const int bp[6] = { 0, 0, 0, 0, 0, 0 };
+	static const long cl[6] = { 7, 7, 7, 7, 7, 7 };
+	struct rs_run r;
+	json_t *s, *p;
+	mem_run2(&r, ap, bp, cl, 6);
+	s = rs_compute(&r, NULL);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_ASSERT(json_is_null(json_object_get(p, "p")));
+	T_ASSERT(json_is_null(json_object_get(p, "p_holm")));
+	T_ASSERT(json_is_false(json_object_get(p, "significant")));
+	T_ASSERT(strstr(json_string_value(json_object_get(p, "test")),
+			"cannot be compared") != NULL);
+	/* and the pass rates get no interval narrower than [0, 1] */
+	T_NEAR(rjn(json_array_get(json_object_get(s, "candidates"), 0),
+		   "pass_rate.lo"), 0, 0);
 	json_decref(s);
 	rs_run_free(&r);
 }
@@ -392,10 +520,11 @@ static json_t *cand(const char *label, double p, double lo, double hi,
 		    double p95, double p95lo, double p95hi, double cost)
 {
 	return json_pack("{s:s, s:{s:f, s:f, s:f, s:i}, s:{s:f, s:f, s:f},"
-			 " s:{s:f}, s:f}", "label", label, "pass_rate", "est",
-			 p, "lo", lo, "hi", hi, "n", 100, "latency", "p95", p95,
-			 "p95_lo", p95lo, "p95_hi", p95hi, "cost", "per_1k",
-			 cost, "error_rate", 0.0);
+			 " s:{s:f}, s:f, s:i, s:i, s:i}", "label", label,
+			 "pass_rate", "est", p, "lo", lo, "hi", hi, "n", 100,
+			 "latency", "p95", p95, "p95_lo", p95lo, "p95_hi",
+			 p95hi, "cost", "per_1k", cost, "error_rate", 0.0,
+			 "graded", 100, "results", 100, "errors", 0);
 }
 
 TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
@@ -421,8 +550,12 @@ TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
 	T_EQ_STR(json_string_value(json_object_get(json_object_get(d,
 		"recommended"), "label")), "B");
 	T_ASSERT(json_is_false(json_object_get(d, "statistically_clear")));
-	/* 1.96^2 * 0.9 * 0.1 / 0.05^2 = 138.3 */
-	T_EQ_INT((long)rjn(d, "cases_to_settle"), 139);
+	/* 80% power, B at 0.9 against the 0.85 floor: the one-sample
+	 * formula of Chow, Shao & Wang (2008) p. 85 at one-sided alpha
+	 * 0.025, (1.959964 sqrt(.85 .15) + 0.841621 sqrt(.9 .1))^2 / .05^2 =
+	 * 362.8 (R: the powerandsamplesize.com 1-Sample 1-Sided code with
+	 * alpha = 0.025) */
+	T_EQ_INT((long)rjn(d, "cases_to_settle"), 363);
 	T_EQ_INT((long)json_array_size(json_object_get(d, "pareto")), 3);
 	T_EQ_STR(json_string_value(json_array_get(json_object_get(d, "pareto"),
 						  2)), "C");
@@ -503,4 +636,493 @@ done:
 	free(db);
 	tfx_suite_free(s);
 	tfx_rmdir(dir);
+}
+
+/* The summary table and the statistics section show the same interval
+ * for the same figure (issue 8: the table printed Wilson and the section
+ * a cluster bootstrap).  12 cases in 4 clusters, all passing: both give
+ * Wilson at the 4 clusters, 4 / (4 + z^2) = 0.510109163545403. */
+TEST(report_stats_summary_table_uses_the_same_interval)
+{
+	struct suite *s = tfx_suite(12, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/cl.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct summary sum;
+	int64_t run = 0;
+	json_t *out = NULL;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	for (size_t i = 0; i < 12; i++)
+		json_object_set_new(s->tests[i].metadata, "cluster",
+				    json_integer((json_int_t)(i / 3)));
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "cl", 1, &run, &err), 0);
+	for (size_t i = 0; i < 12; i++) {
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		r.latency_ms = 10;
+		tfx_grade(&g, &s->tests[i], true, 1, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	T_ASSERT(out != NULL);
+	T_EQ_INT((long)sum.n_rows, 1);
+	T_NEAR(sum.rows[0].ci_lo, 0.510109163545403, 1e-9);
+	T_NEAR(sum.rows[0].ci_lo, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.lo"), 0);
+	T_ASSERT(sum.rows[0].ci_design);
+	f = open_memstream(&txt, &len);
+	report_print_table(&sum, f, false);
+	fclose(f);
+	T_ASSERT(strstr(txt, "100.0% [51.0\xe2\x80\x93" "100.0]*") != NULL);
+	free(txt);
+	report_summary_free(&sum);
+	json_decref(out);
+	store_close(st);
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
+
+/* True when `w` occurs in s as a word (no letter on either side). */
+static bool has_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *q = s; (q = strcasestr(q, w)); q++) {
+		bool l = q > s && ((q[-1] | 32) >= 'a' && (q[-1] | 32) <= 'z');
+		bool r = (q[n] | 32) >= 'a' && (q[n] | 32) <= 'z';
+		if (!l && !r)
+			return true;
+	}
+	return false;
+}
+
+/* A candidate with only infrastructure errors: the pair has no shared
+ * graded cases.  Neither the terminal text nor the JSON may show nan,
+ * inf or (long long)NaN = -9223372036854775808 (issue 8, must-fix 8). */
+TEST(report_stats_no_shared_cases_print_no_nan)
+{
+	static const int ap[4] = { 1, 0, 1, 1 }, bp[4] = { 0, 0, 0, 0 };
+	struct rs_run r;
+	json_t *s;
+	char *txt = NULL, *js;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, NULL, 4);
+	for (size_t i = 0; i < r.cands[1].n; i++) {
+		r.cands[1].it[i].pass = RS_ERROR;
+		r.cands[1].it[i].lat = NAN;
+	}
+	r.has_conf = true;
+	r.decision = json_pack("{s:f, s:f, s:{s:f, s:f, s:f}}", "min_pass_rate",
+			       0.5, "max_p95_ms", 100.0, "weights", "quality",
+			       1.0, "cost", 1.0, "latency", 1.0);
+	s = rs_compute(&r, NULL);
+	js = json_dumps(s, JSON_ENCODE_ANY);
+	f = open_memstream(&txt, &len);
+	rs_print(s, f, false);
+	fclose(f);
+	T_ASSERT(js && txt);
+	if (getenv("T_DUMP")) fputs(txt, stderr);
+	T_ASSERT(strstr(txt, "no shared graded cases") != NULL);
+	T_ASSERT(!has_word(txt, "nan") && !has_word(txt, "inf"));
+	T_ASSERT(!strstr(txt, "9223372036854775808"));
+	T_ASSERT(!has_word(js, "nan") && !has_word(js, "inf") &&
+		 !has_word(js, "infinity"));
+	T_ASSERT(!strstr(js, "9223372036854775808"));
+	T_ASSERT(json_is_null(json_object_get(json_array_get(json_object_get(
+		json_object_get(s, "comparisons"), "pairs"), 0), "p")));
+	free(js);
+	free(txt);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Issue 8, must-fix 3 and 4: the decision on item-level runs. */
+static void set_cost_lat(struct rs_cand *c, double cost, double lat)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		c->it[i].cost = cost;
+		c->it[i].lat = lat;
+	}
+}
+
+/* 10/10 passed against a 0.9 floor: not "about 4 cases" (the old
+ * 50%-power Wald figure) but the Wilson bound, 9 z^2 = 34.57 -> 35. */
+TEST(report_stats_settle_all_passed_uses_wilson_bound)
+{
+	static const int att[10] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s, *d;
+	mem_run(&r, att, att, 10);
+	r.decision = json_pack("{s:f}", "min_pass_rate", 0.9);
+	s = rs_compute(&r, NULL);
+	d = json_object_get(s, "decision");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(d, "candidates"), 0), "pass_rate")), "likely");
+	T_EQ_INT((long)rjn(d, "cases_to_settle"), 35);
+	T_NEAR(rjn(d, "cases_to_settle_power"), 0.8, 0);
+	T_NEAR((double)rs_cases_to_settle(1, 0.9, 1), 35, 0);
+	T_NEAR((double)rs_cases_to_settle(0, 0.05, 1), 73, 0);	/* 19 z^2 */
+	T_EQ_INT(rs_cases_to_settle(0.9, 0.9, 1), -1);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* 80 cases.  m (expensive) passes all, every request 10 ms: p95 within
+ * 500 ms clearly (0 of 80 slower: Wilson upper end z^2 / (80 + z^2) =
+ * 0.0458 <= 5%).  n (cheaper) passes all but 6 of its 80 requests take
+ * 1 s (7.5% slower: Wilson [0.035, 0.154], "unlikely").  Old code judged
+ * cheaper candidates on the pass rate only and called this clear. */
+TEST(report_stats_decision_cheaper_candidate_in_doubt_on_p95)
+{
+	int ap[80];
+	struct rs_run r;
+	json_t *s, *d, *rows, *e;
+	size_t i;
+	bool noted = false;
+	for (i = 0; i < 80; i++)
+		ap[i] = 1;
+	mem_run2(&r, ap, ap, NULL, 80);
+	set_cost_lat(&r.cands[0], 0.002, 10);
+	set_cost_lat(&r.cands[1], 0.001, 10);
+	for (i = 0; i < 6; i++)
+		r.cands[1].it[i * 13].lat = 1000;
+	r.decision = json_pack("{s:f, s:f, s:f}", "min_pass_rate", 0.5,
+			       "max_p95_ms", 500.0, "volume", 1000.0);
+	s = rs_compute(&r, NULL);
+	d = json_object_get(s, "decision");
+	rows = json_object_get(d, "candidates");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 0),
+						   "p95")), "yes");
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 1),
+						   "p95")), "unlikely");
+	T_EQ_STR(json_string_value(json_object_get(json_object_get(d,
+		"recommended"), "label")), "m");
+	T_ASSERT(json_is_false(json_object_get(d, "statistically_clear")));
+	json_array_foreach(json_object_get(d, "notes"), i, e)
+		noted = noted || (strstr(json_string_value(e), "cheaper n") &&
+				  strstr(json_string_value(e), "p95"));
+	T_ASSERT(noted);
+	/* volume: $0.001 a query x 1,000 a day x 365.25/12 days */
+	T_NEAR(rjn(json_array_get(rows, 1), "monthly_cost.est"),
+	       0.001 * 1000 * 365.25 / 12, 1e-9);
+	T_NEAR(rjn(json_array_get(rows, 0), "monthly_cost.est"),
+	       0.002 * 1000 * 365.25 / 12, 1e-9);
+	T_ASSERT(rjn(json_array_get(rows, 0), "monthly_cost.lo") <=
+		 rjn(json_array_get(rows, 0), "monthly_cost.est"));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Timed-out requests count in the p95 of a latency constraint: 74 fast
+ * answers and 6 timeouts are 7.5% over the limit, not "p95 10 ms, yes".
+ * A candidate with only errors is "no data": not recommended, not in
+ * the Pareto set, not ranked. */
+TEST(report_stats_decision_timeouts_count_and_no_data)
+{
+	int ap[80];
+	struct rs_run r;
+	json_t *s, *d, *rows;
+	size_t i;
+	for (i = 0; i < 80; i++)
+		ap[i] = 1;
+	mem_run2(&r, ap, ap, NULL, 80);
+	set_cost_lat(&r.cands[0], 0.001, 10);
+	for (i = 0; i < 6; i++) {
+		r.cands[0].it[i * 13].pass = RS_ERROR;
+		r.cands[0].it[i * 13].lat = NAN;
+	}
+	for (i = 0; i < r.cands[1].n; i++)
+		r.cands[1].it[i].pass = RS_ERROR;
+	r.decision = json_pack("{s:f, s:f, s:{s:f}}", "min_pass_rate", 0.5,
+			       "max_p95_ms", 500.0, "weights", "quality", 1.0);
+	s = rs_compute(&r, NULL);
+	d = json_object_get(s, "decision");
+	rows = json_object_get(d, "candidates");
+	T_NEAR(rjn(json_array_get(json_object_get(s, "candidates"), 0),
+		   "latency.p95"), 10, 0);
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 0),
+						   "p95")), "unlikely");
+	T_NEAR(rjn(json_array_get(rows, 0), "share_over_p95_limit"), 6.0 / 80,
+	       1e-12);
+	T_ASSERT(json_is_true(json_object_get(json_array_get(rows, 1),
+					      "no_data")));
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 1),
+						   "pass_rate")), "no data");
+	T_EQ_INT((long)json_array_size(json_object_get(d, "pareto")), 1);
+	T_EQ_STR(json_string_value(json_array_get(json_object_get(d, "pareto"),
+						  0)), "m");
+	T_EQ_INT((long)json_array_size(json_object_get(d, "weighted")), 1);
+	T_EQ_STR(json_string_value(json_array_get(json_object_get(d, "no_data"),
+						  0)), "n");
+	/* and is in no tied group */
+	T_EQ_STR(json_string_value(json_object_get(json_array_get(
+		json_object_get(s, "candidates"), 1), "group")), "no data");
+	T_EQ_INT((long)json_array_size(json_array_get(json_object_get(
+		json_object_get(s, "comparisons"), "tied_groups"), 0)), 1);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Must-fix 5: degenerate intervals.  Two candidates that pass all 3
+ * repeats of all 10 cases: no discordance, yet the paired difference is
+ * not [0, 0] but Newcombe's interval for a 10/0/0/0 table, +-0.2775
+ * (Newcombe 1998 method 10; the same value stats_paired_diff_newcombe
+ * gives the integer table, checked there against Fagerland et al.).
+ * F1 of a class predicted right 8 of 8 times is not [1, 1]: the Wilson
+ * interval of J = TP/(TP+FP+FN) = 8/8, [0.6756, 1], mapped by 2J/(1+J),
+ * lower end 0.8064.  A score mean on n = 4 of [0, 1] values is the Wilson
+ * interval of the mean (3/4: [0.3006, 0.9544], Newcombe 1998 Table I
+ * style), not a bootstrap on 4 values. */
+TEST(report_stats_degenerate_intervals_are_not_certainty)
+{
+	static const int att[10] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
+	static const int att4[4] = { 1, 1, 1, 1 }, pas4[4] = { 1, 1, 1, 0 };
+	struct rs_run r, b;
+	json_t *s, *p, *c;
+	mem_run(&r, att, att, 10);
+	mem_run(&b, att, att, 10);
+	r.cands = xrealloc(r.cands, 2 * sizeof *r.cands);
+	r.cands[1] = b.cands[0];
+	b.ncands = 0;
+	rs_run_free(&b);
+	r.ncands = 2;
+	s = rs_compute(&r, NULL);
+	p = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "pairs"), 0);
+	T_NEAR(rjn(p, "diff.est"), 0, 0);
+	T_NEAR(rjn(p, "diff.lo"), -0.277533, 1e-5);
+	T_NEAR(rjn(p, "diff.hi"), 0.277533, 1e-5);
+	/* every attempt of every case passed: the pass rate is Wilson at the
+	 * 10 cases, 10 / (10 + z^2) = 0.722467 (not at the 30 attempts) */
+	T_NEAR(rjn(json_array_get(json_object_get(s, "candidates"), 0),
+		   "pass_rate.lo"), 10 / (10 + 1.959963984540054 *
+					 1.959963984540054), 1e-9);
+	json_decref(s);
+	rs_run_free(&r);
+
+	mem_run(&r, att4, pas4, 4);
+	for (size_t i = 0; i < 4; i++)
+		r.cands[0].it[i].score = pas4[i];
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(c, "score.est"), 0.75, 1e-12);
+	T_NEAR(rjn(c, "score.lo"), stats_wilson(3, 4, 0.95).lo, 1e-12);
+	T_NEAR(rjn(c, "score.lo"), 0.3006, 5e-4);
+	T_NEAR(rjn(c, "score.hi"), 0.9544, 5e-4);
+	json_decref(s);
+	rs_run_free(&r);
+
+	{
+		static const int one[10] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+		json_t *f1;
+		mem_run(&r, one, one, 10);
+		r.has_class = true;
+		r.nclasses = 2;
+		r.classes = xcalloc(2, sizeof *r.classes);
+		r.classes[0] = xstrdup("a");
+		r.classes[1] = xstrdup("b");
+		for (size_t i = 0; i < 10; i++) {
+			r.cases[i].gold = i < 8 ? 0 : 1;
+			r.cands[0].it[i].pred = i < 8 ? 0 : 1;
+		}
+		s = rs_compute(&r, NULL);
+		f1 = json_array_get(json_object_get(json_object_get(json_array_get(
+			json_object_get(s, "candidates"), 0), "classification"),
+			"per_class"), 0);
+		T_NEAR(rjn(f1, "f1.est"), 1, 0);
+		T_NEAR(rjn(f1, "f1.lo"), 0.806392319465564, 1e-9);
+		T_NEAR(rjn(f1, "f1.hi"), 1, 0);
+		json_decref(s);
+		rs_run_free(&r);
+	}
+}
+
+/* Must-fix 6: one case failing all 5 repeats is one failing case, not 5
+ * independent failures.  10 cases x 5 repeats, case 0 (the only one
+ * tagged "x") fails every repeat.  By hand: case means 0 and 1, so
+ * MSW = 0 and the ICC is 1, deff = 1 + (5 - 1) 1 = 5; the tag's
+ * effective counts are 1 failure of 1, P(X >= 1 | n 1, q 0.1) = 0.1: not
+ * systematic (the attempt count gave 0.1^5 = 1e-5).  The tag's interval
+ * rests on one case: [0, 1]. */
+TEST(report_stats_repeats_count_cases_in_tags)
+{
+	static const int att[10] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	static const int pas[10] = { 0, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	struct rs_run r;
+	json_t *s, *fm, *t;
+	mem_run(&r, att, pas, 10);
+	r.ntags = 1;
+	r.tags = xcalloc(1, sizeof *r.tags);
+	r.tags[0] = xstrdup("x");
+	r.cases[0].tags = xcalloc(1, sizeof *r.cases[0].tags);
+	r.cases[0].ntags = 1;
+	s = rs_compute(&r, NULL);
+	fm = json_object_get(json_array_get(json_object_get(s, "candidates"),
+					    0), "failure_modes");
+	T_NEAR(rjn(fm, "deff"), 5, 1e-12);
+	t = json_array_get(json_object_get(fm, "by_tag"), 0);
+	T_NEAR(rjn(t, "p_raw"), 0.1, 1e-12);
+	T_EQ_INT((long)json_array_size(json_object_get(fm, "systematic")), 0);
+	T_EQ_INT((long)rjn(t, "units"), 1);
+	T_NEAR(rjn(t, "lo"), 0, 0);
+	T_NEAR(rjn(t, "hi"), 1, 0);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* What counts as what: a result the engine recorded as "grading failed:
+ * ..." (assay's grader or a judge failed) is a grading error: out of
+ * the quality figures like an infrastructure error, but not in the
+ * error rate (not the candidate's fault) and its latency counts (the
+ * model did answer).  A timeout stays an infrastructure error. */
+TEST(report_stats_grading_errors_are_kept_apart)
+{
+	struct suite *s = tfx_suite(5, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/ge.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	int64_t run = 0;
+	json_t *out, *a;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "ge", 1, &run, &err), 0);
+	for (size_t i = 0; i < 5; i++) {
+		struct response r;
+		struct grade g;
+		bool graded = i < 3;
+		response_init(&r);
+		r.output = xstrdup("x");
+		r.latency_ms = 100.0 * (double)(i + 1);
+		if (i == 3) {
+			r.error = RESP_ERR_OTHER;
+			r.error_msg = xstrdup("grading failed: judge reply unusable");
+		} else if (i == 4) {
+			r.error = RESP_ERR_TIMEOUT;
+			r.error_msg = xstrdup("timeout");
+		}
+		if (graded)
+			tfx_grade(&g, &s->tests[i], i < 2, i < 2, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r,
+					  graded ? &g : NULL, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		if (graded)
+			tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	store_close(st);
+	T_ASSERT(out != NULL);
+	if (out) {
+		a = json_array_get(json_object_get(out, "candidates"), 0);
+		T_EQ_INT((long)rjn(a, "graded"), 3);
+		T_EQ_INT((long)rjn(a, "grading_errors"), 1);
+		T_EQ_INT((long)rjn(a, "errors"), 1);
+		T_NEAR(rjn(a, "error_rate"), 0.2, 1e-12);
+		T_NEAR(rjn(a, "pass_rate.est"), 2.0 / 3, 1e-12);
+		/* latency over the 4 answered requests (the timeout is out) */
+		T_EQ_INT((long)rjn(a, "latency.n"), 4);
+		json_decref(out);
+	}
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
+
+/* Named metrics outside [0, 1] on 4 values get no bootstrap interval
+ * ("n too small"); refusal rates with repeats count cases (design-
+ * adjusted: 2 cases x 3 repeats, one case refusing every time, is 1 of 2
+ * cases, rest on 2 units, Wilson at G = 2 clusters is not narrower than
+ * [0, 1] for the interior estimate with t(1)). */
+TEST(report_stats_small_metric_and_refusal_repeats)
+{
+	static const int att4[4] = { 1, 1, 1, 1 };
+	static const int att2[2] = { 3, 3 }, pas2[2] = { 3, 3 };
+	struct rs_run r;
+	json_t *s, *c, *m;
+	mem_run(&r, att4, att4, 4);
+	r.cands[0].nm = 1;
+	r.cands[0].m = xcalloc(1, sizeof *r.cands[0].m);
+	r.cands[0].m[0].name = xstrdup("tokens");
+	r.cands[0].m[0].v = xmalloc(4 * sizeof(double));
+	for (int i = 0; i < 4; i++)
+		r.cands[0].m[0].v[i] = 5 + i;
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	m = json_object_get(json_object_get(c, "metrics"), "tokens");
+	T_NEAR(rjn(m, "est"), 6.5, 1e-12);
+	T_ASSERT(json_is_null(json_object_get(m, "lo")));
+	T_ASSERT(strstr(json_string_value(json_object_get(m, "method")),
+			"n too small") != NULL);
+	json_decref(s);
+	rs_run_free(&r);
+
+	mem_run(&r, att2, pas2, 2);
+	r.has_refusal = true;
+	for (size_t k = 0; k < 2; k++)
+		r.cases[k].expect = RS_EXPECT_ANSWER;
+	for (size_t i = 0; i < r.cands[0].n; i++)
+		r.cands[0].it[i].refused = r.cands[0].it[i].c == 0;
+	s = rs_compute(&r, NULL);
+	c = json_array_get(json_object_get(s, "candidates"), 0);
+	T_NEAR(rjn(c, "refusals.over_refusal.est"), 0.5, 1e-12);
+	T_EQ_INT((long)rjn(c, "refusals.over_refusal.units"), 2);
+	/* ICC 1 (each case always or never refuses): deff 3, n_eff 2, t(1)
+	 * = 12.706: Wilson at n 2 with that critical value (mpmath) */
+	T_NEAR(rjn(c, "refusals.over_refusal.deff"), 3, 1e-12);
+	T_ASSERT(rjn(c, "refusals.over_refusal.lo") <
+		 stats_wilson(3, 6, 0.95).lo);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* The error-rate and cost constraints are judged on intervals: 3
+ * infrastructure errors in 40 results against max_error_rate 0.05 is 7.5%
+ * with Wilson [2.6%, 19.9%]: "unlikely", not "no" as measured; a cost
+ * per 1,000 whose bootstrap interval straddles the limit is not "yes". */
+TEST(report_stats_decision_error_rate_and_cost_intervals)
+{
+	int ap[40];
+	struct rs_run r;
+	json_t *s, *row;
+	for (int i = 0; i < 40; i++)
+		ap[i] = 1;
+	mem_run2(&r, ap, ap, NULL, 40);
+	for (size_t i = 0; i < r.cands[0].n; i++) {
+		r.cands[0].it[i].cost = i % 2 ? 0.0018 : 0.0;
+		r.cands[1].it[i].cost = 0.001;
+	}
+	for (size_t i = 0; i < 3; i++)
+		r.cands[0].it[i * 7].pass = RS_ERROR;
+	r.decision = json_pack("{s:f, s:f}", "max_error_rate", 0.05,
+			       "max_cost_per_1k", 1.0);
+	s = rs_compute(&r, NULL);
+	row = json_array_get(json_object_get(json_object_get(s, "decision"),
+					     "candidates"), 0);
+	T_EQ_STR(json_string_value(json_object_get(row, "error_rate")),
+		 "unlikely");
+	T_EQ_STR(json_string_value(json_object_get(row, "cost")), "likely");
+	row = json_array_get(json_object_get(json_object_get(s, "decision"),
+					     "candidates"), 1);
+	T_EQ_STR(json_string_value(json_object_get(row, "cost")), "yes");
+	T_EQ_STR(json_string_value(json_object_get(row, "error_rate")),
+		 "likely");
+	json_decref(s);
+	rs_run_free(&r);
 }

@@ -451,7 +451,7 @@ TEST(score_check_weight_threshold_template)
 	T_ASSERT(strstr(e.msg, "nope"));
 	a.metric = "acc-{{x}}";
 	T_EQ_INT(score_check(&a, vars, &e), 0);
-	a.transform = "output.trim()";
+	a.transform = "file://t.js";
 	T_EQ_INT(score_check(&a, vars, &e), ST_INPUT);
 	T_ASSERT(strstr(e.msg, "transform"));
 	ts_free(&a);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "../../src/util/xalloc.h"
 
 #define SCRIPT "tests/data/score/verdict.sh"
 
@@ -108,10 +109,16 @@ TEST(score_transform_jq)
 	T_EQ_INT(run_full("contains", "\"Paris\"", "jq:.[$vars.k]", false, 0,
 			  vars, "{\"answer\": \"Paris\"}", NULL, &r, NULL, 0), 1);
 	free(r);
-	/* A failing transform is a grading error. */
+	/* A transform that cannot read the model's output fails the
+	 * assertion (the model's failure, issue 8), not a grading error. */
+	(void)msg;
 	T_EQ_INT(run_full("contains", "\"x\"", "jq:.a.b", false, 0, NULL,
-			  "\"text\"", NULL, NULL, msg, sizeof msg), -1);
-	T_ASSERT(strstr(msg, "transform jq:.a.b failed: jq error"));
+			  "\"text\"", NULL, &r, NULL, 0), 0);
+	T_ASSERT(strstr(r, "could not be read by the transform"));
+	T_ASSERT(strstr(r, "transform jq:.a.b failed: jq error"));
+	free(r);
+	T_EQ_INT(run_full("equals", "\"ACME\"", "jq:.vendor", false, 0, NULL,
+			  "Sure! The vendor is ACME.", NULL, NULL, NULL, 0), 0);
 	/* The helper itself. */
 	{
 		char *out = NULL;
@@ -120,7 +127,8 @@ TEST(score_transform_jq)
 					 &out, &e), 0);
 		T_EQ_STR(out, "[1,\"x\"]");
 		free(out);
-		T_ASSERT(score_transform("output.trim()", "x", 1, NULL, &out,
+		/* A file:// transform is not run (refused at load, too). */
+		T_ASSERT(score_transform("file://t.js", "x", 1, NULL, &out,
 					 &e) != 0);
 		T_ASSERT(out == NULL);
 	}
@@ -131,9 +139,11 @@ TEST(score_transform_check_errors)
 {
 	struct err e = {0};
 	struct assertion_spec a = ts_spec("contains", "\"x\"");
-	a.transform = "output.toUpperCase()";
+	a.transform = "output.toUpperCase()";   /* inline JavaScript runs */
+	T_EQ_INT(score_check(&a, NULL, &e), 0);
+	a.transform = "file://transforms/up.js";
 	T_EQ_INT(score_check(&a, NULL, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "is JavaScript (promptfoo)"));
+	T_ASSERT(strstr(e.msg, "transforms from files are not supported yet"));
 	T_ASSERT(strstr(e.msg, "jq:EXPR"));
 	T_EQ_INT(e.line, 7);
 	a.transform = "jq:";
@@ -384,4 +394,45 @@ TEST(score_custom_shutdown_and_restart)
 	T_EQ_INT(ts_run("is-json", "{\"type\": \"object\"}", NULL, "{}", NULL,
 			NULL), 1);
 	score_shutdown();
+}
+
+/* What counts as what (issue 8): a definite failure of one assertion
+ * fails the test even when another assertion of it could not be graded;
+ * without a definite failure the test is a grading error. */
+TEST(score_grade_failure_beats_grading_error)
+{
+	struct test_case tc;
+	struct assertion_spec as[2];
+	struct response resp;
+	struct grade g;
+	struct err e = {0};
+	memset(&tc, 0, sizeof tc);
+	as[0] = ts_spec("lua", "\"error('boom')\"");
+	as[1] = ts_spec("contains", "\"Paris\"");
+	tc.asserts = as;
+	tc.n_asserts = 2;
+	response_init(&resp);
+	resp.output = xstrdup("London");
+	T_EQ_INT(score_grade(&tc, &resp, &g, &e), 0);
+	T_ASSERT(!g.pass);
+	T_ASSERT(strstr(g.reason, "another assertion could not be graded"));
+	T_ASSERT(!g.items[0].pass);
+	T_ASSERT(strstr(g.items[0].reason, "grading error"));
+	grade_cleanup(&g);
+	free(resp.output);
+	resp.output = xstrdup("Paris");
+	memset(&e, 0, sizeof e);
+	T_ASSERT(score_grade(&tc, &resp, &g, &e) != 0);
+	T_ASSERT(strstr(e.msg, "boom"));
+	/* with a test threshold the score needs every assertion: a grading
+	 * error even when another assertion failed */
+	free(resp.output);
+	resp.output = xstrdup("London");
+	tc.has_threshold = true;
+	tc.threshold = 0.5;
+	memset(&e, 0, sizeof e);
+	T_ASSERT(score_grade(&tc, &resp, &g, &e) != 0);
+	response_cleanup(&resp);
+	ts_free(&as[0]);
+	ts_free(&as[1]);
 }

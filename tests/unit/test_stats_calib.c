@@ -38,24 +38,63 @@ TEST(stats_ece_equal_width_hand)
 	T_ASSERT(isnan(b[0].conf) && isnan(b[0].acc));
 }
 
-/* Equal-mass, 5 bins of 2 (sorted by p, ties by input order):
- *   {0,1} conf .15 acc .5 -> .2 * .35 = .07
- *   {2,3} conf .35 acc 0  -> .2 * .35 = .07
- *   {4,5} conf .55 acc 1  -> .2 * .45 = .09
- *   {6,7} conf .90 acc 1  -> .2 * .10 = .02
- *   {8,9} conf .95 acc .5 -> .2 * .45 = .09      ECE = 0.34
- * 10 bins of 1: ECE = mean |p - y| = 3.8 / 10 = 0.38 */
+/* Equal-mass, 5 bins: nominal edges at ranks 2, 4, 6, 8 of the sorted
+ * confidences; an edge inside a run of ties moves to the run's end
+ * (4 -> 5, 8 -> 10), so tied cases share a bin:
+ *   {0,1}     conf .15  acc 1/2 -> .2 * .35     = .07
+ *   {2,3,4}   conf .35  acc 1/3 -> .3 * 1/60    = .005
+ *   {5}       conf .75  acc 1   -> .1 * .25     = .025
+ *   {6,7,8,9} conf .925 acc 3/4 -> .4 * .175    = .07
+ *   (empty)                                     ECE = 0.17
+ * 10 bins: every run of ties is one bin, the same bins as equal width
+ * here: ECE = 0.2. */
 TEST(stats_ece_equal_mass_hand)
 {
 	struct stats_bin b[5];
 
-	T_NEAR(stats_ece(P, Y, 10, STATS_BIN_MASS, 5), 0.34, 1e-12);
-	T_NEAR(stats_ece(P, Y, 10, STATS_BIN_MASS, 10), 0.38, 1e-12);
+	T_NEAR(stats_ece(P, Y, 10, STATS_BIN_MASS, 5), 0.17, 1e-12);
+	T_NEAR(stats_ece(P, Y, 10, STATS_BIN_MASS, 10), 0.2, 1e-12);
 	T_EQ_INT(stats_reliability(P, Y, 10, STATS_BIN_MASS, 5, b), 0);
-	T_NEAR(b[2].conf, 0.55, 1e-12);
-	T_NEAR(b[2].lo, 0.35, 0);
-	T_NEAR(b[2].hi, 0.75, 0);
-	T_EQ_INT(b[4].count, 2);
+	T_EQ_INT(b[1].count, 3);
+	T_NEAR(b[2].conf, 0.75, 1e-12);
+	T_NEAR(b[2].lo, 0.75, 0);
+	T_NEAR(b[3].conf, 0.925, 1e-12);
+	T_EQ_INT(b[3].count, 4);
+	T_EQ_INT(b[4].count, 0);
+}
+
+/* Issue 8, must-fix 7: tied confidences must not depend on the order of
+ * the cases.  The same ten cases reversed give the same equal-mass ECE,
+ * reliability bins and selective accuracy. */
+TEST(stats_calibration_ties_do_not_depend_on_order)
+{
+	double p2[10], y2[10], cov[3] = { 0.5, 0.8, 0.9 }, a1[3], a2[3];
+	struct stats_bin b1[5], b2[5];
+	for (int i = 0; i < 10; i++) {
+		p2[i] = P[9 - i];
+		y2[i] = Y[9 - i];
+	}
+	for (size_t nb = 2; nb <= 10; nb++)
+		T_NEAR(stats_ece(P, Y, 10, STATS_BIN_MASS, nb),
+		       stats_ece(p2, y2, 10, STATS_BIN_MASS, nb), 1e-15);
+	T_EQ_INT(stats_reliability(P, Y, 10, STATS_BIN_MASS, 5, b1), 0);
+	T_EQ_INT(stats_reliability(p2, y2, 10, STATS_BIN_MASS, 5, b2), 0);
+	for (int i = 0; i < 5; i++) {
+		T_EQ_INT(b1[i].count, b2[i].count);
+		if (b1[i].count)
+			T_NEAR(b1[i].acc, b2[i].acc, 1e-15);
+	}
+	T_EQ_INT(stats_selective_accuracy(P, Y, 10, cov, 3, a1), 0);
+	T_EQ_INT(stats_selective_accuracy(p2, y2, 10, cov, 3, a2), 0);
+	for (int i = 0; i < 3; i++)
+		T_NEAR(a1[i], a2[i], 1e-15);
+	/* all tied: one bin holds everything, ECE = |mean p - mean y| */
+	{
+		double pt[4] = { .8, .8, .8, .8 }, yt[4] = { 1, 0, 1, 1 };
+		T_NEAR(stats_ece(pt, yt, 4, STATS_BIN_MASS, 10), 0.05, 1e-12);
+		T_EQ_INT(stats_selective_accuracy(pt, yt, 4, cov, 1, a1), 0);
+		T_NEAR(a1[0], 0.75, 1e-15);
+	}
 }
 
 /* Brier by hand: squared errors .0225 .7225 .1225 .1225 .4225 .0625
@@ -72,9 +111,11 @@ TEST(stats_brier_hand)
 	T_ASSERT(isnan(stats_ece(bad, y2, 2, STATS_BIN_WIDTH, 10)));
 }
 
-/* Most confident first (ties by input order): 7 8 9 6 5 2 3 4 0 1 with
- * y = 1 1 0 1 1 0 0 1 0 1.  Coverage 50% -> 5 cases, 4/5 = 0.8; 80% ->
- * 8 cases, 5/8; 90% -> 9 cases, 5/9; 100% -> 6/10. */
+/* Most confident first: .95 x3 (y 1 1 0), .85 (1), .75 (1), .35 x3
+ * (0 0 1), .15 x2 (0 1).  Coverage 50% -> 5 cases, 4/5 = 0.8; 80% -> 8
+ * cases ending exactly at the end of the .35 tie: 5/8; 90% -> 9 cases,
+ * the 9th from the .15 tie, which enters at its mean 1/2: 5.5/9; 100% ->
+ * 6/10. */
 TEST(stats_selective_accuracy_hand)
 {
 	double cov[5] = { 0.5, 0.8, 0.9, 1.0, 0 }, acc[5];
@@ -82,7 +123,7 @@ TEST(stats_selective_accuracy_hand)
 	T_EQ_INT(stats_selective_accuracy(P, Y, 10, cov, 5, acc), 0);
 	T_NEAR(acc[0], 0.8, 1e-15);
 	T_NEAR(acc[1], 5.0 / 8, 1e-15);
-	T_NEAR(acc[2], 5.0 / 9, 1e-15);
+	T_NEAR(acc[2], 5.5 / 9, 1e-15);
 	T_NEAR(acc[3], 0.6, 1e-15);
 	T_ASSERT(isnan(acc[4]));
 }

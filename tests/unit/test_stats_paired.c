@@ -220,3 +220,12 @@ TEST(stats_cld_all_tied_and_all_distinct)
 	T_EQ_INT(stats_cld(mean, apart, 3, 0.05, order, g, 2), -1);
 	T_EQ_INT(stats_cld(mean, apart, 0, 0.05, order, g, 2), -1);
 }
+
+/* Never p = 0 (docs/statistics.md): 2 000 discordant pairs all one way
+ * is 2^-1999, below the smallest double; reported as DBL_MIN. */
+TEST(stats_mcnemar_far_tail_is_not_zero)
+{
+	T_ASSERT(stats_mcnemar_exact(2000, 0) > 0);
+	T_ASSERT(stats_mcnemar_exact(0, 5000) > 0);
+	T_NEAR(stats_mcnemar_exact(10, 0), 2.0 / 1024, 1e-15);
+}

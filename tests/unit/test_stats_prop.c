@@ -172,3 +172,80 @@ TEST(stats_power_paired_connor)
 	       1e-9);
 	T_EQ_INT(stats_n_paired(0.2, 0.3, 0.05, 0.8), -1);	/* d > psi */
 }
+
+/* Order-statistic quantile interval.  References: the classic
+ * distribution-free median intervals (Conover 1999, Practical
+ * Nonparametric Statistics, 3rd ed., sec. 3.2, Table A3): n = 10 ->
+ * x(2)..x(9) (coverage 0.9785), n = 30 -> x(10)..x(21); for p95 the ranks
+ * from exact binomial sums computed in Python 3 (math.comb): n = 100 ->
+ * x(90)..x(100), n = 200 -> x(184)..x(197), n = 20 -> x(17).. unbounded
+ * (1 - 0.95^20 = 0.64 < 0.975). */
+TEST(stats_quantile_os_ci_ranks)
+{
+	double x[200];
+	long r, s;
+	struct interval iv;
+	for (int i = 0; i < 200; i++)
+		x[i] = i + 1;	/* x(k) = k */
+	iv = stats_quantile_os_ci(x, 10, 0.5, 0.95, &r, &s);
+	T_EQ_INT(r, 2);
+	T_EQ_INT(s, 9);
+	T_NEAR(iv.lo, 2, 0);
+	T_NEAR(iv.hi, 9, 0);
+	stats_quantile_os_ci(x, 30, 0.5, 0.95, &r, &s);
+	T_EQ_INT(r, 10);
+	T_EQ_INT(s, 21);
+	stats_quantile_os_ci(x, 100, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 90);
+	T_EQ_INT(s, 100);
+	stats_quantile_os_ci(x, 200, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 184);
+	T_EQ_INT(s, 197);
+	iv = stats_quantile_os_ci(x, 20, 0.95, 0.95, &r, &s);
+	T_EQ_INT(r, 17);
+	T_EQ_INT(s, 21);
+	T_ASSERT(isinf(iv.hi) && iv.hi > 0);
+	/* tied samples: 20 equal latencies do not give [10, 10] */
+	for (int i = 0; i < 20; i++)
+		x[i] = 10;
+	iv = stats_quantile_os_ci(x, 20, 0.95, 0.95, NULL, NULL);
+	T_NEAR(iv.lo, 10, 0);
+	T_ASSERT(isinf(iv.hi));
+	iv = stats_quantile_os_ci(x, 0, 0.95, 0.95, NULL, NULL);
+	T_ASSERT(isinf(iv.lo) && isinf(iv.hi));
+}
+
+/* Cases to settle a rate against a limit.  Reference: the published
+ * example of Chow, Shao & Wang (2008, p. 85) as given with R code by
+ * powerandsamplesize.com ("Test 1 Proportion: 1-Sample, 1-Sided"):
+ * p = 0.05 against p0 = 0.02, one-sided alpha 0.05, power 0.8 ->
+ * ceiling(n) = 191 (here: two-sided alpha 0.10).  Its R code at alpha
+ * 0.025: p = 0.9 against 0.85 -> 362.8 -> 363.  Wilson bound when all
+ * agreed: 10/10 against 0.9 -> 9 z^2 = 34.57 -> 35; 0/n against 0.05 ->
+ * 19 z^2 = 72.99 -> 73.  The design effect multiplies. */
+TEST(stats_cases_to_settle_reference)
+{
+	T_EQ_INT(stats_cases_to_settle(0.05, 0.02, 1, 0.10, 0.8), 191);
+	T_EQ_INT(stats_cases_to_settle(0.9, 0.85, 1, 0.05, 0.8), 363);
+	T_EQ_INT(stats_cases_to_settle(1, 0.9, 1, 0.05, 0.8), 35);
+	T_EQ_INT(stats_cases_to_settle(0, 0.05, 1, 0.05, 0.8), 73);
+	T_EQ_INT(stats_cases_to_settle(1, 0.9, 3, 0.05, 0.8), 104);
+	T_EQ_INT(stats_cases_to_settle(0.9, 0.9, 1, 0.05, 0.8), -1);
+	T_EQ_INT(stats_cases_to_settle(0.5, 1, 1, 0.05, 0.8), -1);
+}
+
+/* F1 interval: 8 of 8 right gives Wilson 8/8 = [0.675592435116120, 1]
+ * (mpmath 1.3.0, 30 digits) and F1 = 2J/(1+J): lower end
+ * 0.806392319465564; with deff 2 it is Wilson 4/4, lower end
+ * 4/(4 + z^2) = 0.510109163545403, mapped to 2 (0.510109) / 1.510109 =
+ * 0.675593; no cases touching the class gives NaN. */
+TEST(stats_f1_interval_reference)
+{
+	struct interval f = stats_f1_interval(8, 0, 0, 1, 0.95);
+	T_NEAR(f.lo, 0.806392319465564, 1e-9);
+	T_NEAR(f.hi, 1, 0);
+	f = stats_f1_interval(8, 0, 0, 2, 0.95);
+	T_NEAR(f.lo, 2 * 0.510109163545403 / 1.510109163545403, 1e-9);
+	f = stats_f1_interval(0, 0, 0, 1, 0.95);
+	T_ASSERT(isnan(f.lo) && isnan(f.hi));
+}

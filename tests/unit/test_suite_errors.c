@@ -248,9 +248,9 @@ TEST(suite_err_malformed_csv)
 	put("t.csv", "q,__prefix\n1,2\n");
 	EXPECT_ERR(HEAD "tests: file://t.csv\n", "t.csv", 1, 3,
 		   "unsupported feature: CSV column '__prefix'");
-	put("t.csv", "q,__expected\nx,\"javascript: output.length > 2\"\n");
+	put("t.csv", "q,__expected\nx,file://check.rb\n");
 	EXPECT_ERR(HEAD "tests: file://t.csv\n", "t.csv", 2, 3,
-		   "unsupported feature: code assertion 'javascript:'");
+		   "unsupported feature: code assertion 'file://check.rb'");
 	put("t.csv", "q,__threshold\nx,lots\n");
 	EXPECT_ERR(HEAD "tests: file://t.csv\n", "t.csv", 2, 3,
 		   "found 'lots', expected a number in __threshold");

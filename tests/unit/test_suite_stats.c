@@ -67,7 +67,7 @@ TEST(suite_stats_blocks_load_and_stay_in_sanitized)
 		"  predicted: 'regex:category: (\\w+)'\n"
 		"  costs: {billing: {'*': 5, abuse: 20}}\n"
 		"decision: {min_pass_rate: 0.9, max_p95_ms: 800,\n"
-		"  max_cost_per_1k: 2.5, max_error_rate: 0.05,\n"
+		"  max_cost_per_1k: 2.5, max_error_rate: 0.05, volume: 20000,\n"
 		"  weights: {quality: 2, cost: 1, latency: 0.5}}\n"
 		"tests:\n  - vars: {q: x, label: billing}\n"
 		"    variant_group: g1\n    severity: 3\n"
@@ -93,6 +93,7 @@ TEST(suite_stats_blocks_load_and_stay_in_sanitized)
 	       1e-12);
 	T_NEAR(json_number_value(json_object_get(json_object_get(t, "weights"),
 						 "quality")), 2, 0);
+	T_NEAR(json_number_value(json_object_get(t, "volume")), 20000, 0);
 	t = json_object_get(s->sanitized, "classification");
 	T_EQ_STR(json_string_value(json_object_get(t, "predicted")),
 		 "regex:category: (\\w+)");
@@ -155,6 +156,8 @@ TEST(suite_stats_decision_errors)
 	ST_ERR(ST_HEAD "decision: {max_cost: 2}\n", 5, 12,
 	       "unknown key 'max_cost' in decision, expected one of: "
 	       "min_pass_rate");
+	ST_ERR(ST_HEAD "decision: {volume: -5}\n", 5, 20,
+	       "found -5, expected queries per day");
 	ST_ERR(ST_HEAD "decision: {weights: {speed: 1}}\n", 5, 22,
 	       "unknown key 'speed' in weights");
 	ST_ERR(ST_HEAD "decision: [0.9]\n", 5, 11,
