@@ -2,7 +2,7 @@
 # Debian packages first (as root, non-interactively).
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd
+PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd zlib
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -25,7 +25,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time python3 \
+            libmd-dev libpg-query-dev zlib1g-dev sqlite3 jq curl wrk time python3 \
             groff-base man-db zsh binutils dpkg-dev
 
 .PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean
@@ -106,6 +106,7 @@ bench: deps
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/sample.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files
 # copies an already built BIN (scripts/mkdeb.sh stages a package with it).
@@ -121,11 +122,14 @@ install-files:
 	install -m 644 docs/assay.1 $(DESTDIR)$(PREFIX)/share/man/man1/assay.1
 	install -m 644 completions/assay.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay
 	install -m 644 completions/_assay $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+	install -d $(DESTDIR)$(PREFIX)/share/assay/packs
+	install -m 644 packs/*.yaml $(DESTDIR)$(PREFIX)/share/assay/packs/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/assay $(DESTDIR)$(PREFIX)/share/man/man1/assay.1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay \
 	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+	rm -rf $(DESTDIR)$(PREFIX)/share/assay/packs
 
 # A Debian package in build/deb/, its Depends computed from the binary.
 deb: $(BUILD)/assay

@@ -25,5 +25,7 @@ extern const struct cmd cmd_runs, cmd_delete, cmd_export, cmd_import;
 extern const struct cmd cmd_compare;
 extern const struct cmd cmd_init;
 extern const struct cmd cmd_report;
+extern const struct cmd cmd_sample;
+extern const struct cmd cmd_probe;
 
 #endif

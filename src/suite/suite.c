@@ -661,7 +661,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 {
 	struct suite *s = l->s;
 	const struct ynode *prompts = NULL, *providers = NULL, *tests = NULL,
-			   *def = NULL;
+			   *def = NULL, *perturb = NULL;
 	int rc;
 
 	if (!root)
@@ -726,6 +726,12 @@ static int load_root(struct ld *l, const struct ynode *root)
 			   strcmp(k->str, "decision") == 0) {
 			if ((rc = ld_stats_block(l, k, v)))
 				return rc;
+		} else if (!strcmp(k->str, "perturb") ||
+			   !strcmp(k->str, "probe")) {  /* suite_perturb.c */
+			if ((rc = ld_evalset_key(l, k, v)))
+				return rc;
+			if (!strcmp(k->str, "perturb"))
+				perturb = v;
 		} else if (in_list(top_unsupported, k->str)) {
 			return ld_err(l, k, "unsupported feature: '%s' (a "
 				      "promptfoo key that assay does not "
@@ -734,8 +740,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 			return ld_err(l, k, "unknown key '%s', expected one of: "
 				      "description, prompts, providers, tests, "
 				      "defaultTest, evaluateOptions, outputPath, "
-				      "calibration, classification, decision",
-				      k->str);
+				      "calibration, classification, decision, "
+				      "perturb, probe", k->str);
 		}
 	}
 	(void)top_supported;
@@ -750,6 +756,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 		rc = load_providers(l, providers);
 	if (!rc)
 		rc = ld_tests(l, tests, def);
+	if (!rc)
+		rc = ld_perturb_expand(l, perturb);
 	if (!rc)
 		rc = check_templates(l);
 	if (!rc) {

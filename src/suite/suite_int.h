@@ -49,6 +49,19 @@ int ld_tests(struct ld *l, const struct ynode *tests,
  * at the fault.  The blocks stay in the sanitized JSON, unchanged. */
 int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v);
 
+/* The eval-set keys (suite_perturb.c): checks a top-level `probe` or
+ * `perturb` value (key k); stores a test's checked `perturb` or
+ * `variants` in `meta`;
+ * expands the tests into variant groups after ld_tests (top: the
+ * top-level perturb node or NULL).  0 or ST_INPUT located at the fault. */
+int ld_evalset_key(struct ld *l, const struct ynode *k, const struct ynode *v);
+int ld_perturb_key(struct ld *l, const struct ynode *v, json_t *meta);
+int ld_variants_key(struct ld *l, const struct ynode *v, json_t *meta);
+int ld_perturb_expand(struct ld *l, const struct ynode *top);
+
+/* Deep copy of one assertion (suite_tests.c). */
+void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src);
+
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);
 

@@ -237,8 +237,7 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 	return 0;
 }
 
-static void assert_copy(struct assertion_spec *dst,
-			const struct assertion_spec *src)
+void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src)
 {
 	*dst = *src;
 	dst->type = xstrdup(src->type);
@@ -445,6 +444,10 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			   !strcmp(k->str, "cluster") ||
 			   !strcmp(k->str, "variant_group")) {
 			rc = parse_meta_keys(l, k, v, ours);
+		} else if (!strcmp(k->str, "perturb")) {
+			rc = ld_perturb_key(l, v, ours);  /* suite_perturb.c */
+		} else if (!strcmp(k->str, "variants")) {
+			rc = ld_variants_key(l, v, ours); /* suite_perturb.c */
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -459,7 +462,9 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "expected one of: description, "
 					    "id, vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
-					    "cluster, variant_group", k->str,
+					    "cluster, variant_group, perturb, "
+					    "variants",
+					    k->str,
 					    is_default ?
 					    "defaultTest" : "test");
 		}
