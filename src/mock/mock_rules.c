@@ -524,7 +524,7 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 {
 	static const char *const keys[] = { "name", "accuracy", "latency_ms",
 		"latency", "stream_chunk_delay_ms", "rules", "default", "wrong",
-		"faults", NULL };
+		"faults", "slots", "service_ms", "service_per_token_ms", NULL };
 	const yaml_node_t *v, *rules = NULL;
 	const char *k;
 	memset(m, 0, sizeof *m);
@@ -561,6 +561,13 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 				rc = check_texts(l, v, m->wrong, m->n_wrong);
 		} else if (!strcmp(k, "faults")) {
 			rc = load_faults(l, v, &m->faults);
+		} else if (!strcmp(k, "slots")) {   /* queueing: mock_queue.c */
+			rc = get_int(l, v, "slots", 1, 100000, &m->slots);
+		} else if (!strcmp(k, "service_ms")) {
+			rc = get_double(l, v, "service_ms", 0, 3600000, &m->service_ms);
+		} else if (!strcmp(k, "service_per_token_ms")) {
+			rc = get_double(l, v, "service_per_token_ms", 0, 60000,
+					&m->service_token_ms);
 		}
 		if (rc)
 			return rc;
