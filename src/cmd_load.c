@@ -296,6 +296,8 @@ static int load_exec(int argc, char **argv)
 			suite_path, s->n_tests, s->n_prompts);
 		goto fail;
 	}
+	if (load_check(s, provs, cands, n_cands, &plan, &err))
+		goto fail;
 	for (size_t i = 0; i < n_cands; i++) {
 		char *url = target_url(s, provs[cands[i]], &err);
 		bool ok;

@@ -4,6 +4,8 @@
 #include "cmd.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "store/store_load.h"
+#include "load/load.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -72,8 +74,23 @@ static int show_exec(int argc, char **argv)
 		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
 		goto out;
 	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
-	    report_summary(st, run_id, &sum, &err))
+	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err))
+		goto out;
+	{	/* a load run (assay load) has its own report */
+		json_t *lrep = NULL;
+		if (store_load_report_get(st, run_id, &lrep, &err))
+			goto out;
+		if (lrep) {
+			load_print(lrep, stdout);
+			for (size_t i = 0; i < n_outs; i++)
+				if (json_dump_file(lrep, outs[i], JSON_INDENT(2)) == 0)
+					fprintf(stderr, "wrote %s\n", outs[i]);
+			json_decref(lrep);
+			status = 0;
+			goto out;
+		}
+	}
+	if (report_summary(st, run_id, &sum, &err))
 		goto out;
 	have_sum = true;
 	if (table)

@@ -93,6 +93,13 @@ int load_run(const struct suite *s, struct provider *const *provs,
 	     struct store *st, int64_t run_id, json_t **report,
 	     struct err *err);
 
+/* Checks, before anything is stored or sent, that every candidate can be
+ * load-tested: an HTTP provider, every prompt renders and builds, and a
+ * --max-cost bound exists.  0 or the first error (with its location). */
+int load_check(const struct suite *s, struct provider *const *provs,
+	       const size_t *cands, size_t n_cands, const struct load_plan *plan,
+	       struct err *err);
+
 /* Writes a load report (from load_run or the store) as text. */
 void load_print(const json_t *report, FILE *f);
 

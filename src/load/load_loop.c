@@ -162,7 +162,7 @@ int load_cand_new(const struct suite *s, struct provider *p, size_t prov_idx,
 		/* Each token is at least one byte of the request (plus a few
 		 * the chat format adds), and the reply at most max_tokens. */
 		if (plan->max_cost >= 0)
-			pr->reserve_usd = cost_usd(&p->price, (long)pr->req.body_len + 64, mt);
+			pr->reserve_usd = cost_usd(&p->price, (long)pr->req.body_len + 16, mt);
 		c->order[i] = i;
 	}
 	stats_rng_seed(&rng, plan->seed ^ (0x9E3779B97F4A7C15ULL * (prov_idx + 1)));
@@ -473,13 +473,17 @@ static void harvest(struct load_cand *c)
 
 /* ---- a step ------------------------------------------------------------- */
 
-static bool budget_allows(const struct load_budget *b, double reserve)
+/* 1: may send; 0: must wait for requests in flight to settle their
+ * reservations; -1: the budget is spent (nothing in flight can make room). */
+static int budget_allows(const struct load_budget *b, double reserve)
 {
 	if (b->max_requests > 0 && b->sent >= b->max_requests)
-		return false;
+		return -1;
+	if (b->max_cost >= 0 && b->spent + reserve > b->max_cost)
+		return -1;
 	if (b->max_cost >= 0 && b->spent + b->reserved + reserve > b->max_cost)
-		return false;
-	return true;
+		return 0;
+	return 1;
 }
 
 /* The intended offset (ms from t0) of arrival k, or < 0 past the window. */
@@ -577,7 +581,10 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 		while (qlen && c->n_free > 0) {
 			struct arrival *a = &q[qhead];
 			double lag;
-			if (!budget_allows(b, c->pairs[a->pair].reserve_usd)) {
+			int ok = budget_allows(b, c->pairs[a->pair].reserve_usd);
+			if (ok == 0)
+				break;   /* waits (and will be late) */
+			if (ok < 0) {
 				b->hit = true;
 				st->budget_hit = true;
 				st->budget_skipped += (long)qlen;
@@ -622,7 +629,7 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 		if (arrivals_done && now >= drain_until)
 			break;
 		wait = arrivals_done ? fmin(50.0, drain_until - now) : t_next - now;
-		if (qlen && c->n_free == 0)
+		if (qlen)   /* held by the cap or the cost budget */
 			wait = fmin(wait, 50.0);
 		if (wait >= 1.0)
 			curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);

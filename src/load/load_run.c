@@ -28,6 +28,20 @@ static int save(struct store *st, int64_t run_id, json_t *report,
 	return store_load_report_put(st, run_id, report, err);
 }
 
+int load_check(const struct suite *s, struct provider *const *provs,
+	       const size_t *cands, size_t n_cands, const struct load_plan *plan,
+	       struct err *err)
+{
+	for (size_t i = 0; i < n_cands; i++) {
+		struct load_cand *c = NULL;
+		int rc = load_cand_new(s, provs[cands[i]], cands[i], plan, &c, err);
+		load_cand_free(c);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int load_run(const struct suite *s, struct provider *const *provs,
 	     const size_t *cands, size_t n_cands, const struct load_plan *plan,
 	     struct store *st, int64_t run_id, json_t **report, struct err *err)

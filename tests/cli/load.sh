@@ -1,0 +1,129 @@
+#!/bin/sh
+# load.sh — `assay load` against `assay mock`'s queueing model (docs/load.md).
+# Model: q4 has 4 slots × 50 ms service = capacity 80 requests/s; with
+# constant arrivals below capacity no request waits (latency = 50 ms,
+# throughput = offered rate); above it the backlog grows by (λ − 80)/s and
+# throughput is 80/s.  Tolerances are generous (the machine is shared):
+# ±20 % on rates, latency bounds of roughly ×2.
+. "$(dirname "$0")/../lib.sh"
+D=$(cd "$(dirname "$0")/../data/load" && pwd)
+start_mock m "$D/rules.yaml" --quiet
+cd "$T" || exit 1
+
+suite() { # file model extra-config
+	cat >"$1" <<YAML
+prompts: ["Q {{n}}"]
+providers:
+  - id: openai:chat:$2
+    label: $2
+    config: {apiBaseUrl: "$BASE", max_tokens: 5, cost: {input_per_mtok: 10000, output_per_mtok: 10000}$3}
+tests:
+  - vars: {n: 1}
+    assert: [{type: contains, value: "Q 1"}]
+  - vars: {n: 2}
+    assert: [{type: contains, value: "Q 2"}]
+  - vars: {n: 3}
+    assert: [{type: contains, value: "never"}]
+YAML
+}
+suite q4.yaml q4
+suite slow.yaml slow
+jqv() { jq -r "$1" "$2"; }
+# in_range NAME VALUE LO HI
+in_range() {
+	if awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "null" && v >= lo && v <= hi) }'; then
+		ok "$1"; else fail "$1" "$2 not in [$3, $4]"; fi
+}
+
+# 1. The ramp against the queueing model, stopped by the SLO.
+"$ASSAY" load q4.yaml --ramp 20..180x1.5 --duration 1s --slo 'p95<150ms' \
+	--db "$T/db" -o ramp.json >ramp.out 2>ramp.err
+check ramp_exit 0 $?
+check ramp_steps "5" "$(jqv '.candidates[0].steps | length' ramp.json)"
+for i in 0 1 2 3; do
+	off=$(jqv ".candidates[0].steps[$i].offered_rps" ramp.json)
+	in_range "ramp_below_capacity_throughput_$i" "$(jqv ".candidates[0].steps[$i].achieved_rps" ramp.json)" \
+		"$(awk -v o="$off" 'BEGIN{print o*0.8}')" "$(awk -v o="$off" 'BEGIN{print o*1.2}')"
+	in_range "ramp_below_capacity_p50_$i" "$(jqv ".candidates[0].steps[$i].latency_ms.p50" ramp.json)" 45 100
+	check "ramp_below_capacity_pass_$i" pass "$(jqv ".candidates[0].steps[$i].verdict" ramp.json)"
+done
+# 101.25/s for 1 s: throughput 80/s; the last arrival waits ≈ 21/80 s → max ≈ 320 ms
+in_range ramp_overload_throughput "$(jqv '.candidates[0].steps[4].achieved_rps' ramp.json)" 60 90
+in_range ramp_overload_max_latency "$(jqv '.candidates[0].steps[4].latency_ms.max' ramp.json)" 150 700
+check ramp_overload_fails fail "$(jqv '.candidates[0].steps[4].verdict' ramp.json)"
+check ramp_sustained 67.5 "$(jqv '.candidates[0].summary.sustained_rps' ramp.json)"
+check ramp_interval_brackets_capacity 1 "$(jqv '.candidates[0].summary.sustained_interval_rps | if .[0] <= 80 and .[1] > 80 then 1 else 0 end' ramp.json)"
+check ramp_knee 67.5 "$(jqv '.candidates[0].summary.knee_rps' ramp.json)"
+check ramp_quality_pass_rate 1 "$(jqv '[.candidates[0].steps[0:4][] | .pass_rate | select(. > 0.6 and . < 0.72)] | length | if . == 4 then 1 else 0 end' ramp.json)"
+check_grep ramp_text_sustained 'highest rate sustained: 67.5 req/s' ramp.out
+"$ASSAY" show --db "$T/db" latest >show.out 2>&1
+check_grep show_prints_load_run 'knee of the p95 latency curve: 67.5' show.out
+"$ASSAY" load --show latest --db "$T/db" -o shown.json >/dev/null 2>&1
+check show_json_same "$(jqv '.candidates[0].summary.knee_rps' ramp.json)" "$(jqv '.candidates[0].summary.knee_rps' shown.json)"
+check stored_steps 5 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
+
+# 2. Arrivals stay on schedule while every answer takes 400 ms: 40/s for
+# 1 s is 40 sends 25 ms apart, each within 25 ms of its intended time.
+"$ASSAY" load slow.yaml --rate 40 --duration 1s --db "$T/db2" -o slow.json >/dev/null 2>&1
+check schedule_exit 0 $?
+q2() { sqlite3 "$T/db2" "$1"; }
+check schedule_sends 40 "$(q2 'select count(*) from load_requests')"
+in_range schedule_max_lag "$(q2 'select max(sent_ms - intended_ms) from load_requests')" 0 25
+in_range schedule_spacing "$(q2 'select (max(intended_ms) - min(intended_ms)) / 39.0 from load_requests')" 24.9 25.1
+in_range schedule_sent_before_answers "$(q2 "select count(*) from load_requests where sent_ms < 400")" 15 40
+in_range schedule_latency "$(jqv '.candidates[0].steps[0].latency_ms.p50' slow.json)" 395 800
+
+# 3. A client that cannot keep up (2 requests in flight, 40/s at most,
+# offered 60/s) reports late sends and latencies that include the wait.
+"$ASSAY" load q4.yaml --rate 60 --duration 1s -j 2 --db "$T/db3" -o cap.json >cap.out 2>&1
+check capped_exit 0 $?
+in_range capped_late_sends "$(jqv '.candidates[0].steps[0].late_sends' cap.json)" 20 60
+in_range capped_late_for_cap "$(jqv '.candidates[0].steps[0].late_capped' cap.json)" 20 60
+in_range capped_latency_p95 "$(jqv '.candidates[0].steps[0].latency_ms.p95' cap.json)" 200 100000
+in_range capped_service_p50 "$(jqv '.candidates[0].steps[0].service_ms.p50' cap.json)" 45 120
+check_grep capped_warning 'sends left late' cap.out
+
+# 4. Budgets are never exceeded.
+"$ASSAY" load q4.yaml --rate 50 --duration 1s --max-requests 25 --db "$T/db4" -o nreq.json >/dev/null 2>&1
+check max_requests_exit 0 $?
+check max_requests_sent 25 "$(sqlite3 "$T/db4" 'select count(*) from load_requests')"
+check max_requests_hit true "$(jqv '.totals.budget_hit' nreq.json)"
+# reserve per request ≈ (body bytes + 16 + 5) × $0.01 ≈ $1; answers cost ≈ $0.05
+"$ASSAY" load q4.yaml --rate 50 --duration 1s --max-cost 2 --db "$T/db5" -o cost.json >/dev/null 2>&1
+check max_cost_exit 0 $?
+in_range max_cost_spent "$(sqlite3 "$T/db5" 'select sum(cost_usd) from load_requests')" 0.01 2
+check max_cost_hit true "$(jqv '.totals.budget_hit' cost.json)"
+in_range max_cost_fewer_sent "$(jqv '.totals.requests_sent' cost.json)" 1 49
+sed 's/max_tokens: 5, //' q4.yaml >nomax.yaml
+"$ASSAY" load nomax.yaml --rate 5 --duration 1s --max-cost 2 --db "$T/db6" >/dev/null 2>nomax.err
+check max_cost_needs_bound 1 $?
+check max_cost_checked_before_run 0 "$([ -e "$T/db6" ] && echo 1 || echo 0)"
+check_grep max_cost_needs_bound_msg 'nomax.yaml:[0-9]+:[0-9]+: .*max_tokens' nomax.err
+
+# 5. Safety and bad input.
+sed "s#$BASE#http://192.0.2.1:9/v1#" q4.yaml >remote.yaml
+"$ASSAY" load remote.yaml --rate 5 --duration 1s --db "$T/db7" </dev/null >/dev/null 2>remote.err
+check remote_refused 2 $?
+check_grep remote_refused_msg 'not loopback.*--yes' remote.err
+check remote_no_db 0 "$([ -e "$T/db7" ] && echo 1 || echo 0)"
+"$ASSAY" load q4.yaml --rate 5 --slo 'p95<fast' >/dev/null 2>slo.err
+check bad_slo_exit 2 $?
+check_grep bad_slo_msg "'p95<fast'.*pNN<TIME" slo.err
+"$ASSAY" load q4.yaml --rate 10,5 >/dev/null 2>rate.err
+check bad_rate_exit 2 $?
+check_grep bad_rate_msg 'rates must increase' rate.err
+
+# 6. Ctrl-C stops at once and keeps the measured steps.
+"$ASSAY" load q4.yaml --rate 20,40 --duration 2s --db "$T/db8" >int.out 2>int.err &
+pid=$!
+sleep 3
+t0=$(date +%s%3N)
+kill -INT $pid
+wait $pid
+rc=$?
+t1=$(date +%s%3N)
+check interrupt_exit 1 $rc
+in_range interrupt_at_once $((t1 - t0)) 0 1500
+"$ASSAY" show --db "$T/db8" latest >int_show.out 2>&1
+check_grep interrupt_kept_step '^ +20\.0 .* pass$' int_show.out
+check_grep interrupt_marked 'interrupted' int_show.out
