@@ -83,6 +83,7 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/load.sh
 	bench/grade.sh
 
 install: $(BUILD)/assay
