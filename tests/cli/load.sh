@@ -100,7 +100,34 @@ check max_cost_needs_bound 1 $?
 check max_cost_checked_before_run 0 "$([ -e "$T/db6" ] && echo 1 || echo 0)"
 check_grep max_cost_needs_bound_msg 'nomax.yaml:[0-9]+:[0-9]+: .*max_tokens' nomax.err
 
-# 5. Safety and bad input.
+# 5. Poisson arrivals: seeded (the same count twice), a Poisson(40) count
+# (40 ± 4.5 sd; bounds ±3.5 sd), gaps that vary.
+"$ASSAY" load slow.yaml --rate 40 --duration 1s --arrivals poisson --seed 7 --db "$T/dbp" >/dev/null 2>&1
+"$ASSAY" load slow.yaml --rate 40 --duration 1s --arrivals poisson --seed 7 --db "$T/dbp" >/dev/null 2>&1
+qp() { sqlite3 "$T/dbp" "$1"; }
+check poisson_seeded "$(qp 'select count(*) from load_requests where run_id = 1')" "$(qp 'select count(*) from load_requests where run_id = 2')"
+in_range poisson_count "$(qp 'select count(*) from load_requests where run_id = 1')" 24 56
+in_range poisson_gap_spread "$(qp 'with g as (select intended_ms - lag(intended_ms) over (order by seq) as d from load_requests where run_id = 1) select max(d) - min(d) from g where d is not null')" 10 100000
+
+# 6. Streaming: time to first token is measured apart from the whole answer
+# (30 ms service, then 40 ms between stream events).
+suite stream.yaml streamer ", stream: true"
+"$ASSAY" load stream.yaml --rate 10 --duration 1s --db "$T/dbs" -o stream.json >/dev/null 2>&1
+check stream_exit 0 $?
+in_range stream_ttft_p50 "$(jqv '.candidates[0].steps[0].ttft_ms.p50' stream.json)" 25 150
+check stream_ttft_before_latency 1 "$(jqv '.candidates[0].steps[0] | if .latency_ms.p50 > .ttft_ms.p50 + 100 then 1 else 0 end' stream.json)"
+
+# 7. Degradation under load is visible per step: with a 250 ms client
+# timeout, the overloaded step (120/s for 1.5 s: waits up to ~0.6 s) times
+# out where the light one does not.
+suite tmo.yaml q4 ", timeout_ms: 250"
+"$ASSAY" load tmo.yaml --rate 20,120 --duration 1.5s --keep-going --db "$T/dbt" -o tmo.json >/dev/null 2>&1
+check timeout_exit 0 $?
+check timeout_light_clean 0 "$(jqv '.candidates[0].steps[0].timeouts' tmo.json)"
+in_range timeout_overload_errors "$(jqv '.candidates[0].steps[1].timeouts' tmo.json)" 10 1000
+in_range timeout_overload_error_rate "$(jqv '.candidates[0].steps[1].error_rate' tmo.json)" 0.05 1
+
+# 8. Safety and bad input.
 sed "s#$BASE#http://192.0.2.1:9/v1#" q4.yaml >remote.yaml
 "$ASSAY" load remote.yaml --rate 5 --duration 1s --db "$T/db7" </dev/null >/dev/null 2>remote.err
 check remote_refused 2 $?
@@ -113,7 +140,7 @@ check_grep bad_slo_msg "'p95<fast'.*pNN<TIME" slo.err
 check bad_rate_exit 2 $?
 check_grep bad_rate_msg 'rates must increase' rate.err
 
-# 6. Ctrl-C stops at once and keeps the measured steps.
+# 9. Ctrl-C stops at once and keeps the measured steps.
 "$ASSAY" load q4.yaml --rate 20,40 --duration 2s --db "$T/db8" >int.out 2>int.err &
 pid=$!
 sleep 3
