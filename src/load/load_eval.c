@@ -174,7 +174,8 @@ json_t *load_step_json(const struct load_step *st)
 	json_object_set_new(j, "budget_skipped", json_integer(st->budget_skipped));
 	json_object_set_new(j, "tokens_out", json_integer(st->tokens_out));
 	json_object_set_new(j, "tokens_per_s", num(st->tokens_per_s));
-	json_object_set_new(j, "cost_usd", num(st->cost_usd));
+	json_object_set_new(j, "cost_usd", st->cost_unknown && st->cost_unknown >= st->responses
+			    ? json_null() : num(st->cost_usd));
 	json_object_set_new(j, "cost_unknown", json_integer(st->cost_unknown));
 	json_object_set_new(j, "inflight_mean", num(st->inflight_mean));
 	json_object_set_new(j, "inflight_max", json_integer(st->inflight_max));
