@@ -613,11 +613,11 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 				qlen = 0;
 				if (!arrivals_done) {
 					/* the rest of the window is not sent either */
-					for (;;) {
+					while (off >= 0) {
+						st->scheduled++;
+						st->budget_skipped++;
 						k++;
 						off = next_offset(p, st->offered_rps, &rng, k, off);
-						if (off < 0)
-							break;
 					}
 					arrivals_done = true;
 				}

@@ -35,32 +35,35 @@ in_range() {
 		ok "$1"; else fail "$1" "$2 not in [$3, $4]"; fi
 }
 
-# 1. The ramp against the queueing model, stopped by the SLO.
-"$ASSAY" load q4.yaml --ramp 20..180x1.5 --duration 1s --slo 'p95<150ms' \
+# 1. The ramp against the queueing model, stopped by the SLO: 14, 28, 56
+# requests/s (at most 70 % of capacity: no waiting), then 112 (140 %).
+"$ASSAY" load q4.yaml --ramp 14..200x2 --duration 1s --slo 'p95<150ms' \
 	--db "$T/db" -o ramp.json >ramp.out 2>ramp.err
 check ramp_exit 0 $?
-check ramp_steps "5" "$(jqv '.candidates[0].steps | length' ramp.json)"
-for i in 0 1 2 3; do
+check ramp_steps "4" "$(jqv '.candidates[0].steps | length' ramp.json)"
+for i in 0 1 2; do
 	off=$(jqv ".candidates[0].steps[$i].offered_rps" ramp.json)
 	in_range "ramp_below_capacity_throughput_$i" "$(jqv ".candidates[0].steps[$i].achieved_rps" ramp.json)" \
 		"$(awk -v o="$off" 'BEGIN{print o*0.8}')" "$(awk -v o="$off" 'BEGIN{print o*1.2}')"
 	in_range "ramp_below_capacity_p50_$i" "$(jqv ".candidates[0].steps[$i].latency_ms.p50" ramp.json)" 45 100
 	check "ramp_below_capacity_pass_$i" pass "$(jqv ".candidates[0].steps[$i].verdict" ramp.json)"
 done
-# 101.25/s for 1 s: throughput 80/s; the last arrival waits ≈ 21/80 s → max ≈ 320 ms
-in_range ramp_overload_throughput "$(jqv '.candidates[0].steps[4].achieved_rps' ramp.json)" 60 90
-in_range ramp_overload_max_latency "$(jqv '.candidates[0].steps[4].latency_ms.max' ramp.json)" 150 700
-check ramp_overload_fails fail "$(jqv '.candidates[0].steps[4].verdict' ramp.json)"
-check ramp_sustained 67.5 "$(jqv '.candidates[0].summary.sustained_rps' ramp.json)"
+# 112/s for 1 s: throughput 80/s; the backlog grows by 32/s, so the last
+# arrival waits ≈ 32/80 s: max latency ≈ 0.4 s + 50 ms
+in_range ramp_overload_throughput "$(jqv '.candidates[0].steps[3].achieved_rps' ramp.json)" 60 95
+in_range ramp_overload_max_latency "$(jqv '.candidates[0].steps[3].latency_ms.max' ramp.json)" 200 900
+check ramp_overload_fails fail "$(jqv '.candidates[0].steps[3].verdict' ramp.json)"
+check ramp_overload_backlog true "$(jqv '.candidates[0].steps[3].backlog_growing' ramp.json)"
+check ramp_sustained 56 "$(jqv '.candidates[0].summary.sustained_rps' ramp.json)"
 check ramp_interval_brackets_capacity 1 "$(jqv '.candidates[0].summary.sustained_interval_rps | if .[0] <= 80 and .[1] > 80 then 1 else 0 end' ramp.json)"
-check ramp_knee 67.5 "$(jqv '.candidates[0].summary.knee_rps' ramp.json)"
-check ramp_quality_pass_rate 1 "$(jqv '[.candidates[0].steps[0:4][] | .pass_rate | select(. > 0.6 and . < 0.72)] | length | if . == 4 then 1 else 0 end' ramp.json)"
-check_grep ramp_text_sustained 'highest rate sustained: 67.5 req/s' ramp.out
+check ramp_knee 56 "$(jqv '.candidates[0].summary.knee_rps' ramp.json)"
+check ramp_quality_pass_rate 1 "$(jqv '[.candidates[0].steps[0:3][] | .pass_rate | select(. > 0.6 and . < 0.72)] | length | if . == 3 then 1 else 0 end' ramp.json)"
+check_grep ramp_text_sustained 'highest rate sustained: 56.0 req/s' ramp.out
 "$ASSAY" show --db "$T/db" latest >show.out 2>&1
-check_grep show_prints_load_run 'knee of the p95 latency curve: 67.5' show.out
+check_grep show_prints_load_run 'knee of the p95 latency curve: 56.0' show.out
 "$ASSAY" load --show latest --db "$T/db" -o shown.json >/dev/null 2>&1
 check show_json_same "$(jqv '.candidates[0].summary.knee_rps' ramp.json)" "$(jqv '.candidates[0].summary.knee_rps' shown.json)"
-check stored_steps 5 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
+check stored_steps 4 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
 
 # 2. Arrivals stay on schedule while every answer takes 400 ms: 40/s for
 # 1 s is 40 sends 25 ms apart, each within 25 ms of its intended time.
@@ -127,7 +130,20 @@ check timeout_light_clean 0 "$(jqv '.candidates[0].steps[0].timeouts' tmo.json)"
 in_range timeout_overload_errors "$(jqv '.candidates[0].steps[1].timeouts' tmo.json)" 10 1000
 in_range timeout_overload_error_rate "$(jqv '.candidates[0].steps[1].error_rate' tmo.json)" 0.05 1
 
-# 8. Safety and bad input.
+# 8. --provider picks candidates (by id or label); each candidate gets its
+# own ramp, one after the other.
+cat q4.yaml >two.yaml
+sed -n '/^  - id:/,/^    config:/p' slow.yaml | sed 's/label: slow/label: other/' >two_prov.txt
+awk 'NR==FNR { add = add $0 "\n"; next } /^tests:/ { printf "%s", add } { print }' two_prov.txt two.yaml >two2.yaml
+"$ASSAY" load two2.yaml --rate 5 --duration 0.5s --db "$T/dbc" -o two.json >/dev/null 2>&1
+check two_candidates 2 "$(jqv '.candidates | length' two.json)"
+"$ASSAY" load two2.yaml --rate 5 --duration 0.5s --provider other --db "$T/dbc" -o one.json >/dev/null 2>&1
+check provider_by_label "openai:chat:slow" "$(jqv '.candidates | map(.id) | join(",")' one.json)"
+"$ASSAY" load two2.yaml --rate 5 --duration 0.5s --provider nope --db "$T/dbc" >/dev/null 2>nope.err
+check provider_unknown_exit 2 $?
+check_grep provider_unknown_msg 'no provider .* matches --provider' nope.err
+
+# 9. Safety and bad input.
 sed "s#$BASE#http://192.0.2.1:9/v1#" q4.yaml >remote.yaml
 "$ASSAY" load remote.yaml --rate 5 --duration 1s --db "$T/db7" </dev/null >/dev/null 2>remote.err
 check remote_refused 2 $?
@@ -140,7 +156,7 @@ check_grep bad_slo_msg "'p95<fast'.*pNN<TIME" slo.err
 check bad_rate_exit 2 $?
 check_grep bad_rate_msg 'rates must increase' rate.err
 
-# 9. Ctrl-C stops at once and keeps the measured steps.
+# 10. Ctrl-C stops at once and keeps the measured steps.
 "$ASSAY" load q4.yaml --rate 20,40 --duration 2s --db "$T/db8" >int.out 2>int.err &
 pid=$!
 sleep 3
