@@ -25,9 +25,10 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time
+            libmd-dev libpg-query-dev sqlite3 jq curl wrk time \
+            groff-base man-db zsh binutils dpkg-dev
 
-.PHONY: all deps check test test-asan demo bench install clean
+.PHONY: all deps check test test-asan demo bench install install-files uninstall deb clean
 all: $(BUILD)/assay
 
 deps:
@@ -86,9 +87,29 @@ bench: deps
 	ASSAY=$(abspath $(BUILD)/assay) bench/load.sh
 	bench/grade.sh
 
+# The binary, the man page and the bash/zsh completions.  install-files
+# copies an already built BIN (scripts/mkdeb.sh stages a package with it).
+BIN ?= $(BUILD)/assay
 install: $(BUILD)/assay
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/assay $(DESTDIR)$(PREFIX)/bin/assay
+	$(MAKE) --no-print-directory install-files BIN=$(BUILD)/assay
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/assay
+	install -m 644 docs/assay.1 $(DESTDIR)$(PREFIX)/share/man/man1/assay.1
+	install -m 644 completions/assay.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay
+	install -m 644 completions/_assay $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/assay $(DESTDIR)$(PREFIX)/share/man/man1/assay.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay \
+	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+
+# A Debian package in build/deb/, its Depends computed from the binary.
+deb: $(BUILD)/assay
+	scripts/mkdeb.sh $(BUILD)/assay $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan
