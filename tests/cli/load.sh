@@ -66,12 +66,15 @@ check show_json_same "$(jqv '.candidates[0].summary.knee_rps' ramp.json)" "$(jqv
 check stored_steps 4 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
 
 # 2. Arrivals stay on schedule while every answer takes 400 ms: 40/s for
-# 1 s is 40 sends 25 ms apart, each within 25 ms of its intended time.
+# 1 s is 40 sends 25 ms apart.  A closed-loop client would be ≥ 400 ms
+# behind; the bounds (median lag < 10 ms, max < 200 ms) leave room for a
+# loaded machine and still tell the two apart.
 "$ASSAY" load slow.yaml --rate 40 --duration 1s --db "$T/db2" -o slow.json >/dev/null 2>&1
 check schedule_exit 0 $?
 q2() { sqlite3 "$T/db2" "$1"; }
 check schedule_sends 40 "$(q2 'select count(*) from load_requests')"
-in_range schedule_max_lag "$(q2 'select max(sent_ms - intended_ms) from load_requests')" 0 25
+in_range schedule_max_lag "$(q2 'select max(sent_ms - intended_ms) from load_requests')" 0 200
+in_range schedule_median_lag "$(q2 'select sent_ms - intended_ms from load_requests order by 1 limit 1 offset 19')" 0 10
 in_range schedule_spacing "$(q2 'select (max(intended_ms) - min(intended_ms)) / 39.0 from load_requests')" 24.9 25.1
 in_range schedule_sent_before_answers "$(q2 "select count(*) from load_requests where sent_ms < 400")" 15 40
 in_range schedule_latency "$(jqv '.candidates[0].steps[0].latency_ms.p50' slow.json)" 395 800
