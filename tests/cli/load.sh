@@ -133,6 +133,23 @@ check timeout_light_clean 0 "$(jqv '.candidates[0].steps[0].timeouts' tmo.json)"
 in_range timeout_overload_errors "$(jqv '.candidates[0].steps[1].timeouts' tmo.json)" 10 1000
 in_range timeout_overload_error_rate "$(jqv '.candidates[0].steps[1].error_rate' tmo.json)" 0.05 1
 
+# 7b. Rate limits and unanswered requests are errors, not missing samples:
+# a mock answering 40 % of requests with 429 (no retries under load), and
+# a 100 ms drain that ends before the last 400 ms answers.
+BASE0=$BASE
+start_mock rl "$D/rules.yaml" --quiet --faults rate_limit=0.4
+suite rl.yaml q4
+BASE=$BASE0
+"$ASSAY" load rl.yaml --rate 40 --duration 1s --db "$T/dbr" -o rl.json >/dev/null 2>&1
+check rate_limit_exit 0 $?
+in_range rate_limit_share "$(jqv '.candidates[0].steps[0].rate_429' rl.json)" 0.15 0.65
+check rate_limit_counted_as_errors 1 "$(jqv '.candidates[0].steps[0] | if .errors == .http_429 and .error_rate == .rate_429 then 1 else 0 end' rl.json)"
+suite drain.yaml slow
+"$ASSAY" load drain.yaml --rate 10 --duration 0.5s --drain 100ms --db "$T/dbd" -o drain.json >/dev/null 2>&1
+check drain_exit 0 $?
+in_range drain_unfinished "$(jqv '.candidates[0].steps[0].unfinished' drain.json)" 1 5
+check drain_unfinished_stored "$(jqv '.candidates[0].steps[0].unfinished' drain.json)" "$(sqlite3 "$T/dbd" "select count(*) from load_requests where error = 'unfinished'")"
+
 # 8. --provider picks candidates (by id or label); each candidate gets its
 # own ramp, one after the other.
 cat q4.yaml >two.yaml
