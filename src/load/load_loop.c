@@ -508,29 +508,158 @@ static int budget_allows(const struct load_budget *b, double reserve)
 	return 1;
 }
 
-/* The intended offset (ms from t0) of arrival k, or < 0 past the window. */
-static double next_offset(const struct load_plan *p, double rate,
-			  struct stats_rng *rng, long k, double prev)
+/* The step's schedule: the next arrival and the send queue (arrivals
+ * whose time has come but that have not left: a FIFO ring). */
+struct sched {
+	struct stats_rng rng;
+	long k;                  /* arrivals generated */
+	double off;              /* offset of arrival k (ms from t0), < 0: none */
+	struct arrival *q;
+	size_t qcap, qhead, qlen;
+};
+
+/* Moves sc->off to arrival k's intended offset (constant: k / rate;
+ * Poisson: the previous offset plus an exponential gap), or -1 past the
+ * window. */
+static void next_arrival(struct sched *sc, const struct load_plan *p, double rate)
 {
 	double t;
 	if (p->arrivals == LOAD_CONSTANT)
-		t = (double)k * 1000.0 / rate;
+		t = (double)sc->k * 1000.0 / rate;
 	else
-		t = prev - log(1.0 - stats_rng_uniform(rng)) * 1000.0 / rate;
-	return t < p->duration_s * 1000.0 ? t : -1;
+		t = (sc->k ? sc->off : 0) - log(1.0 - stats_rng_uniform(&sc->rng)) * 1000.0 / rate;
+	sc->off = t < p->duration_s * 1000.0 ? t : -1;
+}
+
+static void queue_push(struct sched *sc, struct arrival a)
+{
+	if (sc->qlen == sc->qcap) {
+		size_t ncap = sc->qcap ? sc->qcap * 2 : 256;
+		struct arrival *nq = xcalloc(ncap, sizeof *nq);
+		for (size_t i = 0; i < sc->qlen; i++)
+			nq[i] = sc->q[(sc->qhead + i) % sc->qcap];
+		free(sc->q);
+		sc->q = nq;
+		sc->qcap = ncap;
+		sc->qhead = 0;
+	}
+	sc->q[(sc->qhead + sc->qlen) % sc->qcap] = a;
+	sc->qlen++;
+}
+
+/* Every arrival due by `now` joins the send queue. */
+static void admit_due(struct load_cand *c, struct sched *sc, double now)
+{
+	struct load_step *st = c->st;
+	while (sc->off >= 0 && c->t0 + sc->off <= now) {
+		queue_push(sc, (struct arrival){
+			.t = c->t0 + sc->off, .seq = c->seq,
+			.pair = c->order[(size_t)(c->seq % (long)c->n_pairs)],
+			.capped = c->n_free == 0 });
+		c->seq++;
+		st->scheduled++;
+		sc->k++;
+		next_arrival(sc, c->plan, st->offered_rps);
+	}
+}
+
+/* The budget is spent: the queue and the rest of the window are not sent. */
+static void skip_rest(struct load_cand *c, struct sched *sc)
+{
+	struct load_step *st = c->st;
+	c->b->hit = true;
+	st->budget_hit = true;
+	st->budget_skipped += (long)sc->qlen;
+	sc->qlen = 0;
+	while (sc->off >= 0) {
+		st->scheduled++;
+		st->budget_skipped++;
+		sc->k++;
+		next_arrival(sc, c->plan, st->offered_rps);
+	}
+}
+
+/* Sends from the queue while a slot is free and the budget allows. */
+static void send_ready(struct load_cand *c, struct sched *sc)
+{
+	struct load_step *st = c->st;
+	while (sc->qlen && c->n_free > 0) {
+		struct arrival *a = &sc->q[sc->qhead];
+		double now, lag;
+		int ok = budget_allows(c->b, c->pairs[a->pair].reserve_usd);
+		if (ok == 0)
+			return;   /* waits for reservations in flight (and is late) */
+		if (ok < 0) {
+			skip_rest(c, sc);
+			return;
+		}
+		now = fs_mono_ms();
+		start(c, a, now);
+		st->sent++;
+		lag = now - a->t;
+		hist_record_ms(&st->lag, lag);
+		if (lag > c->plan->late_ms) {
+			st->late++;
+			st->capped += a->capped;
+		}
+		sc->qhead = (sc->qhead + 1) % sc->qcap;
+		sc->qlen--;
+	}
+}
+
+/* In flight, time-weighted over the window, and the backlog samples at
+ * the middle and the end of the window. */
+static void sample(struct load_cand *c, const struct sched *sc, double now,
+		   double *last_t, int *samples)
+{
+	struct load_step *st = c->st;
+	double win = c->plan->duration_s * 1000.0;
+	long busy = c->n_x - c->n_free;
+	if (now > *last_t && *last_t < c->t0 + win) {
+		double a = fmax(*last_t, c->t0), z = fmin(now, c->t0 + win);
+		if (z > a)
+			st->inflight_area += (double)busy * (z - a);
+	}
+	*last_t = now;
+	if (*samples == 0 && now >= c->t0 + win / 2) {
+		st->backlog_mid = (long)sc->qlen + busy;
+		*samples = 1;
+	}
+	if (*samples == 1 && now >= c->t0 + win) {
+		st->backlog_end = (long)sc->qlen + busy;
+		*samples = 2;
+	}
+}
+
+/* Sleeps until the next arrival or transfer event: whole milliseconds in
+ * curl_multi_poll, then nanosleep for the fraction (rather than spin, so
+ * the CPU goes to the server and the transfers). */
+static void wait_next(struct load_cand *c, const struct sched *sc,
+		      double now, double drain_until)
+{
+	int nfd;
+	double wait = sc->off < 0 ? fmin(50.0, drain_until - now) : c->t0 + sc->off - now;
+	if (sc->qlen)   /* held by the cap or the cost budget */
+		wait = fmin(wait, 50.0);
+	if (wait >= 1.0) {
+		curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);
+	} else if (wait > 0.02) {
+		struct timespec ts = { 0, (long)(wait * 1e6) };
+		nanosleep(&ts, NULL);
+	}
 }
 
 int load_cand_step(struct load_cand *c, const struct load_plan *p,
 		   struct load_budget *b, struct store *store, int64_t run_id,
 		   struct load_step *st, struct err *err)
 {
-	struct arrival *q = NULL;         /* due, not yet sent (FIFO ring) */
-	size_t qcap = 0, qhead = 0, qlen = 0;
-	struct stats_rng rng;
-	double win, t_next, last_t, now, off = 0, drain_until;
-	long k = 0;
-	bool arrivals_done = false, mid_done = false, end_done = false;
+	struct sched sc;
+	double last_t, now, drain_until;
+	int samples = 0, running;
 
+	if (st->offered_rps * p->duration_s > (double)MAX_ARRIVALS)
+		return err_set(err, ST_USAGE, "step %zu: %.0f arrivals is more than %ld",
+			       st->idx, st->offered_rps * p->duration_s, MAX_ARRIVALS);
 	c->st = st;
 	c->plan = p;
 	c->b = b;
@@ -539,128 +668,38 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	c->err = err;
 	c->rc = 0;
 	st->slo_limit_ms = load_slo_limit(&p->slo);
-	stats_rng_seed(&rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
-	win = p->duration_s * 1000.0;
-	if (st->offered_rps * p->duration_s > (double)MAX_ARRIVALS)
-		return err_set(err, ST_USAGE, "step %zu: %.0f arrivals is more than %ld",
-			       st->idx, st->offered_rps * p->duration_s, MAX_ARRIVALS);
+	memset(&sc, 0, sizeof sc);
+	stats_rng_seed(&sc.rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
+	next_arrival(&sc, p, st->offered_rps);
 	c->t0 = fs_mono_ms() + 2.0;
 	c->t_first_answer = 0;
-	off = next_offset(p, st->offered_rps, &rng, 0, 0);
-	t_next = c->t0 + off;
 	last_t = c->t0;
-	drain_until = c->t0 + win + p->drain_s * 1000.0;
+	drain_until = c->t0 + p->duration_s * 1000.0 + p->drain_s * 1000.0;
 	for (;;) {
-		int running, nfd;
-		double wait;
 		now = fs_mono_ms();
 		if (stop_flag) {
 			st->interrupted = true;
 			break;
 		}
-		/* in-flight, time-weighted over the window */
-		if (now > last_t && last_t < c->t0 + win) {
-			double a = fmax(last_t, c->t0), z = fmin(now, c->t0 + win);
-			if (z > a)
-				st->inflight_area += (double)(c->n_x - c->n_free) * (z - a);
-		}
-		last_t = now;
-		if (!mid_done && now >= c->t0 + win / 2) {
-			st->backlog_mid = (long)qlen + (c->n_x - c->n_free);
-			mid_done = true;
-		}
-		if (!end_done && now >= c->t0 + win) {
-			st->backlog_end = (long)qlen + (c->n_x - c->n_free);
-			end_done = true;
-		}
-		/* due arrivals join the send queue */
-		while (!arrivals_done && t_next <= now) {
-			if (qlen == qcap) {
-				size_t ncap = qcap ? qcap * 2 : 256;
-				struct arrival *nq = xcalloc(ncap, sizeof *nq);
-				for (size_t i = 0; i < qlen; i++)
-					nq[i] = q[(qhead + i) % qcap];
-				free(q);
-				q = nq;
-				qcap = ncap;
-				qhead = 0;
-			}
-			q[(qhead + qlen) % qcap] = (struct arrival){
-				.t = t_next, .seq = c->seq,
-				.pair = c->order[(size_t)(c->seq % (long)c->n_pairs)],
-				.capped = c->n_free == 0 };
-			c->seq++;
-			qlen++;
-			st->scheduled++;
-			k++;
-			off = next_offset(p, st->offered_rps, &rng, k, off);
-			if (off < 0)
-				arrivals_done = true;
-			else
-				t_next = c->t0 + off;
-		}
-		/* send what may leave */
-		while (qlen && c->n_free > 0) {
-			struct arrival *a = &q[qhead];
-			double lag;
-			int ok = budget_allows(b, c->pairs[a->pair].reserve_usd);
-			if (ok == 0)
-				break;   /* waits (and will be late) */
-			if (ok < 0) {
-				b->hit = true;
-				st->budget_hit = true;
-				st->budget_skipped += (long)qlen;
-				qlen = 0;
-				if (!arrivals_done) {
-					/* the rest of the window is not sent either */
-					while (off >= 0) {
-						st->scheduled++;
-						st->budget_skipped++;
-						k++;
-						off = next_offset(p, st->offered_rps, &rng, k, off);
-					}
-					arrivals_done = true;
-				}
-				break;
-			}
-			now = fs_mono_ms();
-			start(c, a, now);
-			st->sent++;
-			lag = now - a->t;
-			hist_record_ms(&st->lag, lag);
-			if (lag > p->late_ms) {
-				st->late++;
-				st->capped += a->capped;
-			}
-			qhead = (qhead + 1) % qcap;
-			qlen--;
-		}
+		sample(c, &sc, now, &last_t, &samples);
+		admit_due(c, &sc, now);
+		send_ready(c, &sc);
 		if ((long)(c->n_x - c->n_free) > st->inflight_max)
 			st->inflight_max = c->n_x - c->n_free;
 		curl_multi_perform(c->multi, &running);
 		harvest(c);
 		if (c->rc)
 			break;
-		if (arrivals_done && !qlen && c->n_free == c->n_x)
-			break;
+		if (sc.off < 0 && !sc.qlen && c->n_free == c->n_x)
+			break;   /* every arrival sent and answered */
 		now = fs_mono_ms();
-		if (arrivals_done && now >= drain_until)
+		if (sc.off < 0 && now >= drain_until)
 			break;
-		wait = arrivals_done ? fmin(50.0, drain_until - now) : t_next - now;
-		if (qlen)   /* held by the cap or the cost budget */
-			wait = fmin(wait, 50.0);
-		if (wait >= 1.0) {
-			curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);
-		} else if (wait > 0.02) {
-			/* under a millisecond: sleep it out rather than spin, so
-			 * the CPU goes to the server and the transfers */
-			struct timespec ts = { 0, (long)(wait * 1e6) };
-			nanosleep(&ts, NULL);
-		}
+		wait_next(c, &sc, now, drain_until);
 	}
-	if (!end_done)
-		st->backlog_end = (long)qlen + (c->n_x - c->n_free);
-	if (!mid_done)
+	if (samples < 2)
+		st->backlog_end = (long)sc.qlen + (c->n_x - c->n_free);
+	if (samples < 1)
 		st->backlog_mid = st->backlog_end;
 	/* what is still outstanding: unanswered (after the drain) or
 	 * abandoned (interrupt) — counted, never dropped silently */
@@ -670,8 +709,8 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			finish(c, &c->x[i], -1, now);
 	/* arrivals that never left before the drain ended: unanswered */
 	if (!st->interrupted)
-		st->unfinished += (long)qlen;
-	free(q);
+		st->unfinished += (long)sc.qlen;
+	free(sc.q);
 	flush_rows(c);
 	return c->rc;
 }
