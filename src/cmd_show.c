@@ -82,11 +82,20 @@ static int show_exec(int argc, char **argv)
 			goto out;
 		if (lrep) {
 			load_print(lrep, stdout);
-			for (size_t i = 0; i < n_outs; i++)
-				if (json_dump_file(lrep, outs[i], JSON_INDENT(2)) == 0)
-					fprintf(stderr, "wrote %s\n", outs[i]);
-			json_decref(lrep);
 			status = 0;
+			for (size_t i = 0; i < n_outs && !status; i++) {
+				size_t n = strlen(outs[i]);
+				if (n < 5 || strcmp(outs[i] + n - 5, ".json"))
+					status = err_set(&err, ST_USAGE, "%s: a load run is "
+							 "written as .json only", outs[i]);
+				else if (json_dump_file(lrep, outs[i], JSON_INDENT(2)))
+					status = err_set(&err, ST_IO, "cannot write %s", outs[i]);
+				else
+					fprintf(stderr, "wrote %s\n", outs[i]);
+			}
+			json_decref(lrep);
+			if (status)
+				status = EXIT_RUN_ERROR;
 			goto out;
 		}
 	}

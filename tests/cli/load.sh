@@ -63,6 +63,9 @@ check_grep ramp_text_sustained 'highest rate sustained: 56.0 req/s' ramp.out
 check_grep show_prints_load_run 'knee of the p95 latency curve: 56.0' show.out
 "$ASSAY" load --show latest --db "$T/db" -o shown.json >/dev/null 2>&1
 check show_json_same "$(jqv '.candidates[0].summary.knee_rps' ramp.json)" "$(jqv '.candidates[0].summary.knee_rps' shown.json)"
+"$ASSAY" show --db "$T/db" latest -o shown.csv >/dev/null 2>csv.err
+check show_load_csv_refused 1 $?
+check_grep show_load_csv_refused_msg 'shown.csv: a load run is written as .json only' csv.err
 check stored_steps 4 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
 
 # 2. Arrivals stay on schedule while every answer takes 400 ms: 40/s for
