@@ -237,7 +237,12 @@ static int load_exec(int argc, char **argv)
 			plan.seed = (uint64_t)v;
 			break;
 		case 'y': yes = true; break;
-		case 'o': out = optarg; break;
+		case 'o':
+			out = optarg;
+			if (strlen(out) < 5 || strcmp(out + strlen(out) - 5, ".json"))
+				bad = err_set(&err, ST_USAGE, "-o '%s': the load report is written "
+					      "as JSON: name it FILE.json", out);
+			break;
 		case 'B': db_arg = optarg; break;
 		case 'W': show_ref = optarg; break;
 		case 'h':

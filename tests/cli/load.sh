@@ -175,6 +175,9 @@ check remote_no_db 0 "$([ -e "$T/db7" ] && echo 1 || echo 0)"
 "$ASSAY" load q4.yaml --rate 5 --slo 'p95<fast' >/dev/null 2>slo.err
 check bad_slo_exit 2 $?
 check_grep bad_slo_msg "'p95<fast'.*pNN<TIME" slo.err
+"$ASSAY" load q4.yaml --rate 5 -o out.csv >/dev/null 2>o.err
+check bad_output_exit 2 $?
+check_grep bad_output_msg "out.csv.*FILE.json" o.err
 "$ASSAY" load q4.yaml --rate 10,5 >/dev/null 2>rate.err
 check bad_rate_exit 2 $?
 check_grep bad_rate_msg 'rates must increase' rate.err
