@@ -52,8 +52,8 @@ void load_step_figures(struct load_step *st, const struct load_plan *p)
 	}
 	st->verdict = 1;
 	if (st->backlog_growing) {
-		st->verdict = 0;
 		char t[128];
+		st->verdict = 0;
 		snprintf(t, sizeof t, "backlog grows (%ld more outstanding at the end "
 			 "than mid-step; achieved %.1f/s)", growth, st->achieved_rps);
 		why_add(st, t);
@@ -78,7 +78,9 @@ void load_step_figures(struct load_step *st, const struct load_plan *p)
 			v = INFINITY;
 		if (v < 0 || !(v < c->limit)) {
 			st->verdict = 0;
-			if (isfinite(v))
+			if (v < 0)
+				snprintf(t, sizeof t, "%s broken: no successful answer", c->text);
+			else if (isfinite(v))
 				snprintf(t, sizeof t, "%s broken: %.1f ms", c->text, v);
 			else
 				snprintf(t, sizeof t, "%s broken: too many unanswered", c->text);
