@@ -28,7 +28,7 @@ DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libmd-dev libpg-query-dev sqlite3 jq curl wrk time \
             groff-base man-db zsh binutils dpkg-dev
 
-.PHONY: all deps check test test-asan demo bench install install-files uninstall deb clean
+.PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean
 all: $(BUILD)/assay
 
 deps:
@@ -61,10 +61,25 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# .incbin reads these when the assets object is assembled (report_html_assets.c).
+$(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
+
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d
 
+# What the browser tests need: Node.js, Debian's Chromium and playwright-core
+# (npm, pinned by tests/browser/package-lock.json).
+browser-deps:
+	@missing=""; command -v node >/dev/null 2>&1 || missing="nodejs npm"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
 # The whole suite twice: an optimised -Werror build, then ASan + UBSan.
-check: deps
+check: deps browser-deps
 	$(MAKE) --no-print-directory test EXTRA_CFLAGS=-Werror
 	$(MAKE) --no-print-directory test-asan
 
@@ -86,6 +101,7 @@ bench: deps
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/load.sh
 	bench/grade.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files
 # copies an already built BIN (scripts/mkdeb.sh stages a package with it).

@@ -19,7 +19,7 @@ struct cmd {
 extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_show, cmd_mock;
 extern const struct cmd cmd_stats;
 extern const struct cmd cmd_load;
-extern const struct cmd cmd_init;
+extern const struct cmd cmd_init, cmd_report;
 
 #define ASSAY_VERSION "0.1.0"
 
