@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "load/load.h"
 #include "provider/provider.h"
+#include "report/report_load_html.h"
 #include "store/store.h"
 #include "store/store_load.h"
 #include "suite/suite.h"
@@ -43,7 +44,7 @@ static const char load_usage[] =
 	"      --drain T            wait for answers after a step (default 10s)\n"
 	"      --seed N             prompt order and Poisson gaps (default 1)\n"
 	"      --yes                do not ask before loading a non-loopback target\n"
-	"  -o, --output FILE        write the report as JSON\n"
+	"  -o, --output FILE        write the report (FILE.json, or FILE.html: charts)\n"
 	"      --db PATH            database (default .assay/assay.db beside SUITE)\n"
 	"      --show RUN           print a stored load run (an id or latest)\n"
 	"  -h, --help               this text\n"
@@ -65,10 +66,21 @@ static int usage_error(const char *fmt, const char *a)
 	return EXIT_USAGE;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n > m && !strcmp(s + n - m, tail);
+}
+
+/* -o: the report as JSON, or as the HTML page (latency vs rate). */
 static int write_json(const char *path, const json_t *rep, struct err *err)
 {
-	if (json_dump_file(rep, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+	if (ends_with(path, ".html")) {
+		if (report_load_html_write(rep, path, err))
+			return ST_IO;
+	} else if (json_dump_file(rep, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10))) {
 		return err_set(err, ST_IO, "cannot write %s", path);
+	}
 	fprintf(stderr, "wrote %s\n", path);
 	return 0;
 }
@@ -239,9 +251,9 @@ static int load_exec(int argc, char **argv)
 		case 'y': yes = true; break;
 		case 'o':
 			out = optarg;
-			if (strlen(out) < 5 || strcmp(out + strlen(out) - 5, ".json"))
+			if (!ends_with(out, ".json") && !ends_with(out, ".html"))
 				bad = err_set(&err, ST_USAGE, "-o '%s': the load report is written "
-					      "as JSON: name it FILE.json", out);
+					      "as FILE.json or FILE.html", out);
 			break;
 		case 'B': db_arg = optarg; break;
 		case 'W': show_ref = optarg; break;

@@ -4,6 +4,8 @@
 #include "cmd.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "store/store_load.h"
+#include "report/report_load_html.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -70,9 +72,19 @@ static int report_exec(int argc, char **argv)
 		err_set(&err, ST_IO, "no database at %s (use --db PATH)", db);
 		goto out;
 	}
-	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
-	    report_write(st, run_id, out, &err))
+	if (store_open(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err))
 		goto out;
+	{	/* a load run (assay load) has its own page */
+		json_t *lrep = NULL;
+		int rc = store_load_report_get(st, run_id, &lrep, &err);
+		if (!rc && lrep)
+			rc = report_load_html_write(lrep, out, &err);
+		json_decref(lrep);
+		if (rc)
+			goto out;
+		if (!lrep && report_write(st, run_id, out, &err))
+			goto out;
+	}
 	fprintf(stderr, "wrote %s\n", out);
 	status = 0;
 out:

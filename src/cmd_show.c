@@ -6,6 +6,7 @@
 #include "store/store.h"
 #include "store/store_load.h"
 #include "load/load.h"
+#include "report/report_load_html.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -85,9 +86,11 @@ static int show_exec(int argc, char **argv)
 			status = 0;
 			for (size_t i = 0; i < n_outs && !status; i++) {
 				size_t n = strlen(outs[i]);
-				if (n < 5 || strcmp(outs[i] + n - 5, ".json"))
+				if (n > 5 && !strcmp(outs[i] + n - 5, ".html"))
+					status = report_load_html_write(lrep, outs[i], &err);
+				else if (n < 5 || strcmp(outs[i] + n - 5, ".json"))
 					status = err_set(&err, ST_USAGE, "%s: a load run is "
-							 "written as .json only", outs[i]);
+							 "written as .json or .html", outs[i]);
 				else if (json_dump_file(lrep, outs[i], JSON_INDENT(2)))
 					status = err_set(&err, ST_IO, "cannot write %s", outs[i]);
 				else

@@ -65,7 +65,19 @@ check_grep show_prints_load_run 'knee of the p95 latency curve: 56.0' show.out
 check show_json_same "$(jqv '.candidates[0].summary.knee_rps' ramp.json)" "$(jqv '.candidates[0].summary.knee_rps' shown.json)"
 "$ASSAY" show --db "$T/db" latest -o shown.csv >/dev/null 2>csv.err
 check show_load_csv_refused 1 $?
-check_grep show_load_csv_refused_msg 'shown.csv: a load run is written as .json only' csv.err
+check_grep show_load_csv_refused_msg 'shown.csv: a load run is written as .json or .html' csv.err
+"$ASSAY" report --db "$T/db" latest -o ramp.html >/dev/null 2>html.err
+check html_report_exit 0 $?
+check_grep html_report_slo_line 'SLO 150 ms' ramp.html
+check html_report_sustained 'Highest rate sustained: <b>56.0 req/s</b>' "$(grep -o 'Highest rate sustained: <b>[0-9.]* req/s</b>' ramp.html)"
+check html_report_points 4 "$(grep -c '<title>p95 ' ramp.html)"
+check html_report_no_script 0 "$(grep -ci '<script' ramp.html)"
+"$ASSAY" load --show latest --db "$T/db" -o shown.html >/dev/null 2>&1
+check html_from_load_show 1 "$(cmp -s ramp.html shown.html && echo 1 || echo 0)"
+sed 's/label: q4/label: "<img src=x onerror=alert(1)>"/' q4.yaml >xss.yaml
+"$ASSAY" load xss.yaml --rate 5 --duration 0.5s --db "$T/dbx" -o xss.html >/dev/null 2>&1
+check html_escapes_labels 0 "$(grep -c '<img' xss.html)"
+check_grep html_escaped_label '&lt;img src=x onerror=alert\(1\)&gt;' xss.html
 check stored_steps 4 "$(sqlite3 "$T/db" 'select count(*) from load_steps')"
 
 # 2. Arrivals stay on schedule while every answer takes 400 ms: 40/s for
@@ -177,7 +189,7 @@ check bad_slo_exit 2 $?
 check_grep bad_slo_msg "'p95<fast'.*pNN<TIME" slo.err
 "$ASSAY" load q4.yaml --rate 5 -o out.csv >/dev/null 2>o.err
 check bad_output_exit 2 $?
-check_grep bad_output_msg "out.csv.*FILE.json" o.err
+check_grep bad_output_msg "out.csv.*FILE.json or FILE.html" o.err
 "$ASSAY" load q4.yaml --rate 10,5 >/dev/null 2>rate.err
 check bad_rate_exit 2 $?
 check_grep bad_rate_msg 'rates must increase' rate.err
