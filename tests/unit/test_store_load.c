@@ -31,7 +31,7 @@ TEST(store_load_roundtrip)
 	struct store *st = NULL;
 	struct err e;
 	int64_t plain, run;
-	json_t *rep = NULL, *fig, *got = NULL;
+	json_t *rep = NULL, *fig, *got = NULL, *hist = json_object();
 	snprintf(path, sizeof path, "%s/a.db", dir);
 	T_EQ_INT(store_open(path, &st, &e), 0);
 	T_EQ_INT(store_run_begin(st, s, "plain", 1, &plain, &e), 0);
@@ -51,8 +51,8 @@ TEST(store_load_roundtrip)
 	fig = json_pack("{s:f,s:f,s:{s:f,s:f,s:f},s:f,s:s}", "offered_rps", 10.0,
 			"achieved_rps", 9.5, "latency_ms", "p50", 50.0, "p95", 60.0,
 			"p99", 70.0, "error_rate", 0.01, "verdict", "pass");
-	T_EQ_INT(store_load_step_put(st, run, 0, 0, fig, json_object(), &e), 0);
-	T_EQ_INT(store_load_step_put(st, run, 0, 0, fig, json_object(), &e), 0); /* replaces */
+	T_EQ_INT(store_load_step_put(st, run, 0, 0, fig, hist, &e), 0);
+	T_EQ_INT(store_load_step_put(st, run, 0, 0, fig, hist, &e), 0); /* replaces */
 	rep = json_pack("{s:s,s:[]}", "kind", "load", "candidates");
 	T_EQ_INT(store_load_report_put(st, run, rep, &e), 0);
 	T_EQ_INT(store_load_report_put(st, run, rep, &e), 0);
@@ -66,6 +66,7 @@ TEST(store_load_roundtrip)
 	json_decref(got);
 	json_decref(rep);
 	json_decref(fig);
+	json_decref(hist);
 	store_load_close(st);
 	store_close(st);
 	tfx_suite_free(s);
