@@ -27,5 +27,6 @@ extern const struct cmd cmd_init;
 extern const struct cmd cmd_report;
 extern const struct cmd cmd_sample;
 extern const struct cmd cmd_probe;
+extern const struct cmd cmd_load;
 
 #endif

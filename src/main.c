@@ -13,6 +13,7 @@ static const struct cmd *const commands[] = {
 	&cmd_compare,
 	&cmd_sample,
 	&cmd_probe,
+	&cmd_load,
 };
 
 static void usage(FILE *f)
