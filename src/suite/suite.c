@@ -10,6 +10,7 @@
 #include "template.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
@@ -112,7 +113,7 @@ char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
 	struct err e = {0};
 	char *full = fs_join(l->s->dir, rel);
 	size_t n = 0, bad;
-	char *text = fs_read_file(full, SUITE_MAX_FILE, &n, &e);
+	char *text = fs_read_file(full, limits_get()->file_bytes, &n, &e);
 	if (!text) {
 		ld_err(l, at, "cannot read file '%s': %s", rel, e.msg);
 		free(full);
@@ -772,12 +773,16 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	int rc;
 
 	*out = NULL;
+	if (limits_load(err)) {
+		free(s);
+		return ST_USAGE;
+	}
 	l.s = s;
 	l.err = err;
 	s->path = xstrdup(path);
 	s->dir = fs_dirname(path);
 	file = ld_intern(&l, path);
-	text = fs_read_file(path, SUITE_MAX_FILE, &len, err);
+	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
 	if (!text) {
 		suite_free(s);
 		return ST_IO;
@@ -792,6 +797,7 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 		free(l.docs[i]);
 	}
 	free(l.docs);
+	json_decref(l.empty);
 	if (rc) {
 		suite_free(s);
 		return rc;

@@ -7,14 +7,16 @@
 #include "suite.h"
 #include "ynode.h"
 
-#define SUITE_MAX_FILE ((size_t)256 << 20)
-
 struct ld {
 	struct suite *s;
 	struct err *err;
 	struct ydoc **docs;          /* kept until the load ends */
 	size_t n_docs, cap_docs;
 	size_t cap_tests, cap_prompts, cap_providers, cap_files;
+	size_t tests_bytes;          /* estimated memory of the tests so far
+				      * (limit tests_bytes) */
+	json_t *empty;               /* one empty object shared by the tests
+				      * without metadata (read-only) */
 };
 
 /* Returns the pooled copy of `path` (owned by the suite). */

@@ -8,6 +8,7 @@
  * every error names the cell or line at fault. */
 #include "suite_int.h"
 #include "../util/buf.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <csv.h>
@@ -474,26 +475,104 @@ static int parse_test(struct ld *l, const struct ynode *m,
 	return rc;
 }
 
-/* Appends test `t` (consumed) merged with `def` to the suite. */
-static void add_merged(struct ld *l, struct test_case *t,
-		       const struct test_case *def)
+/* What a JSON value costs in memory, roughly (jansson's structures and
+ * malloc's overhead included): the unit of the tests_bytes budget. */
+static size_t json_cost(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = 48;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return n + json_string_length(v);
+	case JSON_OBJECT:
+		n = 200;
+		json_object_foreach((json_t *)v, k, x)
+			n += 64 + strlen(k) + json_cost(x);
+		return n;
+	case JSON_ARRAY:
+		n = 64;
+		json_array_foreach(v, i, x)
+			n += 8 + json_cost(x);
+		return n;
+	default:
+		return n;
+	}
+}
+
+static size_t str_cost(const char *s)
+{
+	return s ? 24 + strlen(s) : 0;
+}
+
+/* The memory test `t` adds beyond what it shares with defaultTest. */
+static size_t test_cost(const struct test_case *t)
+{
+	size_t n = sizeof *t + str_cost(t->description) +
+		   str_cost(t->grader) + str_cost(t->transform) +
+		   str_cost(t->rubric_prompt);
+	if (t->vars)
+		n += json_cost(t->vars);
+	if (t->metadata)
+		n += json_cost(t->metadata);
+	for (size_t i = 0; i < t->n_asserts; i++) {
+		const struct assertion_spec *a = &t->asserts[i];
+		n += sizeof *a + str_cost(a->type) + str_cost(a->metric) +
+		     str_cost(a->transform) + str_cost(a->provider) +
+		     str_cost(a->rubric_prompt);
+		if (a->value)
+			n += json_cost(a->value);
+	}
+	return n;
+}
+
+/* `a` with `b`'s keys on top, as a new object; either may be NULL.  When
+ * one side is empty the other is shared (tests' vars and metadata are
+ * read-only once loaded): a copy per test is what made a CSV take ~25
+ * times its size in memory. */
+static json_t *merge_obj(struct ld *l, json_t *a, json_t *b)
+{
+	json_t *o;
+	if (!json_object_size(b) && !json_object_size(a)) {
+		if (!l->empty)
+			l->empty = json_object();
+		return json_incref(l->empty);
+	}
+	if (!json_object_size(a))
+		return json_incref(b);
+	if (!json_object_size(b))
+		return json_incref(a);
+	o = json_object();
+	json_object_update(o, a);
+	json_object_update(o, b);
+	return o;
+}
+
+/* Appends test `t` (consumed) merged with `def` to the suite.  Fails
+ * with ST_INPUT at the test when the tests would take more memory than
+ * the limit tests_bytes (t is then freed). */
+static int add_merged(struct ld *l, struct test_case *t,
+		      const struct test_case *def)
 {
 	struct suite *s = l->s;
 	struct test_case *o;
+	size_t cost = test_cost(t), cap = limits_get()->tests_bytes;
+
+	if (cost > cap || l->tests_bytes > cap - cost) {
+		int rc = err_at(l->err, t->loc.file, t->loc.line, t->loc.col,
+				"the tests take more than %zu bytes of memory "
+				"(limit tests_bytes; raise it with "
+				"ASSAY_LIMITS=tests_bytes=N)", cap);
+		suite_test_cleanup(t);
+		return rc;
+	}
+	l->tests_bytes += cost;
 	s->tests = xgrow(s->tests, &l->cap_tests, s->n_tests + 1,
 			 sizeof *s->tests);
 	o = &s->tests[s->n_tests++];
 	*o = *t;
-	o->vars = json_object();
-	o->metadata = json_object();
-	if (def && def->vars)
-		json_object_update(o->vars, def->vars);
-	if (t->vars)
-		json_object_update(o->vars, t->vars);
-	if (def && def->metadata)
-		json_object_update(o->metadata, def->metadata);
-	if (t->metadata)
-		json_object_update(o->metadata, t->metadata);
+	o->vars = merge_obj(l, def ? def->vars : NULL, t->vars);
+	o->metadata = merge_obj(l, def ? def->metadata : NULL, t->metadata);
 	json_decref(t->vars);
 	json_decref(t->metadata);
 	if (def && def->n_asserts) {
@@ -523,6 +602,7 @@ static void add_merged(struct ld *l, struct test_case *t,
 	if (def)
 		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
+	return 0;
 }
 
 static int add_test(struct ld *l, const struct ynode *m,
@@ -534,8 +614,7 @@ static int add_test(struct ld *l, const struct ynode *m,
 		suite_test_cleanup(&t);
 		return rc;
 	}
-	add_merged(l, &t, def);
-	return 0;
+	return add_merged(l, &t, def);
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -1198,7 +1277,7 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 		t.loc.file = tests ? tests->file : l->s->files[0];
 		t.loc.line = tests ? tests->line : 1;
 		t.loc.col = tests ? tests->col : 1;
-		add_merged(l, &t, &def);
+		rc = add_merged(l, &t, &def);
 	}
 out:
 	suite_test_cleanup(&def);

@@ -5,9 +5,11 @@
  * API is as short and lets us resolve aliases to shared nodes (so an alias
  * bomb costs no memory while parsing), reject cycles, apply merge keys and
  * report duplicate keys at their own position.  Expansion happens only in
- * yn_to_json, which draws on a per-document node budget. */
+ * yn_to_json, which draws on a per-document node budget and byte budget
+ * (limits.h: yaml_nodes, yaml_bytes). */
 #include "ynode.h"
 #include "../util/buf.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -17,7 +19,6 @@
 #include <yaml.h>
 
 #define YN_MAX_DEPTH 256
-#define YN_BUDGET 1000000L
 
 struct anchor {
 	char *name;
@@ -45,6 +46,7 @@ struct ynode *yn_scalar(struct ydoc *d, const char *s, size_t n, int quoted,
 	struct ynode *y = yn_new(d, YN_SCALAR, file, line, col);
 	y->str = xstrndup(s, n);
 	y->len = n;
+	d->bytes += 3 * (long long)n;
 	y->quoted = quoted;
 	return y;
 }
@@ -77,6 +79,7 @@ void ydoc_free(struct ydoc *d)
 	}
 	d->all = d->root = NULL;
 	d->budget = 0;
+	d->bytes = 0;
 }
 
 struct ynode *yn_get(const struct ynode *map, const char *key)
@@ -219,9 +222,21 @@ static json_t *to_json(struct ydoc *d, const struct ynode *n, int depth,
 	json_t *out;
 	if (--d->budget < 0) {
 		d->budget = 0;
-		err_at(err, n->file, n->line, n->col, "document expands to "
-		       "more than %ld nodes (aliases nested too deeply?)",
-		       YN_BUDGET);
+		err_at(err, n->file, n->line, n->col, "aliases expand the "
+		       "document by more than %ld nodes (limit yaml_nodes; "
+		       "raise it with ASSAY_LIMITS=yaml_nodes=N)",
+		       limits_get()->yaml_nodes);
+		return NULL;
+	}
+	/* a scalar aliased many times is copied each time: budget bytes as
+	 * well as nodes (a 270 KB file could otherwise make 2 GB) */
+	if (n->kind == YN_SCALAR && (d->bytes -= (long long)n->len) < 0) {
+		d->bytes = 0;
+		err_at(err, n->file, n->line, n->col, "aliases expand the "
+		       "document by more than %zu bytes beyond its own text "
+		       "(limit yaml_bytes; raise it with "
+		       "ASSAY_LIMITS=yaml_bytes=N)",
+		       limits_get()->yaml_bytes);
 		return NULL;
 	}
 	if (depth > YN_MAX_DEPTH) {
@@ -549,7 +564,8 @@ int ydoc_parse(struct ydoc *d, const char *file, const char *text,
 			     .err = err };
 	int rc = 0, docs = 0, done = 0;
 
-	d->budget += YN_BUDGET;
+	d->budget += limits_get()->yaml_nodes;
+	d->bytes += (long long)limits_get()->yaml_bytes;
 	if (!yaml_parser_initialize(&parser))
 		return err_set(err, ST_INTERNAL, "cannot start YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,

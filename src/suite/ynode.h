@@ -34,6 +34,9 @@ struct ydoc {
 	struct ynode *root;      /* NULL for an empty document */
 	long budget;             /* nodes yn_to_json may still produce:
 				  * a base plus 3 per node created */
+	long long bytes;         /* scalar bytes it may still produce: a
+				  * base (limit yaml_bytes) plus 3 per
+				  * byte of scalar created */
 };
 
 /* Parses `text` (len bytes) as one YAML document named `file` (kept as a
@@ -63,7 +66,8 @@ int yn_scalar_type(const struct ynode *n);
 
 /* Converts a node to JSON (scalars resolved per the YAML core schema,
  * keys as strings).  Returns a new reference or NULL with err set (the
- * node's document's budget exhausted — an alias bomb —, too deep, or a
+ * node's document's node or byte budget exhausted — an alias bomb —,
+ * too deep, or a
  * non-scalar key).  NULL `n` gives JSON null. */
 json_t *yn_to_json(const struct ynode *n, struct err *err);
 
