@@ -283,10 +283,20 @@ static int http_build(const struct provider *p, const char *prompt,
 	if (h->headers)
 		tenv = template_vars(vars, prompt, true);
 	json_object_foreach(h->headers, hk, hv) {
-		char *val = tmpl_render(json_string_value(hv), tenv, 0, NULL, err);
+		/* values inserted once (a var holding {{ env.X }} stays
+		 * text), and no CR/LF: a var cannot add a header */
+		char *val = tmpl_render(json_string_value(hv), tenv, TMPL_NO_NEST,
+					NULL, err);
 		char *line;
 		if (!val)
 			goto out;
+		if (strpbrk(val, "\r\n")) {
+			memset(val, 0, strlen(val));
+			free(val);
+			err_set(err, ST_INPUT, "header %s: the value contains a line "
+				"break (from a var?); header values are one line", hk);
+			goto out;
+		}
 		line = xasprintf("%s: %s", hk, val);
 		memset(val, 0, strlen(val)); /* may hold a key */
 		free(val);

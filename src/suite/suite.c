@@ -530,46 +530,6 @@ static int load_providers(struct ld *l, const struct ynode *n)
 	return rc;
 }
 
-/* ---- sanitizing ---------------------------------------------------------- */
-
-/* A key holds a secret when its name contains key, token, secret,
- * password, authorization, cookie or credential (case-insensitive).
- * Numbers and booleans are kept: `max_tokens: 256` is no secret. */
-static bool is_secret_key(const char *k)
-{
-	static const char *const words[] = { "key", "token", "secret",
-		"password", "authorization", "cookie", "credential", NULL };
-	char low[128];
-	size_t i;
-	for (i = 0; k[i] && i + 1 < sizeof low; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[i] = '\0';
-	for (int w = 0; words[w]; w++)
-		if (strstr(low, words[w]))
-			return true;
-	return false;
-}
-
-static void redact(json_t *j)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-	size_t i;
-	if (json_is_object(j)) {
-		json_object_foreach_safe(j, tmp, k, v) {
-			if (is_secret_key(k) && !json_is_number(v) &&
-			    !json_is_boolean(v))
-				json_object_del(j, k);
-			else
-				redact(v);
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			redact(v);
-	}
-}
-
 /* ---- template check -------------------------------------------------------- */
 
 static int check_templates(struct ld *l)
@@ -757,7 +717,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 		s->sanitized = yn_to_json(root, l->err);
 		if (!s->sanitized)
 			return ST_INPUT;
-		redact(s->sanitized);
+		ld_secrets(s);
+		ld_sanitize(s->sanitized);
 	}
 	return rc;
 }

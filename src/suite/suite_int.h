@@ -51,6 +51,16 @@ int ld_tests(struct ld *l, const struct ynode *tests,
  * at the fault.  The blocks stay in the sanitized JSON, unchanged. */
 int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v);
 
+/* Registers every secret value of the loaded suite with the redactor
+ * (util/redact.h): provider and judge configs, the environment
+ * (suite_secrets.c). */
+void ld_secrets(const struct suite *s);
+
+/* Removes secrets from the suite's JSON in place: keys named like
+ * secrets are dropped, header values and URL userinfo replaced by
+ * "[REDACTED]", registered secrets redacted from every string. */
+void ld_sanitize(json_t *j);
+
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);
 

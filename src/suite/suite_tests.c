@@ -8,6 +8,7 @@
  * every error names the cell or line at fault. */
 #include "suite_int.h"
 #include "../util/buf.h"
+#include "../util/fsutil.h"
 #include "../util/limits.h"
 #include "../util/xalloc.h"
 
@@ -298,7 +299,37 @@ static int parse_options(struct ld *l, const struct ynode *v,
 
 /* ---- one test ------------------------------------------------------------ */
 
-/* Replaces top-level string vars "file://path" by the file's text. */
+/* True when `rel` (relative to the suite's directory, or absolute)
+ * names a file inside that directory once symlinks and ".." are resolved.
+ * A path that cannot be resolved (no such file) counts as inside only
+ * when it is relative and has no ".." step; reading it then fails with
+ * the usual "cannot read" error. */
+static bool inside_suite_dir(const struct ld *l, const char *rel)
+{
+	char *full = fs_join(l->s->dir, rel);
+	char *real = realpath(full, NULL);
+	char *base = realpath(l->s->dir && *l->s->dir ? l->s->dir : ".", NULL);
+	bool ok = false;
+	if (!real) {
+		ok = rel[0] != '/' && strcmp(rel, "..") &&
+		     strncmp(rel, "../", 3) && !strstr(rel, "/../") &&
+		     (strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/.."));
+	} else if (base) {
+		size_t n = strlen(base);
+		ok = !strncmp(real, base, n) &&
+		     (real[n] == '/' || (n == 1 && base[0] == '/'));
+	}
+	free(full);
+	free(real);
+	free(base);
+	return ok;
+}
+
+/* Replaces top-level string vars "file://path" by the file's text.  A
+ * var is data (a CSV exported from a spreadsheet, a case from a log): it
+ * may read files only inside the suite's directory unless the limit
+ * var_files=anywhere says otherwise, so a cell cannot read
+ * file:///proc/self/environ or ../../.ssh/id_rsa into a prompt. */
 static int expand_file_vars(struct ld *l, const struct ynode *vn,
 			    json_t *vars)
 {
@@ -315,6 +346,13 @@ static int expand_file_vars(struct ld *l, const struct ynode *vn,
 		if (is_code_ref(ref + 7))
 			return ld_err(l, at ? at : vn, "unsupported feature: "
 				      "vars computed by code ('%s')", ref);
+		if (!limits_get()->var_files_anywhere &&
+		    !inside_suite_dir(l, ref + 7))
+			return ld_err(l, at ? at : vn, "var '%s' reads '%s', "
+				      "outside the suite's directory: vars "
+				      "read files only inside it (set "
+				      "ASSAY_LIMITS=var_files=anywhere to "
+				      "allow more)", k, ref);
 		text = ld_read(l, at ? at : vn, ref + 7, &path, &len);
 		if (!text)
 			return ST_INPUT;
