@@ -25,7 +25,7 @@ TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time
+            libmd-dev libpg-query-dev sqlite3 jq curl wrk time python3
 
 .PHONY: all deps check test test-asan demo bench install clean
 all: $(BUILD)/assay
