@@ -58,3 +58,7 @@ if grep -q sk-hostile-env "$T/suite_csv_reads_environ.out"; then fail suite_csv_
 bounded suite_limits_unknown_name 20 150000 "ASSAY_LIMITS: unknown limit 'bogus', expected one of: file_bytes" "$T/env.yaml" ASSAY_LIMITS=bogus=1
 ASSAY_LIMITS=yaml_bytes=1G "$ASSAY" validate "$T/bomb.yaml" >"$T/raised.out" 2>&1
 check suite_limits_raised_loads 0 $?
+
+# A key put in apiKeyEnv by mistake is not printed back.
+printf 'prompts: [hi]\nproviders:\n  - id: openai:chat:m\n    config: {apiKeyEnv: sk-proj-mistaken0123456789}\n' >"$T/keyenv.yaml"
+bounded suite_apikeyenv_key_not_printed 20 150000 'keyenv\.yaml:3:5: error: .*apiKeyEnv names \$\[REDACTED\], which is not set' "$T/keyenv.yaml"
