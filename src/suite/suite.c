@@ -107,6 +107,15 @@ static size_t utf8_bad(const unsigned char *p, size_t len)
 	return len;
 }
 
+/* Names the limit in fs_read_file's "larger than" message. */
+static void file_limit_hint(struct err *e)
+{
+	size_t n = strlen(e->msg);
+	if (strstr(e->msg, " is larger than ") && n + 80 < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - n, " (limit file_bytes; "
+			 "raise it with ASSAY_LIMITS=file_bytes=N)");
+}
+
 char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
 	      const char **path, size_t *len)
 {
@@ -115,6 +124,7 @@ char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
 	size_t n = 0, bad;
 	char *text = fs_read_file(full, limits_get()->file_bytes, &n, &e);
 	if (!text) {
+		file_limit_hint(&e);
 		ld_err(l, at, "cannot read file '%s': %s", rel, e.msg);
 		free(full);
 		return NULL;
@@ -745,6 +755,7 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	file = ld_intern(&l, path);
 	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
 	if (!text) {
+		file_limit_hint(err);
 		suite_free(s);
 		return ST_IO;
 	}

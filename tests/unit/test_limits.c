@@ -203,3 +203,29 @@ TEST(limits_tests_memory_is_bounded)
 	rm("suite.yaml");
 	rmdir(dir);
 }
+
+/* Every file the loader reads is capped, with the limit named at the
+ * reference. */
+TEST(limits_file_bytes_names_the_limit)
+{
+	struct limits l;
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	const char *yaml = "prompts: [file://p.txt]\nproviders: [exec:cat]\n";
+	put("p.txt", "0123456789abcdef0123456789abcdef", 32);
+	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
+	limits_default(&l);
+	l.file_bytes = 16;
+	limits_set(&l);
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "larger than 16 bytes (limit file_bytes") != NULL);
+	T_EQ_INT(e.line, 1);
+	T_EQ_INT(e.col, 11);
+	limits_set(NULL);
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	suite_free(s);
+	rm("p.txt");
+	rm("suite.yaml");
+	rmdir(dir);
+}
