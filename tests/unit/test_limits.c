@@ -213,13 +213,14 @@ TEST(limits_file_bytes_names_the_limit)
 	struct err e = {0};
 	char path[256];
 	const char *yaml = "prompts: [file://p.txt]\nproviders: [exec:cat]\n";
-	put("p.txt", "0123456789abcdef0123456789abcdef", 32);
+	put("p.txt", "0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef", 80);
 	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
 	limits_default(&l);
-	l.file_bytes = 16;
+	l.file_bytes = 64;        /* the suite (46 bytes) fits, p.txt not */
 	limits_set(&l);
 	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "larger than 16 bytes (limit file_bytes") != NULL);
+	T_ASSERT(strstr(e.msg, "larger than 64 bytes (limit file_bytes") != NULL);
 	T_EQ_INT(e.line, 1);
 	T_EQ_INT(e.col, 11);
 	limits_set(NULL);
