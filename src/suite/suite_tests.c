@@ -299,14 +299,15 @@ static int parse_options(struct ld *l, const struct ynode *v,
 
 /* ---- one test ------------------------------------------------------------ */
 
-/* True when `rel` (relative to the suite's directory, or absolute)
- * names a file inside that directory once symlinks and ".." are resolved.
+/* True when `rel` (relative to `from_dir`, or absolute) names a file
+ * inside the suite's directory once symlinks and ".." are resolved.
  * A path that cannot be resolved (no such file) counts as inside only
  * when it is relative and has no ".." step; reading it then fails with
  * the usual "cannot read" error. */
-static bool inside_suite_dir(const struct ld *l, const char *rel)
+static bool inside_dir_of(const struct ld *l, const char *from_dir,
+			  const char *rel)
 {
-	char *full = fs_join(l->s->dir, rel);
+	char *full = fs_join(from_dir, rel);
 	char *real = realpath(full, NULL);
 	char *base = realpath(l->s->dir && *l->s->dir ? l->s->dir : ".", NULL);
 	bool ok = false;
@@ -323,6 +324,11 @@ static bool inside_suite_dir(const struct ld *l, const char *rel)
 	free(real);
 	free(base);
 	return ok;
+}
+
+static bool inside_suite_dir(const struct ld *l, const char *rel)
+{
+	return inside_dir_of(l, l->s->dir, rel);
 }
 
 /* Replaces top-level string vars "file://path" by the file's text.  A
@@ -745,6 +751,22 @@ static struct ynode *assertion_from_string(struct csvst *c,
 		ld_err(c->l, m, "unsupported feature: code assertion '%s' in "
 		       "an __expected column", s);
 		return NULL;
+	}
+	/* a CSV is data: an __expected value such as is-json:file://… may
+	 * read a schema only inside the suite's directory, like a var */
+	{
+		const char *fr = strstr(s, "file://");
+		char *dir = fs_dirname(c->file);
+		bool inside = !fr || limits_get()->var_files_anywhere ||
+			      inside_dir_of(c->l, dir, fr + 7);
+		free(dir);
+		if (!inside) {
+			ld_err(c->l, m, "'%s' reads a file outside the suite's "
+			       "directory: CSV cells read files only inside it "
+			       "(set ASSAY_LIMITS=var_files=anywhere to allow "
+			       "more)", s);
+			return NULL;
+		}
 	}
 	if (!strncmp(s, "grade:", 6) || !strncmp(s, "llm-rubric:", 11)) {
 		const char *v = s + (s[0] == 'g' ? 6 : 11);

@@ -254,3 +254,32 @@ TEST(secrets_headers_take_vars_once_and_one_line)
 	json_decref(sp.config);
 	unsetenv("ASSAY_T_E");
 }
+
+/* An __expected cell naming a schema file outside the suite: it used to
+ * be read, and the JSON error quoted a token of it ("near 'root'"). */
+TEST(secrets_csv_expected_files_stay_inside_the_suite_dir)
+{
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	limits_set(NULL);
+	put("schema.json", "{\"type\": \"object\"}");
+	put("ex.csv", "q,__expected\nhi,is-json:file://schema.json\n"
+	    "hi,is-json:file:///etc/passwd\n");
+	snprintf(path, sizeof path, "%s",
+		 put("suite.yaml", "prompts: ['{{q}}']\nproviders: [exec:cat]\n"
+		     "tests: file://ex.csv\n"));
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "reads a file outside the suite's directory")
+		 != NULL);
+	T_ASSERT(strstr(e.file, "ex.csv") != NULL);
+	T_EQ_INT(e.line, 3);
+	T_EQ_INT(e.col, 4);
+	put("ex.csv", "q,__expected\nhi,is-json:file://schema.json\n");
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	suite_free(s);
+	rm("schema.json");
+	rm("ex.csv");
+	rm("suite.yaml");
+	rmdir(dir);
+}
