@@ -17,6 +17,9 @@ struct ld {
 				      * (limit tests_bytes) */
 	json_t *empty;               /* one empty object shared by the tests
 				      * without metadata (read-only) */
+	bool in_data;                /* loading a CSV or JSONL file: its
+				      * file:// references stay inside the
+				      * suite's directory */
 };
 
 /* Returns the pooled copy of `path` (owned by the suite). */

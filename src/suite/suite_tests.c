@@ -51,6 +51,61 @@ static bool is_code_ref(const char *path)
 	       strstr(path, ".ts:");
 }
 
+/* True when `rel` (relative to `from_dir`, or absolute) names a file
+ * inside the suite's directory once symlinks and ".." are resolved.
+ * A path that cannot be resolved (no such file) counts as inside only
+ * when it is relative and has no ".." step; reading it then fails with
+ * the usual "cannot read" error. */
+static bool inside_dir_of(const struct ld *l, const char *from_dir,
+			  const char *rel)
+{
+	char *full = fs_join(from_dir, rel);
+	char *real = realpath(full, NULL);
+	char *base = realpath(l->s->dir && *l->s->dir ? l->s->dir : ".", NULL);
+	bool ok = false;
+	if (!real) {
+		ok = rel[0] != '/' && strcmp(rel, "..") &&
+		     strncmp(rel, "../", 3) && !strstr(rel, "/../") &&
+		     (strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/.."));
+	} else if (base) {
+		size_t n = strlen(base);
+		ok = !strncmp(real, base, n) &&
+		     (real[n] == '/' || (n == 1 && base[0] == '/'));
+	}
+	free(full);
+	free(real);
+	free(base);
+	return ok;
+}
+
+static bool inside_suite_dir(const struct ld *l, const char *rel)
+{
+	return inside_dir_of(l, l->s->dir, rel);
+}
+
+/* A file:// reference `ref` written in a data file (CSV, JSONL: l->in_data)
+ * at node `at`: such files come from spreadsheets and logs, so they may
+ * name files only inside the suite's directory, like vars (limit
+ * var_files).  Returns 0 or ST_INPUT at `at`. */
+static int data_ref_ok(struct ld *l, const struct ynode *at, const char *ref)
+{
+	char *dir;
+	bool ok;
+	if (!l->in_data || !ref || limits_get()->var_files_anywhere)
+		return 0;
+	ref = strstr(ref, "file://");
+	if (!ref)
+		return 0;
+	dir = fs_dirname(at && at->file ? at->file : l->s->path);
+	ok = inside_dir_of(l, dir, ref + 7);
+	free(dir);
+	if (ok)
+		return 0;
+	return ld_err(l, at, "'%s' reads a file outside the suite's directory: "
+		      "data files (CSV, JSONL) read files only inside it (set "
+		      "ASSAY_LIMITS=var_files=anywhere to allow more)", ref);
+}
+
 /* ---- judges (model-graded assertions) ------------------------------------ */
 
 /* `provider` of an assertion or of test options: an id string, or a
@@ -101,6 +156,8 @@ static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
 		char *text;
 		if (!ld_is_file_ref(v->str))
 			return get_string(l, v, out);
+		if (data_ref_ok(l, v, v->str))
+			return ST_INPUT;
 		text = ld_read(l, v, v->str + 7, &path, &len);
 		if (!text)
 			return ST_INPUT;
@@ -190,6 +247,10 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 			type = v;
 			rc = get_string(l, v, &a->type);
 		} else if (!strcmp(k->str, "value")) {
+			if (v->kind == YN_SCALAR &&
+			    (rc = data_ref_ok(l, v, ld_is_file_ref(v->str)
+					      ? v->str : NULL)))
+				return rc;
 			if (yn_scalar_type(v) != JSON_NULL || v->kind !=
 			    YN_SCALAR) {
 				a->value = yn_to_json(v, l->err);
@@ -299,37 +360,6 @@ static int parse_options(struct ld *l, const struct ynode *v,
 
 /* ---- one test ------------------------------------------------------------ */
 
-/* True when `rel` (relative to `from_dir`, or absolute) names a file
- * inside the suite's directory once symlinks and ".." are resolved.
- * A path that cannot be resolved (no such file) counts as inside only
- * when it is relative and has no ".." step; reading it then fails with
- * the usual "cannot read" error. */
-static bool inside_dir_of(const struct ld *l, const char *from_dir,
-			  const char *rel)
-{
-	char *full = fs_join(from_dir, rel);
-	char *real = realpath(full, NULL);
-	char *base = realpath(l->s->dir && *l->s->dir ? l->s->dir : ".", NULL);
-	bool ok = false;
-	if (!real) {
-		ok = rel[0] != '/' && strcmp(rel, "..") &&
-		     strncmp(rel, "../", 3) && !strstr(rel, "/../") &&
-		     (strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/.."));
-	} else if (base) {
-		size_t n = strlen(base);
-		ok = !strncmp(real, base, n) &&
-		     (real[n] == '/' || (n == 1 && base[0] == '/'));
-	}
-	free(full);
-	free(real);
-	free(base);
-	return ok;
-}
-
-static bool inside_suite_dir(const struct ld *l, const char *rel)
-{
-	return inside_dir_of(l, l->s->dir, rel);
-}
 
 /* Replaces top-level string vars "file://path" by the file's text.  A
  * var is data (a CSV exported from a spreadsheet, a case from a log): it
@@ -754,20 +784,8 @@ static struct ynode *assertion_from_string(struct csvst *c,
 	}
 	/* a CSV is data: an __expected value such as is-json:file://… may
 	 * read a schema only inside the suite's directory, like a var */
-	{
-		const char *fr = strstr(s, "file://");
-		char *dir = fs_dirname(c->file);
-		bool inside = !fr || limits_get()->var_files_anywhere ||
-			      inside_dir_of(c->l, dir, fr + 7);
-		free(dir);
-		if (!inside) {
-			ld_err(c->l, m, "'%s' reads a file outside the suite's "
-			       "directory: CSV cells read files only inside it "
-			       "(set ASSAY_LIMITS=var_files=anywhere to allow "
-			       "more)", s);
-			return NULL;
-		}
-	}
+	if (data_ref_ok(c->l, m, s))
+		return NULL;
 	if (!strncmp(s, "grade:", 6) || !strncmp(s, "llm-rubric:", 11)) {
 		const char *v = s + (s[0] == 'g' ? 6 : 11);
 		yn_map_set(c->d, m, "type", cell_scalar(c, "llm-rubric", 10, cl));
@@ -1267,9 +1285,13 @@ static int load_test_file(struct ld *l, const struct ynode *at,
 	if (!text)
 		return ST_INPUT;
 	if (!strcmp(ext, ".csv")) {
+		l->in_data = true;
 		rc = load_csv(l, path, text, len, def);
+		l->in_data = false;
 	} else if (!strcmp(ext, ".jsonl")) {
+		l->in_data = true;
 		rc = load_jsonl(l, path, text, len, def);
+		l->in_data = false;
 	} else if (!strcmp(ext, ".json")) {
 		rc = load_json(l, path, text, len, def);
 	} else {

@@ -278,6 +278,17 @@ TEST(secrets_csv_expected_files_stay_inside_the_suite_dir)
 	put("ex.csv", "q,__expected\nhi,is-json:file://schema.json\n");
 	T_EQ_INT(suite_load(path, &s, &e), 0);
 	suite_free(s);
+	/* JSONL is data too: an assertion value or a rubricPrompt */
+	put("ex.jsonl", "{\"vars\":{\"q\":\"a\"},\"options\":"
+	    "{\"rubricPrompt\":\"file:///etc/hostname\"}}\n");
+	snprintf(path, sizeof path, "%s",
+		 put("suite.yaml", "prompts: ['{{q}}']\nproviders: [exec:cat]\n"
+		     "tests: file://ex.jsonl\n"));
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "'file:///etc/hostname' reads a file outside")
+		 != NULL);
+	T_ASSERT(strstr(e.file, "ex.jsonl") != NULL);
+	rm("ex.jsonl");
 	rm("schema.json");
 	rm("ex.csv");
 	rm("suite.yaml");
