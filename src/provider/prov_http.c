@@ -190,7 +190,9 @@ static json_t *render_value(const json_t *t, const json_t *vars,
 		json_t *out;
 		if (!strcmp(s, "{{prompt}}") || !strcmp(s, "{{ prompt }}"))
 			return json_string(prompt);
-		if (!(r = tmpl_render(s, vars, 0, NULL, err)))
+		/* the prompt is rendered text: inserted, never re-parsed */
+		static const char *const raw[] = { "prompt", NULL };
+		if (!(r = tmpl_render_raw(s, vars, 0, raw, NULL, err)))
 			return NULL;
 		out = json_string(r);
 		free(r);
@@ -257,7 +259,8 @@ static int http_build(const struct provider *p, const char *prompt,
 	const char *hk;
 	int rc = ST_INPUT;
 	(void)is_chat;
-	req->url = tmpl_render(h->url, tv, 0, NULL, err);
+	req->url = tmpl_render_raw(h->url, tv, 0, (const char *const[]){ "prompt", NULL },
+				   NULL, err);
 	if (!req->url)
 		goto out;
 	req->method = xstrdup(h->method);

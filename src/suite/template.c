@@ -41,6 +41,7 @@ struct rctx {
 	const char *top_at;     /* tag being expanded there (nested renders) */
 	const char *nest_var;   /* var whose value is being rendered */
 	size_t *work;           /* work done so far, shared by nested renders */
+	const char *const *raw; /* top-level vars never rendered again */
 };
 
 /* Charges `n` units of work (limit template_work) and checks the size of
@@ -359,6 +360,19 @@ static int apply_filter(struct rctx *c, const char *tmpl, const char *at,
 	return 0;
 }
 
+/* True when the path starting at `path` begins with a var named in
+ * c->raw (untrusted text: inserted, never rendered again). */
+static int is_raw(const struct rctx *c, const char *path, const char *end)
+{
+	size_t n = 0;
+	while (path + n < end && is_ident((unsigned char)path[n]))
+		n++;
+	for (const char *const *r = c->raw; r && *r; r++)
+		if (strlen(*r) == n && !memcmp(*r, path, n))
+			return 1;
+	return 0;
+}
+
 /* Evaluates the expression in [p, end) (inside `{{ }}`) and appends its
  * text to `out`. */
 static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
@@ -378,8 +392,8 @@ static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
 		return rc;
 	/* A string var holding tags is a nested template: render it with
 	 * the same vars before any filter sees it. */
-	if (!(c->flags & TMPL_NO_NEST) && json_is_string(v) &&
-	    tmpl_has_tags(json_string_value(v))) {
+	if (!(c->flags & TMPL_NO_NEST) && !is_raw(c, path, end) &&
+	    json_is_string(v) && tmpl_has_tags(json_string_value(v))) {
 		struct buf nb = {0};
 		struct rctx sub = *c;
 		char name[128];
@@ -542,16 +556,34 @@ static int render(struct rctx *c, const char *tmpl, struct buf *out,
 	}
 }
 
+static char *render_top(const char *tmpl, const json_t *vars, int flags,
+			const char *const *raw, const struct loc *loc,
+			struct err *err, char *missing, size_t n);
+
+char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
+		      const char *const *raw, const struct loc *loc,
+		      struct err *err)
+{
+	return render_top(tmpl, vars, flags, raw, loc, err, NULL, 0);
+}
+
 char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
 		     const struct loc *loc, struct err *err, char *missing,
 		     size_t n)
+{
+	return render_top(tmpl, vars, flags, NULL, loc, err, missing, n);
+}
+
+static char *render_top(const char *tmpl, const json_t *vars, int flags,
+			const char *const *raw, const struct loc *loc,
+			struct err *err, char *missing, size_t n)
 {
 	struct buf out = {0};
 	size_t work = 0;
 	struct rctx c = {
 		.vars = vars, .flags = flags, .loc = loc, .err = err,
 		.missing = missing, .n_missing = n, .top = tmpl,
-		.work = &work,
+		.work = &work, .raw = raw,
 	};
 	if (missing && n)
 		missing[0] = '\0';

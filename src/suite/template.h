@@ -49,6 +49,14 @@ char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
 		     const struct loc *loc, struct err *err, char *missing,
 		     size_t n);
 
+/* Like tmpl_render, but the top-level vars named in `raw` (a NULL-ended
+ * list) are inserted as text and never rendered again, while the other
+ * vars keep nesting: for untrusted text (a rendered prompt) among trusted
+ * vars. */
+char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
+		      const char *const *raw, const struct loc *loc,
+		      struct err *err);
+
 /* True when the text contains a `{{`, `{%` or `{#` that would be
  * interpreted. */
 int tmpl_has_tags(const char *s);

@@ -294,3 +294,26 @@ TEST(secrets_csv_expected_files_stay_inside_the_suite_dir)
 	rm("suite.yaml");
 	rmdir(dir);
 }
+
+/* The HTTP body's {{prompt}} is rendered text: a prompt that says
+ * "{{ other }}" (from a CSV cell) is sent as those characters. */
+TEST(secrets_http_body_prompt_not_rendered_again)
+{
+	struct provider_spec sp = http_spec("{\"body\":{\"q\":\"Q: {{prompt}}\","
+					    "\"v\":\"{{ lang }}\"}}");
+	struct provider *p = NULL;
+	struct http_request req;
+	struct err e = {0};
+	json_t *vars = json_pack("{s:s,s:s,s:s}", "lang", "{{ inner }}",
+				 "inner", "de", "other", "HIDDEN");
+	memset(&req, 0, sizeof req);
+	T_EQ_INT(provider_new(&sp, ".", &p, &e), 0);
+	T_EQ_INT(p->ops->build(p, "say {{ other }}", false, vars, &req, &e), 0);
+	T_ASSERT(strstr(req.body, "Q: say {{ other }}") != NULL);
+	T_ASSERT(strstr(req.body, "HIDDEN") == NULL);
+	T_ASSERT(strstr(req.body, "\"v\":\"de\"") != NULL); /* vars nest */
+	http_request_cleanup(&req);
+	json_decref(vars);
+	provider_free(p);
+	json_decref(sp.config);
+}
