@@ -22,6 +22,10 @@
 
 extern char **environ;
 
+/* The prompt is rendered text: inserted into the URL and body, never
+ * rendered again (tmpl_render_raw). */
+static const char *const prompt_raw[] = { "prompt", NULL };
+
 struct http {
 	char *url;
 	char *method;
@@ -190,9 +194,7 @@ static json_t *render_value(const json_t *t, const json_t *vars,
 		json_t *out;
 		if (!strcmp(s, "{{prompt}}") || !strcmp(s, "{{ prompt }}"))
 			return json_string(prompt);
-		/* the prompt is rendered text: inserted, never re-parsed */
-		static const char *const raw[] = { "prompt", NULL };
-		if (!(r = tmpl_render_raw(s, vars, 0, raw, NULL, err)))
+		if (!(r = tmpl_render_raw(s, vars, 0, prompt_raw, NULL, err)))
 			return NULL;
 		out = json_string(r);
 		free(r);
@@ -259,8 +261,7 @@ static int http_build(const struct provider *p, const char *prompt,
 	const char *hk;
 	int rc = ST_INPUT;
 	(void)is_chat;
-	req->url = tmpl_render_raw(h->url, tv, 0, (const char *const[]){ "prompt", NULL },
-				   NULL, err);
+	req->url = tmpl_render_raw(h->url, tv, 0, prompt_raw, NULL, err);
 	if (!req->url)
 		goto out;
 	req->method = xstrdup(h->method);
