@@ -27,6 +27,8 @@ struct ynode {
 	size_t n, cap;
 	struct ynode *next_alloc;
 	struct ydoc *doc;        /* the document it belongs to */
+	json_t *keys;            /* large mappings: the set of their keys,
+				  * so duplicate checks stay linear */
 };
 
 struct ydoc {
@@ -37,6 +39,8 @@ struct ydoc {
 	long long bytes;         /* scalar bytes it may still produce: a
 				  * base (limit yaml_bytes) plus 3 per
 				  * byte of scalar created */
+	size_t tree;             /* memory the nodes take (limit
+				  * tree_bytes, checked while parsing) */
 };
 
 /* Parses `text` (len bytes) as one YAML document named `file` (kept as a

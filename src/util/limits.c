@@ -22,13 +22,14 @@ static const struct lentry {
 	{ "file_bytes", L_SIZE, offsetof(struct limits, file_bytes) },
 	{ "yaml_bytes", L_SIZE, offsetof(struct limits, yaml_bytes) },
 	{ "yaml_nodes", L_LONG, offsetof(struct limits, yaml_nodes) },
+	{ "tree_bytes", L_SIZE, offsetof(struct limits, tree_bytes) },
 	{ "tests_bytes", L_SIZE, offsetof(struct limits, tests_bytes) },
 	{ "template_work", L_SIZE, offsetof(struct limits, template_work) },
 	{ "template_bytes", L_SIZE, offsetof(struct limits, template_bytes) },
 	{ "var_files", L_VARFILES, offsetof(struct limits, var_files_anywhere) },
 };
 
-#define NAMES "file_bytes, yaml_bytes, yaml_nodes, tests_bytes, " \
+#define NAMES "file_bytes, yaml_bytes, yaml_nodes, tree_bytes, tests_bytes, " \
 	      "template_work, template_bytes, var_files"
 
 static struct limits cur;
@@ -41,6 +42,7 @@ void limits_default(struct limits *out)
 	out->file_bytes = (size_t)256 << 20;
 	out->yaml_bytes = (size_t)64 << 20;
 	out->yaml_nodes = 1000000L;
+	out->tree_bytes = (size_t)512 << 20;
 	out->tests_bytes = (size_t)1 << 30;
 	out->template_work = (size_t)256 << 20;
 	out->template_bytes = (size_t)64 << 20;

@@ -20,6 +20,8 @@ struct limits {
 				   * beyond 3x its own size */
 	long yaml_nodes;          /* yaml_nodes: nodes the same, beyond 3 per
 				   * node written */
+	size_t tree_bytes;        /* tree_bytes: memory the node tree of one
+				   * YAML or JSON file may take */
 	size_t tests_bytes;       /* tests_bytes: memory the loaded tests may
 				   * take (vars, assertions, metadata) */
 	size_t template_work;     /* template_work: steps one template render

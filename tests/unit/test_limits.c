@@ -230,3 +230,110 @@ TEST(limits_file_bytes_names_the_limit)
 	rm("suite.yaml");
 	rmdir(dir);
 }
+
+/* Duplicate keys in a mapping of 60,000 keys are found through a set: a
+ * scan per key took 43 s here (two minutes for 100,000). */
+TEST(limits_large_mapping_duplicate_check_is_linear)
+{
+	struct buf b = {0};
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	double t0;
+	limits_set(NULL);
+	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\nevaluateOptions:\n");
+	for (int i = 0; i < 60000; i++)
+		buf_printf(&b, "  k%d: 1\n", i);
+	snprintf(path, sizeof path, "%s", put("wide.yaml", buf_str(&b), b.len));
+	t0 = now();
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	suite_free(s);
+	buf_puts(&b, "  k30000: 2\n");
+	put("wide.yaml", buf_str(&b), b.len);
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(now() - t0 < 20.0);
+	T_ASSERT(strstr(e.msg, "duplicate key 'k30000' (first at line 30004)")
+		 != NULL);
+	T_EQ_INT(e.line, 60004);
+	T_EQ_INT(e.col, 3);
+	/* merge keys into a large mapping keep working: explicit keys win */
+	buf_reset(&b);
+	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\ntests:\n"
+		 "  - vars: &b\n");
+	for (int i = 0; i < 40; i++)
+		buf_printf(&b, "      k%d: %d\n", i, i);
+	buf_puts(&b, "  - vars:\n      <<: *b\n");
+	for (int i = 0; i < 20; i++)
+		buf_printf(&b, "      x%d: %d\n", i, i);
+	buf_puts(&b, "      k3: 33\n");
+	put("wide.yaml", buf_str(&b), b.len);
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	T_EQ_INT(json_object_size(s->tests[1].vars), 60);
+	T_EQ_INT(json_integer_value(json_object_get(s->tests[1].vars, "k3")),
+		 33);
+	T_EQ_INT(json_integer_value(json_object_get(s->tests[1].vars, "k39")),
+		 39);
+	suite_free(s);
+	buf_free(&b);
+	rm("wide.yaml");
+	rmdir(dir);
+}
+
+/* The node tree of one file is bounded (tree_bytes): a list of one-digit
+ * numbers took 115 times its size. */
+TEST(limits_yaml_tree_is_bounded)
+{
+	struct limits l;
+	struct buf b = {0};
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\n"
+		 "evaluateOptions: {a: [");
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&b, i ? ",1" : "1");
+	buf_puts(&b, "]}\n");
+	snprintf(path, sizeof path, "%s", put("flat.yaml", buf_str(&b), b.len));
+	limits_default(&l);
+	l.tree_bytes = (size_t)1 << 20;
+	limits_set(&l);
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "nodes take more than 1048576 bytes") != NULL);
+	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
+	T_EQ_INT(e.line, 3);
+	T_ASSERT(e.col > 20);
+	limits_set(NULL);
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	suite_free(s);
+	buf_free(&b);
+	rm("flat.yaml");
+	rmdir(dir);
+}
+
+/* A CSV header of 50,000 columns with a repeat: found through a set. */
+TEST(limits_wide_csv_header_duplicate_check_is_linear)
+{
+	struct buf csv = {0};
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	const char *yaml = "prompts: [hi]\nproviders: [exec:cat]\n"
+			   "tests: file://wide.csv\n";
+	double t0;
+	limits_set(NULL);
+	for (int i = 0; i < 50000; i++)
+		buf_printf(&csv, "%sc%d", i ? "," : "", i);
+	buf_puts(&csv, ",c17\n");
+	put("wide.csv", buf_str(&csv), csv.len);
+	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
+	t0 = now();
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(now() - t0 < 20.0);
+	T_ASSERT(strstr(e.msg, "duplicate column 'c17' (first at column")
+		 != NULL);
+	T_EQ_INT(e.line, 1);
+	buf_free(&csv);
+	rm("wide.csv");
+	rm("suite.yaml");
+	rmdir(dir);
+}
