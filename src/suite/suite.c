@@ -21,15 +21,22 @@
 
 /* ---- loader helpers ----------------------------------------------------- */
 
+/* A set maps each path to its index: a scan per file made 100,000
+ * file:// vars quadratic. */
 const char *ld_intern(struct ld *l, const char *path)
 {
 	struct suite *s = l->s;
-	for (size_t i = 0; i < s->n_files; i++)
-		if (strcmp(s->files[i], path) == 0)
-			return s->files[i];
+	json_t *at;
+	if (!l->file_idx)
+		l->file_idx = json_object();
+	at = json_object_get(l->file_idx, path);
+	if (at)
+		return s->files[json_integer_value(at)];
 	s->files = xgrow(s->files, &l->cap_files, s->n_files + 1,
 			 sizeof *s->files);
 	s->files[s->n_files] = xstrdup(path);
+	json_object_set_new_nocheck(l->file_idx, path,
+				    json_integer((json_int_t)s->n_files));
 	return s->files[s->n_files++];
 }
 
@@ -770,6 +777,7 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	}
 	free(l.docs);
 	json_decref(l.empty);
+	json_decref(l.file_idx);
 	if (rc) {
 		suite_free(s);
 		return rc;

@@ -17,6 +17,7 @@ struct ld {
 				      * (limit tests_bytes) */
 	json_t *empty;               /* one empty object shared by the tests
 				      * without metadata (read-only) */
+	json_t *file_idx;            /* path -> index in s->files */
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */
