@@ -1274,6 +1274,12 @@ static int load_json(struct ld *l, const char *file, const char *text,
 		json_decref(j);
 		return add_test_list(l, d->root, file, def);
 	}
+	if (d->tree > limits_get()->tree_bytes) {
+		/* too big for a tree: no fallback that builds one anyway */
+		json_decref(j);
+		*l->err = yerr;
+		return ST_INPUT;
+	}
 	rc = add_test_list(l, yn_from_json(d, j, file, 1, 1), file, def);
 	json_decref(j);
 	return rc;

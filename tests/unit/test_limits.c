@@ -337,3 +337,35 @@ TEST(limits_wide_csv_header_duplicate_check_is_linear)
 	rm("suite.yaml");
 	rmdir(dir);
 }
+
+/* A JSON test file over tree_bytes is an error, not a fallback that
+ * builds the same tree from jansson's value. */
+TEST(limits_json_test_file_tree_is_bounded)
+{
+	struct limits l;
+	struct buf b = {0};
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	const char *yaml = "prompts: [hi]\nproviders: [exec:cat]\n"
+			   "tests: file://big.json\n";
+	buf_puts(&b, "[{\"vars\": {\"a\": [");
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&b, i ? ",1" : "1");
+	buf_puts(&b, "]}}]\n");
+	put("big.json", buf_str(&b), b.len);
+	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
+	limits_default(&l);
+	l.tree_bytes = (size_t)1 << 20;
+	limits_set(&l);
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
+	T_ASSERT(strstr(e.file, "big.json") != NULL);
+	limits_set(NULL);
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	suite_free(s);
+	buf_free(&b);
+	rm("big.json");
+	rm("suite.yaml");
+	rmdir(dir);
+}
