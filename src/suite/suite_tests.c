@@ -9,6 +9,7 @@
 #include "suite_int.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
+#include "../util/json_limit.h"
 #include "../util/limits.h"
 #include "../util/xalloc.h"
 
@@ -1203,14 +1204,22 @@ static int load_jsonl(struct ld *l, const char *file, const char *text,
 			s++;
 		if (s < e) {
 			json_error_t je;
-			json_t *j = json_loadb(p, (size_t)(e - p),
-					       JSON_REJECT_DUPLICATES, &je);
+			bool over = false;
+			json_t *j = json_loadb_limited(p, (size_t)(e - p),
+						       JSON_REJECT_DUPLICATES,
+						       limits_get()->tree_bytes,
+						       &je, &over);
 			struct ynode *n;
 			int rc;
 			if (!j) {
 				struct ynode at = { .file = file, .line = line,
 						    .col = je.column > 0 ?
 						    je.column : 1 };
+				if (over)
+					return ld_err(l, &at, "%s (limit "
+						      "tree_bytes; raise it with "
+						      "ASSAY_LIMITS=tree_bytes=N)",
+						      je.text);
 				return ld_err(l, &at, "invalid JSON: %s",
 					      je.text);
 			}
@@ -1260,9 +1269,16 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	json_error_t je;
 	struct ydoc *d;
 	struct err yerr = {0};
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	bool over = false;
+	json_t *j = json_loadb_limited(text, len, JSON_REJECT_DUPLICATES,
+				       limits_get()->tree_bytes, &je, &over);
 	int rc;
 
+	if (!j && over)
+		return err_at(l->err, file, je.line > 0 ? je.line : 1,
+			      je.column > 0 ? je.column : 1, "%s (limit "
+			      "tree_bytes; raise it with "
+			      "ASSAY_LIMITS=tree_bytes=N)", je.text);
 	if (!j)
 		return err_at(l->err, file, je.line > 0 ? je.line : 1,
 			      je.column > 0 ? je.column : 1, "invalid JSON: %s",

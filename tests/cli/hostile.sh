@@ -25,7 +25,7 @@ HP=$(cat "$T/hostile.port")
 ms() { date +%s%3N; }
 
 # Attacks whose handling belongs to other open items of issue 9.
-WAITING="${HOSTILE_WAITING-redirect sse_endless}"
+WAITING="${HOSTILE_WAITING-redirect sse_endless wide_json}"
 
 # attack NAME ATTACK WANT_KIND MAX_S MAX_KB 'extra provider config'
 attack() {
@@ -75,6 +75,7 @@ waiting_for() {
 	sse_endless) echo "the SSE total size cap, issue 9 item 2 (provider helper)" ;;
 	badutf8) echo "bad bytes from servers as a typed error of that item, issue 9 item 4 (provider helper)" ;;
 	redirect) echo "3xx classified as an error, issue 9 item 8 (provider helper)" ;;
+	wide_json) echo "reply parsing with a memory budget, e.g. util/json_limit.h (provider helper)" ;;
 	retry_after_absurd) echo "an absurd Retry-After not waited for (the engine caps a hint at 120 s; engine helper)" ;;
 	*) echo "another item of issue 9" ;;
 	esac
@@ -85,6 +86,7 @@ attack huge_body huge body 60 400000 "max_retries: 0, timeout_ms: 20000"
 attack endless_body endless body 60 400000 "max_retries: 0, timeout_ms: 20000"
 attack gzip_bomb gzip body 60 400000 "max_retries: 0, timeout_ms: 20000"
 attack deep_json deep body 30 200000 "max_retries: 0, timeout_ms: 20000"
+attack wide_json wide body 60 400000 "max_retries: 0, timeout_ms: 20000"
 attack bad_utf8 badutf8 body 30 200000 "max_retries: 0, timeout_ms: 20000"
 attack slowloris_body slowloris timeout 30 200000 "max_retries: 0, idle_timeout_ms: 1500, timeout_ms: 20000"
 attack slowloris_headers slowheaders timeout 30 200000 "max_retries: 0, timeout_ms: 3000"

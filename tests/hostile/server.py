@@ -11,6 +11,7 @@ per connection; writes raw bytes so every attack is exact.
   endless     chunked body that never ends
   gzip        a 1 GiB gzip bomb (about 1 MB on the wire)
   deep        200 OK with JSON nested 200,000 levels deep
+  wide        200 OK with a 60 MB JSON list of one-digit numbers (30 M values)
   badutf8     200 OK, valid JSON whose content holds bytes that are not UTF-8
   slowloris   headers, then one body byte every 0.5 s, forever
   slowheaders the status line, then one header byte every 0.5 s, forever
@@ -119,6 +120,10 @@ def handle(conn):
         elif attack == "deep":
             n = 200000
             body = b"[" * n + b"]" * n
+            send(conn, "200 OK", js + [("Content-Length", len(body))], body)
+        elif attack == "wide":
+            n = 30 * 1000 * 1000
+            body = b"[" + b"1," * (n - 1) + b"1]"
             send(conn, "200 OK", js + [("Content-Length", len(body))], body)
         elif attack == "badutf8":
             body = (b'{"choices":[{"index":0,"finish_reason":"stop",'

@@ -7,6 +7,7 @@
 #include "../../src/suite/suite.h"
 #include "../../src/suite/template.h"
 #include "../../src/util/buf.h"
+#include "../../src/util/json_limit.h"
 #include "../../src/util/limits.h"
 
 #include <stdio.h>
@@ -366,6 +367,69 @@ TEST(limits_json_test_file_tree_is_bounded)
 	suite_free(s);
 	buf_free(&b);
 	rm("big.json");
+	rm("suite.yaml");
+	rmdir(dir);
+}
+
+/* A wide JSON value: 60 KB of text is a ~1.5 MB tree; the budget stops the
+ * parse, a large enough one lets it through, and later parses are free. */
+TEST(limits_json_parse_has_a_memory_budget)
+{
+	struct buf b = {0};
+	json_error_t je;
+	bool over = false;
+	json_t *j;
+	buf_putc(&b, '[');
+	for (int i = 0; i < 30000; i++)
+		buf_puts(&b, i ? ",1" : "1");
+	buf_putc(&b, ']');
+	j = json_loadb_limited(b.p, b.len, 0, 100000, &je, &over);
+	T_ASSERT(j == NULL);
+	T_ASSERT(over);
+	T_ASSERT(strstr(je.text, "more than 100000 bytes") != NULL);
+	j = json_loadb_limited(b.p, b.len, 0, (size_t)64 << 20, &je, &over);
+	T_ASSERT(j != NULL);
+	T_ASSERT(!over);
+	T_EQ_INT(json_array_size(j), 30000);
+	json_decref(j);
+	j = json_loadb(b.p, b.len, 0, &je);     /* no budget outside */
+	T_ASSERT(j != NULL);
+	json_decref(j);
+	j = json_loadb_limited("[1,", 3, 0, 100000, &je, &over);
+	T_ASSERT(j == NULL);
+	T_ASSERT(!over);                        /* a syntax error */
+	buf_free(&b);
+}
+
+/* A JSONL line is held to tree_bytes too. */
+TEST(limits_jsonl_line_is_bounded)
+{
+	struct limits l;
+	struct buf b = {0};
+	struct suite *s = NULL;
+	struct err e = {0};
+	char path[256];
+	const char *yaml = "prompts: [hi]\nproviders: [exec:cat]\n"
+			   "tests: file://big.jsonl\n";
+	buf_puts(&b, "{\"vars\": {\"a\": 1}}\n{\"vars\": {\"a\": [");
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&b, i ? ",1" : "1");
+	buf_puts(&b, "]}}\n");
+	put("big.jsonl", buf_str(&b), b.len);
+	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
+	limits_default(&l);
+	l.tree_bytes = (size_t)1 << 20;
+	limits_set(&l);
+	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "takes more than 1048576 bytes") != NULL);
+	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
+	T_EQ_INT(e.line, 2);
+	limits_set(NULL);
+	T_EQ_INT(suite_load(path, &s, &e), 0);
+	T_EQ_INT(s->n_tests, 2);
+	suite_free(s);
+	buf_free(&b);
+	rm("big.jsonl");
 	rm("suite.yaml");
 	rmdir(dir);
 }
