@@ -763,6 +763,7 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
 	if (!text) {
 		file_limit_hint(err);
+		json_decref(l.file_idx);
 		suite_free(s);
 		return ST_IO;
 	}

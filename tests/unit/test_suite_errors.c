@@ -424,3 +424,14 @@ TEST(suite_err_chat_prompt_broken_by_vars)
 		   "suite.yaml", 5, 5, "test 'bad': chat prompt 1 renders to "
 		   "invalid JSON");
 }
+
+/* A suite file that cannot be read: ST_IO, nothing left allocated (the
+ * ASan run's leak check is the other half of this test). */
+TEST(suite_err_missing_file_is_io)
+{
+	struct suite *s = NULL;
+	struct err e = {0};
+	T_EQ_INT(suite_load("/nonexistent/assay/suite.yaml", &s, &e), ST_IO);
+	T_ASSERT(s == NULL);
+	T_ASSERT(strstr(e.msg, "cannot open") != NULL);
+}
