@@ -25,7 +25,7 @@ HP=$(cat "$T/hostile.port")
 ms() { date +%s%3N; }
 
 # Attacks whose handling belongs to other open items of issue 9.
-WAITING="${HOSTILE_WAITING-redirect sse_endless wide_json}"
+WAITING="${HOSTILE_WAITING-wide_json}"
 
 # attack NAME ATTACK WANT_KIND MAX_S MAX_KB 'extra provider config'
 attack() {

@@ -30,12 +30,15 @@ import threading
 import time
 import zlib
 
-COMPLETION = json.dumps({
-    "id": "x", "object": "chat.completion", "model": "m",
-    "choices": [{"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": "fine"}}],
-    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-}).encode()
+def completion(model):
+    """A normal chat completion, naming the model asked for."""
+    return json.dumps({
+        "id": "x", "object": "chat.completion", "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "fine"}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                  "total_tokens": 2},
+    }).encode()
 
 _bomb = None
 _bomb_lock = threading.Lock()
@@ -55,15 +58,16 @@ def gzip_bomb():
 
 
 def read_request(conn):
-    """Reads one request; returns (path, headers dict lower-cased)."""
+    """Reads one request; returns (path, headers dict lower-cased, the
+    model named in the JSON body or "m")."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
-            return None, {}
+            return None, {}, ""
         data += chunk
         if len(data) > 1 << 20:
-            return None, {}
+            return None, {}, ""
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
@@ -78,7 +82,11 @@ def read_request(conn):
         if not chunk:
             break
         rest += chunk
-    return path, headers
+    try:
+        model = str(json.loads(rest.decode("utf-8")).get("model", "m"))
+    except (ValueError, AttributeError):
+        model = "m"
+    return path, headers, model
 
 
 def send(conn, status, headers, body=b""):
@@ -97,14 +105,15 @@ def forever(conn, piece, delay=0.0):
 
 def handle(conn):
     try:
-        path, headers = read_request(conn)
+        path, headers, model = read_request(conn)
+        reply = completion(model)
         if path is None:
             return
         attack = path.strip("/").split("/")[0]
         js = [("Content-Type", "application/json")]
         if attack == "ok":
-            send(conn, "200 OK", js + [("Content-Length", len(COMPLETION))],
-                 COMPLETION)
+            send(conn, "200 OK", js + [("Content-Length", len(reply))],
+                 reply)
         elif attack == "huge":
             send(conn, "200 OK", js + [("Content-Length", 2 << 30)],
                  b'{"choices":[{"message":{"content":"')
@@ -139,11 +148,11 @@ def handle(conn):
         elif attack == "redirect":
             send(conn, "302 Found", js + [
                 ("Location", "/ok/v1/chat/completions"),
-                ("Content-Length", len(COMPLETION))], COMPLETION)
+                ("Content-Length", len(reply))], reply)
         elif attack == "hugeheaders":
             send(conn, "200 OK", js + [("X-Huge", "A" * (4 << 20)),
-                                       ("Content-Length", len(COMPLETION))],
-                 COMPLETION)
+                                       ("Content-Length", len(reply))],
+                 reply)
         elif attack == "retryafter":
             body = b'{"error":{"message":"slow down"}}'
             send(conn, "429 Too Many Requests", js + [
