@@ -23,6 +23,9 @@ echo $! >"$T/hostile.pid"
 i=0; while [ ! -s "$T/hostile.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 HP=$(cat "$T/hostile.port")
 ms() { date +%s%3N; }
+# AddressSanitizer roughly doubles or triples peak memory: scale the bounds.
+MEMX=1
+if grep -q __asan_init "$ASSAY" 2>/dev/null; then MEMX=3; fi
 
 # Attacks whose handling belongs to other open items of issue 9.
 WAITING="${HOSTILE_WAITING-wide_json}"
@@ -63,7 +66,7 @@ EOS
 	[ "$good" = "ok" ] || why="$why good provider's result '$good', want 'ok';"
 	[ $((t1 - t0)) -le $((max_s * 1000)) ] || why="$why took $((t1 - t0)) ms > ${max_s} s;"
 	case "$kb" in ''|*[!0-9]*) why="$why no peak memory ($kb);" ;;
-	*) [ "$kb" -le "$max_kb" ] || why="$why peak ${kb} KB > ${max_kb} KB;" ;; esac
+	*) [ "$kb" -le $((max_kb * MEMX)) ] || why="$why peak ${kb} KB > $((max_kb * MEMX)) KB;" ;; esac
 	if grep -q "$KEY" "$d/stderr" "$d/stdout" "$d/out.json" "$d/db" 2>/dev/null; then
 		why="$why the API key was stored or printed;"
 	fi
