@@ -515,10 +515,14 @@ void score_judge_section(struct buf *b, const char *name, const char *text)
 	buf_printf(b, "<%s>\n%s\n</%s>\n\n", name, text ? text : "", name);
 }
 
+/* A rubricPrompt receives untrusted text (the output, and the rubric
+ * rendered from vars): each value is inserted once and never parsed as a
+ * template again, so an output saying "{{ reference }}" cannot show the
+ * judge a var it was not meant to see. */
 static char *render_lenient(const char *s, const json_t *tvars,
 			    struct err *err)
 {
-	return tmpl_render(s, tvars, TMPL_LENIENT, NULL, err);
+	return tmpl_render(s, tvars, TMPL_LENIENT | TMPL_NO_NEST, NULL, err);
 }
 
 char *score_judge_messages(const struct assertion_spec *a, const char *system,

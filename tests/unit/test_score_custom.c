@@ -227,6 +227,27 @@ TEST(score_script_verdicts)
 	(void)msg;
 }
 
+/* A var's value is one argument of the script, whatever it holds: its
+ * quote used to break out of the command line and become extra
+ * arguments (the line was rendered, then split). */
+TEST(score_script_var_stays_one_argument)
+{
+	const char *cmd = "\"sh -c \\\"[ $# -eq 1 ] && [ \\\\\\\"$1\\\\\\\" = "
+			  "\\\\\\\"$V\\\\\\\" ] && echo true || echo false\\\" "
+			  "argv0 '{{ q }}'\"";
+	json_t *vars = json_pack("{s:s}", "q", "a' 'b --evil");
+	char msg[512] = "";
+	setenv("V", "a' 'b --evil", 1);
+	T_EQ_INT(run_full("script", cmd, NULL, false, 0, vars, "x", NULL, NULL,
+			  msg, sizeof msg), 1);
+	json_decref(vars);
+	vars = json_pack("{s:s}", "q", "x");
+	T_EQ_INT(run_full("script", cmd, NULL, false, 0, vars, "x", NULL, NULL,
+			  msg, sizeof msg), 0);      /* $1 != $V: it can fail */
+	json_decref(vars);
+	unsetenv("V");
+}
+
 TEST(score_script_stdin_json)
 {
 	json_t *vars = json_pack("{s:s}", "city", "Paris");
