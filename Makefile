@@ -20,6 +20,11 @@ LIBSRC  := $(filter-out src/main.c,$(SRC))
 OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o)
 TSRC    := $(shell find tests/unit -name '*.c' | sort)
 TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
+# Fuzz targets (fuzz/*.c) and their replay programs (see `make fuzz`).
+FUZZ_TARGETS ?= $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_SECONDS ?= 60
+FOBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard fuzz/*.c fuzz/driver/*.c))
+REPLAY  := $(patsubst fuzz/%.c,$(BUILD)/fuzz-replay/%,$(wildcard fuzz/*.c))
 
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
@@ -27,7 +32,7 @@ DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
             libmd-dev libpg-query-dev sqlite3 jq curl wrk time
 
-.PHONY: all deps check test test-asan demo bench install clean
+.PHONY: all deps check test test-asan demo bench install clean fuzz fuzz-build
 all: $(BUILD)/assay
 
 deps:
@@ -60,15 +65,16 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d $(FOBJ:.o=.d)
 
 # The whole suite twice: an optimised -Werror build, then ASan + UBSan.
 check: deps
 	$(MAKE) --no-print-directory test EXTRA_CFLAGS=-Werror
 	$(MAKE) --no-print-directory test-asan
 
-test: $(BUILD)/assay $(BUILD)/unit_tests
-	ASSAY=$(abspath $(BUILD)/assay) UNIT=$(abspath $(BUILD)/unit_tests) tests/run.sh
+test: $(BUILD)/assay $(BUILD)/unit_tests $(REPLAY)
+	ASSAY=$(abspath $(BUILD)/assay) UNIT=$(abspath $(BUILD)/unit_tests) \
+	  FUZZ_REPLAY=$(abspath $(BUILD)/fuzz-replay) tests/run.sh
 
 test-asan:
 	$(MAKE) --no-print-directory test BUILD=build-asan \
@@ -85,9 +91,33 @@ bench: deps
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	bench/grade.sh
 
+# ---- fuzzing (fuzz/README.md) -------------------------------------------
+# One target per fuzz/*.c.  `make test` builds a replay program per target
+# with $(CC) (fuzz/driver/replay.c, no clang needed) and
+# tests/cli/fuzz_replay.sh feeds it fuzz/corpus/<target>/.  `make fuzz`
+# builds the libFuzzer binaries with clang in build-fuzz/ and runs each for
+# FUZZ_SECONDS (FUZZ_TARGETS="sse template" picks some).
+
+.SECONDARY: $(FOBJ)
+$(BUILD)/fuzz-replay/%: $(OBJ) $(BUILD)/fuzz/%.o $(BUILD)/fuzz/driver/replay.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/fuzz-bin/%: $(OBJ) $(BUILD)/fuzz/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
+
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz-bin/%)
+
+fuzz: deps fuzz-build
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/assay $(DESTDIR)$(PREFIX)/bin/assay
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
