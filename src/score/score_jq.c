@@ -168,7 +168,10 @@ static jv make_input(const char *out, size_t len, const json_t *vars)
 	char *vs;
 	if (len > INT_MAX)
 		len = INT_MAX;
-	o = jv_parse_sized(out, (int)len);
+	/* A raw NUL cannot be in JSON text, and libjq 1.6's parser leaks the
+	 * partial value when it meets one (found by fuzz/prov_http.c): such
+	 * output is taken as a string without parsing it. */
+	o = memchr(out, '\0', len) ? jv_invalid() : jv_parse_sized(out, (int)len);
 	if (!jv_is_valid(o)) {
 		jv_free(o);
 		o = jv_string_sized(out, (int)len);
