@@ -12,6 +12,8 @@
 #include "mock/mock.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -77,6 +79,8 @@ static void send_all(int fd, const void *p, size_t n)
 	const char *c = p;
 	while (n) {
 		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w <= 0)
 			return; /* the server may answer before reading it all */
 		c += w;
@@ -104,8 +108,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa))
+	/* libFuzzer's timer signal may interrupt a blocking connect; the
+	 * connection then goes on in the background. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) && errno != EINTR) {
+		perror("fuzz: connect to the mock");
 		abort();
+	} else {
+		struct pollfd pf = { fd, POLLOUT, 0 };
+		int e = 0;
+		socklen_t el = sizeof e;
+		while (poll(&pf, 1, 10000) < 0 && errno == EINTR)
+			;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) || e) {
+			fprintf(stderr, "fuzz: connect to the mock: %s\n", strerror(e));
+			abort();
+		}
+	}
 	snprintf(head, sizeof head,
 		 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
@@ -116,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (;;) {
 		char buf[4096];
 		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			fprintf(stderr, "fuzz: mock did not answer within 10 s\n");
 			abort();
@@ -126,6 +146,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(reply + got, buf,
 			       (size_t)n < sizeof reply - got ? (size_t)n : sizeof reply - got);
 		got += (size_t)n;
+	}
+	/* The server closed first and waits for our FIN; a reset instead
+	 * (linger 0) ends the connection on both sides at once.  A normal
+	 * close would leave a TIME-WAIT entry per request on the server's
+	 * side, and at thousands of requests a second the reused ports then
+	 * collide with them (connects stall: a false hang). */
+	{
+		struct linger lg = { 1, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	}
 	close(fd);
 	if (got < 9 || memcmp(reply, "HTTP/1.", 7))
