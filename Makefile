@@ -30,9 +30,13 @@ REPLAY  := $(patsubst fuzz/%.c,$(BUILD)/fuzz-replay/%,$(wildcard fuzz/*.c))
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time
+            libmd-dev libpg-query-dev sqlite3 jq curl wrk time valgrind
+# Only `make fuzz` and `make lint` need these (installed by those targets).
+FUZZ_PKGS := clang libclang-rt-14-dev
+LINT_PKGS := clang-tidy cppcheck
 
-.PHONY: all deps check test test-asan demo bench install clean fuzz fuzz-build
+.PHONY: all deps check test test-asan demo bench install clean fuzz fuzz-build \
+        lint valgrind
 all: $(BUILD)/assay
 
 deps:
@@ -112,8 +116,22 @@ fuzz-build:
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz-bin/%)
 
-fuzz: deps fuzz-build
+fuzz:
+	$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(FUZZ_PKGS)"
+	$(MAKE) --no-print-directory fuzz-build
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- static analysis and valgrind ---------------------------------------
+# clang-tidy (.clang-tidy), cppcheck and scripts/banned.sh over src/.
+lint:
+	$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(LINT_PKGS)"
+	CFLAGS_LINT="-std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)" scripts/lint.sh
+
+# `assay run` / show / stats of a small suite under memcheck (also part of
+# the first pass of make check, as tests/cli/valgrind.sh).
+valgrind: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
+	ASSAY=$(abspath $(BUILD)/assay) sh tests/cli/valgrind.sh
 
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin
