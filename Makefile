@@ -36,7 +36,7 @@ FUZZ_PKGS := clang libclang-rt-14-dev
 LINT_PKGS := clang-tidy cppcheck
 
 .PHONY: all deps check test test-asan demo bench install clean fuzz fuzz-build \
-        lint valgrind
+        lint valgrind failalloc
 all: $(BUILD)/assay
 
 deps:
@@ -133,9 +133,18 @@ valgrind: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) sh tests/cli/valgrind.sh
 
+# The allocation-failure build (build-oom/: -DASSAY_FAIL_ALLOC, ASan +
+# UBSan) run with the Nth allocation failing, over N (scripts/failalloc.sh).
+failalloc: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
+	$(MAKE) --no-print-directory BUILD=build-oom EXTRA_CFLAGS=-DASSAY_FAIL_ALLOC \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  build-oom/assay
+	ASSAY=$(abspath $(BUILD)/assay) ASSAY_OOM=$(abspath build-oom/assay) scripts/failalloc.sh
+
 install: $(BUILD)/assay
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/assay $(DESTDIR)$(PREFIX)/bin/assay
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-oom
