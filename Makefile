@@ -80,10 +80,12 @@ test: $(BUILD)/assay $(BUILD)/unit_tests $(REPLAY)
 	ASSAY=$(abspath $(BUILD)/assay) UNIT=$(abspath $(BUILD)/unit_tests) \
 	  FUZZ_REPLAY=$(abspath $(BUILD)/fuzz-replay) tests/run.sh
 
+# The ASan build is also the allocation-failure build (-DASSAY_FAIL_ALLOC,
+# src/util/xalloc.c): tests/cli/failalloc.sh runs there.
 test-asan:
 	$(MAKE) --no-print-directory test BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  EXTRA_CFLAGS=-Werror
+	  EXTRA_CFLAGS="-Werror -DASSAY_FAIL_ALLOC"
 
 # deps first, then a fresh make: pkg-config flags are read when make starts.
 demo: deps

@@ -9,8 +9,8 @@
 # store, shared by all the runs, must pass `pragma integrity_check` after
 # each one.  Environment: ASSAY (a normal build: runs the mock), ASSAY_OOM
 # (the allocation-failure build, with ASan + UBSan), FIRST (default 300),
-# STRIDE (default: total / 200 + 1).  Prints one line per failing N and a
-# summary; exits 1 when any N failed.
+# STRIDE (default: total / 200 + 1; 0: total / 40 + 1).  Prints one line
+# per failing N and a summary; exits 1 when any N failed.
 set -u
 : "${ASSAY:?}" "${ASSAY_OOM:?}"
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,8 @@ while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$T/port")/v1" OPENAI_API_KEY=sk-failalloc
 # Leaks on the error paths are not what this run looks for (and _exit
 # skips the leak check anyway); memory errors and UB are.
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1"
 cd "$T" || exit 2
 
 ASSAY_ALLOC_COUNT=1 "$ASSAY_OOM" run basic.yaml -j 4 --no-progress-bar >count.out 2>count.err
@@ -36,7 +37,9 @@ if [ -z "$total" ]; then
 	exit 1
 fi
 first=${FIRST:-300}
+# STRIDE=0: 40 values spread over the rest of the run.
 stride=${STRIDE:-$((total / 200 + 1))}
+[ "$stride" -gt 0 ] || stride=$((total / 40 + 1))
 echo "failalloc: $total counted allocations in one run; N = 1..$first, then every $stride"
 bad=0 runs=0 n=1 oom=0 dberr=0
 while [ "$n" -le "$total" ]; do
