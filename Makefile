@@ -30,13 +30,14 @@ REPLAY  := $(patsubst fuzz/%.c,$(BUILD)/fuzz-replay/%,$(wildcard fuzz/*.c))
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time valgrind
+            libmd-dev libpg-query-dev sqlite3 jq curl wrk time valgrind \
+            groff-base man-db zsh binutils dpkg-dev
 # Only `make fuzz` and `make lint` need these (installed by those targets).
 FUZZ_PKGS := clang libclang-rt-14-dev
 LINT_PKGS := clang-tidy cppcheck
 
-.PHONY: all deps check test test-asan demo bench install clean fuzz fuzz-build \
-        lint valgrind failalloc
+.PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean \
+        fuzz fuzz-build lint valgrind failalloc
 all: $(BUILD)/assay
 
 deps:
@@ -69,10 +70,25 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# .incbin reads these when the assets object is assembled (report_html_assets.c).
+$(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
+
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d $(FOBJ:.o=.d)
 
+# What the browser tests need: Node.js, Debian's Chromium and playwright-core
+# (npm, pinned by tests/browser/package-lock.json).
+browser-deps:
+	@missing=""; command -v node >/dev/null 2>&1 || missing="nodejs npm"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@[ -d tests/browser/node_modules/playwright-core ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
 # The whole suite twice: an optimised -Werror build, then ASan + UBSan.
-check: deps
+check: deps browser-deps
 	$(MAKE) --no-print-directory test EXTRA_CFLAGS=-Werror
 	$(MAKE) --no-print-directory test-asan
 
@@ -96,6 +112,7 @@ bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	bench/grade.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------
 # One target per fuzz/*.c.  `make test` builds a replay program per target
@@ -144,9 +161,29 @@ failalloc: deps
 	  build-oom/assay
 	ASSAY=$(abspath $(BUILD)/assay) ASSAY_OOM=$(abspath build-oom/assay) scripts/failalloc.sh
 
+# The binary, the man page and the bash/zsh completions.  install-files
+# copies an already built BIN (scripts/mkdeb.sh stages a package with it).
+BIN ?= $(BUILD)/assay
 install: $(BUILD)/assay
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/assay $(DESTDIR)$(PREFIX)/bin/assay
+	$(MAKE) --no-print-directory install-files BIN=$(BUILD)/assay
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/assay
+	install -m 644 docs/assay.1 $(DESTDIR)$(PREFIX)/share/man/man1/assay.1
+	install -m 644 completions/assay.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay
+	install -m 644 completions/_assay $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/assay $(DESTDIR)$(PREFIX)/share/man/man1/assay.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay \
+	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+
+# A Debian package in build/deb/, its Depends computed from the binary.
+deb: $(BUILD)/assay
+	scripts/mkdeb.sh $(BUILD)/assay $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan build-fuzz build-oom

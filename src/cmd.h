@@ -18,6 +18,7 @@ struct cmd {
 
 extern const struct cmd cmd_run, cmd_eval, cmd_validate, cmd_show, cmd_mock;
 extern const struct cmd cmd_stats;
+extern const struct cmd cmd_init, cmd_report;
 
 #define ASSAY_VERSION "0.1.0"
 

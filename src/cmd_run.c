@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
+#include "engine/retry.h"
 #include "provider/provider.h"
 #include "report/report.h"
 #include "report/stats_report.h"
@@ -284,7 +285,7 @@ static int run_exec(int argc, char **argv)
 	eo.repeat = a.repeat;
 	eo.delay_ms = a.delay_ms;
 	eo.cache = !a.no_cache;
-	eo.seed = 0;
+	eo.seed = retry_jitter_seed(run_id, fs_now_ms(), (long)getpid());
 	eo.judges = judges;
 	eo.progress = prog;
 	rc = engine_run(s, provs, st, run_id, &eo, &tot, &err);

@@ -7,7 +7,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
-	&cmd_stats,
+	&cmd_stats, &cmd_init, &cmd_report,
 };
 
 static void usage(FILE *f)

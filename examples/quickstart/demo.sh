@@ -21,12 +21,15 @@ echo "assay mock is serving acme-large, acme-mini, slow-xl, budget-7b and carefu
 echo
 set +e
 "$ASSAY" run "$here/promptfooconfig.yaml" -j 16 \
-	-o "$here/.assay/results.json" -o "$here/.assay/results.csv"
+	-o "$here/.assay/results.json" -o "$here/.assay/results.csv" \
+	-o "$here/.assay/report.html"
 rc=$?
 set -e
 # `assay run` printed the statistics and the decision; keep them as JSON too.
 "$ASSAY" stats latest --db "$here/.assay/assay.db" -o "$here/.assay/stats.json" >/dev/null
 echo "statistics written to $here/.assay/stats.json (docs/statistics.md explains each figure)"
+echo "HTML report (charts and every case; opens from disk, fetches nothing):"
+echo "  file://$here/.assay/report.html"
 echo
 echo "exit status of assay run: $rc (0 = every test passed, 100 = some test failed, as expected here)"
 [ $rc -eq 0 ] || [ $rc -eq 100 ]

@@ -452,8 +452,9 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		if (t->tpm > 0 && resp->total_tokens >= 0) /* settle the estimate */
 			ps->tpm_tokens += (double)(sl->est_tokens - resp->total_tokens);
 		if (r->o->cache && sl->cacheable && !resp->cached && !r->rc) {
-			json_t *j = json_pack("{s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
+			json_t *j = json_pack("{s:s?,s:s?,s:s?,s:I,s:I,s:I,s:f,s:f,s:f}",
 				"output", resp->output, "finish_reason", resp->finish_reason,
+				"served_model", resp->served_model,
 				"prompt_tokens", (json_int_t)resp->prompt_tokens,
 				"completion_tokens", (json_int_t)resp->completion_tokens,
 				"total_tokens", (json_int_t)resp->total_tokens,
@@ -473,8 +474,8 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 					       (double)(sl->hint_ms < hint_cap(t) ? sl->hint_ms : hint_cap(t)));
 	}
 	if (resp->error != RESP_OK && !stop_requested &&
-	    sl->attempt + sl->resends < t->max_retries &&
-	    retry_is_retryable(resp->error, resp->http_status)) {
+	    retry_again(resp, sl->attempt + sl->resends, sl->waited_ms,
+			t->max_retries, t->unavailable_wait_ms)) {
 		long wait = sl->hint_ms >= 0 ? sl->hint_ms
 			: retry_backoff_ms(sl->attempt, t->retry_base_ms,
 					   t->retry_max_ms, &r->rng);
@@ -545,7 +546,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 		const struct provider *p = engine_current_run->ps[sl->prov].p;
 		long status = 0;
 		curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
-		sl->sse_mode = p->stream && status < 400;
+		sl->sse_mode = p->stream && status < 300;
 		sl->sse_decided = true;
 		if (sl->sse_mode)
 			sse_init(&sl->sse, on_sse_event, sl);
@@ -663,6 +664,8 @@ static bool cache_hit(struct run *r, struct slot *sl)
 	resp.total_tokens = (long)json_integer_value(json_object_get(j, "total_tokens"));
 	resp.latency_ms = json_number_value(json_object_get(j, "latency_ms"));
 	resp.ttft_ms = json_number_value(json_object_get(j, "ttft_ms"));
+	if (json_is_string(json_object_get(j, "served_model")))
+		resp.served_model = xstrdup(json_string_value(json_object_get(j, "served_model")));
 	if (json_is_number(json_object_get(j, "confidence")))
 		resp.confidence = json_number_value(json_object_get(j, "confidence"));
 	resp.cached = true;
@@ -742,8 +745,10 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.error_msg = xstrdup(forced_msg);
 	} else if (sl->too_big) {
 		resp.error = RESP_ERR_BODY;
-		resp.error_msg = xasprintf(sl->sse_mode ? "stream event larger than the limit"
-					   : "response body larger than %zu bytes", MAX_BODY);
+		resp.error_msg = sl->sse_mode && sse_over_total(&sl->sse)
+			? xasprintf("stream larger than %zu bytes in all", SSE_MAX_TOTAL)
+			: xasprintf(sl->sse_mode ? "stream event larger than the limit"
+				    : "response body larger than %zu bytes", MAX_BODY);
 	} else if (cc != CURLE_OK && !(sl->sse_mode && (sl->stream_done || sl->stream_failed))) {
 		resp.error = map_curl_error(cc);
 		resp.error_msg = xasprintf("%s%s", sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(cc),
@@ -757,17 +762,24 @@ static void finish_http(struct run *r, struct slot *sl, CURLcode cc,
 		resp.prompt_tokens = sl->sresp.prompt_tokens;
 		resp.completion_tokens = sl->sresp.completion_tokens;
 		resp.total_tokens = sl->sresp.total_tokens;
+		resp.served_model = sl->sresp.served_model;
+		sl->sresp.served_model = NULL;
 		if (sl->stream_failed) {
 			resp.error = sl->sresp.error ? sl->sresp.error : RESP_ERR_BODY;
 			resp.error_msg = sl->sresp.error_msg ? sl->sresp.error_msg
 							     : xstrdup("stream failed");
 			sl->sresp.error_msg = NULL;
+			if (sl->sresp.http_status) /* an error event's own status */
+				resp.http_status = sl->sresp.http_status;
+			resp.error_type = sl->sresp.error_type;
+			sl->sresp.error_type = NULL;
 		} else if (!sl->stream_done) {
 			resp.error = RESP_ERR_BODY;
 			resp.error_msg = xasprintf("stream ended before its end marker "
 						   "(%zu bytes of text received)", sl->text.len);
 		} else {
 			resp.output = buf_detach(&sl->text);
+			resp.confidence = sl->sresp.confidence;
 			resp.ttft_ms = sl->t_first_token > 0 ? sl->t_first_token - sl->t_start
 							     : resp.latency_ms;
 		}

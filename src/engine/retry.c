@@ -25,6 +25,30 @@ bool retry_is_retryable(enum resp_error e, int http_status)
 	return false;
 }
 
+bool retry_is_unavailable(const struct response *resp)
+{
+	const char *t = resp->error_type;
+	if (resp->error != RESP_ERR_HTTP)
+		return false;
+	if (resp->http_status == 503 || resp->http_status == 529)
+		return true;
+	return t && (!strcmp(t, "unavailable_error") ||
+		     !strcmp(t, "ServiceUnavailableError") ||
+		     !strcmp(t, "overloaded_error"));
+}
+
+bool retry_again(const struct response *resp, int attempts, double waited_ms,
+		 int max_retries, long unavailable_ms)
+{
+	if (!retry_is_retryable(resp->error, resp->http_status) &&
+	    !retry_is_unavailable(resp))
+		return false;
+	if (attempts < max_retries)
+		return true;
+	return max_retries > 0 && retry_is_unavailable(resp) &&
+	       waited_ms < (double)unavailable_ms;
+}
+
 long retry_parse_duration_ms(const char *s)
 {
 	double total = 0;
@@ -100,6 +124,15 @@ static uint64_t next_u64(uint64_t *x)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
+}
+
+uint64_t retry_jitter_seed(int64_t run_id, double now_ms, long pid)
+{
+	uint64_t x = (uint64_t)run_id * 0x9E3779B97F4A7C15ULL;
+	x ^= (uint64_t)(now_ms * 1000.0);
+	x = next_u64(&x);
+	x ^= (uint64_t)pid << 32;
+	return next_u64(&x);
 }
 
 long retry_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng)

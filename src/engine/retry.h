@@ -6,7 +6,18 @@
  * (Retry-After in seconds or as an HTTP date, retry-after-ms,
  * x-ratelimit-reset-requests / -tokens durations such as "6m0s" or
  * "20ms"), else exponential backoff with full jitter:
- * uniform(0, min(cap, base · 2^attempt)). */
+ * uniform(0, min(cap, base · 2^attempt)).
+ *
+ * A server that is "unavailable" — HTTP 503 or 529, or an error whose
+ * type says so (llama-server's "Loading model" unavailable_error,
+ * Anthropic's overloaded_error) — is typically loading a model, which
+ * takes longer than the default retries last (4 retries of ≤ 0.5–8 s).
+ * Such errors get their own budget: retried, past max_retries, for as long
+ * as the total wait stays under `unavailable_wait_ms` (default 60 s).
+ * max_retries 0 still means no retries at all.
+ *
+ * The jitter's generator is seeded per run (retry_jitter_seed), so
+ * concurrent runs against one server do not retry in lockstep. */
 #ifndef ASSAY_RETRY_H
 #define ASSAY_RETRY_H
 
@@ -16,6 +27,19 @@
 #include "../provider/response.h"
 
 bool retry_is_retryable(enum resp_error e, int http_status);
+
+/* True for an "unavailable" error (see above). */
+bool retry_is_unavailable(const struct response *resp);
+
+/* Whether to try again after `attempts` retries so far that waited
+ * `waited_ms` in all: a retryable error while attempts < max_retries, or
+ * an unavailable one while waited_ms < unavailable_ms (max_retries > 0). */
+bool retry_again(const struct response *resp, int attempts, double waited_ms,
+		 int max_retries, long unavailable_ms);
+
+/* The seed of a run's jitter generator: mixes the run's id with the
+ * clock and the process id, so that two runs never share a sequence. */
+uint64_t retry_jitter_seed(int64_t run_id, double now_ms, long pid);
 
 /* The wait a response header asks for, in ms, or -1 when `name` is not a
  * retry hint or `value` does not parse.  `now_ms` (wall clock) is needed

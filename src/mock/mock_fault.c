@@ -29,6 +29,7 @@
 static const char *const fault_names[MOCK_FAULT_N] = {
 	"rate_limit", "server_error", "unavailable", "reset", "stream_cut",
 	"malformed", "wrong_content_type", "hang", "slow_stream",
+	"stream_error", "bad_bytes", "redirect", "endless_stream",
 };
 
 void mock_faults_init(struct mock_faults *f)
@@ -98,7 +99,7 @@ int mock_faults_set(struct mock_faults *f, const char *key, const char *value,
 		return set_int(key, value, 0, 600000, &f->slow_stream_ms, why, why_len);
 	snprintf(why, why_len, "unknown fault '%s' (expected one of: rate_limit, "
 		 "server_error, unavailable, reset, stream_cut, malformed, "
-		 "wrong_content_type, hang, slow_stream, retry_after, "
+		 "wrong_content_type, hang, slow_stream, stream_error, bad_bytes, redirect, endless_stream, retry_after, "
 		 "retry_after_ms, hang_ms, slow_stream_ms)", key);
 	return -1;
 }

@@ -30,6 +30,13 @@ enum mock_fault_kind {
 	MOCK_FAULT_WRONG_CONTENT_TYPE, /* 200, text/html */
 	MOCK_FAULT_HANG,          /* no answer for hang_ms, then closed */
 	MOCK_FAULT_SLOW_STREAM,   /* slow_stream_ms between stream events */
+	MOCK_FAULT_STREAM_ERROR,  /* 200, some events, then an error event in
+				   * the profile's shape (mock_profile.c) */
+	MOCK_FAULT_BAD_BYTES,     /* 200, the reply followed by bytes that are
+				   * not text (invalid UTF-8, a NUL) */
+	MOCK_FAULT_REDIRECT,      /* 302 + Location, the normal reply as body */
+	MOCK_FAULT_ENDLESS_STREAM, /* a stream of small events that never ends
+				   * (up to 1 GiB, or until the client stops) */
 	MOCK_FAULT_N
 };
 
@@ -103,8 +110,51 @@ struct mock_rule {
 	struct mock_faults faults;  /* wins over the model's when set */
 };
 
+/* ---- server profiles (mock_profile.c) ---------------------------------- */
+
+/* Whose manners a model has: error bodies, stream error events, the
+ * /v1/models entry, keep-alive behaviour (docs/mock.md, "Profiles"). */
+enum mock_profile {
+	MOCK_PROFILE_OPENAI = 0,
+	MOCK_PROFILE_LLAMACPP,
+	MOCK_PROFILE_VLLM,
+	MOCK_PROFILE_OLLAMA
+};
+
+/* "openai", "llamacpp", "vllm", "ollama" → *out; -1 for another name. */
+int mock_profile_parse(const char *s, enum mock_profile *out);
+const char *mock_profile_name(enum mock_profile p);
+
+/* Appends the error body the server sends with HTTP `status` (an OpenAI
+ * type and code as the openai profile's; `code` may be NULL). */
+void mock_profile_error(struct buf *b, enum mock_profile p, unsigned status,
+			const char *type, const char *code, const char *msg);
+
+/* Appends what the server writes into a streamed reply that fails after
+ * its HTTP 200 (the event, and for vLLM the [DONE] that follows it). */
+void mock_profile_stream_error(struct buf *b, enum mock_profile p,
+			       int anthropic);
+
+/* Appends the 400 body for a prompt of n_prompt tokens over a context of
+ * n_ctx tokens. */
+void mock_profile_context_error(struct buf *b, enum mock_profile p,
+				long n_prompt, long n_ctx);
+
+/* The 503 body of a server still loading its model. */
+void mock_profile_loading_error(struct buf *b, enum mock_profile p);
+
+/* The message of a 404 for an unknown model name. */
+void mock_profile_not_found(struct buf *b, enum mock_profile p,
+			    const char *model);
+
 struct mock_model {
 	char *name;               /* "*" = serves any model name */
+	enum mock_profile profile;
+	int profile_set;          /* `profile:` given (else the top-level one) */
+	char *served_model;       /* `model` in replies; NULL = as asked */
+	int loading_ms;           /* 503 "loading" for this long after start */
+	long context_tokens;      /* prompts longer than this get a 400; 0 = none */
+	int close_after_stream;   /* -1 = the profile's default */
 	double accuracy;          /* 0..1; default 1 */
 	int latency_ms;           /* fixed part */
 	int latency_min_ms, latency_max_ms; /* uniform part (0,0 = none) */
@@ -130,6 +180,7 @@ struct mock_rules {
 	char **wrong;
 	size_t n_wrong;
 	struct mock_faults faults;  /* top-level `faults:` (or --faults) */
+	enum mock_profile profile;  /* top-level `profile:`, default openai */
 };
 
 /* The text a request's rules look at. */
@@ -270,7 +321,8 @@ void mock_reply_anthropic_error(struct buf *out, const char *type,
  * a stream), in the protocol's framing. */
 void mock_reply_broken_event(struct buf *out, int anthropic);
 
-/* Appends the /v1/models list (named models; not "*"). */
+/* Appends the /v1/models list (named models, as served; not "*"), each
+ * entry in its profile's shape. */
 void mock_reply_models(struct buf *out, const struct mock_rules *r);
 
 #endif

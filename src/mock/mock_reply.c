@@ -145,8 +145,17 @@ void mock_reply_stream(struct buf *b, const struct mock_completion *c,
 		chunk_open(b, c);
 		buf_puts(b, "{\"content\":");
 		put_str(b, c->content + off, n);
-		buf_printf(b, "},\"logprobs\":null,\"finish_reason\":null}]%s}",
-			   usage_null);
+		if (c->logprobs) {   /* this piece's token, as OpenAI sends them */
+			buf_puts(b, "},\"logprobs\":{\"content\":[{\"token\":");
+			put_str(b, c->content + off, n);
+			buf_printf(b, ",\"logprob\":%.17g,\"bytes\":null,"
+				   "\"top_logprobs\":[]}],\"refusal\":null},"
+				   "\"finish_reason\":null}]%s}", c->logprob,
+				   usage_null);
+		} else {
+			buf_printf(b, "},\"logprobs\":null,\"finish_reason\":null}]%s}",
+				   usage_null);
+		}
 		end_event(b, ends, n_ends, &cap);
 		off += n;
 	}
@@ -186,18 +195,48 @@ void mock_reply_error(struct buf *b, const char *type, const char *code,
 	buf_puts(b, "}}");
 }
 
+/* One /v1/models entry in the profile's shape: llama-server names
+ * itself the owner, vLLM adds root, parent and max_model_len, Ollama says
+ * "library". */
+static void put_model_entry(struct buf *b, const struct mock_model *m)
+{
+	const char *name = m->served_model ? m->served_model : m->name;
+	buf_puts(b, "{\"id\":");
+	put_str(b, name, strlen(name));
+	buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":");
+	switch (m->profile) {
+	case MOCK_PROFILE_LLAMACPP:
+		buf_puts(b, "\"llamacpp\"");
+		if (m->context_tokens)
+			buf_printf(b, ",\"meta\":{\"n_ctx_train\":%ld}", m->context_tokens);
+		break;
+	case MOCK_PROFILE_VLLM:
+		buf_puts(b, "\"vllm\",\"root\":");
+		put_str(b, name, strlen(name));
+		buf_puts(b, ",\"parent\":null");
+		if (m->context_tokens)
+			buf_printf(b, ",\"max_model_len\":%ld", m->context_tokens);
+		break;
+	case MOCK_PROFILE_OLLAMA:
+		buf_puts(b, "\"library\"");
+		break;
+	case MOCK_PROFILE_OPENAI:
+		buf_puts(b, "\"assay-mock\"");
+		break;
+	}
+	buf_putc(b, '}');
+}
+
 void mock_reply_models(struct buf *b, const struct mock_rules *r)
 {
 	int first = 1;
 	buf_puts(b, "{\"object\":\"list\",\"data\":[");
 	for (size_t i = 0; i < r->n_models; i++) {
-		const char *name = r->models[i].name;
-		if (!strcmp(name, "*"))
+		if (!strcmp(r->models[i].name, "*") && !r->models[i].served_model)
 			continue;
-		buf_puts(b, first ? "{\"id\":" : ",{\"id\":");
-		put_str(b, name, strlen(name));
-		buf_puts(b, ",\"object\":\"model\",\"created\":0,"
-			 "\"owned_by\":\"assay-mock\"}");
+		if (!first)
+			buf_putc(b, ',');
+		put_model_entry(b, &r->models[i]);
 		first = 0;
 	}
 	buf_puts(b, "]}");

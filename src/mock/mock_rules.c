@@ -56,6 +56,7 @@ void mock_rules_free(struct mock_rules *r)
 	for (size_t i = 0; i < r->n_models; i++) {
 		struct mock_model *m = &r->models[i];
 		free(m->name);
+		free(m->served_model);
 		free_rule_list(m->rules, m->n_rules);
 		free(m->default_reply);
 		free_strs(m->wrong, m->n_wrong);
@@ -361,7 +362,7 @@ static int load_faults(struct ld *l, const yaml_node_t *n,
 	static const char *const keys[] = { "rate_limit", "server_error",
 		"unavailable", "reset", "stream_cut", "malformed",
 		"wrong_content_type", "hang", "slow_stream", "retry_after",
-		"retry_after_ms", "hang_ms", "slow_stream_ms", NULL };
+		"retry_after_ms", "hang_ms", "slow_stream_ms", "stream_error", "bad_bytes", "redirect", "endless_stream", NULL };
 	const yaml_node_t *v;
 	const char *k;
 	char why[512];
@@ -519,17 +520,28 @@ static int load_latency(struct ld *l, const yaml_node_t *v,
 	return 0;
 }
 
+static int get_profile(struct ld *l, const yaml_node_t *v,
+		       enum mock_profile *out)
+{
+	if (!is_scalar(v) || mock_profile_parse(sval(v), out))
+		return at(l, v, "profile: expected one of: openai, llamacpp, "
+			  "vllm, ollama");
+	return 0;
+}
+
 static int load_model(struct ld *l, const yaml_node_t *n,
 		      enum mock_match_in def_in, struct mock_model *m)
 {
 	static const char *const keys[] = { "name", "accuracy", "latency_ms",
 		"latency", "stream_chunk_delay_ms", "rules", "default", "wrong",
-		"faults", NULL };
+		"faults", "profile", "served_model", "loading_ms",
+		"context_tokens", "close_after_stream", NULL };
 	const yaml_node_t *v, *rules = NULL;
 	const char *k;
 	memset(m, 0, sizeof *m);
 	mock_faults_init(&m->faults);
 	m->accuracy = 1.0;
+	m->close_after_stream = -1;
 	if (n->type != YAML_MAPPING_NODE)
 		return at(l, n, "model: expected a mapping with at least a name");
 	if (check_keys(l, n, "model", keys))
@@ -561,6 +573,25 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 				rc = check_texts(l, v, m->wrong, m->n_wrong);
 		} else if (!strcmp(k, "faults")) {
 			rc = load_faults(l, v, &m->faults);
+		} else if (!strcmp(k, "profile")) {
+			rc = get_profile(l, v, &m->profile);
+			m->profile_set = 1;
+		} else if (!strcmp(k, "served_model")) {
+			rc = get_str(l, v, "served_model", &m->served_model);
+			if (!rc && !m->served_model[0])
+				rc = at(l, v, "served_model: must not be empty");
+		} else if (!strcmp(k, "loading_ms")) {
+			rc = get_int(l, v, "loading_ms", 0, 3600000, &m->loading_ms);
+		} else if (!strcmp(k, "context_tokens")) {
+			int ct = 0;
+			rc = get_int(l, v, "context_tokens", 1, 100000000, &ct);
+			m->context_tokens = ct;
+		} else if (!strcmp(k, "close_after_stream")) {
+			if (!is_scalar(v) || (strcmp(sval(v), "true") &&
+					      strcmp(sval(v), "false")))
+				rc = at(l, v, "close_after_stream: expected true or false");
+			else
+				m->close_after_stream = !strcmp(sval(v), "true");
 		}
 		if (rc)
 			return rc;
@@ -576,7 +607,7 @@ static int load_root(struct ld *l, const yaml_node_t *root,
 		     struct mock_rules *r)
 {
 	static const char *const keys[] = { "seed", "match_in", "default",
-		"wrong", "models", "rules", "faults", NULL };
+		"wrong", "models", "rules", "faults", "profile", NULL };
 	const yaml_node_t *v, *models = NULL, *rules = NULL;
 	const char *k;
 	if (root->type != YAML_MAPPING_NODE)
@@ -610,6 +641,8 @@ static int load_root(struct ld *l, const yaml_node_t *root,
 				rc = check_texts(l, v, r->wrong, r->n_wrong);
 		} else if (!strcmp(k, "faults")) {
 			rc = load_faults(l, v, &r->faults);
+		} else if (!strcmp(k, "profile")) {
+			rc = get_profile(l, v, &r->profile);
 		} else if (!strcmp(k, "models")) {
 			models = v;
 		} else if (!strcmp(k, "rules")) {
@@ -633,6 +666,8 @@ static int load_root(struct ld *l, const yaml_node_t *root,
 		r->n_models = i + 1;
 		if (rc)
 			return rc;
+		if (!r->models[i].profile_set)
+			r->models[i].profile = r->profile;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(r->models[j].name, r->models[i].name))
 				return at(l, mn, "model '%s' is listed twice",

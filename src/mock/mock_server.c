@@ -16,10 +16,11 @@
  * with jansson, reduced to a `struct mock_prompt`, answered by
  * mock_rules_answer() and written by mock_reply.c.
  *
- * Future: POST /v1/messages (Anthropic) is one more route in route_of();
- * fault injection (429 + Retry-After, 500/503, reset, cut stream, bad
- * JSON, hang) would be decided in answer_chat() right after the model is
- * known, from a seeded draw like the accuracy one. */
+ * A model's `profile` (mock_profile.c) decides the shape of its error
+ * bodies and stream error events; `loading_ms`, `context_tokens` and
+ * `served_model` reproduce a loading server, an over-long prompt and a
+ * server that names another model than the one asked for; the llamacpp
+ * profile closes the connection after each stream (on_completed). */
 #include "mock.h"
 #include "mock_int.h"
 
@@ -54,6 +55,7 @@ struct mock_server {
 	int per_conn;             /* thread-per-connection mode */
 	struct mock_attempts *attempts;  /* NULL when no fault can happen */
 	atomic_uint_fast64_t n_req, n_faults;
+	double t_start;           /* monotonic ms at start (loading_ms) */
 	/* interruptible sleeps */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -69,6 +71,7 @@ struct req {
 	enum route route;
 	struct buf body;
 	int too_large;
+	int close_after;          /* shut the socket once the reply is out */
 };
 
 /* A body sent piece by piece: stream events one at a time with a pause
@@ -82,7 +85,10 @@ struct feed {
 	int delay_ms;             /* between events */
 	size_t cut_at;            /* close the connection here; SIZE_MAX: never */
 	int fd;                   /* the connection's socket, -1 unknown */
+	int endless;              /* repeat `data` forever (up to ENDLESS_MAX) */
 };
+
+#define ENDLESS_MAX ((uint64_t)1 << 30)
 
 /* What a request asks, whichever the protocol. */
 struct query {
@@ -221,7 +227,16 @@ static ssize_t feed_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct feed *f = cls;
 	size_t end, n;
-	(void)pos;
+	if (f->endless) {   /* the same event again and again */
+		size_t k = 0;
+		if (pos >= ENDLESS_MAX)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		while (k + f->len <= max) {
+			memcpy(out + k, f->data, f->len);
+			k += f->len;
+		}
+		return (ssize_t)k;
+	}
 	if (f->pos >= f->cut_at) {
 		/* MHD marks the connection for closing but, in epoll mode,
 		 * only acts on it at the connection's next event, which may
@@ -282,6 +297,42 @@ static enum MHD_Result send_feed(struct mock_server *s,
 		return MHD_NO;
 	}
 	return queue(c, MHD_HTTP_OK, r, type);
+}
+
+/* Sends `event` (consumed) again and again as an event stream. */
+static enum MHD_Result send_endless(struct mock_server *s,
+				    struct MHD_Connection *c, struct buf *event)
+{
+	struct feed *f = xcalloc(1, sizeof *f);
+	struct MHD_Response *r;
+	f->s = s;
+	f->fd = -1;
+	f->len = event->len;
+	f->data = buf_detach(event);
+	f->endless = 1;
+	f->cut_at = SIZE_MAX;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+					      feed_read, f, feed_free);
+	if (!r) {
+		feed_free(f);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, r, "text/event-stream");
+}
+
+/* A 302 to /moved with `body` (consumed) as a JSON body. */
+static enum MHD_Result send_redirect(struct MHD_Connection *c, struct buf *body)
+{
+	size_t len = body->len;
+	char *p = buf_detach(body);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, p, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/moved");
+	return queue(c, MHD_HTTP_FOUND, r, "application/json");
 }
 
 /* Closes the connection with a TCP reset and no response. */
@@ -440,7 +491,8 @@ static void log_line(struct mock_server *s, unsigned status, const char *model,
 static enum MHD_Result send_fault_status(struct MHD_Connection *c,
 					 const struct query *q,
 					 enum mock_fault_kind k,
-					 const struct mock_faults *f)
+					 const struct mock_faults *f,
+					 enum mock_profile profile)
 {
 	struct buf b = { 0 };
 	struct MHD_Response *r;
@@ -449,7 +501,11 @@ static enum MHD_Result send_fault_status(struct MHD_Connection *c,
 	const char *msg;
 	char *p;
 	size_t len;
-	if (k == MOCK_FAULT_RATE_LIMIT) {
+	if (k == MOCK_FAULT_STREAM_ERROR) {   /* asked without streaming */
+		status = 500;
+		ek = E_SERVER;
+		msg = "the model failed (injected by assay mock)";
+	} else if (k == MOCK_FAULT_RATE_LIMIT) {
 		status = 429;
 		ek = E_RATE;
 		msg = "Rate limit reached for requests (injected by assay mock).";
@@ -467,7 +523,8 @@ static enum MHD_Result send_fault_status(struct MHD_Connection *c,
 	if (q->anthropic)
 		mock_reply_anthropic_error(&b, ekinds[ek].anthropic, "%s", msg);
 	else
-		mock_reply_error(&b, ekinds[ek].type, ekinds[ek].code, "%s", msg);
+		mock_profile_error(&b, profile, status, ekinds[ek].type,
+				   ekinds[ek].code, msg);
 	len = b.len;
 	p = buf_detach(&b);
 	r = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
@@ -495,7 +552,8 @@ static enum MHD_Result send_stream(struct mock_server *s,
 				   struct MHD_Connection *c,
 				   const struct query *q,
 				   const struct mock_completion *comp,
-				   int delay_ms, enum mock_fault_kind fault)
+				   int delay_ms, enum mock_fault_kind fault,
+				   enum mock_profile profile)
 {
 	struct buf out = { 0 };
 	size_t *ends = NULL, n_ends = 0, cut = SIZE_MAX;
@@ -522,8 +580,29 @@ static enum MHD_Result send_stream(struct mock_server *s,
 		n_ends++;
 		buf_free(&out);
 		out = b;
+	} else if (fault == MOCK_FAULT_STREAM_ERROR) {
+		/* about half the events, then the server's error event (and
+		 * whatever its server writes after one) in place of the rest */
+		size_t k = n_ends / 2 > 0 ? n_ends / 2 - 1 : 0;
+		out.len = ends[k];
+		mock_profile_stream_error(&out, profile, q->anthropic);
+		ends[k + 1] = out.len;
+		n_ends = k + 2;
 	} else if (fault == MOCK_FAULT_SLOW_STREAM) {
 		/* the delay is the slow_stream_ms the caller passed */
+	}
+	if (fault == MOCK_FAULT_ENDLESS_STREAM) {
+		/* one small content event, sent for ever */
+		buf_reset(&out);
+		if (q->anthropic)
+			buf_puts(&out, "event: content_block_delta\ndata: {\"type\":"
+				 "\"content_block_delta\",\"index\":0,\"delta\":"
+				 "{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n");
+		else
+			buf_puts(&out, "data: {\"choices\":[{\"index\":0,\"delta\":"
+				 "{\"content\":\"x\"},\"finish_reason\":null}]}\n\n");
+		free(ends);
+		return send_endless(s, c, &out);
 	}
 	if (!delay_ms && cut == SIZE_MAX) {
 		free(ends);
@@ -594,14 +673,37 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 		if (q.anthropic)
 			rc = send_error(c, 1, MHD_HTTP_NOT_FOUND, E_MODEL,
 					"model: %s", q.model);
-		else
-			rc = send_error(c, 0, MHD_HTTP_NOT_FOUND, E_MODEL,
-					"The model `%s` does not exist or you do "
-					"not have access to it.", q.model);
+		else {
+			mock_profile_not_found(&out, s->rules->profile, q.model);
+			rc = send_buf(c, MHD_HTTP_NOT_FOUND, &out, "application/json");
+		}
 		log_line(s, 404, q.model, NULL, fault, 0, 0);
 		goto out;
 	}
 
+	if (m->loading_ms > 0 && fs_mono_ms() - s->t_start < m->loading_ms) {
+		/* like llama-server before its model is loaded: no Retry-After */
+		if (q.anthropic)
+			mock_reply_anthropic_error(&out, "overloaded_error", "Loading model");
+		else
+			mock_profile_loading_error(&out, m->profile);
+		rc = send_buf(c, MHD_HTTP_SERVICE_UNAVAILABLE, &out, "application/json");
+		log_line(s, 503, q.model, NULL, fault, 0, fs_mono_ms() - t0);
+		goto out;
+	}
+	if (m->context_tokens > 0 && mock_tokens(q.all.len) > m->context_tokens) {
+		if (q.anthropic)
+			mock_reply_anthropic_error(&out, "invalid_request_error",
+				"prompt is too long: %ld tokens > %ld maximum",
+				mock_tokens(q.all.len), m->context_tokens);
+		else
+			mock_profile_context_error(&out, m->profile,
+						   mock_tokens(q.all.len),
+						   m->context_tokens);
+		rc = send_buf(c, MHD_HTTP_BAD_REQUEST, &out, "application/json");
+		log_line(s, 400, q.model, NULL, fault, 0, fs_mono_ms() - t0);
+		goto out;
+	}
 	p.last_user = buf_str(&q.last);
 	p.last_user_len = q.last.len;
 	p.all = buf_str(&q.all);
@@ -620,7 +722,8 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 	snprintf(id, sizeof id, "%s%016llx", q.anthropic ? "msg_mock" : "chatcmpl-mock",
 		 (unsigned long long)mix64(s->seed ^ (n * 0x2545F4914F6CDD1DULL)));
 	comp = (struct mock_completion){
-		.id = id, .model = q.model, .created = (long)time(NULL),
+		.id = id, .model = m->served_model ? m->served_model : q.model,
+		.created = (long)time(NULL),
 		.content = a.text, .content_len = strlen(a.text),
 		.finish_reason = q.anthropic ? "end_turn" : "stop",
 		.prompt_tokens = mock_tokens(q.all.len),
@@ -656,12 +759,16 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 	chunk_delay = fault == MOCK_FAULT_SLOW_STREAM ? f->slow_stream_ms :
 		      m->chunk_delay_ms;
 	switch (fault) {
+	case MOCK_FAULT_STREAM_ERROR:
+		if (q.stream)
+			goto normal;
+		/* fall through */
 	case MOCK_FAULT_RATE_LIMIT:
 	case MOCK_FAULT_SERVER_ERROR:
 	case MOCK_FAULT_UNAVAILABLE:
-		rc = send_fault_status(c, &q, fault, f);
+		rc = send_fault_status(c, &q, fault, f, m->profile);
 		log_line(s, fault == MOCK_FAULT_RATE_LIMIT ? 429 :
-			 fault == MOCK_FAULT_SERVER_ERROR ? 500 : 503, q.model,
+			 fault == MOCK_FAULT_UNAVAILABLE ? 503 : 500, q.model,
 			 &a, fault, attempt, fs_mono_ms() - t0);
 		goto done;
 	case MOCK_FAULT_RESET:
@@ -675,16 +782,36 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 			 "</body></html>\n");
 		rc = send_buf(c, MHD_HTTP_OK, &out, "text/html; charset=utf-8");
 		break;
+	case MOCK_FAULT_REDIRECT:
+		/* a proxy's redirect that carries a plausible JSON body: the
+		 * reply itself, which a client must not take for an answer */
+		if (q.anthropic)
+			mock_reply_message(&out, &comp);
+		else
+			mock_reply_completion(&out, &comp);
+		rc = send_redirect(c, &out);
+		log_line(s, 302, q.model, &a, fault, attempt, fs_mono_ms() - t0);
+		goto done;
 	default:
+	normal:
 		if (q.stream) {
-			rc = send_stream(s, c, &q, &comp, chunk_delay, fault);
+			rc = send_stream(s, c, &q, &comp, chunk_delay, fault,
+					 m->profile);
+			if (m->close_after_stream > 0 ||
+			    (m->close_after_stream < 0 &&
+			     m->profile == MOCK_PROFILE_LLAMACPP))
+				rq->close_after = 1;
 			break;
 		}
 		if (q.anthropic)
 			mock_reply_message(&out, &comp);
 		else
 			mock_reply_completion(&out, &comp);
-		if (fault == MOCK_FAULT_MALFORMED) {
+		if (fault == MOCK_FAULT_BAD_BYTES) {
+			/* invalid UTF-8 then a NUL, after the JSON */
+			buf_append(&out, "\n\xff\xfe\x00tail", 8);
+			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
+		} else if (fault == MOCK_FAULT_MALFORMED) {
 			out.len /= 2;   /* JSON that stops half-way */
 			out.p[out.len] = '\0';
 			rc = send_buf(c, MHD_HTTP_OK, &out, "application/json");
@@ -802,9 +929,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct req *rq = *con_cls;
-	(void)cls; (void)c; (void)toe;
+	(void)cls; (void)toe;
 	if (!rq)
 		return;
+	if (rq->close_after) {
+		/* llama-server's manner: the reply said nothing of closing (an
+		 * HTTP/1.1 connection stays open by default), yet the socket is
+		 * closed right after a stream.  MHD still owns the fd. */
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+	}
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -883,6 +1019,7 @@ int mock_server_start(const struct mock_config *cfg, struct mock_server **out,
 	s->seed = cfg->seed_set ? cfg->seed :
 		  s->rules->has_seed ? s->rules->seed : 0;
 	s->quiet = cfg->quiet;
+	s->t_start = fs_mono_ms();
 	s->per_conn = needs_sleep(s->rules) || mock_rules_fault_sleeps(s->rules);
 	if (mock_rules_any_faults(s->rules))
 		s->attempts = mock_attempts_new();

@@ -95,7 +95,7 @@ static int anthropic_init(struct provider *p, struct err *err)
 				"systemPrompt, passthrough, max_tokens, temperature, top_p, "
 				"top_k, stop, stream, cost, timeout_ms, connect_timeout_ms, "
 				"first_byte_timeout_ms, idle_timeout_ms, max_concurrency, "
-				"rpm, tpm, max_retries, retry_base_ms, retry_max_ms", k);
+				"rpm, tpm, max_retries, retry_base_ms, retry_max_ms, unavailable_wait_ms", k);
 		}
 	}
 	if (!key)
@@ -209,6 +209,14 @@ static void read_usage(const json_t *u, struct response *resp)
 		resp->total_tokens = resp->prompt_tokens + resp->completion_tokens;
 }
 
+static void note_served_model(const json_t *msg, struct response *resp)
+{
+	const json_t *m = json_object_get(msg, "model");
+	if (!resp->served_model && json_is_string(m) && json_string_length(m))
+		resp->served_model = provider_excerpt(json_string_value(m),
+						      json_string_length(m));
+}
+
 static void anthropic_parse(const struct provider *p, long status,
 			    const char *body, size_t len, struct response *resp)
 {
@@ -218,13 +226,8 @@ static void anthropic_parse(const struct provider *p, long status,
 	size_t i;
 	(void)p;
 	resp->http_status = (int)status;
-	if (status >= 400) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
-		free(ex);
+	if (status >= 300) {   /* a redirect is not an answer, whatever its body */
+		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}
 	content = json_object_get(root, "content");
@@ -242,6 +245,7 @@ static void anthropic_parse(const struct provider *p, long status,
 			buf_append(&text, json_string_value(t), json_string_length(t));
 	}
 	resp->output = buf_detach(&text);
+	note_served_model(root, resp);
 	if (json_is_string(sr = json_object_get(root, "stop_reason")))
 		resp->finish_reason = xstrdup(json_string_value(sr));
 	read_usage(json_object_get(root, "usage"), resp);
@@ -274,6 +278,7 @@ static enum stream_step anthropic_stream_event(const struct provider *p,
 	if (!type)
 		type = event;
 	if (!strcmp(type, "message_start")) {
+		note_served_model(json_object_get(root, "message"), resp);
 		read_usage(json_object_get(json_object_get(root, "message"), "usage"), resp);
 	} else if (!strcmp(type, "content_block_delta")) {
 		json_t *t = json_object_get(json_object_get(root, "delta"), "text");
@@ -295,10 +300,7 @@ static enum stream_step anthropic_stream_event(const struct provider *p,
 	} else if (!strcmp(type, "message_stop")) {
 		step = STREAM_DONE;
 	} else if (!strcmp(type, "error")) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("error in stream: %s", m ? m : "(no message)");
+		provider_read_error(root, 200, data, len, true, resp);
 		step = STREAM_ERROR;
 	}
 	json_decref(root);

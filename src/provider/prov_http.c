@@ -154,7 +154,7 @@ static int http_init(struct provider *p, struct err *err)
 				"method, headers, body, responsePath, cost, timeout_ms, "
 				"connect_timeout_ms, first_byte_timeout_ms, "
 				"idle_timeout_ms, max_concurrency, rpm, tpm, max_retries, "
-				"retry_base_ms, retry_max_ms", k);
+				"retry_base_ms, retry_max_ms, unavailable_wait_ms", k);
 		}
 	}
 	if (!h->url || (strncmp(h->url, "http://", 7) && strncmp(h->url, "https://", 8)))
@@ -308,18 +308,29 @@ static void http_parse(const struct provider *p, long status,
 	json_error_t je;
 	json_t *root = NULL, *v;
 	resp->http_status = (int)status;
-	if (status >= 400) {
-		char *ex = provider_excerpt(body, len);
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
-		free(ex);
+	if (status >= 300) {   /* 3xx: a redirect is not an answer */
+		root = json_loadb(body, len, JSON_DECODE_ANY, &je);
+		provider_read_error(json_is_object(root) ? root : NULL, status,
+				    body, len, false, resp);
+		json_decref(root);
 		return;
 	}
 	if (!h->path) {
+		size_t bad;
 		root = json_loadb(body, len, JSON_DECODE_ANY, &je);
-		resp->output = json_is_string(root)
-			? xstrndup(json_string_value(root), json_string_length(root))
-			: xstrndup(body, len);
+		if (json_is_string(root)) {
+			resp->output = xstrndup(json_string_value(root),
+						json_string_length(root));
+		} else if ((bad = provider_text_check(body, len)) < len) {
+			/* Stored text is UTF-8 without NULs: anything else
+			 * would be cut short or refused by the store. */
+			resp->error = RESP_ERR_BODY;
+			resp->error_msg = xasprintf("response is not text: %s at "
+				"byte %zu of %zu", body[bad] ? "invalid UTF-8"
+				: "a NUL byte", bad, len);
+		} else {
+			resp->output = xstrndup(body, len);
+		}
 		json_decref(root);
 		return;
 	}

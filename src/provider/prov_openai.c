@@ -12,7 +12,8 @@
  * choices[0].logprobs.content[*].logprob give response.confidence =
  * exp(mean token logprob) — the model's certainty in its own tokens, read
  * by the calibration figures (docs/statistics.md).  Streamed replies
- * leave it unknown.
+ * carry the same entries chunk by chunk; they are summed and give the
+ * same figure at [DONE].
  * Base URL: config.apiBaseUrl, then config.apiHost, then the alias's
  * default (ollama, vllm, llamacpp), then $OPENAI_BASE_URL /
  * $OPENAI_API_BASE_URL / $OPENAI_API_HOST, then https://api.openai.com/v1.
@@ -127,7 +128,7 @@ static int openai_init(struct provider *p, struct err *err)
 				return cfg_error(p, err, "passthrough must be a map");
 			json_object_update(o->params, v);
 		} else {
-			char msg[600];
+			char msg[900];
 			snprintf(msg, sizeof msg,
 				 "config key '%s' is not supported; expected one of: "
 				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
@@ -138,7 +139,7 @@ static int openai_init(struct provider *p, struct err *err)
 				 "stream, cost, timeout_ms, "
 				 "connect_timeout_ms, first_byte_timeout_ms, "
 				 "idle_timeout_ms, max_concurrency, rpm, tpm, "
-				 "max_retries, retry_base_ms, retry_max_ms",
+				 "max_retries, retry_base_ms, retry_max_ms, unavailable_wait_ms",
 				 k);
 			return cfg_error(p, err, msg);
 		}
@@ -279,19 +280,51 @@ static double logprob_confidence(const json_t *choice)
 	return sum > 1 ? 1 : sum;
 }
 
+/* The `model` the server says answered (kept once per response). */
+static void note_served_model(const json_t *root, struct response *resp)
+{
+	const json_t *m = json_object_get(root, "model");
+	if (!resp->served_model && json_is_string(m) && json_string_length(m))
+		resp->served_model = provider_excerpt(json_string_value(m),
+						      json_string_length(m));
+}
+
+/* A streamed chunk's choices[0].logprobs.content[*].logprob (the same
+ * format as a whole reply's, one chunk's tokens at a time), summed into
+ * resp until [DONE] turns them into the confidence. */
+static void add_logprobs(const json_t *choice, struct response *resp)
+{
+	const json_t *toks = json_object_get(json_object_get(choice, "logprobs"),
+					     "content"), *t;
+	size_t i;
+	json_array_foreach(toks, i, t) {
+		const json_t *lp = json_object_get(t, "logprob");
+		if (json_is_number(lp)) {
+			resp->logprob_sum += json_number_value(lp);
+			resp->logprob_n++;
+		}
+	}
+}
+
+/* A reply withheld by a content filter or refused: no text content, and
+ * finish_reason content_filter or a message.refusal string. */
+static bool is_content_filtered(const json_t *choice, const json_t *msg)
+{
+	const char *fr = json_string_value(json_object_get(choice, "finish_reason"));
+	if (json_is_string(json_object_get(msg, "content")))
+		return false;
+	return (fr && !strcmp(fr, "content_filter")) ||
+	       json_is_string(json_object_get(msg, "refusal"));
+}
+
 static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
 	resp->http_status = (int)status;
-	if (status >= 400) {
-		const char *m = json_string_value(json_object_get(
-			json_object_get(root, "error"), "message"));
-		char *ex = m ? provider_excerpt(m, strlen(m)) : provider_excerpt(body, len);
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("HTTP %ld: %s", status, ex);
-		free(ex);
+	if (status >= 300) {   /* a redirect is not an answer, whatever its body */
+		provider_read_error(root, status, body, len, false, resp);
 		goto out;
 	}
 	if (!root) {
@@ -302,6 +335,7 @@ static void openai_parse(const struct provider *p, long status,
 		free(ex);
 		goto out;
 	}
+	note_served_model(root, resp);
 	if (p->embed) {
 		json_t *vec = json_object_get(json_array_get(
 			json_object_get(root, "data"), 0), "embedding");
@@ -316,6 +350,21 @@ static void openai_parse(const struct provider *p, long status,
 	}
 	choice = json_array_get(json_object_get(root, "choices"), 0);
 	msg = json_object_get(choice, "message");
+	if (is_content_filtered(choice, msg)) {
+		/* A refusal, not an empty answer and not a broken body:
+		 * the model's refusal text when it gave one, else empty
+		 * (which is-refusal counts as a refusal), with the finish
+		 * reason that says why. */
+		c = json_object_get(msg, "refusal");
+		resp->output = json_is_string(c)
+			? xstrndup(json_string_value(c), json_string_length(c))
+			: xstrdup("");
+		resp->finish_reason = xstrdup(json_is_string(json_object_get(choice,
+			"finish_reason")) ? json_string_value(json_object_get(choice,
+			"finish_reason")) : "content_filter");
+		read_usage(json_object_get(root, "usage"), resp);
+		goto out;
+	}
 	if (!json_is_object(msg)) {
 		resp->error = RESP_ERR_BODY;
 		resp->error_msg = xstrdup("response has no choices[0].message");
@@ -324,7 +373,7 @@ static void openai_parse(const struct provider *p, long status,
 	c = json_object_get(msg, "content");
 	if (json_is_string(c)) {
 		resp->output = xstrndup(json_string_value(c), json_string_length(c));
-	} else if (json_object_get(msg, "tool_calls")) {
+	} else if (json_is_array(json_object_get(msg, "tool_calls"))) {
 		resp->output = json_dumps(json_object_get(msg, "tool_calls"),
 					  JSON_COMPACT);
 	} else if (json_is_null(c) || !c) {
@@ -355,8 +404,13 @@ static enum stream_step openai_stream_event(const struct provider *p,
 	json_t *root, *choice, *delta, *c, *fr, *e;
 	(void)p;
 	(void)event;
-	if (len == 6 && !memcmp(data, "[DONE]", 6))
+	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
+		if (resp->logprob_n > 0) {
+			double conf = exp(resp->logprob_sum / (double)resp->logprob_n);
+			resp->confidence = conf > 1 ? 1 : conf;
+		}
 		return STREAM_DONE;
+	}
 	root = json_loadb(data, len, 0, &je);
 	if (!json_is_object(root)) {
 		char *ex = provider_excerpt(data, len);
@@ -366,19 +420,18 @@ static enum stream_step openai_stream_event(const struct provider *p,
 		free(ex);
 		return STREAM_ERROR;
 	}
-	if ((e = json_object_get(root, "error"))) {
-		const char *m = json_string_value(json_object_get(e, "message"));
-		resp->error = RESP_ERR_HTTP;
-		resp->error_msg = xasprintf("error in stream: %s",
-					    m ? m : "(no message)");
+	if ((e = json_object_get(root, "error")) && !json_is_null(e)) {
+		provider_read_error(root, 200, data, len, true, resp);
 		json_decref(root);
 		return STREAM_ERROR;
 	}
+	note_served_model(root, resp);
 	choice = json_array_get(json_object_get(root, "choices"), 0);
 	delta = json_object_get(choice, "delta");
 	c = json_object_get(delta, "content");
 	if (json_is_string(c))
 		buf_append(text, json_string_value(c), json_string_length(c));
+	add_logprobs(choice, resp);
 	fr = json_object_get(choice, "finish_reason");
 	if (json_is_string(fr)) {
 		free(resp->finish_reason);

@@ -3,12 +3,14 @@
 #include "provider.h"
 #include "../util/xalloc.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Longer prefixes first: "openai:chat:" must win over "openai:".  The
  * local-server aliases speak OpenAI's protocol on their default loopback
@@ -35,6 +37,7 @@ static const char *const generic_keys[] = {
 	"cost", "stream", "timeout_ms", "connect_timeout_ms",
 	"first_byte_timeout_ms", "idle_timeout_ms", "max_concurrency", "rpm",
 	"tpm", "max_retries", "retry_base_ms", "retry_max_ms",
+	"unavailable_wait_ms",
 };
 
 bool provider_generic_key(const char *key)
@@ -61,10 +64,21 @@ int provider_config_error(const struct provider *p, struct err *err,
 char *provider_excerpt(const char *s, size_t n)
 {
 	struct buf b = { 0 };
+	size_t i = 0;
 	if (n > 300)
 		n = 300;
-	for (size_t i = 0; i < n; i++)
-		buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+	/* Always valid UTF-8 (it ends up in JSON exports): a byte that does
+	 * not start a valid sequence, or one cut by the 300-byte limit, is
+	 * shown as '?'. */
+	while (i < n) {
+		size_t ok = i + provider_text_check(s + i, n - i);
+		for (; i < ok; i++)
+			buf_putc(&b, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+		if (i < n) {
+			buf_putc(&b, s[i] ? '?' : ' ');
+			i++;
+		}
+	}
 	return buf_detach(&b);
 }
 
@@ -170,6 +184,7 @@ static int generic_config(struct provider *p, struct err *err)
 	t->connect_timeout_ms = 10000;
 	t->retry_base_ms = 500;
 	t->retry_max_ms = 30000;
+	t->unavailable_wait_ms = 60000;
 	if (int_key(p, "timeout_ms", 1, 86400000, &t->timeout_ms, err) ||
 	    int_key(p, "connect_timeout_ms", 1, 600000, &t->connect_timeout_ms, err) ||
 	    int_key(p, "first_byte_timeout_ms", 0, 86400000, &t->first_byte_timeout_ms, err) ||
@@ -178,6 +193,7 @@ static int generic_config(struct provider *p, struct err *err)
 	    int_key(p, "max_retries", 0, 100, &retries, err) ||
 	    int_key(p, "retry_base_ms", 1, 600000, &t->retry_base_ms, err) ||
 	    int_key(p, "retry_max_ms", 1, 3600000, &t->retry_max_ms, err) ||
+	    int_key(p, "unavailable_wait_ms", 0, 3600000, &t->unavailable_wait_ms, err) ||
 	    num_key(p, "rpm", &t->rpm, err) || num_key(p, "tpm", &t->tpm, err))
 		return ST_INPUT;
 	t->max_concurrency = (int)conc;
@@ -199,6 +215,9 @@ static int generic_config(struct provider *p, struct err *err)
 		p->price.input_per_mtok = json_number_value(in);
 		p->price.output_per_mtok = json_number_value(out);
 		p->has_price = true;
+		p->price_from_config = true;
+	} else if (p->local) {
+		p->has_price = true;   /* a model on your own machine: free */
 	} else {
 		p->has_price = cost_lookup(p->model, &p->price);
 	}
@@ -259,6 +278,8 @@ static int provider_make(const struct provider_spec *spec, const char *suite_dir
 		p->model = xstrdup(table[i].ops == &prov_http_ops ? spec->id
 								 : spec->id + n);
 		p->default_base = table[i].default_base;
+		p->local = table[i].default_base != NULL;
+		p->warned_served = xcalloc(1, sizeof *p->warned_served);
 		p->embed = force_embed || !strncmp(table[i].prefix, "openai:embedding", 16);
 		p->dir = xstrdup(suite_dir ? suite_dir : ".");
 		rc = generic_config(p, err);
@@ -283,12 +304,61 @@ static int provider_make(const struct provider_spec *spec, const char *suite_dir
 		      spec->id);
 }
 
+/* Length of s without a trailing version suffix: ":tag", "-latest",
+ * and "-NN…" segments of two or more digits (dates, "-0613"). */
+static size_t model_stem(const char *s)
+{
+	size_t n = strlen(s);
+	const char *colon = strrchr(s, ':');
+	if (colon)
+		n = (size_t)(colon - s);
+	if (n > 7 && !strncasecmp(s + n - 7, "-latest", 7))
+		n -= 7;
+	for (;;) {
+		size_t d = 0;
+		while (d < n && isdigit((unsigned char)s[n - 1 - d]))
+			d++;
+		if (d < 2 || d >= n || s[n - 1 - d] != '-')
+			break;
+		n -= d + 1;
+	}
+	return n;
+}
+
+bool provider_same_model(const char *asked, const char *served)
+{
+	size_t a = model_stem(asked), b = model_stem(served);
+	return a == b && !strncasecmp(asked, served, a);
+}
+
 void provider_set_cost(const struct provider *p, struct response *resp)
 {
-	if (p->has_price && resp->error == RESP_OK &&
-	    (resp->prompt_tokens >= 0 || resp->completion_tokens >= 0))
+	const char *served = resp->served_model;
+	bool other = served && *served && !p->embed &&
+		     !provider_same_model(p->model, served);
+	struct price sp;
+	if (other && !*p->warned_served) {
+		*p->warned_served = true;
+		fprintf(stderr, "assay: warning: provider '%s' asked for model "
+			"'%s' but the server says '%s' answered%s\n", p->spec->id,
+			p->model, served,
+			p->price_from_config || p->local ? ""
+			: cost_lookup(served, &sp) ? "; costed at its price"
+			: "; cost unknown (set config.cost)");
+	}
+	if (resp->error != RESP_OK ||
+	    (resp->prompt_tokens < 0 && resp->completion_tokens < 0))
+		return;
+	if (p->price_from_config || p->local) {
 		resp->cost_usd = cost_usd(&p->price, resp->prompt_tokens,
 					  resp->completion_tokens);
+	} else if (served && *served && cost_lookup(served, &sp)) {
+		resp->cost_usd = cost_usd(&sp, resp->prompt_tokens,
+					  resp->completion_tokens);
+	} else if (!other && p->has_price) {
+		resp->cost_usd = cost_usd(&p->price, resp->prompt_tokens,
+					  resp->completion_tokens);
+	}
 }
 
 void provider_free(struct provider *p)
@@ -299,5 +369,6 @@ void provider_free(struct provider *p)
 		p->ops->cleanup(p);
 	free(p->model);
 	free(p->dir);
+	free(p->warned_served);
 	free(p);
 }

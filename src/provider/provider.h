@@ -86,6 +86,9 @@ struct transport {
 	int max_retries;            /* [max_retries] 4 */
 	long retry_base_ms;         /* [retry_base_ms] 500 */
 	long retry_max_ms;          /* [retry_max_ms] 30000 */
+	long unavailable_wait_ms;   /* total wait for "unavailable" (503,
+				     * loading) errors past max_retries
+				     * [unavailable_wait_ms] 60000 */
 };
 
 struct provider {
@@ -97,7 +100,13 @@ struct provider {
 	bool embed;                        /* an embeddings endpoint: the
 					    * output is the vector as JSON */
 	bool has_price;                    /* [cost] or the price table */
+	bool price_from_config;            /* [cost] given: it always wins */
+	bool local;                        /* a local-server alias (llamacpp:,
+					    * ollama:, vllm:): free unless
+					    * [cost] says otherwise */
 	struct price price;
+	bool *warned_served;               /* owned; set once the "another
+					    * model answered" warning is out */
 	struct transport tr;
 	char *dir;                         /* the suite's directory */
 	void *state;
@@ -119,8 +128,18 @@ int provider_new_embedder(const struct provider *chat, struct provider **out,
  * unknown keys. */
 bool provider_generic_key(const char *key);
 
-/* Sets resp->cost_usd from the usage when the provider has a price. */
+/* Sets resp->cost_usd from the usage: by config.cost when given; 0 for
+ * a local alias; else by the model the server says answered
+ * (resp->served_model) when the price table knows it, else — when that
+ * model is another than the one asked for — unknown (-1), else by the
+ * asked model's price.  Warns on stderr, once per provider, when the
+ * served model differs from the asked one beyond a version suffix. */
 void provider_set_cost(const struct provider *p, struct response *resp);
+
+/* True when `served` names the model `asked` up to a version suffix
+ * ("gpt-4o-mini" / "gpt-4o-mini-2024-07-18", "llama3" / "llama3:latest");
+ * case-insensitive. */
+bool provider_same_model(const char *asked, const char *served);
 
 /* Reports a config problem at the provider's location. */
 int provider_config_error(const struct provider *p, struct err *err,
@@ -144,6 +163,25 @@ int provider_headers_option(const struct provider *p, const json_t *v,
 void provider_json_request(struct http_request *req, const char *url,
 			   json_t *body, const char *const *lines, size_t n,
 			   const json_t *headers);
+
+/* A server's error reply (prov_error.c): sets resp->error (HTTP),
+ * http_status, error_type, error_msg ("HTTP 503 unavailable_error: …") and,
+ * when the server says so, prompt_tokens.  `root` is the parsed body
+ * (may be NULL: the excerpt of `body` is the message).  `in_stream`: the
+ * error arrived as an event after a 200, and its status is the one it
+ * stands for (provider_error_status). */
+void provider_read_error(const json_t *root, long status, const char *body,
+			 size_t len, bool in_stream, struct response *resp);
+
+/* The HTTP status an error reply stands for: its integer `code`, else its
+ * type's (unavailable_error → 503, rate_limit_error → 429, …), else 500. */
+int provider_error_status(const json_t *root);
+
+/* The offset of the first byte that makes s[0..n) not storable text — a
+ * NUL, or the start of an invalid UTF-8 sequence (overlong forms,
+ * surrogates and code points past U+10FFFF are invalid) — or n when it
+ * is all valid. */
+size_t provider_text_check(const char *s, size_t n);
 
 /* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
 char *provider_excerpt(const char *s, size_t n);

@@ -30,6 +30,8 @@ void response_init(struct response *r)
 void response_cleanup(struct response *r)
 {
 	free(r->error_msg);
+	free(r->error_type);
+	free(r->served_model);
 	free(r->output);
 	free(r->finish_reason);
 	response_init(r);

@@ -23,7 +23,13 @@ enum resp_error {
 struct response {
 	enum resp_error error;
 	char *error_msg;       /* NULL when error == RESP_OK */
-	int http_status;       /* 0 when not HTTP */
+	char *error_type;      /* the server's own error type
+				* ("unavailable_error", "rate_limit_error",
+				* "exceed_context_size_error", ...) or NULL */
+	int http_status;       /* 0 when not HTTP; for an error event inside
+				* a stream, the status the event stands for */
+	bool in_stream;        /* the error arrived as a stream event */
+	char *served_model;    /* `model` the server says answered, or NULL */
 	char *output;          /* model text; NULL on error */
 	char *finish_reason;   /* "stop", "length", … or NULL */
 	long prompt_tokens, completion_tokens, total_tokens; /* -1 unknown */
@@ -35,6 +41,8 @@ struct response {
 	bool cached;           /* served from the response cache */
 	double confidence;     /* exp(mean token logprob) of the answer when
 				* the provider returned logprobs, else -1 */
+	double logprob_sum;    /* streaming: sum and count of the token */
+	long logprob_n;        /* logprobs seen so far (0 = none) */
 };
 
 /* Stable names: "ok", "connect", "timeout", "http", "body", "exec", "other". */

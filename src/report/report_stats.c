@@ -340,12 +340,18 @@ static json_t *percentiles(double *x, size_t n, bool with_ci,
 	return j;
 }
 
+/* Tokens per second, defined once (docs/statistics.md, Latency):
+ * tokens_per_s = Σ completion tokens / Σ latency (request start to last
+ * byte, queueing included) — the same for streamed and whole replies;
+ * gen_tokens_per_s = Σ completion tokens / Σ (latency − TTFT) over the
+ * streamed replies only (generation speed, as a server reports it), null
+ * when nothing streamed. */
 static json_t *latency_json(const struct rs_cand *c,
 			    const struct stats_opts *o, uint64_t salt)
 {
 	double *x = xmalloc((c->n ? c->n : 1) * sizeof *x);
 	double *t = xmalloc((c->n ? c->n : 1) * sizeof *t);
-	double toks = 0, secs = 0;
+	double toks = 0, secs = 0, gtoks = 0, gsecs = 0;
 	size_t n = 0, nt = 0;
 	json_t *j;
 	for (size_t i = 0; i < c->n; i++) {
@@ -355,11 +361,12 @@ static json_t *latency_json(const struct rs_cand *c,
 		x[n++] = it->lat;
 		if (!isnan(it->ttft))
 			t[nt++] = it->ttft;
-		if (it->ctok > 0) {
-			double gen = it->lat - (isnan(it->ttft) ? 0 : it->ttft);
-			if (gen > 0) {
-				toks += (double)it->ctok;
-				secs += gen / 1000;
+		if (it->ctok > 0 && it->lat > 0) {
+			toks += (double)it->ctok;
+			secs += it->lat / 1000;
+			if (!isnan(it->ttft) && it->lat - it->ttft > 0) {
+				gtoks += (double)it->ctok;
+				gsecs += (it->lat - it->ttft) / 1000;
 			}
 		}
 	}
@@ -368,6 +375,8 @@ static json_t *latency_json(const struct rs_cand *c,
 					  : json_null());
 	json_object_set_new(j, "tokens_per_s", rs_num(secs > 0 ? toks / secs
 							       : NAN));
+	json_object_set_new(j, "gen_tokens_per_s",
+			    rs_num(gsecs > 0 ? gtoks / gsecs : NAN));
 	free(x);
 	free(t);
 	return j;

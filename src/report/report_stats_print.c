@@ -192,13 +192,15 @@ static void latency(struct pr *p, const json_t *cands)
 {
 	size_t i;
 	json_t *c;
+	bool both = false;
 	title(p, "Latency (ms; percentiles of successful, uncached requests)");
-	fprintf(p->f, "  %-*s %6s %8s %8s %-22s %8s %8s %12s %8s\n", LABEL_COLS,
+	fprintf(p->f, "  %-*s %6s %8s %8s %-22s %8s %8s %12s %12s\n", LABEL_COLS,
 		"candidate", "n", "p50", "p90", "p95 [95% CI]", "p99", "max",
 		"ttft p50/95", "tok/s");
 	json_array_foreach(cands, i, c) {
 		json_t *l = json_object_get(c, "latency"), *t;
-		char a[16], b[16], d[48], e[16], g[16], h[32], k[16];
+		char a[16], b[16], d[48], e[16], g[16], h[32], k[40];
+		double tps, gen;
 		fmt_num(a, sizeof a, rs_jnum(l, "p50"), 0);
 		fmt_num(b, sizeof b, rs_jnum(l, "p90"), 0);
 		if (isnan(rs_jnum(l, "p95_lo")))
@@ -215,12 +217,23 @@ static void latency(struct pr *p, const json_t *cands)
 				 rs_jnum(t, "p95"));
 		else
 			snprintf(h, sizeof h, "-");
-		fmt_num(k, sizeof k, rs_jnum(l, "tokens_per_s"), 0);
+		tps = rs_jnum(l, "tokens_per_s");
+		gen = rs_jnum(l, "gen_tokens_per_s");
+		if (!isnan(gen) && !isnan(tps) && fabs(gen - tps) > 0.05 * tps) {
+			snprintf(k, sizeof k, "%.0f/%.0f gen", tps, gen);
+			both = true;
+		} else {
+			fmt_num(k, sizeof k, tps, 0);
+		}
 		fputs("  ", p->f);
 		cell(p, jstr(c, "label"), LABEL_COLS);
-		fprintf(p->f, " %6lld %8s %8s %-22s %8s %8s %12s %8s\n",
+		fprintf(p->f, " %6lld %8s %8s %-22s %8s %8s %12s %12s\n",
 			(long long)rs_jnum(l, "n"), a, b, d, e, g, h, k);
 	}
+	if (both)
+		fprintf(p->f, "  tok/s: completion tokens per second of whole "
+			"request time; \"N/M gen\": M counts generation time "
+			"only (after the first token, streamed replies).\n");
 	json_array_foreach(cands, i, c)
 		if (json_is_string(json_object_get(json_object_get(c, "latency"),
 						   "note"))) {

@@ -13,6 +13,7 @@
  * valid UTF-8.  CSV fields are quoted by libcsv (RFC 4180: every field in
  * double quotes, inner quotes doubled, rows end in CRLF). */
 #include "report.h"
+#include "report_html.h"
 #include "stats_report.h"
 
 #include <csv.h>
@@ -530,7 +531,7 @@ static int format_of(const char *path, enum fmt *fmt, struct err *err)
 	}
 	return err_set(err, ST_USAGE,
 		       "cannot tell the output format of '%s': expected a "
-		       "file name ending in .json, .jsonl or .csv", path);
+		       "file name ending in .json, .jsonl, .csv or .html", path);
 }
 
 static int check_run(sqlite3 *db, int64_t run_id, struct err *err)
@@ -594,6 +595,9 @@ int report_write(struct store *st, int64_t run_id, const char *path,
 	struct writer w = { .db = store_db(st), .run_id = run_id };
 	char *tmp = NULL;
 	int rc;
+	const char *ext = strrchr(path, '.');
+	if (ext && !strchr(ext, '/') && strcasecmp(ext, ".html") == 0)
+		return report_html_write(st, run_id, path, err);
 	if ((rc = format_of(path, &w.fmt, err)))
 		return rc;
 	if (!w.db)

@@ -113,6 +113,7 @@ static const char *const schema_sql =
 	"  reason TEXT,\n"
 	"  named_scores_json TEXT,\n"
 	"  confidence REAL,\n"
+	"  served_model TEXT,\n"
 	"  UNIQUE (run_id, case_idx, prompt_idx, provider_idx, repeat));\n"
 	"CREATE INDEX IF NOT EXISTS results_by_group\n"
 	"  ON results (run_id, provider_idx, prompt_idx);\n"
@@ -169,9 +170,9 @@ static const char *const ins_result_sql =
 	" http_status, finish_reason, latency_ms, ttft_ms, prompt_tokens,"
 	" completion_tokens, total_tokens, cost_usd, retries, cached, pass,"
 	" score, reason, named_scores_json, retry_wait_ms, judge_calls,"
-	" judge_cost_usd, judge_latency_ms, confidence) VALUES (?1, ?2, ?3, ?4,"
-	" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	" ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+	" judge_cost_usd, judge_latency_ms, confidence, served_model) VALUES (?1,"
+	" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)";
 
 static const char *const ins_assert_sql =
 	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
@@ -389,6 +390,7 @@ static int ensure_v2_columns(struct store *st, struct err *err)
 {
 	int rc;
 	if ((rc = ensure_column(st, "results", "confidence", "REAL", err)) ||
+	    (rc = ensure_column(st, "results", "served_model", "TEXT", err)) ||
 	    (rc = ensure_column(st, "assertion_results", "severity", "REAL", err)))
 		return rc;
 	return 0;
@@ -404,6 +406,7 @@ static int migrate_v1(struct store *st, struct err *err)
 	    (rc = ensure_column(st, "results", "judge_cost_usd", "REAL NOT NULL DEFAULT 0", err)) ||
 	    (rc = ensure_column(st, "results", "judge_latency_ms", "REAL NOT NULL DEFAULT 0", err)) ||
 	    (rc = ensure_column(st, "results", "confidence", "REAL", err)) ||
+	    (rc = ensure_column(st, "results", "served_model", "TEXT", err)) ||
 	    (rc = ensure_column(st, "assertion_results", "severity", "REAL", err)))
 		return rc;
 	return exec_sql(st, "INSERT INTO schema_version (version) VALUES (2)", err);
@@ -772,6 +775,7 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	    resp->confidence <= 1)
 		sqlite3_bind_double(q, 29, resp->confidence);
 	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
+	bind_text(q, 30, resp->served_model);
 	if (g) {
 		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);
 		bind_real(q, 22, g->score);

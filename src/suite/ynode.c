@@ -475,6 +475,11 @@ static int on_event(struct pstate *ps, yaml_event_t *ev, int *docs)
 		int quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		if (tag && strcmp(tag, YAML_STR_TAG) == 0)
 			quoted = 1;
+		if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length))
+			/* an escape such as "\0" or "\u0000": C strings would
+			 * silently cut the text there (issue 9) */
+			return err_at(ps->err, ps->file, line, col, "a NUL character "
+				      "(\\0) in text is not supported");
 		n = yn_scalar(ps->d, (const char *)ev->data.scalar.value,
 			      ev->data.scalar.length, quoted, ps->file, line,
 			      col);

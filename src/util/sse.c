@@ -17,6 +17,11 @@ void sse_cleanup(struct sse *s)
 	buf_free(&s->event);
 }
 
+int sse_over_total(const struct sse *s)
+{
+	return s->total >= SSE_MAX_TOTAL;
+}
+
 int sse_pending(const struct sse *s)
 {
 	return s->line.len > 0 || s->have_data ||
@@ -40,6 +45,11 @@ static int line_done(struct sse *s, const char *l, size_t n)
 	}
 	if (l[0] == ':')
 		return 0; /* comment */
+	if (l[0] == '{' && !s->have_data)
+		/* Not SSE: a bare JSON line, as Ollama's OpenAI layer writes an
+		 * error that happens mid-stream.  Handed on as its own event so
+		 * the error is read instead of lost. */
+		return s->fn(s->ud, "raw", l, n);
 	colon = memchr(l, ':', n);
 	flen = colon ? (size_t)(colon - l) : n;
 	val = colon ? colon + 1 : l + n;
@@ -67,6 +77,11 @@ int sse_feed(struct sse *s, const char *p, size_t len)
 {
 	static const char bom[3] = "\xEF\xBB\xBF";
 	size_t i = 0;
+	if (len > SSE_MAX_TOTAL - s->total) {
+		s->total = SSE_MAX_TOTAL;   /* stays over: sse_over_total */
+		return -2;
+	}
+	s->total += len;
 	/* A leading BOM is dropped even when it arrives split across reads:
 	 * the bytes matched so far are held in bom_len until it is whole or
 	 * turns out to be text (then they start the first line). */

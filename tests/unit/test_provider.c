@@ -292,3 +292,72 @@ TEST(provider_openai_logprobs_confidence)
 	provider_free(p);
 	json_decref(s.config);
 }
+
+/* Issue 9: bytes that are not text from a generic HTTP provider are a
+ * typed error of that item (never a truncated success), and a 3xx is
+ * never an answer, whatever its body. */
+TEST(provider_http_bytes_that_are_not_text)
+{
+	struct provider_spec s = spec_of("http://127.0.0.1:9/x", "{}");
+	struct provider *p = NULL;
+	struct response resp;
+	struct err e;
+	T_EQ_INT(provider_new(&s, ".", &p, &e), 0);
+	response_init(&resp);
+	p->ops->parse(p, 200, "ok\0rest", 7, &resp);
+	T_EQ_INT(resp.error, RESP_ERR_BODY);
+	T_ASSERT(strstr(resp.error_msg, "a NUL byte at byte 2 of 7") != NULL);
+	T_ASSERT(resp.output == NULL);
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, "caf\xe9", 4, &resp);   /* Latin-1 */
+	T_EQ_INT(resp.error, RESP_ERR_BODY);
+	T_ASSERT(strstr(resp.error_msg, "invalid UTF-8 at byte 3") != NULL);
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, "caf\xc3\xa9", 5, &resp);
+	T_EQ_INT(resp.error, RESP_OK);
+	T_EQ_STR(resp.output, "caf\xc3\xa9");
+	response_cleanup(&resp);
+	p->ops->parse(p, 301, "{\"answer\":\"moved\"}", 18, &resp);
+	T_EQ_INT(resp.error, RESP_ERR_HTTP);
+	T_EQ_INT(resp.http_status, 301);
+	T_ASSERT(strstr(resp.error_msg, "redirect") != NULL);
+	response_cleanup(&resp);
+	provider_free(p);
+	json_decref(s.config);
+}
+
+TEST(provider_openai_redirect_and_content_filter)
+{
+	struct provider_spec s = spec_of("openai:chat:m", "{\"apiBaseUrl\":\"http://127.0.0.1:9/v1\"}");
+	struct provider *p = NULL;
+	struct response resp;
+	struct err e;
+	const char *moved = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}";
+	const char *filtered = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":null},\"finish_reason\":\"content_filter\"}]}";
+	const char *nomsg = "{\"choices\":[{\"finish_reason\":\"content_filter\"}]}";
+	const char *refusal = "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"I can't help with that.\"},\"finish_reason\":\"stop\"}]}";
+	const char *nulltools = "{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":null},\"finish_reason\":\"stop\"}]}";
+	T_EQ_INT(provider_new(&s, ".", &p, &e), 0);
+	response_init(&resp);
+	p->ops->parse(p, 302, moved, strlen(moved), &resp);
+	T_EQ_INT(resp.error, RESP_ERR_HTTP);
+	T_ASSERT(resp.output == NULL);
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, filtered, strlen(filtered), &resp);
+	T_EQ_INT(resp.error, RESP_OK);
+	T_EQ_STR(resp.output, "");
+	T_EQ_STR(resp.finish_reason, "content_filter");
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, nomsg, strlen(nomsg), &resp);   /* Azure: no message */
+	T_EQ_INT(resp.error, RESP_OK);
+	T_EQ_STR(resp.finish_reason, "content_filter");
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, refusal, strlen(refusal), &resp);
+	T_EQ_STR(resp.output, "I can't help with that.");
+	response_cleanup(&resp);
+	p->ops->parse(p, 200, nulltools, strlen(nulltools), &resp);
+	T_EQ_STR(resp.output, "");   /* not the text "null" */
+	response_cleanup(&resp);
+	provider_free(p);
+	json_decref(s.config);
+}

@@ -508,7 +508,7 @@ TEST(report_write_unknown_extension_is_an_error)
 	T_ASSERT(path);
 	T_EQ_INT(store_open(path, &st, &err), 0);
 	T_EQ_INT(report_write(st, run, out, &err), ST_USAGE);
-	T_ASSERT(strstr(err.msg, ".json, .jsonl or .csv") != NULL);
+	T_ASSERT(strstr(err.msg, ".json, .jsonl, .csv or .html") != NULL);
 	T_ASSERT(access(out, F_OK) != 0 && access(tmp, F_OK) != 0);
 	err_clear(&err);
 	free(out);

@@ -81,3 +81,53 @@ TEST(retry_aimd_halves_once_per_window_and_recovers)
 		aimd_throttled(&a, 10000.0 + 2000.0 * t);
 	T_EQ_INT((int)a.limit, 1);     /* never below one */
 }
+
+static struct response http_err(int status, const char *type)
+{
+	struct response r;
+	response_init(&r);
+	r.error = RESP_ERR_HTTP;
+	r.http_status = status;
+	r.error_type = (char *)type;   /* borrowed: not cleaned up */
+	return r;
+}
+
+/* "Unavailable" (a loading model) has its own budget of total wait past
+ * max_retries; other errors stop at max_retries; 0 retries means none. */
+TEST(retry_unavailable_has_its_own_budget)
+{
+	struct response load = http_err(503, "unavailable_error");
+	struct response over = http_err(529, NULL);
+	struct response stream = http_err(500, "unavailable_error");
+	struct response s500 = http_err(500, "server_error");
+	struct response s400 = http_err(400, "invalid_request_error");
+	T_ASSERT(retry_is_unavailable(&load));
+	T_ASSERT(retry_is_unavailable(&over));
+	T_ASSERT(retry_is_unavailable(&stream));
+	T_ASSERT(!retry_is_unavailable(&s500));
+	T_ASSERT(retry_again(&s500, 3, 0, 4, 60000));
+	T_ASSERT(!retry_again(&s500, 4, 0, 4, 60000));
+	T_ASSERT(retry_again(&load, 4, 59000, 4, 60000));
+	T_ASSERT(retry_again(&load, 40, 59999, 4, 60000));
+	T_ASSERT(!retry_again(&load, 5, 60000, 4, 60000));
+	T_ASSERT(!retry_again(&load, 4, 100, 4, 0));      /* budget off */
+	T_ASSERT(!retry_again(&load, 0, 0, 0, 60000));    /* no retries */
+	T_ASSERT(!retry_again(&s400, 0, 0, 4, 60000));
+}
+
+/* Two runs (or the same run id at another moment) get other jitter. */
+TEST(retry_jitter_seed_differs_per_run)
+{
+	uint64_t a = retry_jitter_seed(1, 1e12, 100);
+	uint64_t b = retry_jitter_seed(2, 1e12, 100);
+	uint64_t c = retry_jitter_seed(1, 1e12 + 1, 100);
+	uint64_t d = retry_jitter_seed(1, 1e12, 101);
+	uint64_t ra = a, rb = b;
+	int same = 0;
+	T_ASSERT(a != b && a != c && a != d && b != c);
+	T_ASSERT(a == retry_jitter_seed(1, 1e12, 100));
+	for (int i = 0; i < 20; i++)
+		same += retry_backoff_ms(5, 500, 30000, &ra) ==
+			retry_backoff_ms(5, 500, 30000, &rb);
+	T_ASSERT(same < 3);
+}

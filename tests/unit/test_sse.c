@@ -101,3 +101,38 @@ TEST(sse_callback_stops_parsing)
 	T_EQ_INT(calls, 1);
 	sse_cleanup(&s);
 }
+
+/* Ollama writes a mid-stream error as a bare JSON line: handed on as a
+ * "raw" event rather than dropped as an unknown field. */
+TEST(sse_bare_json_line_is_an_event)
+{
+	struct sse s;
+	struct got g = { "", 0 };
+	const char *in = "data: {\"a\":1}\n\n{\"error\":{\"message\":\"boom\"}}\n";
+	sse_init(&s, collect, &g);
+	T_EQ_INT(sse_feed(&s, in, strlen(in)), 0);
+	T_EQ_STR(g.log, "[message|{\"a\":1}][raw|{\"error\":{\"message\":\"boom\"}}]");
+	sse_cleanup(&s);
+}
+
+/* A server that keeps sending small events: the whole stream is capped
+ * (issue 9), not only each event. */
+TEST(sse_total_size_is_capped)
+{
+	static char chunk[1 << 16];
+	struct sse s;
+	struct got g = { "", 0 };
+	size_t fed = 0;
+	int rc = 0;
+	for (size_t i = 0; i + 8 < sizeof chunk; i += 8)
+		memcpy(chunk + i, ": ping\n\n", 8);
+	sse_init(&s, collect, &g);
+	while (fed <= SSE_MAX_TOTAL + sizeof chunk && !rc) {
+		rc = sse_feed(&s, chunk, sizeof chunk - sizeof chunk % 8);
+		fed += sizeof chunk;
+	}
+	T_EQ_INT(rc, -2);
+	T_ASSERT(sse_over_total(&s));
+	T_ASSERT(fed >= SSE_MAX_TOTAL);
+	sse_cleanup(&s);
+}
