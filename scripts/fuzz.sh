@@ -14,7 +14,10 @@ build=$1 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 status=0
+# fuzz/lsan.supp matches frames inside libjq, which has no frame pointers:
+# only the slow unwinder sees them.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/fuzz/lsan.supp"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 for t in "$@"; do
 	bin=$build/fuzz-bin/$t
 	mkdir -p "$build/corpus/$t" "$build/crashes/$t" "$build/logs"
