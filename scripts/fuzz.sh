@@ -7,8 +7,9 @@
 # BUILD/crashes/TARGET/.  A crash stops that target and the script ends
 # non-zero after the others.  Each target's log is BUILD/logs/TARGET.log;
 # the last line printed per target is libFuzzer's final status line.
-# Environment: FUZZ_JOBS is not used (one process at a time: the CI
-# machine has two cores); FUZZ_ARGS adds libFuzzer options.
+# Targets run one at a time (the machine has two cores).  Each run adds a
+# line to BUILD/fuzz-history.tsv: date, target, seconds asked, seconds
+# taken, inputs executed, exit status.  FUZZ_ARGS adds libFuzzer options.
 set -u
 build=$1 secs=$2
 shift 2
@@ -24,6 +25,7 @@ for t in "$@"; do
 	dict=
 	[ -f "$here/fuzz/dict/$t.dict" ] && dict="-dict=$here/fuzz/dict/$t.dict"
 	echo "== fuzz $t for ${secs}s"
+	t0=$(date +%s)
 	# -timeout: one input taking > 10 s is a hang; -rss_limit_mb: runaway
 	# memory is a finding too.  Stdin is /dev/null: a suite naming
 	# file:///dev/stdin must not block the run.
@@ -34,6 +36,9 @@ for t in "$@"; do
 		"$build/corpus/$t" "$here/fuzz/corpus/$t" \
 		</dev/null >"$build/logs/$t.log" 2>&1
 	rc=$?
+	units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/logs/$t.log" | tail -n 1)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$secs" \
+		$(($(date +%s) - t0)) "${units:-0}" $rc >>"$build/fuzz-history.tsv"
 	grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$build/logs/$t.log" | tr '\n' ' '
 	echo
 	if [ $rc -ne 0 ]; then
