@@ -1159,8 +1159,8 @@ static int grade_one(const struct judged_ctx *c, const struct jprep *p,
 			"a superset of the reference, consistent",
 			"the same details as the reference",
 			"disagrees with the reference",
-			"differs from the reference in ways that do not "
-			"matter for factuality" };
+			("differs from the reference in ways that do not "
+			 "matter for factuality") };
 		char head[160];
 		bool pass;
 		if (!(r = find_reply(c, p, JTAG(JT_FACTUALITY, 0), NULL, err)) ||

@@ -136,6 +136,32 @@ TEST(score_transform_jq)
 	json_decref(vars);
 }
 
+/* Found by fuzz/prov_http.c: output that is not JSON (a raw NUL, a key
+ * without its colon) made libjq 1.6's JSON parser leak (seen by
+ * LeakSanitizer in the ASan pass of make check).  It is text: jq gets it
+ * as one string, NUL included. */
+TEST(score_transform_output_with_nul)
+{
+	char *out = NULL;
+	struct err e = {0};
+	T_EQ_INT(score_transform("jq:type", "{\"a\" \"b\"}", 9, NULL, &out, &e), 0);
+	T_EQ_STR(out, "string");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:.a", "{\"a\": 12345678901234567890}", 27,
+				 NULL, &out, &e), 0);
+	T_EQ_STR(out, "12345678901234567000");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:length", "{\0\"\"", 4, NULL, &out, &e), 0);
+	T_EQ_STR(out, "4");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:type", "[1,\0", 4, NULL, &out, &e), 0);
+	T_EQ_STR(out, "string");
+	free(out);
+}
+
 TEST(score_transform_check_errors)
 {
 	struct err e = {0};
