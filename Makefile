@@ -66,6 +66,8 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 # .incbin reads these when the assets object is assembled (report_html_assets.c).
 $(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
 
+$(BUILD)/src/view/view_assets.o: src/view/assets/index.html src/view/assets/app.js src/view/assets/app.css
+
 $(BUILD)/src/score/code_worker_assets.o: src/score/workers/worker.js src/score/workers/worker.py
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d
