@@ -108,6 +108,7 @@ bench: deps
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/view.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files
 # copies an already built BIN (scripts/mkdeb.sh stages a package with it).
