@@ -26,5 +26,8 @@ extern const struct cmd cmd_compare;
 extern const struct cmd cmd_init;
 extern const struct cmd cmd_report;
 extern const struct cmd cmd_view;
+extern const struct cmd cmd_sample;
+extern const struct cmd cmd_probe;
+extern const struct cmd cmd_load;
 
 #endif

@@ -11,6 +11,9 @@ static const struct cmd *const commands[] = {
 	&cmd_stats, &cmd_init, &cmd_report, &cmd_view,
 	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
 	&cmd_compare,
+	&cmd_sample,
+	&cmd_probe,
+	&cmd_load,
 };
 
 static void usage(FILE *f)

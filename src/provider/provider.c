@@ -1,6 +1,8 @@
 /* provider.c — the provider table, lookup by id prefix, and the config
  * keys every provider shares (cost, stream, transport settings). */
 #include "provider.h"
+#include "../util/json_limit.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
@@ -100,7 +102,9 @@ int provider_key_option(const struct provider *p, const char *k,
 	env = getenv(json_string_value(v));
 	if (!*key && !(env && *env))
 		return provider_config_error(p, err,
-					     "apiKeyEnv names $%s, which is not set",
+					     "apiKeyEnv names $%s, which is not set "
+					     "(apiKeyEnv takes the name of an environment "
+					     "variable, not the key itself)",
 					     json_string_value(v));
 	if (!*key)
 		*key = env;
@@ -114,10 +118,14 @@ int provider_headers_option(const struct provider *p, const json_t *v,
 	json_t *hv;
 	if (!json_is_object(v))
 		return provider_config_error(p, err, "headers must be a map of name: value");
-	json_object_foreach((json_t *)v, hk, hv)
+	json_object_foreach((json_t *)v, hk, hv) {
 		if (!json_is_string(hv))
 			return provider_config_error(p, err,
 						     "every header value must be a string");
+		if (strpbrk(hk, "\r\n:") || strpbrk(json_string_value(hv), "\r\n"))
+			return provider_config_error(p, err, "header %s: names and "
+						     "values are one line (no CR/LF)", hk);
+	}
 	json_decref(*out);
 	*out = json_deep_copy(v);
 	return 0;
@@ -371,4 +379,11 @@ void provider_free(struct provider *p)
 	free(p->dir);
 	free(p->warned_served);
 	free(p);
+}
+
+json_t *provider_json_load(const char *body, size_t len, size_t flags,
+			   json_error_t *je)
+{
+	return json_loadb_limited(body, len, flags,
+				  limits_get()->reply_json_bytes, je, NULL);
 }
