@@ -77,6 +77,8 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 # .incbin reads these when the assets object is assembled (report_html_assets.c).
 $(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
 
+$(BUILD)/src/view/view_assets.o: src/view/assets/index.html src/view/assets/app.js src/view/assets/app.css
+
 $(BUILD)/src/score/code_worker_assets.o: src/score/workers/worker.js src/score/workers/worker.py
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d $(FOBJ:.o=.d)
@@ -122,6 +124,7 @@ bench:
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/view.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/sample.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/scale.sh
 
