@@ -213,6 +213,15 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 			 size_t prompt_idx, size_t provider_idx, int repeat,
 			 const struct grade *g, struct err *err);
 
+/* Turns a stored result into a grading error (assay's grader or a judge
+ * failed, not the model): error "other" with message "grading failed:
+ * <why>", no pass, score or assertion rows; the output stays.  Nothing
+ * happens when there is no such result. */
+int store_result_grading_error(struct store *st, int64_t run_id,
+			       size_t test_idx, size_t prompt_idx,
+			       size_t provider_idx, int repeat,
+			       const char *why, struct err *err);
+
 /* ------------------------------------------------------------ reads
  *
  * Every read commits the open batch first, so it sees what was put.
