@@ -328,7 +328,9 @@ int store_asserts_each(struct store *st, int64_t result_id,
 struct store_group {
 	size_t provider_idx, prompt_idx;
 	const char *provider_id, *provider_label, *prompt_label;
-	long n, passes, fails, errors;
+	long n, passes, fails, errors;      /* errors: every error result */
+	long grade_errors;                  /* of errors: grading errors
+					     * ("grading failed: ...") */
 	double mean_score;                  /* over graded results; NAN */
 	long prompt_tokens, completion_tokens;
 	double cost_usd;
