@@ -223,7 +223,13 @@ static void child_main(const struct run *r, struct slot *sl, int fd)
 	if (!sl->g.judged && tc->transform) {
 		const char *o = sl->cand.output ? sl->cand.output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &transformed, &gerr)) {
-			j = json_pack("{s:s}", "error", gerr.msg);
+			/* the model's failure unless the suite opts out */
+			char *why = xstrdup(gerr.msg);
+			err_clear(&gerr);
+			rc = score_unreadable(tc, why, &g, &gerr);
+			free(why);
+			j = rc ? json_pack("{s:s}", "error", gerr.msg)
+			       : json_pack("{s:o}", "grade", grade_json(tc, &g));
 			goto send;
 		}
 		free(sl->cand.output);

@@ -126,6 +126,13 @@ int score_combine_outcomes(const struct test_case *tc,
 			   const struct assert_outcome *outcomes,
 			   struct grade *out, struct err *err);
 
+/* The grade of an output that the test's options.transform could not
+ * read (`why`): by default the model's failure — every assertion fails
+ * with that reason; with options.unparsable_output: error a grading error
+ * (non-zero, err set, out released).  docs/statistics.md. */
+int score_unreadable(const struct test_case *tc, const char *why,
+		     struct grade *out, struct err *err);
+
 /* Releases g's items, reasons and named_scores and zeroes it;
  * grade_cleanup(NULL) does nothing. */
 void grade_cleanup(struct grade *g);

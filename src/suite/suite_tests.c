@@ -324,7 +324,27 @@ static void inherit_rubric(struct test_case *t, size_t from, const char *rp)
 			t->asserts[i].rubric_prompt = xstrdup(rp);
 }
 
-/* A test's `options`: provider (the judge), rubricPrompt and transform. */
+/* options.unparsable_output: `fail` (the default: output a transform
+ * cannot read is the model's failure) or `error` (a grading error). */
+static int parse_unparsable(struct ld *l, const struct ynode *x,
+			    struct test_case *t)
+{
+	if (x->kind == YN_SCALAR && x->str &&
+	    (!strcmp(x->str, "fail") || !strcmp(x->str, "error"))) {
+		t->has_unparsable = true;
+		t->unparsable_error = !strcmp(x->str, "error");
+		return 0;
+	}
+	return ld_err(l, x, "found %s%s%s, expected unparsable_output: fail "
+		      "(the default: output a transform cannot read fails) or "
+		      "error (it is a grading error)",
+		      x->kind == YN_SCALAR && x->str ? "'" : yn_kind_name(x),
+		      x->kind == YN_SCALAR && x->str ? x->str : "",
+		      x->kind == YN_SCALAR && x->str ? "'" : "");
+}
+
+/* A test's `options`: provider (the judge), rubricPrompt, transform and
+ * unparsable_output. */
 static int parse_options(struct ld *l, const struct ynode *v,
 			 struct test_case *t)
 {
@@ -348,10 +368,12 @@ static int parse_options(struct ld *l, const struct ynode *v,
 				t->transform = xstrdup(x->str);
 				rc = 0;
 			}
-		} else
+		} else if (!strcmp(k->str, "unparsable_output"))
+			rc = parse_unparsable(l, x, t);
+		else
 			rc = ld_err(l, k, "unsupported feature: test option "
 				    "'%s' (supported: provider, rubricPrompt, "
-				    "transform)", k->str);
+				    "transform, unparsable_output)", k->str);
 		if (rc)
 			return rc;
 	}
@@ -680,6 +702,12 @@ static int add_merged(struct ld *l, struct test_case *t,
 		o->rubric_prompt = xstrdup(def->rubric_prompt);
 	if (def && !t->transform && def->transform)
 		o->transform = xstrdup(def->transform);
+	if (def && !t->has_unparsable && def->has_unparsable) {
+		o->has_unparsable = true;
+		o->unparsable_error = def->unparsable_error;
+	}
+	for (size_t i = 0; i < o->n_asserts; i++)
+		o->asserts[i].unparsable_error = o->unparsable_error;
 	if (def)
 		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
