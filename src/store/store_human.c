@@ -1,0 +1,242 @@
+/* store_human.c — the human_grades table: validated puts (a grader's new
+ * rating of a result replaces the old one) and the walk over a run's
+ * grades.  The only SQL about human grades; see store_human.h. */
+#include "store_human.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "../util/fsutil.h"
+
+/* Where a result sits: its run, case, prompt, provider and repeat. */
+struct res_pos {
+	int64_t run_id, case_idx, prompt_idx, provider_idx, repeat;
+};
+
+static int find_result(struct store *st, int64_t id, struct res_pos *p,
+		       bool *found, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sti_prepare(st,
+		"SELECT run_id, case_idx, prompt_idx, provider_idx, repeat"
+		" FROM results WHERE id = ?1", &q, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, id);
+	*found = false;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		p->run_id = sqlite3_column_int64(q, 0);
+		p->case_idx = sqlite3_column_int64(q, 1);
+		p->prompt_idx = sqlite3_column_int64(q, 2);
+		p->provider_idx = sqlite3_column_int64(q, 3);
+		p->repeat = sqlite3_column_int64(q, 4);
+		*found = true;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(q);
+		return sti_fail(st, err, "reading a result");
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+static int check_rating(const struct store_human_grade *g, struct err *err)
+{
+	if (g->rating < 0 || g->rating > 5)
+		return err_set(err, ST_INPUT,
+			       "rating %d is out of range (1..5, or 0 for none)",
+			       g->rating);
+	if (g->ship < -1 || g->ship > 1)
+		return err_set(err, ST_INPUT,
+			       "ship %d must be 1 (yes), 0 (no) or -1 (not given)",
+			       g->ship);
+	if (g->rating == 0 && g->ship == -1)
+		return err_set(err, ST_INPUT,
+			       "a rating grade needs a rating (1..5) or ship (yes/no)");
+	if (g->other_result_id || g->preferred)
+		return err_set(err, ST_INPUT,
+			       "a rating grade has no other result and no preferred");
+	return 0;
+}
+
+static int check_pair(struct store *st, const struct store_human_grade *g,
+		      const struct res_pos *a, struct err *err)
+{
+	struct res_pos b;
+	bool found;
+	int rc;
+	if (g->rating != 0 || g->ship != -1)
+		return err_set(err, ST_INPUT,
+			       "a pairwise grade has no rating and no ship");
+	if (g->other_result_id == g->result_id)
+		return err_set(err, ST_INPUT,
+			       "a pairwise grade compares two different results");
+	if ((rc = find_result(st, g->other_result_id, &b, &found, err)))
+		return rc;
+	if (!found)
+		return err_set(err, ST_INPUT, "no result with id %lld",
+			       (long long)g->other_result_id);
+	if (a->run_id != b.run_id)
+		return err_set(err, ST_INPUT,
+			       "results %lld and %lld belong to different runs",
+			       (long long)g->result_id,
+			       (long long)g->other_result_id);
+	if (a->case_idx != b.case_idx || a->prompt_idx != b.prompt_idx ||
+	    a->repeat != b.repeat)
+		return err_set(err, ST_INPUT,
+			       "results %lld and %lld are not the same case"
+			       " (case, prompt and repeat must match)",
+			       (long long)g->result_id,
+			       (long long)g->other_result_id);
+	if (a->provider_idx == b.provider_idx)
+		return err_set(err, ST_INPUT,
+			       "results %lld and %lld come from the same provider",
+			       (long long)g->result_id,
+			       (long long)g->other_result_id);
+	if (g->preferred && g->preferred != g->result_id &&
+	    g->preferred != g->other_result_id)
+		return err_set(err, ST_INPUT,
+			       "preferred %lld is neither of the two results"
+			       " (0 for a tie)", (long long)g->preferred);
+	return 0;
+}
+
+static int validate(struct store *st, const struct store_human_grade *g,
+		    struct err *err)
+{
+	struct res_pos a;
+	bool found;
+	int rc;
+	if (!g->grader || !g->grader[0])
+		return err_set(err, ST_INPUT, "a grade needs a grader name");
+	if (strlen(g->grader) > 200)
+		return err_set(err, ST_INPUT,
+			       "grader name is longer than 200 bytes");
+	if (!g->kind || (strcmp(g->kind, "rating") && strcmp(g->kind, "pairwise")))
+		return err_set(err, ST_INPUT,
+			       "kind must be \"rating\" or \"pairwise\", not \"%s\"",
+			       g->kind ? g->kind : "");
+	if ((rc = find_result(st, g->result_id, &a, &found, err)))
+		return rc;
+	if (!found)
+		return err_set(err, ST_INPUT, "no result with id %lld",
+			       (long long)g->result_id);
+	if (!strcmp(g->kind, "rating"))
+		return check_rating(g, err);
+	return check_pair(st, g, &a, err);
+}
+
+static int exec_bound(struct store *st, const char *sql,
+		      const struct store_human_grade *g, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sti_prepare(st, sql, &q, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, g->result_id);
+	sqlite3_bind_int64(q, 2, g->other_result_id);
+	sti_bind_text(q, 3, g->grader);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sti_fail(st, err, "replacing a grade");
+}
+
+static int insert(struct store *st, const struct store_human_grade *g,
+		  int64_t *id, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char now[32];
+	bool pair = !strcmp(g->kind, "pairwise");
+	int rc = sti_prepare(st,
+		"INSERT INTO human_grades (result_id, other_result_id, grader,"
+		" kind, rating, pass, preferred, comment, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &q, err);
+	if (rc)
+		return rc;
+	sti_iso_time(fs_now_ms(), now);
+	sqlite3_bind_int64(q, 1, g->result_id);
+	if (pair)
+		sqlite3_bind_int64(q, 2, g->other_result_id);
+	sti_bind_text(q, 3, g->grader);
+	sti_bind_text(q, 4, g->kind);
+	if (g->rating > 0)
+		sqlite3_bind_int(q, 5, g->rating);
+	if (g->ship >= 0)
+		sqlite3_bind_int(q, 6, g->ship);
+	if (pair && g->preferred)
+		sqlite3_bind_int64(q, 7, g->preferred);
+	sti_bind_text(q, 8, g->comment);
+	sti_bind_text(q, 9, now);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sti_fail(st, err, "storing a grade");
+	if (id)
+		*id = (int64_t)sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_human_put(struct store *st, const struct store_human_grade *g,
+		    int64_t *id, struct err *err)
+{
+	int rc;
+	if ((rc = store_commit(st, err)) || (rc = validate(st, g, err)))
+		return rc;
+	if ((rc = sti_exec(st, "BEGIN IMMEDIATE", err)))
+		return rc;
+	if (!strcmp(g->kind, "rating"))
+		rc = exec_bound(st,
+			"DELETE FROM human_grades WHERE kind = 'rating'"
+			" AND result_id = ?1 AND ?2 = 0 AND grader = ?3", g, err);
+	else
+		rc = exec_bound(st,
+			"DELETE FROM human_grades WHERE kind = 'pairwise'"
+			" AND grader = ?3 AND ((result_id = ?1 AND other_result_id = ?2)"
+			" OR (result_id = ?2 AND other_result_id = ?1))", g, err);
+	if (!rc)
+		rc = insert(st, g, id, err);
+	if (rc) {
+		struct err ignore = {0};
+		sti_exec(st, "ROLLBACK", &ignore);
+		return rc;
+	}
+	return sti_exec(st, "COMMIT", err);
+}
+
+int store_human_list(struct store *st, int64_t run_id, store_human_cb cb,
+		     void *ctx, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+	if ((rc = store_commit(st, err)) ||
+	    (rc = sti_prepare(st,
+		"SELECT h.id, h.result_id, h.other_result_id, h.grader, h.kind,"
+		" h.rating, h.pass, h.preferred, h.comment, h.created_at"
+		" FROM human_grades h JOIN results r ON r.id = h.result_id"
+		" WHERE r.run_id = ?1 ORDER BY h.id", &q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, run_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_human_grade g = {0};
+		int stop;
+		g.id = sqlite3_column_int64(q, 0);
+		g.result_id = sqlite3_column_int64(q, 1);
+		g.other_result_id = sqlite3_column_int64(q, 2);
+		g.grader = sti_text(q, 3);
+		g.kind = sti_text(q, 4);
+		g.rating = sqlite3_column_type(q, 5) == SQLITE_NULL
+			? 0 : (int)(sqlite3_column_double(q, 5) + 0.5);
+		g.ship = sqlite3_column_type(q, 6) == SQLITE_NULL
+			? -1 : sqlite3_column_int(q, 6) != 0;
+		g.preferred = sqlite3_column_int64(q, 7);
+		g.comment = sti_text(q, 8);
+		g.created_at = sti_text(q, 9);
+		if ((stop = cb(ctx, &g))) {
+			sqlite3_finalize(q);
+			return stop;
+		}
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sti_fail(st, err, "reading grades");
+}
