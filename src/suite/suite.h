@@ -69,6 +69,8 @@ struct test_case {
 	char *rubric_prompt;       /* options.rubricPrompt as text, or NULL;
 				    * already copied onto its assertions
 				    * that have none */
+	int var_expansion;         /* options.disableVarExpansion: 0 unset,
+				    * 1 expand list vars, -1 do not */
 	struct loc loc;
 };
 
