@@ -18,6 +18,8 @@
 
 #include "../util/err.h"
 
+struct conv;
+
 /* Where something came from, for error messages. `file` points into the
  * suite's string pool (valid while the suite lives). */
 struct loc {
@@ -41,6 +43,8 @@ struct assertion_spec {
 	double severity;     /* its weight: critical 10, high/major 5,
 			      * medium/moderate 2, low/minor 1, info 0, or
 			      * the number given (>= 0) */
+	int turn;            /* conversations: the turn (1-based) it grades,
+			      * 0 = the whole transcript (suite/conv.h) */
 	struct loc loc;
 };
 
@@ -61,6 +65,8 @@ struct test_case {
 	char *rubric_prompt;       /* options.rubricPrompt as text, or NULL;
 				    * already copied onto its assertions
 				    * that have none */
+	const struct conv *conv;   /* a conversation (suite/conv.h), or
+				    * NULL; borrowed from suite->convs */
 	struct loc loc;
 };
 
@@ -107,6 +113,9 @@ struct suite {
 	 * string or a list of strings) as written; NULL when absent. */
 	json_t *evaluate_options;
 	json_t *output_path;
+	/* The conversations the tests borrow (suite/conv.h). */
+	struct conv **convs;
+	size_t n_convs;
 	/* Interned file names referenced by `struct loc`. */
 	char **files;
 	size_t n_files;
