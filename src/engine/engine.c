@@ -385,7 +385,12 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	err_clear(&berr);
 	if (r->s->tests[sl->test].conv) {
 		sl->cv = cv;
-		sl->prompt_text = engine_conv_prompt(r, sl, &sl->cv, &berr);
+		if (cv)
+			sl->prompt_text = engine_conv_request(r, sl, &berr);
+		else
+			sl->prompt_text = engine_conv_prompt(r, sl, &sl->cv, &berr);
+		if (!sl->prompt_text && !berr.msg[0] && engine_conv_handoff(r, sl))
+			return; /* a simulated user opens the conversation */
 	} else {
 		sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
 	}

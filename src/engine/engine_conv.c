@@ -9,6 +9,7 @@
  * test's own assertions grade; an error that is not retried ends the
  * conversation as an infrastructure error and keeps the turns stored. */
 #include "engine_int.h"
+#include "judges.h"
 #include "../suite/conv.h"
 #include "../suite/template.h"
 #include "../store/store_turns.h"
@@ -31,6 +32,12 @@ struct conv_run {
 	int failed_turn;         /* first turn whose assertions failed, or 0 */
 	char *failed_reason;
 	double min_score;
+	int cand, sim;           /* run.ps indexes: the candidate, the
+				  * simulated user (-1: none) */
+	bool sim_phase;          /* the call in flight is the simulated user's */
+	size_t done;             /* turns the candidate has answered */
+	char *sim_system;        /* the simulated user's instructions */
+	int graded_turns;        /* turns that had assertions */
 };
 
 void engine_conv_free(struct conv_run *cv)
@@ -41,6 +48,7 @@ void engine_conv_free(struct conv_run *cv)
 	free(cv->user);
 	buf_free(&cv->transcript);
 	free(cv->failed_reason);
+	free(cv->sim_system);
 	free(cv);
 }
 
@@ -61,17 +69,98 @@ static json_t *start_msgs(const struct prompt *pr, const char *rendered)
 	return a;
 }
 
+static void push_user(struct conv_run *cv, char *text)
+{
+	free(cv->user);
+	cv->user = text;
+	json_array_append_new(cv->msgs, json_pack("{s:s,s:s}", "role", "user",
+						  "content", cv->user));
+}
+
 static int add_user(struct conv_run *cv, const struct test_case *tc,
 		    struct err *err)
 {
 	const struct conv_turn *ct = &tc->conv->turns[cv->turn];
-	free(cv->user);
-	cv->user = tmpl_render(ct->user, tc->vars, 0, &ct->loc, err);
-	if (!cv->user)
+	char *text = tmpl_render(ct->user, tc->vars, 0, &ct->loc, err);
+	if (!text)
 		return ST_INPUT;
-	json_array_append_new(cv->msgs, json_pack("{s:s,s:s}", "role", "user",
-						  "content", cv->user));
+	push_user(cv, text);
 	return 0;
+}
+
+/* The simulated user's instructions (written here, not promptfoo's). */
+static char *sim_instructions(const struct conv_sim *sim, const json_t *vars,
+			      struct err *err)
+{
+	char *persona = NULL, *goal = NULL, *out = NULL;
+	if (sim->persona && !(persona = tmpl_render(sim->persona, vars, 0, &sim->loc, err)))
+		goto done;
+	if (sim->goal && !(goal = tmpl_render(sim->goal, vars, 0, &sim->loc, err)))
+		goto done;
+	out = xasprintf("You are role-playing a user who is talking to an AI "
+			"assistant. Stay in character and write only the user's "
+			"next message, with no quotes or commentary.%s%s%s%s When "
+			"your goal is met, or the conversation cannot go further, "
+			"reply with exactly %s and nothing else.",
+			persona ? " Who you are: " : "", persona ? persona : "",
+			goal ? " Your goal: " : "", goal ? goal : "", sim->stop);
+done:
+	free(persona);
+	free(goal);
+	return out;
+}
+
+/* The history seen from the simulated user's side: the roles swapped,
+ * the candidate's instructions left out, its own instructions first. */
+static char *sim_request(const struct conv_run *cv)
+{
+	json_t *a = json_array(), *m;
+	size_t i;
+	char *txt;
+	json_array_append_new(a, json_pack("{s:s,s:s}", "role", "system",
+					   "content", cv->sim_system));
+	json_array_foreach(cv->msgs, i, m) {
+		const char *role = json_string_value(json_object_get(m, "role"));
+		const char *content = json_string_value(json_object_get(m, "content"));
+		if (!role || !content || !strcmp(role, "system"))
+			continue;
+		json_array_append_new(a, json_pack("{s:s,s:s}", "role",
+			!strcmp(role, "user") ? "assistant" : "user", "content", content));
+	}
+	if (json_array_size(a) == 1)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user",
+			"content", "Write your first message to the assistant."));
+	txt = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return txt;
+}
+
+/* run.ps index of a provider, or -1. */
+static int ps_index(const struct run *r, const struct provider *p)
+{
+	for (size_t i = 0; p && i < r->n_ps; i++)
+		if (r->ps[i].p == p)
+			return (int)i;
+	return -1;
+}
+
+/* The slot counts against another provider from now on. */
+static void slot_to(struct run *r, struct slot *sl, int prov)
+{
+	r->ps[sl->prov].in_flight--;
+	r->ps[prov].in_flight++;
+	sl->prov = prov;
+}
+
+static void queue_next(struct run *r, struct slot *sl, struct conv_run *cv,
+		       int prov)
+{
+	struct pending *pe = engine_push_pending(r);
+	pe->prov = prov;
+	pe->item = sl->item;
+	pe->ready_at = 0; /* due now, behind the slots and budgets */
+	pe->cv = cv;
+	sl->cv = NULL;
 }
 
 char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
@@ -89,11 +178,46 @@ char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 		free(rendered);
 		cv->all_cached = true;
 		cv->min_score = 1.0;
+		cv->cand = sl->prov;
+		cv->sim = -1;
 		*cvp = cv;
+		if (tc->conv->sim) {
+			cv->sim = ps_index(r, judges_get(r->o->judges,
+						 tc->conv->sim->provider, tc));
+			cv->sim_system = sim_instructions(tc->conv->sim, tc->vars, err);
+			if (cv->sim < 0 && !cv->sim_system)
+				return NULL;
+			if (cv->sim < 0) {
+				err_set(err, ST_INTERNAL, "no simulated user %s",
+					tc->conv->sim->provider);
+				return NULL;
+			}
+		}
+		if (tc->conv->n_scripted == 0) {
+			cv->sim_phase = true; /* the simulated user opens */
+			return NULL;
+		}
 		if (add_user(cv, tc, err))
 			return NULL;
 	}
 	return json_dumps(cv->msgs, JSON_COMPACT);
+}
+
+bool engine_conv_handoff(struct run *r, struct slot *sl)
+{
+	struct conv_run *cv = sl->cv;
+	if (!cv || !cv->sim_phase || sl->prov == cv->sim)
+		return false;
+	queue_next(r, sl, cv, cv->sim);
+	engine_release(r, sl);
+	return true;
+}
+
+char *engine_conv_request(struct run *r, struct slot *sl, struct err *err)
+{
+	(void)r;
+	(void)err;
+	return sl->cv->sim_phase ? sim_request(sl->cv) : json_dumps(sl->cv->msgs, JSON_COMPACT);
 }
 
 /* Grades one turn's reply with the turn's assertions (on the loop: load
@@ -102,15 +226,17 @@ static void grade_turn(struct run *r, struct slot *sl, struct conv_run *cv,
 		       const struct response *resp, struct store_turn *t)
 {
 	const struct test_case *tc = &r->s->tests[sl->test];
-	const struct conv_turn *ct = &tc->conv->turns[cv->turn];
+	const struct conv_turn *ct = cv->turn < tc->conv->n_turns
+		? &tc->conv->turns[cv->turn] : NULL;
 	struct test_case tt = *tc;
 	struct grade g;
 	struct err gerr;
 	t->pass = -1;
 	t->score = NAN;
 	t->reason = NULL;
-	if (!ct->n_asserts)
+	if (!ct || !ct->n_asserts)
 		return;
+	cv->graded_turns++;
 	tt.asserts = ct->asserts;
 	tt.n_asserts = ct->n_asserts;
 	tt.transform = NULL;
@@ -159,6 +285,9 @@ static void sum_into(struct conv_run *cv, const struct response *resp)
 	cv->all_cached = cv->all_cached && resp->cached;
 }
 
+static void finish(struct conv_run *cv, struct response *resp);
+static bool sim_done(struct run *r, struct slot *sl, struct response *resp);
+
 bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 {
 	struct conv_run *cv = sl->cv;
@@ -167,14 +296,15 @@ bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 	struct err e;
 	if (!cv)
 		return false;
+	if (cv->sim_phase)
+		return sim_done(r, sl, resp);
 	if (resp->error != RESP_OK) {
 		/* Not retried any more: the conversation is an infrastructure
 		 * error; the turns before this one are stored already. */
 		char *m;
 		resp->retries += cv->retries;
 		resp->retry_wait_ms += cv->retry_wait_ms;
-		m = xasprintf("turn %zu of %zu: %s", cv->turn + 1,
-				    tc->conv->n_turns,
+		m = xasprintf("turn %zu: %s", cv->turn + 1,
 				    resp->error_msg ? resp->error_msg : "error");
 		free(resp->error_msg);
 		resp->error_msg = m;
@@ -202,8 +332,14 @@ bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 	add_line(&cv->transcript, CONV_ASSISTANT, t.output);
 	json_array_append_new(cv->msgs, json_pack("{s:s,s:s}", "role",
 						  "assistant", "content", t.output));
-	if (cv->turn + 1 < tc->conv->n_turns) {
-		struct pending *pe;
+	cv->done = cv->turn + 1;
+	if (cv->sim >= 0 && cv->done >= tc->conv->n_scripted &&
+	    cv->done < (size_t)tc->conv->sim->max_turns) {
+		cv->sim_phase = true;
+		queue_next(r, sl, cv, cv->sim);
+		return true;
+	}
+	if (cv->turn + 1 < tc->conv->n_scripted) {
 		cv->turn++;
 		err_clear(&e);
 		if (add_user(cv, tc, &e)) {
@@ -215,16 +351,18 @@ bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 						    cv->turn + 1, e.msg);
 			return false;
 		}
-		pe = engine_push_pending(r);
-		pe->prov = sl->prov;
-		pe->item = sl->item;
-		pe->ready_at = 0; /* due now, behind the budgets */
-		pe->cv = cv;
-		sl->cv = NULL;
+		queue_next(r, sl, cv, sl->prov);
 		return true;
 	}
-	/* The last turn: the transcript is the output; the figures are the
-	 * conversation's sums. */
+	finish(cv, resp);
+	return false;
+}
+
+/* The last turn: the transcript is the output; the figures are the
+ * conversation's sums (the simulated user's calls are not the
+ * candidate's). */
+static void finish(struct conv_run *cv, struct response *resp)
+{
 	free(resp->output);
 	resp->output = buf_detach(&cv->transcript);
 	resp->latency_ms = cv->latency_ms;
@@ -236,7 +374,44 @@ bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 	resp->ttft_ms = -1;
 	resp->retries = cv->retries;
 	resp->retry_wait_ms = cv->retry_wait_ms;
-	return false;
+	free(resp->finish_reason);
+	resp->finish_reason = NULL;
+	free(resp->served_model);
+	resp->served_model = NULL;
+	resp->confidence = -1;
+}
+
+/* The simulated user's reply: its stop marker ends the conversation,
+ * anything else is the next user turn. */
+static bool sim_done(struct run *r, struct slot *sl, struct response *resp)
+{
+	struct conv_run *cv = sl->cv;
+	const char *o = resp->output ? resp->output : "";
+	const struct conv_sim *sim = r->s->tests[sl->test].conv->sim;
+	slot_to(r, sl, cv->cand); /* what follows is the candidate's */
+	cv->sim_phase = false;
+	if (resp->error != RESP_OK) {
+		char *m = xasprintf("simulated user before turn %zu: %s",
+				    cv->done + 1,
+				    resp->error_msg ? resp->error_msg : "error");
+		free(resp->error_msg);
+		resp->error_msg = m;
+		resp->retries += cv->retries;
+		resp->retry_wait_ms += cv->retry_wait_ms;
+		/* not the candidate's latency or tokens */
+		resp->latency_ms = cv->latency_ms;
+		resp->prompt_tokens = resp->completion_tokens = resp->total_tokens = -1;
+		resp->cost_usd = -1;
+		return false;
+	}
+	if (strstr(o, sim->stop) || !*o) {
+		finish(cv, resp);
+		return false;
+	}
+	cv->turn = cv->done;
+	push_user(cv, xstrdup(o));
+	queue_next(r, sl, cv, cv->cand);
+	return true;
 }
 
 void engine_conv_fold(const struct slot *sl, struct grade *g)
@@ -246,6 +421,11 @@ void engine_conv_fold(const struct slot *sl, struct grade *g)
 		return;
 	if (cv->min_score < g->score)
 		g->score = cv->min_score;
+	if (cv->graded_turns && !cv->failed_turn && g->pass && g->reason &&
+	    !strcmp(g->reason, "No assertions")) {
+		free(g->reason);
+		g->reason = xstrdup("All assertions passed");
+	}
 	if (cv->failed_turn) {
 		char *m = xasprintf("turn %d: %s", cv->failed_turn,
 				    cv->failed_reason ? cv->failed_reason : "failed");

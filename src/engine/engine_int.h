@@ -249,6 +249,13 @@ void engine_conv_free(struct conv_run *cv);
  * NULL with err set when a template does not render. */
 char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 			 struct err *err);
+/* After engine_conv_prompt returned NULL without an error: the first
+ * call is the simulated user's, so the slot hands the conversation to
+ * the pending queue (released; true).  False when there is nothing to
+ * hand over. */
+bool engine_conv_handoff(struct run *r, struct slot *sl);
+/* The request text of the call in flight (candidate or simulated user). */
+char *engine_conv_request(struct run *r, struct slot *sl, struct err *err);
 /* A conversation's final attempt of a turn (resp taken by nobody): stores
  * and grades the turn; true when the next turn was queued (the slot may
  * be released), false when resp is now the whole conversation's outcome

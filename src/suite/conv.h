@@ -19,10 +19,34 @@ struct conv_turn {
 	struct loc loc;
 };
 
-struct conv {
-	struct conv_turn *turns;
-	size_t n_turns;
+/* A simulated user: a provider that plays the user from a persona and
+ * a goal after the scripted turns, until it says `stop` or the
+ * conversation has `max_turns` user turns. */
+struct conv_sim {
+	char *provider;          /* provider id */
+	json_t *config;          /* its config, or NULL */
+	char *persona, *goal;    /* templates; {{vars}} of the test */
+	char *stop;              /* the stop marker */
+	int max_turns;           /* user turns in all, scripted included */
+	struct loc loc;
 };
+
+struct conv {
+	/* turns[0, n_scripted) are the scripted turns; a simulated user's
+	 * turns that have `turn: N` assertions get entries after them
+	 * (user NULL) up to n_turns. */
+	struct conv_turn *turns;
+	size_t n_turns, n_scripted;
+	struct conv_sim *sim;    /* or NULL */
+};
+
+/* The stop marker of a simulated user unless `stop:` says otherwise, and
+ * its default turn limit. */
+#define CONV_SIM_STOP "[DONE]"
+#define CONV_SIM_MAX_TURNS 6
+
+/* The most user turns a conversation can have. */
+size_t conv_max_turns(const struct conv *c);
 
 /* The prefix of the transcript's speaker lines ("User: ", "Assistant: "),
  * the text transcript assertions see (docs/suites.md). */

@@ -80,6 +80,9 @@ void ld_sanitize(json_t *j);
 /* One assertion mapping (suite_tests.c), for suite_conv.c. */
 int ld_parse_assert(struct ld *l, const struct ynode *m,
 		    struct assertion_spec *a);
+/* A provider given as an id or {id, config} (suite_tests.c). */
+int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
+		   json_t **config);
 /* A test's `conversation:` value (v): parsed into a suite-owned conv that
  * t borrows; then the test's `turn: N` assertions moved onto their turns
  * (suite_conv.c).  0 or ST_INPUT located. */

@@ -229,6 +229,12 @@ static int parse_severity(struct ld *l, const struct ynode *v, double *w)
 static int parse_assert(struct ld *l, const struct ynode *m,
 			struct assertion_spec *a);
 
+int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
+		   json_t **config)
+{
+	return parse_judge(l, v, id, config);
+}
+
 int ld_parse_assert(struct ld *l, const struct ynode *m,
 		    struct assertion_spec *a)
 {
