@@ -61,12 +61,23 @@ int store_turn_put(struct store *st, int64_t run_id, const struct store_turn *t,
 		if (rc)
 			return rc;
 	}
-	if ((rc = sti_prepare(st, "INSERT OR REPLACE INTO turns (run_id, "
+	/* ON CONFLICT … DO UPDATE rather than INSERT OR REPLACE: also
+	 * PostgreSQL's upsert (docs/storage.md). */
+	if ((rc = sti_prepare(st, "INSERT INTO turns (run_id, "
 			      "case_idx, prompt_idx, provider_idx, repeat, turn, "
 			      "user_text, output, latency_ms, prompt_tokens, "
 			      "completion_tokens, cost_usd, cached, retries, pass, "
 			      "score, reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-			      "?10,?11,?12,?13,?14,?15,?16,?17)", &q, err)))
+			      "?10,?11,?12,?13,?14,?15,?16,?17) ON CONFLICT (run_id, "
+			      "case_idx, prompt_idx, provider_idx, repeat, turn) DO "
+			      "UPDATE SET user_text = excluded.user_text, output = "
+			      "excluded.output, latency_ms = excluded.latency_ms, "
+			      "prompt_tokens = excluded.prompt_tokens, "
+			      "completion_tokens = excluded.completion_tokens, "
+			      "cost_usd = excluded.cost_usd, cached = excluded.cached, "
+			      "retries = excluded.retries, pass = excluded.pass, "
+			      "score = excluded.score, reason = excluded.reason",
+			      &q, err)))
 		return rc;
 	bind_item(q, run_id, t);
 	sqlite3_bind_int(q, 6, t->turn);
