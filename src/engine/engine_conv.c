@@ -38,6 +38,7 @@ struct conv_run {
 	size_t done;             /* turns the candidate has answered */
 	char *sim_system;        /* the simulated user's instructions */
 	int graded_turns;        /* turns that had assertions */
+	char *turn_reason;       /* the failing reason of the turn just graded */
 };
 
 void engine_conv_free(struct conv_run *cv)
@@ -49,6 +50,7 @@ void engine_conv_free(struct conv_run *cv)
 	buf_free(&cv->transcript);
 	free(cv->failed_reason);
 	free(cv->sim_system);
+	free(cv->turn_reason);
 	free(cv);
 }
 
@@ -244,6 +246,8 @@ static void grade_turn(struct run *r, struct slot *sl, struct conv_run *cv,
 	memset(&g, 0, sizeof g);
 	err_clear(&gerr);
 	if (score_grade(&tt, resp, &g, &gerr)) {
+		grade_cleanup(&g);
+		memset(&g, 0, sizeof g);
 		t->pass = 0;
 		t->score = 0;
 		g.reason = xasprintf("grading failed: %s", gerr.msg);
@@ -257,9 +261,10 @@ static void grade_turn(struct run *r, struct slot *sl, struct conv_run *cv,
 	}
 	if (t->score < cv->min_score)
 		cv->min_score = t->score;
-	t->reason = cv->failed_turn == (int)cv->turn + 1 ? cv->failed_reason : NULL;
-	if (t->pass) /* the reason of a passing turn is not kept */
-		t->reason = NULL;
+	free(cv->turn_reason);
+	/* the reason of a passing turn is not kept */
+	cv->turn_reason = t->pass ? NULL : xstrdup(g.reason ? g.reason : "failed");
+	t->reason = cv->turn_reason;
 	grade_cleanup(&g);
 }
 

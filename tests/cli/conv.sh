@@ -8,6 +8,7 @@
 # that keeps turn 1, and a simulated user.
 . "$(dirname "$0")/../lib.sh"
 D=$(cd "$(dirname "$0")/../data/conv" && pwd)
+E=$(cd "$(dirname "$0")/../../examples/conversation" && pwd)
 cp "$D"/*.yaml "$T"/
 start_mock m "$D/rules.yaml"
 export OPENAI_API_KEY=test
@@ -73,3 +74,9 @@ check conv_sim_max_turns 1 "$(sres 1 rememberer '.turns | length')"
 # the simulated user's calls are cached too
 "$ASSAY" run sim.yaml --no-progress-bar --no-table -o sim2.json >sim2.out 2>&1
 check conv_sim_cached "$(jq -c '[.results[].output]' sim.json)" "$(jq -c '[.results[].output]' sim2.json)"
+
+# examples/conversation: steady passes its three conversations, drifty none
+start_mock ex "$E/mock-models.yaml"
+"$ASSAY" run "$E/suite.yaml" --db ex.db --no-progress-bar --no-table -o ex.json >ex.out 2>&1
+check conv_example_verdicts "steady:true,true,true drifty:false,false,false" \
+	"$(jq -r '[.results | group_by(.provider_id) | reverse[] | "\(.[0].provider_id | sub("openai:chat:"; "")):\([.[].pass] | map(tostring) | join(","))"] | join(" ")' ex.json)"
