@@ -187,8 +187,8 @@ char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 			cv->sim = ps_index(r, judges_get(r->o->judges,
 						 tc->conv->sim->provider, tc));
 			cv->sim_system = sim_instructions(tc->conv->sim, tc->vars, err);
-			if (cv->sim < 0 && !cv->sim_system)
-				return NULL;
+			if (!cv->sim_system)
+				return NULL; /* a persona or goal did not render */
 			if (cv->sim < 0) {
 				err_set(err, ST_INTERNAL, "no simulated user %s",
 					tc->conv->sim->provider);

@@ -246,3 +246,26 @@ TEST(conv_store_migrates_v3_to_v4)
 	free(path);
 	tfx_rmdir(dir);
 }
+
+/* Editing a turn changes the case's content hash (resume and compare then
+ * see a changed case). */
+TEST(conv_case_hash_covers_turns)
+{
+	struct suite *a = NULL, *b = NULL;
+	struct err e = {0};
+	struct store_keys *ka, *kb;
+	T_EQ_INT(load(HEAD "  - conversation: [hello, 'what is my name?']\n", &a, &e), 0);
+	T_EQ_INT(load(HEAD "  - conversation: [hello, 'what is my code?']\n", &b, &e), 0);
+	if (!a || !b) {
+		suite_free(a);
+		suite_free(b);
+		return;
+	}
+	ka = store_keys_new(a);
+	kb = store_keys_new(b);
+	T_ASSERT(strcmp(store_keys_case_hash(ka, 0), store_keys_case_hash(kb, 0)) != 0);
+	store_keys_free(ka);
+	store_keys_free(kb);
+	suite_free(a);
+	suite_free(b);
+}
