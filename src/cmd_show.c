@@ -125,7 +125,8 @@ static int show_exec(int argc, char **argv)
 	if (cases) {
 		if (table)
 			fputc('\n', stdout);
-		if (report_print_cases(st, run_id, &filt, stdout, term_color(1), &err))
+		if (report_print_cases(st, run_id, &filt, stdout, term_color(1), &err) ||
+		    report_print_turns(st, run_id, &filt, stdout, term_color(1), &err))
 			goto out;
 	}
 	fflush(stdout);

@@ -156,6 +156,8 @@ void engine_release(struct run *r, struct slot *sl)
 	sl->prompt_text = NULL;
 	free(sl->messages);
 	sl->messages = NULL;
+	engine_conv_free(sl->cv);
+	sl->cv = NULL;
 	if (sl->busy) {
 		r->ps[sl->prov].in_flight--;
 		r->in_flight--;
@@ -186,6 +188,7 @@ void engine_record(struct run *r, struct slot *sl, struct response *resp,
 	rec.judge_calls = (sl->jd ? sl->jd->judge_count : 0);
 	rec.judge_cost_usd = (sl->jd ? sl->jd->judge_cost : 0);
 	rec.judge_latency_ms = (sl->jd ? sl->jd->judge_latency : 0);
+	engine_conv_fold(sl, g); /* a conversation: its turns' verdicts */
 	if (!r->rc)
 		r->rc = store_result_put(r->st, r->run_id, &rec, r->err);
 	r->tot->done++;
@@ -285,6 +288,8 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		pe->repaired = sl->repaired;
 		pe->messages = sl->messages;
 		sl->messages = NULL;
+		pe->cv = sl->cv;
+		sl->cv = NULL;
 		response_cleanup(resp);
 		engine_release(r, sl);
 		note_backoff(r);
@@ -292,6 +297,11 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 	}
 	resp->retries = sl->attempt + resends;
 	resp->retry_wait_ms = sl->waited_ms;
+	if (!sl->is_judge && engine_conv_next(r, sl, resp)) {
+		response_cleanup(resp); /* its next turn is queued */
+		engine_release(r, sl);
+		return;
+	}
 	if (sl->is_judge) {
 		engine_deliver(r, sl, resp);
 	} else if (engine_grade_or_judge(r, sl, resp)) {
@@ -362,7 +372,7 @@ void engine_debit(struct pstate *ps, long est)
 }
 
 static void launch(struct run *r, int prov, long item, int attempt,
-		   double waited)
+		   double waited, struct conv_run *cv)
 {
 	struct slot *sl = engine_slot_begin(r, prov, attempt, waited, false);
 	struct pstate *ps = &r->ps[prov];
@@ -373,7 +383,17 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	decompose(r, item, sl);
 	pr = &r->s->prompts[sl->prompt];
 	err_clear(&berr);
-	sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
+	if (r->s->tests[sl->test].conv) {
+		sl->cv = cv;
+		if (cv)
+			sl->prompt_text = engine_conv_request(r, sl, &berr);
+		else
+			sl->prompt_text = engine_conv_prompt(r, sl, &sl->cv, &berr);
+		if (!sl->prompt_text && !berr.msg[0] && engine_conv_handoff(r, sl))
+			return; /* a simulated user opens the conversation */
+	} else {
+		sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
+	}
 	if (!sl->prompt_text) {
 		char *m = xasprintf("cannot render the prompt: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_OTHER, m);
@@ -386,7 +406,8 @@ static void launch(struct run *r, int prov, long item, int attempt,
 		engine_launch_exec(r, sl, p, pr);
 		return;
 	}
-	if (p->ops->build(p, sl->prompt_text, pr->is_chat, r->s->tests[sl->test].vars,
+	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,
+			  r->s->tests[sl->test].vars,
 			  &sl->u.h.req, &berr)) {
 		char *m = xasprintf("cannot build the request: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_OTHER, m);
@@ -435,7 +456,7 @@ static void launch_ready(struct run *r)
 			if (judge)
 				engine_launch_judge(r, &pe);
 			else
-				launch(r, pe.prov, pe.item, pe.attempt, pe.waited_ms);
+				launch(r, pe.prov, pe.item, pe.attempt, pe.waited_ms, pe.cv);
 			/* launches may push entries: i stays valid, the array may move */
 		} else {
 			i++;
@@ -454,7 +475,7 @@ static void launch_ready(struct run *r)
 					return;
 				r->next_start = now + (double)r->o->delay_ms;
 			}
-			launch(r, (int)v, ps->cursor++, 0, 0);
+			launch(r, (int)v, ps->cursor++, 0, 0, NULL);
 			any = true;
 		}
 		r->rr = (r->rr + 1) % (r->n_cand ? r->n_cand : 1);
@@ -673,8 +694,10 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 			curl_easy_cleanup(sl->easy);
 	}
 	free(r.slots);
-	for (size_t i = 0; i < r.n_pend; i++)
+	for (size_t i = 0; i < r.n_pend; i++) {
 		free(r.pend[i].messages);
+		engine_conv_free(r.pend[i].cv);
+	}
 	free(r.pend);
 	free(r.ps);
 	free(wfds);

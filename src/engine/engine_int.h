@@ -45,6 +45,7 @@ struct pending {
 	size_t call;
 	char *messages;          /* judge calls: a repair conversation (owned) */
 	bool repaired;
+	struct conv_run *cv;     /* a conversation's next turn or retry (owned) */
 };
 
 /* What a busy slot is doing.  Each role's work is serviced, timed out and
@@ -150,6 +151,7 @@ struct slot {
 	} u;
 	struct judging *jd;      /* ROLE_JUDGING, and ROLE_GRADING after judges */
 	struct slot_grade g;     /* ROLE_GRADING */
+	struct conv_run *cv;     /* a conversation in progress (owned), or NULL */
 };
 
 struct run {
@@ -238,6 +240,29 @@ struct judging *engine_judging_new(size_t test, struct judge_call *calls, size_t
 void engine_judging_free(struct judging *jd);
 /* Queues every call of jd from index `from`. */
 void engine_queue_calls(struct run *r, struct judging *jd, size_t from);
+
+/* engine_conv.c: conversations (suite/conv.h), a chain of requests. */
+struct conv_run;
+void engine_conv_free(struct conv_run *cv);
+/* The request text of the turn in flight: the history as a JSON array of
+ * chat messages; *cvp is created at the first turn (owned by the caller).
+ * NULL with err set when a template does not render. */
+char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
+			 struct err *err);
+/* After engine_conv_prompt returned NULL without an error: the first
+ * call is the simulated user's, so the slot hands the conversation to
+ * the pending queue (released; true).  False when there is nothing to
+ * hand over. */
+bool engine_conv_handoff(struct run *r, struct slot *sl);
+/* The request text of the call in flight (candidate or simulated user). */
+char *engine_conv_request(struct run *r, struct slot *sl, struct err *err);
+/* A conversation's final attempt of a turn (resp taken by nobody): stores
+ * and grades the turn; true when the next turn was queued (the slot may
+ * be released), false when resp is now the whole conversation's outcome
+ * (the transcript, or its infrastructure error). */
+bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp);
+/* Folds the turns' verdicts into the conversation's grade. */
+void engine_conv_fold(const struct slot *sl, struct grade *g);
 
 /* engine_compare.c: the comparison pass. */
 bool engine_needs_comparisons(const struct suite *s);

@@ -1,5 +1,6 @@
 /* judges.c — building and finding judge providers (see judges.h). */
 #include "judges.h"
+#include "../suite/conv.h"
 #include "../score/judge.h"
 #include "../util/xalloc.h"
 
@@ -94,6 +95,9 @@ int judges_new(const struct suite *s, const char *grader,
 		const struct test_case *tc = &s->tests[t];
 		if (tc->grader)
 			rc = add(j, tc->grader, tc->grader_config, &tc->loc, s->dir, err);
+		if (!rc && tc->conv && tc->conv->sim) /* a simulated user (suite/conv.h) */
+			rc = add(j, tc->conv->sim->provider, tc->conv->sim->config,
+				 &tc->conv->sim->loc, s->dir, err);
 		for (size_t a = 0; a < tc->n_asserts && !rc; a++)
 			if (tc->asserts[a].provider)
 				rc = add(j, tc->asserts[a].provider,

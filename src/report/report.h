@@ -126,4 +126,14 @@ size_t report_text_width(const char *s);
  * so the JSON written is always valid. */
 void report_json_escape(struct buf *out, const char *s, size_t n);
 
+/* Conversations (report_turns.c): the per-turn section of `assay show`
+ * (nothing when the run has no turns; f->provider filters), and the
+ * `,"turns":[…]` member of one result in the JSON export (nothing when
+ * the result is not a conversation).  0 or ST_DB. */
+int report_print_turns(struct store *st, int64_t run_id,
+		       const struct case_filter *f, FILE *out, bool color,
+		       struct err *err);
+int report_turns_json(struct store *st, int64_t run_id,
+		      const struct store_result *r, struct buf *b, struct err *err);
+
 #endif

@@ -192,6 +192,8 @@ static int j_result(struct writer *w, const struct store_result *r)
 	if (store_asserts_each(w->st, r->id, on_assert_json, w, w->err))
 		return ST_DB;
 	buf_putc(b, ']');
+	if (report_turns_json(w->st, w->run_id, r, b, w->err)) /* report_turns.c */
+		return ST_DB;
 	buf_putc(b, '}');
 	return 0;
 }

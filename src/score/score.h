@@ -77,6 +77,10 @@ int score_code_call(int lang, const json_t *req, long timeout_ms, json_t **reply
  * any request; score_suite.c).  Returns 0 or the first error. */
 int score_check_suite(const struct suite *s, struct err *err);
 
+/* Checks the per-turn assertions of a conversation test (score_conv.c):
+ * each one valid and graded on the loop.  0 or ST_INPUT located. */
+int score_check_turns(const struct test_case *tc, struct err *err);
+
 /* True when `type` (with or without the `not-` prefix) is registered. */
 bool score_type_known(const char *type);
 

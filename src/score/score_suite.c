@@ -19,6 +19,8 @@ int score_check_suite(const struct suite *s, struct err *err)
 			if (rc)
 				return rc;
 		}
+		if (score_check_turns(tc, err)) /* score_conv.c */
+			return ST_INPUT;
 	}
 	return 0;
 }

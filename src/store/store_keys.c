@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../util/hash.h"
+#include "../suite/conv.h"
 #include "../util/xalloc.h"
 
 struct store_keys {
@@ -69,6 +70,27 @@ static json_t *assertion_json(const struct assertion_spec *a)
 	return o;
 }
 
+/* A conversation's turns and simulated user, for its case's hash (absent
+ * from other cases, so their keys do not change). */
+static json_t *conv_json(const struct conv *c)
+{
+	json_t *turns = json_array(), *o = json_object();
+	for (size_t i = 0; i < c->n_turns; i++) {
+		json_t *as = json_array();
+		for (size_t j = 0; j < c->turns[i].n_asserts; j++)
+			json_array_append_new(as, assertion_json(&c->turns[i].asserts[j]));
+		json_array_append_new(turns, json_pack("{s:s?,s:o}", "user",
+						       c->turns[i].user, "assert", as));
+	}
+	json_object_set_new(o, "turns", turns);
+	if (c->sim)
+		json_object_set_new(o, "sim", json_pack("{s:s?,s:o,s:s?,s:s?,s:s?,s:i}",
+			"provider", c->sim->provider, "config", stripped(c->sim->config),
+			"persona", c->sim->persona, "goal", c->sim->goal,
+			"stop", c->sim->stop, "max_turns", c->sim->max_turns));
+	return o;
+}
+
 static void case_hash(const struct test_case *t, char out[65])
 {
 	json_t *o = json_object(), *as = json_array();
@@ -82,6 +104,8 @@ static void case_hash(const struct test_case *t, char out[65])
 	json_object_set_new(o, "grader", str_or_null(t->grader));
 	json_object_set_new(o, "grader_config", stripped(t->grader_config));
 	json_object_set_new(o, "rubric", str_or_null(t->rubric_prompt));
+	if (t->conv)
+		json_object_set_new(o, "conversation", conv_json(t->conv));
 	hash_json(o, out);
 	json_decref(o);
 }

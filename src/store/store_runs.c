@@ -278,6 +278,7 @@ int store_run_delete(struct store *st, int64_t run_id, struct err *err)
 		"DELETE FROM human_grades WHERE result_id IN"
 		" (SELECT id FROM results WHERE run_id = ?1)",
 		"DELETE FROM results WHERE run_id = ?1",
+		"DELETE FROM turns WHERE run_id = ?1",
 		"DELETE FROM cases WHERE run_id = ?1",
 		"DELETE FROM run_prompts WHERE run_id = ?1",
 		"DELETE FROM run_providers WHERE run_id = ?1",

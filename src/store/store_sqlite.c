@@ -18,6 +18,7 @@
  * timestamps as text, INTEGER/REAL/TEXT types) so a second backend is a
  * matter of another file behind the same header. */
 #include "store_int.h"
+#include "store_turns.h"
 #include "../util/redact.h"
 
 #include <ctype.h>
@@ -35,7 +36,7 @@
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define BATCH_MAX_RESULTS 256
 #define BATCH_MAX_MS 250.0
 
@@ -404,6 +405,15 @@ static int ensure_v2_columns(struct store *st, struct err *err)
 	return 0;
 }
 
+/* Version 4 added the turns of conversations (store_turns.c). */
+static int migrate_v3(struct store *st, struct err *err)
+{
+	int rc;
+	if ((rc = sti_exec(st, store_turns_schema, err)))
+		return rc;
+	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (4)", err);
+}
+
 /* Version 3 added run records (label, suite hash, resolved config, git
  * commit, host, pid and heartbeat), content keys of cases and results,
  * and an index on item keys.  Old rows keep NULL keys: compare and resume
@@ -427,7 +437,9 @@ static int migrate_v2(struct store *st, struct err *err)
 	    (rc = ensure_column(st, "run_providers", "provider_key", "TEXT", err)) ||
 	    (rc = ensure_column(st, "results", "item_key", "TEXT", err)))
 		return rc;
-	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (3)", err);
+	if ((rc = sti_exec(st, "INSERT INTO schema_version (version) VALUES (3)", err)))
+		return rc;
+	return migrate_v3(st, err);
 }
 
 /* Version 2 added per-result retry wait and judge accounting (and the
@@ -469,6 +481,8 @@ static int check_schema(struct store *st, struct err *err)
 		rc = migrate_v1(st, err);
 	} else if (v == 2) {
 		rc = migrate_v2(st, err);
+	} else if (v == 3) {
+		rc = migrate_v3(st, err);
 	} else if (v > STORE_SCHEMA_VERSION) {
 		rc = err_set(err, ST_DB,
 			     "%s: database schema version %d is newer than this "
@@ -525,6 +539,7 @@ int store_open(const char *path, struct store **out, struct err *err)
 	if ((rc = locked_exec(st, "BEGIN IMMEDIATE", err)))
 		goto fail;
 	if ((rc = sti_exec(st, schema_sql, err)) ||
+	    (rc = sti_exec(st, store_turns_schema, err)) ||
 	    (rc = check_schema(st, err))) {
 		struct err ignore = {0};
 		sti_exec(st, "ROLLBACK", &ignore);

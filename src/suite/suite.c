@@ -7,6 +7,7 @@
  * single request is sent, with an error that names file:line:col. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "suite_int.h"
+#include "conv.h"
 #include "template.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
@@ -838,6 +839,9 @@ void suite_free(struct suite *s)
 	for (size_t i = 0; i < s->n_tests; i++)
 		suite_test_cleanup(&s->tests[i]);
 	free(s->tests);
+	for (size_t i = 0; i < s->n_convs; i++)
+		conv_free(s->convs[i]);
+	free(s->convs);
 	json_decref(s->sanitized);
 	json_decref(s->evaluate_options);
 	json_decref(s->output_path);

@@ -18,6 +18,8 @@
 
 #include "../util/err.h"
 
+struct conv;
+
 /* Where something came from, for error messages. `file` points into the
  * suite's string pool (valid while the suite lives). */
 struct loc {
@@ -44,6 +46,8 @@ struct assertion_spec {
 	double severity;     /* its weight: critical 10, high/major 5,
 			      * medium/moderate 2, low/minor 1, info 0, or
 			      * the number given (>= 0) */
+	int turn;            /* conversations: the turn (1-based) it grades,
+			      * 0 = the whole transcript (suite/conv.h) */
 	struct loc loc;
 };
 
@@ -71,6 +75,8 @@ struct test_case {
 				    * that have none */
 	int var_expansion;         /* options.disableVarExpansion: 0 unset,
 				    * 1 expand list vars, -1 do not */
+	const struct conv *conv;   /* a conversation (suite/conv.h), or
+				    * NULL; borrowed from suite->convs */
 	struct loc loc;
 };
 
@@ -117,6 +123,9 @@ struct suite {
 	 * string or a list of strings) as written; NULL when absent. */
 	json_t *evaluate_options;
 	json_t *output_path;
+	/* The conversations the tests borrow (suite/conv.h). */
+	struct conv **convs;
+	size_t n_convs;
 	/* Interned file names referenced by `struct loc`. */
 	char **files;
 	size_t n_files;

@@ -77,6 +77,18 @@ void ld_secrets(const struct suite *s);
  * "[REDACTED]", registered secrets redacted from every string. */
 void ld_sanitize(json_t *j);
 
+/* One assertion mapping (suite_tests.c), for suite_conv.c. */
+int ld_parse_assert(struct ld *l, const struct ynode *m,
+		    struct assertion_spec *a);
+/* A provider given as an id or {id, config} (suite_tests.c). */
+int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
+		   json_t **config);
+/* A test's `conversation:` value (v): parsed into a suite-owned conv that
+ * t borrows; then the test's `turn: N` assertions moved onto their turns
+ * (suite_conv.c).  0 or ST_INPUT located. */
+int ld_conversation(struct ld *l, const struct ynode *v, struct test_case *t);
+int ld_conv_turn_asserts(struct ld *l, struct test_case *t);
+
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);
 

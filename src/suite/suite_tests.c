@@ -227,6 +227,21 @@ static int parse_severity(struct ld *l, const struct ynode *v, double *w)
 }
 
 static int parse_assert(struct ld *l, const struct ynode *m,
+			struct assertion_spec *a);
+
+int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
+		   json_t **config)
+{
+	return parse_judge(l, v, id, config);
+}
+
+int ld_parse_assert(struct ld *l, const struct ynode *m,
+		    struct assertion_spec *a)
+{
+	return parse_assert(l, m, a);
+}
+
+static int parse_assert(struct ld *l, const struct ynode *m,
 			struct assertion_spec *a)
 {
 	static const char *const unsup[] = { "config", "contextTransform",
@@ -277,6 +292,14 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 		} else if (!strcmp(k->str, "severity")) {
 			rc = parse_severity(l, v, &a->severity);
 			a->has_severity = !rc;
+		} else if (!strcmp(k->str, "turn")) {
+			double d = 0;
+			rc = get_number(l, v, &d);
+			if (!rc && !(d >= 1 && d <= 1000 && d == (int)d))
+				rc = ld_err(l, v, "found %s, expected a turn "
+					    "number (1 for the first turn)",
+					    v->str);
+			a->turn = rc ? 0 : (int)d;
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -287,7 +310,7 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 			return ld_err(l, k, "unknown key '%s' in an assertion, "
 				      "expected one of: type, value, weight, "
 				      "threshold, metric, transform, provider, "
-				      "rubricPrompt, severity", k->str);
+				      "rubricPrompt, severity, turn", k->str);
 		}
 		if (rc)
 			return rc;
@@ -558,6 +581,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			rc = ld_perturb_key(l, v, ours);  /* suite_perturb.c */
 		} else if (!strcmp(k->str, "variants")) {
 			rc = ld_variants_key(l, v, ours); /* suite_perturb.c */
+		} else if (!strcmp(k->str, "conversation") && !is_default) {
+			rc = ld_conversation(l, v, t);    /* suite_conv.c */
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -573,7 +598,7 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "id, vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
 					    "cluster, variant_group, perturb, "
-					    "variants",
+					    "variants, conversation",
 					    k->str,
 					    is_default ?
 					    "defaultTest" : "test");
@@ -581,6 +606,8 @@ static int parse_test(struct ld *l, const struct ynode *m,
 	}
 	if (!rc)
 		inherit_rubric(t, 0, t->rubric_prompt);
+	if (!rc)
+		rc = ld_conv_turn_asserts(l, t);  /* suite_conv.c */
 	if (!rc && json_object_size(ours)) {
 		if (!t->metadata)
 			t->metadata = json_object();

@@ -298,7 +298,7 @@ TEST(store_migrates_schema_v2_to_v3)
 	cols = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	T_EQ_INT(v, 3);
+	T_EQ_INT(v, 4);
 	T_EQ_INT(cols, 11);
 	tfx_suite_free(s);
 	free(path);
