@@ -10,7 +10,7 @@ static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 	&cmd_stats, &cmd_init, &cmd_report,
 	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
-	&cmd_compare,
+	&cmd_compare, &cmd_review,
 };
 
 static void usage(FILE *f)

@@ -48,6 +48,8 @@ struct stats_kappa stats_cohen_kappa(const int *a, const int *b, size_t n,
 	double u = k.kappa - k.pe * q;
 	double var = (s - u * u) / ((double)k.n * (1 - k.pe) * (1 - k.pe));
 	k.se = sqrt(var > 0 ? var : 0);
+	if (!(k.se > 0))
+		return k;   /* no disagreement (or none possible): no interval */
 	double z = stats_norm_ppf(0.5 + conf / 2);
 	k.ci.lo = fmax(-1, k.kappa - z * k.se);
 	k.ci.hi = fmin(1, k.kappa + z * k.se);

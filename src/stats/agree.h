@@ -18,7 +18,9 @@ struct stats_kappa {
 	double po, pe;      /* observed and chance agreement */
 	double kappa;       /* (po - pe) / (1 - pe); NAN when pe == 1 or n == 0 */
 	double se;          /* FCE 1969 non-null asymptotic SE; NAN when undefined */
-	struct interval ci; /* kappa -/+ z se, clipped to [-1, 1] */
+	struct interval ci; /* kappa -/+ z se, clipped to [-1, 1]; NAN when
+			     * se is 0 (perfect agreement: the asymptotic
+			     * interval would be a point) */
 };
 
 /* Cohen's kappa of two raters' categories a[i], b[i] in

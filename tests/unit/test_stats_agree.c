@@ -46,6 +46,7 @@ TEST(kappa_matches_reference_example)
 	k = stats_cohen_kappa(x, x, 4, 0.95);
 	T_NEAR(k.kappa, 1, 1e-12);
 	T_NEAR(k.se, 0, 1e-9);
+	T_ASSERT(isnan(k.ci.lo) && isnan(k.ci.hi)); /* never a point [1, 1] */
 	k = stats_cohen_kappa(z, z, 4, 0.95);
 	T_ASSERT(isnan(k.kappa));
 	k = stats_cohen_kappa(x, z, 0, 0.95);
