@@ -150,21 +150,11 @@ static int on_assert(void *ud, const struct store_assert *a)
 
 static json_t *mean_rating(const double *x, const long *cl, size_t n)
 {
-	json_t *o;
-	size_t g = 0;
-	double m = 0, se, lo = NAN, hi = NAN;
-	for (size_t i = 0; i < n; i++)
-		m += x[i];
-	m = n ? m / (double)n : NAN;
-	se = n ? stats_cluster_se(x, cl, n, &g) : NAN;
-	if (g >= 2 && isfinite(se)) {
-		double t = stats_t_ppf(0.975, (double)(g - 1));
-		lo = fmax(1, m - t * se);
-		hi = fmin(5, m + t * se);
-	}
-	o = rs_interval(m, lo, hi);
+	struct stats_cluster_ci c = stats_cluster_mean_ci(x, cl, n, 0.95);
+	json_t *o = rs_interval(c.est, isnan(c.lo) ? NAN : fmax(1, c.lo),
+				isnan(c.hi) ? NAN : fmin(5, c.hi));
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
-	json_object_set_new(o, "clusters", json_integer((json_int_t)g));
+	json_object_set_new(o, "clusters", json_integer((json_int_t)c.clusters));
 	return o;
 }
 

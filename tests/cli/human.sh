@@ -67,3 +67,10 @@ check human_export_run_exit_100 100 $?
 # good repeats the approved answers of france and italy; bad does not
 check human_export_grades_good "true true true" "$(jq -r '[.results[] | select(.provider_idx == 0) | .pass | tostring] | join(" ")' next.json)"
 check human_export_grades_bad_italy false "$(jq -r '.results[] | select(.provider_idx == 1 and .vars.country == "Italy") | .pass' next.json)"
+
+# the HTML report shows the human ratings, escaped
+cd "$T" || exit 1
+"$ASSAY" report 1 -o r.html >/dev/null 2>&1
+check human_report_exit 0 $?
+check_grep human_report_rating_chart 'id="chart-human"' r.html
+check_grep human_report_bt_chart 'id="chart-bt"' r.html
