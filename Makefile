@@ -2,7 +2,7 @@
 # Debian packages first (as root, non-interactively).
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd
+PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd zlib
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -20,15 +20,24 @@ LIBSRC  := $(filter-out src/main.c,$(SRC))
 OBJ     := $(LIBSRC:%.c=$(BUILD)/%.o)
 TSRC    := $(shell find tests/unit -name '*.c' | sort)
 TOBJ    := $(TSRC:%.c=$(BUILD)/%.o)
+# Fuzz targets (fuzz/*.c) and their replay programs (see `make fuzz`).
+FUZZ_TARGETS ?= $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_SECONDS ?= 60
+FOBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard fuzz/*.c fuzz/driver/*.c))
+REPLAY  := $(patsubst fuzz/%.c,$(BUILD)/fuzz-replay/%,$(wildcard fuzz/*.c))
 
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev sqlite3 jq curl wrk time python3 \
+            libmd-dev libpg-query-dev zlib1g-dev sqlite3 jq curl wrk time valgrind python3 \
             groff-base man-db zsh binutils dpkg-dev
+# Only `make fuzz` and `make lint` need these (installed by those targets).
+FUZZ_PKGS := clang libclang-rt-14-dev
+LINT_PKGS := clang-tidy cppcheck
 
-.PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean
+.PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean \
+        fuzz fuzz-build lint valgrind failalloc
 all: $(BUILD)/assay
 
 deps:
@@ -68,7 +77,7 @@ $(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report
 
 $(BUILD)/src/score/code_worker_assets.o: src/score/workers/worker.js src/score/workers/worker.py
 
--include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d
+-include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d $(FOBJ:.o=.d)
 
 # What the browser tests need: Node.js, Debian's Chromium and playwright-core
 # (npm, pinned by tests/browser/package-lock.json).
@@ -87,13 +96,16 @@ check: deps browser-deps
 	$(MAKE) --no-print-directory test EXTRA_CFLAGS=-Werror
 	$(MAKE) --no-print-directory test-asan
 
-test: $(BUILD)/assay $(BUILD)/unit_tests
-	ASSAY=$(abspath $(BUILD)/assay) UNIT=$(abspath $(BUILD)/unit_tests) tests/run.sh
+test: $(BUILD)/assay $(BUILD)/unit_tests $(REPLAY)
+	ASSAY=$(abspath $(BUILD)/assay) UNIT=$(abspath $(BUILD)/unit_tests) \
+	  FUZZ_REPLAY=$(abspath $(BUILD)/fuzz-replay) tests/run.sh
 
+# The ASan build is also the allocation-failure build (-DASSAY_FAIL_ALLOC,
+# src/util/xalloc.c): tests/cli/failalloc.sh runs there.
 test-asan:
 	$(MAKE) --no-print-directory test BUILD=build-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  EXTRA_CFLAGS=-Werror
+	  EXTRA_CFLAGS="-Werror -DASSAY_FAIL_ALLOC"
 
 # deps first, then a fresh make: pkg-config flags are read when make starts.
 demo: deps
@@ -103,9 +115,58 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/load.sh
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/sample.sh
+
+# ---- fuzzing (fuzz/README.md) -------------------------------------------
+# One target per fuzz/*.c.  `make test` builds a replay program per target
+# with $(CC) (fuzz/driver/replay.c, no clang needed) and
+# tests/cli/fuzz_replay.sh feeds it fuzz/corpus/<target>/.  `make fuzz`
+# builds the libFuzzer binaries with clang in build-fuzz/ and runs each for
+# FUZZ_SECONDS (FUZZ_TARGETS="sse template" picks some).
+
+.SECONDARY: $(FOBJ)
+$(BUILD)/fuzz-replay/%: $(OBJ) $(BUILD)/fuzz/%.o $(BUILD)/fuzz/driver/replay.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/fuzz-bin/%: $(OBJ) $(BUILD)/fuzz/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LDLIBS) $(LDFLAGS)
+
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz-bin/%)
+
+fuzz:
+	$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(FUZZ_PKGS)"
+	$(MAKE) --no-print-directory fuzz-build
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- static analysis and valgrind ---------------------------------------
+# clang-tidy (.clang-tidy), cppcheck and scripts/banned.sh over src/.
+lint:
+	$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(LINT_PKGS)"
+	CFLAGS_LINT="-std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)" scripts/lint.sh
+
+# `assay run` / show / stats of a small suite under memcheck (also part of
+# the first pass of make check, as tests/cli/valgrind.sh).
+valgrind: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
+	ASSAY=$(abspath $(BUILD)/assay) sh tests/cli/valgrind.sh
+
+# The allocation-failure build (build-oom/: -DASSAY_FAIL_ALLOC, ASan +
+# UBSan) run with the Nth allocation failing, over N (scripts/failalloc.sh).
+failalloc: deps
+	$(MAKE) --no-print-directory $(BUILD)/assay
+	$(MAKE) --no-print-directory BUILD=build-oom EXTRA_CFLAGS=-DASSAY_FAIL_ALLOC \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  build-oom/assay
+	ASSAY=$(abspath $(BUILD)/assay) ASSAY_OOM=$(abspath build-oom/assay) scripts/failalloc.sh
 
 # The binary, the man page and the bash/zsh completions.  install-files
 # copies an already built BIN (scripts/mkdeb.sh stages a package with it).
@@ -121,15 +182,18 @@ install-files:
 	install -m 644 docs/assay.1 $(DESTDIR)$(PREFIX)/share/man/man1/assay.1
 	install -m 644 completions/assay.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay
 	install -m 644 completions/_assay $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+	install -d $(DESTDIR)$(PREFIX)/share/assay/packs
+	install -m 644 packs/*.yaml $(DESTDIR)$(PREFIX)/share/assay/packs/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/assay $(DESTDIR)$(PREFIX)/share/man/man1/assay.1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/assay \
 	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_assay
+	rm -rf $(DESTDIR)$(PREFIX)/share/assay/packs
 
 # A Debian package in build/deb/, its Depends computed from the binary.
 deb: $(BUILD)/assay
 	scripts/mkdeb.sh $(BUILD)/assay $(BUILD)/deb
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-oom

@@ -4,6 +4,8 @@
 #include "cmd.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "store/store_load.h"
+#include "report/report_load_html.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -66,9 +68,19 @@ static int report_exec(int argc, char **argv)
 		fprintf(stderr, "assay report: the report is HTML: -o must end in .html (got '%s')\n", out);
 		return EXIT_USAGE;
 	}
-	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
-	    report_write(st, run_id, out, &err))
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err))
 		goto out;
+	{	/* a load run (assay load) has its own page */
+		json_t *lrep = NULL;
+		int rc = store_load_report_get(st, run_id, &lrep, &err);
+		if (!rc && lrep)
+			rc = report_load_html_write(lrep, out, &err);
+		json_decref(lrep);
+		if (rc)
+			goto out;
+		if (!lrep && report_write(st, run_id, out, &err))
+			goto out;
+	}
 	fprintf(stderr, "wrote %s\n", out);
 	status = 0;
 out:

@@ -6,6 +6,9 @@
 #include "cmd.h"
 #include "report/report.h"
 #include "store/store.h"
+#include "store/store_load.h"
+#include "load/load.h"
+#include "report/report_load_html.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -86,8 +89,34 @@ static int show_exec(int argc, char **argv)
 		free(outs);
 		return EXIT_USAGE;
 	}
-	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err) ||
-	    report_summary(st, run_id, &sum, &err))
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err))
+		goto out;
+	{	/* a load run (assay load) has its own report */
+		json_t *lrep = NULL;
+		if (store_load_report_get(st, run_id, &lrep, &err))
+			goto out;
+		if (lrep) {
+			load_print(lrep, stdout);
+			status = 0;
+			for (size_t i = 0; i < n_outs && !status; i++) {
+				size_t n = strlen(outs[i]);
+				if (n > 5 && !strcmp(outs[i] + n - 5, ".html"))
+					status = report_load_html_write(lrep, outs[i], &err);
+				else if (n < 5 || strcmp(outs[i] + n - 5, ".json"))
+					status = err_set(&err, ST_USAGE, "%s: a load run is "
+							 "written as .json or .html", outs[i]);
+				else if (json_dump_file(lrep, outs[i], JSON_INDENT(2)))
+					status = err_set(&err, ST_IO, "cannot write %s", outs[i]);
+				else
+					fprintf(stderr, "wrote %s\n", outs[i]);
+			}
+			json_decref(lrep);
+			if (status)
+				status = EXIT_RUN_ERROR;
+			goto out;
+		}
+	}
+	if (report_summary(st, run_id, &sum, &err))
 		goto out;
 	have_sum = true;
 	if (table)

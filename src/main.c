@@ -10,7 +10,11 @@ static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
 	&cmd_stats, &cmd_init, &cmd_report,
 	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
-	&cmd_compare, &cmd_review,
+	&cmd_compare,
+	&cmd_sample,
+	&cmd_probe,
+	&cmd_load,
+	&cmd_review,
 };
 
 static void usage(FILE *f)

@@ -165,6 +165,10 @@ struct mock_model {
 	char **wrong;             /* NULL = the global `wrong` */
 	size_t n_wrong;
 	struct mock_faults faults;  /* wins over the global ones when set */
+	/* queueing model (mock_queue.c): 0 slots = unlimited */
+	int slots;                /* requests served at once; more wait (FIFO) */
+	double service_ms;        /* service time per request */
+	double service_token_ms;  /* and per output token */
 };
 
 struct mock_rules {
@@ -248,6 +252,28 @@ int mock_rules_any_faults(const struct mock_rules *r);
 void mock_rules_answer(const struct mock_rules *r, const struct mock_model *m,
 		       const char *model_name, uint64_t seed,
 		       const struct mock_prompt *p, struct mock_answer *out);
+
+/* ---- queueing model (mock_queue.c) ------------------------------------ */
+
+/* The models' `slots` / `service_ms` / `service_per_token_ms`: a model
+ * with slots: N serves N requests at a time, each for service_ms +
+ * tokens * service_per_token_ms; requests beyond the slots wait in arrival
+ * order.  Shared by the server's threads; thread-safe. */
+struct mock_queue;
+
+/* 1 when some model has a service time or slots. */
+int mock_queue_needed(const struct mock_rules *r);
+/* NULL when mock_queue_needed is 0. */
+struct mock_queue *mock_queue_new(const struct mock_rules *r);
+/* Wakes every waiter (they return at once); later calls do not wait. */
+void mock_queue_stop(struct mock_queue *q);
+void mock_queue_free(struct mock_queue *q);   /* NULL does nothing */
+/* Waits for a slot of model m (FIFO), holds it for the service time of a
+ * reply of `tokens` output tokens, frees it.  Returns the ms spent waiting
+ * for the slot.  Does nothing (returns 0) when q is NULL or m has no
+ * service time and no slots. */
+double mock_queue_serve(struct mock_queue *q, const struct mock_rules *r,
+			const struct mock_model *m, long tokens);
 
 /* ---- embeddings (mock_embed.c) ----------------------------------------- */
 

@@ -535,7 +535,8 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 	static const char *const keys[] = { "name", "accuracy", "latency_ms",
 		"latency", "stream_chunk_delay_ms", "rules", "default", "wrong",
 		"faults", "profile", "served_model", "loading_ms",
-		"context_tokens", "close_after_stream", NULL };
+		"context_tokens", "close_after_stream", "slots", "service_ms",
+		"service_per_token_ms", NULL };
 	const yaml_node_t *v, *rules = NULL;
 	const char *k;
 	memset(m, 0, sizeof *m);
@@ -592,6 +593,13 @@ static int load_model(struct ld *l, const yaml_node_t *n,
 				rc = at(l, v, "close_after_stream: expected true or false");
 			else
 				m->close_after_stream = !strcmp(sval(v), "true");
+		} else if (!strcmp(k, "slots")) {   /* queueing: mock_queue.c */
+			rc = get_int(l, v, "slots", 1, 100000, &m->slots);
+		} else if (!strcmp(k, "service_ms")) {
+			rc = get_double(l, v, "service_ms", 0, 3600000, &m->service_ms);
+		} else if (!strcmp(k, "service_per_token_ms")) {
+			rc = get_double(l, v, "service_per_token_ms", 0, 60000,
+					&m->service_token_ms);
 		}
 		if (rc)
 			return rc;

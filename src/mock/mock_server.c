@@ -54,6 +54,7 @@ struct mock_server {
 	int quiet;
 	int per_conn;             /* thread-per-connection mode */
 	struct mock_attempts *attempts;  /* NULL when no fault can happen */
+	struct mock_queue *queue;        /* NULL when no model queues */
 	atomic_uint_fast64_t n_req, n_faults;
 	double t_start;           /* monotonic ms at start (loading_ms) */
 	/* interruptible sleeps */
@@ -754,6 +755,7 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 		delay += m->latency_min_ms +
 			 (int)(r % (uint64_t)(m->latency_max_ms - m->latency_min_ms + 1));
 	}
+	mock_queue_serve(s->queue, s->rules, m, comp.completion_tokens);
 	nap(s, delay);
 
 	chunk_delay = fault == MOCK_FAULT_SLOW_STREAM ? f->slow_stream_ms :
@@ -1020,7 +1022,9 @@ int mock_server_start(const struct mock_config *cfg, struct mock_server **out,
 		  s->rules->has_seed ? s->rules->seed : 0;
 	s->quiet = cfg->quiet;
 	s->t_start = fs_mono_ms();
-	s->per_conn = needs_sleep(s->rules) || mock_rules_fault_sleeps(s->rules);
+	s->per_conn = needs_sleep(s->rules) || mock_rules_fault_sleeps(s->rules) ||
+		      mock_queue_needed(s->rules);
+	s->queue = mock_queue_new(s->rules);
 	if (mock_rules_any_faults(s->rules))
 		s->attempts = mock_attempts_new();
 	{
@@ -1081,8 +1085,10 @@ void mock_server_stop(struct mock_server *s)
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	mock_queue_stop(s->queue);
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	mock_queue_free(s->queue);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	mock_attempts_free(s->attempts);

@@ -22,6 +22,10 @@
 
 extern char **environ;
 
+/* The prompt is rendered text: inserted into the URL and body, never
+ * rendered again (tmpl_render_raw). */
+static const char *const prompt_raw[] = { "prompt", NULL };
+
 struct http {
 	char *url;
 	char *method;
@@ -190,7 +194,7 @@ static json_t *render_value(const json_t *t, const json_t *vars,
 		json_t *out;
 		if (!strcmp(s, "{{prompt}}") || !strcmp(s, "{{ prompt }}"))
 			return json_string(prompt);
-		if (!(r = tmpl_render(s, vars, 0, NULL, err)))
+		if (!(r = tmpl_render_raw(s, vars, 0, prompt_raw, NULL, err)))
 			return NULL;
 		out = json_string(r);
 		free(r);
@@ -257,7 +261,7 @@ static int http_build(const struct provider *p, const char *prompt,
 	const char *hk;
 	int rc = ST_INPUT;
 	(void)is_chat;
-	req->url = tmpl_render(h->url, tv, 0, NULL, err);
+	req->url = tmpl_render_raw(h->url, tv, 0, prompt_raw, NULL, err);
 	if (!req->url)
 		goto out;
 	req->method = xstrdup(h->method);
@@ -283,10 +287,20 @@ static int http_build(const struct provider *p, const char *prompt,
 	if (h->headers)
 		tenv = template_vars(vars, prompt, true);
 	json_object_foreach(h->headers, hk, hv) {
-		char *val = tmpl_render(json_string_value(hv), tenv, 0, NULL, err);
+		/* values inserted once (a var holding {{ env.X }} stays
+		 * text), and no CR/LF: a var cannot add a header */
+		char *val = tmpl_render(json_string_value(hv), tenv, TMPL_NO_NEST,
+					NULL, err);
 		char *line;
 		if (!val)
 			goto out;
+		if (strpbrk(val, "\r\n")) {
+			memset(val, 0, strlen(val));
+			free(val);
+			err_set(err, ST_INPUT, "header %s: the value contains a line "
+				"break (from a var?); header values are one line", hk);
+			goto out;
+		}
 		line = xasprintf("%s: %s", hk, val);
 		memset(val, 0, strlen(val)); /* may hold a key */
 		free(val);

@@ -100,7 +100,9 @@ int provider_key_option(const struct provider *p, const char *k,
 	env = getenv(json_string_value(v));
 	if (!*key && !(env && *env))
 		return provider_config_error(p, err,
-					     "apiKeyEnv names $%s, which is not set",
+					     "apiKeyEnv names $%s, which is not set "
+					     "(apiKeyEnv takes the name of an environment "
+					     "variable, not the key itself)",
 					     json_string_value(v));
 	if (!*key)
 		*key = env;
@@ -114,10 +116,14 @@ int provider_headers_option(const struct provider *p, const json_t *v,
 	json_t *hv;
 	if (!json_is_object(v))
 		return provider_config_error(p, err, "headers must be a map of name: value");
-	json_object_foreach((json_t *)v, hk, hv)
+	json_object_foreach((json_t *)v, hk, hv) {
 		if (!json_is_string(hv))
 			return provider_config_error(p, err,
 						     "every header value must be a string");
+		if (strpbrk(hk, "\r\n:") || strpbrk(json_string_value(hv), "\r\n"))
+			return provider_config_error(p, err, "header %s: names and "
+						     "values are one line (no CR/LF)", hk);
+	}
 	json_decref(*out);
 	*out = json_deep_copy(v);
 	return 0;

@@ -161,6 +161,18 @@ static jq_state *prog_get(const char *src, char *msg, size_t msgn)
 	return jq;
 }
 
+/* libjq 1.6's parser leaks part of what it read when the text is not
+ * valid JSON (a raw NUL, a key without its colon: found by
+ * fuzz/prov_http.c), once per reply.  Only text that jansson accepts as
+ * one JSON value is given to it; anything else is a string. */
+static bool is_json(const char *s, size_t len)
+{
+	json_t *j = json_loadb(s, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
+			       NULL);
+	json_decref(j);
+	return j != NULL;
+}
+
 /* Builds the input [vars, output-as-JSON-or-string]. */
 static jv make_input(const char *out, size_t len, const json_t *vars)
 {
@@ -168,7 +180,7 @@ static jv make_input(const char *out, size_t len, const json_t *vars)
 	char *vs;
 	if (len > INT_MAX)
 		len = INT_MAX;
-	o = jv_parse_sized(out, (int)len);
+	o = is_json(out, len) ? jv_parse_sized(out, (int)len) : jv_invalid();
 	if (!jv_is_valid(o)) {
 		jv_free(o);
 		o = jv_string_sized(out, (int)len);

@@ -132,7 +132,7 @@ static bool contains_json(const char *s, size_t n,
 {
 	size_t work = 0, budget = 16 * n + (1u << 20);
 	for (size_t i = 0; i < n && work < budget; i++) {
-		const char *p = s + i;
+		const char *p;
 		long end;
 		/* Skip to the next opening bracket. */
 		while (i < n && s[i] != '{' && s[i] != '[')

@@ -515,10 +515,14 @@ void score_judge_section(struct buf *b, const char *name, const char *text)
 	buf_printf(b, "<%s>\n%s\n</%s>\n\n", name, text ? text : "", name);
 }
 
+/* A rubricPrompt receives untrusted text (the output, and the rubric
+ * rendered from vars): each value is inserted once and never parsed as a
+ * template again, so an output saying "{{ reference }}" cannot show the
+ * judge a var it was not meant to see. */
 static char *render_lenient(const char *s, const json_t *tvars,
 			    struct err *err)
 {
-	return tmpl_render(s, tvars, TMPL_LENIENT, NULL, err);
+	return tmpl_render(s, tvars, TMPL_LENIENT | TMPL_NO_NEST, NULL, err);
 }
 
 char *score_judge_messages(const struct assertion_spec *a, const char *system,
@@ -1155,8 +1159,8 @@ static int grade_one(const struct judged_ctx *c, const struct jprep *p,
 			"a superset of the reference, consistent",
 			"the same details as the reference",
 			"disagrees with the reference",
-			"differs from the reference in ways that do not "
-			"matter for factuality" };
+			("differs from the reference in ways that do not "
+			 "matter for factuality") };
 		char head[160];
 		bool pass;
 		if (!(r = find_reply(c, p, JTAG(JT_FACTUALITY, 0), NULL, err)) ||

@@ -5,6 +5,8 @@
  * split it but with no expansion of any kind (quotes '…' and "…", and
  * backslash escapes, are honoured; $VAR, globs, pipes and redirections are
  * not), or a list of words, or {command: <line or list>, timeout: seconds}.
+ * The line is split as written and `{{var}}` is then substituted inside
+ * each word, once: a var's value stays one argument, whatever it holds.
  * A program named with a relative path containing '/' is found relative to
  * the directory of the file the assertion was written in; a bare name is
  * looked up in PATH.
@@ -34,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../suite/template.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
@@ -434,6 +437,28 @@ static void resolve_program(const struct assertion_spec *a, struct words *w)
 	w->w[0] = p;
 }
 
+/* Substitutes the vars into each word of the command line as written,
+ * after it was split: a var's value is one argument whatever it holds
+ * (quotes, spaces, `{{…}}`), never re-split and never re-parsed.  Before,
+ * the whole line was rendered and then split, so a quote in a var broke
+ * out and became extra arguments. */
+static int render_words(const struct score_in *in, struct words *w,
+			struct err *err)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		char *r;
+		if (!tmpl_has_tags(w->w[i]))
+			continue;
+		r = tmpl_render(w->w[i], in->vars, TMPL_NO_NEST,
+				in->spec ? &in->spec->loc : NULL, err);
+		if (!r)
+			return -1;
+		free(w->w[i]);
+		w->w[i] = r;
+	}
+	return 0;
+}
+
 static int eval_script(const struct score_in *in, struct assert_outcome *out,
 		       struct err *err)
 {
@@ -445,8 +470,14 @@ static int eval_script(const struct score_in *in, struct assert_outcome *out,
 	json_error_t je;
 	int rc = 0;
 
-	if (command_of(in->value, &w, &timeout, msg, sizeof msg))
+	if (command_of(in->spec && in->spec->value ? in->spec->value
+					 : in->value, &w, &timeout, msg,
+		       sizeof msg))
 		return err_set(err, ST_INTERNAL, "script: %s", msg);
+	if (render_words(in, &w, err)) {
+		words_free(&w);
+		return err->code ? (int)err->code : ST_INTERNAL;
+	}
 	resolve_program(in->spec, &w);
 	input = stdin_json(in);
 	if (run_child(w.w, input, input ? strlen(input) : 0, timeout, &rr,

@@ -18,6 +18,7 @@
  * timestamps as text, INTEGER/REAL/TEXT types) so a second backend is a
  * matter of another file behind the same header. */
 #include "store_int.h"
+#include "../util/redact.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -309,9 +310,14 @@ static char *provider_config_json(const struct suite *s, size_t i)
 
 /* ------------------------------------------------------------ binding */
 
+/* Every text written passes the redactor (util/redact.h): a key echoed
+ * by a server never reaches the database or, through it, an export. */
 void sti_bind_text(sqlite3_stmt *q, int i, const char *s)
 {
-	if (s)
+	char *r = s ? redact_dup(s, strlen(s)) : NULL;
+	if (r)
+		sqlite3_bind_text(q, i, r, -1, free);
+	else if (s)
 		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(q, i);
@@ -319,6 +325,11 @@ void sti_bind_text(sqlite3_stmt *q, int i, const char *s)
 
 static void bind_owned_json(sqlite3_stmt *q, int i, char *s)
 {
+	char *r = s ? redact_dup(s, strlen(s)) : NULL;
+	if (r) {
+		free(s);
+		s = r;
+	}
 	if (s)
 		sqlite3_bind_text(q, i, s, -1, free);
 	else

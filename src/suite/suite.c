@@ -10,6 +10,7 @@
 #include "template.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
@@ -20,15 +21,22 @@
 
 /* ---- loader helpers ----------------------------------------------------- */
 
+/* A set maps each path to its index: a scan per file made 100,000
+ * file:// vars quadratic. */
 const char *ld_intern(struct ld *l, const char *path)
 {
 	struct suite *s = l->s;
-	for (size_t i = 0; i < s->n_files; i++)
-		if (strcmp(s->files[i], path) == 0)
-			return s->files[i];
+	json_t *at;
+	if (!l->file_idx)
+		l->file_idx = json_object();
+	at = json_object_get(l->file_idx, path);
+	if (at)
+		return s->files[json_integer_value(at)];
 	s->files = xgrow(s->files, &l->cap_files, s->n_files + 1,
 			 sizeof *s->files);
 	s->files[s->n_files] = xstrdup(path);
+	json_object_set_new_nocheck(l->file_idx, path,
+				    json_integer((json_int_t)s->n_files));
 	return s->files[s->n_files++];
 }
 
@@ -106,14 +114,24 @@ static size_t utf8_bad(const unsigned char *p, size_t len)
 	return len;
 }
 
+/* Names the limit in fs_read_file's "larger than" message. */
+static void file_limit_hint(struct err *e)
+{
+	size_t n = strlen(e->msg);
+	if (strstr(e->msg, " is larger than ") && n + 80 < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - n, " (limit file_bytes; "
+			 "raise it with ASSAY_LIMITS=file_bytes=N)");
+}
+
 char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
 	      const char **path, size_t *len)
 {
 	struct err e = {0};
 	char *full = fs_join(l->s->dir, rel);
 	size_t n = 0, bad;
-	char *text = fs_read_file(full, SUITE_MAX_FILE, &n, &e);
+	char *text = fs_read_file(full, limits_get()->file_bytes, &n, &e);
 	if (!text) {
+		file_limit_hint(&e);
 		ld_err(l, at, "cannot read file '%s': %s", rel, e.msg);
 		free(full);
 		return NULL;
@@ -529,46 +547,6 @@ static int load_providers(struct ld *l, const struct ynode *n)
 	return rc;
 }
 
-/* ---- sanitizing ---------------------------------------------------------- */
-
-/* A key holds a secret when its name contains key, token, secret,
- * password, authorization, cookie or credential (case-insensitive).
- * Numbers and booleans are kept: `max_tokens: 256` is no secret. */
-static bool is_secret_key(const char *k)
-{
-	static const char *const words[] = { "key", "token", "secret",
-		"password", "authorization", "cookie", "credential", NULL };
-	char low[128];
-	size_t i;
-	for (i = 0; k[i] && i + 1 < sizeof low; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[i] = '\0';
-	for (int w = 0; words[w]; w++)
-		if (strstr(low, words[w]))
-			return true;
-	return false;
-}
-
-static void redact(json_t *j)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-	size_t i;
-	if (json_is_object(j)) {
-		json_object_foreach_safe(j, tmp, k, v) {
-			if (is_secret_key(k) && !json_is_number(v) &&
-			    !json_is_boolean(v))
-				json_object_del(j, k);
-			else
-				redact(v);
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			redact(v);
-	}
-}
-
 /* ---- template check -------------------------------------------------------- */
 
 static int check_templates(struct ld *l)
@@ -661,7 +639,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 {
 	struct suite *s = l->s;
 	const struct ynode *prompts = NULL, *providers = NULL, *tests = NULL,
-			   *def = NULL;
+			   *def = NULL, *perturb = NULL;
 	int rc;
 
 	if (!root)
@@ -726,6 +704,12 @@ static int load_root(struct ld *l, const struct ynode *root)
 			   strcmp(k->str, "decision") == 0) {
 			if ((rc = ld_stats_block(l, k, v)))
 				return rc;
+		} else if (!strcmp(k->str, "perturb") ||
+			   !strcmp(k->str, "probe")) {  /* suite_perturb.c */
+			if ((rc = ld_evalset_key(l, k, v)))
+				return rc;
+			if (!strcmp(k->str, "perturb"))
+				perturb = v;
 		} else if (in_list(top_unsupported, k->str)) {
 			return ld_err(l, k, "unsupported feature: '%s' (a "
 				      "promptfoo key that assay does not "
@@ -734,8 +718,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 			return ld_err(l, k, "unknown key '%s', expected one of: "
 				      "description, prompts, providers, tests, "
 				      "defaultTest, evaluateOptions, outputPath, "
-				      "calibration, classification, decision",
-				      k->str);
+				      "calibration, classification, decision, "
+				      "perturb, probe", k->str);
 		}
 	}
 	(void)top_supported;
@@ -751,12 +735,15 @@ static int load_root(struct ld *l, const struct ynode *root)
 	if (!rc)
 		rc = ld_tests(l, tests, def);
 	if (!rc)
+		rc = ld_perturb_expand(l, perturb);
+	if (!rc)
 		rc = check_templates(l);
 	if (!rc) {
 		s->sanitized = yn_to_json(root, l->err);
 		if (!s->sanitized)
 			return ST_INPUT;
-		redact(s->sanitized);
+		ld_secrets(s);
+		ld_sanitize(s->sanitized);
 	}
 	return rc;
 }
@@ -772,13 +759,19 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	int rc;
 
 	*out = NULL;
+	if (limits_load(err)) {
+		free(s);
+		return ST_USAGE;
+	}
 	l.s = s;
 	l.err = err;
 	s->path = xstrdup(path);
 	s->dir = fs_dirname(path);
 	file = ld_intern(&l, path);
-	text = fs_read_file(path, SUITE_MAX_FILE, &len, err);
+	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
 	if (!text) {
+		file_limit_hint(err);
+		json_decref(l.file_idx);
 		suite_free(s);
 		return ST_IO;
 	}
@@ -792,6 +785,8 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 		free(l.docs[i]);
 	}
 	free(l.docs);
+	json_decref(l.empty);
+	json_decref(l.file_idx);
 	if (rc) {
 		suite_free(s);
 		return rc;

@@ -97,8 +97,11 @@ struct suite {
 	struct test_case *tests;
 	size_t n_tests;
 	/* The whole suite as JSON with every secret removed (apiKey and any
-	 * key whose name contains "key", "token", "secret" or "password"):
-	 * safe to store and to print. */
+	 * key whose name contains "key", "token", "secret", "password",
+	 * "authorization", "cookie" or "credential"; every header value but
+	 * Content-Type, Accept and User-Agent; URL userinfo; any registered
+	 * secret inside a string): safe to store and to print.  Loading a
+	 * suite also registers its secret values with util/redact.h. */
 	json_t *sanitized;
 	/* promptfoo's `evaluateOptions` (an object) and `outputPath` (a
 	 * string or a list of strings) as written; NULL when absent. */

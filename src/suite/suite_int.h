@@ -7,14 +7,20 @@
 #include "suite.h"
 #include "ynode.h"
 
-#define SUITE_MAX_FILE ((size_t)256 << 20)
-
 struct ld {
 	struct suite *s;
 	struct err *err;
 	struct ydoc **docs;          /* kept until the load ends */
 	size_t n_docs, cap_docs;
 	size_t cap_tests, cap_prompts, cap_providers, cap_files;
+	size_t tests_bytes;          /* estimated memory of the tests so far
+				      * (limit tests_bytes) */
+	json_t *empty;               /* one empty object shared by the tests
+				      * without metadata (read-only) */
+	json_t *file_idx;            /* path -> index in s->files */
+	bool in_data;                /* loading a CSV or JSONL file: its
+				      * file:// references stay inside the
+				      * suite's directory */
 };
 
 /* Returns the pooled copy of `path` (owned by the suite). */
@@ -48,6 +54,28 @@ int ld_tests(struct ld *l, const struct ynode *tests,
  * block (key k, value v; suite_stats.c).  Returns 0 or ST_INPUT located
  * at the fault.  The blocks stay in the sanitized JSON, unchanged. */
 int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v);
+
+/* The eval-set keys (suite_perturb.c): checks a top-level `probe` or
+ * `perturb` value (key k); stores a test's checked `perturb` or
+ * `variants` in `meta`;
+ * expands the tests into variant groups after ld_tests (top: the
+ * top-level perturb node or NULL).  0 or ST_INPUT located at the fault. */
+int ld_evalset_key(struct ld *l, const struct ynode *k, const struct ynode *v);
+int ld_perturb_key(struct ld *l, const struct ynode *v, json_t *meta);
+int ld_variants_key(struct ld *l, const struct ynode *v, json_t *meta);
+int ld_perturb_expand(struct ld *l, const struct ynode *top);
+
+/* Deep copy of one assertion (suite_tests.c). */
+void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src);
+/* Registers every secret value of the loaded suite with the redactor
+ * (util/redact.h): provider and judge configs, the environment
+ * (suite_secrets.c). */
+void ld_secrets(const struct suite *s);
+
+/* Removes secrets from the suite's JSON in place: keys named like
+ * secrets are dropped, header values and URL userinfo replaced by
+ * "[REDACTED]", registered secrets redacted from every string. */
+void ld_sanitize(json_t *j);
 
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);

@@ -8,6 +8,9 @@
  * every error names the cell or line at fault. */
 #include "suite_int.h"
 #include "../util/buf.h"
+#include "../util/fsutil.h"
+#include "../util/json_limit.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <csv.h>
@@ -47,6 +50,61 @@ static bool is_code_ref(const char *path)
 	       !strcmp(e, ".ts") || !strcmp(e, ".py") || !strcmp(e, ".rb") ||
 	       strstr(path, ".py:") || strstr(path, ".js:") ||
 	       strstr(path, ".ts:");
+}
+
+/* True when `rel` (relative to `from_dir`, or absolute) names a file
+ * inside the suite's directory once symlinks and ".." are resolved.
+ * A path that cannot be resolved (no such file) counts as inside only
+ * when it is relative and has no ".." step; reading it then fails with
+ * the usual "cannot read" error. */
+static bool inside_dir_of(const struct ld *l, const char *from_dir,
+			  const char *rel)
+{
+	char *full = fs_join(from_dir, rel);
+	char *real = realpath(full, NULL);
+	char *base = realpath(l->s->dir && *l->s->dir ? l->s->dir : ".", NULL);
+	bool ok = false;
+	if (!real) {
+		ok = rel[0] != '/' && strcmp(rel, "..") &&
+		     strncmp(rel, "../", 3) && !strstr(rel, "/../") &&
+		     (strlen(rel) < 3 || strcmp(rel + strlen(rel) - 3, "/.."));
+	} else if (base) {
+		size_t n = strlen(base);
+		ok = !strncmp(real, base, n) &&
+		     (real[n] == '/' || (n == 1 && base[0] == '/'));
+	}
+	free(full);
+	free(real);
+	free(base);
+	return ok;
+}
+
+static bool inside_suite_dir(const struct ld *l, const char *rel)
+{
+	return inside_dir_of(l, l->s->dir, rel);
+}
+
+/* A file:// reference `ref` written in a data file (CSV, JSONL: l->in_data)
+ * at node `at`: such files come from spreadsheets and logs, so they may
+ * name files only inside the suite's directory, like vars (limit
+ * var_files).  Returns 0 or ST_INPUT at `at`. */
+static int data_ref_ok(struct ld *l, const struct ynode *at, const char *ref)
+{
+	char *dir;
+	bool ok;
+	if (!l->in_data || !ref || limits_get()->var_files_anywhere)
+		return 0;
+	ref = strstr(ref, "file://");
+	if (!ref)
+		return 0;
+	dir = fs_dirname(at && at->file ? at->file : l->s->path);
+	ok = inside_dir_of(l, dir, ref + 7);
+	free(dir);
+	if (ok)
+		return 0;
+	return ld_err(l, at, "'%s' reads a file outside the suite's directory: "
+		      "data files (CSV, JSONL) read files only inside it (set "
+		      "ASSAY_LIMITS=var_files=anywhere to allow more)", ref);
 }
 
 /* ---- judges (model-graded assertions) ------------------------------------ */
@@ -99,6 +157,8 @@ static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
 		char *text;
 		if (!ld_is_file_ref(v->str))
 			return get_string(l, v, out);
+		if (data_ref_ok(l, v, v->str))
+			return ST_INPUT;
 		text = ld_read(l, v, v->str + 7, &path, &len);
 		if (!text)
 			return ST_INPUT;
@@ -188,6 +248,10 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 			type = v;
 			rc = get_string(l, v, &a->type);
 		} else if (!strcmp(k->str, "value")) {
+			if (v->kind == YN_SCALAR &&
+			    (rc = data_ref_ok(l, v, ld_is_file_ref(v->str)
+					      ? v->str : NULL)))
+				return rc;
 			if (yn_scalar_type(v) != JSON_NULL || v->kind !=
 			    YN_SCALAR) {
 				a->value = yn_to_json(v, l->err);
@@ -237,8 +301,7 @@ static int parse_assert(struct ld *l, const struct ynode *m,
 	return 0;
 }
 
-static void assert_copy(struct assertion_spec *dst,
-			const struct assertion_spec *src)
+void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src)
 {
 	*dst = *src;
 	dst->type = xstrdup(src->type);
@@ -297,7 +360,12 @@ static int parse_options(struct ld *l, const struct ynode *v,
 
 /* ---- one test ------------------------------------------------------------ */
 
-/* Replaces top-level string vars "file://path" by the file's text. */
+
+/* Replaces top-level string vars "file://path" by the file's text.  A
+ * var is data (a CSV exported from a spreadsheet, a case from a log): it
+ * may read files only inside the suite's directory unless the limit
+ * var_files=anywhere says otherwise, so a cell cannot read
+ * file:///proc/self/environ or ../../.ssh/id_rsa into a prompt. */
 static int expand_file_vars(struct ld *l, const struct ynode *vn,
 			    json_t *vars)
 {
@@ -314,6 +382,13 @@ static int expand_file_vars(struct ld *l, const struct ynode *vn,
 		if (is_code_ref(ref + 7))
 			return ld_err(l, at ? at : vn, "unsupported feature: "
 				      "vars computed by code ('%s')", ref);
+		if (!limits_get()->var_files_anywhere &&
+		    !inside_suite_dir(l, ref + 7))
+			return ld_err(l, at ? at : vn, "var '%s' reads '%s', "
+				      "outside the suite's directory: vars "
+				      "read files only inside it (set "
+				      "ASSAY_LIMITS=var_files=anywhere to "
+				      "allow more)", k, ref);
 		text = ld_read(l, at ? at : vn, ref + 7, &path, &len);
 		if (!text)
 			return ST_INPUT;
@@ -445,6 +520,10 @@ static int parse_test(struct ld *l, const struct ynode *m,
 			   !strcmp(k->str, "cluster") ||
 			   !strcmp(k->str, "variant_group")) {
 			rc = parse_meta_keys(l, k, v, ours);
+		} else if (!strcmp(k->str, "perturb")) {
+			rc = ld_perturb_key(l, v, ours);  /* suite_perturb.c */
+		} else if (!strcmp(k->str, "variants")) {
+			rc = ld_variants_key(l, v, ours); /* suite_perturb.c */
 		} else {
 			bool u = false;
 			for (int j = 0; unsup[j]; j++)
@@ -459,7 +538,9 @@ static int parse_test(struct ld *l, const struct ynode *m,
 					    "expected one of: description, "
 					    "id, vars, assert, threshold, metadata, "
 					    "options, tags, severity, expect, "
-					    "cluster, variant_group", k->str,
+					    "cluster, variant_group, perturb, "
+					    "variants",
+					    k->str,
 					    is_default ?
 					    "defaultTest" : "test");
 		}
@@ -475,26 +556,104 @@ static int parse_test(struct ld *l, const struct ynode *m,
 	return rc;
 }
 
-/* Appends test `t` (consumed) merged with `def` to the suite. */
-static void add_merged(struct ld *l, struct test_case *t,
-		       const struct test_case *def)
+/* What a JSON value costs in memory, roughly (jansson's structures and
+ * malloc's overhead included): the unit of the tests_bytes budget. */
+static size_t json_cost(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = 48;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return n + json_string_length(v);
+	case JSON_OBJECT:
+		n = 200;
+		json_object_foreach((json_t *)v, k, x)
+			n += 64 + strlen(k) + json_cost(x);
+		return n;
+	case JSON_ARRAY:
+		n = 64;
+		json_array_foreach(v, i, x)
+			n += 8 + json_cost(x);
+		return n;
+	default:
+		return n;
+	}
+}
+
+static size_t str_cost(const char *s)
+{
+	return s ? 24 + strlen(s) : 0;
+}
+
+/* The memory test `t` adds beyond what it shares with defaultTest. */
+static size_t test_cost(const struct test_case *t)
+{
+	size_t n = sizeof *t + str_cost(t->description) +
+		   str_cost(t->grader) + str_cost(t->transform) +
+		   str_cost(t->rubric_prompt);
+	if (t->vars)
+		n += json_cost(t->vars);
+	if (t->metadata)
+		n += json_cost(t->metadata);
+	for (size_t i = 0; i < t->n_asserts; i++) {
+		const struct assertion_spec *a = &t->asserts[i];
+		n += sizeof *a + str_cost(a->type) + str_cost(a->metric) +
+		     str_cost(a->transform) + str_cost(a->provider) +
+		     str_cost(a->rubric_prompt);
+		if (a->value)
+			n += json_cost(a->value);
+	}
+	return n;
+}
+
+/* `a` with `b`'s keys on top, as a new object; either may be NULL.  When
+ * one side is empty the other is shared (tests' vars and metadata are
+ * read-only once loaded): a copy per test is what made a CSV take ~25
+ * times its size in memory. */
+static json_t *merge_obj(struct ld *l, json_t *a, json_t *b)
+{
+	json_t *o;
+	if (!json_object_size(b) && !json_object_size(a)) {
+		if (!l->empty)
+			l->empty = json_object();
+		return json_incref(l->empty);
+	}
+	if (!json_object_size(a))
+		return json_incref(b);
+	if (!json_object_size(b))
+		return json_incref(a);
+	o = json_object();
+	json_object_update(o, a);
+	json_object_update(o, b);
+	return o;
+}
+
+/* Appends test `t` (consumed) merged with `def` to the suite.  Fails
+ * with ST_INPUT at the test when the tests would take more memory than
+ * the limit tests_bytes (t is then freed). */
+static int add_merged(struct ld *l, struct test_case *t,
+		      const struct test_case *def)
 {
 	struct suite *s = l->s;
 	struct test_case *o;
+	size_t cost = test_cost(t), cap = limits_get()->tests_bytes;
+
+	if (cost > cap || l->tests_bytes > cap - cost) {
+		int rc = err_at(l->err, t->loc.file, t->loc.line, t->loc.col,
+				"the tests take more than %zu bytes of memory "
+				"(limit tests_bytes; raise it with "
+				"ASSAY_LIMITS=tests_bytes=N)", cap);
+		suite_test_cleanup(t);
+		return rc;
+	}
+	l->tests_bytes += cost;
 	s->tests = xgrow(s->tests, &l->cap_tests, s->n_tests + 1,
 			 sizeof *s->tests);
 	o = &s->tests[s->n_tests++];
 	*o = *t;
-	o->vars = json_object();
-	o->metadata = json_object();
-	if (def && def->vars)
-		json_object_update(o->vars, def->vars);
-	if (t->vars)
-		json_object_update(o->vars, t->vars);
-	if (def && def->metadata)
-		json_object_update(o->metadata, def->metadata);
-	if (t->metadata)
-		json_object_update(o->metadata, t->metadata);
+	o->vars = merge_obj(l, def ? def->vars : NULL, t->vars);
+	o->metadata = merge_obj(l, def ? def->metadata : NULL, t->metadata);
 	json_decref(t->vars);
 	json_decref(t->metadata);
 	if (def && def->n_asserts) {
@@ -524,6 +683,7 @@ static void add_merged(struct ld *l, struct test_case *t,
 	if (def)
 		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
+	return 0;
 }
 
 static int add_test(struct ld *l, const struct ynode *m,
@@ -535,8 +695,7 @@ static int add_test(struct ld *l, const struct ynode *m,
 		suite_test_cleanup(&t);
 		return rc;
 	}
-	add_merged(l, &t, def);
-	return 0;
+	return add_merged(l, &t, def);
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -647,6 +806,10 @@ static struct ynode *assertion_from_string(struct csvst *c,
 		yn_map_set(c->d, m, "value", cell_scalar(c, s, strlen(s), cl));
 		goto metric;
 	}
+	/* a CSV is data: an __expected value such as is-json:file://… may
+	 * read a schema only inside the suite's directory, like a var */
+	if (data_ref_ok(c->l, m, s))
+		return NULL;
 	if (!strncmp(s, "grade:", 6) || !strncmp(s, "llm-rubric:", 11)) {
 		const char *v = s + (s[0] == 'g' ? 6 : 11);
 		yn_map_set(c->d, m, "type", cell_scalar(c, "llm-rubric", 10, cl));
@@ -744,6 +907,29 @@ metric:
 	return m;
 }
 
+/* Refuses a repeated column name, through a set of the names seen (a scan
+ * per column was quadratic in a header of 100,000 columns). */
+static int csv_dup_columns(struct csvst *c)
+{
+	json_t *seen = json_object();
+	int rc = 0;
+	for (size_t i = 0; i < c->n_hdr && !rc; i++) {
+		const struct cell *h = &c->hdr[i];
+		json_t *first = json_object_get(seen, h->s);
+		struct ynode at = { .file = c->file, .line = h->line,
+				    .col = h->col };
+		if (first)
+			rc = ld_err(c->l, &at, "duplicate column '%s' (first at "
+				    "column %d)", h->s,
+				    (int)json_integer_value(first));
+		else if (*h->s)
+			json_object_set_new_nocheck(seen, h->s,
+						    json_integer(h->col));
+	}
+	json_decref(seen);
+	return rc;
+}
+
 static int csv_header(struct csvst *c)
 {
 	c->n_hdr = c->n_cells;
@@ -759,11 +945,6 @@ static int csv_header(struct csvst *c)
 		if (!*s)
 			return ld_err(c->l, &at, "found an empty column name, "
 				      "expected a var name or a __ column");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(c->hdr[j].s, s))
-				return ld_err(c->l, &at, "duplicate column "
-					      "'%s' (first at column %d)", s,
-					      c->hdr[j].col);
 		if (strncmp(s, "__", 2) != 0) {
 			c->kinds[i] = COL_VAR;
 			continue;
@@ -793,7 +974,7 @@ static int csv_header(struct csvst *c)
 				      "__threshold, __metric, __metadata:<key>",
 				      s);
 	}
-	return 0;
+	return csv_dup_columns(c);
 }
 
 static int csv_row(struct csvst *c)
@@ -1046,14 +1227,22 @@ static int load_jsonl(struct ld *l, const char *file, const char *text,
 			s++;
 		if (s < e) {
 			json_error_t je;
-			json_t *j = json_loadb(p, (size_t)(e - p),
-					       JSON_REJECT_DUPLICATES, &je);
+			bool over = false;
+			json_t *j = json_loadb_limited(p, (size_t)(e - p),
+						       JSON_REJECT_DUPLICATES,
+						       limits_get()->tree_bytes,
+						       &je, &over);
 			struct ynode *n;
 			int rc;
 			if (!j) {
 				struct ynode at = { .file = file, .line = line,
 						    .col = je.column > 0 ?
 						    je.column : 1 };
+				if (over)
+					return ld_err(l, &at, "%s (limit "
+						      "tree_bytes; raise it with "
+						      "ASSAY_LIMITS=tree_bytes=N)",
+						      je.text);
 				return ld_err(l, &at, "invalid JSON: %s",
 					      je.text);
 			}
@@ -1103,9 +1292,16 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	json_error_t je;
 	struct ydoc *d;
 	struct err yerr = {0};
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	bool over = false;
+	json_t *j = json_loadb_limited(text, len, JSON_REJECT_DUPLICATES,
+				       limits_get()->tree_bytes, &je, &over);
 	int rc;
 
+	if (!j && over)
+		return err_at(l->err, file, je.line > 0 ? je.line : 1,
+			      je.column > 0 ? je.column : 1, "%s (limit "
+			      "tree_bytes; raise it with "
+			      "ASSAY_LIMITS=tree_bytes=N)", je.text);
 	if (!j)
 		return err_at(l->err, file, je.line > 0 ? je.line : 1,
 			      je.column > 0 ? je.column : 1, "invalid JSON: %s",
@@ -1116,6 +1312,12 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	if (ydoc_parse(d, file, text, len, &yerr) == 0 && d->root) {
 		json_decref(j);
 		return add_test_list(l, d->root, file, def);
+	}
+	if (d->tree > limits_get()->tree_bytes) {
+		/* too big for a tree: no fallback that builds one anyway */
+		json_decref(j);
+		*l->err = yerr;
+		return ST_INPUT;
 	}
 	rc = add_test_list(l, yn_from_json(d, j, file, 1, 1), file, def);
 	json_decref(j);
@@ -1146,9 +1348,13 @@ static int load_test_file(struct ld *l, const struct ynode *at,
 	if (!text)
 		return ST_INPUT;
 	if (!strcmp(ext, ".csv")) {
+		l->in_data = true;
 		rc = load_csv(l, path, text, len, def);
+		l->in_data = false;
 	} else if (!strcmp(ext, ".jsonl")) {
+		l->in_data = true;
 		rc = load_jsonl(l, path, text, len, def);
+		l->in_data = false;
 	} else if (!strcmp(ext, ".json")) {
 		rc = load_json(l, path, text, len, def);
 	} else {
@@ -1216,7 +1422,7 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 		t.loc.file = tests ? tests->file : l->s->files[0];
 		t.loc.line = tests ? tests->line : 1;
 		t.loc.col = tests ? tests->col : 1;
-		add_merged(l, &t, &def);
+		rc = add_merged(l, &t, &def);
 	}
 out:
 	suite_test_cleanup(&def);

@@ -9,11 +9,14 @@
  * Values stay json_t while filters run so that `dump` sees the real type
  * (a number dumps as 3, a string as "3"); only the end of the chain turns
  * into text.  A string value that itself holds tags is rendered with the
- * same vars first (promptfoo's nested vars), to a depth of TMPL_MAX_DEPTH.
+ * same vars first (promptfoo's nested vars), to a depth of TMPL_MAX_DEPTH,
+ * unless TMPL_NO_NEST says the values are untrusted text.  One work
+ * counter, shared with the nested renders, bounds the whole render.
  */
 #include "template.h"
 #include "suite.h"
 #include "../util/buf.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
@@ -25,7 +28,7 @@
 
 #define TMPL_MAX_DEPTH 8
 #define TMPL_MAX_PATH 32        /* segments in a.b[0].c */
-#define TMPL_MAX_OUT ((size_t)64 << 20)
+#define TMPL_TAG_WORK 64        /* work charged per tag evaluated */
 
 struct rctx {
 	const json_t *vars;
@@ -37,7 +40,16 @@ struct rctx {
 	const char *top;        /* the outermost template */
 	const char *top_at;     /* tag being expanded there (nested renders) */
 	const char *nest_var;   /* var whose value is being rendered */
+	size_t *work;           /* work done so far, shared by nested renders */
+	const char *const *raw; /* top-level vars never rendered again */
 };
+
+/* Charges `n` units of work (limit template_work) and checks the size of
+ * the text made so far (limit template_bytes).  Vars that refer to each
+ * other many times can make the work exponential in the nesting depth
+ * while the text stays small, so both are counted. */
+static int charge(struct rctx *c, const char *tmpl, const char *at,
+		  size_t n, const struct buf *out);
 
 int tmpl_has_tags(const char *s)
 {
@@ -92,6 +104,25 @@ static int rerr(struct rctx *c, const char *tmpl, const char *at,
 			      "in the value of var '%s': %s", c->nest_var,
 			      msg);
 	return err_at(c->err, file, line, col, "%s", msg);
+}
+
+static int charge(struct rctx *c, const char *tmpl, const char *at,
+		  size_t n, const struct buf *out)
+{
+	const struct limits *lim = limits_get();
+	*c->work += n;
+	if (*c->work > lim->template_work)
+		return rerr(c, tmpl, at, "rendering takes more than %zu steps "
+			    "of work (do vars refer to each other many "
+			    "times?) (limit template_work; raise it with "
+			    "ASSAY_LIMITS=template_work=N)",
+			    lim->template_work);
+	if (out->len > lim->template_bytes)
+		return rerr(c, tmpl, at, "rendered text is larger than %zu "
+			    "bytes (limit template_bytes; raise it with "
+			    "ASSAY_LIMITS=template_bytes=N)",
+			    lim->template_bytes);
+	return 0;
 }
 
 static void fmt_real(struct buf *b, double d)
@@ -329,6 +360,19 @@ static int apply_filter(struct rctx *c, const char *tmpl, const char *at,
 	return 0;
 }
 
+/* True when the path starting at `path` begins with a var named in
+ * c->raw (untrusted text: inserted, never rendered again). */
+static int is_raw(const struct rctx *c, const char *path, const char *end)
+{
+	size_t n = 0;
+	while (path + n < end && is_ident((unsigned char)path[n]))
+		n++;
+	for (const char *const *r = c->raw; r && *r; r++)
+		if (strlen(*r) == n && !memcmp(*r, path, n))
+			return 1;
+	return 0;
+}
+
 /* Evaluates the expression in [p, end) (inside `{{ }}`) and appends its
  * text to `out`. */
 static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
@@ -348,7 +392,8 @@ static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
 		return rc;
 	/* A string var holding tags is a nested template: render it with
 	 * the same vars before any filter sees it. */
-	if (json_is_string(v) && tmpl_has_tags(json_string_value(v))) {
+	if (!(c->flags & TMPL_NO_NEST) && !is_raw(c, path, end) &&
+	    json_is_string(v) && tmpl_has_tags(json_string_value(v))) {
 		struct buf nb = {0};
 		struct rctx sub = *c;
 		char name[128];
@@ -411,16 +456,20 @@ static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
 			return rc;
 		}
 	}
-	if ((c->flags & TMPL_JSON_ESCAPE) && in_str) {
-		struct buf t = {0};
-		value_text(&t, v);
-		buf_json_escape(out, buf_str(&t), t.len);
-		buf_free(&t);
-	} else {
-		value_text(out, v);
+	{
+		size_t before = out->len;
+		if ((c->flags & TMPL_JSON_ESCAPE) && in_str) {
+			struct buf t = {0};
+			value_text(&t, v);
+			buf_json_escape(out, buf_str(&t), t.len);
+			buf_free(&t);
+		} else {
+			value_text(out, v);
+		}
+		json_decref(v);
+		return charge(c, tmpl, path, TMPL_TAG_WORK + out->len - before,
+			      out);
 	}
-	json_decref(v);
-	return 0;
 }
 
 /* Copies literal text, tracking whether we are inside a JSON string
@@ -463,9 +512,8 @@ static int render(struct rctx *c, const char *tmpl, struct buf *out,
 			while (lit_end > p && is_tag_ws(lit_end[-1]))
 				lit_end--;
 		put_literal(out, p, (size_t)(lit_end - p), &in_str);
-		if (out->len > TMPL_MAX_OUT)
-			return rerr(c, tmpl, tag ? tag : p, "rendered text is "
-				    "larger than %zu bytes", TMPL_MAX_OUT);
+		if (charge(c, tmpl, tag ? tag : p, (size_t)(lit_end - p), out))
+			return ST_INPUT;
 		if (!tag)
 			return 0;
 
@@ -508,14 +556,34 @@ static int render(struct rctx *c, const char *tmpl, struct buf *out,
 	}
 }
 
+static char *render_top(const char *tmpl, const json_t *vars, int flags,
+			const char *const *raw, const struct loc *loc,
+			struct err *err, char *missing, size_t n);
+
+char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
+		      const char *const *raw, const struct loc *loc,
+		      struct err *err)
+{
+	return render_top(tmpl, vars, flags, raw, loc, err, NULL, 0);
+}
+
 char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
 		     const struct loc *loc, struct err *err, char *missing,
 		     size_t n)
 {
+	return render_top(tmpl, vars, flags, NULL, loc, err, missing, n);
+}
+
+static char *render_top(const char *tmpl, const json_t *vars, int flags,
+			const char *const *raw, const struct loc *loc,
+			struct err *err, char *missing, size_t n)
+{
 	struct buf out = {0};
+	size_t work = 0;
 	struct rctx c = {
 		.vars = vars, .flags = flags, .loc = loc, .err = err,
 		.missing = missing, .n_missing = n, .top = tmpl,
+		.work = &work, .raw = raw,
 	};
 	if (missing && n)
 		missing[0] = '\0';

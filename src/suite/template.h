@@ -5,7 +5,9 @@
  * (JSON), `trim`, `upper`, `lower`; `{# comments #}`.  Anything else in
  * `{{ }}` or a `{% %}` tag is an error that names the unsupported feature.
  * A var whose value itself contains `{{…}}` is rendered too (nested vars),
- * up to a fixed depth.  Strings are inserted as-is, numbers in their
+ * up to a fixed depth, except under TMPL_NO_NEST.  One render, nested vars
+ * included, is held to the limits template_work and template_bytes
+ * (limits.h): an error at the tag, never an exponential blow-up.  Strings are inserted as-is, numbers in their
  * shortest form, lists and objects as JSON.
  *
  * Returns owned strings; NULL with err set on failure (the location is the
@@ -29,7 +31,12 @@ enum {
 	TMPL_JSON_ESCAPE = 1,
 	/* Undefined vars render as "" (promptfoo's behaviour) instead of
 	 * failing: used to check a template's syntax without vars. */
-	TMPL_LENIENT = 2
+	TMPL_LENIENT = 2,
+	/* Insert every value once, as text: a value holding `{{…}}` is not
+	 * rendered again.  For templates that receive untrusted text (model
+	 * output in a rubricPrompt, data in HTTP headers): what a value
+	 * says is never parsed as a template. */
+	TMPL_NO_NEST = 4
 };
 
 char *tmpl_render(const char *tmpl, const json_t *vars, int flags,
@@ -41,6 +48,14 @@ char *tmpl_render(const char *tmpl, const json_t *vars, int flags,
 char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
 		     const struct loc *loc, struct err *err, char *missing,
 		     size_t n);
+
+/* Like tmpl_render, but the top-level vars named in `raw` (a NULL-ended
+ * list) are inserted as text and never rendered again, while the other
+ * vars keep nesting: for untrusted text (a rendered prompt) among trusted
+ * vars. */
+char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
+		      const char *const *raw, const struct loc *loc,
+		      struct err *err);
 
 /* True when the text contains a `{{`, `{%` or `{#` that would be
  * interpreted. */

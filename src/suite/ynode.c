@@ -5,9 +5,11 @@
  * API is as short and lets us resolve aliases to shared nodes (so an alias
  * bomb costs no memory while parsing), reject cycles, apply merge keys and
  * report duplicate keys at their own position.  Expansion happens only in
- * yn_to_json, which draws on a per-document node budget. */
+ * yn_to_json, which draws on a per-document node budget and byte budget
+ * (limits.h: yaml_nodes, yaml_bytes). */
 #include "ynode.h"
 #include "../util/buf.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -17,7 +19,6 @@
 #include <yaml.h>
 
 #define YN_MAX_DEPTH 256
-#define YN_BUDGET 1000000L
 
 struct anchor {
 	char *name;
@@ -36,6 +37,7 @@ struct ynode *yn_new(struct ydoc *d, enum yn_kind kind, const char *file,
 	n->doc = d;
 	d->all = n;
 	d->budget += 3;
+	d->tree += sizeof *n + 16 + sizeof n;   /* malloc's and a parent's */
 	return n;
 }
 
@@ -45,6 +47,8 @@ struct ynode *yn_scalar(struct ydoc *d, const char *s, size_t n, int quoted,
 	struct ynode *y = yn_new(d, YN_SCALAR, file, line, col);
 	y->str = xstrndup(s, n);
 	y->len = n;
+	d->bytes += 3 * (long long)n;
+	d->tree += n + 17;
 	y->quoted = quoted;
 	return y;
 }
@@ -73,10 +77,13 @@ void ydoc_free(struct ydoc *d)
 		next = n->next_alloc;
 		free(n->str);
 		free(n->kids);
+		json_decref(n->keys);
 		free(n);
 	}
 	d->all = d->root = NULL;
 	d->budget = 0;
+	d->bytes = 0;
+	d->tree = 0;
 }
 
 struct ynode *yn_get(const struct ynode *map, const char *key)
@@ -219,9 +226,21 @@ static json_t *to_json(struct ydoc *d, const struct ynode *n, int depth,
 	json_t *out;
 	if (--d->budget < 0) {
 		d->budget = 0;
-		err_at(err, n->file, n->line, n->col, "document expands to "
-		       "more than %ld nodes (aliases nested too deeply?)",
-		       YN_BUDGET);
+		err_at(err, n->file, n->line, n->col, "aliases expand the "
+		       "document by more than %ld nodes (limit yaml_nodes; "
+		       "raise it with ASSAY_LIMITS=yaml_nodes=N)",
+		       limits_get()->yaml_nodes);
+		return NULL;
+	}
+	/* a scalar aliased many times is copied each time: budget bytes as
+	 * well as nodes (a 270 KB file could otherwise make 2 GB) */
+	if (n->kind == YN_SCALAR && (d->bytes -= (long long)n->len) < 0) {
+		d->bytes = 0;
+		err_at(err, n->file, n->line, n->col, "aliases expand the "
+		       "document by more than %zu bytes beyond its own text "
+		       "(limit yaml_bytes; raise it with "
+		       "ASSAY_LIMITS=yaml_bytes=N)",
+		       limits_get()->yaml_bytes);
 		return NULL;
 	}
 	if (depth > YN_MAX_DEPTH) {
@@ -347,6 +366,55 @@ static void block_text_pos(struct pstate *ps, struct ynode *n, size_t off)
 	n->text_col = col;
 }
 
+/* ---- key sets: duplicate checks in large mappings ---------------------- */
+
+/* Mappings up to this many keys are scanned; larger ones keep a set of
+ * their keys (a jansson object), since a scan per key made a 1 MB file of
+ * 100,000 keys take two minutes. */
+#define YN_SCAN_KEYS 16
+
+static bool is_merge_key(const struct ynode *k)
+{
+	return k->kind == YN_SCALAR && strcmp(k->str, "<<") == 0;
+}
+
+static void keys_build(struct ynode *map)
+{
+	map->keys = json_object();
+	for (size_t i = 0; i < map->n; i += 2) {
+		const struct ynode *k = map->kids[i];
+		if (k->kind == YN_SCALAR && !is_merge_key(k))
+			json_object_setn_new_nocheck(map->keys, k->str, k->len,
+						     json_true());
+	}
+}
+
+/* The index of the first key equal to `key` among the first `upto`
+ * kids, or -1. */
+static long find_key(struct ynode *map, size_t upto, const struct ynode *key)
+{
+	if (map->keys || upto / 2 >= YN_SCAN_KEYS) {
+		if (!map->keys)
+			keys_build(map);
+		if (!json_object_getn(map->keys, key->str, key->len))
+			return -1;
+	}
+	for (size_t i = 0; i < upto && i < map->n; i += 2)
+		if (map->kids[i]->kind == YN_SCALAR &&
+		    map->kids[i]->len == key->len &&
+		    memcmp(map->kids[i]->str, key->str, key->len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Records a key just appended (when the mapping keeps a set). */
+static void keys_add(struct ynode *map, const struct ynode *key)
+{
+	if (map->keys && key->kind == YN_SCALAR && !is_merge_key(key))
+		json_object_setn_new_nocheck(map->keys, key->str, key->len,
+					     json_true());
+}
+
 /* Appends `kid` to the open container (or makes it the root). */
 static int attach(struct pstate *ps, struct ynode *kid)
 {
@@ -356,29 +424,23 @@ static int attach(struct pstate *ps, struct ynode *kid)
 		return 0;
 	}
 	top = ps->stack[ps->sp - 1];
-	if (top->kind == YN_MAP && top->n % 2 == 0 && kid->kind == YN_SCALAR) {
-		/* a key: refuse duplicates here, where we know its position */
-		for (size_t i = 0; i < top->n; i += 2)
-			if (top->kids[i]->kind == YN_SCALAR &&
-			    strcmp(top->kids[i]->str, kid->str) == 0 &&
-			    strcmp(kid->str, "<<") != 0)
-				return err_at(ps->err, kid->file, kid->line,
-					      kid->col, "duplicate key '%s' "
-					      "(first at line %d)", kid->str,
-					      top->kids[i]->line);
+	if (top->kind == YN_MAP && top->n % 2 == 0 && kid->kind == YN_SCALAR &&
+	    !is_merge_key(kid)) {
+		/* a key: refuse duplicates here, where we know its position
+		 * (the set of a large mapping answers "seen?" first) */
+		long i = find_key(top, top->n, kid);
+		if (i >= 0)
+			return err_at(ps->err, kid->file, kid->line, kid->col,
+				      "duplicate key '%s' (first at line %d)",
+				      kid->str, top->kids[i]->line);
+		yn_push(top, kid);
+		keys_add(top, kid);
+		return 0;
 	}
 	yn_push(top, kid);
 	return 0;
 }
 
-static int has_key(const struct ynode *map, size_t upto, const char *key)
-{
-	for (size_t i = 0; i < upto && i < map->n; i += 2)
-		if (map->kids[i]->kind == YN_SCALAR &&
-		    strcmp(map->kids[i]->str, key) == 0)
-			return 1;
-	return 0;
-}
 
 /* Resolves `<<: *base` / `<<: [*a, *b]` in a finished mapping: explicit
  * keys win, then earlier merge sources over later ones. */
@@ -428,14 +490,17 @@ static int apply_merges(struct pstate *ps, struct ynode *map)
 			      "mapping or a list of mappings", yn_kind_name(v));
 	}
 	map->n = k;
+	json_decref(map->keys);     /* "<<" entries are gone: rebuild */
+	map->keys = NULL;
 	for (size_t s = 0; s < nsrc; s++) {
 		for (size_t i = 0; i + 1 < srcs[s]->n; i += 2) {
 			struct ynode *key = srcs[s]->kids[i];
-			if (key->kind == YN_SCALAR && has_key(map, map->n,
-							      key->str))
+			if (key->kind == YN_SCALAR &&
+			    find_key(map, map->n, key) >= 0)
 				continue;
 			yn_push(map, key);
 			yn_push(map, srcs[s]->kids[i + 1]);
+			keys_add(map, key);
 		}
 	}
 	return 0;
@@ -456,6 +521,18 @@ static int yaml_fail(struct pstate *ps, yaml_parser_t *p)
 			      (int)p->context_mark.column + 1);
 	return err_at(ps->err, ps->file, line, col, "invalid YAML: %s",
 		      problem);
+}
+
+/* The node tree of one file is held to the limit tree_bytes: a 5 MB list
+ * of one-digit numbers is 2.5 million nodes, 115 times its size. */
+static int tree_full(struct pstate *ps, int line, int col)
+{
+	size_t cap = limits_get()->tree_bytes;
+	if (ps->d->tree <= cap)
+		return 0;
+	return err_at(ps->err, ps->file, line, col, "the document's nodes take "
+		      "more than %zu bytes of memory (limit tree_bytes; raise "
+		      "it with ASSAY_LIMITS=tree_bytes=N)", cap) != 0;
 }
 
 static int on_event(struct pstate *ps, yaml_event_t *ev, int *docs)
@@ -490,6 +567,8 @@ static int on_event(struct pstate *ps, yaml_event_t *ev, int *docs)
 			 ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE)
 			block_text_pos(ps, n, ev->start_mark.index);
 		add_anchor(ps, ev->data.scalar.anchor, n);
+		if (tree_full(ps, line, col))
+			return ST_INPUT;
 		return attach(ps, n);
 	}
 	case YAML_SEQUENCE_START_EVENT:
@@ -502,6 +581,8 @@ static int on_event(struct pstate *ps, yaml_event_t *ev, int *docs)
 		add_anchor(ps, ev->type == YAML_SEQUENCE_START_EVENT
 			   ? ev->data.sequence_start.anchor
 			   : ev->data.mapping_start.anchor, n);
+		if (tree_full(ps, line, col))
+			return ST_INPUT;
 		if (attach(ps, n))
 			return ST_INPUT;
 		ps->stack[ps->sp++] = n;
@@ -554,7 +635,8 @@ int ydoc_parse(struct ydoc *d, const char *file, const char *text,
 			     .err = err };
 	int rc = 0, docs = 0, done = 0;
 
-	d->budget += YN_BUDGET;
+	d->budget += limits_get()->yaml_nodes;
+	d->bytes += (long long)limits_get()->yaml_bytes;
 	if (!yaml_parser_initialize(&parser))
 		return err_set(err, ST_INTERNAL, "cannot start YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,

@@ -27,6 +27,8 @@ struct ynode {
 	size_t n, cap;
 	struct ynode *next_alloc;
 	struct ydoc *doc;        /* the document it belongs to */
+	json_t *keys;            /* large mappings: the set of their keys,
+				  * so duplicate checks stay linear */
 };
 
 struct ydoc {
@@ -34,6 +36,11 @@ struct ydoc {
 	struct ynode *root;      /* NULL for an empty document */
 	long budget;             /* nodes yn_to_json may still produce:
 				  * a base plus 3 per node created */
+	long long bytes;         /* scalar bytes it may still produce: a
+				  * base (limit yaml_bytes) plus 3 per
+				  * byte of scalar created */
+	size_t tree;             /* memory the nodes take (limit
+				  * tree_bytes, checked while parsing) */
 };
 
 /* Parses `text` (len bytes) as one YAML document named `file` (kept as a
@@ -63,7 +70,8 @@ int yn_scalar_type(const struct ynode *n);
 
 /* Converts a node to JSON (scalars resolved per the YAML core schema,
  * keys as strings).  Returns a new reference or NULL with err set (the
- * node's document's budget exhausted — an alias bomb —, too deep, or a
+ * node's document's node or byte budget exhausted — an alias bomb —,
+ * too deep, or a
  * non-scalar key).  NULL `n` gives JSON null. */
 json_t *yn_to_json(const struct ynode *n, struct err *err);
 

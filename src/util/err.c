@@ -1,5 +1,6 @@
 /* err.c — filling and printing error records (see err.h). */
 #include "err.h"
+#include "redact.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -34,8 +35,14 @@ int err_at(struct err *e, const char *file, int line, int col,
 	return ST_INPUT;
 }
 
-void err_print(const struct err *e, FILE *f)
+void err_print(const struct err *e0, FILE *f)
 {
+	/* messages can quote a server's reply or a config value: never
+	 * print a registered secret */
+	struct err copy = *e0;
+	const struct err *e = &copy;
+	redact_buf(copy.msg, sizeof copy.msg);
+	redact_buf(copy.file, sizeof copy.file);
 	if (e->file[0] && e->line > 0)
 		fprintf(f, "%s:%d:%d: error: %s\n", e->file, e->line,
 			e->col > 0 ? e->col : 1, e->msg);

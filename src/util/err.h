@@ -36,7 +36,8 @@ int err_set(struct err *e, enum status code, const char *fmt, ...)
 int err_at(struct err *e, const char *file, int line, int col,
 	   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Writes "file:line:col: error: msg\n" (or "error: msg\n") to f. */
+/* Writes "file:line:col: error: msg\n" (or "error: msg\n") to f, with
+ * every secret registered in util/redact.h replaced by "[REDACTED]". */
 void err_print(const struct err *e, FILE *f);
 
 /* Clears the record to ST_OK. */

@@ -24,7 +24,8 @@ int sse_over_total(const struct sse *s)
 
 int sse_pending(const struct sse *s)
 {
-	return s->line.len > 0 || s->have_data;
+	return s->line.len > 0 || s->have_data ||
+	       (!s->bom_checked && s->bom_len > 0);
 }
 
 /* One complete line (without its terminator). */
@@ -74,18 +75,27 @@ static int line_done(struct sse *s, const char *l, size_t n)
 
 int sse_feed(struct sse *s, const char *p, size_t len)
 {
+	static const char bom[3] = "\xEF\xBB\xBF";
 	size_t i = 0;
 	if (len > SSE_MAX_TOTAL - s->total) {
 		s->total = SSE_MAX_TOTAL;   /* stays over: sse_over_total */
 		return -2;
 	}
 	s->total += len;
-	if (!s->bom_checked && len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
-		p += 3;
-		len -= 3;
+	/* A leading BOM is dropped even when it arrives split across reads:
+	 * the bytes matched so far are held in bom_len until it is whole or
+	 * turns out to be text (then they start the first line). */
+	while (!s->bom_checked && len) {
+		if (*p == bom[s->bom_len]) {
+			p++;
+			len--;
+			if (++s->bom_len == 3)
+				s->bom_checked = 1;
+		} else {
+			s->bom_checked = 1;
+			buf_append(&s->line, bom, s->bom_len);
+		}
 	}
-	if (len)
-		s->bom_checked = 1;
 	if (len && s->last_cr && p[0] == '\n')
 		i = 1; /* the \n of a \r\n split across chunks */
 	s->last_cr = len && p[len - 1] == '\r';

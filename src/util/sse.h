@@ -30,6 +30,7 @@ struct sse {
 	struct buf line, data, event;
 	int have_data;
 	int bom_checked;
+	size_t bom_len;   /* bytes of a leading BOM matched so far */
 	int last_cr;     /* the previous chunk ended with \r */
 	size_t total;    /* bytes fed so far */
 	sse_event_fn fn;

@@ -1,8 +1,10 @@
 /* xalloc.h — allocation that cannot fail.
  *
  * Out of memory is the one condition the program does not try to recover
- * from: these wrappers print a message and abort.  Everything else is
- * reported through `struct err`. */
+ * from: these wrappers print "assay: out of memory (N bytes)" and exit with
+ * status 1.  Everything else is reported through `struct err`.  The
+ * allocation-failure build (-DASSAY_FAIL_ALLOC, see xalloc.c) makes the Nth
+ * allocation fail. */
 #ifndef ASSAY_XALLOC_H
 #define ASSAY_XALLOC_H
 

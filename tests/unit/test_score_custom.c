@@ -136,6 +136,32 @@ TEST(score_transform_jq)
 	json_decref(vars);
 }
 
+/* Found by fuzz/prov_http.c: output that is not JSON (a raw NUL, a key
+ * without its colon) made libjq 1.6's JSON parser leak (seen by
+ * LeakSanitizer in the ASan pass of make check).  It is text: jq gets it
+ * as one string, NUL included. */
+TEST(score_transform_output_with_nul)
+{
+	char *out = NULL;
+	struct err e = {0};
+	T_EQ_INT(score_transform("jq:type", "{\"a\" \"b\"}", 9, NULL, &out, &e), 0);
+	T_EQ_STR(out, "string");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:.a", "{\"a\": 12345678901234567890}", 27,
+				 NULL, &out, &e), 0);
+	T_EQ_STR(out, "12345678901234567000");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:length", "{\0\"\"", 4, NULL, &out, &e), 0);
+	T_EQ_STR(out, "4");
+	free(out);
+	out = NULL;
+	T_EQ_INT(score_transform("jq:type", "[1,\0", 4, NULL, &out, &e), 0);
+	T_EQ_STR(out, "string");
+	free(out);
+}
+
 TEST(score_transform_check_errors)
 {
 	struct err e = {0};
@@ -225,6 +251,27 @@ TEST(score_script_verdicts)
 			NULL, "x", NULL, NULL), 1);
 	T_EQ_INT(ts_run("script", "\"echo $HOME; false\"", NULL, "x", &s, &r), -1);
 	(void)msg;
+}
+
+/* A var's value is one argument of the script, whatever it holds: its
+ * quote used to break out of the command line and become extra
+ * arguments (the line was rendered, then split). */
+TEST(score_script_var_stays_one_argument)
+{
+	const char *cmd = "\"sh -c \\\"[ $# -eq 1 ] && [ \\\\\\\"$1\\\\\\\" = "
+			  "\\\\\\\"$V\\\\\\\" ] && echo true || echo false\\\" "
+			  "argv0 '{{ q }}'\"";
+	json_t *vars = json_pack("{s:s}", "q", "a' 'b --evil");
+	char msg[512] = "";
+	setenv("V", "a' 'b --evil", 1);
+	T_EQ_INT(run_full("script", cmd, NULL, false, 0, vars, "x", NULL, NULL,
+			  msg, sizeof msg), 1);
+	json_decref(vars);
+	vars = json_pack("{s:s}", "q", "x");
+	T_EQ_INT(run_full("script", cmd, NULL, false, 0, vars, "x", NULL, NULL,
+			  msg, sizeof msg), 0);      /* $1 != $V: it can fail */
+	json_decref(vars);
+	unsetenv("V");
 }
 
 TEST(score_script_stdin_json)

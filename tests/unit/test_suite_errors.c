@@ -410,7 +410,8 @@ TEST(suite_err_alias_bomb_is_refused)
 				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1,
 				      i - 1, i - 1, i - 1, i - 1, i - 1);
 	T_EQ_INT(load_str(b.s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "expands to more than") != NULL);
+	T_ASSERT(strstr(e.msg, "aliases expand the document by more than") != NULL);
+	T_ASSERT(strstr(e.msg, "yaml_nodes") != NULL);
 	T_EQ_STR(base(e.file), "suite.yaml");
 }
 
@@ -422,4 +423,15 @@ TEST(suite_err_chat_prompt_broken_by_vars)
 		   "  - description: bad\n    vars: {extra: not json}\n",
 		   "suite.yaml", 5, 5, "test 'bad': chat prompt 1 renders to "
 		   "invalid JSON");
+}
+
+/* A suite file that cannot be read: ST_IO, nothing left allocated (the
+ * ASan run's leak check is the other half of this test). */
+TEST(suite_err_missing_file_is_io)
+{
+	struct suite *s = NULL;
+	struct err e = {0};
+	T_EQ_INT(suite_load("/nonexistent/assay/suite.yaml", &s, &e), ST_IO);
+	T_ASSERT(s == NULL);
+	T_ASSERT(strstr(e.msg, "cannot open") != NULL);
 }

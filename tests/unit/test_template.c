@@ -202,3 +202,19 @@ TEST(template_value_text_forms)
 	free(s);
 	json_decref(v);
 }
+
+/* TMPL_NO_NEST and tmpl_render_raw: untrusted values are inserted once. */
+TEST(template_untrusted_values_are_not_rendered_again)
+{
+	struct err e = {0};
+	json_t *v = vars_of("{\"a\":\"{{b}}\",\"b\":\"B\",\"p\":\"{{b}}!\"}");
+	static const char *const raw[] = { "p", NULL };
+	char *r;
+	RENDER_EQ("{{a}}", "{\"a\":\"{{b}}\",\"b\":\"B\"}", 0, "B");
+	RENDER_EQ("{{a}}", "{\"a\":\"{{b}}\",\"b\":\"B\"}", TMPL_NO_NEST,
+		  "{{b}}");
+	r = tmpl_render_raw("{{a}} {{p}} {{ p | upper }}", v, 0, raw, NULL, &e);
+	T_EQ_STR(r, "B {{b}}! {{B}}!");
+	free(r);
+	json_decref(v);
+}
