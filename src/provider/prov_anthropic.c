@@ -221,7 +221,7 @@ static void anthropic_parse(const struct provider *p, long status,
 			    const char *body, size_t len, struct response *resp)
 {
 	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je), *content, *block, *sr;
+	json_t *root = provider_json_load(body, len, 0, &je), *content, *block, *sr;
 	struct buf text = { 0 };
 	size_t i;
 	(void)p;
@@ -265,7 +265,7 @@ static enum stream_step anthropic_stream_event(const struct provider *p,
 	const char *type;
 	enum stream_step step = STREAM_MORE;
 	(void)p;
-	root = json_loadb(data, len, 0, &je);
+	root = provider_json_load(data, len, 0, &je);
 	if (!json_is_object(root)) {
 		char *ex = provider_excerpt(data, len);
 		json_decref(root);

@@ -323,7 +323,7 @@ static void http_parse(const struct provider *p, long status,
 	json_t *root = NULL, *v;
 	resp->http_status = (int)status;
 	if (status >= 300) {   /* 3xx: a redirect is not an answer */
-		root = json_loadb(body, len, JSON_DECODE_ANY, &je);
+		root = provider_json_load(body, len, JSON_DECODE_ANY, &je);
 		provider_read_error(json_is_object(root) ? root : NULL, status,
 				    body, len, false, resp);
 		json_decref(root);
@@ -331,7 +331,7 @@ static void http_parse(const struct provider *p, long status,
 	}
 	if (!h->path) {
 		size_t bad;
-		root = json_loadb(body, len, JSON_DECODE_ANY, &je);
+		root = provider_json_load(body, len, JSON_DECODE_ANY, &je);
 		if (json_is_string(root)) {
 			resp->output = xstrndup(json_string_value(root),
 						json_string_length(root));
@@ -360,7 +360,7 @@ static void http_parse(const struct provider *p, long status,
 		resp->output = out;
 		return;
 	}
-	root = json_loadb(body, len, JSON_DECODE_ANY, &je);
+	root = provider_json_load(body, len, JSON_DECODE_ANY, &je);
 	if (!root) {
 		char *ex = provider_excerpt(body, len);
 		resp->error = RESP_ERR_BODY;

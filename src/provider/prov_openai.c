@@ -321,7 +321,7 @@ static void openai_parse(const struct provider *p, long status,
 			 const char *body, size_t len, struct response *resp)
 {
 	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je), *choice, *msg, *c, *u;
+	json_t *root = provider_json_load(body, len, 0, &je), *choice, *msg, *c, *u;
 	resp->http_status = (int)status;
 	if (status >= 300) {   /* a redirect is not an answer, whatever its body */
 		provider_read_error(root, status, body, len, false, resp);
@@ -411,7 +411,7 @@ static enum stream_step openai_stream_event(const struct provider *p,
 		}
 		return STREAM_DONE;
 	}
-	root = json_loadb(data, len, 0, &je);
+	root = provider_json_load(data, len, 0, &je);
 	if (!json_is_object(root)) {
 		char *ex = provider_excerpt(data, len);
 		json_decref(root);

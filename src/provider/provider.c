@@ -1,6 +1,8 @@
 /* provider.c — the provider table, lookup by id prefix, and the config
  * keys every provider shares (cost, stream, transport settings). */
 #include "provider.h"
+#include "../util/json_limit.h"
+#include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
@@ -377,4 +379,11 @@ void provider_free(struct provider *p)
 	free(p->dir);
 	free(p->warned_served);
 	free(p);
+}
+
+json_t *provider_json_load(const char *body, size_t len, size_t flags,
+			   json_error_t *je)
+{
+	return json_loadb_limited(body, len, flags,
+				  limits_get()->reply_json_bytes, je, NULL);
 }

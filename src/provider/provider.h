@@ -190,6 +190,13 @@ size_t provider_text_check(const char *s, size_t n);
 /* A printable excerpt (≤ 300 bytes, control characters as spaces); owned. */
 char *provider_excerpt(const char *s, size_t n);
 
+/* Parses a reply (whole body or one stream event) like json_loadb, with
+ * the memory budget reply_json_bytes (util/limits.h): a body of small
+ * values that would take gigabytes as a tree fails instead, je->text
+ * saying so.  New reference or NULL. */
+json_t *provider_json_load(const char *body, size_t len, size_t flags,
+			   json_error_t *je);
+
 /* Splits a command line into words with POSIX-shell quoting (no shell
  * runs).  Returns 0 with an owned NULL-terminated array, or -1 with *why
  * (static text) on an unterminated quote or an empty command. */

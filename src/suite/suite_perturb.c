@@ -335,6 +335,13 @@ int ld_perturb_expand(struct ld *l, const struct ynode *top)
 		return ST_INPUT;
 	for (size_t i = 0; i < s->n_tests; i++) {
 		struct test_case *t = &s->tests[i];
+		/* The loader shares one metadata object among tests that
+		 * add nothing to defaultTest's (suite_tests.c, merge_obj);
+		 * this pass edits it, so each test gets its own first. */
+		json_t *mine = t->metadata ? json_deep_copy(t->metadata)
+					   : json_object();
+		json_decref(t->metadata);
+		t->metadata = mine;
 		json_t *own = json_incref(json_object_get(t->metadata,
 							  "perturb"));
 		const json_t *spec = own ? own : top_j;

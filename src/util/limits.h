@@ -28,6 +28,8 @@ struct limits {
 				   * may take (bytes produced + 64 per tag,
 				   * nested vars included) */
 	size_t template_bytes;    /* template_bytes: text one render makes */
+	size_t reply_json_bytes;  /* reply_json_bytes: memory parsing one
+				   * provider reply's JSON may allocate */
 	bool var_files_anywhere;  /* var_files=anywhere: file:// vars may be
 				   * read outside the suite's directory */
 };

@@ -66,12 +66,13 @@ if ldd "$ASSAY" 2>/dev/null | grep -q libasan; then
 else
 	suite jq_mem.yaml '{type: jq, value: "[range(infinite)] | length > 0"}'
 	t0=$(now)
-	"$ASSAY" run "$T/jq_mem.yaml" --grader-memory 64 --grader-timeout 20000 \
+	"$ASSAY" run "$T/jq_mem.yaml" --grader-memory 64 --grader-timeout 120000 \
 		--no-progress-bar --no-table --no-cache >"$T/mem.out" 2>&1
 	check jq_memory_exit_1 1 $?
 	t1=$(now)
 	check jq_memory_grading_error "other|1" "$(q "select error_kind || '|' || (instr(error_msg, 'grader') > 0) from results where run_id=$last")"
-	if [ $((t1 - t0)) -lt 15000 ]; then ok jq_memory_before_deadline; else fail jq_memory_before_deadline "took $((t1 - t0)) ms"; fi
+	# The memory limit, not the (far) deadline, ended it: well under 120 s.
+	if [ $((t1 - t0)) -lt 60000 ]; then ok jq_memory_before_deadline; else fail jq_memory_before_deadline "took $((t1 - t0)) ms"; fi
 fi
 
 # A slow grader no longer stalls the loop: the slow provider's reply

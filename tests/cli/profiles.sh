@@ -64,14 +64,18 @@ check local_alias_costs_nothing "0.0" "$(q "select distinct cost_usd from result
 # 3. A server loading its model (503 unavailable_error, no Retry-After)
 # for 1.5 s: max_retries 2 with short waits would give up in < 0.5 s;
 # the unavailable budget waits it out.  With the budget off, it gives up.
+# Each run gets a freshly started mock, so the 1.5 s of loading are not
+# partly spent before the run starts (the second run used to share the
+# first one's mock and, on a loaded machine, found it nearly loaded).
 start_mock load "$D/loading.yaml" --quiet
 RETRY="retry_base_ms: 100, retry_max_ms: 400"
-suite ld.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 15000"
 suite ld0.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 0"
-unset RETRY
 run ld0.yaml
 check loading_budget_off_gives_up "http 503 2" "$(q "select error_kind, http_status, retries from results where run_id=$last" | tr '|' ' ')"
 check loading_error_type_kept 1 "$(q "select count(*) from results where run_id=$last and error_msg like 'HTTP 503 unavailable_error: Loading model%'")"
+start_mock load2 "$D/loading.yaml" --quiet
+suite ld.yaml openai:chat:m 1 "max_retries: 2, unavailable_wait_ms: 15000"
+unset RETRY
 run ld.yaml
 check loading_waited_out "1 1" "$(q "select count(*), max(retries) > 2 from results where run_id=$last and error_kind is null" | tr '|' ' ')"
 check loading_wait_recorded 1 "$(q "select count(*) from results where run_id=$last and retry_wait_ms >= 500")"

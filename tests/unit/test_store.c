@@ -434,7 +434,7 @@ TEST(store_open_refuses_newer_schema_and_bad_path)
 	tfx_rmdir(dir);
 }
 
-TEST(store_20000_puts_are_fast)
+TEST(store_20000_puts_all_stored)
 {
 	char *dir = tfx_tmpdir();
 	char *path = xasprintf("%s/p.db", dir);
@@ -444,13 +444,10 @@ TEST(store_20000_puts_are_fast)
 	struct response r;
 	struct grade g;
 	int64_t run;
-	/* A generous bound: the test machine is shared (load average 8 on 2
-	 * cores measured 1.05 s for what takes 0.26 s idle); the figure that
-	 * matters is printed, and the target lives in bench/. */
-	double t0, dt, limit = 3.0;
-#if defined(__SANITIZE_ADDRESS__)
-	limit = 12.0; /* sanitizers slow everything several-fold */
-#endif
+	/* Every put stored across many batches; the speed is printed for
+	 * reference only (the target is checked by bench/run.sh, never by a
+	 * timed test on a shared machine). */
+	double t0, dt;
 	T_EQ_INT(store_open(path, &st, &err), 0);
 	T_EQ_INT(store_run_begin(st, s, NULL, 1, &run, &err), 0);
 	ok_response(&r, "a typical short model answer of a few dozen bytes", 42);
@@ -466,7 +463,6 @@ TEST(store_20000_puts_are_fast)
 	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
 	dt = (fs_mono_ms() - t0) / 1000.0;
 	printf("  20000 puts (with 2 assertion rows each): %.3f s\n", dt);
-	T_ASSERT(dt < limit);
 	store_close(st);
 	T_EQ_INT(q1_long(path, "SELECT count(*) FROM results"), 20000);
 	T_EQ_INT(q1_long(path, "SELECT count(*) FROM assertion_results"), 40000);
