@@ -424,6 +424,13 @@ static int attach(struct pstate *ps, struct ynode *kid)
 		return 0;
 	}
 	top = ps->stack[ps->sp - 1];
+	/* Every reader of a mapping takes its keys as strings (k->str):
+	 * a sequence or mapping as a key (`{[a]: 1}`, `? {a: 1}`) is refused
+	 * here, where its position is known.  Found by fuzz/suite_yaml. */
+	if (top->kind == YN_MAP && top->n % 2 == 0 && kid->kind != YN_SCALAR)
+		return err_at(ps->err, kid->file, kid->line, kid->col,
+			      "found %s as a mapping key, expected a string",
+			      yn_kind_name(kid));
 	if (top->kind == YN_MAP && top->n % 2 == 0 && kid->kind == YN_SCALAR &&
 	    !is_merge_key(kid)) {
 		/* a key: refuse duplicates here, where we know its position

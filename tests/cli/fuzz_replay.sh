@@ -9,8 +9,9 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${FUZZ_REPLAY:-}
 # Leaks inside libraries that assay cannot free (each with its reason).
 # (It matches frames inside libjq, which has no frame pointers: only the
-# slow unwinder sees them.)  print_suppressions=0: a run whose only leaks are
-# suppressed writes no report (tests/run.sh fails on any report file).
+# slow unwinder sees them.)
+# print_suppressions=0: the list of suppressions used is not a report
+# (tests/run.sh fails on any file a sanitizer writes).
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/fuzz/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 if [ -z "$dir" ] || [ ! -d "$dir" ]; then

@@ -90,6 +90,16 @@ TEST(suite_err_malformed_yaml)
 		   "found unexpected end of stream");
 }
 
+/* Found by fuzz/suite_yaml: a mapping or list as a key reached code that
+ * reads keys as strings (a NULL strcmp in the provider options). */
+TEST(suite_err_container_as_mapping_key)
+{
+	EXPECT_ERR("prompts: [a]\nproviders:\n  - {id: echo, config: , {logprobs: true}}\n",
+		   "suite.yaml", 3, 26, "found a mapping as a mapping key, expected a string");
+	EXPECT_ERR("prompts: [a]\nproviders: [echo]\ntests:\n  - vars:\n      ? [a, b]\n      : 1\n",
+		   "suite.yaml", 5, 9, "found a list as a mapping key, expected a string");
+}
+
 TEST(suite_err_empty_and_not_a_mapping)
 {
 	EXPECT_ERR("", "suite.yaml", 1, 1, "found an empty file");
