@@ -35,6 +35,8 @@ DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
 # Only `make fuzz` and `make lint` need these (installed by those targets).
 FUZZ_PKGS := clang libclang-rt-14-dev
 LINT_PKGS := clang-tidy cppcheck
+# Only `make bench` needs these (bench/scale.sh's fixed-answer server).
+BENCH_PKGS := nginx-light
 
 .PHONY: all deps browser-deps check test test-asan demo bench install install-files uninstall deb clean \
         fuzz fuzz-build lint valgrind failalloc
@@ -75,6 +77,8 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 # .incbin reads these when the assets object is assembled (report_html_assets.c).
 $(BUILD)/src/report/report_html_assets.o: src/report/assets/report.js src/report/assets/report.css
 
+$(BUILD)/src/view/view_assets.o: src/view/assets/index.html src/view/assets/app.js src/view/assets/app.css
+
 $(BUILD)/src/score/code_worker_assets.o: src/score/workers/worker.js src/score/workers/worker.py
 
 -include $(OBJ:.o=.d) $(TOBJ:.o=.d) $(BUILD)/src/main.d $(FOBJ:.o=.d)
@@ -112,14 +116,17 @@ demo: deps
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) examples/quickstart/demo.sh
 
-bench: deps
+bench:
+	$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(BENCH_PKGS)"
 	$(MAKE) --no-print-directory $(BUILD)/assay
 	ASSAY=$(abspath $(BUILD)/assay) bench/run.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/load.sh
 	bench/grade.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/loop_cpu.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/report.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/view.sh
 	ASSAY=$(abspath $(BUILD)/assay) bench/sample.sh
+	ASSAY=$(abspath $(BUILD)/assay) bench/scale.sh
 
 # ---- fuzzing (fuzz/README.md) -------------------------------------------
 # One target per fuzz/*.c.  `make test` builds a replay program per target

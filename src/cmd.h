@@ -25,6 +25,7 @@ extern const struct cmd cmd_runs, cmd_delete, cmd_export, cmd_import;
 extern const struct cmd cmd_compare;
 extern const struct cmd cmd_init;
 extern const struct cmd cmd_report;
+extern const struct cmd cmd_view;
 extern const struct cmd cmd_sample;
 extern const struct cmd cmd_probe;
 extern const struct cmd cmd_load;

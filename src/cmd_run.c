@@ -19,6 +19,7 @@
 #include "score/score.h"
 #include "store/store.h"
 #include "suite/suite.h"
+#include "util/term.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
@@ -492,10 +493,10 @@ static int run_exec(int argc, char **argv)
 	if (!a.no_table) {
 		struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
 		struct err serr;
-		report_print_table(&sum, stdout, isatty(1));
+		report_print_table(&sum, stdout, term_color(1));
 		/* A statistics failure does not change the run's exit status. */
 		err_clear(&serr);
-		if (report_stats_print(st, run_id, &so, stdout, isatty(1), &serr))
+		if (report_stats_print(st, run_id, &so, stdout, term_color(1), &serr))
 			err_print(&serr, stderr);
 	}
 	if (a.gate.base_id || a.gate.min_pass_rate >= 0) {

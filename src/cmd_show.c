@@ -9,6 +9,7 @@
 #include "store/store_load.h"
 #include "load/load.h"
 #include "report/report_load_html.h"
+#include "util/term.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -120,11 +121,11 @@ static int show_exec(int argc, char **argv)
 		goto out;
 	have_sum = true;
 	if (table)
-		report_print_table(&sum, stdout, isatty(1));
+		report_print_table(&sum, stdout, term_color(1));
 	if (cases) {
 		if (table)
 			fputc('\n', stdout);
-		if (report_print_cases(st, run_id, &filt, stdout, isatty(1), &err))
+		if (report_print_cases(st, run_id, &filt, stdout, term_color(1), &err))
 			goto out;
 	}
 	fflush(stdout);

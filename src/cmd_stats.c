@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "report/stats_report.h"
 #include "store/store.h"
+#include "util/term.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -77,7 +78,7 @@ static int stats_exec(int argc, char **argv)
 	};
 	const char *db = ".assay/assay.db", *ref = "latest", *out = NULL;
 	struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
-	bool as_json = false, color = isatty(1);
+	bool as_json = false, color = term_color(1);
 	struct store *st = NULL;
 	json_t *j = NULL;
 	struct err err;

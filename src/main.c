@@ -8,7 +8,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_run, &cmd_eval, &cmd_validate, &cmd_show, &cmd_mock,
-	&cmd_stats, &cmd_init, &cmd_report,
+	&cmd_stats, &cmd_init, &cmd_report, &cmd_view,
 	&cmd_runs, &cmd_export, &cmd_import, &cmd_delete,
 	&cmd_compare,
 	&cmd_sample,

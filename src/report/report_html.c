@@ -865,11 +865,28 @@ static void section_header(struct buf *b, const json_t *doc)
 	buf_puts(b, "</p></header>\n");
 }
 
+void report_html_charts(const json_t *doc, struct buf *b)
+{
+	const json_t *stats = json_object_get(doc, "stats");
+	section_header(b, doc);
+	section_decision(b, stats);
+	buf_puts(b, "<section id=\"charts\"><h2>Charts</h2>\n");
+	chart_pass(b, stats);
+	chart_pairs(b, stats);
+	chart_latency(b, doc, stats);
+	chart_scatter(b, stats, true);
+	chart_scatter(b, stats, false);
+	chart_reliability(b, stats);
+	chart_heat(b, stats);
+	chart_consistency(b, stats);
+	chart_human(b, stats);
+	buf_puts(b, "</section>\n");
+}
+
 int report_html_render(const json_t *doc, struct buf *b, struct err *err)
 {
 	if (!json_is_object(doc) || !json_is_array(json_object_get(doc, "results")))
 		return err_set(err, ST_USAGE, "not a run export: no results array");
-	const json_t *stats = json_object_get(doc, "stats");
 	json_t *data = case_data(doc);
 	char *dj = json_dumps(data, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(8));
 	json_decref(data);
@@ -885,19 +902,8 @@ int report_html_render(const json_t *doc, struct buf *b, struct err *err)
 	buf_puts(b, " — assay report</title>\n<style>");
 	buf_puts(b, report_html_css);
 	buf_puts(b, "</style></head><body>\n");
-	section_header(b, doc);
-	section_decision(b, stats);
-	buf_puts(b, "<section id=\"charts\"><h2>Charts</h2>\n");
-	chart_pass(b, stats);
-	chart_pairs(b, stats);
-	chart_latency(b, doc, stats);
-	chart_scatter(b, stats, true);
-	chart_scatter(b, stats, false);
-	chart_reliability(b, stats);
-	chart_heat(b, stats);
-	chart_consistency(b, stats);
-	chart_human(b, stats);
-	buf_puts(b, "</section>\n<section id=\"cases\"><h2>Cases</h2>\n"
+	report_html_charts(doc, b);
+	buf_puts(b, "<section id=\"cases\"><h2>Cases</h2>\n"
 		    "<div id=\"filters\">"
 		    "<label><input type=\"checkbox\" id=\"f-failing\"> failing only</label> "
 		    "<label><input type=\"checkbox\" id=\"f-dis\"> candidates disagree</label> "

@@ -28,6 +28,13 @@
  * ST_USAGE when doc is not an export object (no `results` array). */
 int report_html_render(const json_t *doc, struct buf *out, struct err *err);
 
+/* Appends the header, the decision and the charts of doc's report (the
+ * page without its case table and script), as report_html_render draws
+ * them; `assay view` shows them on its run page.  doc needs `run`,
+ * `totals` and `stats`, and `results` with provider_id, provider_label,
+ * latency_ms, error and cached for the latency chart. */
+void report_html_charts(const json_t *doc, struct buf *out);
+
 /* Writes the report of run `run_id` to `path`: the run is exported as
  * `.json` to PATH.export.json (report_write), read back, rendered, and
  * written to PATH.tmp renamed into place; the export file is removed.

@@ -1,5 +1,5 @@
-/* mhd_dl.c — libmicrohttpd, loaded when first used (only `assay mock`
- * serves HTTP).
+/* mhd_dl.c — libmicrohttpd, loaded when first used (`assay mock` and `assay view`
+ * serve HTTP).
  *
  * Why: libmicrohttpd links GnuTLS and p11-kit, whose loading costs about
  * 3.8 million instructions at every start of every command; `assay

@@ -1,0 +1,65 @@
+#!/bin/sh
+# bench/view.sh — `assay view` on a 20,000-result run (10,000 cases × 2 mock
+# models; printed, never asserted; the goal is < 200 ms): the run page's
+# data, its charts (first draw computes the statistics; later views come
+# from the cache), the matrix's first and last page unfiltered and with
+# each filter, the review queue, the next blind pair and one grade.  Each
+# figure is the median of 5 requests made with curl (time_total).
+# Usage: ASSAY=build/assay bench/view.sh
+set -eu
+ASSAY=${ASSAY:-build/assay}
+W=$(mktemp -d)
+trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$W"' EXIT
+cat >"$W/rules.yaml" <<'Y'
+seed: 1
+models:
+  - {name: a, accuracy: 0.9}
+  - {name: b, accuracy: 0.7}
+rules:
+  - regex: "item \\d+"
+    reply: "The answer is yes, and here is a sentence of explanation to make the output realistic."
+    wrong: "No idea, but here is a plausible-sounding wrong paragraph of similar length."
+Y
+"$ASSAY" mock --rules "$W/rules.yaml" --port 0 --port-file "$W/port" --quiet >/dev/null 2>&1 &
+echo $! >"$W/mock.pid"
+i=0; while [ ! -s "$W/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$W/port")/v1" OPENAI_API_KEY=bench
+n=10000
+{ echo "__description,q,__metadata:tags[]"; seq 1 "$n" | awk '{print "case " $1 ",item " $1 "," ($1 % 7 ? "plain" : "sevens")}'; } >"$W/cases.csv"
+cat >"$W/suite.yaml" <<'Y'
+prompts: ["Q: {{q}}"]
+providers: [openai:chat:a, openai:chat:b]
+defaultTest: {assert: [{type: icontains, value: "yes"}]}
+tests: file://cases.csv
+Y
+(cd "$W" && "$ASSAY" run suite.yaml -j 64 --no-progress-bar --no-table >/dev/null 2>&1) || true
+"$ASSAY" view --db "$W/.assay/assay.db" --port 0 --port-file "$W/vport" >/dev/null 2>&1 &
+echo $! >"$W/view.pid"
+i=0; while [ ! -s "$W/vport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+V="http://127.0.0.1:$(cat "$W/vport")"
+echo "results: $(curl -s "$V/api/runs/1" | jq .run.n_results)"
+ms() { curl -s -o /dev/null -w '%{time_total}\n' "$@" | awk '{printf "%.1f\n", $1 * 1000}'; }
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+row() {
+	name=$1; shift
+	m=$(for k in 1 2 3 4 5; do ms "$@"; done | median)
+	printf '%-34s %10s ms\n' "$name" "$m"
+}
+printf '%-34s %13s\n' request "median"
+printf '%-34s %10s ms\n' "charts (first draw, cold)" "$(ms "$V/charts/1")"
+row "charts (cached)" "$V/charts/1"
+row "run page data /api/runs/1" "$V/api/runs/1"
+row "matrix page 1" "$V/api/runs/1/matrix?limit=50"
+row "matrix last page" "$V/api/runs/1/matrix?limit=50&offset=9950"
+row "matrix failing" "$V/api/runs/1/matrix?failing=1"
+row "matrix failing, candidate b" "$V/api/runs/1/matrix?failing=1&cand=1"
+row "matrix tag" "$V/api/runs/1/matrix?tag=sevens"
+row "matrix text search" "$V/api/runs/1/matrix?q=item%209999"
+row "matrix judge/rules disagree" "$V/api/runs/1/matrix?jr=1"
+row "review queue (100 items)" "$V/api/runs/1/queue?reviewer=bench"
+row "review queue sample 200" "$V/api/runs/1/queue?reviewer=bench&sample=200&seed=3"
+row "next blind pair" "$V/api/runs/1/pair?reviewer=bench"
+row "one result" "$V/api/results/5000"
+CSRF=$(curl -s "$V/api/session" | jq -r .csrf)
+row "one grade (POST)" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" \
+	-d '{"result_id":5000,"reviewer":"bench","rating":4,"ship":true}' "$V/api/grades"
