@@ -553,11 +553,12 @@ static int run_exec(int argc, char **argv)
 	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
 	else if ((a.gate.fail_on_regression || a.gate.min_pass_rate >= 0) && gated)
-		status = regressed ? EXIT_REGRESSION : sum.errors > 0 && !sum.passes && !sum.fails
+		status = regressed ? EXIT_REGRESSION : sum.errors + sum.grade_errors > 0 &&
+			!sum.passes && !sum.fails
 			? EXIT_RUN_ERROR : EXIT_ALL_PASSED;
 	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
-	else if (sum.errors > 0)
+	else if (sum.errors + sum.grade_errors > 0)
 		status = EXIT_RUN_ERROR;
 	else
 		status = EXIT_ALL_PASSED;

@@ -35,6 +35,60 @@ static bool next_comparison(struct run *r, size_t *t, size_t *p, int *rep,
 	return false;
 }
 
+/* The main-pass grade of a stored result: 1 pass, 0 fail, -1 none (not
+ * found, or already an error).  `cur` (tc->n_asserts long) is scratch. */
+static int stored_pass(struct run *r, const struct comparison *c, size_t v,
+		       struct assert_outcome *cur)
+{
+	const struct test_case *tc = &r->s->tests[c->test];
+	struct grade g;
+	struct err gerr;
+	bool found = false;
+	int was = -1;
+	err_clear(&gerr);
+	r->rc = store_result_outcomes(r->st, r->run_id, c->test, c->prompt, v,
+				      c->rep, cur, tc->n_asserts, &found, r->err);
+	memset(&g, 0, sizeof g);
+	if (!r->rc && found && score_combine_outcomes(tc, cur, &g, &gerr) == 0) {
+		was = g.pass ? 1 : 0;
+		grade_cleanup(&g);
+	}
+	for (size_t i = 0; i < tc->n_asserts; i++) {
+		free(cur[i].reason);
+		cur[i].reason = NULL;
+	}
+	return was;
+}
+
+/* A comparison that could not be graded (its judge's reply unusable):
+ * every compared result becomes a grading error, never a pass kept from
+ * the main pass (docs/statistics.md, "what counts as what"). */
+static void mark_grading_errors(struct run *r, const struct comparison *c,
+				struct assert_outcome *cur, const char *why)
+{
+	const struct test_case *tc = &r->s->tests[c->test];
+	const struct assertion_spec *a = &tc->asserts[c->ai];
+	for (size_t v = 0; v < r->n_cand && !r->rc; v++) {
+		int was;
+		if (!c->outputs[v])
+			continue;
+		was = stored_pass(r, c, v, cur);
+		if (r->rc || was < 0)
+			continue;
+		r->rc = store_result_grading_error(r->st, r->run_id, c->test, c->prompt,
+						   v, c->rep, why && *why ? why :
+						   a->type ? a->type : "comparison",
+						   r->err);
+		if (r->rc)
+			break;
+		if (was)
+			r->tot->passes--;
+		else
+			r->tot->fails--;
+		r->tot->errors++;
+	}
+}
+
 /* Folds a comparison's outcomes into every compared result and frees the
  * comparison. */
 void engine_compare_done(struct run *r, struct comparison *c)
@@ -60,6 +114,7 @@ void engine_compare_done(struct run *r, struct comparison *c)
 		fprintf(stderr, "assay: comparison for test %zu not graded: %s\n",
 			c->test + 1, gerr.msg);
 		r->tot->compare_errors++;
+		mark_grading_errors(r, c, cur, gerr.msg);
 	} else {
 		if (!isnan(consistency)) {
 			r->tot->consistency_sum += consistency;

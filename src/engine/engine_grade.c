@@ -23,11 +23,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +151,61 @@ static void report_script(long pgid)
 		write_all(report_fd, line, (size_t)n);
 }
 
+/* In the child: a JavaScript or Python call goes to the parent, which owns
+ * the workers ("C<lang> <timeout_ms> <len>\n" and the request's JSON);
+ * the answer comes back on the same socket ("<len>\n" and
+ * {"reply": {...}} or {"error": "..."}).  The child waits: the parent
+ * answers each call in turn, and the grader's deadline still holds. */
+static int read_full(int fd, char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = read(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int proxy_call(int lang, const json_t *req, long timeout_ms, json_t **reply,
+		      struct err *err)
+{
+	char *txt = json_dumps(req, JSON_COMPACT), hdr[80], *body = NULL;
+	size_t len = 0, i = 0;
+	json_t *j;
+	int n;
+	*reply = NULL;
+	if (!txt)
+		return err_set(err, ST_INTERNAL, "a code request is not JSON");
+	n = snprintf(hdr, sizeof hdr, "C%d %ld %zu\n", lang, timeout_ms, strlen(txt));
+	write_all(report_fd, hdr, (size_t)n);
+	write_all(report_fd, txt, strlen(txt));
+	free(txt);
+	while (i < sizeof hdr - 1 && read_full(report_fd, hdr + i, 1) == 0 && hdr[i] != '\n')
+		i++;
+	hdr[i] = '\0';
+	len = strtoul(hdr, NULL, 10);
+	if (i == 0 || i >= sizeof hdr - 1 || !(body = malloc(len + 1)) ||
+	    read_full(report_fd, body, len)) {
+		free(body);
+		return err_set(err, ST_INTERNAL, "no answer from the process that owns the code workers");
+	}
+	j = json_loadb(body, len, 0, NULL);
+	free(body);
+	if (json_is_object(json_object_get(j, "reply"))) {
+		*reply = json_incref(json_object_get(j, "reply"));
+		json_decref(j);
+		return 0;
+	}
+	err_set(err, ST_INTERNAL, "%s", json_is_string(json_object_get(j, "error"))
+		? json_string_value(json_object_get(j, "error")) : "a bad answer from the code workers");
+	json_decref(j);
+	return -1;
+}
+
 /* Runs in the child: transform (plain path) and grade; never returns. */
 static void child_main(const struct run *r, struct slot *sl, int fd)
 {
@@ -162,10 +219,17 @@ static void child_main(const struct run *r, struct slot *sl, int fd)
 	err_clear(&gerr);
 	report_fd = fd;
 	score_set_script_hook(report_script);
+	score_set_code_proxy(proxy_call);
 	if (!sl->g.judged && tc->transform) {
 		const char *o = sl->cand.output ? sl->cand.output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &transformed, &gerr)) {
-			j = json_pack("{s:s}", "error", gerr.msg);
+			/* the model's failure unless the suite opts out */
+			char *why = xstrdup(gerr.msg);
+			err_clear(&gerr);
+			rc = score_unreadable(tc, why, &g, &gerr);
+			free(why);
+			j = rc ? json_pack("{s:s}", "error", gerr.msg)
+			       : json_pack("{s:o}", "grade", grade_json(tc, &g));
 			goto send;
 		}
 		free(sl->cand.output);
@@ -195,7 +259,7 @@ int engine_grade_start(struct run *r, struct slot *sl, bool judged,
 	pid_t pid;
 	sl->g.judged = judged;
 	sl->g.replies = replies;
-	if (pipe2(p, O_CLOEXEC))
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p))
 		return -1;
 	fflush(NULL);
 	pid = fork();
@@ -332,17 +396,74 @@ static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 	engine_release(r, sl);
 }
 
-/* Takes the "P<pgid>" lines off the front of what the child sent. */
+/* Sends all of p to the child before the grader's deadline. */
+static void send_child(struct slot *sl, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(sl->g.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			double left = sl->g.deadline - fs_mono_ms();
+			struct pollfd pf = { .fd = sl->g.fd, .events = POLLOUT };
+			if (left <= 0 || poll(&pf, 1, (int)left + 1) < 0)
+				return;
+			continue;
+		}
+		if (k <= 0)
+			return;
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Runs one code call for the child in this process's workers and answers. */
+static void serve_code(struct slot *sl, int lang, long timeout_ms, const char *txt, size_t len)
+{
+	json_t *req = json_loadb(txt, len, 0, NULL), *reply = NULL, *ans;
+	struct err e;
+	char *out, hdr[32];
+	int n;
+	err_clear(&e);
+	if (!json_is_object(req))
+		ans = json_pack("{s:s}", "error", "a code request from the grader is not JSON");
+	else if (score_code_call(lang, req, timeout_ms, &reply, &e))
+		ans = json_pack("{s:s}", "error", e.msg);
+	else
+		ans = json_pack("{s:o}", "reply", reply);
+	json_decref(req);
+	out = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+	json_decref(ans);
+	if (!out)
+		out = xstrdup("{\"error\":\"the code reply is not JSON\"}");
+	n = snprintf(hdr, sizeof hdr, "%zu\n", strlen(out));
+	send_child(sl, hdr, (size_t)n);
+	send_child(sl, out, strlen(out));
+	free(out);
+}
+
+/* Takes the "P<pgid>" lines and the code calls ("C…", answered here) off
+ * the front of what the child sent. */
 static void take_reports(struct slot *sl)
 {
 	char *s = sl->g.out.p;
 	size_t off = 0;
-	while (off < sl->g.out.len && s[off] == 'P') {
+	while (off < sl->g.out.len && (s[off] == 'P' || s[off] == 'C')) {
 		char *nl = memchr(s + off, '\n', sl->g.out.len - off);
+		int lang = 0;
+		long tmo = 0;
+		size_t len = 0;
 		if (!nl)
 			break;
-		sl->g.script_pgid = strtol(s + off + 1, NULL, 10);
-		off = (size_t)(nl - s) + 1;
+		if (s[off] == 'P') {
+			sl->g.script_pgid = strtol(s + off + 1, NULL, 10);
+			off = (size_t)(nl - s) + 1;
+			continue;
+		}
+		if (sscanf(s + off + 1, "%d %ld %zu", &lang, &tmo, &len) != 3)
+			len = 0;
+		if (sl->g.out.len - (size_t)(nl + 1 - s) < len)
+			break; /* the request is not all here yet */
+		serve_code(sl, lang, tmo, nl + 1, len);
+		off = (size_t)(nl - s) + 1 + len;
 	}
 	if (off) {
 		memmove(s, s + off, sl->g.out.len - off);

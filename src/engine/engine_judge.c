@@ -124,8 +124,19 @@ bool engine_grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 		char *t = NULL;
 		const char *o = resp->output ? resp->output : "";
 		if (score_transform(tc->transform, o, strlen(o), tc->vars, &t, &gerr)) {
-			engine_grading_error(resp, &gerr);
-			engine_record(r, sl, resp, NULL);
+			/* the model's failure unless the suite opts out */
+			char *why = xstrdup(gerr.msg);
+			int urc;
+			err_clear(&gerr);
+			urc = score_unreadable(tc, why, &g, &gerr);
+			free(why);
+			if (urc) {
+				engine_grading_error(resp, &gerr);
+				engine_record(r, sl, resp, NULL);
+			} else {
+				engine_record(r, sl, resp, &g);
+				grade_cleanup(&g);
+			}
 			return false;
 		}
 		free(resp->output);

@@ -26,7 +26,9 @@ struct summary_row {
 	int provider_idx, prompt_idx;
 	char *provider_id, *provider_label, *prompt_label;
 	long n;              /* results incl. errors */
-	long passes, fails, errors;
+	long passes, fails;
+	long errors;         /* infrastructure errors (server, network) */
+	long grade_errors;   /* grading errors (a grader or judge failed) */
 	double pass_rate;    /* passes / (passes + fails); NaN when none */
 	double ci_lo, ci_hi; /* 95%: the statistics report's pass-rate
 			      * interval (Wilson; design-adjusted when
@@ -43,7 +45,7 @@ struct summary {
 	int64_t run_id;
 	struct summary_row *rows;
 	size_t n_rows;
-	long total, passes, fails, errors;
+	long total, passes, fails, errors, grade_errors;
 };
 
 /* Fills *out for run `run_id` with one row per provider × prompt (provider
@@ -55,8 +57,14 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		   struct err *err);
 void report_summary_free(struct summary *s);
 
+/* True when a stored error result (error_kind set) is a grading error:
+ * assay's grader or a judge failed ("grading failed: ..."), not the
+ * server or the network. */
+bool report_is_grading_error(const char *error_kind, const char *error_msg);
+
 /* Prints the summary as an aligned table with a totals line (and a note
- * when there were infrastructure errors).  Labels are escaped with
+ * when there were infrastructure or grading errors; a "Grading err"
+ * column only then).  Labels are escaped with
  * report_term_escape; `color` adds ANSI colours. */
 void report_print_table(const struct summary *s, FILE *f, bool color);
 

@@ -97,7 +97,7 @@ static const char *const csv_head_b[] = {
 	"prompt", "output", "error_kind", "error_message", "http_status",
 	"pass", "score", "reason", "latency_ms", "ttft_ms", "prompt_tokens",
 	"completion_tokens", "total_tokens", "cost_usd", "finish_reason",
-	"named_scores", "assertions_passed", "assertions_total"
+	"named_scores", "assertions_passed", "assertions_total", "error_class"
 };
 
 static void csv_header(struct writer *w)
@@ -171,6 +171,10 @@ static int csv_row(struct writer *w, const struct store_result *r)
 		return ST_DB;
 	csv_long(w, w->a_pass);
 	csv_long(w, w->a_total);
+	/* what counts as what (docs/output.md): the server's fault or the
+	 * grader's, never the model's */
+	csv_field(w, !r->error_kind ? "" : report_is_grading_error(r->error_kind,
+		  r->error_msg) ? "grading" : "infrastructure", false);
 	fputs("\r\n", w->f);
 	return 0;
 }

@@ -252,8 +252,8 @@ static int j_header(struct writer *w, struct err *err)
 		j_key(b, "prompt_label", false);
 		j_str(b, r->prompt_label);
 		buf_printf(b, ",\"n\":%ld,\"passes\":%ld,\"fails\":%ld,"
-			      "\"errors\":%ld", r->n, r->passes, r->fails,
-			   r->errors);
+			      "\"errors\":%ld,\"grading_errors\":%ld", r->n,
+			   r->passes, r->fails, r->errors, r->grade_errors);
 		j_key(b, "pass_rate", false);
 		j_num(b, r->pass_rate);
 		j_key(b, "ci_low", false);
@@ -275,8 +275,8 @@ static int j_header(struct writer *w, struct err *err)
 		buf_putc(b, '}');
 	}
 	buf_printf(b, "],\n\"totals\":{\"n\":%ld,\"passes\":%ld,\"fails\":%ld,"
-		      "\"errors\":%ld},\n\"stats\":", sum.total, sum.passes,
-		   sum.fails, sum.errors);
+		      "\"errors\":%ld,\"grading_errors\":%ld},\n\"stats\":",
+		   sum.total, sum.passes, sum.fails, sum.errors, sum.grade_errors);
 	report_summary_free(&sum);
 	/* the same object `assay stats -o` writes (default options) */
 	if (!(stats = report_stats_json(w->st, w->run_id, NULL, err)))

@@ -101,7 +101,8 @@ static int on_result(void *ud, const struct store_result *r)
 	fprintf(j->f, "\" time=\"%.3f\"", isfinite(r->latency_ms) ? r->latency_ms / 1000.0 : 0.0);
 	if (r->error_kind) {
 		fputs(">\n      <error type=\"", j->f);
-		xml_text(j->f, r->error_kind, 0);
+		xml_text(j->f, report_is_grading_error(r->error_kind, r->error_msg)
+			 ? "grading" : r->error_kind, 0);
 		fputs("\" message=\"", j->f);
 		xml_text(j->f, r->error_msg, 500);
 		fputs("\"/>\n    </testcase>\n", j->f);
@@ -141,11 +142,13 @@ int report_fmt_junit(struct store *st, int64_t run_id, FILE *f, struct err *err)
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<testsuites name=\"assay\" tests=\"%ld\" failures=\"%ld\" "
-		   "errors=\"%ld\">\n", sum.total, sum.fails, sum.errors);
+		   "errors=\"%ld\">\n", sum.total, sum.fails,
+		sum.errors + sum.grade_errors);
 	fprintf(f, "  <testsuite name=\"run %lld: ", (long long)run_id);
 	xml_text(f, r.description ? r.description : r.suite_path, 200);
 	fprintf(f, "\" tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" skipped=\"0\" "
-		   "time=\"%.3f\" timestamp=\"", sum.total, sum.fails, sum.errors, secs);
+		   "time=\"%.3f\" timestamp=\"", sum.total, sum.fails,
+		sum.errors + sum.grade_errors, secs);
 	xml_text(f, r.created_at, 40);
 	fputs("\">\n", f);
 	report_summary_free(&sum);

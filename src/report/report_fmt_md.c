@@ -32,6 +32,7 @@ int report_fmt_markdown(struct store *st, int64_t run_id, FILE *f, struct err *e
 {
 	struct summary sum;
 	struct store_run run;
+	bool gerr;
 	int rc;
 	if ((rc = store_run_get(st, run_id, &run, err)))
 		return rc;
@@ -39,6 +40,7 @@ int report_fmt_markdown(struct store *st, int64_t run_id, FILE *f, struct err *e
 		store_run_free(&run);
 		return rc;
 	}
+	gerr = sum.grade_errors > 0;
 	fprintf(f, "## assay run %lld", (long long)run_id);
 	if (run.label) {
 		fputs(" (", f);
@@ -49,8 +51,10 @@ int report_fmt_markdown(struct store *st, int64_t run_id, FILE *f, struct err *e
 	if (strcmp(run.status, "done"))
 		fprintf(f, "> **Warning:** this run is %s; the figures are partial.\n\n",
 			run.status);
-	fputs("| Provider | Prompt | Pass rate [95% CI] | Pass/Fail | Errors | p95 ms | Cost $ |\n"
-	      "| --- | --- | --- | ---: | ---: | ---: | ---: |\n", f);
+	/* a "Grading err" column only when a grader or judge failed */
+	fprintf(f, "| Provider | Prompt | Pass rate [95%% CI] | Pass/Fail | Errors |%s"
+		   " p95 ms | Cost $ |\n| --- | --- | --- | ---: | ---: |%s ---: | ---: |\n",
+		gerr ? " Grading err |" : "", gerr ? " ---: |" : "");
 	for (size_t i = 0; i < sum.n_rows; i++) {
 		const struct summary_row *r = &sum.rows[i];
 		fputs("| ", f);
@@ -60,15 +64,22 @@ int report_fmt_markdown(struct store *st, int64_t run_id, FILE *f, struct err *e
 		fputs(" | ", f);
 		rate(f, r);
 		fprintf(f, " | %ld/%ld | %ld | ", r->passes, r->fails, r->errors);
+		if (gerr)
+			fprintf(f, "%ld | ", r->grade_errors);
 		if (isnan(r->p95_ms))
 			fputs("\xe2\x80\x94", f);
 		else
 			fprintf(f, "%.0f", r->p95_ms);
 		fprintf(f, " | %.4f |\n", r->cost_usd);
 	}
-	fprintf(f, "\n%ld results: %ld passed, %ld failed, %ld infrastructure errors "
-		   "(not counted in the pass rate).\n", sum.total, sum.passes, sum.fails,
-		sum.errors);
+	if (gerr)
+		fprintf(f, "\n%ld results: %ld passed, %ld failed, %ld infrastructure errors, "
+			   "%ld grading errors (neither counted in the pass rate).\n",
+			sum.total, sum.passes, sum.fails, sum.errors, sum.grade_errors);
+	else
+		fprintf(f, "\n%ld results: %ld passed, %ld failed, %ld infrastructure errors "
+			   "(not counted in the pass rate).\n", sum.total, sum.passes,
+			sum.fails, sum.errors);
 	report_summary_free(&sum);
 	store_run_free(&run);
 	if (report_md_baseline > 0 && report_md_baseline != run_id) {

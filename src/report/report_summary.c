@@ -5,7 +5,8 @@
  *
  * Counting rules (docs/output.md):
  * - an infrastructure error (error_kind set) is neither a pass nor a fail
- *   and is left out of the pass rate and its Wilson interval;
+ *   and is left out of the pass rate and its Wilson interval; a grading
+ *   error (stored as "grading failed: ...") likewise, counted apart;
  * - mean score and named metrics are over graded results;
  * - latency percentiles are over successful, non-cached responses (a cache
  *   hit measures the disk, not the provider), type 7 (R's default). */
@@ -42,7 +43,8 @@ static int on_group(void *ud, const struct store_group *g)
 	r->n = g->n;
 	r->passes = g->passes;
 	r->fails = g->fails;
-	r->errors = g->errors;
+	r->grade_errors = g->grade_errors;
+	r->errors = g->errors - g->grade_errors;
 	r->mean_score = g->mean_score;
 	r->prompt_tokens = g->prompt_tokens;
 	r->completion_tokens = g->completion_tokens;
@@ -61,6 +63,7 @@ static int on_group(void *ud, const struct store_group *g)
 	out->passes += r->passes;
 	out->fails += r->fails;
 	out->errors += r->errors;
+	out->grade_errors += r->grade_errors;
 	return 0;
 }
 
@@ -162,16 +165,22 @@ void report_summary_free(struct summary *s)
 	s->n_rows = 0;
 }
 
+bool report_is_grading_error(const char *error_kind, const char *error_msg)
+{
+	static const char pre[] = "grading failed:";
+	return error_kind && error_msg && !strncmp(error_msg, pre, sizeof pre - 1);
+}
+
 /* ------------------------------------------------------------ table */
 
-enum { COL_PROVIDER, COL_PROMPT, COL_RATE, COL_PF, COL_ERR, COL_SCORE,
+enum { COL_PROVIDER, COL_PROMPT, COL_RATE, COL_PF, COL_ERR, COL_GERR, COL_SCORE,
        COL_P50, COL_P95, COL_TOK, COL_COST, N_COLS };
 
 #define LABEL_MAX_COLS 40
 
 static const char *const col_names[N_COLS] = {
 	"Provider", "Prompt", "Pass rate [95% CI]", "Pass/Fail", "Errors",
-	"Score", "p50 ms", "p95 ms", "Tokens in/out", "Cost $"
+	"Grading err", "Score", "p50 ms", "p95 ms", "Tokens in/out", "Cost $"
 };
 
 /* One table line: owned cell texts (already escaped) and their colours. */
@@ -221,7 +230,8 @@ static char *escaped(const char *s)
 static const char total_label[] = "Total";
 
 static void fill_cells(struct cells *c, const char *prov, const char *prompt,
-		       long passes, long fails, long errors, double score,
+		       long passes, long fails, long errors, long gerrors,
+		       double score,
 		       double p50, double p95, long tin, long tout, double cost)
 {
 	long graded = passes + fails;
@@ -233,6 +243,8 @@ static void fill_cells(struct cells *c, const char *prov, const char *prompt,
 	c->text[COL_PF] = xasprintf("%ld/%ld", passes, fails);
 	c->text[COL_ERR] = xasprintf("%ld", errors);
 	c->color[COL_ERR] = errors ? "\033[31m" : NULL;
+	c->text[COL_GERR] = xasprintf("%ld", gerrors);
+	c->color[COL_GERR] = gerrors ? "\033[33m" : NULL;
 	c->text[COL_SCORE] = fmt_num(score, "%.3f");
 	c->text[COL_P50] = fmt_num(p50, "%.0f");
 	c->text[COL_P95] = fmt_num(p95, "%.0f");
@@ -241,14 +253,17 @@ static void fill_cells(struct cells *c, const char *prov, const char *prompt,
 				     : xstrdup("\xe2\x80\x94");
 }
 
+/* The grading-error column is shown only when there are any (gerr). */
 static void print_line(FILE *f, const struct cells *c, const size_t *w,
-		       bool color, bool bold)
+		       bool color, bool bold, bool gerr)
 {
 	for (int i = 0; i < N_COLS; i++) {
 		size_t tw = report_text_width(c->text[i]);
 		size_t pad = w[i] > tw ? w[i] - tw : 0;
 		bool right = i >= COL_PF;
 		const char *on = color ? (bold ? "\033[1m" : c->color[i]) : NULL;
+		if (i == COL_GERR && !gerr)
+			continue;
 		if (i)
 			fputs("  ", f);
 		if (right)
@@ -277,14 +292,15 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 	long tin = 0, tout = 0;
 	double cost = 0, score_sum = 0;
 	long graded_all = 0;
-	bool design = false;
+	bool design = false, gerr = s->grade_errors > 0;
 	for (int i = 0; i < N_COLS; i++)
 		lines[0].text[i] = xstrdup(col_names[i]);
 	for (size_t r = 0; r < s->n_rows; r++) {
 		const struct summary_row *row = &s->rows[r];
 		long graded = row->passes + row->fails;
 		fill_cells(&lines[r + 1], row->provider_label, row->prompt_label,
-			   row->passes, row->fails, row->errors, row->mean_score,
+			   row->passes, row->fails, row->errors, row->grade_errors,
+			   row->mean_score,
 			   row->p50_ms, row->p95_ms, row->prompt_tokens,
 			   row->completion_tokens, row->cost_usd);
 		if (graded > 0 && !isnan(row->ci_lo)) {
@@ -305,7 +321,7 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 		}
 	}
 	fill_cells(&lines[n - 1], total_label, "", s->passes, s->fails, s->errors,
-		   graded_all ? score_sum / (double)graded_all : NAN, NAN, NAN,
+		   s->grade_errors, graded_all ? score_sum / (double)graded_all : NAN, NAN, NAN,
 		   tin, tout, cost);
 	free(lines[n - 1].text[COL_P50]);
 	free(lines[n - 1].text[COL_P95]);
@@ -318,22 +334,28 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 				w[i] = tw;
 		}
 	for (int i = 0; i < N_COLS; i++)
-		total_w += w[i] + (i ? 2 : 0);
-	print_line(f, &lines[0], w, color, true);
+		if (i != COL_GERR || gerr)
+			total_w += w[i] + (i ? 2 : 0);
+	print_line(f, &lines[0], w, color, true, gerr);
 	for (size_t i = 0; i < total_w; i++)
 		fputs("\xe2\x94\x80", f); /* ─ */
 	fputc('\n', f);
 	for (size_t r = 1; r + 1 < n; r++)
-		print_line(f, &lines[r], w, color, false);
+		print_line(f, &lines[r], w, color, false, gerr);
 	for (size_t i = 0; i < total_w; i++)
 		fputs("\xe2\x94\x80", f);
 	fputc('\n', f);
-	print_line(f, &lines[n - 1], w, color, false);
+	print_line(f, &lines[n - 1], w, color, false, gerr);
 	if (s->errors)
 		fprintf(f, "%ld of %ld results were infrastructure errors "
 			   "(timeouts, HTTP or transport failures): they are "
 			   "not counted as failures nor in the pass rate.\n",
 			s->errors, s->total);
+	if (s->grade_errors)
+		fprintf(f, "%ld of %ld results were grading errors (a grader "
+			   "or judge failed, not the model): they are not "
+			   "counted as failures nor in the pass rate.\n",
+			s->grade_errors, s->total);
 	if (design)
 		fprintf(f, "* pass-rate interval adjusted for clusters/repeats "
 			   "(design effect; see the Statistics section)\n");

@@ -499,6 +499,11 @@ int score_assert_eval(const struct assertion_spec *a, const json_t *vars,
 				    vars, &transformed, &terr)) {
 			if (owned)
 				json_decref(rv);
+			if (a->unparsable_error) /* the suite opted out */
+				return err_set(err, ST_INTERNAL, "'%s': the output "
+					       "could not be read by the transform "
+					       "(unparsable_output: error): %s",
+					       a->type, terr.msg);
 			out->pass = false;
 			out->score = 0;
 			out->reason = xasprintf("The output could not be read "
@@ -712,4 +717,28 @@ int score_combine_outcomes(const struct test_case *tc,
 			   struct grade *out, struct err *err)
 {
 	return score_combine(tc, copy_outcome, (void *)outcomes, out, err);
+}
+
+int score_unreadable(const struct test_case *tc, const char *why,
+		     struct grade *out, struct err *err)
+{
+	struct assert_outcome *o;
+	int rc;
+	if (tc->unparsable_error) {
+		memset(out, 0, sizeof *out);
+		return err_set(err, ST_INTERNAL, "the output could not be read "
+			       "by the test's transform (unparsable_output: "
+			       "error): %s", why ? why : "");
+	}
+	o = xcalloc(tc->n_asserts ? tc->n_asserts : 1, sizeof *o);
+	for (size_t i = 0; i < tc->n_asserts; i++) {
+		o[i].spec = &tc->asserts[i];
+		o[i].reason = xasprintf("The output could not be read by the "
+					"test's transform: %s", why ? why : "");
+	}
+	rc = score_combine_outcomes(tc, o, out, err);
+	for (size_t i = 0; i < tc->n_asserts; i++)
+		free(o[i].reason);
+	free(o);
+	return rc;
 }

@@ -58,6 +58,21 @@ int score_check(const struct assertion_spec *a, const json_t *vars,
  * along. */
 void score_set_script_hook(void (*fn)(long pgid));
 
+/* JavaScript and Python code (assertions, transforms) runs in long-lived
+ * workers owned by one process.  A process forked to grade (the engine's
+ * grading child) must not use the workers it inherited: it sets a proxy
+ * with score_set_code_proxy, and every worker call goes through fn, which
+ * hands it to the owning process; that process runs it with
+ * score_code_call, one call at a time per worker.  `lang` is 0 for
+ * JavaScript, 1 for Python; `req` and `*reply` are JSON objects (reply
+ * owned by the caller); the return value and err are those of the call.
+ * NULL fn: this process's own workers (the default). */
+typedef int score_code_proxy_fn(int lang, const json_t *req, long timeout_ms,
+				json_t **reply, struct err *err);
+void score_set_code_proxy(score_code_proxy_fn *fn);
+int score_code_call(int lang, const json_t *req, long timeout_ms, json_t **reply,
+		    struct err *err);
+
 /* Checks every test's transform and every assertion of a suite (before
  * any request; score_suite.c).  Returns 0 or the first error. */
 int score_check_suite(const struct suite *s, struct err *err);
@@ -110,6 +125,13 @@ int score_transform(const char *transform, const char *output, size_t len,
 int score_combine_outcomes(const struct test_case *tc,
 			   const struct assert_outcome *outcomes,
 			   struct grade *out, struct err *err);
+
+/* The grade of an output that the test's options.transform could not
+ * read (`why`): by default the model's failure — every assertion fails
+ * with that reason; with options.unparsable_output: error a grading error
+ * (non-zero, err set, out released).  docs/statistics.md. */
+int score_unreadable(const struct test_case *tc, const char *why,
+		     struct grade *out, struct err *err);
 
 /* Releases g's items, reasons and named_scores and zeroes it;
  * grade_cleanup(NULL) does nothing. */

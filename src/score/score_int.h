@@ -217,6 +217,15 @@ int score_verdict(struct assert_outcome *out, const struct score_in *in,
 /* UTF-8 helpers: number of code points (an invalid byte counts as one). */
 size_t score_utf8_count(const char *s, size_t n);
 
+/* js-rouge 3.2's treeBankTokenize of s (score_treebank.c): the tokens
+ * joined by single spaces (owned; "" and *out_n 0 for no tokens), or NULL
+ * when a regex failed. */
+char *score_treebank(const char *s, size_t n, size_t *out_n);
+
+/* JavaScript's s.toLowerCase() of UTF-8 text (owned; towlower in C.UTF-8,
+ * plus U+0130; the context-dependent final sigma is not applied). */
+char *score_js_lower(const char *s, size_t n, size_t *out_n);
+
 /* --- jq (score_jq.c) --- */
 
 void score_jq_shutdown(void);

@@ -4,15 +4,15 @@
  * shared rule for scored outcomes (score_scored, score_verdict) that the
  * custom scorers use.
  *
- * The metrics follow promptfoo's handlers as of 2025: levenshtein is the
- * edit distance in code points (threshold = largest distance that passes,
- * default 5); rouge-n is js-rouge's ROUGE-1 recall (unique candidate
- * unigrams found in the reference / reference unigrams) over its Penn
- * Treebank tokenizer, threshold 0.75; bleu is promptfoo's BLEU-4 (lower
- * case, whitespace tokens, clipped counts per reference with the maximum
- * across references, 1e-7 smoothing of zero precisions, brevity penalty
- * against the reference closest in length), threshold 0.5.  Where
- * promptfoo throws (an empty candidate) the assertion fails with a reason.
+ * The metrics follow promptfoo 0.123.1 (checked against its code run
+ * under node): levenshtein is fastest-levenshtein's distance in UTF-16
+ * units (threshold = largest distance that passes, default 5); rouge-n is
+ * the clipped unigram F1 over js-rouge 3.2's tokens of the lower-cased
+ * texts (score_treebank.c), threshold 0.75; bleu is promptfoo's BLEU-4
+ * (JavaScript lower case, white-space tokens, clipped counts with the best
+ * reference, orders without output n-grams dropped and weights
+ * renormalised, 1e-7 for a zero precision, brevity penalty exp(1 - r/c)
+ * against the closest reference, the shorter on a tie), threshold 0.5.
  * docs/assertions.md states every rule and the known differences. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "score_int.h"
@@ -172,15 +172,26 @@ size_t score_utf8_count(const char *s, size_t n)
 	return count;
 }
 
-static uint32_t *utf8_decode(const char *s, size_t n, size_t *out_n)
+/* The text as UTF-16 code units, as JavaScript's strings hold it (a code
+ * point above U+FFFF is a surrogate pair; an invalid byte stays one unit
+ * that only equals itself). */
+static uint32_t *utf16_units(const char *s, size_t n, size_t *out_n)
 {
-	uint32_t *cps = xmalloc((n + 1) * sizeof *cps);
+	uint32_t *u = xmalloc((n + 1) * sizeof *u), cp;
 	size_t i = 0, k = 0;
-	while (i < n)
-		i += utf8_next((const unsigned char *)s, n, i, &cps[k++]);
+	while (i < n) {
+		i += utf8_next((const unsigned char *)s, n, i, &cp);
+		if (cp >= 0x10000) {
+			u[k++] = 0xD800 + ((cp - 0x10000) >> 10);
+			u[k++] = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+		} else {
+			u[k++] = cp < 0xDC00 || cp > 0xDCFF ? cp : 0x110000 + cp;
+		}
+	}
 	*out_n = k;
-	return cps;
+	return u;
 }
+
 
 /* Unicode White_Space (JavaScript's \s, less the BOM). */
 static bool is_uspace(uint32_t c)
@@ -189,6 +200,12 @@ static bool is_uspace(uint32_t c)
 	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
 	       c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 ||
 	       c == 0xFEFF || c == 0x85;
+}
+
+/* JavaScript's \s: Unicode White_Space less U+0085, plus the BOM. */
+static bool is_js_space(uint32_t c)
+{
+	return c != 0x85 && (c == 0xFEFF || is_uspace(c));
 }
 
 /* ---- levenshtein ------------------------------------------------------- */
@@ -256,6 +273,9 @@ static int check_threshold_nonneg(const struct assertion_spec *a,
 	return 0;
 }
 
+/* promptfoo 0.123: fastest-levenshtein's distance (UTF-16 code units);
+ * passes when distance <= threshold (default 5), `not-` inverts; score
+ * 1 or 0. */
 static int eval_levenshtein(const struct score_in *in,
 			    struct assert_outcome *out, struct err *err)
 {
@@ -263,11 +283,11 @@ static int eval_levenshtein(const struct score_in *in,
 	double th = in->spec->has_threshold ? in->spec->threshold : 5;
 	size_t na, nb, k, d;
 	uint32_t *a, *b;
-	bool exact, within;
+	bool exact, pass;
 	char ts[32];
 	(void)err;
-	a = utf8_decode(in->output, in->output_len, &na);
-	b = utf8_decode(want, json_string_length(in->value), &nb);
+	a = utf16_units(in->output, in->output_len, &na);
+	b = utf16_units(want, json_string_length(in->value), &nb);
 	k = (size_t)floor(th);
 	/* Exact distances are cheap for short texts: report them. */
 	if ((double)na * (double)nb <= 1e7) {
@@ -280,24 +300,17 @@ static int eval_levenshtein(const struct score_in *in,
 	}
 	free(a);
 	free(b);
-	within = (double)d <= th;
+	pass = ((double)d <= th) != in->inverse;
+	out->pass = pass;
+	out->score = pass ? 1 : 0;
 	score_fmt_num(th, ts, sizeof ts);
-	if (within == in->inverse) {
-		if (in->inverse)
-			score_binary(out, within, true, xasprintf(
-				"Levenshtein distance %zu is less than or equal "
-				"to threshold %s", d, ts));
-		else if (exact)
-			score_binary(out, within, false, xasprintf(
-				"Levenshtein distance %zu is greater than "
-				"threshold %s", d, ts));
-		else
-			score_binary(out, within, false, xasprintf(
-				"Levenshtein distance is greater than "
-				"threshold %s", ts));
-		return 0;
-	}
-	score_binary(out, within, in->inverse, NULL);
+	if (pass)
+		out->reason = xstrdup("Assertion passed");
+	else if (exact)
+		out->reason = xasprintf("Levenshtein distance %zu is %s threshold %s", d,
+					in->inverse ? "less than or equal to" : "greater than", ts);
+	else
+		out->reason = xasprintf("Levenshtein distance is greater than threshold %s", ts);
 	return 0;
 }
 
@@ -415,151 +428,38 @@ static size_t grams_count(const struct grams *g, const struct toks *t,
 
 /* ---- rouge-n ----------------------------------------------------------- */
 
-/* js-rouge's treeBankTokenize as an ordered list of regex rewrites
- * (JavaScript replacement "$&" written as PCRE2's "$0"). */
-struct rewrite {
-	const char *re, *with;
-	bool global;
-	pcre2_code *code;
-};
-
-static struct rewrite tb_pre[] = {
-	{ "^\"", " `` ", false, NULL },
-	{ "([ (\\[{<])\"", "$1 `` ", true, NULL },
-	{ "\\.\\.\\.*", " ... ", true, NULL },
-	{ "[;@#$%&]", " $0 ", true, NULL },
-	{ "([^\\.])(\\.)([\\]\\)}>\"\\']*)\\s*$", "$1 $2$3 ", true, NULL },
-	{ "[,?!]", " $0 ", true, NULL },
-	{ "[\\]\\[\\(\\)\\{\\}<>]", " $0 ", true, NULL },
-	{ "---*", " -- ", true, NULL },
-};
-
-static struct rewrite tb_post[] = {
-	{ "\"", " '' ", true, NULL },
-	{ "([^'])' ", "$1 ' ", true, NULL },
-	{ "'([sSmMdD]) ", " '$1 ", true, NULL },
-	{ "('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", " $1 ", true, NULL },
-	{ "(?i)\\b(can)(not)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(d)('ye)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(gim)(me)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(gon)(na)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(got)(ta)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(lem)(me)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(more)('n)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\b(wan)(na) ", " $1 $2 ", false, NULL },
-	{ "(?i)\\ ('t)(is)\\b", " $1 $2 ", false, NULL },
-	{ "(?i)\\ ('t)(was)\\b", " $1 $2 ", false, NULL },
-};
-
-#define N_PRE (sizeof tb_pre / sizeof tb_pre[0])
-#define N_POST (sizeof tb_post / sizeof tb_post[0])
-
-static pthread_once_t tb_once = PTHREAD_ONCE_INIT;
-static bool tb_ok;
-
-static void tb_compile(void)
-{
-	tb_ok = true;
-	for (size_t pass = 0; pass < 2; pass++) {
-		struct rewrite *r = pass ? tb_post : tb_pre;
-		size_t n = pass ? N_POST : N_PRE;
-		for (size_t i = 0; i < n; i++) {
-			int ec;
-			PCRE2_SIZE off;
-			r[i].code = pcre2_compile((PCRE2_SPTR)r[i].re,
-						  PCRE2_ZERO_TERMINATED,
-						  PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
-						  PCRE2_DOLLAR_ENDONLY, &ec, &off,
-						  NULL);
-			if (!r[i].code)
-				tb_ok = false;
-		}
-	}
-}
-
-/* Applies one rewrite; returns the new text (owned) or NULL on error. */
-static char *rewrite1(const struct rewrite *r, const char *s, size_t n,
-		      size_t *out_n)
-{
-	PCRE2_SIZE cap = n * 2 + 64, len;
-	uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
-			(r->global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
-	for (int tries = 0; tries < 2; tries++) {
-		char *buf = xmalloc(cap);
-		int rc;
-		len = cap;
-		rc = pcre2_substitute(r->code, (PCRE2_SPTR)s, n, 0, opts, NULL,
-				      NULL, (PCRE2_SPTR)r->with,
-				      PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *)buf,
-				      &len);
-		if (rc >= 0) {
-			*out_n = len;
-			return buf;
-		}
-		free(buf);
-		if (rc != PCRE2_ERROR_NOMEMORY)
-			return NULL;
-		cap = len + 1;
-	}
-	return NULL;
-}
-
-/* Tokenizes like js-rouge; returns 0 or -1 (regex failure). */
+/* js-rouge 3.2's tokens of s (score_treebank.c); returns 0 or -1. */
 static int treebank_tokenize(const char *s, size_t n, struct toks *out)
 {
-	char *cur, *next;
-	size_t len = n, nl;
+	size_t len;
+	char *cur = score_treebank(s, n, &len);
 	memset(out, 0, sizeof *out);
-	pthread_once(&tb_once, tb_compile);
-	if (!tb_ok)
+	if (!cur)
 		return -1;
-	if (n == 0)
+	out->store = cur;
+	if (len == 0)
 		return 0;
-	cur = xstrndup(s, n);
-	for (size_t i = 0; i < N_PRE; i++) {
-		next = rewrite1(&tb_pre[i], cur, len, &nl);
-		free(cur);
-		if (!next)
-			return -1;
-		cur = next;
-		len = nl;
-	}
-	next = xasprintf(" %s ", cur);
-	free(cur);
-	cur = next;
-	len += 2;
-	for (size_t i = 0; i < N_POST; i++) {
-		next = rewrite1(&tb_post[i], cur, len, &nl);
-		free(cur);
-		if (!next)
-			return -1;
-		cur = next;
-		len = nl;
-	}
-	/* Collapse runs of spaces, drop one leading and one trailing
-	 * space, split on single spaces (JavaScript's split(" ")). */
-	{
-		size_t w = 0, start = 0, end;
-		for (size_t i = 0; i < len; i++) {
-			if (cur[i] == ' ' && w > 0 && cur[w - 1] == ' ')
-				continue;
-			cur[w++] = cur[i];
+	for (size_t i = 0, t = 0; i <= len; i++)
+		if (i == len || cur[i] == ' ') {
+			toks_add(out, cur + t, i - t);
+			t = i + 1;
 		}
-		len = w;
-		end = len;
-		if (len > 0 && cur[0] == ' ')
-			start = 1;
-		if (end > start && cur[end - 1] == ' ')
-			end--;
-		out->store = cur;
-		for (size_t i = start, t = start; i <= end; i++) {
-			if (i == end || cur[i] == ' ') {
-				toks_add(out, cur + t, i - t);
-				t = i + 1;
-			}
-		}
-	}
 	return 0;
+}
+
+/* JavaScript's x.toFixed(2) for 0 <= x <= 1 (ties round up, as
+ * toFixed picks the larger of two equally near values). */
+static void to_fixed2(double x, char *b, size_t n)
+{
+	char exact[1200];
+	snprintf(exact, sizeof exact, "%.1100f", x);
+	{
+		char *dot = strchr(exact, '.');
+		long hund = strtol(exact, NULL, 10) * 100 + (dot[1] - '0') * 10 + (dot[2] - '0');
+		if (dot[3] >= '5')
+			hund++;
+		snprintf(b, n, "%ld.%02ld", hund / 100, hund % 100);
+	}
 }
 
 static int check_unit_threshold(const struct assertion_spec *a,
@@ -602,67 +502,83 @@ static void metric_outcome(struct assert_outcome *out,
 				score_fmt_num(th, ts, sizeof ts));
 }
 
+/* promptfoo 0.123's rouge-n: output and reference lower-cased as
+ * JavaScript does, js-rouge 3.2 tokens, unigram overlap with counts
+ * clipped to the reference's, F1 of precision (overlap / output tokens)
+ * and recall (overlap / reference tokens); 0 without overlap. */
+static double rouge_f1(size_t overlap, size_t nc, size_t nr)
+{
+	double p = (double)overlap / (double)nc, r = (double)overlap / (double)nr;
+	/* js-rouge's fMeasure at beta 1, in its order of operations */
+	if (p == r)
+		return p;
+	if (p > r)
+		return fmin(p, r * (2.0 / (1.0 + r / p)));
+	return fmin(r, p * (2.0 / (1.0 + p / r)));
+}
+
 static int eval_rouge_n(const struct score_in *in, struct assert_outcome *out,
 			struct err *err)
 {
-	double th = in->spec->has_threshold ? in->spec->threshold : 0.75;
+	double th = in->spec->has_threshold ? in->spec->threshold : 0.75, score = 0;
 	struct toks cand, ref;
-	struct grams rg;
-	size_t match = 0;
+	size_t overlap = 0, lc, lr;
+	char *cl = score_js_lower(in->output, in->output_len, &lc);
+	char *rl = score_js_lower(json_string_value(in->value), json_string_length(in->value), &lr);
+	char sc[32], ts[32];
+	int bad;
 	(void)err;
-	if (in->output_len == 0 || json_string_length(in->value) == 0) {
-		out->pass = false;
-		out->score = 0;
-		out->reason = xstrdup(in->output_len == 0
-			? "ROUGE-N needs a non-empty output"
-			: "ROUGE-N needs a non-empty reference");
-		return 0;
-	}
-	if (treebank_tokenize(in->output, in->output_len, &cand) ||
-	    treebank_tokenize(json_string_value(in->value),
-			      json_string_length(in->value), &ref)) {
+	bad = treebank_tokenize(cl, lc, &cand);
+	bad |= treebank_tokenize(rl, lr, &ref);
+	free(cl);
+	free(rl);
+	if (bad) {
 		toks_free(&cand);
+		toks_free(&ref);
 		out->pass = false;
 		out->score = 0;
 		out->reason = xstrdup("ROUGE-N: could not tokenize the text");
 		return 0;
 	}
-	grams_build(&rg, &ref, 1);
-	/* Unique candidate unigrams that occur in the reference. */
-	{
-		struct grams cg;
+	if (cand.n > 0 && ref.n > 0) {
+		struct grams cg, rg;
 		grams_build(&cg, &cand, 1);
+		grams_build(&rg, &ref, 1);
 		for (size_t i = 0; i < cg.cap; i++)
-			if (cg.slot[i].used &&
-			    grams_count(&rg, &cand, cg.slot[i].start) > 0)
-				match++;
+			if (cg.slot[i].used) {
+				size_t rc = grams_count(&rg, &cand, cg.slot[i].start);
+				overlap += cg.slot[i].count < rc ? cg.slot[i].count : rc;
+			}
 		free(cg.slot);
+		free(rg.slot);
+		if (overlap > 0)
+			score = rouge_f1(overlap, cand.n, ref.n);
 	}
-	metric_outcome(out, in, "ROUGE-N",
-		       rg.total ? (double)match / (double)rg.total : 0, th);
-	free(rg.slot);
 	toks_free(&cand);
 	toks_free(&ref);
+	out->pass = (score >= th) != in->inverse;
+	out->score = in->inverse ? 1 - score : score;
+	to_fixed2(score, sc, sizeof sc);
+	out->reason = xasprintf("ROUGE-N score %s is %s threshold %s", sc,
+				score >= th ? "greater than or equal to" : "less than",
+				score_fmt_num(th, ts, sizeof ts));
 	return 0;
 }
 
 /* ---- bleu -------------------------------------------------------------- */
 
-/* Lower-cases (ASCII), trims and splits on white space, as
- * s.toLowerCase().trim().split(/\s+/) does ("" gives one empty token). */
-static void ws_tokens(const char *s, size_t n, struct toks *out)
+/* s.toLowerCase().trim().split(/\s+/) ("" gives one empty token). */
+static void ws_tokens(const char *s0, size_t n0, struct toks *out)
 {
-	size_t i = 0, k;
+	size_t i = 0, n;
+	const char *s;
 	memset(out, 0, sizeof *out);
-	out->store = xmalloc(n + 1);
-	for (k = 0; k < n; k++)
-		out->store[k] = (char)tolower((unsigned char)s[k]);
-	out->store[n] = '\0';
+	out->store = score_js_lower(s0, n0, &n);
 	s = out->store;
 	while (i < n) {
 		uint32_t cp;
 		size_t l = utf8_next((const unsigned char *)s, n, i, &cp);
-		if (!is_uspace(cp))
+		if (!is_js_space(cp))
 			break;
 		i += l;
 	}
@@ -675,7 +591,7 @@ static void ws_tokens(const char *s, size_t n, struct toks *out)
 		uint32_t cp = 0;
 		while (i < n) {
 			size_t l = utf8_next((const unsigned char *)s, n, i, &cp);
-			if (is_uspace(cp))
+			if (is_js_space(cp))
 				break;
 			i += l;
 		}
@@ -683,36 +599,57 @@ static void ws_tokens(const char *s, size_t n, struct toks *out)
 		toks_add(out, s + start, end - start);
 		while (i < n) {
 			size_t l = utf8_next((const unsigned char *)s, n, i, &cp);
-			if (!is_uspace(cp))
+			if (!is_js_space(cp))
 				break;
 			i += l;
 		}
 	}
 }
 
+/* promptfoo 0.123's calculateBleuScore with weights 1/4: a blank output
+ * scores 0; the reference closest in length (the shorter on a tie) sets
+ * the brevity penalty exp(1 - r/c) when c <= r; orders n with no output
+ * n-gram are left out and the weights of the rest renormalised; a zero
+ * precision counts as 1e-7. */
 static double bleu(const char *cand_s, size_t cand_n, const json_t *refs_v)
 {
 	struct toks cand;
 	size_t n_refs = json_is_array(refs_v) ? json_array_size(refs_v) : 1;
-	struct toks *refs = xcalloc(n_refs, sizeof *refs);
+	struct toks *refs;
 	size_t closest = 0;
-	double logsum = 0, bp;
+	double logs[4], wsum = 0, acc = 0, bp;
+	int used = 0;
+	{
+		size_t k = 0;
+		uint32_t cp;
+		while (k < cand_n) {
+			k += utf8_next((const unsigned char *)cand_s, cand_n, k, &cp);
+			if (!is_js_space(cp))
+				break;
+			if (k >= cand_n)
+				return 0;
+		}
+		if (cand_n == 0)
+			return 0;
+	}
+	refs = xcalloc(n_refs, sizeof *refs);
 	ws_tokens(cand_s, cand_n, &cand);
 	for (size_t r = 0; r < n_refs; r++) {
 		const json_t *rv = json_is_array(refs_v)
 					   ? json_array_get(refs_v, r) : refs_v;
-		ws_tokens(json_string_value(rv), json_string_length(rv),
-			  &refs[r]);
-		/* The first reference closest in length wins ties. */
-		if (r == 0 ||
-		    labs((long)refs[r].n - (long)cand.n) <
-		    labs((long)closest - (long)cand.n))
+		long dc, dp;
+		ws_tokens(json_string_value(rv), json_string_length(rv), &refs[r]);
+		dc = labs((long)refs[r].n - (long)cand.n);
+		dp = labs((long)closest - (long)cand.n);
+		if (r == 0 || dc < dp || (dc == dp && refs[r].n < closest))
 			closest = refs[r].n;
 	}
 	for (size_t n = 1; n <= 4; n++) {
 		struct grams cg;
 		size_t best = 0;
 		double p;
+		if (n > cand.n)
+			continue;
 		grams_build(&cg, &cand, n);
 		for (size_t r = 0; r < n_refs; r++) {
 			struct grams rg;
@@ -730,17 +667,20 @@ static double bleu(const char *cand_s, size_t cand_n, const json_t *refs_v)
 				best = clipped;
 			free(rg.slot);
 		}
-		p = cg.total ? (double)best / (double)cg.total : 0;
-		logsum += 0.25 * log(p == 0 ? 1e-7 : p);
+		p = (double)best / (double)cg.total;
+		logs[used++] = log(p == 0 ? 1e-7 : p);
+		wsum += 0.25;
 		free(cg.slot);
 	}
+	for (int k = 0; k < used; k++)
+		acc += 0.25 / wsum * logs[k];
 	bp = cand.n > closest ? 1.0
-			      : exp(1.0 - (double)cand.n / (double)closest);
+			      : exp(1.0 - (double)closest / (double)cand.n);
 	for (size_t r = 0; r < n_refs; r++)
 		toks_free(&refs[r]);
 	free(refs);
 	toks_free(&cand);
-	return bp * exp(logsum);
+	return used ? bp * exp(acc) : 0;
 }
 
 static int eval_bleu(const struct score_in *in, struct assert_outcome *out,
@@ -748,12 +688,6 @@ static int eval_bleu(const struct score_in *in, struct assert_outcome *out,
 {
 	double th = in->spec->has_threshold ? in->spec->threshold : 0.5;
 	(void)err;
-	if (in->output_len == 0) {
-		out->pass = false;
-		out->score = 0;
-		out->reason = xstrdup("BLEU needs a non-empty output");
-		return 0;
-	}
 	metric_outcome(out, in, "BLEU", bleu(in->output, in->output_len,
 					     in->value), th);
 	return 0;

@@ -213,6 +213,15 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 			 size_t prompt_idx, size_t provider_idx, int repeat,
 			 const struct grade *g, struct err *err);
 
+/* Turns a stored result into a grading error (assay's grader or a judge
+ * failed, not the model): error "other" with message "grading failed:
+ * <why>", no pass, score or assertion rows; the output stays.  Nothing
+ * happens when there is no such result. */
+int store_result_grading_error(struct store *st, int64_t run_id,
+			       size_t test_idx, size_t prompt_idx,
+			       size_t provider_idx, int repeat,
+			       const char *why, struct err *err);
+
 /* ------------------------------------------------------------ reads
  *
  * Every read commits the open batch first, so it sees what was put.
@@ -319,7 +328,9 @@ int store_asserts_each(struct store *st, int64_t result_id,
 struct store_group {
 	size_t provider_idx, prompt_idx;
 	const char *provider_id, *provider_label, *prompt_label;
-	long n, passes, fails, errors;
+	long n, passes, fails, errors;      /* errors: every error result */
+	long grade_errors;                  /* of errors: grading errors
+					     * ("grading failed: ...") */
 	double mean_score;                  /* over graded results; NAN */
 	long prompt_tokens, completion_tokens;
 	double cost_usd;

@@ -291,7 +291,9 @@ static const char *const groups_sql =
 	" avg(CASE WHEN r.pass IS NOT NULL THEN r.score END),"
 	" coalesce(sum(r.prompt_tokens), 0),"
 	" coalesce(sum(r.completion_tokens), 0),"
-	" coalesce(sum(r.cost_usd), 0)"
+	" coalesce(sum(r.cost_usd), 0),"
+	" coalesce(sum(r.error_kind IS NOT NULL"
+	"  AND r.error_msg LIKE 'grading failed:%'), 0)"
 	" FROM run_providers pv JOIN run_prompts pr ON pr.run_id = pv.run_id"
 	" LEFT JOIN results r ON r.run_id = pv.run_id"
 	"  AND r.provider_idx = pv.idx AND r.prompt_idx = pr.idx"
@@ -316,6 +318,7 @@ static int group_row(sqlite3_stmt *q, void *vctx)
 		.prompt_tokens = (long)sqlite3_column_int64(q, 10),
 		.completion_tokens = (long)sqlite3_column_int64(q, 11),
 		.cost_usd = sqlite3_column_double(q, 12),
+		.grade_errors = (long)sqlite3_column_int64(q, 13),
 	};
 	return c->cb.group(c->ud, &g);
 }

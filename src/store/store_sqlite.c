@@ -1198,6 +1198,41 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 	return insert_asserts(st, id, g, err);
 }
 
+int store_result_grading_error(struct store *st, int64_t run_id,
+			       size_t test_idx, size_t prompt_idx,
+			       size_t provider_idx, int repeat,
+			       const char *why, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char *msg;
+	int64_t id;
+	int rc;
+	if ((rc = tx_begin(st, err)))
+		return rc;
+	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
+	if (!id)
+		return 0;
+	if ((rc = sti_prepare(st, "UPDATE results SET error_kind='other',"
+			      " error_msg=?2, pass=NULL, score=NULL, reason=NULL,"
+			      " named_scores_json=NULL WHERE id=?1", &q, err)))
+		return rc;
+	msg = xasprintf("grading failed: %s", why ? why : "");
+	sqlite3_bind_int64(q, 1, id);
+	sti_bind_text(q, 2, msg);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = sti_fail(st, err, "updating a result");
+	sqlite3_finalize(q);
+	free(msg);
+	if (rc)
+		return rc;
+	sqlite3_reset(st->del_asserts);
+	sqlite3_bind_int64(st->del_asserts, 1, id);
+	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+		rc = sti_fail(st, err, "updating a result");
+	sqlite3_reset(st->del_asserts);
+	return rc;
+}
+
 /* ------------------------------------------------------------ reads */
 
 int store_result_state(struct store *st, int64_t run_id, size_t test_idx,

@@ -37,6 +37,9 @@ struct assertion_spec {
 	char *provider;      /* judge provider id (model-graded), or NULL */
 	json_t *provider_config; /* its config, or NULL */
 	char *rubric_prompt; /* rubricPrompt as text, or NULL */
+	bool unparsable_error; /* its test's options.unparsable_output is
+				* `error`: output its transform cannot read
+				* is a grading error, not a failure */
 	bool has_severity;   /* `severity` given (docs/statistics.md) */
 	double severity;     /* its weight: critical 10, high/major 5,
 			      * medium/moderate 2, low/minor 1, info 0, or
@@ -58,9 +61,16 @@ struct test_case {
 				    * applied to the output before every
 				    * assertion (grading checks it) */
 	json_t *grader_config;     /* its config, or NULL */
+	bool has_unparsable;       /* options.unparsable_output given */
+	bool unparsable_error;     /* it is `error` (default `fail`): output
+				    * a transform cannot read is a grading
+				    * error instead of the model's failure;
+				    * copied onto every assertion */
 	char *rubric_prompt;       /* options.rubricPrompt as text, or NULL;
 				    * already copied onto its assertions
 				    * that have none */
+	int var_expansion;         /* options.disableVarExpansion: 0 unset,
+				    * 1 expand list vars, -1 do not */
 	struct loc loc;
 };
 

@@ -324,7 +324,27 @@ static void inherit_rubric(struct test_case *t, size_t from, const char *rp)
 			t->asserts[i].rubric_prompt = xstrdup(rp);
 }
 
-/* A test's `options`: provider (the judge), rubricPrompt and transform. */
+/* options.unparsable_output: `fail` (the default: output a transform
+ * cannot read is the model's failure) or `error` (a grading error). */
+static int parse_unparsable(struct ld *l, const struct ynode *x,
+			    struct test_case *t)
+{
+	if (x->kind == YN_SCALAR && x->str &&
+	    (!strcmp(x->str, "fail") || !strcmp(x->str, "error"))) {
+		t->has_unparsable = true;
+		t->unparsable_error = !strcmp(x->str, "error");
+		return 0;
+	}
+	return ld_err(l, x, "found %s%s%s, expected unparsable_output: fail "
+		      "(the default: output a transform cannot read fails) or "
+		      "error (it is a grading error)",
+		      x->kind == YN_SCALAR && x->str ? "'" : yn_kind_name(x),
+		      x->kind == YN_SCALAR && x->str ? x->str : "",
+		      x->kind == YN_SCALAR && x->str ? "'" : "");
+}
+
+/* A test's `options`: provider (the judge), rubricPrompt, transform and
+ * unparsable_output. */
 static int parse_options(struct ld *l, const struct ynode *v,
 			 struct test_case *t)
 {
@@ -348,10 +368,24 @@ static int parse_options(struct ld *l, const struct ynode *v,
 				t->transform = xstrdup(x->str);
 				rc = 0;
 			}
+		} else if (!strcmp(k->str, "unparsable_output")) {
+			rc = parse_unparsable(l, x, t);
+		} else if (!strcmp(k->str, "disableVarExpansion")) {
+			if (x->kind != YN_SCALAR ||
+			    (yn_scalar_type(x) != JSON_TRUE &&
+			     yn_scalar_type(x) != JSON_FALSE))
+				rc = ld_err(l, x, "found %s, expected true or "
+					    "false", yn_kind_name(x));
+			else {
+				t->var_expansion =
+					yn_scalar_type(x) == JSON_TRUE ? -1 : 1;
+				rc = 0;
+			}
 		} else
 			rc = ld_err(l, k, "unsupported feature: test option "
 				    "'%s' (supported: provider, rubricPrompt, "
-				    "transform)", k->str);
+				    "transform, unparsable_output, "
+				    "disableVarExpansion)", k->str);
 		if (rc)
 			return rc;
 	}
@@ -680,10 +714,106 @@ static int add_merged(struct ld *l, struct test_case *t,
 		o->rubric_prompt = xstrdup(def->rubric_prompt);
 	if (def && !t->transform && def->transform)
 		o->transform = xstrdup(def->transform);
+	if (def && !t->has_unparsable && def->has_unparsable) {
+		o->has_unparsable = true;
+		o->unparsable_error = def->unparsable_error;
+	}
+	for (size_t i = 0; i < o->n_asserts; i++)
+		o->asserts[i].unparsable_error = o->unparsable_error;
 	if (def)
 		inherit_rubric(o, 0, def->rubric_prompt);
 	memset(t, 0, sizeof *t);
 	return 0;
+}
+
+/* promptfoo's rule for list vars (generateVarCombinations in its
+ * evaluator): a var whose value is a list with a string first element
+ * takes each element in turn; any other value, a list of numbers or of
+ * mappings or an empty list included, stays whole. */
+static bool expands(const json_t *v)
+{
+	return json_is_array(v) && json_array_size(v) > 0 &&
+	       json_is_string(json_array_get(v, 0));
+}
+
+/* A copy of `t` (nothing shared that add_merged would free) with vars
+ * `vars` (consumed). */
+static void test_copy(struct test_case *dst, const struct test_case *t,
+		      json_t *vars)
+{
+	*dst = *t;
+	dst->description = xstrdup(t->description);
+	dst->vars = vars;
+	dst->metadata = t->metadata ? json_incref(t->metadata) : NULL;
+	dst->asserts = t->n_asserts ?
+		       xmalloc(t->n_asserts * sizeof *dst->asserts) : NULL;
+	for (size_t i = 0; i < t->n_asserts; i++)
+		assert_copy(&dst->asserts[i], &t->asserts[i]);
+	dst->grader = xstrdup(t->grader);
+	dst->grader_config = t->grader_config ?
+			     json_deep_copy(t->grader_config) : NULL;
+	dst->transform = xstrdup(t->transform);
+	dst->rubric_prompt = xstrdup(t->rubric_prompt);
+}
+
+/* Adds `t` (consumed) once per combination of its list vars (defaultTest's
+ * merged under its own), the first var varying slowest, as promptfoo
+ * does, unless options.disableVarExpansion (the test's, else
+ * defaultTest's) is true.  The tests_bytes limit bounds the product. */
+static int add_expanded(struct ld *l, struct test_case *t,
+			const struct test_case *def)
+{
+	int ve = t->var_expansion ? t->var_expansion
+				  : def ? def->var_expansion : 0;
+	json_t *all = json_object(), *v;
+	const char *k;
+	size_t nk = 0, *idx, *len, more = 1;
+	const char **keys;
+	int rc = 0;
+
+	if (def && def->vars)
+		json_object_update(all, def->vars);
+	if (t->vars)
+		json_object_update(all, t->vars);
+	json_object_foreach(all, k, v)
+		nk += expands(v);
+	if (ve < 0 || nk == 0) {
+		json_decref(all);
+		return add_merged(l, t, def);
+	}
+	keys = xmalloc(nk * sizeof *keys);
+	idx = xmalloc(nk * sizeof *idx);
+	len = xmalloc(nk * sizeof *len);
+	nk = 0;
+	json_object_foreach(all, k, v)
+		if (expands(v)) {
+			keys[nk] = k;
+			idx[nk] = 0;
+			len[nk++] = json_array_size(v);
+		}
+	while (more && !rc) {
+		struct test_case c;
+		json_t *vars = json_copy(all);
+		for (size_t i = 0; i < nk; i++)
+			json_object_set(vars, keys[i], json_array_get(
+				json_object_get(all, keys[i]), idx[i]));
+		test_copy(&c, t, vars);
+		rc = add_merged(l, &c, def);
+		more = 0;
+		for (size_t i = nk; i-- > 0;) {
+			if (++idx[i] < len[i]) {
+				more = 1;
+				break;
+			}
+			idx[i] = 0;
+		}
+	}
+	free(keys);
+	free(idx);
+	free(len);
+	json_decref(all);
+	suite_test_cleanup(t);
+	return rc;
 }
 
 static int add_test(struct ld *l, const struct ynode *m,
@@ -695,7 +825,7 @@ static int add_test(struct ld *l, const struct ynode *m,
 		suite_test_cleanup(&t);
 		return rc;
 	}
-	return add_merged(l, &t, def);
+	return add_expanded(l, &t, def);
 }
 
 /* ---- CSV ----------------------------------------------------------------- */

@@ -16,9 +16,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; th
 fi
 printf 'models:\n  - name: mock\n    default: "{{last_user}}"\n' >"$T/rules.yaml"
 start_mock m "$T/rules.yaml"
-# -j 1: with graders now forked off the loop (engine_grade.c), concurrent
-# children share the one worker socket; see the known issue in docs/assertions.md.
-"$ASSAY" run "$T/suite.yaml" -j 1 --no-progress-bar --no-table -o "$T/r.json" >"$T/run.out" 2>&1
+"$ASSAY" run "$T/suite.yaml" -j 8 --no-progress-bar --no-table -o "$T/r.json" >"$T/run.out" 2>&1
 check code_run_exit_100 100 $?
 r() { jq -r --arg d "$1" ".results[] | select(.description == \$d) | $2" "$T/r.json"; }
 check code_js_bool "true 1" "$(r 'js bool true' '"\(.pass) \(.score)"')"
@@ -42,6 +40,31 @@ check code_py_multiline_print "true" "$(r 'py multi-line' '.pass')"
 check code_js_transform_assertion "true" "$(r 'js transform on an assertion' '.pass')"
 check code_js_transform_test "true" "$(r 'js transform of the test' '.pass')"
 check code_no_errors "0" "$(jq '.totals.errors' "$T/r.json")"
+
+# -j 8 with forked graders: every other test has a transform, so it is
+# graded in a child process (engine_grade.c) while the rest are graded on
+# the loop.  Each reason names its own test and the worker's pid: the
+# children's calls go through the parent's one worker per language, so no
+# reply reaches the wrong test (before: crossed replies, broken frames and
+# one worker per child) and there are exactly two worker pids.
+{
+	printf 'prompts: ["{{q}}"]\nproviders: [openai:chat:mock]\ntests:\n'
+	i=0
+	while [ $i -lt 120 ]; do
+		printf '  - vars: {q: "k%d"}\n' $i
+		[ $((i % 2)) -eq 1 ] && printf '    options: {transform: "output + \x27~\x27"}\n'
+		printf '    assert:\n'
+		printf '      - {type: javascript, value: "({pass: output.startsWith(context.vars.q), score: 1, reason: context.vars.q + \x27 \x27 + process.pid})"}\n'
+		printf '      - {type: python, value: "{\x27pass\x27: output.startswith(context[\x27vars\x27][\x27q\x27]), \x27score\x27: 1, \x27reason\x27: context[\x27vars\x27][\x27q\x27] + \x27 \x27 + str(__import__(\x27os\x27).getpid())}"}\n'
+		i=$((i + 1))
+	done
+} >"$T/many.yaml"
+"$ASSAY" run "$T/many.yaml" -j 8 --no-progress-bar --no-table -o "$T/many.json" >"$T/many.out" 2>&1
+check code_forked_j8_exit_0 0 $?
+check code_forked_j8_all_pass 120 "$(jq '[.results[] | select(.pass == true and .error == null)] | length' "$T/many.json")"
+check code_forked_j8_own_replies 240 "$(jq '[.results[] | .vars.q as $q | .assertions[] | select((.reason // "" | split(" ")[0]) == $q)] | length' "$T/many.json")"
+check code_forked_j8_transformed 60 "$(jq '[.results[] | select(.output | endswith("~"))] | length' "$T/many.json")"
+check code_forked_j8_two_workers 2 "$(jq '[.results[].assertions[].reason | split(" ")[1]] | unique | length' "$T/many.json")"
 
 "$ASSAY" run "$T/csv.yaml" --no-progress-bar --no-table -o "$T/c.json" >"$T/csv.out" 2>&1
 check code_csv_exit_0 0 $?

@@ -480,13 +480,16 @@ TEST(report_write_csv_quotes_and_flattens_vars)
 	T_EQ_STR(rows.cells[w + 9], "");
 	T_EQ_STR(rows.cells[w + 11], TRICKY);
 	T_EQ_STR(rows.cells[w + 15], "true");
-	T_EQ_STR(rows.cells[w + w - 2], "2"); /* assertions_passed */
-	T_EQ_STR(rows.cells[w + w - 1], "2"); /* assertions_total */
+	T_EQ_STR(rows.cells[w + w - 3], "2"); /* assertions_passed */
+	T_EQ_STR(rows.cells[w + w - 2], "2"); /* assertions_total */
+	T_EQ_STR(rows.cells[w - 1], "error_class");
+	T_EQ_STR(rows.cells[w + w - 1], ""); /* graded: no error */
 	/* The first timeout (case 20, provider A) is row 1 + 2*20 = 41 > 29:
 	 * B has no case 20, so it is row 1 + 2*6 + (20 - 6) = 27. */
 	T_EQ_STR(rows.cells[27 * w + 0], "20");
 	T_EQ_STR(rows.cells[27 * w + 12], "timeout");
 	T_EQ_STR(rows.cells[27 * w + 15], "");
+	T_EQ_STR(rows.cells[27 * w + w - 1], "infrastructure");
 	T_ASSERT(strstr(text, "\r\n") != NULL);
 	for (size_t i = 0; i < rows.n_cells; i++)
 		free(rows.cells[i]);

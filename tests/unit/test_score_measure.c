@@ -17,37 +17,55 @@ struct mrow {
 	double score;
 };
 
-/* Scores computed by hand from promptfoo's formulas (see the comments in
- * src/score/score_measure.c and docs/assertions.md). */
+/* Reference scores for levenshtein, rouge-n and bleu come from promptfoo
+ * 0.123.1 itself (npm `promptfoo@0.123.1`, its dist/src/index.js functions
+ * calculateBleuScore and rougeNScore/handleRougeScore run under node with
+ * its dependencies js-rouge 3.2.3 and fastest-levenshtein 1.0.16, e.g.
+ * `rougeNScore("the cat", "the cat sat on the mat")` → 0.5); compared to
+ * 1e-9.  The other rows are hand-computed from promptfoo's formulas. */
 static const struct mrow mrows[] = {
-	/* levenshtein: distance <= threshold (default 5) */
+	/* levenshtein: fastest-levenshtein distance (UTF-16 units) <= threshold 5 */
 	{ "levenshtein", "\"sitting\"", "kitten", 1, 1 },          /* d = 3 */
 	{ "levenshtein", "\"hello world!!\"", "hello", 0, 0 },     /* d = 8 */
 	{ "levenshtein", "\"abc\"", "", 1, 1 },                    /* d = 3 */
 	{ "levenshtein", "\"caf\\u00e9 au lait\"", "cafe au lait", 1, 1 },
 	{ "not-levenshtein", "\"xyz123456\"", "abc", 1, 1 },       /* d = 9 */
 	{ "not-levenshtein", "\"abc\"", "abd", 0, 0 },
-	/* rouge-n: unique candidate unigrams in the reference / reference
-	 * unigrams (js-rouge), threshold 0.75 */
+	/* rouge-n: lower-cased, js-rouge 3.2 tokens, clipped unigram F1 */
 	{ "rouge-n", "\"The cat sat on the mat\"", "The cat sat on the mat", 1, 1 },
-	{ "rouge-n", "\"the cat sat on the mat\"", "the cat", 0, 2.0 / 6 },
-	{ "rouge-n", "\"the cat\"", "the the the", 0, 0.5 },
-	{ "rouge-n", "\"Hello world\"", "Hello, world.", 1, 1 },
+	{ "rouge-n", "\"the cat sat on the mat\"", "the cat", 0, 0.5 },
+	{ "rouge-n", "\"the cat\"", "the the the", 0, 0.4 },
+	{ "rouge-n", "\"Hello world\"", "Hello, world.", 0, 0.6666666666666666 },
 	{ "rouge-n", "\"do n't\"", "don't", 1, 1 },
 	{ "rouge-n", "\"a b c d\"", "a b c x", 1, 0.75 },
 	{ "not-rouge-n", "\"a b c d\"", "a x y z", 1, 0.75 },
 	{ "rouge-n", "\"x\"", "", 0, 0 },
-	/* bleu: promptfoo's BLEU-4, threshold 0.5 */
+	{ "rouge-n", "\"{\\\"a\\\": 1, \\\"b\\\": \\\"x\\\"}\"", "{\"a\": 1, \"b\": \"y\"}", 1,
+	  0.9333333333333333 },
+	{ "rouge-n", "\"The Cat SAT.\"", "the cat sat.", 1, 1 },
+	{ "rouge-n", "\"He said \\\"hi\\\" (twice); ok?\"", "he said \"hi\" twice, ok", 0,
+	  0.736842105263158 },
+	{ "rouge-n", "\"I cannot go\"", "I can not go", 1, 1 },
+	{ "rouge-n", "\"x...y -- z\"", "x ... y--z", 1, 1 },
+	{ "rouge-n", "\"3,000 items: done\"", "3,000 items : done", 1, 1 },
+	{ "rouge-n", "\"\\u00c9COLE \\u00dcber\"", "\xC3\xA9" "cole \xC3\xBC" "ber", 1, 1 },
+	{ "rouge-n", "\"gonna wanna go\"", "gon na wan na go", 1, 1 },
+	{ "rouge-n", "\"the price is $5.\"", "the price is $ 5", 1, 0.9090909090909091 },
+	{ "rouge-n", "\"a.b.c. end\"", "a.b.c. end.", 1, 0.8 },
+	{ "rouge-n", "\"it's john's\"", "it s johns", 0, 0.2857142857142857 },
+	/* bleu: promptfoo 0.123's BLEU-4, threshold 0.5 */
 	{ "bleu", "\"The cat sat on the mat\"", "the cat sat on the mat", 1, 1 },
 	{ "bleu", "\"the cat sat on the mat\"", "the cat is on the mat", 0,
 	  0.010573712634405643 },
-	{ "bleu", "\"the cat sat on the mat\"", "the cat", 0,
-	  0.0006159275845976681 },
-	{ "bleu", "[\"a dog\", \"the cat\"]", "the cat", 0,
-	  0.00031622776601683783 },
+	{ "bleu", "\"the cat sat on the mat\"", "the cat", 0, 0.1353352832366127 },
+	{ "bleu", "[\"a dog\", \"the cat\"]", "the cat", 1, 1 },
 	{ "not-bleu", "\"the cat sat on the mat\"", "the cat", 1,
-	  1 - 0.0006159275845976681 },
+	  1 - 0.1353352832366127 },
 	{ "bleu", "\"x\"", "", 0, 0 },
+	{ "bleu", "\"the cat sat on the mat\"", "   ", 0, 0 },
+	{ "bleu", "\"The CAT sat\"", "the cat sat", 1, 1 },
+	{ "bleu", "[\"one two three\", \"one two\"]", "one two x", 0, 0.0032182979486854333 },
+	{ "bleu", "\"\\u00c9COLE \\u00dcber alles\"", "\xC3\xA9" "cole \xC3\xBC" "ber alles", 1, 1 },
 	/* counts */
 	{ "word-count", "2", "hello world", 1, 1 },
 	{ "word-count", "{\"min\": 3}", "hello world", 0, 0 },
@@ -185,10 +203,23 @@ TEST(score_measure_thresholds_and_reasons)
 	T_EQ_INT(run_th("levenshtein", "\"abc\"", 1, "abd", NULL, NULL), 1);
 	T_EQ_INT(run_th("rouge-n", "\"the cat sat on the mat\"", 0.3, "the cat",
 			&s, NULL), 1);
-	T_NEAR(s, 1.0 / 3, 1e-12);
+	T_NEAR(s, 0.5, 1e-12);
+	/* promptfoo 0.123.1's reasons (handleRougeScore, handleBleuScore) */
+	T_EQ_INT(ts_run("rouge-n", "\"the cat sat on the mat\"", NULL, "the cat", NULL, &r), 0);
+	T_EQ_STR(r, "ROUGE-N score 0.50 is less than threshold 0.75");
+	free(r);
+	T_EQ_INT(ts_run("rouge-n", "\"a b c d\"", NULL, "a b c x", NULL, &r), 1);
+	T_EQ_STR(r, "ROUGE-N score 0.75 is greater than or equal to threshold 0.75");
+	free(r);
 	T_EQ_INT(ts_run("bleu", "\"the cat sat on the mat\"", NULL, "the cat",
 			NULL, &r), 0);
-	T_EQ_STR(r, "BLEU score 0.0006 is less than threshold 0.5");
+	T_EQ_STR(r, "BLEU score 0.1353 is less than threshold 0.5");
+	free(r);
+	/* fastest-levenshtein counts UTF-16 units: an emoji is 2 */
+	T_EQ_INT(run_th("levenshtein", "\"a\"", 1, "\xF0\x9F\x98\x80" "a", NULL, NULL), 0);
+	T_EQ_INT(run_th("levenshtein", "\"a\"", 2, "\xF0\x9F\x98\x80" "a", NULL, NULL), 1);
+	T_EQ_INT(ts_run("not-levenshtein", "\"abc\"", NULL, "abd", NULL, &r), 0);
+	T_EQ_STR(r, "Levenshtein distance 1 is less than or equal to threshold 5");
 	free(r);
 	T_EQ_INT(run_th("bleu", "\"the cat sat on the mat\"", 0.01,
 			"the cat is on the mat", NULL, NULL), 1);
@@ -231,7 +262,9 @@ TEST(score_measure_huge_output)
 	T_EQ_INT(ts_run("levenshtein", "\"abc\"", NULL, big, &s, NULL), 0);
 	T_EQ_INT(ts_run("word-count", "174763", NULL, big, &s, NULL), 1);
 	T_EQ_INT(ts_run("char-count", "1048576", NULL, big, &s, NULL), 1);
-	T_EQ_INT(ts_run("rouge-n", "\"abcde\"", NULL, big, &s, NULL), 1);
+	/* rouge-n F1: overlap 1 (clipped), P = 1/174763, R = 1 → 2/174764 */
+	T_EQ_INT(ts_run("rouge-n", "\"abcde\"", NULL, big, &s, NULL), 0);
+	T_NEAR(s, 2.0 / 174764, 1e-12);
 	T_EQ_INT(ts_run("bleu", "\"abcde abcde\"", NULL, big, &s, NULL), 0);
 	T_EQ_INT(ts_run("is-refusal", NULL, NULL, big, &s, NULL), 0);
 	T_EQ_INT(ts_run("is-xml", NULL, NULL, big, &s, NULL), 0);

@@ -9,7 +9,7 @@
  * Everything is computed from the arrays of report_stats_int.h; nothing
  * here touches the store, so the bench and the tests can call rs_compute
  * on a hand-built run.  Definitions and formulas: docs/statistics.md. */
-#include "report_stats_int.h"
+#include "../report/report_stats_int.h"
 
 #include <float.h>
 #include <math.h>
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "../report/report.h"
 #include "../stats/stats.h"
 #include "../util/xalloc.h"
 

@@ -6,7 +6,7 @@
  * exact binomial test); agreement between reviewers (Cohen's kappa for
  * two, Krippendorff's alpha) and between the reviewers' ship verdict and
  * the stored pass, the judge's assertions and the rule assertions. */
-#include "report_stats_int.h"
+#include "../report/report_stats_int.h"
 
 #include <math.h>
 #include <stdlib.h>

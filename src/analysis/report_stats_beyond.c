@@ -7,7 +7,7 @@
  *
  * Each function returns a new JSON object, or NULL when the suite does not
  * ask for the section.  Formulas: docs/statistics.md. */
-#include "report_stats_int.h"
+#include "../report/report_stats_int.h"
 
 #include <float.h>
 #include <math.h>

@@ -9,7 +9,7 @@
  * ranked.  Works on the candidate objects rs_compute built and, for the
  * latency constraint, on the run's items.  Formulas: docs/statistics.md,
  * "The decision". */
-#include "report_stats_int.h"
+#include "../report/report_stats_int.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,43 @@
+#!/bin/sh
+# unparsable.sh — output that a transform cannot read is the model's
+# failure (it stays in the pass-rate denominator), for an assertion's
+# transform and a test's options.transform alike, unless the suite opts
+# out with options.unparsable_output: error (then a grading error).
+. "$(dirname "$0")/../lib.sh"
+D=$(cd "$(dirname "$0")/../data/unparsable" && pwd)
+start_mock m "$D/rules.yaml" --quiet
+run_mode() { # MODE: "" (default), fail or error
+	if [ -n "$1" ]; then
+		printf 'defaultTest: {options: {unparsable_output: %s}}\n' "$1" >"$T/s_$1.yaml"
+		cat "$D/suite.yaml" >>"$T/s_$1.yaml"
+		s="$T/s_$1.yaml"
+	else
+		s="$D/suite.yaml"
+	fi
+	"$ASSAY" run "$s" --no-progress-bar --no-table --db "$T/u$1.db" -o "$T/r$1.json" >"$T/out$1.txt" 2>&1
+	echo $?
+}
+# pass/error kind of each result, provider 1 (chatty) only, case order
+chatty() { jq -r '[.results[] | select(.provider_idx == 1)] | sort_by(.case_idx) | map("\(.pass):\(.error.kind)") | join(" ")' "$T/r$1.json"; }
+rate() { jq -r '.stats.candidates[1] | "\(.passes)/\(.graded) ge=\(.grading_errors)"' "$T/r$1.json"; }
+
+check unparsable_default_exit 100 "$(run_mode "")"
+check unparsable_default_fails "false:null false:null" "$(chatty "")"
+check unparsable_default_in_rate "0/2 ge=0" "$(rate "")"
+check unparsable_default_reason 1 "$(jq '[.results[] | select(.reason // "" | startswith("The output could not be read by the test'"'"'s transform"))] | length' "$T/r.json")"
+
+check unparsable_fail_exit 100 "$(run_mode fail)"
+check unparsable_fail_fails "false:null false:null" "$(chatty fail)"
+
+check unparsable_error_exit 1 "$(run_mode error)"
+check unparsable_error_grading "null:other null:other" "$(chatty error)"
+check unparsable_error_out_of_rate "0/0 ge=2" "$(rate error)"
+check unparsable_error_msg 2 "$(jq '[.results[] | select(.error.message // "" | test("^grading failed: .*unparsable_output: error"))] | length' "$T/rerror.json")"
+# the JSON model is not affected by either setting
+check unparsable_error_json_passes "true true" "$(jq -r '[.results[] | select(.provider_idx == 0) | .pass] | join(" ")' "$T/rerror.json")"
+
+printf 'defaultTest: {options: {unparsable_output: ignore}}\n' >"$T/bad.yaml"
+cat "$D/suite.yaml" >>"$T/bad.yaml"
+"$ASSAY" run "$T/bad.yaml" --no-progress-bar --db "$T/bad.db" >"$T/bad.txt" 2>&1
+check unparsable_bad_value_exit 1 $?
+check_grep unparsable_bad_value_msg "bad.yaml:1:44: error: found 'ignore', expected unparsable_output: fail" "$T/bad.txt"
