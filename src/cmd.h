@@ -29,5 +29,6 @@ extern const struct cmd cmd_view;
 extern const struct cmd cmd_sample;
 extern const struct cmd cmd_probe;
 extern const struct cmd cmd_load;
+extern const struct cmd cmd_review;
 
 #endif

@@ -14,6 +14,7 @@ static const struct cmd *const commands[] = {
 	&cmd_sample,
 	&cmd_probe,
 	&cmd_load,
+	&cmd_review,
 };
 
 static void usage(FILE *f)

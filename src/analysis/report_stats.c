@@ -1074,7 +1074,13 @@ json_t *report_stats_json(struct store *st, int64_t run_id,
 	if (rs_load(st, run_id, &r, err))
 		return NULL;
 	s = rs_compute(&r, o);
+	json_t *h = rs_human_json(st, run_id, &r, o, err);
 	rs_run_free(&r);
+	if (!h) {
+		json_decref(s);
+		return NULL;
+	}
+	json_object_set_new(s, "human", h);
 	return s;
 }
 

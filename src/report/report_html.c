@@ -311,6 +311,54 @@ static void chart_pass(struct buf *b, const json_t *stats)
 	svg_close(b, method ? method : NULL);
 }
 
+/* Human grades (report_stats_human.c): mean rating 1–5 and "would ship"
+ * per candidate with their intervals, and the Bradley–Terry scores. */
+static void chart_human(struct buf *b, const json_t *stats)
+{
+	const json_t *h = json_object_get(stats, "human");
+	const json_t *cands = json_object_get(h, "candidates"), *c;
+	const json_t *bt = path(h, "pairwise", "bradley_terry");
+	size_t n = json_array_size(cands), i;
+	if (n) {
+		int ht = TOP + (int)n * ROW + 24;
+		svg_open(b, "chart-human", "Human ratings: mean 1-5 per candidate (95% interval, clustered by case)", ht);
+		axis(b, 1, 5, ht, false, NULL);
+		json_array_foreach(cands, i, c) {
+			const json_t *r = json_object_get(c, "rating");
+			interval_row(b, (int)i, str(c, "candidate"), num(r, "est"),
+				     num(r, "lo"), num(r, "hi"), 1, 5, "c0", NULL);
+		}
+		svg_close(b, "CR1 standard error by case, t(G-1)");
+		svg_open(b, "chart-ship", "Would ship: share of yes per candidate (95% interval)", ht);
+		axis(b, 0, 1, ht, true, NULL);
+		json_array_foreach(cands, i, c) {
+			const json_t *r = json_object_get(c, "ship");
+			interval_row(b, (int)i, str(c, "candidate"), num(r, "est"),
+				     num(r, "lo"), num(r, "hi"), 0, 1, "c1", NULL);
+		}
+		svg_close(b, "Wilson at the effective n (design effect by case)");
+	}
+	if ((n = json_array_size(bt))) {
+		double lo = 1e9, hi = -1e9;
+		json_array_foreach(bt, i, c) {
+			double l = num(c, "lo"), u = num(c, "hi"), e = num(c, "est");
+			lo = fmin(lo, isfinite(l) ? l : e);
+			hi = fmax(hi, isfinite(u) ? u : e);
+		}
+		if (!(hi > lo)) {
+			lo -= 100;
+			hi += 100;
+		}
+		int ht = TOP + (int)n * ROW + 24;
+		svg_open(b, "chart-bt", "Blind pairwise: Bradley-Terry score (1000 + 400 log10 strength, bootstrap 95% interval)", ht);
+		axis(b, lo, hi, ht, false, NULL);
+		json_array_foreach(bt, i, c)
+			interval_row(b, (int)i, str(c, "candidate"), num(c, "est"),
+				     num(c, "lo"), num(c, "hi"), lo, hi, "c0", NULL);
+		svg_close(b, "maximum-likelihood fit; ties count half a win each");
+	}
+}
+
 static void chart_pairs(struct buf *b, const json_t *stats)
 {
 	const json_t *pairs = path(stats, "comparisons", "pairs");
@@ -831,6 +879,7 @@ void report_html_charts(const json_t *doc, struct buf *b)
 	chart_reliability(b, stats);
 	chart_heat(b, stats);
 	chart_consistency(b, stats);
+	chart_human(b, stats);
 	buf_puts(b, "</section>\n");
 }
 

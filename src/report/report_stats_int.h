@@ -114,6 +114,14 @@ struct rs_run {
 
 void rs_run_free(struct rs_run *r);
 
+/* The statistics of run_id's human grades (report_stats_human.c) as the
+ * `human` object of the statistics, json_null() when there are none, or
+ * NULL with err set. */
+json_t *rs_human_json(struct store *st, int64_t run_id, const struct rs_run *r,
+		      const struct stats_opts *o, struct err *err);
+/* Its terminal section (report_stats_human_print.c); nothing for null. */
+void rs_print_human(const json_t *human, FILE *f, bool color);
+
 /* Reads run `run_id` into *r (zeroed first).  Errors: ST_DB. */
 int rs_load(struct store *st, int64_t run_id, struct rs_run *r,
 	    struct err *err);

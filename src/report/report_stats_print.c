@@ -810,6 +810,7 @@ void rs_print(const json_t *s, FILE *f, bool color)
 	failure_modes(&p, cands);
 	robustness(&p, cands);
 	classification(&p, cands);
+	rs_print_human(json_object_get(s, "human"), f, color);
 	decision(&p, s);
 	w = json_object_get(s, "warnings");
 	if (json_array_size(w)) {

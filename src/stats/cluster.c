@@ -9,6 +9,7 @@
 
 #include "../util/xalloc.h"
 #include "sort.h"
+#include "design.h"
 
 size_t stats_cluster_sums(const double *x, const long *cluster, size_t n,
 			  double **sum, long **count)
@@ -77,4 +78,24 @@ double stats_cluster_se(const double *x, const long *cluster, size_t n,
 		return NAN;
 	G = (double)ng;
 	return sqrt(G / (G - 1) * acc) / (double)n;
+}
+
+struct stats_cluster_ci stats_cluster_mean_ci(const double *x,
+					      const long *cluster, size_t n,
+					      double conf)
+{
+	struct stats_cluster_ci c = { NAN, NAN, NAN, 0 };
+	double m = 0, se;
+	for (size_t i = 0; i < n; i++)
+		m += x[i];
+	if (!n)
+		return c;
+	c.est = m / (double)n;
+	se = stats_cluster_se(x, cluster, n, &c.clusters);
+	if (c.clusters >= 2 && isfinite(se)) {
+		double t = stats_t_ppf(0.5 + conf / 2, (double)(c.clusters - 1));
+		c.lo = c.est - t * se;
+		c.hi = c.est + t * se;
+	}
+	return c;
 }

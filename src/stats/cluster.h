@@ -23,4 +23,12 @@ size_t stats_cluster_sums(const double *x, const long *cluster, size_t n,
 double stats_cluster_se(const double *x, const long *cluster, size_t n,
 			size_t *nclusters);
 
+/* Interval of the mean of x clustered by cluster[i]: mean -/+
+ * t_{G-1} * se_CR1 (Cameron & Miller 2015: few clusters need t(G-1)).
+ * NaN bounds when G < 2 or the SE is undefined.  *nclusters as above. */
+struct stats_cluster_ci { double est, lo, hi; size_t clusters; };
+struct stats_cluster_ci stats_cluster_mean_ci(const double *x,
+					      const long *cluster, size_t n,
+					      double conf);
+
 #endif

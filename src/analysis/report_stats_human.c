@@ -1,0 +1,430 @@
+/* report_stats_human.c — statistics from human grades (docs/statistics.md,
+ * "Human grades"): per candidate the mean rating (CR1 by case, t(G-1))
+ * and the "would ship" rate (design-adjusted Wilson by case); pairwise
+ * win rates (Wilson, ties apart), a Bradley–Terry ranking with bootstrap
+ * intervals, reviewers' position bias (share of left choices, Wilson and
+ * exact binomial test); agreement between reviewers (Cohen's kappa for
+ * two, Krippendorff's alpha) and between the reviewers' ship verdict and
+ * the stored pass, the judge's assertions and the rule assertions. */
+#include "../report/report_stats_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../stats/agree.h"
+#include "../stats/bt.h"
+#include "../stats/cluster.h"
+#include "../stats/design.h"
+#include "../stats/prop.h"
+#include "../store/store_human.h"
+#include "../util/xalloc.h"
+
+struct hg {
+	int64_t rid, orid, pref;
+	int grader, pair, rating, ship;
+};
+
+struct hres {
+	int64_t id;
+	int cand, judge, rules;   /* judge/rules: 1 pass, 0 fail, -1 none */
+	long cs;                  /* case */
+	int pass;                 /* 1, 0, -1 */
+};
+
+struct hctx {
+	const struct rs_run *r;
+	struct store *st;
+	struct hg *g;
+	size_t ng, capg;
+	char **graders;
+	size_t ngr;
+	struct hres *res;
+	size_t nres, capres;
+};
+
+static int grader_id(struct hctx *h, const char *name)
+{
+	for (size_t i = 0; i < h->ngr; i++)
+		if (!strcmp(h->graders[i], name))
+			return (int)i;
+	h->graders = xrealloc(h->graders, (h->ngr + 1) * sizeof *h->graders);
+	h->graders[h->ngr] = xstrdup(name);
+	return (int)h->ngr++;
+}
+
+static int on_grade(void *ud, const struct store_human_grade *g)
+{
+	struct hctx *h = ud;
+	if (!g->kind || !g->grader)
+		return 0;
+	if (h->ng == h->capg) {
+		h->capg = h->capg ? 2 * h->capg : 64;
+		h->g = xrealloc(h->g, h->capg * sizeof *h->g);
+	}
+	struct hg *x = &h->g[h->ng++];
+	x->rid = g->result_id;
+	x->orid = g->other_result_id;
+	x->pref = g->preferred;
+	x->grader = grader_id(h, g->grader);
+	x->pair = !strcmp(g->kind, "pairwise");
+	x->rating = g->rating;
+	x->ship = g->ship;
+	return 0;
+}
+
+static int cand_of(const struct rs_run *r, size_t prov, size_t prompt)
+{
+	for (size_t i = 0; i < r->ncands; i++)
+		if ((size_t)r->cands[i].prov == prov &&
+		    (size_t)r->cands[i].prompt == prompt)
+			return (int)i;
+	return -1;
+}
+
+static int on_result(void *ud, const struct store_result *r)
+{
+	struct hctx *h = ud;
+	if (h->nres == h->capres) {
+		h->capres = h->capres ? 2 * h->capres : 256;
+		h->res = xrealloc(h->res, h->capres * sizeof *h->res);
+	}
+	struct hres *x = &h->res[h->nres++];
+	x->id = r->id;
+	x->cand = cand_of(h->r, r->provider_idx, r->prompt_idx);
+	x->cs = (long)r->case_idx;
+	x->pass = r->pass;
+	x->judge = x->rules = -1;
+	return 0;
+}
+
+static struct hres *find_res(struct hctx *h, int64_t id)
+{
+	size_t lo = 0, hi = h->nres;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (h->res[mid].id == id)
+			return &h->res[mid];
+		if (h->res[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_res(const void *a, const void *b)
+{
+	int64_t x = ((const struct hres *)a)->id, y = ((const struct hres *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* Assertion types graded by a judge model (the rest are rules); the same
+ * list as the HTML report's case table. */
+static bool judged_type(const char *t)
+{
+	static const char *const judged[] = {
+		"llm-rubric", "model-graded-closedqa", "factuality", "g-eval",
+		"similar", "answer-relevance", "context-faithfulness",
+		"context-recall", "context-relevance", "select-best", "compare",
+	};
+	if (!t)
+		return false;
+	if (!strncmp(t, "not-", 4))
+		t += 4;
+	for (size_t i = 0; i < sizeof judged / sizeof *judged; i++)
+		if (!strcmp(t, judged[i]))
+			return true;
+	return false;
+}
+
+static int on_assert(void *ud, const struct store_assert *a)
+{
+	struct hres *x = ud;
+	int *slot = judged_type(a->type) ? &x->judge : &x->rules;
+	*slot = (*slot == -1 ? 1 : *slot) && a->pass;
+	return 0;
+}
+
+/* ---- per candidate ---------------------------------------------------- */
+
+static json_t *mean_rating(const double *x, const long *cl, size_t n)
+{
+	struct stats_cluster_ci c = stats_cluster_mean_ci(x, cl, n, 0.95);
+	json_t *o = rs_interval(c.est, isnan(c.lo) ? NAN : fmax(1, c.lo),
+				isnan(c.hi) ? NAN : fmin(5, c.hi));
+	json_object_set_new(o, "n", json_integer((json_int_t)n));
+	json_object_set_new(o, "clusters", json_integer((json_int_t)c.clusters));
+	return o;
+}
+
+static json_t *ship_rate(const double *x, const long *cl, size_t n)
+{
+	struct stats_design_ci d;
+	long k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += x[i] > 0.5;
+	if (!n || stats_prop_design(x, cl, n, 0.95, &d))
+		return rs_interval(NAN, NAN, NAN);
+	json_t *o = rs_interval(d.est, d.lo, d.hi);
+	json_object_set_new(o, "k", json_integer(k));
+	json_object_set_new(o, "n", json_integer((json_int_t)n));
+	json_object_set_new(o, "clusters", json_integer((json_int_t)d.d.clusters));
+	return o;
+}
+
+static json_t *ratings_json(struct hctx *h)
+{
+	json_t *arr = json_array();
+	double *xr = xcalloc(h->ng + 1, sizeof *xr), *xs = xcalloc(h->ng + 1, sizeof *xs);
+	long *cr = xcalloc(h->ng + 1, sizeof *cr), *cs = xcalloc(h->ng + 1, sizeof *cs);
+	for (size_t c = 0; c < h->r->ncands; c++) {
+		size_t nr = 0, ns = 0;
+		for (size_t i = 0; i < h->ng; i++) {
+			struct hres *x;
+			if (h->g[i].pair || !(x = find_res(h, h->g[i].rid)) ||
+			    x->cand != (int)c)
+				continue;
+			if (h->g[i].rating > 0) {
+				xr[nr] = h->g[i].rating;
+				cr[nr++] = x->cs;
+			}
+			if (h->g[i].ship >= 0) {
+				xs[ns] = h->g[i].ship;
+				cs[ns++] = x->cs;
+			}
+		}
+		if (!nr && !ns)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "candidate", json_string(h->r->cands[c].label));
+		json_object_set_new(o, "rating", mean_rating(xr, cr, nr));
+		json_object_set_new(o, "ship", ship_rate(xs, cs, ns));
+		json_array_append_new(arr, o);
+	}
+	free(xr); free(xs); free(cr); free(cs);
+	return arr;
+}
+
+/* ---- pairwise --------------------------------------------------------- */
+
+static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
+{
+	size_t k = h->r->ncands, n = 0;
+	struct stats_bt_cmp *c = xcalloc(h->ng + 1, sizeof *c);
+	long left = 0, nonties = 0, ties = 0;
+	long *w = xcalloc(k * k + 1, sizeof *w), *t = xcalloc(k * k + 1, sizeof *t);
+	for (size_t i = 0; i < h->ng; i++) {
+		struct hres *a, *b;
+		if (!h->g[i].pair || !(a = find_res(h, h->g[i].rid)) ||
+		    !(b = find_res(h, h->g[i].orid)) || a->cand < 0 || b->cand < 0)
+			continue;
+		c[n].a = a->cand;
+		c[n].b = b->cand;
+		c[n].winner = h->g[i].pref == a->id ? a->cand
+			: h->g[i].pref == b->id ? b->cand : -1;
+		if (c[n].winner < 0) {
+			ties++;
+			t[(size_t)a->cand * k + (size_t)b->cand]++;
+			t[(size_t)b->cand * k + (size_t)a->cand]++;
+		} else {
+			nonties++;
+			left += c[n].winner == a->cand;
+			int loser = c[n].winner == a->cand ? b->cand : a->cand;
+			w[(size_t)c[n].winner * k + (size_t)loser]++;
+		}
+		n++;
+	}
+	if (!n) {
+		free(c); free(w); free(t);
+		return json_null();
+	}
+	json_t *pw = json_object(), *wr = json_array(), *bt = json_array();
+	json_object_set_new(pw, "comparisons", json_integer((json_int_t)n));
+	json_object_set_new(pw, "ties", json_integer(ties));
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = i + 1; j < k; j++) {
+			long wi = w[i * k + j], wj = w[j * k + i], tt = t[i * k + j];
+			if (!wi && !wj && !tt)
+				continue;
+			json_t *e = json_object();
+			json_object_set_new(e, "a", json_string(h->r->cands[i].label));
+			json_object_set_new(e, "b", json_string(h->r->cands[j].label));
+			json_object_set_new(e, "wins_a", json_integer(wi));
+			json_object_set_new(e, "wins_b", json_integer(wj));
+			json_object_set_new(e, "ties", json_integer(tt));
+			json_object_set_new(e, "win_rate_a", rs_wilson(wi, wi + wj));
+			json_array_append_new(wr, e);
+		}
+	json_object_set_new(pw, "win_rates", wr);
+	double *p = xcalloc(k, sizeof *p);
+	struct interval *ci = xcalloc(k, sizeof *ci);
+	long reps = o && o->resamples > 0 && o->resamples < 1000 ? o->resamples : 1000;
+	stats_bt_fit(c, n, k, 1.0, p);
+	stats_bt_ci(c, n, k, 1.0, (size_t)reps, o ? o->seed : 0, 0.95, ci);
+	for (size_t i = 0; i < k; i++) {
+		bool met = false;
+		for (size_t j = 0; j < k; j++)
+			met = met || w[i * k + j] || w[j * k + i] || t[i * k + j];
+		if (!met)
+			continue;
+		json_t *e = rs_interval(stats_bt_score(p[i]), ci[i].lo, ci[i].hi);
+		json_object_set_new(e, "candidate", json_string(h->r->cands[i].label));
+		json_array_append_new(bt, e);
+	}
+	json_object_set_new(pw, "bradley_terry", bt);
+	json_object_set_new(pw, "bt_resamples", json_integer(reps));
+	json_t *pb = rs_wilson(left, nonties);
+	double pv = NAN;
+	if (nonties) {
+		double lo = stats_binom_cdf(left, nonties, 0.5);
+		double up = left ? 1 - stats_binom_cdf(left - 1, nonties, 0.5) : 1;
+		pv = fmin(1, 2 * fmin(lo, up));
+	}
+	json_object_set_new(pb, "p", rs_num(pv));
+	json_object_set_new(pw, "position_bias", pb);
+	free(p); free(ci); free(c); free(w); free(t);
+	return pw;
+}
+
+/* ---- agreement -------------------------------------------------------- */
+
+static json_t *kappa_json(const int *a, const int *b, size_t n)
+{
+	struct stats_kappa k = stats_cohen_kappa(a, b, n, 0.95);
+	json_t *o = rs_interval(k.kappa, k.ci.lo, k.ci.hi);
+	json_object_set_new(o, "n", json_integer((json_int_t)k.n));
+	json_object_set_new(o, "observed", rs_num(k.po));
+	json_object_set_new(o, "se", rs_num(k.se));
+	return o;
+}
+
+/* The reviewers' ship verdict of result x: the majority of their yes/no,
+ * -1 when none or a tie. */
+static int ship_verdict(struct hctx *h, int64_t id)
+{
+	int yes = 0, no = 0;
+	for (size_t i = 0; i < h->ng; i++)
+		if (!h->g[i].pair && h->g[i].rid == id && h->g[i].ship >= 0)
+			*(h->g[i].ship ? &yes : &no) += 1;
+	return yes == no ? -1 : yes > no;
+}
+
+static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
+{
+	json_t *ag = json_object();
+	size_t nu = 0, R = h->ngr;
+	int64_t *units = xcalloc(h->ng + 1, sizeof *units);
+	for (size_t i = 0; i < h->ng; i++) {
+		bool seen = false;
+		if (h->g[i].pair)
+			continue;
+		for (size_t u = 0; u < nu && !seen; u++)
+			seen = units[u] == h->g[i].rid;
+		if (!seen)
+			units[nu++] = h->g[i].rid;
+	}
+	double *vr = xcalloc(nu * R + 1, sizeof *vr), *vs = xcalloc(nu * R + 1, sizeof *vs);
+	for (size_t i = 0; i < nu * R; i++)
+		vr[i] = vs[i] = NAN;
+	for (size_t i = 0; i < h->ng; i++) {
+		size_t u = 0;
+		if (h->g[i].pair)
+			continue;
+		while (units[u] != h->g[i].rid)
+			u++;
+		if (h->g[i].rating > 0)
+			vr[u * R + (size_t)h->g[i].grader] = h->g[i].rating;
+		if (h->g[i].ship >= 0)
+			vs[u * R + (size_t)h->g[i].grader] = h->g[i].ship;
+	}
+	json_object_set_new(ag, "reviewers", json_integer((json_int_t)R));
+	if (R >= 2) {
+		uint64_t seed = o ? o->seed : 0;
+		double a = stats_kripp_alpha(vr, nu, R, STATS_ALPHA_ORDINAL);
+		struct interval ci = stats_kripp_alpha_ci(vr, nu, R, STATS_ALPHA_ORDINAL,
+							  1000, seed, 0.95);
+		json_object_set_new(ag, "alpha_rating_ordinal", rs_interval(a, ci.lo, ci.hi));
+		a = stats_kripp_alpha(vs, nu, R, STATS_ALPHA_NOMINAL);
+		ci = stats_kripp_alpha_ci(vs, nu, R, STATS_ALPHA_NOMINAL, 1000, seed, 0.95);
+		json_object_set_new(ag, "alpha_ship_nominal", rs_interval(a, ci.lo, ci.hi));
+	}
+	if (R == 2) {
+		int *a = xcalloc(nu + 1, sizeof *a), *b = xcalloc(nu + 1, sizeof *b);
+		size_t n = 0;
+		for (size_t u = 0; u < nu; u++)
+			if (!isnan(vs[u * 2]) && !isnan(vs[u * 2 + 1])) {
+				a[n] = (int)vs[u * 2];
+				b[n++] = (int)vs[u * 2 + 1];
+			}
+		json_object_set_new(ag, "kappa_ship", kappa_json(a, b, n));
+		free(a); free(b);
+	}
+	/* human ship verdict vs the stored pass, the judge and the rules */
+	int *hv = xcalloc(nu + 1, sizeof *hv), *pv = xcalloc(nu + 1, sizeof *pv);
+	int *jv = xcalloc(nu + 1, sizeof *jv), *rv = xcalloc(nu + 1, sizeof *rv);
+	int *hj = xcalloc(nu + 1, sizeof *hj), *hr = xcalloc(nu + 1, sizeof *hr);
+	size_t np = 0, nj = 0, nr = 0;
+	for (size_t u = 0; u < nu; u++) {
+		struct hres *x = find_res(h, units[u]);
+		int v = ship_verdict(h, units[u]);
+		if (!x || v < 0)
+			continue;
+		if (x->pass == 0 || x->pass == 1) {
+			hv[np] = v;
+			pv[np++] = x->pass;
+		}
+		if (x->judge >= 0) {
+			hj[nj] = v;
+			jv[nj++] = x->judge;
+		}
+		if (x->rules >= 0) {
+			hr[nr] = v;
+			rv[nr++] = x->rules;
+		}
+	}
+	json_object_set_new(ag, "human_vs_pass", kappa_json(hv, pv, np));
+	json_object_set_new(ag, "human_vs_judge", nj ? kappa_json(hj, jv, nj) : json_null());
+	json_object_set_new(ag, "human_vs_rules", nr ? kappa_json(hr, rv, nr) : json_null());
+	free(hv); free(pv); free(jv); free(rv); free(hj); free(hr);
+	free(units); free(vr); free(vs);
+	return ag;
+}
+
+json_t *rs_human_json(struct store *st, int64_t run_id, const struct rs_run *r,
+		      const struct stats_opts *o, struct err *err)
+{
+	struct hctx h = { .r = r, .st = st };
+	json_t *out = NULL;
+	if (store_human_list(st, run_id, on_grade, &h, err))
+		goto done;
+	if (!h.ng) {
+		out = json_null();
+		goto done;
+	}
+	if (store_results_each(st, run_id, on_result, &h, err))
+		goto done;
+	qsort(h.res, h.nres, sizeof *h.res, cmp_res);
+	for (size_t i = 0; i < h.ng; i++) {
+		struct hres *x = find_res(&h, h.g[i].rid);
+		if (x && !h.g[i].pair && x->judge == -1 && x->rules == -1 &&
+		    store_asserts_each(st, x->id, on_assert, x, err))
+			goto done;
+	}
+	out = json_object();
+	json_t *gr = json_array();
+	for (size_t i = 0; i < h.ngr; i++)
+		json_array_append_new(gr, json_string(h.graders[i]));
+	json_object_set_new(out, "graders", gr);
+	json_object_set_new(out, "grades", json_integer((json_int_t)h.ng));
+	json_object_set_new(out, "candidates", ratings_json(&h));
+	json_object_set_new(out, "pairwise", pairwise_json(&h, o));
+	json_object_set_new(out, "agreement", agreement_json(&h, o));
+done:
+	for (size_t i = 0; i < h.ngr; i++)
+		free(h.graders[i]);
+	free(h.graders);
+	free(h.g);
+	free(h.res);
+	return out;
+}
