@@ -53,7 +53,10 @@ check history_run_records "64|1|1|1" "$(sqlite3 "$REFDB" "select length(suite_ha
 check history_item_keys "$((2 * N))|$((2 * N))" "$(sqlite3 "$REFDB" "select count(distinct item_key)||'|'||count(*) from results where length(item_key)=64")"
 
 # 2. kill -9 part way, then --resume: every item once, figures equal.
-start_mock res "$D/rules.yaml"
+# A slower copy of the models (40 ms, not 8): 300 items at -j 4 take at
+# least 3 s, so a loaded machine cannot finish the run before the kill.
+sed 's/latency_ms: 8/latency_ms: 40/' "$D/rules.yaml" >"$T/slow_rules.yaml"
+start_mock res "$T/slow_rules.yaml"
 "$ASSAY" run "$T/b/s.yaml" -j 4 --no-cache --no-progress-bar --no-table >/dev/null 2>&1 &
 RPID=$!
 DB="$T/b/.assay/assay.db"
