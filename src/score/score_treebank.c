@@ -242,8 +242,13 @@ char *score_treebank(const char *s, size_t n, size_t *out_n)
 	}
 	quotes(norm.p, norm.len, &q);
 	buf_free(&norm);
+	/* By length, not as C strings: an output may hold NUL bytes
+	 * (strndup and "%s" would stop there while len went on; found by
+	 * fuzz/assert_value). */
 	len = q.len;
-	cur = xstrndup(q.p, q.len);
+	cur = xmalloc(len + 1);
+	memcpy(cur, q.p, len);
+	cur[len] = '\0';
 	buf_free(&q);
 	for (size_t i = 0; i < NELEM(punct); i++) {
 		next = rewrite(&punct[i], cur, len, &nl);
@@ -253,7 +258,11 @@ char *score_treebank(const char *s, size_t n, size_t *out_n)
 		cur = next;
 		len = nl;
 	}
-	next = xasprintf(" %s ", cur);
+	next = xmalloc(len + 3);
+	next[0] = ' ';
+	memcpy(next + 1, cur, len);
+	next[len + 1] = ' ';
+	next[len + 2] = '\0';
 	free(cur);
 	cur = next;
 	len += 2;
