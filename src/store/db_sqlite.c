@@ -201,9 +201,11 @@ static int sq_step(struct db_stmt *q, struct err *err)
 	int rc;
 	if (s->bind_rc) {
 		db->busy = false;
-		return err_set(err, ST_DB, "%s: binding parameter %d: %s",
-			       db->target, s->bind_idx,
-			       sqlite3_errstr(s->bind_rc));
+		if (err)
+			err_set(err, ST_DB, "%s: binding parameter %d: %s",
+				db->target, s->bind_idx,
+				sqlite3_errstr(s->bind_rc));
+		return ST_DB;
 	}
 	rc = sqlite3_step(s->s);
 	if (rc == SQLITE_ROW) {
