@@ -135,9 +135,12 @@ static int parse_ulong(const char *s, unsigned long *out)
 	return 0;
 }
 
-static int refuse(const char *cmd, int c, char **argv)
+static int refuse(const char *cmd, int c, const char *arg, char **argv)
 {
-	const char *name = argv[optind - 1], *why = "";
+	/* the flag is the word before its value when that came separately */
+	const char *flag = arg && optind >= 2 && arg == argv[optind - 1]
+			   ? argv[optind - 2] : argv[optind - 1];
+	const char *name = flag, *why = "";
 	char shortname[2] = { (char)c, 0 };
 	while (*name == '-')
 		name++;
@@ -151,7 +154,7 @@ static int refuse(const char *cmd, int c, char **argv)
 		}
 	}
 	fprintf(stderr, "assay %s: %s is a promptfoo flag assay does not "
-		"support: %s (docs/promptfoo.md)\n", cmd, argv[optind - 1], why);
+		"support: %s (docs/promptfoo.md)\n", cmd, flag, why);
 	return EXIT_USAGE;
 }
 
@@ -230,7 +233,7 @@ int pf_parse_opt(struct pf_args *p, const char *cmd, int c, const char *arg,
 	case O_NO_SHARE: case O_TABLE:
 		return -1;      /* what assay does anyway */
 	case 'a': case 'w': case 'x': case O_REFUSED:
-		return refuse(cmd, c, argv);
+		return refuse(cmd, c, arg, argv);
 	default:
 		return -2;
 	}

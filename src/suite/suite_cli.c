@@ -151,6 +151,12 @@ int ld_cli_root(struct ld *l, const struct ynode **root)
 			return rc;
 		yn_map_set(d, m, "defaultTest", nd);
 	}
+	/* the new root converts to JSON on the original's budgets (and its
+	 * own nodes' share, added by yn_new) */
+	if (r->doc) {
+		d->budget += r->doc->budget;
+		d->bytes += r->doc->bytes;
+	}
 	*root = m;
 	return 0;
 }
