@@ -3,6 +3,7 @@
  * bundle) and `assay import FILE.assay` (a bundle becomes a new run of
  * this store).  Export reads only. */
 #include "cmd.h"
+#include "import/import.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "util/xalloc.h"
@@ -28,7 +29,10 @@ static const char import_usage[] =
 	"store as a new run and prints its id.  With --into, merges the results\n"
 	"of each FILE into the stored run RUN instead (shards run elsewhere):\n"
 	"the suite must be the same, items RUN holds already are kept.  Nothing\n"
-	"is stored from a file that is damaged (the error names its line).\n";
+	"is stored from a file that is damaged (the error names its line).\n"
+	"\n"
+	"assay import --from openai-evals|inspect|hf|csv FILE -o OUT.yaml converts\n"
+	"other tools' eval data into tests (assay import --from x --help).\n";
 
 static int export_exec(int argc, char **argv)
 {
@@ -96,6 +100,8 @@ static int import_exec(int argc, char **argv)
 	struct err err;
 	int64_t id, into_id = 0;
 	int c, status = EXIT_RUN_ERROR;
+	if (import_is_conversion(argc, argv))   /* --from / -o: src/import/ */
+		return import_convert_exec(argc, argv);
 	opterr = 0;
 	optind = 1;
 	err_clear(&err);
@@ -152,4 +158,4 @@ out:
 }
 
 const struct cmd cmd_export = { "export", "write a stored run to .json/.jsonl/.csv/.xml/.md/.assay", export_exec };
-const struct cmd cmd_import = { "import", "add a run bundle (.assay) to this store", import_exec };
+const struct cmd cmd_import = { "import", "add a run bundle (.assay), or convert eval data (--from) to tests", import_exec };
