@@ -73,7 +73,7 @@ static const struct option own[] = {
 /* Why each refused flag is refused (the message users see). */
 static const struct { const char *flag, *why; } refusals[] = {
 	{ "assertions", "write the assertions in the suite (defaultTest.assert)" },
-	{ "model-outputs", "grade stored outputs with an `echo` provider and a var instead" },
+	{ "model-outputs", "put the outputs in a test file and serve them with an exec: provider or `assay mock`" },
 	{ "prompt-prefix", "put the prefix in the prompt" },
 	{ "prompt-suffix", "put the suffix in the prompt" },
 	{ "tag", "use --label NAME or --description TEXT" },
