@@ -444,18 +444,20 @@ static int run_exec(int argc, char **argv)
 		goto fail;
 	if (prepare(a.suite, a.grader, &a.pf, &s, &provs, &judges, &err))
 		goto fail;
-	if (a.pf.no_write) {
-		db = xstrdup(":memory:");
-	} else if (a.db) {
+	if (a.db) {
 		db = xstrdup(a.db);
 	} else {
 		char *dir = fs_join(s->dir, ".assay");
 		db = fs_join(dir, "assay.db");
 		free(dir);
 	}
-	if (pf_filter_tests(s, &a.pf, a.filter, (size_t)a.first_n,
-			    a.pf.no_write && a.db ? a.db : db, &err))
+	/* --filter-failing RUN reads the suite's database even with --no-write */
+	if (pf_filter_tests(s, &a.pf, a.filter, (size_t)a.first_n, db, &err))
 		goto fail;
+	if (a.pf.no_write) {
+		free(db);
+		db = xstrdup(":memory:");
+	}
 	report_set_json_layout(a.pf.eval ? REPORT_JSON_PROMPTFOO : REPORT_JSON_ASSAY);
 	apply_evaluate_options(s, &a);
 	if (a.delay_ms > 0 && a.concurrency != 1) {

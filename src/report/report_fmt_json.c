@@ -366,6 +366,7 @@ struct pf_writer {
 	struct summary sum;
 	struct pf_group *g, tot;
 	json_t *named;           /* column index -> {metric: [sum, count]} */
+	struct buf tc_assert;    /* the result's assertions for testCase.assert */
 	bool first_assert;
 };
 
@@ -396,18 +397,28 @@ static int on_assert_pf(void *ud, const struct store_assert *a)
 	j_key(b, "reason", false);
 	j_str(b, a->reason ? a->reason : "");
 	j_key(b, "assertion", false);
-	buf_putc(b, '{');
-	j_key(b, "type", true);
-	j_str(b, a->type);
-	if (a->metric) {
-		j_key(b, "metric", false);
-		j_str(b, a->metric);
+	/* the same {type, metric, weight} goes into testCase.assert */
+	{
+		struct buf *t = &pw->tc_assert;
+		size_t start;
+		if (t->len)
+			buf_putc(t, ',');
+		start = t->len;
+		buf_putc(t, '{');
+		j_key(t, "type", true);
+		j_str(t, a->type);
+		if (a->metric) {
+			j_key(t, "metric", false);
+			j_str(t, a->metric);
+		}
+		if (isfinite(a->weight)) {
+			j_key(t, "weight", false);
+			j_num(t, a->weight);
+		}
+		buf_putc(t, '}');
+		buf_puts(b, t->p + start);
 	}
-	if (isfinite(a->weight)) {
-		j_key(b, "weight", false);
-		j_num(b, a->weight);
-	}
-	buf_puts(b, "}}");
+	buf_putc(b, '}');
 	return 0;
 }
 
@@ -455,6 +466,7 @@ static int on_result_pf(void *ud, const struct store_result *r)
 	double cost = isfinite(r->cost_usd) ? r->cost_usd : 0;
 
 	buf_reset(b);
+	buf_reset(&pw->tc_assert);
 	buf_puts(b, pw->w.first ? "\n{" : ",\n{");
 	pw->w.first = false;
 	j_key(b, "id", true);
@@ -463,15 +475,6 @@ static int on_result_pf(void *ud, const struct store_result *r)
 	j_str(b, r->case_description);
 	buf_printf(b, ",\"promptIdx\":%zu,\"testIdx\":%zu,\"promptId\":\"assay-prompt-%zu\"",
 		   r->prompt_idx, r->case_idx, r->prompt_idx);
-	j_key(b, "testCase", false);
-	buf_putc(b, '{');
-	j_key(b, "description", true);
-	j_str(b, r->case_description);
-	j_key(b, "vars", false);
-	j_raw(b, r->vars_json, "{}");
-	j_key(b, "metadata", false);
-	j_raw(b, r->metadata_json, "{}");
-	buf_putc(b, '}');
 	j_key(b, "provider", false);
 	buf_putc(b, '{');
 	j_key(b, "id", true);
@@ -540,7 +543,19 @@ static int on_result_pf(void *ud, const struct store_result *r)
 	j_num(b, cost);
 	j_key(b, "tokenUsage", false);
 	pf_token_usage(b, tt, tp, tc, r->cached ? tt : 0, 1);
-	buf_putc(b, '}');
+	j_key(b, "testCase", false);   /* after the assertions were read */
+	buf_putc(b, '{');
+	j_key(b, "description", true);
+	j_str(b, r->case_description);
+	j_key(b, "vars", false);
+	j_raw(b, r->vars_json, "{}");
+	j_key(b, "metadata", false);
+	j_raw(b, r->metadata_json, "{}");
+	j_key(b, "assert", false);
+	buf_putc(b, '[');
+	if (pw->tc_assert.len)
+		buf_puts(b, pw->tc_assert.p);
+	buf_puts(b, "]}}");
 	fwrite(b->p, 1, b->len, pw->w.f);
 
 	/* the sums for prompts[].metrics and stats */
@@ -698,6 +713,7 @@ out:
 	free(pr.raw);
 	free(pw.g);
 	json_decref(pw.named);
+	buf_free(&pw.tc_assert);
 	buf_free(&pw.w.line);
 	report_summary_free(&pw.sum);
 	store_run_free(&run);

@@ -31,6 +31,8 @@ check pf_json_cost_number number "$(jq -r "$R0 | .cost | type" r.json)"
 check pf_json_prompt_raw "Q: What is the capital of France? (quiet)" "$(jq -r "$R0 | .prompt.raw" r.json)"
 check pf_json_vars "What is the capital of France?" "$(jq -r "$R0 | .vars.q" r.json)"
 check pf_json_testcase_metadata geo "$(jq -r "$R0 | .testCase.metadata.topic" r.json)"
+check pf_json_testcase_assert "icontains geo" "$(jq -r "$R0 | .testCase.assert[0] | \"\(.type) \(.metric)\"" r.json)"
+check pf_json_error_is_reason 'Expected output to contain "paris"' "$(jq -r '.results.results[] | select(.testIdx == 0 and .provider.id == "openai:chat:bad") | .error' r.json)"
 check pf_json_provider_label worse "$(jq -r '.results.results[] | select(.provider.id == "openai:chat:bad") | .provider.label' r.json | sort -u)"
 check pf_json_failure_reason 1 "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .failureReason' r.json)"
 check pf_json_prompt_metrics "3 1" "$(jq -r '.results.prompts[] | select(.provider == "openai:chat:good") | "\(.metrics.testPassCount) \(.metrics.testFailCount)"' r.json)"
@@ -79,6 +81,11 @@ check pf_filter_failing_assay_file 2 "$(n_last)"
 A eval -c suite.yaml -r openai:chat:good >/dev/null 2>&1
 A eval -c suite.yaml --filter-failing latest >/dev/null 2>&1
 check pf_filter_failing_run_ref 2 "$(n_last)"
+mkdir -p "$T/nwf" && cp suite.yaml "$T/nwf/" && cd "$T/nwf" || exit 1
+A eval -c suite.yaml -r openai:chat:good >/dev/null 2>&1
+A eval -c suite.yaml --no-write --filter-failing latest -o nwf.json >/dev/null 2>&1
+check pf_filter_failing_run_ref_no_write "math math" "$(jq -r '[.results.results[].testCase.description] | join(" ")' nwf.json)"
+cd "$T" || exit 1
 A eval -c suite.yaml --filter-errors-only g.json >/dev/null 2>fe.txt
 check pf_filter_errors_only_none 1 $?
 check_grep pf_filter_errors_only_warns 'selected no tests' fe.txt
