@@ -42,7 +42,7 @@ struct imp {
 	const char *col_input, *col_target, *col_choices, *col_id;
 	const char **meta_cols;
 	size_t n_meta;
-	bool suite;
+	bool suite, quiet;
 	enum match match;
 	/* state */
 	enum fmt fmt;
@@ -86,6 +86,7 @@ static const char usage_text[] =
 	"      --metadata COL    hf/csv: a column kept as metadata (repeatable);\n"
 	"                        the other columns become vars\n"
 	"      --prompt TEXT     hf/csv: the prompt (default {{INPUT-COLUMN}})\n"
+	"      --quiet           no report (errors are still printed)\n"
 	"\n"
 	"Every record that cannot be mapped is reported (file:line: why) and\n"
 	"skipped.  Exit status: 0 when some record was mapped, 1 otherwise.\n";
@@ -116,7 +117,7 @@ static void note(struct imp *im, const char *fmt, ...)
 /* A skipped record: reported (the first MAX_REPORTED one by one). */
 static void skip(struct imp *im, long line, const char *why)
 {
-	if (im->skipped++ < MAX_REPORTED)
+	if (im->skipped++ < MAX_REPORTED && !im->quiet)
 		fprintf(stderr, "%s:%ld: skipped: %s\n", im->file, line, why);
 }
 
@@ -757,8 +758,9 @@ static int read_jsonl(struct imp *im, FILE *f)
 			im->fmt = guess(rec);
 			im->from = im->fmt == F_OPENAI ? "openai-evals" : im->fmt == F_INSPECT
 				   ? "inspect" : "hf";
-			fprintf(stderr, "%s: read as %s (from line %ld)\n", im->file, im->from,
-				im->line);
+			if (!im->quiet)
+				fprintf(stderr, "%s: read as %s (from line %ld)\n", im->file,
+					im->from, im->line);
 		}
 		if (im->match == M_DEFAULT)
 			im->match = im->fmt == F_OPENAI ? M_STARTS : im->fmt == F_INSPECT
@@ -919,6 +921,7 @@ static int parse(struct imp *im, int argc, char **argv)
 		{ "id", required_argument, NULL, O_ID },
 		{ "metadata", required_argument, NULL, O_META },
 		{ "prompt", required_argument, NULL, O_PROMPT },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -958,6 +961,7 @@ static int parse(struct imp *im, int argc, char **argv)
 			im->meta_cols[im->n_meta++] = optarg;
 			break;
 		case O_PROMPT: im->prompt_opt = optarg; break;
+		case 'q': im->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':':
 			fprintf(stderr, "assay import: option '%s' needs a value\n%s",
@@ -983,6 +987,29 @@ bad_value:
 	return EXIT_USAGE;
 }
 
+/* What was mapped, what was skipped, and how (stderr; not with --quiet). */
+static void report(const struct imp *im)
+{
+	bool to_file = strcmp(im->out, "-") != 0;
+	const char *k;
+	json_t *v;
+	if (im->quiet)
+		return;
+	if (im->skipped > MAX_REPORTED)
+		fprintf(stderr, "%s: … and %ld more skipped\n", im->file,
+			im->skipped - MAX_REPORTED);
+	fprintf(stderr, "%s (%s): %ld records mapped to tests, %ld skipped%s%s\n",
+		im->file, im->from ? im->from : "empty", im->mapped, im->skipped,
+		im->mapped && to_file ? "; wrote " : "", im->mapped && to_file ? im->out : "");
+	json_object_foreach(im->notes, k, v)
+		fprintf(stderr, "  mapped: %s\n", k);
+	if (im->prompt && !im->suite && im->mapped)
+		fprintf(stderr, "  the prompt these tests expect (put it in your suite's "
+			"prompts):\n%s\n", im->prompt);
+	if (!im->mapped)
+		fprintf(stderr, "assay import: no record of %s could be mapped\n", im->file);
+}
+
 static bool ends_with(const char *s, const char *suf)
 {
 	size_t n = strlen(s), m = strlen(suf);
@@ -996,8 +1023,6 @@ int import_convert_exec(int argc, char **argv)
 	FILE *in = NULL, *out = NULL;
 	char *tmp = NULL;
 	int rc, status = EXIT_RUN_ERROR;
-	const char *k;
-	json_t *v;
 	memset(&im, 0, sizeof im);
 	err_clear(&err);
 	im.err = &err;
@@ -1044,7 +1069,7 @@ int import_convert_exec(int argc, char **argv)
 		goto fail;
 	if (ends_with(im.file, ".csv") || ends_with(im.file, ".tsv")) {
 		if (!im.from || im.fmt != F_HF) {
-			if (im.from && im.fmt != F_HF)
+			if (im.from && im.fmt != F_HF && !im.quiet)
 				fprintf(stderr, "%s: a CSV file is read as columns (hf/csv)\n",
 					im.file);
 			im.fmt = F_HF;
@@ -1077,22 +1102,8 @@ int import_convert_exec(int argc, char **argv)
 		if (!im.mapped)
 			unlink(tmp);
 	}
-	/* the report */
-	if (im.skipped > MAX_REPORTED)
-		fprintf(stderr, "%s: … and %ld more skipped\n", im.file,
-			im.skipped - MAX_REPORTED);
-	fprintf(stderr, "%s (%s): %ld records mapped to tests, %ld skipped%s%s\n",
-		im.file, im.from ? im.from : "empty", im.mapped, im.skipped,
-		im.mapped && out != stdout ? "; wrote " : "",
-		im.mapped && out != stdout ? im.out : "");
-	json_object_foreach(im.notes, k, v)
-		fprintf(stderr, "  mapped: %s\n", k);
-	if (im.prompt && !im.suite)
-		fprintf(stderr, "  the prompt these tests expect (put it in your suite's "
-			"prompts):\n%s\n", im.prompt);
+	report(&im);
 	status = im.mapped ? 0 : EXIT_RUN_ERROR;
-	if (!im.mapped)
-		fprintf(stderr, "assay import: no record of %s could be mapped\n", im.file);
 	goto out;
 fail:
 	err_print(&err, stderr);
