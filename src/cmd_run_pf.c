@@ -601,37 +601,39 @@ static json_t *plain_vars(const json_t *v)
 	return c;
 }
 
+/* The vars as a canonical key (sorted, compact JSON; owned). */
+static char *vars_key(const json_t *v)
+{
+	json_t *c = plain_vars(v);
+	char *k = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
+	return k ? k : xstrdup("{}");
+}
+
+/* A set of the results' vars, then one look-up per test: linear in the
+ * tests plus the results. */
 static int filter_by_results(struct suite *s, const struct pf_args *p,
 			     const char *db, bool *keep, struct err *err)
 {
 	struct picked pk = { .vars = json_array(), .from = p->from };
-	json_t **want;
-	size_t n;
+	json_t *set = json_object();
 	int rc = read_results(p->results, db, &pk, err);
-	if (rc) {
-		json_decref(pk.vars);
-		return rc;
+	for (size_t i = 0; !rc && i < json_array_size(pk.vars); i++) {
+		char *k = vars_key(json_array_get(pk.vars, i));
+		json_object_set_new(set, k, json_true());
+		free(k);
 	}
-	n = json_array_size(pk.vars);
-	want = xcalloc(n ? n : 1, sizeof *want);
-	for (size_t i = 0; i < n; i++)
-		want[i] = plain_vars(json_array_get(pk.vars, i));
-	for (size_t t = 0; t < s->n_tests; t++) {
-		json_t *tv;
-		bool hit = false;
+	for (size_t t = 0; !rc && t < s->n_tests; t++) {
+		char *k;
 		if (!keep[t])
 			continue;
-		tv = plain_vars(s->tests[t].vars);
-		for (size_t i = 0; i < n && !hit; i++)
-			hit = json_equal(tv, want[i]);
-		json_decref(tv);
-		keep[t] = hit;
+		k = vars_key(s->tests[t].vars);
+		keep[t] = json_object_get(set, k) != NULL;
+		free(k);
 	}
-	for (size_t i = 0; i < n; i++)
-		json_decref(want[i]);
-	free(want);
+	json_decref(set);
 	json_decref(pk.vars);
-	return 0;
+	return rc;
 }
 
 /* --filter-range START:END (zero-based, END exclusive, either may be
