@@ -261,8 +261,9 @@ bool pf_is_standalone(const struct pf_args *p)
 /* ------------------------------------------------------------ .env */
 
 /* One dotenv value (after '='): quoted values keep their text ('…'
- * literally; "…" with \n and \" escapes), unquoted ones are trimmed and
- * end at " #". *ok false when a quote is not closed. */
+ * literally; "…" with \n and \" escapes; either over several lines),
+ * unquoted ones are trimmed and end at " #". *ok false when a quote is not
+ * closed. */
 static char *env_value(char *v, bool *ok)
 {
 	char q = *v, *e;
@@ -290,6 +291,18 @@ static char *env_value(char *v, bool *ok)
 	while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		e--;
 	return xstrndup(v, (size_t)(e - v));
+}
+
+/* The closing quote q in s (a "…" value skips \" escapes), or NULL. */
+static char *quote_end(char *s, char q)
+{
+	for (; *s; s++) {
+		if (q == '"' && *s == '\\' && s[1])
+			s++;
+		else if (*s == q)
+			return s;
+	}
+	return NULL;
 }
 
 static int env_file(const char *path, bool verbose, struct err *err)
@@ -320,6 +333,21 @@ static int env_file(const char *path, bool verbose, struct err *err)
 		}
 		for (v = eq + 1; *v == ' ' || *v == '\t'; v++)
 			;
+		/* a quoted value may go on over several lines, as dotenv's */
+		if ((*v == '"' || *v == '\'' || *v == '`') && next &&
+		    !quote_end(v + 1, *v)) {
+			char *close = quote_end(next, *v);
+			if (close) {
+				int extra = 1;
+				next[-1] = '\n';
+				for (char *c = next; c < close; c++)
+					extra += *c == '\n';
+				next = strchr(close, '\n');
+				if (next)
+					*next++ = 0;
+				lineno += extra;
+			}
+		}
 		while (eq > k && (eq[-1] == ' ' || eq[-1] == '\t'))
 			eq--;
 		key = xstrndup(k, (size_t)(eq - k));

@@ -130,6 +130,20 @@ check pf_env_needed_without 1 $?
 cp my.env .env
 env -u OPENAI_BASE_URL "$ASSAY" eval -c suite.yaml --no-progress-bar --no-table >/dev/null 2>&1
 check pf_eval_reads_dot_env 100 $?
+printf 'A_ML="one\ntwo"\nB_ESC="x\\ny # not a comment"\nC_PLAIN=val # comment\nD_SQ='"'"'lit\\n'"'"'\n' >multi.env
+cat >show.sh <<'SH'
+#!/bin/sh
+printf '%s|%s|%s|%s' "$A_ML" "$B_ESC" "$C_PLAIN" "$D_SQ"
+SH
+chmod +x show.sh
+cat >envsuite.yaml <<'Y'
+prompts: ["x"]
+providers: ["exec:./show.sh"]
+tests:
+  - assert: [{type: equals, value: "one\ntwo|x\ny # not a comment|val|lit\\n"}]
+Y
+A run envsuite.yaml --env-file multi.env -o env.json >/dev/null 2>&1
+check pf_env_file_values 'true' "$(jq -r '.results[0].pass' env.json)"
 printf 'OPENAI_BASE_URL=http://127.0.0.1:1/v1\n' >wrong.env
 A run suite.yaml --env-file wrong.env >/dev/null 2>&1
 check pf_env_file_keeps_set_vars 100 $?
