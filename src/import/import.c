@@ -541,6 +541,21 @@ out:
 	return why;
 }
 
+/* A column's name as a template var: letters, digits and '_' (others
+ * become '_', a leading digit gets one before it).  Owned. */
+static char *var_name(const char *col)
+{
+	size_t n = strlen(col);
+	char *v = xmalloc(n + 2), *o = v;
+	if (!n || (col[0] >= '0' && col[0] <= '9'))
+		*o++ = '_';
+	for (const char *c = col; *c; c++)
+		*o++ = ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || *c == '_') ? *c : '_';
+	*o = 0;
+	return v;
+}
+
 static const char *pick_col(const json_t *rec, const char *given,
 			    const char *const *guesses)
 {
@@ -622,7 +637,12 @@ static const char *map_hf(struct imp *im, const json_t *rec, json_t *test)
 		note(im, "column '%s': choices of a multiple-choice prompt; '%s' the "
 		     "right one's index, letter or text", cch, ctg);
 	} else {
-		if (!fit_prompt(im, P_TEXT, NULL, cin, &why))
+		char *vn = var_name(cin);
+		bool fits = fit_prompt(im, P_TEXT, NULL, vn, &why);
+		if (strcmp(vn, cin))
+			note(im, "column '%s' is the var '%s'", cin, vn);
+		free(vn);
+		if (!fits)
 			goto out;
 		if (!(ans = answers(target, &why)))
 			goto out;
@@ -643,7 +663,18 @@ static const char *map_hf(struct imp *im, const json_t *rec, json_t *test)
 			free(s);
 			is_meta = true;
 		}
-		json_object_set(is_meta ? meta : vars, k, v);
+		if (is_meta) {
+			json_object_set(meta, k, v);
+		} else {
+			char *base = var_name(k), *vn = xstrdup(base);
+			for (int n = 2; json_object_get(vars, vn) && n < 1000; n++) {
+				free(vn);
+				vn = xasprintf("%s_%d", base, n);
+			}
+			free(base);
+			json_object_set(vars, vn, v);
+			free(vn);
+		}
 	}
 out:
 	if (!why) {
@@ -822,7 +853,18 @@ static void csv_row_end(int ch, void *ctx)
 			goto reset;
 		}
 	if (!im->hdr) {
-		im->hdr = json_incref(c->cells);
+		json_t *seen = json_object();
+		for (i = 0; i < n && !c->rc; i++) {
+			const char *h = json_string_value(json_array_get(c->cells, i));
+			if (json_object_get(seen, h))
+				c->rc = err_at(im->err, im->file, (int)c->row_line, 1, "the "
+					       "header names column '%s' twice, expected "
+					       "each column once", h);
+			json_object_set_new(seen, h, json_true());
+		}
+		json_decref(seen);
+		if (!c->rc)
+			im->hdr = json_incref(c->cells);
 		goto reset;
 	}
 	if (n == 1 && !*json_string_value(json_array_get(c->cells, 0)))

@@ -70,6 +70,15 @@ check import_csv_quotes_kept 'What is the capital of "Italy"?' "$(jq -r '.result
 check import_csv_choices_runs_good "2 0" "$(run mc.yaml good)"
 check import_csv_choices_runs_bad "0 2" "$(run mc.yaml bad)"
 
+# Column names that are no template var names become ones.
+"$ASSAY" import spaces.csv --input "My Question" --target "Expected answer" --suite -o sp.yaml 2>sp.txt
+check_grep import_csv_var_renamed "column 'My Question' is the var 'My_Question'" sp.txt
+check_grep import_csv_var_leading_digit '^    _1st: x$' sp.yaml
+check import_csv_renamed_runs "2 0" "$(run sp.yaml good)"
+"$ASSAY" import dupcol.csv --input a --target a -o dup.yaml 2>dup.txt
+check import_csv_duplicate_header_exit 1 $?
+check_grep import_csv_duplicate_header_msg "dupcol.csv:1:1: error: the header names column 'a' twice" dup.txt
+
 # 4. Bad and hostile input: named, skipped, bounded; never a crash.
 "$ASSAY" import broken.csv -o br.yaml 2>br.txt
 check import_broken_csv_exit 1 $?
