@@ -281,6 +281,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	}
 	free(all);
 	if (optind < argc) {
+		if (a->suite && a->pf.eval)  /* promptfoo's `-c a.yaml b.yaml` */
+			return usage_error(cmd, "one suite only: '%s' is a second one (promptfoo "
+					   "merges several configs; assay does not)", argv[optind]);
 		if (a->suite || optind + 1 < argc)
 			return usage_error(cmd, "unexpected argument '%s'", argv[a->suite ? optind : optind + 1]);
 		a->suite = argv[optind];

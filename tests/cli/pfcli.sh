@@ -175,5 +175,8 @@ check pf_watch_refused 2 $?
 check_grep pf_watch_msg '-w is a promptfoo flag assay does not support' w.txt
 A eval -c suite.yaml --prompt-prefix x >/dev/null 2>px.txt
 check_grep pf_prefix_msg 'prompt-prefix is a promptfoo flag assay does not support: put the prefix in the prompt' px.txt
+A eval -c suite.yaml other.yaml >/dev/null 2>two.txt
+check pf_two_configs_exit 2 $?
+check_grep pf_two_configs_msg "one suite only: 'other.yaml' is a second one" two.txt
 A eval -c suite.yaml --no-share --table -n 1 >/dev/null 2>&1
 check pf_no_share_accepted 100 $?
