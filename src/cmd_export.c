@@ -14,12 +14,13 @@
 #include <unistd.h>
 
 static const char export_usage[] =
-	"usage: assay export RUN -o FILE [-o FILE…] [--db PATH]\n"
+	"usage: assay export RUN -o FILE [-o FILE…] [--db PATH] [--layout promptfoo]\n"
 	"\n"
 	"Writes a stored run (an id, latest, latest~N or label:NAME) to FILE in\n"
 	"the format its extension names: .json, .jsonl, .csv, .xml (JUnit),\n"
 	".md (Markdown summary) or .assay (the whole run in one file, for\n"
-	"`assay import` into another store).\n";
+	"`assay import` into another store).  --layout promptfoo writes .json in\n"
+	"promptfoo's output layout, as `assay eval -o` does (docs/promptfoo.md).\n";
 
 static const char import_usage[] =
 	"usage: assay import FILE.assay [--db PATH]\n"
@@ -39,6 +40,7 @@ static int export_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "layout", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,6 +57,15 @@ static int export_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'l':
+			if (strcmp(optarg, "promptfoo") && strcmp(optarg, "assay")) {
+				fprintf(stderr, "assay export: --layout wants assay or promptfoo, not '%s'\n", optarg);
+				free(outs);
+				return EXIT_USAGE;
+			}
+			report_set_json_layout(strcmp(optarg, "promptfoo") ? REPORT_JSON_ASSAY
+							     : REPORT_JSON_PROMPTFOO);
+			break;
 		case 'o':
 			outs = xrealloc(outs, (n_outs + 1) * sizeof *outs);
 			outs[n_outs++] = optarg;

@@ -39,6 +39,8 @@ check pf_json_prompt_metrics "3 1" "$(jq -r '.results.prompts[] | select(.provid
 check pf_json_assay_layout_kept 8 "$(jq '.assay.results | length' r.json)"
 A run suite.yaml -o a.json >/dev/null 2>&1
 check pf_run_keeps_assay_layout "array 8" "$(jq -r '.results | "\(type) \(length)"' a.json)"
+"$ASSAY" export latest --db .assay/assay.db --layout promptfoo -o x.json 2>/dev/null
+check pf_export_layout_promptfoo "3 8" "$(jq -r '"\(.results.stats.successes) \(.assay.results | length)"' x.json)"
 
 # 2. -n and --filter-first-n; --filter-range.
 A eval -c suite.yaml -n 1 >/dev/null 2>&1
