@@ -181,7 +181,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0];
-	struct option *all = pf_options(opts);  /* with cmd_run_pf.c's flags */
+	/* with cmd_run_pf.c's flags; made once, kept for the process (every
+	 * return below may leave without freeing it) */
+	static struct option *all;
 	int c, prc;
 	long v;
 	a->concurrency = 4;
@@ -189,6 +191,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	a->gate.min_pass_rate = -1;
 	opterr = 0;
 	optind = 1;
+	if (!all)
+		all = pf_options(opts);
 	a->pf.eval = !strcmp(cmd, "eval");
 	while ((c = getopt_long(argc, argv, ":c:j:o:h" PF_SHORT, all, NULL)) != -1) {
 		switch (c) {
@@ -270,16 +274,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_NOCACHE: a->no_cache = true; break;
 		case O_NOPROG: a->no_progress = true; break;
 		case O_NOTABLE: a->no_table = true; break;
-		case 'h': free(all); fputs(run_usage, stdout); fputs(run_usage2, stdout); return 0;
-		case ':': free(all); return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		case 'h': fputs(run_usage, stdout); fputs(run_usage2, stdout); return 0;
+		case ':': return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
 			if ((prc = pf_parse_opt(&a->pf, cmd, c, optarg, argc, argv)) == -1)
 				break;
-			free(all);
 			return prc >= 0 ? prc : usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	free(all);
 	if (optind < argc) {
 		if (a->suite && a->pf.eval)  /* promptfoo's `-c a.yaml b.yaml` */
 			return usage_error(cmd, "one suite only: '%s' is a second one (promptfoo "
