@@ -293,6 +293,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	if (!a->suite) {
 		if (access("promptfooconfig.yaml", R_OK) == 0)
 			a->suite = "promptfooconfig.yaml";
+		else if (access("promptfooconfig.yml", R_OK) == 0)
+			a->suite = "promptfooconfig.yml";
+		else if (access("promptfooconfig.json", R_OK) == 0)
+			a->suite = "promptfooconfig.json";
 		else if (access("assay.yaml", R_OK) == 0)
 			a->suite = "assay.yaml";
 		else if (pf_is_standalone(&a->pf))
@@ -623,6 +627,9 @@ static int run_exec(int argc, char **argv)
 		status = regressed ? EXIT_REGRESSION : sum.errors + sum.grade_errors > 0 &&
 			!sum.passes && !sum.fails
 			? EXIT_RUN_ERROR : EXIT_ALL_PASSED;
+	else if (a.pf.eval && pf_env_exit(sum.passes, sum.fails,
+					  sum.errors + sum.grade_errors, &status))
+		;   /* promptfoo's PROMPTFOO_PASS_RATE_THRESHOLD rule (cmd_run_pf.c) */
 	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
 	else if (sum.errors + sum.grade_errors > 0)

@@ -806,6 +806,33 @@ out:
 	return rc;
 }
 
+bool pf_env_exit(long passes, long fails, long errors, int *status)
+{
+	const char *t = getenv("PROMPTFOO_PASS_RATE_THRESHOLD");
+	const char *c = getenv("PROMPTFOO_FAILED_TEST_EXIT_CODE");
+	double threshold = 100, rate;
+	long code = 100, total = passes + fails + errors;
+	char *end;
+	if (!t && !c)
+		return false;
+	if (t && *t) {
+		double v = strtod(t, &end);
+		if (!*end && v == v)
+			threshold = v;
+	}
+	if (c && *c) {
+		long v = strtol(c, &end, 10);
+		if (!*end && v >= 0 && v <= 255)
+			code = v;
+	}
+	rate = total ? 100.0 * (double)passes / (double)total : 0.0 / 0.0;
+	*status = rate < threshold ? (int)code : 0;   /* NaN (nothing ran): 0 */
+	if (t)
+		fprintf(stderr, "assay: pass rate %.2f%%, threshold %g%% "
+			"(PROMPTFOO_PASS_RATE_THRESHOLD)\n", rate, threshold);
+	return true;
+}
+
 void pf_args_free(struct pf_args *p)
 {
 	free(p->prompts);

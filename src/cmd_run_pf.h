@@ -82,6 +82,13 @@ int pf_filter_tests(struct suite *s, const struct pf_args *p,
 		    const char *pattern, size_t first_n, const char *db,
 		    struct err *err);
 
+/* promptfoo's exit rule for `assay eval` when PROMPTFOO_PASS_RATE_THRESHOLD
+ * or PROMPTFOO_FAILED_TEST_EXIT_CODE is set: the pass rate is passes over
+ * every result (errors included), and below the threshold (percent,
+ * default 100) the status is the exit code (default 100), else 0.
+ * Returns false (status untouched) when neither variable is set. */
+bool pf_env_exit(long passes, long fails, long errors, int *status);
+
 void pf_args_free(struct pf_args *p);
 
 #endif

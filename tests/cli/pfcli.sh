@@ -168,6 +168,23 @@ A eval -c suite.yaml -n 1 --repeat 2 --delay 1 -j 3 --no-cache >/dev/null 2>dl.t
 check pf_repeat_delay 4 "$(n_last)"
 check_grep pf_delay_forces_j1 'one request at a time' dl.txt
 
+# promptfoo's exit-status variables (eval only): pass rate over every result.
+A eval -c suite.yaml >/dev/null 2>&1
+check pf_exit_default_100 100 $?
+PROMPTFOO_PASS_RATE_THRESHOLD=37 A eval -c suite.yaml >/dev/null 2>thr.txt
+check pf_exit_rate_above_threshold 0 $?
+check_grep pf_exit_rate_said 'pass rate 37.50%, threshold 37%' thr.txt
+PROMPTFOO_PASS_RATE_THRESHOLD=38 A eval -c suite.yaml >/dev/null 2>&1
+check pf_exit_rate_below_threshold 100 $?
+PROMPTFOO_FAILED_TEST_EXIT_CODE=7 A eval -c suite.yaml >/dev/null 2>&1
+check pf_exit_failed_test_code 7 $?
+PROMPTFOO_FAILED_TEST_EXIT_CODE=7 A run suite.yaml >/dev/null 2>&1
+check pf_exit_run_ignores_env 100 $?
+mkdir -p "$T/yml" && cp suite.yaml "$T/yml/promptfooconfig.yml" && cd "$T/yml" || exit 1
+A eval -n 1 >/dev/null 2>&1
+check pf_default_config_yml 100 $?
+cd "$T" || exit 1
+
 # 12. Refused flags: --share (nothing leaves the machine), -w, --prompt-prefix.
 A eval -c suite.yaml --share >/dev/null 2>sh.txt
 check pf_share_exit 2 $?
