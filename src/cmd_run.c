@@ -59,7 +59,7 @@ static const char run_usage[] =
 	"\n"
 	"Sends every test of SUITE to every provider, grades the outputs, stores\n"
 	"the results and prints a summary.  SUITE defaults to promptfooconfig.yaml\n"
-	"or assay.yaml in the current directory.\n"
+	"(.yml, .json) or assay.yaml in the current directory.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE          the suite file\n"
@@ -302,7 +302,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		else if (pf_is_standalone(&a->pf))
 			return -1;  /* a suite of -p, -r (and -t) alone */
 		else
-			return usage_error(cmd, "%s", "no suite given (and no promptfooconfig.yaml or assay.yaml here)");
+			return usage_error(cmd, "%s", "no suite given (and no promptfooconfig.yaml, .yml, .json or assay.yaml here)");
 	}
 	return -1;
 }
