@@ -57,7 +57,10 @@ check import_inspect_text_runs "2 0" "$(run it.yaml good)"
 check import_hf_exit 0 $?
 check_grep import_hf_number_quoted "value: '17'" hf.yaml
 check_grep import_hf_no_target 'hf.jsonl:3: skipped: no expected-answer column' hf.txt
-check import_hf_runs "2 0" "$(run hf.yaml good)"
+check_grep import_hf_yes_quoted "value: 'yes'" hf.yaml
+check_grep import_hf_null_quoted "difficulty: 'null'" hf.yaml
+check import_hf_runs "3 0" "$(run hf.yaml good)"
+check import_hf_null_text_kept "string null" "$(jq -r '.results[] | select(.vars.question == "Is water wet?") | "\(.vars.difficulty | type) \(.vars.difficulty)"' run.json)"
 check import_hf_metadata_not_var absent "$(jq -r '.results[0].vars.source // "absent"' run.json)"
 check import_hf_metadata 2 "$(grep -c 'source: arith' hf.yaml)"
 "$ASSAY" import sheet.csv --input question --target expected --id id --suite -o sheet.yaml 2>sheet.txt
