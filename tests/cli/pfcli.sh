@@ -167,6 +167,15 @@ check_grep pf_verbose_settings 'suite suite.yaml: 1 tests' vv.txt
 A eval -c suite.yaml -n 1 --repeat 2 --delay 1 -j 3 --no-cache >/dev/null 2>dl.txt
 check pf_repeat_delay 4 "$(n_last)"
 check_grep pf_delay_forces_j1 'one request at a time' dl.txt
+cfg_last() { sqlite3 "$T/.assay/assay.db" "select config_json from runs order by id desc limit 1" | jq -r "$1"; }
+check pf_delay_stored "1 1 false" "$(cfg_last '"\(.concurrency) \(.delay_ms) \(.cache)"')"
+A eval -c suite.yaml -n 1 -j 3 >/dev/null 2>&1
+check pf_j_stored 3 "$(cfg_last .concurrency)"
+A eval -c suite.yaml -n 1 --max-concurrency 5 -o c1.json >/dev/null 2>&1
+check pf_max_concurrency_long 5 "$(cfg_last .concurrency)"
+check pf_cache_hit true "$(jq -r '.results.results[0].response.cached' c1.json)"
+A eval -c suite.yaml -n 1 --no-cache -o c2.json >/dev/null 2>&1
+check pf_no_cache_fresh false "$(jq -r '.results.results[0].response.cached' c2.json)"
 
 # promptfoo's exit-status variables (eval only): pass rate over every result.
 A eval -c suite.yaml >/dev/null 2>&1
