@@ -122,17 +122,9 @@ A eval -c suite.yaml -p prompts.txt -o p.json >/dev/null 2>&1
 check pf_p_replaces_prompts "Answer: What is 2 plus 3?" "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .prompt.raw' p.json)"
 
 # 9. --env-file and ./.env: loaded, never replacing a variable already set.
-mkdir -p "$T/envd" && cp suite.yaml "$T/envd/" && cd "$T/envd" || exit 1
-printf '# comment\nexport OPENAI_BASE_URL="%s"\nJUNK LINE\n' "$BASE" >my.env
-env -u OPENAI_BASE_URL "$ASSAY" run suite.yaml --no-progress-bar --no-table --env-file my.env >/dev/null 2>ev.txt
-check pf_env_file_loaded 100 $?
-check_grep pf_env_file_bad_line 'my.env:3: warning' ev.txt
-env -u OPENAI_BASE_URL "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>&1
-check pf_env_needed_without 1 $?
-cp my.env .env
-env -u OPENAI_BASE_URL "$ASSAY" eval -c suite.yaml --no-progress-bar --no-table >/dev/null 2>&1
-check pf_eval_reads_dot_env 100 $?
-printf 'A_ML="one\ntwo"\nB_ESC="x\\ny # not a comment"\nC_PLAIN=val # comment\nD_SQ='"'"'lit\\n'"'"'\n' >multi.env
+# (An exec provider prints the variables; no request leaves loopback.)
+mkdir -p "$T/envd" && cd "$T/envd" || exit 1
+printf 'A_ML="one\ntwo"\nB_ESC="x\\ny # not a comment"\nexport C_PLAIN=val # comment\nJUNK LINE\nD_SQ='"'"'lit\\n'"'"'\n' >multi.env
 cat >show.sh <<'SH'
 #!/bin/sh
 printf '%s|%s|%s|%s' "$A_ML" "$B_ESC" "$C_PLAIN" "$D_SQ"
@@ -144,11 +136,18 @@ providers: ["exec:./show.sh"]
 tests:
   - assert: [{type: equals, value: "one\ntwo|x\ny # not a comment|val|lit\\n"}]
 Y
-A run envsuite.yaml --env-file multi.env -o env.json >/dev/null 2>&1
+A run envsuite.yaml --env-file multi.env -o env.json >/dev/null 2>ev.txt
+check pf_env_file_loaded 0 $?
 check pf_env_file_values 'true' "$(jq -r '.results[0].pass' env.json)"
-printf 'OPENAI_BASE_URL=http://127.0.0.1:1/v1\n' >wrong.env
-A run suite.yaml --env-file wrong.env >/dev/null 2>&1
-check pf_env_file_keeps_set_vars 100 $?
+check_grep pf_env_file_bad_line "multi.env:5: warning: no '=', line ignored" ev.txt
+A run envsuite.yaml -o none.json >/dev/null 2>&1
+check pf_env_needed_without 100 $?
+check pf_run_reads_no_dot_env "|||" "$(cp multi.env .env; A run envsuite.yaml -o rd.json >/dev/null 2>&1; jq -r '.results[0].output' rd.json)"
+A eval -c envsuite.yaml -o dot.json >/dev/null 2>&1
+check pf_eval_reads_dot_env 0 $?
+rm -f .env
+A_ML=preset A run envsuite.yaml --env-file multi.env -o keep.json >/dev/null 2>&1
+check pf_env_file_keeps_set_vars "preset|x" "$(jq -r '.results[0].output' keep.json | head -1)"
 cd "$T" || exit 1
 
 # 10. --no-write: nothing stored, -o still written.
