@@ -475,7 +475,7 @@ static int run_exec(int argc, char **argv)
 	}
 	if (s->n_tests == 0 || s->n_providers == 0 || s->n_prompts == 0) {
 		err_set(&err, ST_INPUT, "%s: nothing to run (%zu tests, %zu prompts, %zu providers)",
-			a.suite, s->n_tests, s->n_prompts, s->n_providers);
+			s->path, s->n_tests, s->n_prompts, s->n_providers);
 		goto fail;
 	}
 	if (a.pf.verbose)
@@ -619,7 +619,7 @@ static int run_exec(int argc, char **argv)
 			tot.interrupted ? " (interrupted)" : "");
 	if (tot.interrupted)
 		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
-			a.suite, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
+			s->path, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
 	/* The figures of a resumed run are the stored ones, not this pass's. */
 	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
