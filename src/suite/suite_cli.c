@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CLI_FILE "(command line)"
+/* Errors in what a flag brought name the flag, and as the column the
+ * value's place among that flag's values: "(command line -p):1:2". */
 
 /* A path from the command line made absolute against the current
  * directory (the loader resolves relative paths against the suite's). */
@@ -30,42 +31,51 @@ static char *cli_abs(const char *path)
 	return xasprintf("file://%s/%s", cwd, p);
 }
 
+static struct ynode *cli_str_at(struct ydoc *d, const char *file, const char *s,
+			       size_t i)
+{
+	return yn_scalar(d, s, strlen(s), 1, file, 1, (int)i + 1);
+}
+
 static struct ynode *cli_str(struct ydoc *d, const char *file, const char *s)
 {
-	return yn_scalar(d, s, strlen(s), 1, file, 1, 1);
+	return cli_str_at(d, file, s, 0);
 }
 
 /* -p: each file becomes {id: file://ABS, label: PATH-as-typed}. */
-static struct ynode *cli_prompts(struct ld *l, struct ydoc *d, const char *file)
+static struct ynode *cli_prompts(struct ld *l, struct ydoc *d)
 {
 	const struct suite_cli *c = l->cli;
+	const char *file = ld_intern(l, "(command line -p)");
 	struct ynode *seq = yn_new(d, YN_SEQ, file, 1, 1);
 	for (size_t i = 0; i < c->n_prompts; i++) {
-		struct ynode *m = yn_new(d, YN_MAP, file, 1, 1);
+		struct ynode *m = yn_new(d, YN_MAP, file, 1, (int)i + 1);
 		char *abs = cli_abs(c->prompts[i]);
-		yn_map_set(d, m, "id", cli_str(d, file, abs));
-		yn_map_set(d, m, "label", cli_str(d, file, c->prompts[i]));
+		yn_map_set(d, m, "id", cli_str_at(d, file, abs, i));
+		yn_map_set(d, m, "label", cli_str_at(d, file, c->prompts[i], i));
 		free(abs);
 		yn_push(seq, m);
 	}
 	return seq;
 }
 
-static struct ynode *cli_providers(struct ld *l, struct ydoc *d, const char *file)
+static struct ynode *cli_providers(struct ld *l, struct ydoc *d)
 {
 	const struct suite_cli *c = l->cli;
+	const char *file = ld_intern(l, "(command line -r)");
 	struct ynode *seq = yn_new(d, YN_SEQ, file, 1, 1);
 	for (size_t i = 0; i < c->n_providers; i++)
-		yn_push(seq, cli_str(d, file, c->providers[i]));
+		yn_push(seq, cli_str_at(d, file, c->providers[i], i));
 	return seq;
 }
 
 /* defaultTest with --var merged into its vars (the command line's value
  * replaces the suite's defaultTest value of the same name). */
-static int cli_default_test(struct ld *l, struct ydoc *d, const char *file,
+static int cli_default_test(struct ld *l, struct ydoc *d,
 			    const struct ynode *def, struct ynode **out)
 {
 	const struct suite_cli *c = l->cli;
+	const char *file = ld_intern(l, "(command line --var)");
 	struct ynode *m = yn_new(d, YN_MAP, file, 1, 1), *vars = NULL;
 	const char *key;
 	json_t *val;
@@ -119,13 +129,11 @@ int ld_cli_root(struct ld *l, const struct ynode **root)
 	const struct ynode *r = *root, *def = NULL;
 	struct ydoc *d;
 	struct ynode *m;
-	const char *file;
 	char *abs;
 	int rc;
 	if (!c || !r || r->kind != YN_MAP)
 		return 0;       /* load_root reports what the root is */
 	d = ld_doc(l);
-	file = ld_intern(l, CLI_FILE);
 	m = yn_new(d, YN_MAP, r->file, r->line, r->col);
 	for (size_t i = 0; i + 1 < r->n; i += 2) {
 		const struct ynode *k = r->kids[i];
@@ -137,17 +145,17 @@ int ld_cli_root(struct ld *l, const struct ynode **root)
 		yn_push(m, r->kids[i + 1]);
 	}
 	if (c->n_prompts)
-		yn_map_set(d, m, "prompts", cli_prompts(l, d, file));
+		yn_map_set(d, m, "prompts", cli_prompts(l, d));
 	if (c->n_providers)
-		yn_map_set(d, m, "providers", cli_providers(l, d, file));
+		yn_map_set(d, m, "providers", cli_providers(l, d));
 	if (c->tests) {
 		abs = cli_abs(c->tests);
-		yn_map_set(d, m, "tests", cli_str(d, file, abs));
+		yn_map_set(d, m, "tests", cli_str(d, ld_intern(l, "(command line -t)"), abs));
 		free(abs);
 	}
 	if (c->vars && json_object_size(c->vars)) {
 		struct ynode *nd = NULL;
-		if ((rc = cli_default_test(l, d, file, def, &nd)))
+		if ((rc = cli_default_test(l, d, def, &nd)))
 			return rc;
 		yn_map_set(d, m, "defaultTest", nd);
 	}

@@ -117,6 +117,9 @@ A eval -p ../prompts.txt -r openai:chat:good -t ../tests.csv -o b.json >/dev/nul
 check pf_standalone_exit 0 $?
 check pf_standalone_results "2 Answer: What is 2 plus 3?" "$(jq -r '"\(.results.results | length) \(.results.results[1].prompt.raw)"' b.json)"
 check pf_standalone_prompt_label ../prompts.txt "$(jq -r '.results.results[0].prompt.label' b.json)"
+A eval -p ../prompts.txt missing.txt -r openai:chat:good >/dev/null 2>bad_p.txt
+check pf_p_missing_exit 1 $?
+check_grep pf_p_missing_names_flag "^\(command line -p\):1:2: error: cannot read file '.*/bare/missing.txt'" bad_p.txt
 cd "$T" || exit 1
 A eval -c suite.yaml -p prompts.txt -o p.json >/dev/null 2>&1
 check pf_p_replaces_prompts "Answer: What is 2 plus 3?" "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .prompt.raw' p.json)"
