@@ -623,8 +623,9 @@ static const char *map_hf(struct imp *im, const json_t *rec, json_t *test)
 		}
 		/* a CSV label "2" is an index when the choices are texts */
 		if (json_is_string(target) && strspn(json_string_value(target), "0123456789") ==
-		    strlen(json_string_value(target)) && *json_string_value(target))
-			target = json_integer(atol(json_string_value(target)));
+		    strlen(json_string_value(target)) && *json_string_value(target) &&
+		    strlen(json_string_value(target)) < 10)
+			target = json_integer(strtol(json_string_value(target), NULL, 10));
 		else
 			json_incref(target);
 		why = mc_vars(im, input, choices, target, vars, &letter);
