@@ -326,6 +326,8 @@ static int write_json(struct store *st, int64_t run_id, FILE *f, enum fmt fmt,
 }
 
 static int write_promptfoo(struct store *st, int64_t run_id, FILE *f, struct err *err);
+static int write_promptfoo_jsonl(struct store *st, int64_t run_id, FILE *f,
+				 struct err *err);
 static enum report_json_layout json_layout;
 
 int report_fmt_json(struct store *st, int64_t run_id, FILE *f, struct err *err)
@@ -337,6 +339,8 @@ int report_fmt_json(struct store *st, int64_t run_id, FILE *f, struct err *err)
 
 int report_fmt_jsonl(struct store *st, int64_t run_id, FILE *f, struct err *err)
 {
+	if (json_layout == REPORT_JSON_PROMPTFOO)
+		return write_promptfoo_jsonl(st, run_id, f, err);
 	return write_json(st, run_id, f, FMT_JSONL, err);
 }
 
@@ -467,7 +471,10 @@ static int on_result_pf(void *ud, const struct store_result *r)
 
 	buf_reset(b);
 	buf_reset(&pw->tc_assert);
-	buf_puts(b, pw->w.first ? "\n{" : ",\n{");
+	if (pw->w.fmt == FMT_JSONL)
+		buf_putc(b, '{');
+	else
+		buf_puts(b, pw->w.first ? "\n{" : ",\n{");
 	pw->w.first = false;
 	j_key(b, "id", true);
 	j_str(b, r->item_key);
@@ -555,7 +562,16 @@ static int on_result_pf(void *ud, const struct store_result *r)
 	buf_putc(b, '[');
 	if (pw->tc_assert.len)
 		buf_puts(b, pw->tc_assert.p);
-	buf_puts(b, "]}}");
+	buf_puts(b, "]}");
+	if (pw->w.fmt == FMT_JSONL) {
+		/* a .jsonl line: promptfoo's result, assay's under "assay" */
+		j_key(b, "assay", false);
+		if (j_result(&pw->w, r))
+			return ST_DB;
+		buf_puts(b, "}\n");
+	} else {
+		buf_putc(b, '}');
+	}
 	fwrite(b->p, 1, b->len, pw->w.f);
 
 	/* the sums for prompts[].metrics and stats */
@@ -717,5 +733,26 @@ out:
 	buf_free(&pw.w.line);
 	report_summary_free(&pw.sum);
 	store_run_free(&run);
+	return rc;
+}
+
+/* promptfoo's .jsonl: one EvaluateResult a line (what promptfoo appends
+ * while it runs), each with assay's result object under "assay". */
+static int write_promptfoo_jsonl(struct store *st, int64_t run_id, FILE *f,
+				 struct err *err)
+{
+	struct pf_writer pw = { .w = { .st = st, .run_id = run_id, .f = f,
+				       .fmt = FMT_JSONL, .first = true, .err = err } };
+	int rc;
+	if ((rc = report_summary(st, run_id, &pw.sum, err)))
+		return rc;
+	pw.g = xcalloc(pw.sum.n_rows ? pw.sum.n_rows : 1, sizeof *pw.g);
+	pw.named = json_object();
+	rc = store_results_each(st, run_id, on_result_pf, &pw, err);
+	free(pw.g);
+	json_decref(pw.named);
+	buf_free(&pw.tc_assert);
+	buf_free(&pw.w.line);
+	report_summary_free(&pw.sum);
 	return rc;
 }

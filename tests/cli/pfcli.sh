@@ -13,7 +13,7 @@ A() { "$ASSAY" "$@" --no-progress-bar --no-table; }
 n_last() { sqlite3 "$T/.assay/assay.db" "select count(*) from results where run_id=(select max(id) from runs)"; }
 
 # 1. -o in promptfoo's layout: good passes capital, json, Spain; bad none.
-A eval -c suite.yaml -o r.json r.csv >/dev/null 2>err.txt
+A eval -c suite.yaml -o r.json r.csv r.jsonl >/dev/null 2>err.txt
 check pf_eval_exit_100 100 $?
 check pf_o_variadic yes "$([ -s r.csv ] && echo yes)"
 check pf_json_results_count 8 "$(jq '.results.results | length' r.json)"
@@ -37,7 +37,10 @@ check pf_json_provider_label worse "$(jq -r '.results.results[] | select(.provid
 check pf_json_failure_reason 1 "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .failureReason' r.json)"
 check pf_json_prompt_metrics "3 1" "$(jq -r '.results.prompts[] | select(.provider == "openai:chat:good") | "\(.metrics.testPassCount) \(.metrics.testFailCount)"' r.json)"
 check pf_json_assay_layout_kept 8 "$(jq '.assay.results | length' r.json)"
-A run suite.yaml -o a.json >/dev/null 2>&1
+check pf_jsonl_lines 8 "$(wc -l <r.jsonl | tr -d ' ')"
+check pf_jsonl_promptfoo_and_assay "3 8" "$(jq -s '"\([.[] | select(.success)] | length) \([.[] | select(.assay.case_idx != null)] | length)"' -r r.jsonl)"
+A run suite.yaml -o a.json -o a.jsonl >/dev/null 2>&1
+check pf_run_jsonl_assay_layout "8 8" "$(jq -s -r '"\([.[] | select(.run_id != null)] | length) \(length)"' a.jsonl)"
 check pf_run_keeps_assay_layout "array 8" "$(jq -r '.results | "\(type) \(length)"' a.json)"
 "$ASSAY" export latest --db .assay/assay.db --layout promptfoo -o x.json 2>/dev/null
 check pf_export_layout_promptfoo "3 8" "$(jq -r '"\(.results.stats.successes) \(.assay.results | length)"' x.json)"
