@@ -96,6 +96,13 @@ check pf_filter_errors_only_none 1 $?
 check_grep pf_filter_errors_only_warns 'selected no tests' fe.txt
 A eval -c suite.yaml --filter-failing-only r.json >/dev/null 2>&1
 check pf_filter_failing_only 8 "$(n_last)"
+# … and from a file promptfoo wrote (its layout, _conversation ignored).
+A eval -c suite.yaml --filter-failing promptfoo-output.json -o pf1.json >/dev/null 2>&1
+check pf_filter_failing_promptfoo_written "math json" "$(jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .testCase.description] | join(" ")' pf1.json)"
+A eval -c suite.yaml --filter-failing-only promptfoo-output.json -o pf2.json >/dev/null 2>&1
+check pf_filter_failing_only_promptfoo_written "math" "$(jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .testCase.description] | join(" ")' pf2.json)"
+A eval -c suite.yaml --filter-errors-only promptfoo-output.json -o pf3.json >/dev/null 2>&1
+check pf_filter_errors_only_promptfoo_written "json" "$(jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .testCase.description] | join(" ")' pf3.json)"
 printf '{"results": 3}' >bad.json
 A eval -c suite.yaml --filter-failing bad.json >/dev/null 2>bf.txt
 check pf_filter_failing_bad_file 1 $?
