@@ -114,6 +114,19 @@ check pf_filter_providers_label "openai:chat:bad" "$(jq -r '[.results.results[].
 A eval -c suite.yaml --filter-targets nothing-like-this >/dev/null 2>ft.txt
 check pf_filter_targets_none 1 $?
 
+# --filter-sample: N tests, the same ones again with the same seed.
+A eval -c suite.yaml --filter-sample 2 --filter-sample-seed 7 -o s1.json >/dev/null 2>&1
+A eval -c suite.yaml --filter-sample 2 --filter-sample-seed 7 -o s2.json >/dev/null 2>&1
+sampled() { jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .testIdx] | join(",")' "$1"; }
+check pf_filter_sample_count 4 "$(jq '.results.results | length' s1.json)"
+check pf_filter_sample_seeded "$(sampled s1.json)" "$(sampled s2.json)"
+# --filter-prompts: by label.
+printf 'Extra: {{q}}\n' >extra.txt
+A eval -c suite.yaml -p prompts.txt extra.txt --filter-prompts '^extra' -o fpr.json >/dev/null 2>&1
+check pf_filter_prompts "extra.txt" "$(jq -r '[.results.results[].prompt.label] | unique | join(" ")' fpr.json)"
+A eval -c suite.yaml -p prompts.txt extra.txt -n 1 -o pv.json >/dev/null 2>&1
+check pf_p_variadic "Answer: What is the capital of France? Extra: What is the capital of France?" "$(jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .prompt.raw] | join(" ")' pv.json)"
+
 # 7. --var goes into defaultTest.vars: a test's own var wins.
 A eval -c suite.yaml --var tone=loud -o v.json >/dev/null 2>&1
 check pf_var_default "Q: What is 2 plus 3? (loud)" "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .prompt.raw' v.json)"
