@@ -99,6 +99,13 @@ bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f);
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err);
 
+/* The layout of -o FILE.json: assay's own (docs/output.md; the default)
+ * or promptfoo's output file (evalId, results.results[], results.stats,
+ * config) with assay's whole document under "assay" (what `assay eval`
+ * writes, docs/promptfoo.md).  Process-wide, like the baseline. */
+enum report_json_layout { REPORT_JSON_ASSAY, REPORT_JSON_PROMPTFOO };
+void report_set_json_layout(enum report_json_layout layout);
+
 /* The run a Markdown summary (-o summary.md) compares with (the CI
  * gate's baseline); 0 for none. */
 void report_set_baseline(int64_t run_id);

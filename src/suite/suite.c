@@ -643,6 +643,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 			   *def = NULL, *perturb = NULL;
 	int rc;
 
+	if ((rc = ld_cli_root(l, &root)))  /* suite_cli.c */
+		return rc;
 	if (!root)
 		return err_at(l->err, s->path, 1, 1, "found an empty file, "
 			      "expected a suite (a mapping with prompts, "
@@ -751,6 +753,12 @@ static int load_root(struct ld *l, const struct ynode *root)
 
 int suite_load(const char *path, struct suite **out, struct err *err)
 {
+	return suite_load_cli(path, NULL, out, err);
+}
+
+int suite_load_cli(const char *path, const struct suite_cli *cli,
+		   struct suite **out, struct err *err)
+{
 	struct ld l = {0};
 	struct suite *s = xcalloc(1, sizeof *s);
 	struct ydoc *d;
@@ -766,10 +774,14 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	}
 	l.s = s;
 	l.err = err;
-	s->path = xstrdup(path);
-	s->dir = fs_dirname(path);
-	file = ld_intern(&l, path);
-	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
+	l.cli = cli;
+	s->path = xstrdup(path ? path : "(command line)");
+	s->dir = path ? fs_dirname(path) : xstrdup(".");
+	file = ld_intern(&l, s->path);
+	text = path ? fs_read_file(path, limits_get()->file_bytes, &len, err)
+		    : xstrdup("{}");
+	if (!path)
+		len = 2;
 	if (!text) {
 		file_limit_hint(err);
 		json_decref(l.file_idx);
@@ -876,6 +888,18 @@ char *suite_render_prompt(const struct prompt *p, const json_t *vars,
 	}
 	json_decref(j);
 	return r;
+}
+
+void suite_keep_tests(struct suite *s, const bool *keep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_tests; i++) {
+		if (keep[i])
+			s->tests[n++] = s->tests[i];
+		else
+			suite_test_cleanup(&s->tests[i]);
+	}
+	s->n_tests = n;
 }
 
 int suite_filter(struct suite *s, const char *pattern, size_t first_n,

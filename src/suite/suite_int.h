@@ -18,6 +18,7 @@ struct ld {
 	json_t *empty;               /* one empty object shared by the tests
 				      * without metadata (read-only) */
 	json_t *file_idx;            /* path -> index in s->files */
+	const struct suite_cli *cli; /* command-line replacements or NULL */
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */
@@ -64,6 +65,11 @@ int ld_evalset_key(struct ld *l, const struct ynode *k, const struct ynode *v);
 int ld_perturb_key(struct ld *l, const struct ynode *v, json_t *meta);
 int ld_variants_key(struct ld *l, const struct ynode *v, json_t *meta);
 int ld_perturb_expand(struct ld *l, const struct ynode *top);
+
+/* Replaces *root by a copy with the command line's prompts, providers,
+ * tests and vars (suite_cli.c); nothing when l->cli is NULL.  0 or
+ * ST_INPUT located. */
+int ld_cli_root(struct ld *l, const struct ynode **root);
 
 /* Deep copy of one assertion (suite_tests.c). */
 void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src);
