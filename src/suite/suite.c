@@ -623,9 +623,8 @@ static const char *const top_supported[] = {
 	"classification", "decision", NULL
 };
 static const char *const top_unsupported[] = {
-	"scenarios", "env", "nunjucksFilters", "derivedMetrics",
-	"extensions", "sharing", "redteam", "commandLineOptions", "metadata",
-	"tags", "tracing", "writeLatestResults", NULL
+	"nunjucksFilters", "extensions", "sharing", "redteam",
+	"commandLineOptions", "tags", "tracing", "writeLatestResults", NULL
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -640,7 +639,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 {
 	struct suite *s = l->s;
 	const struct ynode *prompts = NULL, *providers = NULL, *tests = NULL,
-			   *def = NULL, *perturb = NULL;
+			   *def = NULL, *perturb = NULL, *scenarios = NULL;
 	int rc;
 
 	if (!root)
@@ -651,6 +650,10 @@ static int load_root(struct ld *l, const struct ynode *root)
 		return ld_err(l, root, "found %s, expected a suite (a mapping "
 			      "with prompts, providers and tests)",
 			      yn_kind_name(root));
+	l->root = root;
+	if ((rc = ld_refs(l, (struct ynode **)&l->root)))  /* suite_config.c */
+		return rc;
+	root = l->root;
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 		if (k->kind != YN_SCALAR)
@@ -711,6 +714,22 @@ static int load_root(struct ld *l, const struct ynode *root)
 				return rc;
 			if (!strcmp(k->str, "perturb"))
 				perturb = v;
+		} else if (!strcmp(k->str, "scenarios")) {
+			scenarios = v;
+		} else if (!strcmp(k->str, "env")) {
+			if ((rc = ld_env(l, v)))
+				return rc;
+		} else if (!strcmp(k->str, "metadata")) {
+			if ((rc = ld_metadata(l, v)))
+				return rc;
+		} else if (!strcmp(k->str, "assertionTemplates")) {
+			if (v->kind != YN_MAP)
+				return ld_err(l, v, "found %s, expected a "
+					      "mapping of names to assertions",
+					      yn_kind_name(v));
+		} else if (!strcmp(k->str, "derivedMetrics")) {
+			if ((rc = ld_derived_metrics(l, v)))
+				return rc;
 		} else if (in_list(top_unsupported, k->str)) {
 			return ld_err(l, k, "unsupported feature: '%s' (a "
 				      "promptfoo key that assay does not "
@@ -718,7 +737,9 @@ static int load_root(struct ld *l, const struct ynode *root)
 		} else {
 			return ld_err(l, k, "unknown key '%s', expected one of: "
 				      "description, prompts, providers, tests, "
-				      "defaultTest, evaluateOptions, outputPath, "
+				      "defaultTest, scenarios, evaluateOptions, "
+				      "outputPath, env, metadata, "
+				      "assertionTemplates, derivedMetrics, "
 				      "calibration, classification, decision, "
 				      "perturb, probe", k->str);
 		}
@@ -733,6 +754,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 	rc = load_prompts(l, prompts);
 	if (!rc)
 		rc = load_providers(l, providers);
+	if (!rc && scenarios)
+		rc = ld_scenarios(l, scenarios, tests, def, &tests);
 	if (!rc)
 		rc = ld_tests(l, tests, def);
 	if (!rc)
@@ -744,6 +767,7 @@ static int load_root(struct ld *l, const struct ynode *root)
 		if (!s->sanitized)
 			return ST_INPUT;
 		ld_secrets(s);
+		ld_env_sanitize(s->sanitized);
 		ld_sanitize(s->sanitized);
 	}
 	return rc;

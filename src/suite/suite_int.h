@@ -18,6 +18,8 @@ struct ld {
 	json_t *empty;               /* one empty object shared by the tests
 				      * without metadata (read-only) */
 	json_t *file_idx;            /* path -> index in s->files */
+	const struct ynode *root;    /* the suite file's root: what "#/…"
+				      * $refs point into */
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */
@@ -88,6 +90,26 @@ int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
  * (suite_conv.c).  0 or ST_INPUT located. */
 int ld_conversation(struct ld *l, const struct ynode *v, struct test_case *t);
 int ld_conv_turn_asserts(struct ld *l, struct test_case *t);
+
+/* promptfoo's config features (suite_config.c).  ld_refs resolves every
+ * `$ref: "#/path"` under *root in place (a reference with sibling keys
+ * becomes the target's mapping with those keys on top; `parameters`
+ * values keep their $refs); ld_scenarios builds, in *out, the suite's
+ * tests followed by every scenario row × test merged; ld_env checks the
+ * top-level `env` and sets each variable (secret-named values are
+ * registered with the redactor); ld_env_sanitize replaces env values in
+ * the stored copy; ld_metadata checks the top-level `metadata`.  Each
+ * returns 0 or ST_INPUT located at the fault. */
+int ld_refs(struct ld *l, struct ynode **root);
+int ld_scenarios(struct ld *l, const struct ynode *scen,
+		 const struct ynode *tests, const struct ynode *def,
+		 const struct ynode **out);
+int ld_env(struct ld *l, const struct ynode *v);
+void ld_env_sanitize(json_t *root);
+int ld_metadata(struct ld *l, const struct ynode *v);
+/* `derivedMetrics`: a list of {name, value}; each value parses
+ * (util/expr.h), else ST_INPUT at the character at fault. */
+int ld_derived_metrics(struct ld *l, const struct ynode *v);
 
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);

@@ -1468,6 +1468,8 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	d = ld_doc(l);
 	if (ydoc_parse(d, file, text, len, &yerr) == 0 && d->root) {
 		json_decref(j);
+		if (ld_refs(l, &d->root))  /* suite_config.c */
+			return ST_INPUT;
 		return add_test_list(l, d->root, file, def);
 	}
 	if (d->tree > limits_get()->tree_bytes) {
@@ -1517,6 +1519,8 @@ static int load_test_file(struct ld *l, const struct ynode *at,
 	} else {
 		struct ydoc *d = ld_doc(l);
 		rc = ydoc_parse(d, path, text, len, l->err);
+		if (!rc)
+			rc = ld_refs(l, &d->root);  /* suite_config.c */
 		if (!rc)
 			rc = add_test_list(l, d->root, path, def);
 	}
