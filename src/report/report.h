@@ -38,7 +38,10 @@ struct summary_row {
 	double p50_ms, p95_ms; /* over successful responses; NaN when none */
 	long prompt_tokens, completion_tokens;
 	double cost_usd;     /* sum of known costs */
-	char *named_json;    /* JSON object metric -> mean per test, owned */
+	char *named_json;    /* JSON object metric -> mean per test, owned;
+			      * the suite's derivedMetrics included */
+	char *derived_json;  /* the derivedMetrics alone (a JSON object), or
+			      * NULL when the suite has none; owned */
 };
 
 struct summary {

@@ -345,11 +345,12 @@ int store_group_latencies(struct store *st, int64_t run_id,
 			  size_t provider_idx, size_t prompt_idx, double **out,
 			  size_t *n, struct err *err);
 
-/* The mean of each named metric per group over graded results. */
+/* The mean and the sum of each named metric per group over graded
+ * results. */
 int store_group_metrics_each(struct store *st, int64_t run_id,
 			     int (*cb)(void *ud, size_t provider_idx,
 				       size_t prompt_idx, const char *metric,
-				       double mean),
+				       double mean, double sum),
 			     void *ud, struct err *err);
 
 /* The underlying sqlite3 handle — only for report_stats_load.c, which

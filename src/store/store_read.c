@@ -365,7 +365,7 @@ int store_group_latencies(struct store *st, int64_t run_id,
 }
 
 struct metric_ctx {
-	int (*cb)(void *, size_t, size_t, const char *, double);
+	int (*cb)(void *, size_t, size_t, const char *, double, double);
 	void *ud;
 };
 
@@ -375,19 +375,19 @@ static int metric_row(sqlite3_stmt *q, void *vctx)
 	if (!sti_text(q, 2) || sqlite3_column_type(q, 3) == SQLITE_NULL)
 		return 0;
 	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), sti_text(q, 2),
-		     sqlite3_column_double(q, 3));
+		     sqlite3_column_double(q, 3), sqlite3_column_double(q, 4));
 }
 
 int store_group_metrics_each(struct store *st, int64_t run_id,
 			     int (*cb)(void *ud, size_t provider_idx,
 				       size_t prompt_idx, const char *metric,
-				       double mean),
+				       double mean, double sum),
 			     void *ud, struct err *err)
 {
 	sqlite3_stmt *q;
 	struct metric_ctx c = { cb, ud };
 	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, j.key,"
-			   " avg(j.value)"
+			   " avg(j.value), sum(j.value)"
 			   " FROM results r, json_each(r.named_scores_json) j"
 			   " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
 			   "  AND r.named_scores_json IS NOT NULL"

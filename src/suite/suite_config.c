@@ -573,10 +573,8 @@ int ld_derived_metrics(struct ld *l, const struct ynode *v)
 			/* point at the character when the scalar is on one
 			 * line, else at the value */
 			struct ynode here = *val;
-			if (!strchr(val->str, '\n') && !val->quoted)
+			if (!strchr(val->str, '\n'))
 				here.col = val->text_col + (int)at;
-			else if (!strchr(val->str, '\n'))
-				here.col = val->text_col + 1 + (int)at;
 			here.line = val->text_line;
 			return ld_err(l, &here, "derivedMetrics '%s': %s",
 				      name->str, why);

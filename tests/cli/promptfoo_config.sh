@@ -43,3 +43,30 @@ if grep -rl "sk-env-planted-9876" "$T/ev/.assay" "$T/out.txt" "$T/err.txt" >/dev
 else ok env_value_not_stored; fi
 check env_names_stored '"[REDACTED]"' "$(q "$T/ev" "select json_extract(suite_json, '$.env.GREETING_WORD') from runs" | sed 's/.*/"&"/')"
 check metadata_stored evals-team "$(q "$T/ev" "select json_extract(suite_json, '$.metadata.owner') from runs")"
+
+# 4. derivedMetrics: formulas over the metric sums, in the table and the JSON
+mkdir "$T/dm" && cp "$T/derived.yaml" "$T/dm/"
+run "$T/dm/derived.yaml" -o "$T/dm/r.json"
+check derived_exit_100 100 $?
+check derived_values '{"accuracy":0.75,"percent":75,"f":0.8571428571,"powmod":2,"missing":0}' \
+	"$(jq -c '.summary[0].named_scores | {accuracy, percent, f, powmod, missing}' "$T/dm/r.json")"
+check_grep derived_in_table 'derived metrics, openai:chat:echoer: accuracy = 0\.75, percent = 75, f = 0\.857143' "$T/out.txt"
+(cd "$T/dm" && "$ASSAY" show latest >"$T/show.txt" 2>&1)
+check_grep derived_in_show 'accuracy = 0\.75' "$T/show.txt"
+
+# 5. errors at load: file:line:col and what was expected
+bad() {  # NAME FILE PATTERN
+	(cd "$T/bad" && "$ASSAY" validate "$2" >"$T/bad.out" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && grep -qE -- "$3" "$T/bad.out"; then ok "$1"
+	else fail "$1" "exit $rc: $(head -c 300 "$T/bad.out")"; fi
+}
+bad err_ref_missing ref_missing.yaml "^ref_missing.yaml:7:15: error: \\\$ref '#/assertionTemplates/b': no key 'b'"
+bad err_ref_cycle ref_cycle.yaml '^ref_cycle.yaml:5:5: error: .*reference to itself'
+bad err_ref_other_file ref_file.yaml "^ref_file.yaml:5:15: error: unsupported feature: \\\$ref 'other.yaml#/a'"
+bad err_scenario_key scenario_key.yaml "^scenario_key.yaml:6:5: error: unknown key 'testz' in a scenario"
+bad err_scenario_no_config scenario_noconfig.yaml "^scenario_noconfig.yaml:4:5: error: missing key 'config' in a scenario"
+bad err_scenario_test_key scenario_test_key.yaml "^scenario_test_key.yaml:8:9: error: unknown key 'asert' in a test"
+bad err_env_list env_list.yaml '^env_list.yaml:5:8: error: env BAD: found a list'
+bad err_derived_syntax derived_syntax.yaml "^derived_syntax.yaml:5:19: error: derivedMetrics 'ratio': found '>'"
+bad err_derived_function derived_func.yaml "^derived_func.yaml:5:13: error: derivedMetrics 'm': function 'mean' is not in assay's subset"

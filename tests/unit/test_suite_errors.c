@@ -118,8 +118,8 @@ TEST(suite_err_unknown_top_level_key)
 
 TEST(suite_err_unsupported_top_level_key)
 {
-	EXPECT_ERR(HEAD "scenarios:\n  - config: []\n", "suite.yaml", 3, 1,
-		   "unsupported feature: 'scenarios'");
+	EXPECT_ERR(HEAD "redteam:\n  plugins: []\n", "suite.yaml", 3, 1,
+		   "unsupported feature: 'redteam'");
 	EXPECT_ERR(HEAD "  \nnunjucksFilters: {}\n", "suite.yaml", 4, 1,
 		   "unsupported feature: 'nunjucksFilters'");
 }
