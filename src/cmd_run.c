@@ -269,9 +269,14 @@ static int prepare(const char *path, const char *grader, struct suite **s,
 	if ((rc = score_check_suite(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
-	for (size_t i = 0; i < (*s)->n_providers; i++)
+	for (size_t i = 0; i < (*s)->n_providers; i++) {
 		if ((rc = provider_new(&(*s)->providers[i], (*s)->dir, &(*provs)[i], err)))
 			return rc;
+		for (size_t j = 0; j < (*s)->n_prompts; j++)
+			if ((rc = provider_check_prompt_config((*provs)[i],
+							       &(*s)->prompts[j], err)))
+				return rc;
+	}
 	return judges_new(*s, grader, judges, err);
 }
 

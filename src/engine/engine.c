@@ -408,7 +408,8 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	}
 	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,
 			  r->s->tests[sl->test].vars,
-			  &sl->u.h.req, &berr)) {
+			  &sl->u.h.req, &berr) ||
+	    provider_apply_prompt_config(p, pr, &sl->u.h.req, &berr)) {
 		char *m = xasprintf("cannot build the request: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_OTHER, m);
 		free(m);

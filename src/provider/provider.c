@@ -387,3 +387,39 @@ json_t *provider_json_load(const char *body, size_t len, size_t flags,
 	return json_loadb_limited(body, len, flags,
 				  limits_get()->reply_json_bytes, je, NULL);
 }
+
+int provider_check_prompt_config(const struct provider *p,
+				 const struct prompt *pr, struct err *err)
+{
+	if (!pr->config || (p->ops == &prov_openai_ops && !p->embed))
+		return 0;
+	return err_at(err, pr->loc.file, pr->loc.line, pr->loc.col,
+		      "prompt '%.60s' has a config, which assay applies to "
+		      "OpenAI-compatible chat and completion providers only; "
+		      "provider '%s' is not one (move the keys into its "
+		      "config)", pr->label, p->spec->id);
+}
+
+int provider_apply_prompt_config(const struct provider *p,
+				 const struct prompt *pr,
+				 struct http_request *req, struct err *err)
+{
+	json_t *body;
+	json_error_t je;
+	if (!pr->config || !req->body)
+		return 0;
+	if (provider_check_prompt_config(p, pr, err))
+		return ST_INPUT;
+	body = json_loadb(req->body, req->body_len, 0, &je);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return err_set(err, ST_INTERNAL, "prompt config: the request "
+			       "body is not a JSON object");
+	}
+	json_object_update(body, pr->config);
+	free(req->body);
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	return 0;
+}

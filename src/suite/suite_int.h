@@ -111,6 +111,17 @@ int ld_metadata(struct ld *l, const struct ynode *v);
  * (util/expr.h), else ST_INPUT at the character at fault. */
 int ld_derived_metrics(struct ld *l, const struct ynode *v);
 
+/* Appends a prompt (raw consumed, label copied; NULL label: the text). */
+void ld_add_prompt(struct ld *l, char *raw, const char *label,
+		   const char *file, int line, int col);
+/* Several prompts from one .csv or .jsonl file (suite_prompt_files.c):
+ * text (len bytes) read from `file`, `label` the file's or NULL, `ref`
+ * as written.  0 or ST_INPUT located. */
+int ld_prompt_csv(struct ld *l, const struct ynode *at, char *text,
+		  size_t len, const char *file, const char *label);
+int ld_prompt_jsonl(struct ld *l, const struct ynode *at, char *text,
+		    const char *file, const char *label, const char *ref);
+
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);
 

@@ -70,3 +70,18 @@ bad err_scenario_test_key scenario_test_key.yaml "^scenario_test_key.yaml:8:9: e
 bad err_env_list env_list.yaml '^env_list.yaml:5:8: error: env BAD: found a list'
 bad err_derived_syntax derived_syntax.yaml "^derived_syntax.yaml:5:19: error: derivedMetrics 'ratio': found '>'"
 bad err_derived_function derived_func.yaml "^derived_func.yaml:5:13: error: derivedMetrics 'm': function 'mean' is not in assay's subset"
+
+# 6. prompts: a bare path, CSV and JSONL prompt files, a prompt's config
+mkdir "$T/pr" && cp -r "$T/prompts.yaml" "$T/prompts" "$T/pr/"
+run "$T/pr/prompts.yaml"
+check prompts_exit_100 100 $?
+check prompts_labels_verdicts 'prompts/plain.txt=1|first=1|Prompt 2 - CSV two {{x}}=1|file://prompts/chats.jsonl: [{"role": "user", "content": "Chat line: {{x}}"}]=1|capped=0' \
+	"$(q "$T/pr" "select group_concat(l || '=' || v, '|') from (select p.label l, r.pass v from results r join run_prompts p on p.run_id = r.run_id and p.idx = r.prompt_idx order by r.prompt_idx)")"
+check prompts_config_applied 'Echo thi|length' "$(q "$T/pr" "select output || '|' || finish_reason from results where prompt_idx = 4")"
+check prompts_chat_from_jsonl 'Chat line: zebra' "$(q "$T/pr" "select output from results where prompt_idx = 3")"
+bad err_prompt_missing prompt_missing.yaml "^prompt_missing.yaml:2:5: error: found the prompt file 'prompts/none.txt', which does not exist"
+bad err_prompt_config_type prompt_config.yaml '^prompt_config.yaml:4:20: error: prompt config temperature: found a string, expected a number'
+bad err_prompt_config_key prompt_config_key.yaml "^prompt_config_key.yaml:4:7: error: prompt config key 'apiKey' is not supported"
+bad err_prompt_csv prompt_csv.yaml '^broken.csv:2:1: error: malformed CSV'
+bad err_prompt_csv_column prompt_csv_col.yaml "^nocol.csv:1:1: error: found no 'prompt' column"
+bad err_prompt_jsonl prompt_jsonl.yaml '^bad.jsonl:2:1: error: found a line that is not a chat'
