@@ -48,7 +48,9 @@ enum stream_step {
 struct provider;
 
 struct provider_ops {
-	const char *name;      /* "openai", "anthropic", "http", "exec" */
+	const char *name;      /* "openai", "anthropic", "http", "exec", "echo" */
+	bool echo;             /* no request: the output is the prompt
+				* (prov_echo.c; the engine answers it) */
 	/* Reads spec->config into p->state; errors carry the spec's location. */
 	int (*init)(struct provider *p, struct err *err);
 	void (*cleanup)(struct provider *p);
@@ -218,6 +220,6 @@ int provider_apply_prompt_config(const struct provider *p,
 
 /* The implementations (table entries in provider.c). */
 extern const struct provider_ops prov_openai_ops, prov_anthropic_ops,
-	prov_http_ops, prov_exec_ops;
+	prov_http_ops, prov_exec_ops, prov_echo_ops;
 
 #endif

@@ -648,8 +648,66 @@ static int add_provider(struct ld *l, const struct ynode *at,
 	return 0;
 }
 
+static int provider_item(struct ld *l, const struct ynode *it);
+
+/* promptfoo's provider files: `file://x.yaml` (or .yml, .json) holding
+ * one provider's options ({id, label, config}) or a list of them. */
+static int provider_file(struct ld *l, const struct ynode *at, bool *done)
+{
+	const char *path;
+	char ext[16], *text;
+	size_t len;
+	struct ydoc *d;
+	const struct ynode *root;
+	int rc = 0;
+
+	*done = false;
+	ld_ext(at->str + 7, ext, sizeof ext);
+	if (strcmp(ext, ".yaml") && strcmp(ext, ".yml") && strcmp(ext, ".json"))
+		return 0;
+	*done = true;
+	if (l->in_provider_file)
+		return ld_err(l, at, "found the provider file '%s' inside a "
+			      "provider file, expected providers (an id or "
+			      "{id, label, config})", at->str);
+	if (!(text = ld_read(l, at, at->str + 7, &path, &len)))
+		return ST_INPUT;
+	d = ld_doc(l);
+	rc = ydoc_parse(d, path, text, len, l->err);
+	free(text);
+	if (rc)
+		return rc;
+	if (!d->root)
+		return ld_err(l, at, "'%s' is empty, expected a provider "
+			      "({id, label, config}) or a list of them",
+			      at->str);
+	if ((rc = ld_refs(l, &d->root)))
+		return rc;
+	root = d->root;
+	l->in_provider_file = true;
+	if (root->kind == YN_SEQ) {
+		for (size_t i = 0; i < root->n && !rc; i++)
+			rc = provider_item(l, root->kids[i]);
+	} else if (root->kind == YN_MAP) {
+		rc = provider_item(l, root);
+	} else {
+		rc = ld_err(l, root, "found %s, expected a provider ({id, "
+			    "label, config}) or a list of them",
+			    yn_kind_name(root));
+	}
+	l->in_provider_file = false;
+	return rc;
+}
+
 static int provider_item(struct ld *l, const struct ynode *it)
 {
+	if (it->kind == YN_SCALAR && yn_scalar_type(it) == JSON_STRING &&
+	    ld_is_file_ref(it->str)) {
+		bool done;
+		int rc = provider_file(l, it, &done);
+		if (rc || done)
+			return rc;
+	}
 	if (it->kind == YN_SCALAR)
 		return add_provider(l, it, it, NULL);
 	if (it->kind != YN_MAP)

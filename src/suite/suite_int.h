@@ -20,6 +20,7 @@ struct ld {
 	json_t *file_idx;            /* path -> index in s->files */
 	const struct ynode *root;    /* the suite file's root: what "#/…"
 				      * $refs point into */
+	bool in_provider_file;       /* reading a file:// provider file */
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */

@@ -85,3 +85,18 @@ bad err_prompt_config_key prompt_config_key.yaml "^prompt_config_key.yaml:4:7: e
 bad err_prompt_csv prompt_csv.yaml '^broken.csv:2:1: error: malformed CSV'
 bad err_prompt_csv_column prompt_csv_col.yaml "^nocol.csv:1:1: error: found no 'prompt' column"
 bad err_prompt_jsonl prompt_jsonl.yaml '^bad.jsonl:2:1: error: found a line that is not a chat'
+
+# 7. providers: echo, openai:completion: (plain and streamed), file:// provider files
+mkdir "$T/pv" && cp "$T/providers.yaml" "$T/provider.yaml" "$T/pv/"
+run "$T/pv/providers.yaml"
+check providers_exit_0 0 $?
+check providers_all_pass 'echo=1|openai:completion:echoer=1|chat-from-file=1|streamed-completion=1' \
+	"$(q "$T/pv" "select group_concat(l || '=' || v, '|') from (select p.label l, r.pass v from results r join run_providers p on p.run_id = r.run_id and p.idx = r.provider_idx order by r.provider_idx)")"
+check providers_echo_free '0|0' "$(q "$T/pv" "select coalesce(cost_usd, 0) || '|' || coalesce(prompt_tokens, 0) from results where provider_idx = 0")"
+bad err_provider_type_typo prov_typo.yaml "^prov_typo.yaml:3:5: error: provider 'openai:chta:gpt-4': unknown OpenAI provider type 'chta'"
+bad err_provider_hosted prov_hosted.yaml "^prov_hosted.yaml:3:5: error: provider 'bedrock:anthropic.claude-3-haiku': promptfoo's 'bedrock' provider is not supported"
+bad err_provider_compatible_hint prov_compatible.yaml "use 'openai:chat:llama-3.1-8b-instant' with config.apiBaseUrl: https://api.groq.com/openai/v1"
+bad err_provider_responses prov_responses.yaml "^prov_responses.yaml:3:5: error: .*'responses' provider is not supported"
+bad err_provider_config_type prov_config_type.yaml "^prov_config_type.yaml:3:5: error: provider 'openai:chat:m': temperature must be a number"
+bad err_provider_echo_config prov_echo_config.yaml "^prov_echo_config.yaml:3:5: error: provider 'echo': config key 'temperature' is not supported"
+bad err_provider_file_nested prov_file_nested.yaml "^nested.yaml:1:3: error: found the provider file 'file://nested.yaml' inside a provider file"
