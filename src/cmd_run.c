@@ -304,6 +304,51 @@ static void apply_evaluate_options(const struct suite *s, struct run_args *a)
 	if (!a->set_delay && json_is_integer(v = json_object_get(eo, "delay")) &&
 	    json_integer_value(v) >= 0)
 		a->delay_ms = (long)json_integer_value(v);
+	/* checked at load (suite_config.c); the rest are no-ops here */
+	if (json_is_false(json_object_get(eo, "cache")))
+		a->no_cache = true;
+	if (json_is_false(json_object_get(eo, "showProgressBar")))
+		a->no_progress = true;
+}
+
+/* Every -o file (or, without -o, every outputPath, relative to the suite)
+ * must be writable in a known format before the first request. */
+static int check_outputs(const struct suite *s, const struct run_args *a,
+			 struct err *err)
+{
+	size_t i;
+	json_t *v;
+	for (i = 0; i < a->n_outputs; i++)
+		if (report_check_path(a->outputs[i], err))
+			return ST_USAGE;
+	if (a->n_outputs || !s->output_path)
+		return 0;
+	if (json_is_string(s->output_path)) {
+		char *path = fs_join(s->dir, json_string_value(s->output_path));
+		int rc = report_check_path(path, err);
+		free(path);
+		return rc ? ST_INPUT : 0;
+	}
+	json_array_foreach(s->output_path, i, v) {
+		char *path = fs_join(s->dir, json_string_value(v));
+		int rc = report_check_path(path, err);
+		free(path);
+		if (rc)
+			return ST_INPUT;
+	}
+	return 0;
+}
+
+/* evaluateOptions.timeoutMs: each provider's whole-request timeout,
+ * unless its config sets timeout_ms. */
+static void apply_timeout_option(const struct suite *s, struct provider **provs)
+{
+	const json_t *t = json_object_get(s->evaluate_options, "timeoutMs");
+	if (!json_is_integer(t))
+		return;
+	for (size_t i = 0; i < s->n_providers; i++)
+		if (!json_object_get(s->providers[i].config, "timeout_ms"))
+			provs[i]->tr.timeout_ms = (long)json_integer_value(t);
 }
 
 static void on_signal(int sig)
@@ -405,6 +450,9 @@ static int run_exec(int argc, char **argv)
 	if ((a.filter || a.first_n) && suite_filter(s, a.filter, (size_t)a.first_n, &err))
 		goto fail;
 	apply_evaluate_options(s, &a);
+	apply_timeout_option(s, provs);
+	if (check_outputs(s, &a, &err))
+		goto fail;
 	if (a.delay_ms > 0 && a.concurrency != 1) {
 		fprintf(stderr, "assay: --delay set: running one request at a time\n");
 		a.concurrency = 1;

@@ -102,6 +102,11 @@ bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f);
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err);
 
+/* Checks, before a run, that report_write could write `path`: a known
+ * extension and an existing, writable directory.  0 or ST_USAGE with a
+ * message naming the path. */
+int report_check_path(const char *path, struct err *err);
+
 /* The run a Markdown summary (-o summary.md) compares with (the CI
  * gate's baseline); 0 for none. */
 void report_set_baseline(int64_t run_id);

@@ -882,18 +882,23 @@ static int load_root(struct ld *l, const struct ynode *root)
 		} else if (strcmp(k->str, "defaultTest") == 0) {
 			def = v;
 		} else if (strcmp(k->str, "evaluateOptions") == 0) {
-			if (v->kind != YN_MAP)
-				return ld_err(l, v, "found %s, expected a "
-					      "mapping", yn_kind_name(v));
+			if ((rc = ld_evaluate_options(l, v)))
+				return rc;
 			s->evaluate_options = yn_to_json(v, l->err);
 			if (!s->evaluate_options)
 				return ST_INPUT;
 		} else if (strcmp(k->str, "outputPath") == 0) {
-			bool ok = v->kind == YN_SCALAR;
+			bool ok = v->kind == YN_SCALAR &&
+				  yn_scalar_type(v) == JSON_STRING;
 			for (size_t j = 0; v->kind == YN_SEQ && j < v->n; j++)
-				ok = v->kids[j]->kind == YN_SCALAR;
-			if (v->kind == YN_SEQ && v->n == 0)
-				ok = false;
+				if (v->kids[j]->kind != YN_SCALAR ||
+				    yn_scalar_type(v->kids[j]) != JSON_STRING)
+					return ld_err(l, v->kids[j], "found %s, "
+						      "expected a path (a "
+						      "string)",
+						      yn_kind_name(v->kids[j]));
+			if (v->kind == YN_SEQ)
+				ok = v->n > 0;
 			if (!ok)
 				return ld_err(l, v, "found %s, expected a path "
 					      "or a list of paths",

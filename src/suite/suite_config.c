@@ -582,3 +582,60 @@ int ld_derived_metrics(struct ld *l, const struct ynode *v)
 	}
 	return 0;
 }
+
+/* ---- evaluateOptions ------------------------------------------------------- */
+
+int ld_evaluate_options(struct ld *l, const struct ynode *v)
+{
+	/* promptfoo's EvaluateOptions keys; 'u' = assay has no such
+	 * behaviour: refused unless off */
+	static const struct { const char *k, *type; } keys[] = {
+		{ "maxConcurrency", "i1" }, { "repeat", "i1" },
+		{ "delay", "i0" }, { "timeoutMs", "i1" }, { "cache", "b" },
+		{ "showProgressBar", "b" }, { "silent", "b" },
+		{ "eventSource", "s" }, { "generateSuggestions", "bu" },
+		{ "interactiveProviders", "bu" }, { "isRedteam", "bu" },
+		{ "maxEvalTimeMs", "iu" },
+	};
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected a mapping",
+			      yn_kind_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		const char *t = NULL;
+		int jt = x->kind == YN_SCALAR ? yn_scalar_type(x) : -1;
+		for (size_t j = 0; j < sizeof keys / sizeof *keys; j++)
+			if (!strcmp(keys[j].k, k->str))
+				t = keys[j].type;
+		if (!t)
+			return ld_err(l, k, "unknown key '%s' in evaluateOptions, "
+				      "expected one of: maxConcurrency, repeat, "
+				      "delay, timeoutMs, cache, showProgressBar, "
+				      "silent, eventSource", k->str);
+		if (t[0] == 'i') {
+			long long min = t[1] == '1' ? 1 : 0;
+			if (jt != JSON_INTEGER || strtoll(x->str, NULL, 10) < min)
+				return ld_err(l, x, "evaluateOptions.%s: found %s, "
+					      "expected a whole number ≥ %lld",
+					      k->str, jt == JSON_INTEGER ?
+					      "a smaller number" : yn_kind_name(x),
+					      min);
+		} else if (t[0] == 'b') {
+			if (jt != JSON_TRUE && jt != JSON_FALSE)
+				return ld_err(l, x, "evaluateOptions.%s: found %s, "
+					      "expected true or false", k->str,
+					      yn_kind_name(x));
+		} else if (jt != JSON_STRING) {
+			return ld_err(l, x, "evaluateOptions.%s: found %s, "
+				      "expected a string", k->str,
+				      yn_kind_name(x));
+		}
+		if (t[1] == 'u' && !(jt == JSON_FALSE))
+			return ld_err(l, k, "unsupported feature: evaluateOptions."
+				      "%s (assay does not implement it%s)", k->str,
+				      !strcmp(k->str, "maxEvalTimeMs") ?
+				      "; each provider's timeout_ms bounds a "
+				      "request" : "");
+	}
+	return 0;
+}

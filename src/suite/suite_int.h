@@ -111,6 +111,10 @@ int ld_metadata(struct ld *l, const struct ynode *v);
 /* `derivedMetrics`: a list of {name, value}; each value parses
  * (util/expr.h), else ST_INPUT at the character at fault. */
 int ld_derived_metrics(struct ld *l, const struct ynode *v);
+/* `evaluateOptions`: promptfoo's keys, each type-checked; unknown keys,
+ * bad values and behaviour assay lacks (maxEvalTimeMs,
+ * generateSuggestions: true, …) are ST_INPUT at the key or value. */
+int ld_evaluate_options(struct ld *l, const struct ynode *v);
 
 /* Appends a prompt (raw consumed, label copied; NULL label: the text). */
 void ld_add_prompt(struct ld *l, char *raw, const char *label,

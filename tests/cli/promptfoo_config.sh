@@ -100,3 +100,21 @@ bad err_provider_responses prov_responses.yaml "^prov_responses.yaml:3:5: error:
 bad err_provider_config_type prov_config_type.yaml "^prov_config_type.yaml:3:5: error: provider 'openai:chat:m': temperature must be a number"
 bad err_provider_echo_config prov_echo_config.yaml "^prov_echo_config.yaml:3:5: error: provider 'echo': config key 'temperature' is not supported"
 bad err_provider_file_nested prov_file_nested.yaml "^nested.yaml:1:3: error: found the provider file 'file://nested.yaml' inside a provider file"
+
+# 8. evaluateOptions applied and checked; outputPath / -o checked before any request
+mkdir "$T/eo" && cp "$T/evalopts.yaml" "$T/eo/"
+run "$T/eo/evalopts.yaml"
+check evalopts_timeout_is_error_not_failure '2|0|2' \
+	"$(q "$T/eo" "select sum(error_kind is not null and error_kind != 'ok') || '|' || sum(pass = 0) || '|' || sum(pass = 1) from results")"
+check evalopts_no_cache 0 "$(q "$T/eo" "select count(*) from cache")"
+bad err_evalopts_unknown eo_unknown.yaml "^eo_unknown.yaml:4:3: error: unknown key 'maxConcurency' in evaluateOptions"
+bad err_evalopts_type eo_type.yaml '^eo_type.yaml:4:11: error: evaluateOptions.repeat: found a string, expected a whole number'
+bad err_evalopts_unsupported eo_unsupported.yaml '^eo_unsupported.yaml:4:3: error: unsupported feature: evaluateOptions.maxEvalTimeMs'
+bad err_output_path_type out_type.yaml '^out_type.yaml:3:22: error: found a number, expected a path'
+(cd "$T/bad" && "$ASSAY" run out_ext.yaml --no-progress-bar >"$T/oe.out" 2>&1)
+check err_output_path_ext_exit 1 $?
+check_grep err_output_path_ext_message "cannot tell the output format of '.*results.xlsx'" "$T/oe.out"
+check err_output_path_ext_before_run no "$([ -e "$T/bad/.assay" ] && echo yes || echo no)"
+(cd "$T/bad" && "$ASSAY" run ref_file.yaml >/dev/null 2>&1; "$ASSAY" run out_ext.yaml -o "$T/nodir/r.json" >"$T/oe.out" 2>&1)
+check_grep err_dash_o_dir_missing "cannot write '.*nodir/r.json': its directory '.*nodir' does not exist" "$T/oe.out"
+check err_dash_o_before_run no "$([ -e "$T/bad/.assay" ] && echo yes || echo no)"
