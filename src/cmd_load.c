@@ -4,6 +4,7 @@
  * checks (loopback or confirmation, the budget), Ctrl-C → stop at once
  * keeping the measured steps. */
 #include "cmd.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "load/load.h"
 #include "provider/provider.h"
@@ -273,7 +274,7 @@ static int load_exec(int argc, char **argv)
 		}
 	}
 	if (show_ref) {
-		status = show(db_arg ? db_arg : ".assay/assay.db", show_ref, out);
+		status = show(db_arg ? db_arg : settings_db(".assay/assay.db"), show_ref, out);
 		goto done;
 	}
 	if (optind < argc)
@@ -331,6 +332,8 @@ static int load_exec(int argc, char **argv)
 		}
 		free(url);
 	}
+	if (!db_arg)
+		db_arg = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (db_arg) {
 		db = xstrdup(db_arg);
 	} else {

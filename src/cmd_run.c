@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "cmd_resume.h"
 #include "cmd_gate.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -61,7 +62,9 @@ static const char run_usage[] =
 	"\n"
 	"options:\n"
 	"  -c, --config FILE          the suite file\n"
-	"  -j, --max-concurrency N    requests in flight (default 4)\n"
+	"  -j, --max-concurrency N    requests in flight (default: the suite's\n"
+	"                             evaluateOptions, $ASSAY_CONCURRENCY, the\n"
+	"                             config file's concurrency, else 4)\n"
 	"  -o, --output FILE          write results to FILE (.json, .jsonl, .csv);\n"
 	"                             repeatable\n"
 	"      --repeat N             run each test N times (default 1)\n"
@@ -92,7 +95,8 @@ static const char run_usage[] =
 	"      --grader-timeout MS    hard time limit for grading one result with\n"
 	"                             Lua, jq or scripts (default 60000)\n"
 	"      --grader-memory MB     their memory limit (default 1024)\n"
-	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
+	"      --db PATH              database (default $ASSAY_DB, the config\n"
+	"                             file's db, else .assay/assay.db beside SUITE)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
 	"      --no-table             no summary table\n"
@@ -445,6 +449,11 @@ static int run_exec(int argc, char **argv)
 		free(a.outputs);
 		return rc;
 	}
+	/* settings.h: flag > suite > ASSAY_* > config file > default */
+	if (!a.grader)
+		a.grader = settings_grader();
+	if (!a.set_concurrency && settings_concurrency())
+		a.concurrency = settings_concurrency();
 	if (prepare(a.suite, a.grader, &s, &provs, &judges, &err))
 		goto fail;
 	if ((a.filter || a.first_n) && suite_filter(s, a.filter, (size_t)a.first_n, &err))
@@ -462,6 +471,8 @@ static int run_exec(int argc, char **argv)
 			a.suite, s->n_tests, s->n_prompts, s->n_providers);
 		goto fail;
 	}
+	if (!a.db)
+		a.db = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (a.db) {
 		db = xstrdup(a.db);
 	} else {
@@ -662,6 +673,8 @@ static int validate_exec(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	err_clear(&err);
+	if (!grader)
+		grader = settings_grader();
 	if (prepare(argv[1], grader, &s, &provs, &judges, &err)) {
 		err_print(&err, stderr);
 		status = EXIT_RUN_ERROR;
