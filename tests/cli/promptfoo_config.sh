@@ -118,3 +118,10 @@ check err_output_path_ext_before_run no "$([ -e "$T/bad/.assay" ] && echo yes ||
 (cd "$T/bad" && "$ASSAY" run ref_file.yaml >/dev/null 2>&1; "$ASSAY" run out_ext.yaml -o "$T/nodir/r.json" >"$T/oe.out" 2>&1)
 check_grep err_dash_o_dir_missing "cannot write '.*nodir/r.json': its directory '.*nodir' does not exist" "$T/oe.out"
 check err_dash_o_before_run no "$([ -e "$T/bad/.assay" ] && echo yes || echo no)"
+
+# 9. assert-set: graded as its assertions with scaled weights
+mkdir "$T/as" && cp "$T/assertset.yaml" "$T/as/"
+run "$T/as/assertset.yaml"
+check assertset_verdicts 'strict=0,lenient=1' "$(verdicts "$T/as")"
+check assertset_scores '0.5|0.5' "$(q "$T/as" "select group_concat(round(score, 4), '|') from (select score from results order by case_idx)")"
+bad err_assertset_threshold set_threshold.yaml "^set_threshold.yaml:6:9: error: unsupported feature: 'threshold' on an assert-set"
