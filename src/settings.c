@@ -154,9 +154,12 @@ static void load(void)
 	    (S.concurrency = parse_conc(v)) < 0)
 		die("ASSAY_CONCURRENCY is '%s'%s, expected a whole number from "
 		    "1 to 100000", v, "", 0, 0);
-	if ((v = env_value("ASSAY_GRADER"))) {
+	/* ASSAY_GRADER itself is read where the judges are made
+	 * (engine/judges.c, which names it): the file's grader only stands
+	 * in when the variable is not set */
+	if (env_value("ASSAY_GRADER")) {
 		free(S.grader);
-		S.grader = xstrdup(v);
+		S.grader = NULL;
 	}
 }
 
@@ -174,6 +177,7 @@ int settings_concurrency(void)
 
 const char *settings_grader(void)
 {
+	/* NULL when ASSAY_GRADER is set: judges.c reads and names it */
 	load();
 	return S.grader;
 }

@@ -28,7 +28,9 @@ const char *settings_db(const char *fallback);
 /* -j when not given: ASSAY_CONCURRENCY or `concurrency`, else 0 (none). */
 int settings_concurrency(void);
 
-/* --grader when not given: ASSAY_GRADER or `grader`, else NULL. */
+/* --grader when not given: the config file's `grader`, or NULL — also
+ * when ASSAY_GRADER is set, which engine/judges.c reads itself (and says
+ * so), keeping the same precedence. */
 const char *settings_grader(void);
 
 /* The config file's path (whether or not it exists); for messages. */

@@ -39,10 +39,17 @@ check settings_suite_over_env 2 "$(jq_conc "$T/suite.db")"
 check settings_default_beside_suite_and_here 0 $?
 check settings_default_db_created yes "$([ -f "$T/work/sub/.assay/assay.db" ] && echo yes)"
 
-# 4. ASSAY_GRADER is the judge of model-graded assertions that name none
+# 4. ASSAY_GRADER (read by engine/judges.c) and the file's grader: the judge
+# of model-graded assertions that name none
 printf 'prompts: ["Say {{w}}"]\nproviders: [echo]\ntests:\n  - vars: {w: hi}\n    assert: [{type: llm-rubric, value: polite}]\n' >"$T/work/judge.yaml"
 (cd "$T/work" && ASSAY_GRADER=nosuchjudge:model-x "$ASSAY" validate judge.yaml >"$T/g.txt" 2>&1)
 check_grep settings_grader_env_used "unsupported provider .nosuchjudge:model-x." "$T/g.txt"
+
+printf 'grader: nosuchjudge:file-y\n' >"$T/cfg/assay/config.yaml"
+(cd "$T/work" && cfg "$ASSAY" validate judge.yaml >"$T/g.txt" 2>&1)
+check_grep settings_grader_file_used "unsupported provider .nosuchjudge:file-y." "$T/g.txt"
+(cd "$T/work" && ASSAY_GRADER=nosuchjudge:env-z cfg "$ASSAY" validate judge.yaml >"$T/g.txt" 2>&1)
+check_grep settings_grader_env_over_file "unsupported provider .nosuchjudge:env-z." "$T/g.txt"
 
 # 5. bad settings stop the command, naming the place
 printf 'db: x\nconcurency: 3\n' >"$T/cfg/assay/config.yaml"
