@@ -495,6 +495,13 @@ int ld_env(struct ld *l, const struct ynode *v)
 			return ld_err(l, k, "found '%s', expected an "
 				      "environment variable name (no '=')",
 				      name);
+		/* assay's own settings and limits (ASSAY_LIMITS, ASSAY_DB,
+		 * …) are the user's, outside what a suite controls */
+		if (!strncmp(name, "ASSAY_", 6))
+			return ld_err(l, k, "env %s: assay's own settings "
+				      "cannot come from a suite; set %s in "
+				      "the shell or in the config file",
+				      name, name);
 		if (x->kind != YN_SCALAR || yn_scalar_type(x) == JSON_NULL)
 			return ld_err(l, x, "env %s: found %s, expected a "
 				      "string, number or boolean", name,
