@@ -420,6 +420,17 @@ static int one_scenario(struct ld *l, struct ydoc *d, struct ynode *out,
 	dummy.file = sc->file;
 	dummy.line = sc->line;
 	dummy.col = sc->col;
+	/* rows × tests nodes are built before the tests' memory is counted
+	 * (add_merged): bound the product first, by the same limit */
+	{
+		double n = (double)out->n + (double)config->n *
+			   (double)(tests ? tests->n : 1);
+		if (n * 512 > (double)limits_get()->tests_bytes)
+			return ld_err(l, sc, "the scenarios make %.0f tests, "
+				      "more than the limit tests_bytes allows "
+				      "(raise it with ASSAY_LIMITS=tests_bytes=N)",
+				      n);
+	}
 	for (size_t r = 0; r < config->n; r++) {
 		const struct ynode *row = config->kids[r];
 		if (row->kind != YN_MAP)

@@ -126,3 +126,6 @@ check assertset_verdicts 'strict=0,lenient=1' "$(verdicts "$T/as")"
 check assertset_scores '0.5|0.5' "$(q "$T/as" "select group_concat(round(score, 4), '|') from (select score from results order by case_idx)")"
 bad err_assertset_threshold set_threshold.yaml "^set_threshold.yaml:6:9: error: unsupported feature: 'threshold' on an assert-set"
 bad err_env_assay_settings env_assay.yaml "^env_assay.yaml:4:3: error: env ASSAY_LIMITS: assay's own settings cannot come from a suite"
+# scenarios are bounded before their nodes are built
+(cd "$T/sc" && ASSAY_LIMITS=tests_bytes=2000 "$ASSAY" validate scenarios.yaml >"$T/lim.out" 2>&1)
+check_grep err_scenarios_bounded '^scenarios.yaml:30:5: error: the scenarios make 5 tests, more than the limit tests_bytes allows' "$T/lim.out"
