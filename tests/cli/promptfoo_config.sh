@@ -128,4 +128,4 @@ bad err_assertset_threshold set_threshold.yaml "^set_threshold.yaml:6:9: error: 
 bad err_env_assay_settings env_assay.yaml "^env_assay.yaml:4:3: error: env ASSAY_LIMITS: assay's own settings cannot come from a suite"
 # scenarios are bounded before their nodes are built
 (cd "$T/sc" && ASSAY_LIMITS=tests_bytes=2000 "$ASSAY" validate scenarios.yaml >"$T/lim.out" 2>&1)
-check_grep err_scenarios_bounded '^scenarios.yaml:30:5: error: the scenarios make 5 tests, more than the limit tests_bytes allows' "$T/lim.out"
+check_grep err_scenarios_bounded '^scenarios.yaml:28:5: error: the scenarios make 5 tests, more than the limit tests_bytes allows' "$T/lim.out"
