@@ -304,6 +304,16 @@ static int load_exec(int argc, char **argv)
 			continue;
 		if (provider_new(&s->providers[i], s->dir, &provs[i], &err))
 			goto fail;
+		for (size_t j = 0; j < s->n_prompts; j++)
+			if (s->prompts[j].config) {
+				/* the load loop builds requests without it */
+				err_at(&err, s->prompts[j].loc.file,
+				       s->prompts[j].loc.line, s->prompts[j].loc.col,
+				       "unsupported feature: a prompt's config "
+				       "in assay load (move the keys into the "
+				       "provider's config)");
+				goto fail;
+			}
 		cands[n_cands++] = i;
 	}
 	if (n_cands == 0) {

@@ -129,3 +129,6 @@ bad err_env_assay_settings env_assay.yaml "^env_assay.yaml:4:3: error: env ASSAY
 # scenarios are bounded before their nodes are built
 (cd "$T/sc" && ASSAY_LIMITS=tests_bytes=2000 "$ASSAY" validate scenarios.yaml >"$T/lim.out" 2>&1)
 check_grep err_scenarios_bounded '^scenarios.yaml:28:5: error: the scenarios make 5 tests, more than the limit tests_bytes allows' "$T/lim.out"
+# assay load builds requests without a prompt's config: refused, not ignored
+(cd "$T/pr" && "$ASSAY" load prompts.yaml --rate 1 --duration 1s >"$T/load.out" 2>&1)
+check_grep err_prompt_config_in_load "^prompts.yaml:13:10: error: unsupported feature: a prompt's config in assay load" "$T/load.out"
