@@ -34,7 +34,8 @@ int store_open(const char *path, struct store **out, struct err *err);
 
 /* Opens the database at path only if it exists (the read-only commands:
  * show, stats, report, export, runs, delete, compare); otherwise ST_IO
- * "no database at PATH (use --db PATH)" and *out NULL. */
+ * "no database at PATH (use --db PATH, …)" naming the other ways to
+ * choose one (settings.h), and *out NULL. */
 int store_open_existing(const char *path, struct store **out, struct err *err);
 
 /* Commits pending writes and closes; store_close(NULL) does nothing. */
