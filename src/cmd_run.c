@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct run_args {
@@ -313,6 +314,14 @@ static void apply_evaluate_options(const struct suite *s, struct run_args *a)
 		a->no_cache = true;
 	if (json_is_false(json_object_get(eo, "showProgressBar")))
 		a->no_progress = true;
+}
+
+/* True when both paths name one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* Every -o file (or, without -o, every outputPath, relative to the suite)
@@ -610,6 +619,10 @@ static int run_exec(int argc, char **argv)
 			tot.compare_errors);
 	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 		tot.interrupted ? " (interrupted)" : "");
+	if (!a.db && !same_file(db, ".assay/assay.db"))
+		/* beside a suite elsewhere: the other commands read ./.assay */
+		fprintf(stderr, "(other commands read .assay/assay.db here: give "
+			"them --db %s, or set ASSAY_DB)\n", db);
 	if (tot.interrupted)
 		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
 			a.suite, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");

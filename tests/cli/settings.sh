@@ -38,6 +38,10 @@ check settings_suite_over_env 2 "$(jq_conc "$T/suite.db")"
 (cd "$T/work/sub" && "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>&1 && "$ASSAY" show latest >"$T/show2.txt" 2>&1)
 check settings_default_beside_suite_and_here 0 $?
 check settings_default_db_created yes "$([ -f "$T/work/sub/.assay/assay.db" ] && echo yes)"
+(cd "$T/work" && "$ASSAY" run sub/suite.yaml --no-progress-bar --no-table >/dev/null 2>"$T/hint.txt")
+check_grep settings_run_elsewhere_says_where 'other commands read .assay/assay.db here: give them --db sub/.assay/assay.db, or set ASSAY_DB' "$T/hint.txt"
+(cd "$T/work/sub" && "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>"$T/hint.txt")
+check settings_run_here_no_hint 0 "$(grep -c 'other commands read' "$T/hint.txt")"
 
 # 4. ASSAY_GRADER (read by engine/judges.c) and the file's grader: the judge
 # of model-graded assertions that name none
