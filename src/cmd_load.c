@@ -4,6 +4,7 @@
  * checks (loopback or confirmation, the budget), Ctrl-C → stop at once
  * keeping the measured steps. */
 #include "cmd.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "load/load.h"
 #include "provider/provider.h"
@@ -273,7 +274,7 @@ static int load_exec(int argc, char **argv)
 		}
 	}
 	if (show_ref) {
-		status = show(db_arg ? db_arg : ".assay/assay.db", show_ref, out);
+		status = show(db_arg ? db_arg : settings_db(".assay/assay.db"), show_ref, out);
 		goto done;
 	}
 	if (optind < argc)
@@ -303,6 +304,16 @@ static int load_exec(int argc, char **argv)
 			continue;
 		if (provider_new(&s->providers[i], s->dir, &provs[i], &err))
 			goto fail;
+		for (size_t j = 0; j < s->n_prompts; j++)
+			if (s->prompts[j].config) {
+				/* the load loop builds requests without it */
+				err_at(&err, s->prompts[j].loc.file,
+				       s->prompts[j].loc.line, s->prompts[j].loc.col,
+				       "unsupported feature: a prompt's config "
+				       "in assay load (move the keys into the "
+				       "provider's config)");
+				goto fail;
+			}
 		cands[n_cands++] = i;
 	}
 	if (n_cands == 0) {
@@ -331,6 +342,8 @@ static int load_exec(int argc, char **argv)
 		}
 		free(url);
 	}
+	if (!db_arg)
+		db_arg = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (db_arg) {
 		db = xstrdup(db_arg);
 	} else {

@@ -2,6 +2,7 @@
  * self-contained HTML file (src/report/report_html.c).  Reads only; never
  * sends a request.  `assay run -o report.html` writes the same file. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "store/store_load.h"
@@ -37,7 +38,7 @@ static int report_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *ref = "latest", *out = NULL;
+	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
 	struct store *st = NULL;
 	struct err err;
 	int64_t run_id;

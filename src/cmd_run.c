@@ -10,6 +10,7 @@
 #include "cmd_resume.h"
 #include "cmd_gate.h"
 #include "cmd_run_pf.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -28,6 +29,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct run_args {
@@ -69,7 +71,9 @@ static const char run_usage[] =
 	"      --var KEY=VALUE        a defaultTest var (repeatable)\n"
 	"      --env-file PATH        load variables from a .env file (eval\n"
 	"                             reads ./.env when none is given)\n"
-	"  -j, --max-concurrency N    requests in flight (default 4)\n"
+	"  -j, --max-concurrency N    requests in flight (default: the suite's\n"
+	"                             evaluateOptions, $ASSAY_CONCURRENCY, the\n"
+	"                             config file's concurrency, else 4)\n"
 	"  -o, --output FILE          write results to FILE (.json, .jsonl, .csv);\n"
 	"                             repeatable\n"
 	"      --repeat N             run each test N times (default 1)\n"
@@ -114,7 +118,8 @@ static const char run_usage2[] =
 	"      --grader-timeout MS    hard time limit for grading one result with\n"
 	"                             Lua, jq or scripts (default 60000)\n"
 	"      --grader-memory MB     their memory limit (default 1024)\n"
-	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
+	"      --db PATH              database (default $ASSAY_DB, the config\n"
+	"                             file's db, else .assay/assay.db beside SUITE)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
 	"      --no-table             no summary table\n"
@@ -321,9 +326,14 @@ static int prepare(const char *path, const char *grader, struct pf_args *pf,
 	if ((rc = score_check_suite(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
-	for (size_t i = 0; i < (*s)->n_providers; i++)
+	for (size_t i = 0; i < (*s)->n_providers; i++) {
 		if ((rc = provider_new(&(*s)->providers[i], (*s)->dir, &(*provs)[i], err)))
 			return rc;
+		for (size_t j = 0; j < (*s)->n_prompts; j++)
+			if ((rc = provider_check_prompt_config((*provs)[i],
+							       &(*s)->prompts[j], err)))
+				return rc;
+	}
 	return judges_new(*s, grader, judges, err);
 }
 
@@ -351,6 +361,59 @@ static void apply_evaluate_options(const struct suite *s, struct run_args *a)
 	if (!a->set_delay && json_is_integer(v = json_object_get(eo, "delay")) &&
 	    json_integer_value(v) >= 0)
 		a->delay_ms = (long)json_integer_value(v);
+	/* checked at load (suite_config.c); the rest are no-ops here */
+	if (json_is_false(json_object_get(eo, "cache")))
+		a->no_cache = true;
+	if (json_is_false(json_object_get(eo, "showProgressBar")))
+		a->no_progress = true;
+}
+
+/* True when both paths name one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Every -o file (or, without -o, every outputPath, relative to the suite)
+ * must be writable in a known format before the first request. */
+static int check_outputs(const struct suite *s, const struct run_args *a,
+			 struct err *err)
+{
+	size_t i;
+	json_t *v;
+	for (i = 0; i < a->n_outputs; i++)
+		if (report_check_path(a->outputs[i], err))
+			return ST_USAGE;
+	if (a->n_outputs || !s->output_path)
+		return 0;
+	if (json_is_string(s->output_path)) {
+		char *path = fs_join(s->dir, json_string_value(s->output_path));
+		int rc = report_check_path(path, err);
+		free(path);
+		return rc ? ST_INPUT : 0;
+	}
+	json_array_foreach(s->output_path, i, v) {
+		char *path = fs_join(s->dir, json_string_value(v));
+		int rc = report_check_path(path, err);
+		free(path);
+		if (rc)
+			return ST_INPUT;
+	}
+	return 0;
+}
+
+/* evaluateOptions.timeoutMs: each provider's whole-request timeout,
+ * unless its config sets timeout_ms. */
+static void apply_timeout_option(const struct suite *s, struct provider **provs)
+{
+	const json_t *t = json_object_get(s->evaluate_options, "timeoutMs");
+	if (!json_is_integer(t))
+		return;
+	for (size_t i = 0; i < s->n_providers; i++)
+		if (!json_object_get(s->providers[i].config, "timeout_ms"))
+			provs[i]->tr.timeout_ms = (long)json_integer_value(t);
 }
 
 static void on_signal(int sig)
@@ -451,8 +514,15 @@ static int run_exec(int argc, char **argv)
 	/* .env first: the providers read their keys from the environment */
 	if (pf_load_env(&a.pf, &err))
 		goto fail;
+	/* settings.h: flag > suite > ASSAY_* > config file > default */
+	if (!a.grader)
+		a.grader = settings_grader();
+	if (!a.set_concurrency && settings_concurrency())
+		a.concurrency = settings_concurrency();
 	if (prepare(a.suite, a.grader, &a.pf, &s, &provs, &judges, &err))
 		goto fail;
+	if (!a.db)
+		a.db = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (a.db) {
 		db = xstrdup(a.db);
 	} else {
@@ -469,6 +539,9 @@ static int run_exec(int argc, char **argv)
 	}
 	report_set_json_layout(a.pf.eval ? REPORT_JSON_PROMPTFOO : REPORT_JSON_ASSAY);
 	apply_evaluate_options(s, &a);
+	apply_timeout_option(s, provs);
+	if (check_outputs(s, &a, &err))
+		goto fail;
 	if (a.delay_ms > 0 && a.concurrency != 1) {
 		fprintf(stderr, "assay: --delay set: running one request at a time\n");
 		a.concurrency = 1;
@@ -617,6 +690,10 @@ static int run_exec(int argc, char **argv)
 	else
 		fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 			tot.interrupted ? " (interrupted)" : "");
+	if (!a.pf.no_write && !a.db && !same_file(db, ".assay/assay.db"))
+		/* beside a suite elsewhere: the other commands read ./.assay */
+		fprintf(stderr, "(other commands read .assay/assay.db here: give "
+			"them --db %s, or set ASSAY_DB)\n", db);
 	if (tot.interrupted)
 		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
 			s->path, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
@@ -684,6 +761,8 @@ static int validate_exec(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	err_clear(&err);
+	if (!grader)
+		grader = settings_grader();
 	if (prepare(argv[1], grader, NULL, &s, &provs, &judges, &err)) {
 		err_print(&err, stderr);
 		status = EXIT_RUN_ERROR;

@@ -4,6 +4,7 @@
  * classification and the model decision; printed, and with -o written as
  * JSON.  Reads only; never sends a request. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/stats_report.h"
 #include "store/store.h"
 #include "util/term.h"
@@ -76,7 +77,7 @@ static int stats_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *ref = "latest", *out = NULL;
+	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
 	struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
 	bool as_json = false, color = term_color(1);
 	struct store *st = NULL;

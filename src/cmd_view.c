@@ -3,6 +3,7 @@
  * starts (so the server's thread inherits the mask), writes the port
  * file, prints the address and waits in sigwait() for a signal. */
 #include "cmd.h"
+#include "settings.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 #include "view/view.h"
@@ -85,7 +86,7 @@ static int view_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct view_config cfg = { .port = 8080 };
-	const char *db = ".assay/assay.db", *port_file = NULL;
+	const char *db = settings_db(".assay/assay.db"), *port_file = NULL;
 	struct view_server *srv = NULL;
 	struct store *st = NULL;
 	struct err err = { 0 };

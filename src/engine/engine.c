@@ -402,13 +402,23 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	}
 	sl->est_tokens = engine_estimate_tokens(p, sl->prompt_text);
 	engine_debit(ps, sl->est_tokens);
+	if (p->ops->echo) {  /* prov_echo.c: the output is the prompt */
+		struct response resp;
+		response_init(&resp);
+		resp.output = xstrdup(sl->prompt_text);
+		resp.prompt_tokens = resp.completion_tokens = 0;
+		resp.total_tokens = 0;
+		attempt_done(r, sl, &resp);
+		return;
+	}
 	if (sl->role == ROLE_EXEC) {
 		engine_launch_exec(r, sl, p, pr);
 		return;
 	}
 	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,
 			  r->s->tests[sl->test].vars,
-			  &sl->u.h.req, &berr)) {
+			  &sl->u.h.req, &berr) ||
+	    provider_apply_prompt_config(p, pr, &sl->u.h.req, &berr)) {
 		char *m = xasprintf("cannot build the request: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_OTHER, m);
 		free(m);

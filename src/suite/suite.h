@@ -89,6 +89,9 @@ struct test_case {
 struct prompt {
 	char *raw;
 	char *label;               /* promptfoo's label, or the raw text */
+	json_t *config;            /* promptfoo's prompt `config`: request
+				    * parameters over the provider's
+				    * (checked keys), or NULL */
 	bool is_chat;
 	struct loc loc;
 };

@@ -242,7 +242,7 @@ TEST(limits_large_mapping_duplicate_check_is_linear)
 	char path[256];
 	double t0;
 	limits_set(NULL);
-	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\nevaluateOptions:\n");
+	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\nmetadata:\n");
 	for (int i = 0; i < 60000; i++)
 		buf_printf(&b, "  k%d: 1\n", i);
 	snprintf(path, sizeof path, "%s", put("wide.yaml", buf_str(&b), b.len));
@@ -290,7 +290,7 @@ TEST(limits_yaml_tree_is_bounded)
 	struct err e = {0};
 	char path[256];
 	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\n"
-		 "evaluateOptions: {a: [");
+		 "metadata: {a: [");
 	for (int i = 0; i < 100000; i++)
 		buf_puts(&b, i ? ",1" : "1");
 	buf_puts(&b, "]}\n");

@@ -600,7 +600,7 @@ TEST(store_open_existing_refuses_a_missing_database)
 	struct err err = {0};
 	T_EQ_INT(store_open_existing("/nonexistent/dir/assay.db", &st, &err), ST_IO);
 	T_ASSERT(st == NULL);
-	T_ASSERT(strstr(err.msg, "no database at /nonexistent/dir/assay.db (use --db PATH)") != NULL);
+	T_ASSERT(strstr(err.msg, "no database at /nonexistent/dir/assay.db (use --db PATH, or set ASSAY_DB") != NULL);
 	/* and it creates nothing */
 	T_ASSERT(access("/nonexistent/dir", F_OK) != 0);
 }

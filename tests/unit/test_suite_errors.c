@@ -118,8 +118,8 @@ TEST(suite_err_unknown_top_level_key)
 
 TEST(suite_err_unsupported_top_level_key)
 {
-	EXPECT_ERR(HEAD "scenarios:\n  - config: []\n", "suite.yaml", 3, 1,
-		   "unsupported feature: 'scenarios'");
+	EXPECT_ERR(HEAD "redteam:\n  plugins: []\n", "suite.yaml", 3, 1,
+		   "unsupported feature: 'redteam'");
 	EXPECT_ERR(HEAD "  \nnunjucksFilters: {}\n", "suite.yaml", 4, 1,
 		   "unsupported feature: 'nunjucksFilters'");
 }
@@ -159,8 +159,12 @@ TEST(suite_err_unsupported_features)
 		   "        contextTransform: output.ctx\n", "suite.yaml", 6, 9,
 		   "unsupported feature: assertion key 'contextTransform'");
 	EXPECT_ERR(HEAD "tests:\n  - assert:\n      - type: assert-set\n",
-		   "suite.yaml", 5, 15, "unsupported feature: assertion type "
-		   "'assert-set'");
+		   "suite.yaml", 5, 9, "found no 'assert', expected the set's "
+		   "assertions");
+	EXPECT_ERR(HEAD "tests:\n  - assert:\n      - type: assert-set\n"
+		   "        metric: m\n        assert: [{type: equals}]\n",
+		   "suite.yaml", 6, 9, "unsupported feature: 'metric' on an "
+		   "assert-set");
 	EXPECT_ERR(HEAD "tests:\n  - vars: {q: 1}\n    options:\n"
 		   "      prefix: 'x'\n", "suite.yaml", 6, 7,
 		   "unsupported feature: test option 'prefix'");
