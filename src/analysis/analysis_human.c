@@ -1,4 +1,4 @@
-/* report_stats_human.c — statistics from human grades (docs/statistics.md,
+/* analysis_human.c — statistics from human grades (docs/statistics.md,
  * "Human grades"): per candidate the mean rating (CR1 by case, t(G-1))
  * and the "would ship" rate (design-adjusted Wilson by case); pairwise
  * win rates (Wilson, ties apart), a Bradley–Terry ranking with bootstrap
@@ -6,7 +6,7 @@
  * exact binomial test); agreement between reviewers (Cohen's kappa for
  * two, Krippendorff's alpha) and between the reviewers' ship verdict and
  * the stored pass, the judge's assertions and the rule assertions. */
-#include "../report/report_stats_int.h"
+#include "analysis_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,7 +18,32 @@
 #include "../stats/design.h"
 #include "../stats/prop.h"
 #include "../store/store_human.h"
+#include "../util/err.h"
 #include "../util/xalloc.h"
+
+/* JSON helpers: null for a NaN, {est, lo, hi}, Wilson {est, lo, hi, k, n}. */
+static json_t *h_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *h_interval(double est, double lo, double hi)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "est", h_num(est));
+	json_object_set_new(o, "lo", h_num(lo));
+	json_object_set_new(o, "hi", h_num(hi));
+	return o;
+}
+
+static json_t *h_wilson(long k, long n)
+{
+	struct interval w = stats_wilson(k, n, 0.95);
+	json_t *o = h_interval(n ? (double)k / (double)n : NAN, w.lo, w.hi);
+	json_object_set_new(o, "k", json_integer(k));
+	json_object_set_new(o, "n", json_integer(n));
+	return o;
+}
 
 struct hg {
 	int64_t rid, orid, pref;
@@ -151,7 +176,7 @@ static int on_assert(void *ud, const struct store_assert *a)
 static json_t *mean_rating(const double *x, const long *cl, size_t n)
 {
 	struct stats_cluster_ci c = stats_cluster_mean_ci(x, cl, n, 0.95);
-	json_t *o = rs_interval(c.est, isnan(c.lo) ? NAN : fmax(1, c.lo),
+	json_t *o = h_interval(c.est, isnan(c.lo) ? NAN : fmax(1, c.lo),
 				isnan(c.hi) ? NAN : fmin(5, c.hi));
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
 	json_object_set_new(o, "clusters", json_integer((json_int_t)c.clusters));
@@ -165,8 +190,8 @@ static json_t *ship_rate(const double *x, const long *cl, size_t n)
 	for (size_t i = 0; i < n; i++)
 		k += x[i] > 0.5;
 	if (!n || stats_prop_design(x, cl, n, 0.95, &d))
-		return rs_interval(NAN, NAN, NAN);
-	json_t *o = rs_interval(d.est, d.lo, d.hi);
+		return h_interval(NAN, NAN, NAN);
+	json_t *o = h_interval(d.est, d.lo, d.hi);
 	json_object_set_new(o, "k", json_integer(k));
 	json_object_set_new(o, "n", json_integer((json_int_t)n));
 	json_object_set_new(o, "clusters", json_integer((json_int_t)d.d.clusters));
@@ -253,7 +278,7 @@ static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
 			json_object_set_new(e, "wins_a", json_integer(wi));
 			json_object_set_new(e, "wins_b", json_integer(wj));
 			json_object_set_new(e, "ties", json_integer(tt));
-			json_object_set_new(e, "win_rate_a", rs_wilson(wi, wi + wj));
+			json_object_set_new(e, "win_rate_a", h_wilson(wi, wi + wj));
 			json_array_append_new(wr, e);
 		}
 	json_object_set_new(pw, "win_rates", wr);
@@ -268,20 +293,20 @@ static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
 			met = met || w[i * k + j] || w[j * k + i] || t[i * k + j];
 		if (!met)
 			continue;
-		json_t *e = rs_interval(stats_bt_score(p[i]), ci[i].lo, ci[i].hi);
+		json_t *e = h_interval(stats_bt_score(p[i]), ci[i].lo, ci[i].hi);
 		json_object_set_new(e, "candidate", json_string(h->r->cands[i].label));
 		json_array_append_new(bt, e);
 	}
 	json_object_set_new(pw, "bradley_terry", bt);
 	json_object_set_new(pw, "bt_resamples", json_integer(reps));
-	json_t *pb = rs_wilson(left, nonties);
+	json_t *pb = h_wilson(left, nonties);
 	double pv = NAN;
 	if (nonties) {
 		double lo = stats_binom_cdf(left, nonties, 0.5);
 		double up = left ? 1 - stats_binom_cdf(left - 1, nonties, 0.5) : 1;
 		pv = fmin(1, 2 * fmin(lo, up));
 	}
-	json_object_set_new(pb, "p", rs_num(pv));
+	json_object_set_new(pb, "p", h_num(pv));
 	json_object_set_new(pw, "position_bias", pb);
 	free(p); free(ci); free(c); free(w); free(t);
 	return pw;
@@ -292,10 +317,10 @@ static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
 static json_t *kappa_json(const int *a, const int *b, size_t n)
 {
 	struct stats_kappa k = stats_cohen_kappa(a, b, n, 0.95);
-	json_t *o = rs_interval(k.kappa, k.ci.lo, k.ci.hi);
+	json_t *o = h_interval(k.kappa, k.ci.lo, k.ci.hi);
 	json_object_set_new(o, "n", json_integer((json_int_t)k.n));
-	json_object_set_new(o, "observed", rs_num(k.po));
-	json_object_set_new(o, "se", rs_num(k.se));
+	json_object_set_new(o, "observed", h_num(k.po));
+	json_object_set_new(o, "se", h_num(k.se));
 	return o;
 }
 
@@ -344,10 +369,10 @@ static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
 		double a = stats_kripp_alpha(vr, nu, R, STATS_ALPHA_ORDINAL);
 		struct interval ci = stats_kripp_alpha_ci(vr, nu, R, STATS_ALPHA_ORDINAL,
 							  1000, seed, 0.95);
-		json_object_set_new(ag, "alpha_rating_ordinal", rs_interval(a, ci.lo, ci.hi));
+		json_object_set_new(ag, "alpha_rating_ordinal", h_interval(a, ci.lo, ci.hi));
 		a = stats_kripp_alpha(vs, nu, R, STATS_ALPHA_NOMINAL);
 		ci = stats_kripp_alpha_ci(vs, nu, R, STATS_ALPHA_NOMINAL, 1000, seed, 0.95);
-		json_object_set_new(ag, "alpha_ship_nominal", rs_interval(a, ci.lo, ci.hi));
+		json_object_set_new(ag, "alpha_ship_nominal", h_interval(a, ci.lo, ci.hi));
 	}
 	if (R == 2) {
 		int *a = xcalloc(nu + 1, sizeof *a), *b = xcalloc(nu + 1, sizeof *b);

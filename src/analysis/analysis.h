@@ -1,0 +1,312 @@
+/* analysis.h — the front door of the analysis layer: every figure of
+ * docs/statistics.md computed from a run (rs_run.h) into one typed
+ * struct run_stats — per candidate (pass rate, score, metrics, repeats,
+ * latency, cost, calibration, refusals, failure modes, robustness,
+ * classification), the paired comparisons and the model decision.
+ *
+ * rs_compute is pure arithmetic on the arrays (nothing here touches the
+ * store); rs_json writes the struct as the `stats` JSON object (the one
+ * place JSON is written: analysis_json.c); the terminal text is written
+ * from the same struct by src/report/report_stats_print.c.  The HTML
+ * report, the web app and run comparison read the JSON.
+ *
+ * Ownership: a run_stats borrows the rs_run it was computed from (labels,
+ * descriptions, tag and class names point into it) and owns the rest;
+ * keep the run alive while the stats are used and free with
+ * run_stats_free.  NaN marks a figure that does not exist (JSON null). */
+#ifndef ASSAY_ANALYSIS_H
+#define ASSAY_ANALYSIS_H
+
+#include <jansson.h>
+
+#include "rs_run.h"
+#include "../stats/calib.h"
+#include "../stats/design.h"
+
+struct stats_opts {
+	long resamples;		/* bootstrap resamples; <= 0 means 10000 */
+	uint64_t seed;		/* bootstrap seed (default 0) */
+	double mdd;		/* difference to size the suite for; <= 0: 0.05 */
+};
+
+/* A share k/n with its interval: Wilson; Wilson at n/deff (deff > 1);
+ * or the design-adjusted Wilson of repeats or clusters (`units` of it). */
+enum { RS_RATE_WILSON, RS_RATE_DEFF, RS_RATE_DESIGN };
+struct rs_rate {
+	int kind;
+	long k, n;
+	double est, lo, hi, deff;
+	long units;
+};
+
+/* The pass rate: Wilson, or design-adjusted with clusters or repeats. */
+struct rs_pass_ci {
+	long k, n;		/* passes, graded results */
+	bool design;		/* clusters or repeats: design-adjusted */
+	struct stats_design_ci ci;
+	double cr1_se;
+};
+
+/* A mean with the interval its values allow (RS_MEAN_NONE: no values). */
+enum { RS_MEAN_NONE, RS_MEAN_UNIT, RS_MEAN_UNIT_DESIGN, RS_MEAN_BOOT,
+       RS_MEAN_SMALL };
+struct rs_mean {
+	int kind;
+	double est, lo, hi, se;
+	long n, resamples;
+};
+
+struct rs_flaky {
+	size_t c;		/* case */
+	long passes, attempts;
+	double share;
+};
+
+struct rs_repeats {
+	bool present;		/* some case has more than one graded attempt */
+	int kmin, kmax;
+	long cases_repeated, flaky_cases;
+	double flaky_rate;
+	double *pass_at_k, *pass_hat_k;	/* [0, kmin): k = 1..kmin */
+	struct rs_flaky flakiest[10];
+	size_t nflakiest;
+};
+
+struct rs_pctl {
+	long n;
+	double p50, p90, p95, p99, max;
+	bool ci;		/* p95_lo/p95_hi computed (inf: unbounded) */
+	double p95_lo, p95_hi;
+};
+
+struct rs_latency {
+	struct rs_pctl lat, ttft;	/* ttft.n 0: nothing streamed */
+	long cached;
+	double tps, gen_tps;
+};
+
+struct rs_cost {
+	double cached_usd, spent_usd, judge_usd;
+	long known, retries;
+	double total, per_query, per_1k, per_success;	/* NaN when !known */
+	bool has_ci;
+	double pq_lo, pq_hi;	/* per-query cost, percentile bootstrap */
+};
+
+struct rs_calib {
+	bool present;
+	long n, without;
+	double mean_conf, accuracy, overconf, ece_mass, ece_width, brier;
+	bool has_rel, has_rel_mass, has_sel;
+	struct stats_bin rel[10], rel_mass[10];
+	double sel[3];		/* selective accuracy at 50, 80, 90% */
+};
+
+struct rs_refusals {
+	bool present;
+	struct rs_rate over, under;
+};
+
+struct rs_tag_rate {
+	int tag;
+	struct rs_rate r;	/* pass rate of the tag's cases */
+	double fail_rate, p_raw, p_worse;	/* p_worse: Holm, all tags x
+						 * candidates */
+	bool systematic;
+};
+
+struct rs_failmodes {
+	double fail_rate, deff, sev_weighted;	/* sev_weighted NaN: none */
+	bool has_sev;
+	long critical;
+	struct rs_tag_rate *tags;
+	size_t ntags;
+	size_t nassert;		/* the first of rs_cand.af shown */
+};
+
+/* Flip rate under one perturbation kind (docs/statistics.md). */
+struct rs_flip {
+	int kind;		/* id into run_stats.perturbs */
+	long n, flips, to_fail, to_pass;	/* pairs (original, variant) */
+	double est, lo, hi;	/* share that flips, Wilson (design-adjusted
+				 * by group with clusters/repeats) */
+	double deff;
+};
+
+struct rs_robust {
+	bool present;
+	long groups;
+	struct rs_rate consistency, worst;
+	double mean_pass;
+	struct rs_flip *flips;
+	size_t nflips;
+};
+
+struct rs_class_row {
+	size_t cls;
+	long support;
+	struct rs_rate precision, recall;
+	double f1, f1_lo, f1_hi;
+};
+
+struct rs_confusion {
+	size_t exp, pred;
+	long count, reverse;
+	double share;
+};
+
+struct rs_classif {
+	bool present;
+	long n;
+	size_t k;		/* classes (rs_run.classes) */
+	long *matrix;		/* k x k, row expected */
+	struct rs_class_row *per;
+	size_t nper;
+	struct rs_rate accuracy;
+	double macro_f1;
+	struct rs_confusion conf[5];
+	size_t nconf;
+	bool has_cost;
+	double ec_est, ec_lo, ec_hi, ec_total;
+};
+
+struct rs_cand_stats {
+	const struct rs_cand *c;
+	long results, graded, passes, fails, errors, ungraded, gerrors;
+	struct rs_rate error_ci;
+	struct rs_pass_ci pass;
+	struct rs_mean score;
+	struct rs_mean *metrics;	/* one per rs_cand.m */
+	struct rs_repeats rep;
+	struct rs_latency lat;
+	struct rs_cost cost;
+	struct rs_calib cal;
+	struct rs_refusals ref;
+	struct rs_failmodes fm;
+	struct rs_robust rob;
+	struct rs_classif cls;
+	bool has_group;		/* set by the comparisons */
+	char group[72];		/* letters, or "no data" */
+};
+
+struct rs_pair_stats {
+	size_t a, b;
+	long n;			/* shared graded cases */
+	const char *test;
+	double est, lo, hi;	/* A - B pass */
+	const char *diff_method;
+	double p, p_holm;	/* NaN: cannot be compared */
+	bool significant;
+	long a_only, b_only;
+	bool clustered, cluster_ok;
+	double p_unclustered, p_cr1_t, cr1_se;
+	long clusters;
+	bool has_score;
+	double sd_est, sd_lo, sd_hi, sd_p, sd_p_holm;
+	double discordance, mdd_deff, mdd;
+	long cases_for_mdd;	/* -1: none */
+};
+
+struct rs_comparisons {
+	bool present;		/* two candidates or more */
+	struct rs_pair_stats *pairs;
+	size_t npairs;
+	size_t **tied;		/* tied groups: candidate indices */
+	size_t *ntied, ngroups;
+	size_t *order, norder;	/* candidates by pass rate (ngroups > 0) */
+	long cases;
+	double target;
+	bool has_paired, has_unpaired;
+	double discordance, deff, paired, unpaired;
+	long for_target_paired, for_target_unpaired;	/* -1: none */
+};
+
+/* The decision's view of one candidate: its typed inputs. */
+struct rs_dec_cand {
+	const char *label;
+	bool nodata;			/* no graded result */
+	double pass, pass_lo, pass_hi, deff;
+	long n;				/* graded results */
+	double p95, p95_lo, p95_hi;	/* NaN ends: unbounded */
+	double cost, cost_lo, cost_hi;	/* per 1,000 */
+	double pq, pq_lo, pq_hi;	/* per query */
+	long errs, results;
+	const struct rs_cand *items;	/* its results, or NULL (then the
+					 * p95 interval judges latency) */
+};
+
+enum { RS_K_PASS, RS_K_P95, RS_K_COST, RS_K_ERR, RS_K_N };
+struct rs_dec_row {
+	const char *v[RS_K_N];	/* verdicts, NULL for an unset constraint */
+	bool has_share;
+	double share;		/* share slower than the p95 limit */
+	bool meets, clearly, nodata, has_monthly;
+	double mc_est, mc_lo, mc_hi;
+};
+
+struct rs_decision {
+	bool present;		/* some candidate */
+	struct suite_decision d;
+	struct rs_dec_row *rows;
+	const char **labels;	/* per row */
+	size_t nrows;
+	long rec;		/* recommended row, -1 none */
+	double rec_pass, rec_lo, rec_hi, rec_p95, rec_cost;
+	bool clear;
+	long settle;		/* cases to settle it, -1 none */
+	char **notes;
+	size_t nnotes;
+	size_t *pareto, npareto;
+	size_t *wrank, nw;	/* weighted ranking, best first */
+	double *wutil;
+};
+
+struct run_stats {
+	const struct rs_run *run;
+	struct rs_run *own;	/* freed with the stats when set */
+	long resamples;
+	uint64_t seed;
+	char **perturbs;	/* perturbation kinds of the flip rates */
+	size_t nperturbs;
+	struct rs_cand_stats *cands;
+	size_t ncands;
+	struct rs_comparisons cmp;
+	struct rs_decision dec;
+	char **warnings;
+	size_t nwarnings;
+	json_t *human;		/* human-grade statistics (report_stats_human.c,
+				 * still JSON), or NULL: not computed */
+};
+
+/* Computes every figure of r into *out (zeroed first).  o may be NULL
+ * (defaults).  Never fails (allocation failure aborts). */
+void rs_compute_stats(const struct rs_run *r, const struct stats_opts *o,
+		      struct run_stats *out);
+void run_stats_free(struct run_stats *s);
+
+/* The decision from typed inputs (k candidates) and the suite's block. */
+void rs_decision(const struct suite_decision *d, const struct rs_dec_cand *c,
+		 size_t k, struct rs_decision *out);
+void rs_decision_free(struct rs_decision *d);
+
+/* The `stats` JSON object of s (owned by the caller). */
+json_t *rs_json(const struct run_stats *s);
+json_t *rs_decision_json(const struct rs_decision *d);
+/* rs_compute_stats then rs_json. */
+json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o);
+
+/* The statistics of run_id's human grades (analysis_human.c, which reads
+ * them from the store) as the `human` object, json_null() when there are
+ * none, or NULL with err set. */
+struct store;
+struct err;
+json_t *rs_human_json(struct store *st, int64_t run_id, const struct rs_run *r,
+		      const struct stats_opts *o, struct err *err);
+
+/* The pass-rate interval of a candidate and a short name of its method
+ * (shared with the summary table, so both print the same interval). */
+int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
+	       struct rs_pass_ci *out);
+const char *rs_pass_method(const struct rs_pass_ci *p);
+
+#endif
