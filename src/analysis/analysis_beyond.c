@@ -214,7 +214,7 @@ void rs_failure_modes(const struct rs_run *r, const struct rs_cand *c,
 	out->tags = xcalloc(r->ntags ? r->ntags : 1, sizeof *out->tags);
 	for (size_t t = 0; t < r->ntags; t++) {
 		struct rs_tag_rate *w;
-		double p, f, n;
+		double f, n;
 		if (!tr[t].n)
 			continue;
 		w = &out->tags[out->ntags++];
@@ -228,11 +228,7 @@ void rs_failure_modes(const struct rs_run *r, const struct rs_cand *c,
 		 * counts f/deff, n/deff (repeats and clusters are not
 		 * independent failures); Holm over every tag x candidate is
 		 * applied afterwards (rs_failure_modes_holm) */
-		f /= deff;
-		n /= deff;
-		p = f > 0 && base > 0 && base < 1
-			? stats_betainc(f, n - f + 1, base) : 1;
-		w->p_raw = isnan(p) ? 1 : fmax(DBL_MIN, p);
+		w->p_raw = stats_binom_upper(f / deff, n / deff, base);
 	}
 	for (size_t a = 0; a < c->naf && a < 10; a++) {
 		if (!c->af[a].fails)
