@@ -396,3 +396,136 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 			   run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading metrics", metric_row, &c, err);
 }
+
+/* ------------------------------------------------- reads for statistics */
+
+/* Columns of figures_sql, in order. */
+enum {
+	F_PROV, F_PROMPT, F_CASE, F_REPEAT, F_PASS, F_SCORE, F_ERROR, F_LAT,
+	F_TTFT, F_TOK_P, F_TOK_C, F_COST, F_RETRIES, F_CACHED, F_NAMED,
+	F_OUTPUT, F_JCOST, F_CONF, F_SEV, F_UNRATED
+};
+
+/* ?2 = 1 asks for the output, ?3 = 1 for the failing assertions'
+ * severities.  Ordered as results_by_group. */
+static const char *const figures_sql =
+	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
+	/* 0 no error, 1 infrastructure error, 2 grading error (the engine
+	 * records "grading failed: ..." for assay's grader or a judge) */
+	" CASE WHEN error_kind IS NULL THEN 0"
+	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END,"
+	" latency_ms, ttft_ms, prompt_tokens,"
+	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
+	" CASE WHEN ?2 = 1 THEN output END, judge_cost_usd, confidence,"
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT max(severity) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0) END,"
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT count(*) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0 AND"
+	"  severity IS NULL) END"
+	" FROM results WHERE run_id = ?1"
+	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+
+struct fig_ctx {
+	int (*cb)(void *, const struct store_figures *);
+	void *ud;
+};
+
+static int figures_row(sqlite3_stmt *q, void *vctx)
+{
+	struct fig_ctx *c = vctx;
+	struct store_figures f = {
+		.provider_idx = col_idx(q, F_PROV),
+		.prompt_idx = col_idx(q, F_PROMPT),
+		.case_idx = col_idx(q, F_CASE),
+		.repeat = sqlite3_column_int(q, F_REPEAT),
+		.pass = sqlite3_column_type(q, F_PASS) == SQLITE_NULL
+			? -1 : sqlite3_column_int(q, F_PASS) != 0,
+		.error = sqlite3_column_int(q, F_ERROR),
+		.score = col_real(q, F_SCORE),
+		.latency_ms = col_real(q, F_LAT),
+		.ttft_ms = col_real(q, F_TTFT),
+		.cost_usd = col_real(q, F_COST),
+		.judge_cost_usd = col_real(q, F_JCOST),
+		.confidence = col_real(q, F_CONF),
+		.prompt_tokens = col_count(q, F_TOK_P),
+		.completion_tokens = col_count(q, F_TOK_C),
+		.retries = col_count(q, F_RETRIES),
+		.cached = sqlite3_column_int(q, F_CACHED) != 0,
+		.named_json = sti_text(q, F_NAMED),
+		.output = sti_text(q, F_OUTPUT),
+		.output_len = (size_t)sqlite3_column_bytes(q, F_OUTPUT),
+		.fail_severity = col_real(q, F_SEV),
+		.fail_unrated = col_count(q, F_UNRATED),
+	};
+	return c->cb(c->ud, &f);
+}
+
+int store_figures_each(struct store *st, int64_t run_id, unsigned flags,
+		       int (*cb)(void *ud, const struct store_figures *f),
+		       void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct fig_ctx c = { cb, ud };
+	int rc = open_walk(st, figures_sql, run_id, &q, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(q, 2, (flags & STORE_FIG_OUTPUT) != 0);
+	sqlite3_bind_int(q, 3, (flags & STORE_FIG_SEVERITY) != 0);
+	return walk(st, q, "reading results", figures_row, &c, err);
+}
+
+static int any_row(sqlite3_stmt *q, void *vctx)
+{
+	(void)q;
+	*(bool *)vctx = true;
+	return 0;
+}
+
+int store_run_has_severity(struct store *st, int64_t run_id, bool *any,
+			   struct err *err)
+{
+	sqlite3_stmt *q;
+	int rc = open_walk(st, "SELECT 1 FROM results r"
+			   " JOIN assertion_results a ON a.result_id = r.id"
+			   " WHERE r.run_id = ?1 AND a.severity IS NOT NULL"
+			   " LIMIT 1", run_id, &q, err);
+	*any = false;
+	return rc ? rc : walk(st, q, "reading assertions", any_row, any, err);
+}
+
+struct afail_ctx {
+	int (*cb)(void *, size_t, size_t, const char *, const char *, long,
+		  long);
+	void *ud;
+};
+
+static int afail_row(sqlite3_stmt *q, void *vctx)
+{
+	struct afail_ctx *c = vctx;
+	const char *type = sti_text(q, 2);
+	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), type ? type : "?",
+		     sti_text(q, 3), (long)sqlite3_column_int64(q, 4),
+		     (long)sqlite3_column_int64(q, 5));
+}
+
+int store_assert_fails_each(struct store *st, int64_t run_id,
+			    int (*cb)(void *ud, size_t provider_idx,
+				      size_t prompt_idx, const char *type,
+				      const char *metric, long fails,
+				      long total),
+			    void *ud, struct err *err)
+{
+	sqlite3_stmt *q;
+	struct afail_ctx c = { cb, ud };
+	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, a.type,"
+			   " a.metric,"
+			   " sum(CASE WHEN a.pass = 0 THEN 1 ELSE 0 END),"
+			   " count(*)"
+			   " FROM assertion_results a JOIN results r"
+			   " ON r.id = a.result_id WHERE r.run_id = ?1"
+			   " GROUP BY r.provider_idx, r.prompt_idx, a.type,"
+			   " a.metric"
+			   " ORDER BY 1, 2, 5 DESC, 3 NULLS FIRST,"
+			   " 4 NULLS FIRST", run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading assertions", afail_row, &c, err);
+}
