@@ -473,7 +473,7 @@ static void cand_stats(const struct rs_run *r, const struct rs_cand *c,
 	rs_calibration(r, c, &j->cal);
 	rs_refusals(r, c, &j->ref);
 	rs_failure_modes(r, c, &j->fm);
-	rs_robustness(r, c, &s->perturbs, &s->nperturbs, &j->rob);
+	rs_robustness(r, c, s, &j->rob);
 	rs_classification(r, c, o, &j->cls);
 }
 
@@ -861,6 +861,7 @@ void rs_compute_stats(const struct rs_run *r, const struct stats_opts *o,
 		add_warning(s, "cases share clusters: intervals and tests "
 			    "rest on %zu clusters, not %zu cases",
 			    r->nclusters, r->ncases);
+	rs_perturb_index(r, s);
 	s->ncands = r->ncands;
 	s->cands = xcalloc(r->ncands ? r->ncands : 1, sizeof *s->cands);
 	for (size_t i = 0; i < r->ncands; i++) {
@@ -868,8 +869,10 @@ void rs_compute_stats(const struct rs_run *r, const struct stats_opts *o,
 		cand_stats(r, &r->cands[i], &v[i], o, i, s, &s->cands[i]);
 	}
 	rs_failure_modes_holm(s->cands, s->ncands);
-	if (r->ncands >= 2)
+	if (r->ncands >= 2) {
 		comparisons(r, v, o, s);
+		rs_robust_pairs(r, s);
+	}
 	if (r->ncands) {
 		struct rs_dec_cand *f = xcalloc(r->ncands, sizeof *f);
 		for (size_t i = 0; i < r->ncands; i++)
@@ -893,6 +896,7 @@ void run_stats_free(struct run_stats *s)
 		free(c->rep.pass_hat_k);
 		free(c->fm.tags);
 		free(c->rob.flips);
+		free(c->rob.flip);
 		free(c->cls.matrix);
 		free(c->cls.per);
 	}
@@ -903,6 +907,9 @@ void run_stats_free(struct run_stats *s)
 	free(s->cmp.tied);
 	free(s->cmp.ntied);
 	free(s->cmp.order);
+	free(s->cmp.robust);
+	free(s->case_kind);
+	free(s->case_orig);
 	rs_decision_free(&s->dec);
 	for (size_t i = 0; i < s->nwarnings; i++)
 		free(s->warnings[i]);

@@ -124,13 +124,18 @@ struct rs_failmodes {
 	size_t nassert;		/* the first of rs_cand.af shown */
 };
 
-/* Flip rate under one perturbation kind (docs/statistics.md). */
+/* Flip rate under one perturbation kind (docs/statistics.md,
+ * "Robustness"): over the pairs (original, perturbed variant) of the
+ * variant groups, the share whose verdict differs from the original's. */
 struct rs_flip {
 	int kind;		/* id into run_stats.perturbs */
-	long n, flips, to_fail, to_pass;	/* pairs (original, variant) */
-	double est, lo, hi;	/* share that flips, Wilson (design-adjusted
-				 * by group with clusters/repeats) */
+	long n, flips, to_fail, to_pass;	/* pairs; flips either way */
+	double est, lo, hi;	/* Wilson; design-adjusted by group (or
+				 * cluster) when `design` */
+	bool design;
 	double deff;
+	double drop, drop_lo, drop_hi;	/* original minus perturbed pass
+					 * rate, Newcombe paired */
 };
 
 struct rs_robust {
@@ -138,8 +143,23 @@ struct rs_robust {
 	long groups;
 	struct rs_rate consistency, worst;
 	double mean_pass;
-	struct rs_flip *flips;
+	struct rs_flip *flips;	/* one per perturbation kind */
 	size_t nflips;
+	int8_t *flip;		/* per case: -1 no pair, 0 same verdict as
+				 * its original, 1 flipped */
+};
+
+/* "A is more robust than B" under one perturbation: a paired test of
+ * the flips on the pairs both candidates have. */
+struct rs_robust_pair {
+	size_t a, b;
+	int kind;
+	long n, a_only, b_only;	/* pairs flipping for A only, B only */
+	double est, lo, hi;	/* flip rate A - B, Newcombe paired */
+	double p, p_holm;	/* McNemar exact (CR1 t with clusters);
+				 * Holm over all candidate pairs x kinds */
+	bool significant;
+	long more_robust;	/* candidate, -1 when not significant */
 };
 
 struct rs_class_row {
@@ -219,6 +239,8 @@ struct rs_comparisons {
 	bool has_paired, has_unpaired;
 	double discordance, deff, paired, unpaired;
 	long for_target_paired, for_target_unpaired;	/* -1: none */
+	struct rs_robust_pair *robust;	/* candidate pairs x kinds */
+	size_t nrobust;
 };
 
 /* The decision's view of one candidate: its typed inputs. */
@@ -266,8 +288,11 @@ struct run_stats {
 	struct rs_run *own;	/* freed with the stats when set */
 	long resamples;
 	uint64_t seed;
-	char **perturbs;	/* perturbation kinds of the flip rates */
+	char **perturbs;	/* perturbation kinds of the flip rates
+				 * ("typos:0.1", "variant") */
 	size_t nperturbs;
+	int *case_kind;		/* per case: its kind, -1 none or original */
+	long *case_orig;	/* per case: its group's original, -1 none */
 	struct rs_cand_stats *cands;
 	size_t ncands;
 	struct rs_comparisons cmp;

@@ -19,9 +19,14 @@ void rs_failure_modes(const struct rs_run *r, const struct rs_cand *c,
 void rs_failure_modes_holm(struct rs_cand_stats *c, size_t n);
 void rs_classification(const struct rs_run *r, const struct rs_cand *c,
 		       const struct stats_opts *o, struct rs_classif *out);
-/* Robustness (analysis_robust.c); kinds interns perturbation names. */
+/* Robustness (analysis_robust.c): rs_perturb_index finds each case's
+ * perturbation kind and its group's original (s->perturbs, case_kind,
+ * case_orig); rs_robustness the figures of one candidate;
+ * rs_robust_pairs the paired tests between candidates (after them). */
+void rs_perturb_index(const struct rs_run *r, struct run_stats *s);
 void rs_robustness(const struct rs_run *r, const struct rs_cand *c,
-		   char ***kinds, size_t *nkinds, struct rs_robust *out);
+		   const struct run_stats *s, struct rs_robust *out);
+void rs_robust_pairs(const struct rs_run *r, struct run_stats *s);
 
 /* Helpers. */
 struct rs_rate rs_wilson(long k, long n);	/* est NaN if n 0 */

@@ -292,7 +292,34 @@ static json_t *robustness(const struct run_stats *s, const struct rs_robust *r)
 	json_object_set_new(j, "consistency", rate(&r->consistency));
 	json_object_set_new(j, "worst_case_pass", rate(&r->worst));
 	json_object_set_new(j, "mean_pass", num(r->mean_pass));
-	(void)s;
+	if (s->nperturbs) {
+		json_t *fl = json_array();
+		for (size_t q = 0; q < r->nflips; q++) {
+			const struct rs_flip *f = &r->flips[q];
+			json_t *e = json_object(), *dr;
+			json_object_set_new(e, "perturbation",
+					    json_string(s->perturbs[f->kind]));
+			json_object_set_new(e, "n", json_integer(f->n));
+			json_object_set_new(e, "flips", json_integer(f->flips));
+			json_object_set_new(e, "to_fail", json_integer(f->to_fail));
+			json_object_set_new(e, "to_pass", json_integer(f->to_pass));
+			json_object_set_new(e, "est", num(f->est));
+			json_object_set_new(e, "lo", num(f->lo));
+			json_object_set_new(e, "hi", num(f->hi));
+			json_object_set_new(e, "method", json_string(f->design
+				? "wilson, design-adjusted (unit: variant group, "
+				  "or cluster)" : "wilson"));
+			if (f->design)
+				json_object_set_new(e, "deff", num(f->deff));
+			dr = interval(f->drop, f->drop_lo, f->drop_hi);
+			json_object_set_new(dr, "method", json_string(
+				"newcombe paired (original - perturbed pass "
+				"rate)"));
+			json_object_set_new(e, "pass_drop", dr);
+			json_array_append_new(fl, e);
+		}
+		json_object_set_new(j, "flip_rates", fl);
+	}
 	return j;
 }
 
@@ -479,6 +506,43 @@ static json_t *comparisons(const struct run_stats *s)
 				    : json_null());
 	}
 	json_object_set_new(j, "mdd", mdd);
+	if (m->nrobust) {
+		json_t *rb = json_array();
+		for (size_t i = 0; i < m->nrobust; i++) {
+			const struct rs_robust_pair *e = &m->robust[i];
+			json_t *o = json_object(), *diff;
+			json_object_set_new(o, "a", json_string(
+				s->run->cands[e->a].label));
+			json_object_set_new(o, "b", json_string(
+				s->run->cands[e->b].label));
+			json_object_set_new(o, "perturbation",
+					    json_string(s->perturbs[e->kind]));
+			json_object_set_new(o, "n", json_integer(e->n));
+			json_object_set_new(o, "a_only_flips",
+					    json_integer(e->a_only));
+			json_object_set_new(o, "b_only_flips",
+					    json_integer(e->b_only));
+			diff = interval(e->est, e->lo, e->hi);
+			json_object_set_new(diff, "method", json_string(
+				s->run->has_clusters
+				? "hull of Newcombe paired and mean \u00b1 "
+				  "t(G-1) CR1 se" : "newcombe paired"));
+			json_object_set_new(o, "flip_diff", diff);
+			json_object_set_new(o, "test", json_string(
+				s->run->has_clusters
+				? "cluster-robust (CR1) t test, G-1 df, never "
+				  "below McNemar exact" : "mcnemar exact"));
+			json_object_set_new(o, "p", num(e->p));
+			json_object_set_new(o, "p_holm", num(e->p_holm));
+			json_object_set_new(o, "significant",
+					    json_boolean(e->significant));
+			json_object_set_new(o, "more_robust", e->more_robust >= 0
+				? json_string(s->run->cands[e->more_robust].label)
+				: json_null());
+			json_array_append_new(rb, o);
+		}
+		json_object_set_new(j, "robustness", rb);
+	}
 	return j;
 }
 

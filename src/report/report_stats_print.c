@@ -604,6 +604,60 @@ static void robustness(struct pr *p)
 		cell(p, label(p, i), LABEL_COLS);
 		fprintf(p->f, " %7ld %-26s %-26s\n", r->groups, a, b);
 	}
+	if (!s->nperturbs)
+		return;
+	fprintf(p->f, "  flip rate under each perturbation (share of pairs whose "
+		"verdict differs from the original's; Wilson 95%%) and the "
+		"pass-rate drop it causes (Newcombe paired):\n");
+	for (size_t i = 0; i < s->ncands; i++) {
+		const struct rs_robust *r = &s->cands[i].rob;
+		for (size_t q = 0; q < r->nflips; q++) {
+			const struct rs_flip *f = &r->flips[q];
+			char a[64], b[64];
+			if (!f->n)
+				continue;
+			fmt_pct_ci(a, sizeof a, f->est, f->lo, f->hi);
+			fmt_num_ci(b, sizeof b, 100 * f->drop, 100 * f->drop_lo,
+				   100 * f->drop_hi, 1);
+			fputs("  ", p->f);
+			cell(p, label(p, i), LABEL_COLS);
+			fputc(' ', p->f);
+			cell(p, s->perturbs[f->kind], 16);
+			fprintf(p->f, " flips %ld/%ld %-22s drop %s points%s\n",
+				f->flips, f->n, a, b, f->design
+				? " (design-adjusted)" : "");
+		}
+	}
+	for (size_t i = 0; i < s->cmp.nrobust; i++) {
+		const struct rs_robust_pair *e = &s->cmp.robust[i];
+		char a[64], c[16], d[16];
+		if (!e->n)
+			continue;
+		fmt_p(c, sizeof c, e->p);
+		fmt_p(d, sizeof d, e->p_holm);
+		fputs("  ", p->f);
+		cell(p, label(p, e->a), 0);
+		fputs(" vs ", p->f);
+		cell(p, label(p, e->b), 0);
+		fputs(" under ", p->f);
+		cell(p, s->perturbs[e->kind], 0);
+		if (isnan(fin(e->lo)) || isnan(fin(e->hi)))
+			snprintf(a, sizeof a, "%+.1f [no interval]",
+				 100 * fin(e->est));
+		else
+			snprintf(a, sizeof a, "%+.1f [%+.1f, %+.1f]",
+				 100 * fin(e->est), 100 * fin(e->lo),
+				 100 * fin(e->hi));
+		fprintf(p->f, ": of %ld shared pairs %ld flip for the first only, "
+			"%ld for the second only; flip-rate difference %s points, "
+			"p %s (Holm %s): ", e->n, e->a_only, e->b_only, a, c, d);
+		if (e->more_robust >= 0) {
+			cell(p, label(p, (size_t)e->more_robust), 0);
+			fputs(" is more robust\n", p->f);
+		} else {
+			fputs("no significant difference\n", p->f);
+		}
+	}
 }
 
 static void classification(struct pr *p)
