@@ -156,8 +156,11 @@ struct rs_robust_pair {
 	int kind;
 	long n, a_only, b_only;	/* pairs flipping for A only, B only */
 	double est, lo, hi;	/* flip rate A - B, Newcombe paired */
-	double p, p_holm;	/* McNemar exact (CR1 t with clusters);
-				 * Holm over all candidate pairs x kinds */
+	double p, p_holm;	/* McNemar exact; with clusters, or groups
+				 * giving several pairs, the CR1 t test by
+				 * unit (never below McNemar); Holm over all
+				 * candidate pairs x kinds */
+	bool clustered;
 	bool significant;
 	long more_robust;	/* candidate, -1 when not significant */
 };

@@ -524,12 +524,12 @@ static json_t *comparisons(const struct run_stats *s)
 					    json_integer(e->b_only));
 			diff = interval(e->est, e->lo, e->hi);
 			json_object_set_new(diff, "method", json_string(
-				s->run->has_clusters
+				e->clustered
 				? "hull of Newcombe paired and mean \u00b1 "
 				  "t(G-1) CR1 se" : "newcombe paired"));
 			json_object_set_new(o, "flip_diff", diff);
 			json_object_set_new(o, "test", json_string(
-				s->run->has_clusters
+				e->clustered
 				? "cluster-robust (CR1) t test, G-1 df, never "
 				  "below McNemar exact" : "mcnemar exact"));
 			json_object_set_new(o, "p", num(e->p));

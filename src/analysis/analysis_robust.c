@@ -221,6 +221,8 @@ void rs_robust_pairs(const struct rs_run *r, struct run_stats *s)
 				struct rs_robust_pair *e = &m->robust[q];
 				const int8_t *fa = s->cands[a].rob.flip;
 				const int8_t *fb = s->cands[b].rob.flip;
+				long *seen = xcalloc(r->nvariants, sizeof *seen);
+				bool dup = false;
 				size_t n = 0;
 				e->a = a;
 				e->b = b;
@@ -232,11 +234,15 @@ void rs_robust_pairs(const struct rs_run *r, struct run_stats *s)
 						continue;
 					d[n] = fa[c] - fb[c];
 					cl[n] = unit_of(r, s->case_orig[c]);
+					dup = dup || ++seen[r->cases[
+						s->case_orig[c]].variant] > 1;
 					e->a_only += fa[c] && !fb[c];
 					e->b_only += !fa[c] && fb[c];
 					n++;
 				}
+				free(seen);
 				e->n = (long)n;
+				e->clustered = r->has_clusters || dup;
 				if (!n) {
 					e->est = e->lo = e->hi = e->p = NAN;
 					p[q] = 1;
@@ -260,7 +266,9 @@ void rs_robust_pairs(const struct rs_run *r, struct run_stats *s)
 					e->p = stats_mcnemar_exact(e->a_only,
 								   e->b_only);
 				}
-				if (r->has_clusters) {
+				if (e->clustered) {
+					/* pairs of one group (or cluster)
+					 * are not independent */
 					struct stats_cluster_test ct;
 					if (stats_cluster_mean_test(d, cl, n, e->p,
 								    e->lo, e->hi,
