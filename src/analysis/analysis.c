@@ -917,7 +917,7 @@ void run_stats_free(struct run_stats *s)
 	for (size_t i = 0; i < s->nperturbs; i++)
 		free(s->perturbs[i]);
 	free(s->perturbs);
-	json_decref(s->human);
+	rs_human_free(&s->human);
 	if (s->own) {
 		rs_run_free(s->own);
 		free(s->own);

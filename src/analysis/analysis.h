@@ -10,6 +10,9 @@
  * from the same struct by src/report/report_stats_print.c.  The HTML
  * report, the web app and run comparison read the JSON.
  *
+ * The human-grade part (rs_human.h) is filled by rs_human, which reads
+ * the grades from the store (the report calls it after rs_compute_stats).
+ *
  * Ownership: a run_stats borrows the rs_run it was computed from (labels,
  * descriptions, tag and class names point into it) and owns the rest;
  * keep the run alive while the stats are used and free with
@@ -19,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "rs_human.h"
 #include "rs_run.h"
 #include "../stats/calib.h"
 #include "../stats/design.h"
@@ -302,8 +306,7 @@ struct run_stats {
 	struct rs_decision dec;
 	char **warnings;
 	size_t nwarnings;
-	json_t *human;		/* human-grade statistics (report_stats_human.c,
-				 * still JSON), or NULL: not computed */
+	struct rs_human human;	/* human grades (rs_human.h) */
 };
 
 /* Computes every figure of r into *out (zeroed first).  o may be NULL
@@ -323,13 +326,13 @@ json_t *rs_decision_json(const struct rs_decision *d);
 /* rs_compute_stats then rs_json. */
 json_t *rs_compute(const struct rs_run *r, const struct stats_opts *o);
 
-/* The statistics of run_id's human grades (analysis_human.c, which reads
- * them from the store) as the `human` object, json_null() when there are
- * none, or NULL with err set. */
+/* The statistics of run_id's human grades into *out (analysis_human.c,
+ * which reads them from the store): out->present false when there are
+ * none.  Returns 0, or an error code with err set (out released). */
 struct store;
 struct err;
-json_t *rs_human_json(struct store *st, int64_t run_id, const struct rs_run *r,
-		      const struct stats_opts *o, struct err *err);
+int rs_human(struct store *st, int64_t run_id, const struct rs_run *r,
+	     const struct stats_opts *o, struct rs_human *out, struct err *err);
 
 /* The pass-rate interval of a candidate and a short name of its method
  * (shared with the summary table, so both print the same interval). */

@@ -628,6 +628,110 @@ json_t *rs_decision_json(const struct rs_decision *d)
 	return j;
 }
 
+static json_t *kappa_json(const struct rs_hkappa *k)
+{
+	json_t *o;
+	if (!k->present)
+		return json_null();
+	o = interval(k->est, k->lo, k->hi);
+	json_object_set_new(o, "n", json_integer(k->n));
+	json_object_set_new(o, "observed", num(k->observed));
+	json_object_set_new(o, "se", num(k->se));
+	return o;
+}
+
+/* The `human` object (docs/statistics.md, "Human grades"). */
+static json_t *human(const struct run_stats *s)
+{
+	const struct rs_human *h = &s->human;
+	json_t *o, *gr, *cands, *ag;
+	if (!h->present)
+		return json_null();
+	o = json_object();
+	gr = json_array();
+	for (size_t i = 0; i < h->ngraders; i++)
+		json_array_append_new(gr, json_string(h->graders[i]));
+	json_object_set_new(o, "graders", gr);
+	json_object_set_new(o, "grades", json_integer(h->grades));
+	cands = json_array();
+	for (size_t i = 0; i < h->ncands; i++) {
+		const struct rs_hcand *c = &h->cands[i];
+		json_t *e = json_object(), *r, *sh;
+		json_object_set_new(e, "candidate", json_string(
+			s->run->cands[c->cand].label));
+		r = interval(c->r_est, c->r_lo, c->r_hi);
+		json_object_set_new(r, "n", json_integer(c->r_n));
+		json_object_set_new(r, "clusters", json_integer(c->r_clusters));
+		json_object_set_new(e, "rating", r);
+		sh = interval(c->s_est, c->s_lo, c->s_hi);
+		if (c->ship_ok) {
+			json_object_set_new(sh, "k", json_integer(c->s_k));
+			json_object_set_new(sh, "n", json_integer(c->s_n));
+			json_object_set_new(sh, "clusters",
+					    json_integer(c->s_clusters));
+		}
+		json_object_set_new(e, "ship", sh);
+		json_array_append_new(cands, e);
+	}
+	json_object_set_new(o, "candidates", cands);
+	if (h->has_pairwise) {
+		json_t *pw = json_object(), *wr = json_array(), *bt = json_array();
+		json_t *pb;
+		json_object_set_new(pw, "comparisons", json_integer(h->comparisons));
+		json_object_set_new(pw, "ties", json_integer(h->ties));
+		for (size_t i = 0; i < h->nwins; i++) {
+			const struct rs_hwin *w = &h->wins[i];
+			json_t *e = json_object(), *wa;
+			json_object_set_new(e, "a", json_string(
+				s->run->cands[w->a].label));
+			json_object_set_new(e, "b", json_string(
+				s->run->cands[w->b].label));
+			json_object_set_new(e, "wins_a", json_integer(w->wins_a));
+			json_object_set_new(e, "wins_b", json_integer(w->wins_b));
+			json_object_set_new(e, "ties", json_integer(w->ties));
+			wa = interval(w->est, w->lo, w->hi);
+			json_object_set_new(wa, "k", json_integer(w->wins_a));
+			json_object_set_new(wa, "n", json_integer(w->wins_a +
+								  w->wins_b));
+			json_object_set_new(e, "win_rate_a", wa);
+			json_array_append_new(wr, e);
+		}
+		json_object_set_new(pw, "win_rates", wr);
+		for (size_t i = 0; i < h->nbt; i++) {
+			json_t *e = interval(h->bt[i].est, h->bt[i].lo,
+					     h->bt[i].hi);
+			json_object_set_new(e, "candidate", json_string(
+				s->run->cands[h->bt[i].cand].label));
+			json_array_append_new(bt, e);
+		}
+		json_object_set_new(pw, "bradley_terry", bt);
+		json_object_set_new(pw, "bt_resamples", json_integer(h->bt_resamples));
+		pb = interval(h->pos_est, h->pos_lo, h->pos_hi);
+		json_object_set_new(pb, "k", json_integer(h->left));
+		json_object_set_new(pb, "n", json_integer(h->nonties));
+		json_object_set_new(pb, "p", num(h->pos_p));
+		json_object_set_new(pw, "position_bias", pb);
+		json_object_set_new(o, "pairwise", pw);
+	} else {
+		json_object_set_new(o, "pairwise", json_null());
+	}
+	ag = json_object();
+	json_object_set_new(ag, "reviewers", json_integer(h->reviewers));
+	if (h->has_alpha) {
+		json_object_set_new(ag, "alpha_rating_ordinal", interval(
+			h->a_rating, h->a_rating_lo, h->a_rating_hi));
+		json_object_set_new(ag, "alpha_ship_nominal", interval(
+			h->a_ship, h->a_ship_lo, h->a_ship_hi));
+	}
+	if (h->kappa_ship.present)
+		json_object_set_new(ag, "kappa_ship", kappa_json(&h->kappa_ship));
+	json_object_set_new(ag, "human_vs_pass", kappa_json(&h->vs_pass));
+	json_object_set_new(ag, "human_vs_judge", kappa_json(&h->vs_judge));
+	json_object_set_new(ag, "human_vs_rules", kappa_json(&h->vs_rules));
+	json_object_set_new(o, "agreement", ag);
+	return o;
+}
+
 json_t *rs_json(const struct run_stats *s)
 {
 	const struct rs_run *r = s->run;
@@ -661,8 +765,8 @@ json_t *rs_json(const struct run_stats *s)
 	for (size_t i = 0; i < s->nwarnings; i++)
 		json_array_append_new(warn, json_string(s->warnings[i]));
 	json_object_set_new(o, "warnings", warn);
-	if (s->human)
-		json_object_set_new(o, "human", json_incref(s->human));
+	if (s->human.computed)
+		json_object_set_new(o, "human", human(s));
 	return o;
 }
 

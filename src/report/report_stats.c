@@ -16,7 +16,6 @@ struct run_stats *report_stats_compute(struct store *st, int64_t run_id,
 {
 	struct rs_run *r = xcalloc(1, sizeof *r);
 	struct run_stats *s;
-	json_t *h;
 	if (rs_load(st, run_id, r, err)) {
 		free(r);
 		return NULL;
@@ -24,11 +23,10 @@ struct run_stats *report_stats_compute(struct store *st, int64_t run_id,
 	s = xcalloc(1, sizeof *s);
 	rs_compute_stats(r, o, s);
 	s->own = r;
-	if (!(h = rs_human_json(st, run_id, r, o, err))) {
+	if (rs_human(st, run_id, r, o, &s->human, err)) {
 		report_stats_free(s);
 		return NULL;
 	}
-	s->human = h;
 	return s;
 }
 

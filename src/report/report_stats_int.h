@@ -1,6 +1,6 @@
 /* report_stats_int.h — internal to the report_stats*.c files: loading a
  * stored run into the analysis layer's input (struct rs_run, rs_run.h)
- * and the human-grade statistics, which read the store themselves.
+ * and the terminal section of the human-grade statistics.
  *
  * Flow: rs_load (store → struct rs_run, extracting confidences, predicted
  * labels and refusals from the outputs once) → rs_compute_stats (pure:
@@ -20,8 +20,9 @@
 #include "../analysis/analysis.h"
 #include "../stats/stats.h"
 
-/* Its terminal section (report_stats_human_print.c); nothing for null. */
-void rs_print_human(const json_t *human, FILE *f, bool color);
+/* The terminal section of the human-grade statistics
+ * (report_stats_human_print.c); nothing when the run has none. */
+void rs_print_human(const struct run_stats *s, FILE *f, bool color);
 
 /* Reads run `run_id` into *r (zeroed first).  Errors: ST_DB. */
 int rs_load(struct store *st, int64_t run_id, struct rs_run *r,

@@ -840,8 +840,7 @@ void report_stats_print_stats(const struct run_stats *s, FILE *f, bool color)
 	failure_modes(&p);
 	robustness(&p);
 	classification(&p);
-	if (s->human)
-		rs_print_human(s->human, f, color);
+	rs_print_human(s, f, color);
 	decision(&p);
 	if (s->nwarnings) {
 		title(&p, "Warnings");
