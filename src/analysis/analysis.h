@@ -4,8 +4,8 @@
  * latency, cost, calibration, refusals, failure modes, robustness,
  * classification), the paired comparisons and the model decision.
  *
- * rs_compute is pure arithmetic on the arrays (nothing here touches the
- * store); rs_json writes the struct as the `stats` JSON object (the one
+ * rs_compute_stats is pure arithmetic on the arrays (it never touches
+ * the store); rs_json writes the struct as the `stats` JSON object (the one
  * place JSON is written: analysis_json.c); the terminal text is written
  * from the same struct by src/report/report_stats_print.c.  The HTML
  * report, the web app and run comparison read the JSON.
