@@ -204,33 +204,13 @@ static void weighted(const struct suite_decision *d,
 	free(u);
 }
 
-void rs_decision(const struct suite_decision *d, const struct rs_dec_cand *f,
-		 size_t k, struct rs_decision *out)
+/* Each candidate's verdicts and row; returns the cheapest that meets
+ * every constraint (ties: the higher pass rate), -1 for none. */
+static long rows(const struct rs_dec_cand *f, size_t k, const long *slow,
+		 const long *timed, struct rs_decision *out)
 {
-	long best = -1, settle = 0, *slow, *timed;
-	bool clear = true;
-
-	memset(out, 0, sizeof *out);
-	out->rec = -1;
-	out->settle = -1;
-	if (!k)
-		return;
-	out->present = true;
-	out->d = *d;
-	if (!d->set) {
-		out->d.min_pass_rate = out->d.max_p95_ms = NAN;
-		out->d.max_cost_per_1k = out->d.max_error_rate = NAN;
-		out->d.volume = NAN;
-		out->d.has_weights = false;
-	}
-	d = &out->d;
-	out->rows = xcalloc(k, sizeof *out->rows);
-	out->labels = xcalloc(k, sizeof *out->labels);
-	out->nrows = k;
-	slow = xcalloc(k, sizeof *slow);
-	timed = xcalloc(k, sizeof *timed);
-	for (size_t i = 0; i < k; i++)
-		count_slow(&f[i], d->max_p95_ms, &slow[i], &timed[i]);
+	const struct suite_decision *d = &out->d;
+	long best = -1;
 	for (size_t i = 0; i < k; i++) {
 		struct rs_dec_row *row = &out->rows[i];
 		long need[RS_K_N];
@@ -264,53 +244,96 @@ void rs_decision(const struct suite_decision *d, const struct rs_dec_cand *f,
 			      (f[i].cost == f[best].cost && f[i].pass > f[best].pass)))
 			best = (long)i;
 	}
+	return best;
+}
+
+/* Whether the recommendation `best` is statistically clear: it must meet
+ * every constraint on its interval, and no cheaper candidate may still
+ * be in the running (every constraint counts alike).  Adds the notes and
+ * raises *settle to the cases that would settle each doubt. */
+static bool clear_of(const struct rs_dec_cand *f, size_t k, long best,
+		     const long *slow, const long *timed,
+		     struct rs_decision *out, long *settle)
+{
+	const struct suite_decision *d = &out->d;
+	const char *v[RS_K_N];
+	long need[RS_K_N];
+	char what[128];
+	bool clear = true;
+	judge(&f[best], slow[best], timed[best], d, v, need);
+	if (!out->rows[best].clearly) {
+		clear = false;
+		list_of(v, "likely", NULL, what, sizeof what);
+		note(out, "%s is only likely within its limit on: %s",
+		     f[best].label, what);
+		for (int q = 0; q < RS_K_N; q++)
+			if (is(v[q], "likely") && need[q] > *settle)
+				*settle = need[q];
+	}
+	for (size_t i = 0; i < k; i++) {
+		const char *vi[RS_K_N];
+		long ni[RS_K_N];
+		bool ruled = false;
+		if ((long)i == best || f[i].nodata || isnan(f[i].cost) ||
+		    isnan(f[best].cost) || f[i].cost >= f[best].cost)
+			continue;
+		judge(&f[i], slow[i], timed[i], d, vi, ni);
+		for (int q = 0; q < RS_K_N; q++)
+			ruled = ruled || is(vi[q], "no");
+		if (ruled)
+			continue;
+		clear = false;
+		list_of(vi, "unlikely", "likely", what, sizeof what);
+		note(out, "cheaper %s may still meet the constraints "
+		     "(in doubt: %s)", f[i].label, what);
+		for (int q = 0; q < RS_K_N; q++)
+			if ((is(vi[q], "unlikely") || is(vi[q], "likely")) &&
+			    ni[q] > *settle)
+				*settle = ni[q];
+	}
+	return clear;
+}
+
+void rs_decision(const struct suite_decision *d, const struct rs_dec_cand *f,
+		 size_t k, struct rs_decision *out)
+{
+	long best, settle = 0, *slow, *timed;
+	bool clear = true;
+
+	memset(out, 0, sizeof *out);
+	out->rec = -1;
+	out->settle = -1;
+	if (!k)
+		return;
+	out->present = true;
+	out->d = *d;
+	if (!d->set) {
+		out->d.min_pass_rate = out->d.max_p95_ms = NAN;
+		out->d.max_cost_per_1k = out->d.max_error_rate = NAN;
+		out->d.volume = NAN;
+		out->d.has_weights = false;
+	}
+	d = &out->d;
+	out->rows = xcalloc(k, sizeof *out->rows);
+	out->labels = xcalloc(k, sizeof *out->labels);
+	out->nrows = k;
+	slow = xcalloc(k, sizeof *slow);
+	timed = xcalloc(k, sizeof *timed);
+	for (size_t i = 0; i < k; i++)
+		count_slow(&f[i], d->max_p95_ms, &slow[i], &timed[i]);
+	best = rows(f, k, slow, timed, out);
 	for (size_t i = 0; i < k; i++)
 		if (f[i].nodata)
 			note(out, "%s has no graded results (no data)%s",
 			     f[i].label, "");
 	if (best >= 0) {
-		const char *v[RS_K_N];
-		long need[RS_K_N];
-		char what[128];
 		out->rec = best;
 		out->rec_pass = f[best].pass;
 		out->rec_lo = f[best].pass_lo;
 		out->rec_hi = f[best].pass_hi;
 		out->rec_p95 = f[best].p95;
 		out->rec_cost = f[best].cost;
-		judge(&f[best], slow[best], timed[best], d, v, need);
-		if (!out->rows[best].clearly) {
-			clear = false;
-			list_of(v, "likely", NULL, what, sizeof what);
-			note(out, "%s is only likely within its limit on: %s",
-			     f[best].label, what);
-			for (int q = 0; q < RS_K_N; q++)
-				if (is(v[q], "likely") && need[q] > settle)
-					settle = need[q];
-		}
-		/* a cheaper candidate that is not ruled out (no "no") might
-		 * meet the constraints too: every constraint counts alike */
-		for (size_t i = 0; i < k; i++) {
-			const char *vi[RS_K_N];
-			long ni[RS_K_N];
-			bool ruled = false;
-			if ((long)i == best || f[i].nodata || isnan(f[i].cost) ||
-			    isnan(f[best].cost) || f[i].cost >= f[best].cost)
-				continue;
-			judge(&f[i], slow[i], timed[i], d, vi, ni);
-			for (int q = 0; q < RS_K_N; q++)
-				ruled = ruled || is(vi[q], "no");
-			if (ruled)
-				continue;
-			clear = false;
-			list_of(vi, "unlikely", "likely", what, sizeof what);
-			note(out, "cheaper %s may still meet the constraints "
-			     "(in doubt: %s)", f[i].label, what);
-			for (int q = 0; q < RS_K_N; q++)
-				if ((is(vi[q], "unlikely") || is(vi[q], "likely"))
-				    && ni[q] > settle)
-					settle = ni[q];
-		}
+		clear = clear_of(f, k, best, slow, timed, out, &settle);
 	} else if (d->set) {
 		clear = false;
 		note(out, "%s%s", "no candidate meets every constraint", "");
