@@ -401,8 +401,4 @@ int store_assert_fails_each(struct store *st, int64_t run_id,
 				      long total),
 			    void *ud, struct err *err);
 
-/* The underlying sqlite3 handle — only for store_load.c until it is
- * ported onto db.h; nothing else may use it. */
-struct sqlite3 *store_db(struct store *st);
-
 #endif
