@@ -82,6 +82,7 @@ static int stats_exec(int argc, char **argv)
 	bool as_json = false, color = term_color(1);
 	struct store *st = NULL;
 	json_t *j = NULL;
+	struct run_stats *rs = NULL;
 	struct err err;
 	int64_t run_id;
 	double v;
@@ -131,13 +132,14 @@ static int stats_exec(int argc, char **argv)
 	if (store_open_existing(db, &st, &err) ||
 	    store_resolve_run(st, ref, &run_id, &err))
 		goto out;
-	if (!(j = report_stats_json(st, run_id, &so, &err)))
+	if (!(rs = report_stats_compute(st, run_id, &so, &err)))
 		goto out;
+	j = rs_json(rs);
 	if (as_json) {
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', stdout);
 	} else {
-		report_stats_print_json(j, stdout, color);
+		report_stats_print_stats(rs, stdout, color);
 	}
 	fflush(stdout);
 	if (out) {
@@ -150,6 +152,7 @@ out:
 	if (status)
 		err_print(&err, stderr);
 	json_decref(j);
+	report_stats_free(rs);
 	store_close(st);
 	return status;
 bad_value:

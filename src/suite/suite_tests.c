@@ -7,6 +7,7 @@
  * nodes sit at the row's cells, a JSONL line a mapping at that line, so
  * every error names the cell or line at fault. */
 #include "suite_int.h"
+#include "suite_stats.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/json_limit.h"
@@ -195,26 +196,15 @@ static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
  * known ones, since the weight is needed now. */
 static int parse_severity(struct ld *l, const struct ynode *v, double *w)
 {
-	static const struct { const char *name; double w; } names[] = {
-		{ "critical", 10 }, { "high", 5 }, { "major", 5 },
-		{ "medium", 2 }, { "moderate", 2 }, { "low", 1 },
-		{ "minor", 1 }, { "info", 0 },
-	};
 	int t = yn_scalar_type(v);
 	if (v->kind == YN_SCALAR && (t == JSON_INTEGER || t == JSON_REAL)) {
 		*w = strtod(v->str, NULL);
 		if (*w >= 0)
 			return 0;
 	} else if (v->kind == YN_SCALAR && t == JSON_STRING) {
-		char *end;
-		*w = strtod(v->str, &end);
-		if (end != v->str && !*end && *w >= 0)
+		/* the names and weights: one table (suite_stats.c) */
+		if (!suite_severity_name(v->str, w))
 			return 0;
-		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-			if (!strcasecmp(v->str, names[i].name)) {
-				*w = names[i].w;
-				return 0;
-			}
 		return ld_err(l, v, "found '%s', expected a severity: "
 			      "critical, high, major, medium, moderate, low, "
 			      "minor, info, or a weight >= 0", v->str);
