@@ -90,6 +90,9 @@ struct pg {
 };
 
 static const struct db_ops pg_ops;
+struct db_stmt;
+static void pg_finalize(struct db_stmt *h);
+static int server_prepare(struct pst *q, const Oid *types, struct err *err);
 
 /* ---------------------------------------------------------- messages */
 
@@ -164,9 +167,16 @@ static void scrub(const char *msg, const char *secret, char *out, size_t n)
 static int fail(struct pg *pg, const PGresult *r, const char *what,
 		struct err *err)
 {
-	char msg[768];
+	char msg[768], both[768];
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *text = r ? PQresultErrorMessage(r) : NULL;
+	const char *text = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+			     : NULL;
+	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)
+			       : NULL;
+	if (text && detail) {  /* "duplicate key …" (Key (u)=(c) already exists.) */
+		snprintf(both, sizeof both, "%s (%s)", text, detail);
+		text = both;
+	}
 	if (!text || !*text)
 		text = PQerrorMessage(pg->c);
 	pg->head.busy = state && (strcmp(state, "40001") == 0 ||
@@ -353,7 +363,11 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out,
 	q->vals = xcalloc((size_t)q->nparams + 1, sizeof *q->vals);
 	q->types = xcalloc((size_t)q->nparams + 1, sizeof *q->types);
 	q->ncols = -1;
-	(void)err;  /* the server sees the SQL at the first step */
+	pg->head.busy = false;
+	if (server_prepare(q, NULL, err)) {
+		pg_finalize(&q->head);
+		return ST_DB;
+	}
 	*out = &q->head;
 	return 0;
 }
@@ -395,40 +409,38 @@ static void pg_bind_null(struct db_stmt *q, int i)
 	set_val(q, i, NULL, 0);
 }
 
-/* Prepares q on the server (once; again with the bound types when the
- * server cannot infer a parameter's). */
-static int server_prepare(struct pst *q, struct err *err)
+/* Prepares q on the server under a new name: with every parameter's type
+ * left to the server (types NULL), or with the bound values' types.  With
+ * types NULL a parameter the server cannot type (SQLSTATE 42P18) is no
+ * error: q is left unprepared, to be prepared at its first run with the
+ * types then bound. */
+static int server_prepare(struct pst *q, const Oid *types, struct err *err)
 {
 	struct pg *pg = q->pg;
 	PGresult *r;
 	const char *state;
-	bool in_tx;
+	bool in_tx, ok;
 	int rc = 0;
-	if (q->name[0])
-		return 0;
+	release(pg, true);
 	snprintf(q->name, sizeof q->name, "a%u", ++pg->next_name);
-	/* a failed prepare aborts an open transaction: try it under a
-	 * savepoint there */
+	/* a failed prepare aborts an open transaction: under a savepoint
+	 * there, it does not */
 	in_tx = PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	if (in_tx)
 		PQclear(PQexec(pg->c, "SAVEPOINT assay_prepare"));
-	r = PQprepare(pg->c, q->name, q->sql, q->nparams, NULL);
-	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && state &&
-	    strcmp(state, "42P18") == 0) {
-		PQclear(r);
-		if (in_tx)
-			PQclear(PQexec(pg->c, "ROLLBACK TO SAVEPOINT assay_prepare"));
-		r = PQprepare(pg->c, q->name, q->sql, q->nparams, q->types);
-	}
+	r = PQprepare(pg->c, q->name, q->sql, q->nparams, types);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (in_tx)
-		PQclear(PQexec(pg->c, PQresultStatus(r) == PGRES_COMMAND_OK
-			       ? "RELEASE SAVEPOINT assay_prepare"
+		PQclear(PQexec(pg->c, ok ? "RELEASE SAVEPOINT assay_prepare"
 			       : "ROLLBACK TO SAVEPOINT assay_prepare;"
 				 " RELEASE SAVEPOINT assay_prepare"));
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rc = fail(pg, r, "preparing a statement", err);
+	if (!ok) {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		q->name[0] = '\0';
+		if (!types && state && strcmp(state, "42P18") == 0)
+			pg->head.busy = false;
+		else
+			rc = fail(pg, r, "preparing a statement", err);
 	}
 	PQclear(r);
 	return rc;
@@ -441,7 +453,7 @@ static int start(struct pst *q, struct err *err)
 	struct pg *pg = q->pg;
 	int rc;
 	release(pg, true);
-	if ((rc = server_prepare(q, err)))
+	if (!q->name[0] && (rc = server_prepare(q, q->types, err)))
 		return rc;
 	if (!PQsendQueryPrepared(pg->c, q->name, q->nparams,
 				 (const char *const *)q->vals, NULL, NULL, 0))

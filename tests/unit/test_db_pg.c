@@ -23,6 +23,17 @@
 		}                                                      \
 	} while (0)
 
+void tdb_contract(const char *target);
+
+/* test_db.c's contract, the checks SQLite passes, on PostgreSQL. */
+TEST(db_contract_pg)
+{
+	char *url;
+	TPG_NEED(url);
+	tdb_contract(url);
+	tpg_drop_db(url);
+}
+
 static bool same_double(double a, double b)
 {
 	return memcmp(&a, &b, sizeof a) == 0;
@@ -315,11 +326,21 @@ TEST(db_pg_changes_and_reruns)
 	T_EQ_INT(db_col_int(q, 0), 1);
 	/* a failing statement: ST_DB, the target first, the server's words */
 	db_finalize(q);
-	OK(db_prepare(db, "SELEC 1", &q, &err));
-	T_EQ_INT(db_step(q, &err), ST_DB);
+	q = NULL;
+	T_EQ_INT(db_prepare(db, "SELEC 1", &q, &err), ST_DB);
+	T_ASSERT(q == NULL);
 	T_ASSERT(strncmp(err.msg, db_target(db), strlen(db_target(db))) == 0);
-	T_ASSERT(strstr(err.msg, "syntax error") != NULL);
+	T_ASSERT(strstr(err.msg, "syntax error at or near \"SELEC\"") != NULL);
+	T_ASSERT(strchr(err.msg, '\n') == NULL);
 	T_ASSERT(!db_busy(db));
+	/* a failure inside a transaction leaves it usable for what follows
+	 * only at prepare time (a savepoint); a duplicate key names the key */
+	OK(db_begin_write(db, &err));
+	T_EQ_INT(db_prepare(db, "SELECT nosuch FROM k", &q, &err), ST_DB);
+	OK(db_exec(db, "INSERT INTO k VALUES (9, 'p')", &err));
+	OK(db_commit(db, &err));
+	T_EQ_INT(db_exec(db, "INSERT INTO k VALUES (9, 'p')", &err), ST_DB);
+	T_ASSERT(strstr(err.msg, "Key (a)=(9) already exists") != NULL);
 out:
 	db_finalize(q);
 	db_close(db);
