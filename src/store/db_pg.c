@@ -7,7 +7,9 @@
  * BLOB → BYTEA), so `CAST(x AS REAL)` stays a double and `CAST(x AS
  * INTEGER)` does not overflow at 2^31.  DDL (db_exec_ddl) also turns
  * `id INTEGER PRIMARY KEY` into an identity column and any other
- * `x INTEGER PRIMARY KEY` into a BIGINT key, and drops AUTOINCREMENT.
+ * `x INTEGER PRIMARY KEY` into a BIGINT key, and drops AUTOINCREMENT;
+ * it runs under an advisory lock, so processes opening one new database at
+ * once create its tables one after the other.
  *
  * A statement is PQprepare'd on its first run, with every parameter's type
  * left to the server; when the server cannot infer one (`?1 IS NULL`,
@@ -53,6 +55,8 @@
 
 /* Type OIDs (pg_type.dat), for a re-prepare with the bound types. */
 enum { OID_INT8 = 20, OID_TEXT = 25, OID_FLOAT8 = 701 };
+/* The advisory lock schema changes hold ("assa" in ASCII). */
+enum { DDL_LOCK_KEY = 0x61737361 };
 
 struct pg;
 
@@ -453,8 +457,24 @@ static int start(struct pst *q, struct err *err)
 	struct pg *pg = q->pg;
 	int rc;
 	release(pg, true);
-	if (!q->name[0] && (rc = server_prepare(q, q->types, err)))
-		return rc;
+	if (!q->name[0]) {
+		/* an untypable parameter at db_prepare: the bound integers and
+		 * doubles typed, text left to the server; failing that, text
+		 * and NULL as text */
+		Oid *t = xcalloc((size_t)q->nparams + 1, sizeof *t);
+		for (int i = 0; i < q->nparams; i++)
+			t[i] = q->types[i] == OID_TEXT ? 0 : q->types[i];
+		rc = server_prepare(q, t, NULL);
+		if (rc || !q->name[0]) {
+			for (int i = 0; i < q->nparams; i++)
+				if (!t[i])
+					t[i] = OID_TEXT;
+			rc = server_prepare(q, t, err);
+		}
+		free(t);
+		if (rc)
+			return rc;
+	}
 	if (!PQsendQueryPrepared(pg->c, q->name, q->nparams,
 				 (const char *const *)q->vals, NULL, NULL, 0))
 		return fail(pg, NULL, "sending a statement", err);
@@ -663,11 +683,19 @@ static int pg_exec(struct db *db, const char *sql, struct err *err)
 	return rc;
 }
 
+/* Schema changes take a transaction-scoped advisory lock first: two
+ * processes creating the same tables at once would otherwise both pass
+ * CREATE TABLE IF NOT EXISTS and one fail on the catalog's unique index.
+ * Statements in one PQexec run in one transaction (or the caller's open
+ * one), so the lock is held until that ends. */
 static int pg_exec_ddl(struct db *db, const char *sql, struct err *err)
 {
 	int n, rc;
 	char *s = rewrite(sql, true, &n);
-	rc = run((struct pg *)db, s, "changing the schema", err);
+	char *all = xasprintf("SELECT pg_advisory_xact_lock(%d); %s",
+			      DDL_LOCK_KEY, s);
+	rc = run((struct pg *)db, all, "changing the schema", err);
+	free(all);
 	free(s);
 	return rc;
 }

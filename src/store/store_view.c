@@ -94,9 +94,9 @@ static int prepare(struct store *st, const char *sql, struct db_stmt **q,
 	" FROM results r LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx" \
 	" WHERE r.run_id = ?1 AND (?2 < 0 OR r.provider_idx = ?2)"           \
 	" AND (?3 = 0 OR (r.pass = 0 AND r.error_kind IS NULL))"             \
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM " TAGS("c.metadata_json")  \
-	" t WHERE " TAG " = ?4))"                                             \
-	" AND (?5 IS NULL OR " FIND ")"                                       \
+	" AND (CAST(?4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM "           \
+	TAGS("c.metadata_json") " t WHERE " TAG " = ?4))"                     \
+	" AND (CAST(?5 AS TEXT) IS NULL OR " FIND ")"                         \
 	" AND (?6 = 0 OR " SV_JR " = 1)"                                      \
 	" GROUP BY r.case_idx, r.repeat"
 
