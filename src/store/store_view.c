@@ -296,7 +296,10 @@ static void seed_params(uint64_t seed, int64_t *a, int64_t *b)
 	"  FROM results r WHERE r.run_id = ?1 AND r.output IS NOT NULL"      \
 	"  AND r.error_kind IS NULL AND (?2 < 0 OR r.provider_idx = ?2)"     \
 	"  AND (?3 = 0 OR r.pass = 0) AND (?4 = 0 OR " SV_JR " = 1)"         \
-	"  ORDER BY CASE WHEN ?5 > 0 THEN h ELSE 0 END, ci, rp, pi, vi"      \
+	/* the expressions, not their aliases: PostgreSQL takes an alias   \
+	 * in ORDER BY only on its own, not inside CASE */                  \
+	"  ORDER BY CASE WHEN ?5 > 0 THEN " SV_HASH("r.id") " ELSE 0 END,"   \
+	"  r.case_idx, r.repeat, r.prompt_idx, r.provider_idx"              \
 	"  LIMIT CASE WHEN ?5 > 0 THEN ?5 ELSE " NO_LIMIT " END),"          \
 	" marked AS (SELECT b.*, CASE WHEN EXISTS (SELECT 1 FROM human_grades g" \
 	"  WHERE g.result_id = b.id AND g.kind = 'rating' AND g.grader = ?6)" \

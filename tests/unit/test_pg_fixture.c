@@ -43,6 +43,13 @@ static int admin(const char *sql)
 	return rc;
 }
 
+char *tpg_current;
+
+char *tfx_db(const char *dir, const char *name)
+{
+	return tpg_current ? xstrdup(tpg_current) : xasprintf("%s/%s", dir, name);
+}
+
 char *tpg_new_db(void)
 {
 	static unsigned n;

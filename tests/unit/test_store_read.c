@@ -3,6 +3,7 @@
  * content keys, the v2 → v3 migration, a killed run read as interrupted,
  * and a foreign write lock held past the busy timeout. */
 #include "t.h"
+#include "tpg.h"
 
 #include <math.h>
 #include <signal.h>
@@ -112,10 +113,10 @@ static int count_run(void *ud, const struct store_run *r)
 	return 0;
 }
 
-TEST(store_read_api_walks_results_groups_and_runs)
+STORE_TEST(store_read_api_walks_results_groups_and_runs)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/a.db", dir);
+	char *path = tfx_db(dir, "a.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -307,10 +308,10 @@ TEST(store_migrates_schema_v2_to_v3)
 
 /* A run whose process died (kill -9) reads as interrupted at once: its
  * pid is gone on this host. */
-TEST(store_killed_run_reads_interrupted)
+STORE_TEST(store_killed_run_reads_interrupted)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/k.db", dir);
+	char *path = tfx_db(dir, "k.db");
 	struct suite *s = tfx_suite(2, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -463,10 +464,10 @@ static int on_afail(void *ud, size_t prov, size_t prompt, const char *type,
 /* store_figures_each streams in candidate order with the outputs and the
  * failing assertions' severities on request; store_run_has_severity and
  * store_assert_fails_each count what report_stats_load.c needs. */
-TEST(store_figures_and_assert_fails_for_statistics)
+STORE_TEST(store_figures_and_assert_fails_for_statistics)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/f.db", dir);
+	char *path = tfx_db(dir, "f.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};

@@ -18,4 +18,26 @@ void tpg_drop_db(char *url);
 			return;                                        \
 	} while (0)
 
+/* STORE_TEST(name) { body }: a store test run twice, as `name` on SQLite
+ * and as `name_pg` on a fresh PostgreSQL database; the body names its
+ * store with tfx_db(dir, "x.db").  A body that returns early (a failed
+ * assertion) still has its database dropped. */
+extern char *tpg_current;
+#define STORE_TEST(name)                                               \
+	static void name##_body(void);                                 \
+	TEST(name) { name##_body(); }                                  \
+	TEST(name##_pg)                                                \
+	{                                                              \
+		if (!(tpg_current = tpg_new_db()))                     \
+			return;                                        \
+		name##_body();                                         \
+		tpg_drop_db(tpg_current);                              \
+		tpg_current = NULL;                                    \
+	}                                                              \
+	static void name##_body(void)
+
+/* The store of a STORE_TEST: DIR/NAME, or the test's PostgreSQL URL when
+ * it runs as name_pg.  Owned by the caller. */
+char *tfx_db(const char *dir, const char *name);
+
 #endif
