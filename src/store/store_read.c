@@ -392,9 +392,9 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 {
 	struct db_stmt *q;
 	struct metric_ctx c = { cb, ud };
-	/* The JSON functions differ.  PostgreSQL's form (written for db_pg.c,
-	 * not run by this branch's tests) averages the numeric members only
-	 * and orders keys bytewise, as SQLite does. */
+	/* The JSON functions differ.  Both average the numeric members only
+	 * (a text member would count as 0 in SQLite's avg) and order keys
+	 * bytewise (unit test store_group_metrics_means[_pg]). */
 	int rc = open_walk(st, db_kind(st->db) == DB_PG
 			   ? "SELECT r.provider_idx, r.prompt_idx, j.key,"
 			     " avg(CAST(j.value #>> '{}' AS DOUBLE PRECISION))"
@@ -411,6 +411,7 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 			     " FROM results r, json_each(r.named_scores_json) j"
 			     " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
 			     "  AND r.named_scores_json IS NOT NULL"
+			     "  AND j.type IN ('integer', 'real')"
 			     " GROUP BY r.provider_idx, r.prompt_idx, j.key"
 			     " ORDER BY r.provider_idx, r.prompt_idx, j.key",
 			   run_id, &q, err);
