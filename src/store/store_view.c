@@ -506,10 +506,12 @@ int store_view_tags(struct store *st, int64_t run_id,
 	struct db_stmt *q = NULL;
 	struct tag_ud u = { cb, ud };
 	int rc = prepare(st, db_kind(st->db) == DB_PG
-		? "SELECT DISTINCT " SV_TAG_PG " FROM cases c, "
+		/* the collation in the select list: `ORDER BY 1 COLLATE "C"`
+		 * would collate the constant 1, not sort by column 1 */
+		? "SELECT DISTINCT " SV_TAG_PG " COLLATE \"C\" FROM cases c, "
 		  SV_TAGS_PG("c.metadata_json") " t"
 		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_PG
-		  " ORDER BY 1 COLLATE \"C\""
+		  " ORDER BY 1"
 		: "SELECT DISTINCT " SV_TAG_SQ " FROM cases c, "
 		  SV_TAGS_SQ("c.metadata_json") " t"
 		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_SQ " ORDER BY 1",

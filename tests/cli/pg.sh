@@ -120,6 +120,24 @@ start_view vsq "$SQ"; api "$V" >"$T/sq.api"
 start_view vpg "$PG"; api "$V" >"$T/pg.api"
 check pg_view_api_equal "" "$(diff "$T/sq.api" "$T/pg.api" | head -5)"
 check pg_view_api_answers "60|2" "$(sed -n 2p "$T/pg.api" | jq .total)|$(sed -n 5p "$T/pg.api")"
+# Tags (jsonb on PostgreSQL, json_each on SQLite): the tag list and the
+# tag filter of the matrix.
+mkdir -p "$T/tags"
+{
+	echo "q,__expected,__metadata:tags[]"
+	for i in $(seq 1 20); do echo "Repeat the word t$i,t$i,$([ $((i % 5)) -eq 0 ] && echo fives || echo plain)"; done
+} >"$T/tags/cases.csv"
+cp "$T/s/s.yaml" "$T/tags/s.yaml"
+PGT=$(pgdb assay_cli_tags)
+for db in "$T/tags/t.db" "$PGT"; do
+	"$ASSAY" run "$T/tags/s.yaml" --db "$db" $RUN >/dev/null 2>&1
+done
+start_view vtsq "$T/tags/t.db"
+TSQ=$(curl -s "$V/api/runs/1" | jq -c .tags)"|"$(curl -s "$V/api/runs/1/matrix?tag=fives" | jq .total)
+start_view vtpg "$PGT"
+TPG=$(curl -s "$V/api/runs/1" | jq -c .tags)"|"$(curl -s "$V/api/runs/1/matrix?tag=fives" | jq .total)
+check pg_view_tags_equal "$TSQ" "$TPG"
+check pg_view_tags '["fives","plain"]|4' "$TPG"
 
 # 2. Four `assay run` processes into one database at once.
 start_mock many "$D/rules.yaml"
