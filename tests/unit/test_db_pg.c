@@ -237,9 +237,16 @@ TEST(db_pg_walk_100k_rows)
 	T_EQ_INT(rc, DB_DONE);
 	T_EQ_INT(n, 100000);
 	T_EQ_INT(sum, 100000L * 100001L / 2);
+	/* Under ASan freed memory sits in its quarantine (256 MB) and the
+	 * RSS grows with every row freed: there, only the rows are checked. */
+#ifndef __SANITIZE_ADDRESS__
 	if (peak - before > 30 * 1024)
 		t_fail(__FILE__, __LINE__, "the walk grew the process by %ld kB",
 		       peak - before);
+#else
+	(void)before;
+	(void)peak;
+#endif
 out:
 	db_finalize(q);
 	db_close(db);
