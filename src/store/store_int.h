@@ -26,8 +26,8 @@ struct store {
 };
 
 /* After a failed db call (err already set by db.h, naming the target and
- * the server's message), adds what the store was doing: "… (what)".
- * Returns ST_DB. */
+ * the server's message), adds what the store was doing: "… (what)";
+ * with err not set, "TARGET: what failed".  Returns ST_DB. */
 int sti_fail(struct store *st, struct err *err, const char *what);
 /* Runs SQL without results; ST_DB with the message on failure. */
 int sti_exec(struct store *st, const char *sql, struct err *err);

@@ -191,7 +191,8 @@ static const char *const ins_assert_sql =
 int sti_fail(struct store *st, struct err *err, const char *what)
 {
 	char msg[sizeof err->msg];
-	(void)st;
+	if (err->code == ST_OK || !err->msg[0])
+		return err_set(err, ST_DB, "%s: %s failed", st->path, what);
 	snprintf(msg, sizeof msg, "%s", err->msg);
 	return err_set(err, ST_DB, "%s (%s)", msg, what);
 }
@@ -367,7 +368,6 @@ static void bind_real(struct db_stmt *q, int i, double v)
 int sti_prepare(struct store *st, const char *sql, struct db_stmt **q,
 		   struct err *err)
 {
-	(void)st;
 	return db_prepare(st->db, sql, q, err);
 }
 
