@@ -9,9 +9,9 @@ CFLAGS  ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) \
            $(PKG_CFLAGS)
-# libcurl, libxml2 and libmicrohttpd are not linked: src/util/*_dl.c load
+# libcurl, libxml2, libmicrohttpd and libpq are not linked: src/util/*_dl.c load
 # them on first use (their dependencies cost milliseconds at every start).
-LDLIBS  := $(filter-out -lcurl -lxml2 -lmicrohttpd,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) \
+LDLIBS  := $(filter-out -lcurl -lxml2 -lmicrohttpd -lpq,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) \
            -ljq -lpg_query -lcsv -lm -lpthread -ldl
 
 BUILD   ?= build

@@ -38,7 +38,11 @@
  * target redacted (postgres://user:***@host/db, password=*** in the query
  * string) and any occurrence of the password removed from the server's
  * text too.  The server's notices ("relation already exists, skipping")
- * are dropped. */
+ * are dropped.
+ *
+ * libpq itself is opened on first use (src/util/pq_dl.c defines the PQ*
+ * functions called here), so a command that never opens PostgreSQL does
+ * not load it. */
 #include "db_int.h"
 
 #include <ctype.h>
