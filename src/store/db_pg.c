@@ -22,12 +22,16 @@
  *
  * Rows are read in libpq's single-row mode: PQsendQueryPrepared, then one
  * PGresult per row, freed at the next db_step, so a walk over 100k rows
- * holds one row at a time.  One connection runs one command at a time:
- * when another statement (or db_exec, a transaction call, db_has_column)
- * needs the connection while a walk is part way, the walk's remaining rows
- * are read into memory first ("spilled") and it goes on from there; only
- * a walk interleaved with other statements therefore holds its rest in
- * memory.  Resetting a statement part way reads and discards its rest.
+ * holds one row at a time.  One connection runs one command at a time, and
+ * the store's exports walk the results while reading each one's assertion
+ * rows; so a read (SELECT / WITH) started while a walk is part way and no
+ * transaction is open runs on a second, reading connection (opened on
+ * first need, same URL and settings; outside a transaction both see the
+ * same committed rows).  Anything else that needs the connection part way
+ * through a walk (a write, db_exec, a transaction call, db_has_column, a
+ * read inside a transaction) first reads the walk's remaining rows into
+ * memory ("spilled"); only such a walk holds its rest in memory.
+ * Resetting a statement part way reads and discards its rest.
  *
  * Locks: a PostgreSQL writer waits on another's row locks, up to
  * lock_timeout (the busy timeout, at least 1 ms: 0 would mean "forever");
@@ -86,6 +90,9 @@ struct pst {
 	PGresult *spill_err;   /* the error that ended the spilled stream */
 	int64_t spill_changes;
 	int ncols;             /* -1 until known */
+	bool is_read;          /* SELECT / WITH: may run on the reader */
+	struct pg *on;         /* the connection of the current run */
+	char rname[32];        /* prepared on the reader as, "" if not */
 };
 
 struct pg {
@@ -95,6 +102,10 @@ struct pg {
 	struct pst *active;    /* the statement streaming on the connection */
 	unsigned next_name;
 	int busy_ms;
+	bool in_tx;            /* between db_begin_write and commit/rollback */
+	char *url;             /* as given (for the reader); owned */
+	struct pg *reader;     /* the second connection, or NULL */
+	bool reader_failed;    /* it could not be opened: spill instead */
 };
 
 static const struct db_ops pg_ops;
@@ -351,8 +362,9 @@ static void release(struct pg *pg, bool keep)
 /* Ends the current run of q: discards rows not read, frees the row. */
 static void stop(struct pst *q)
 {
-	if (q->pg->active == q)
-		release(q->pg, false);
+	if (q->on && q->on->active == q)
+		release(q->on, false);
+	q->on = NULL;
 	clear_spill(q);
 	PQclear(q->row);
 	q->row = NULL;
@@ -368,6 +380,13 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out,
 	q->head.db = db;
 	q->pg = pg;
 	q->sql = rewrite(sql, false, &q->nparams);
+	{
+		const char *w = sql;
+		while (isspace((unsigned char)*w) || *w == '(')
+			w++;
+		q->is_read = strncasecmp(w, "SELECT", 6) == 0 ||
+			     strncasecmp(w, "WITH", 4) == 0;
+	}
 	q->vals = xcalloc((size_t)q->nparams + 1, sizeof *q->vals);
 	q->types = xcalloc((size_t)q->nparams + 1, sizeof *q->types);
 	q->ncols = -1;
@@ -422,21 +441,21 @@ static void pg_bind_null(struct db_stmt *q, int i)
  * types NULL a parameter the server cannot type (SQLSTATE 42P18) is no
  * error: q is left unprepared, to be prepared at its first run with the
  * types then bound. */
-static int server_prepare(struct pst *q, const Oid *types, struct err *err)
+static int prepare_on(struct pg *pg, struct pst *q, char *name,
+		      const Oid *types, struct err *err)
 {
-	struct pg *pg = q->pg;
 	PGresult *r;
 	const char *state;
 	bool in_tx, ok;
 	int rc = 0;
 	release(pg, true);
-	snprintf(q->name, sizeof q->name, "a%u", ++pg->next_name);
+	snprintf(name, 32, "a%u", ++pg->next_name);
 	/* a failed prepare aborts an open transaction: under a savepoint
 	 * there, it does not */
 	in_tx = PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	if (in_tx)
 		PQclear(PQexec(pg->c, "SAVEPOINT assay_prepare"));
-	r = PQprepare(pg->c, q->name, q->sql, q->nparams, types);
+	r = PQprepare(pg->c, name, q->sql, q->nparams, types);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (in_tx)
 		PQclear(PQexec(pg->c, ok ? "RELEASE SAVEPOINT assay_prepare"
@@ -444,7 +463,7 @@ static int server_prepare(struct pst *q, const Oid *types, struct err *err)
 				 " RELEASE SAVEPOINT assay_prepare"));
 	if (!ok) {
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		q->name[0] = '\0';
+		name[0] = '\0';
 		if (!types && state && strcmp(state, "42P18") == 0)
 			pg->head.busy = false;
 		else
@@ -454,40 +473,85 @@ static int server_prepare(struct pst *q, const Oid *types, struct err *err)
 	return rc;
 }
 
-/* Starts q's run: the connection freed, the statement sent, single-row
- * mode on. */
+static int server_prepare(struct pst *q, const Oid *types, struct err *err)
+{
+	return prepare_on(q->pg, q, q->name, types, err);
+}
+
+/* The reading connection, opened on first need; NULL when it cannot be. */
+static struct pg *reader(struct pg *pg)
+{
+	struct db *d = NULL;
+	struct err ignore = {0};
+	if (!pg->reader && !pg->reader_failed) {
+		if (db_pg_open(pg->url, pg->busy_ms, &d, &ignore))
+			pg->reader_failed = true;
+		else
+			pg->reader = (struct pg *)d;
+	}
+	return pg->reader;
+}
+
+/* Prepares q on `on` (under `name`) if it is not yet: an untypable
+ * parameter gets the bound integers' and doubles' types, text left to the
+ * server; failing that, text and NULL as text. */
+static int ensure_prepared(struct pg *on, struct pst *q, char *name,
+			   struct err *err)
+{
+	Oid *t;
+	int rc;
+	if (name[0])
+		return 0;
+	if (on != q->pg && q->name[0])  /* typable: as on the main one */
+		return prepare_on(on, q, name, NULL, err);
+	t = xcalloc((size_t)q->nparams + 1, sizeof *t);
+	for (int i = 0; i < q->nparams; i++)
+		t[i] = q->types[i] == OID_TEXT ? 0 : q->types[i];
+	rc = prepare_on(on, q, name, t, NULL);
+	if (rc || !name[0]) {
+		for (int i = 0; i < q->nparams; i++)
+			if (!t[i])
+				t[i] = OID_TEXT;
+		rc = prepare_on(on, q, name, t, err);
+	}
+	free(t);
+	return rc;
+}
+
+/* Starts q's run: on the reader when q is a read, another walk holds the
+ * main connection and no transaction is open; else on the main
+ * connection, freed first (spilling its walk).  Then the statement is
+ * sent and single-row mode set. */
 static int start(struct pst *q, struct err *err)
 {
-	struct pg *pg = q->pg;
+	struct pg *pg = q->pg, *on = pg;
+	char *name = q->name;
 	int rc;
-	release(pg, true);
-	if (!q->name[0]) {
-		/* an untypable parameter at db_prepare: the bound integers and
-		 * doubles typed, text left to the server; failing that, text
-		 * and NULL as text */
-		Oid *t = xcalloc((size_t)q->nparams + 1, sizeof *t);
-		for (int i = 0; i < q->nparams; i++)
-			t[i] = q->types[i] == OID_TEXT ? 0 : q->types[i];
-		rc = server_prepare(q, t, NULL);
-		if (rc || !q->name[0]) {
-			for (int i = 0; i < q->nparams; i++)
-				if (!t[i])
-					t[i] = OID_TEXT;
-			rc = server_prepare(q, t, err);
-		}
-		free(t);
-		if (rc)
-			return rc;
+	if (q->is_read && pg->active && pg->active != q && !pg->in_tx &&
+	    reader(pg)) {
+		on = pg->reader;
+		name = q->rname;
 	}
-	if (!PQsendQueryPrepared(pg->c, q->name, q->nparams,
-				 (const char *const *)q->vals, NULL, NULL, 0))
-		return fail(pg, NULL, "sending a statement", err);
-	if (!PQsetSingleRowMode(pg->c)) {
-		release(pg, false);
+	release(on, true);
+	if ((rc = ensure_prepared(on, q, name, err))) {
+		pg->head.busy = on->head.busy;
+		return rc;
+	}
+	if (!PQsendQueryPrepared(on->c, name, q->nparams,
+				 (const char *const *)q->vals, NULL, NULL, 0)) {
+		rc = fail(on, NULL, "sending a statement", err);
+		pg->head.busy = on->head.busy;
+		return rc;
+	}
+	if (!PQsetSingleRowMode(on->c)) {
+		PGresult *x;
+		while ((x = PQgetResult(on->c)))
+			PQclear(x);
 		return err_set(err, ST_DB, "%s: single-row mode refused",
 			       pg->head.target);
 	}
-	pg->active = q;
+	on->active = q;
+	q->on = on;
 	q->state = PS_STREAM;
 	q->spill_changes = -1;
 	return 0;
@@ -498,7 +562,7 @@ static PGresult *next_result(struct pst *q, bool *from_spill)
 {
 	*from_spill = q->state == PS_SPILLED;
 	if (q->state == PS_STREAM)
-		return PQgetResult(q->pg->c);
+		return PQgetResult(q->on->c);
 	if (q->ispill < q->nspill)
 		return q->spill[q->ispill++];
 	return NULL;
@@ -539,12 +603,13 @@ static int pg_step(struct db_stmt *h, struct err *err)
 			if (n >= 0)
 				pg->head.changes = n;
 		} else {
-			rc = fail(pg, r, "running a statement", err);
+			rc = fail(q->on, r, "running a statement", err);
+			pg->head.busy = q->on->head.busy;
 		}
 		PQclear(r);
-		while ((x = PQgetResult(pg->c)))
+		while ((x = PQgetResult(q->on->c)))
 			PQclear(x);
-		pg->active = NULL;
+		q->on->active = NULL;
 		return rc ? rc : DB_DONE;
 	}
 	if (q->spill_err) {
@@ -638,11 +703,15 @@ static void pg_finalize(struct db_stmt *h)
 	pg_reset(h);
 	if (q->name[0] && q->pg->c) {
 		char sql[64];
-		PGresult *r;
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
 		release(q->pg, true);
-		r = PQexec(q->pg->c, sql);
-		PQclear(r);
+		PQclear(PQexec(q->pg->c, sql));
+	}
+	if (q->rname[0] && q->pg->reader) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->rname);
+		release(q->pg->reader, true);
+		PQclear(PQexec(q->pg->reader->c, sql));
 	}
 	free(q->spill);
 	free(q->vals);
@@ -706,17 +775,24 @@ static int pg_exec_ddl(struct db *db, const char *sql, struct err *err)
 
 static int pg_begin_write(struct db *db, struct err *err)
 {
-	return run((struct pg *)db, "BEGIN", "starting a transaction", err);
+	struct pg *pg = (struct pg *)db;
+	int rc = run(pg, "BEGIN", "starting a transaction", err);
+	pg->in_tx = rc == 0;
+	return rc;
 }
 
 static int pg_commit(struct db *db, struct err *err)
 {
-	return run((struct pg *)db, "COMMIT", "committing", err);
+	struct pg *pg = (struct pg *)db;
+	pg->in_tx = false;
+	return run(pg, "COMMIT", "committing", err);
 }
 
 static int pg_rollback(struct db *db, struct err *err)
 {
-	return run((struct pg *)db, "ROLLBACK", "rolling back", err);
+	struct pg *pg = (struct pg *)db;
+	pg->in_tx = false;
+	return run(pg, "ROLLBACK", "rolling back", err);
 }
 
 static bool pg_has_column(struct db *db, const char *table, const char *col)
@@ -743,13 +819,18 @@ static void pg_set_busy_timeout(struct db *db, int ms)
 	pg->busy_ms = ms < 1 ? 1 : ms;
 	snprintf(sql, sizeof sql, "SET lock_timeout = %d", pg->busy_ms);
 	(void)run(pg, sql, "setting the lock timeout", NULL);
+	if (pg->reader)
+		pg_set_busy_timeout(&pg->reader->head, ms);
 }
 
 static void pg_close(struct db *db)
 {
 	struct pg *pg = (struct pg *)db;
 	release(pg, false);
+	if (pg->reader)
+		pg_close(&pg->reader->head);
 	PQfinish(pg->c);
+	free(pg->url);
 	free(pg->password);
 	free(pg->head.target);
 	free(pg);
@@ -776,6 +857,7 @@ int db_pg_open(const char *url, int busy_ms, struct db **out,
 	pg->head.ops = &pg_ops;
 	pg->head.kind = DB_PG;
 	pg->head.target = redact_url(url);
+	pg->url = xstrdup(url);
 	pg->password = url_password(url);
 	pg->c = PQconnectdb(url);
 	if (!pg->c || PQstatus(pg->c) != CONNECTION_OK) {

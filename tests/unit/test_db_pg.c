@@ -253,6 +253,57 @@ out:
 	tpg_drop_db(url);
 }
 
+/* A read inside a walk (the exports read each result's assertion rows)
+ * runs on the second connection: the walk is not read ahead, so 20k rows
+ * of 5 kB (100 MB) still pass one at a time; the nested reads see the
+ * committed rows. */
+TEST(db_pg_walk_with_nested_reads)
+{
+	struct db *db = NULL;
+	struct db_stmt *walk = NULL, *in = NULL;
+	struct err err = {0};
+	char *url;
+	long before, peak = 0, n = 0, inner = 0;
+	int rc;
+	TPG_NEED(url);
+	OK(db_open(url, 1000, &db, &err));
+	OK(db_exec_ddl(db, "CREATE TABLE a (k INTEGER, v INTEGER);"
+		       "INSERT INTO a SELECT g % 100, g FROM generate_series(1, 1000) g",
+		       &err));
+	OK(db_prepare(db, "SELECT g, repeat('y', 5000) FROM"
+		      " generate_series(1, 20000) g", &walk, &err));
+	OK(db_prepare(db, "SELECT count(*), sum(v) FROM a WHERE k = ?1", &in, &err));
+	before = rss_kb();
+	while ((rc = db_step(walk, &err)) == DB_ROW) {
+		int64_t g = db_col_int(walk, 0);
+		n++;
+		if (g % 100 == 0) {
+			db_bind_int(in, 1, (g / 100) % 100);
+			T_EQ_INT(db_step(in, &err), DB_ROW);
+			inner += (long)db_col_int(in, 0);
+			db_reset(in);
+			if (rss_kb() > peak)
+				peak = rss_kb();
+		}
+	}
+	T_EQ_INT(rc, DB_DONE);
+	T_EQ_INT(n, 20000);
+	T_EQ_INT(inner, 200 * 10);  /* every k holds 10 rows */
+#ifndef __SANITIZE_ADDRESS__
+	if (peak - before > 30 * 1024)
+		t_fail(__FILE__, __LINE__, "the walk grew the process by %ld kB"
+		       " (read ahead?)", peak - before);
+#else
+	(void)before;
+	(void)peak;
+#endif
+out:
+	db_finalize(walk);
+	db_finalize(in);
+	db_close(db);
+	tpg_drop_db(url);
+}
+
 /* Another statement, db_exec and a transaction in the middle of a walk:
  * the walk goes on with every row (its rest read ahead). */
 TEST(db_pg_walk_interleaved)
