@@ -14,6 +14,7 @@
 #include "t.h"
 #include "tpg.h"
 #include "../../src/store/db.h"
+#include "../../src/store/store.h"
 
 #define OK(call)                                                       \
 	do {                                                           \
@@ -464,5 +465,68 @@ TEST(db_pg_password_hidden)
 out:
 	db_close(db);
 	free(bad);
+	tpg_drop_db(url);
+}
+
+/* The migrations on PostgreSQL: a version-4 database taken back to
+ * version 1 (the columns and table that versions 2–4 added dropped) is
+ * brought forward on open, the added columns with PostgreSQL's types. */
+struct suite;
+struct suite *tfx_suite(size_t n_tests, size_t n_providers);
+void tfx_suite_free(struct suite *s);
+
+TEST(db_pg_store_migrates_v1_to_v4)
+{
+	struct db *db = NULL;
+	struct store *st = NULL;
+	struct db_stmt *q = NULL;
+	struct suite *s = tfx_suite(2, 1);
+	struct err err = {0};
+	char *url;
+	int64_t run = 0;
+	TPG_NEED(url);
+	OK(store_open(url, &st, &err));
+	store_close(st);
+	st = NULL;
+	OK(db_open(url, 1000, &db, &err));
+	OK(db_exec(db, "DELETE FROM schema_version;"
+		   " INSERT INTO schema_version (version) VALUES (1);"
+		   " ALTER TABLE results DROP COLUMN retry_wait_ms,"
+		   "  DROP COLUMN judge_calls, DROP COLUMN judge_cost_usd,"
+		   "  DROP COLUMN judge_latency_ms, DROP COLUMN confidence,"
+		   "  DROP COLUMN served_model, DROP COLUMN item_key;"
+		   " ALTER TABLE assertion_results DROP COLUMN severity;"
+		   " ALTER TABLE runs DROP COLUMN label, DROP COLUMN suite_hash,"
+		   "  DROP COLUMN config_json, DROP COLUMN git_commit,"
+		   "  DROP COLUMN host, DROP COLUMN pid, DROP COLUMN heartbeat_ms;"
+		   " ALTER TABLE cases DROP COLUMN case_key, DROP COLUMN case_hash;"
+		   " ALTER TABLE run_providers DROP COLUMN provider_key;"
+		   " DROP TABLE turns", &err));
+	T_ASSERT(!db_has_column(db, "results", "confidence"));
+	db_close(db);
+	db = NULL;
+	OK(store_open(url, &st, &err));
+	OK(store_run_begin(st, s, "after migration", 1, &run, &err));
+	T_EQ_INT(run, 1);
+	store_close(st);
+	st = NULL;
+	OK(db_open(url, 1000, &db, &err));
+	OK(db_prepare(db, "SELECT max(version), (SELECT string_agg(column_name"
+		      " || ':' || data_type, ',' ORDER BY column_name)"
+		      " FROM information_schema.columns WHERE table_name = 'results'"
+		      " AND column_name IN ('confidence', 'judge_calls', 'item_key')),"
+		      " (SELECT count(*) FROM information_schema.tables"
+		      "  WHERE table_name = 'turns')"
+		      " FROM schema_version", &q, &err));
+	T_EQ_INT(db_step(q, &err), DB_ROW);
+	T_EQ_INT(db_col_int(q, 0), 4);
+	T_EQ_STR(db_col_text(q, 1), "confidence:double precision,item_key:text,"
+		 "judge_calls:bigint");
+	T_EQ_INT(db_col_int(q, 2), 1);
+out:
+	db_finalize(q);
+	db_close(db);
+	store_close(st);
+	tfx_suite_free(s);
 	tpg_drop_db(url);
 }
