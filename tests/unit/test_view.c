@@ -3,6 +3,7 @@
  * review queue and the blind pairs (store_view.c): reviewers per item,
  * a seeded sample that grading does not change, pairs not offered twice. */
 #include "t.h"
+#include "tpg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,10 +82,10 @@ static int rate(struct store *st, int64_t id, const char *who)
 	return store_human_put(st, &g, NULL, &err);
 }
 
-TEST(store_view_queue_sample_and_reviewers_per_item)
+STORE_TEST(store_view_queue_sample_and_reviewers_per_item)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/v.db", dir);
+	char *path = tfx_db(dir, "v.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -94,12 +95,14 @@ TEST(store_view_queue_sample_and_reviewers_per_item)
 	T_ASSERT(store_open(path, &st, &err) == 0);
 	int64_t run = view_run(st, s);
 	T_ASSERT(run > 0);
-	T_ASSERT(store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err) == 0);
+	if (store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err))
+		t_fail(__FILE__, __LINE__, "%s", err.msg);
 	T_EQ_INT(total, 8);
 	T_EQ_INT(all.n, 8);
 	q.failing = true;
 	all.n = 0;
-	T_ASSERT(store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err) == 0);
+	if (store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err))
+		t_fail(__FILE__, __LINE__, "%s", err.msg);
 	T_EQ_INT(total, 4);   /* provider 1's four failures */
 	q.failing = false;
 	/* a sample of 3: the same with the same seed, unchanged by grading */
@@ -134,10 +137,10 @@ TEST(store_view_queue_sample_and_reviewers_per_item)
 	tfx_rmdir(dir);
 }
 
-TEST(store_view_pairs_not_offered_twice)
+STORE_TEST(store_view_pairs_not_offered_twice)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/p.db", dir);
+	char *path = tfx_db(dir, "p.db");
 	struct suite *s = tfx_suite(2, 2);
 	struct store *st = NULL;
 	struct err err = {0};
