@@ -332,7 +332,8 @@ struct slot *engine_slot_begin(struct run *r, int prov, int attempt,
 {
 	struct slot *sl = free_slot(r);
 	struct pstate *ps = &r->ps[prov];
-	bool exec = ps->p->ops->exec_argv != NULL;
+	bool exec = ps->p->ops->exec_argv != NULL ||
+		    ps->p->ops->code_request != NULL;
 	if (!sl) { /* callers check for room first */
 		fputs("assay: internal error: no free slot\n", stderr);
 		abort();
@@ -403,7 +404,10 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	sl->est_tokens = engine_estimate_tokens(p, sl->prompt_text);
 	engine_debit(ps, sl->est_tokens);
 	if (sl->role == ROLE_EXEC) {
-		engine_launch_exec(r, sl, p, pr);
+		if (p->ops->code_request)
+			engine_launch_code(r, sl, p, pr);
+		else
+			engine_launch_exec(r, sl, p, pr);
 		return;
 	}
 	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,

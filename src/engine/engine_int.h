@@ -87,6 +87,8 @@ struct slot_exec {
 	struct buf out, errb;
 	bool exited, too_big;
 	int wstatus;
+	bool code;               /* a script provider's call (engine_code.c):
+				  * fd_out is its thread's socket, no child */
 };
 
 /* The judge calls of one candidate (ROLE_JUDGING) or of one comparison:
@@ -214,6 +216,13 @@ void engine_finish_http(struct run *r, struct slot *sl, CURLcode cc,
 			enum resp_error forced, const char *forced_msg);
 void engine_http_timeouts(struct run *r, struct slot *sl, double now);
 void engine_http_part_free(struct slot *sl);
+
+/* engine_code.c: script providers' calls on the event loop (a slot in
+ * ROLE_EXEC with u.x.code; engine_exec.c hands them over). */
+void engine_launch_code(struct run *r, struct slot *sl,
+			const struct provider *p, const struct prompt *pr);
+void engine_service_code(struct run *r, struct slot *sl);
+void engine_code_timeouts(struct run *r, struct slot *sl, double now);
 
 /* engine_exec.c: `exec:` children on the event loop. */
 void engine_launch_exec(struct run *r, struct slot *sl, const struct provider *p,

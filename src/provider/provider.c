@@ -33,6 +33,7 @@ static const struct {
 	{ "llamacpp:", &prov_openai_ops, "http://127.0.0.1:8080/v1", true },
 	{ "http", &prov_http_ops, NULL, false }, /* http(s)://… or "http" */
 	{ "exec:", &prov_exec_ops, NULL, true },
+	{ "file://", &prov_code_ops, NULL, true },
 };
 
 static const char *const generic_keys[] = {
@@ -308,7 +309,8 @@ static int provider_make(const struct provider_spec *spec, const char *suite_dir
 		      "openai:embedding:<model>, "
 		      "anthropic:messages:<model>, ollama:chat:<model>, "
 		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
-		      "exec:<command>",
+		      "exec:<command>, file://<script>.js, "
+		      "file://<script>.py[:function]",
 		      spec->id);
 }
 

@@ -444,6 +444,8 @@ static int load_prompts(struct ld *l, const struct ynode *n)
 
 /* ---- providers ----------------------------------------------------------- */
 
+static bool code_provider_id(const char *id);
+
 static int add_provider(struct ld *l, const struct ynode *at,
 			const struct ynode *id, const struct ynode *opts)
 {
@@ -456,10 +458,10 @@ static int add_provider(struct ld *l, const struct ynode *at,
 		return ld_err(l, id ? id : at, "found %s, expected a provider "
 			      "id such as openai:chat:gpt-4o-mini",
 			      id ? yn_kind_name(id) : "no 'id'");
-	if (ld_is_file_ref(id->str))
+	if (ld_is_file_ref(id->str) && !code_provider_id(id->str))
 		return ld_err(l, id, "unsupported feature: file:// providers "
-			      "('%s'); use an exec: or http provider",
-			      id->str);
+			      "other than .js and .py scripts ('%s'); use an "
+			      "exec: or http provider", id->str);
 	for (size_t i = 0; opts && i + 1 < opts->n; i += 2) {
 		const struct ynode *k = opts->kids[i];
 		static const char *const unsup[] = { "transform", "delay",
@@ -546,6 +548,24 @@ static int load_providers(struct ld *l, const struct ynode *n)
 		return ld_err(l, n, "found no providers, expected at least "
 			      "one");
 	return rc;
+}
+
+/* file://x.js (.mjs, .cjs) and file://x.py[:function]: script providers
+ * (src/provider/prov_code.c). */
+static bool code_provider_id(const char *id)
+{
+	const char *p = id + 7, *colon = strrchr(p, ':');
+	size_t n = colon && !strchr(colon, '/') ? (size_t)(colon - p)
+						: strlen(p);
+	static const char *const ext[] = { ".js", ".mjs", ".cjs", ".py" };
+	if (strncmp(id, "file://", 7))
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && !memcmp(p + n - e, ext[i], e))
+			return true;
+	}
+	return false;
 }
 
 /* ---- template check -------------------------------------------------------- */

@@ -169,8 +169,9 @@ TEST(suite_err_unsupported_features)
 	EXPECT_ERR("prompts: [p]\nproviders:\n  - id: echo\n"
 		   "    transform: output.trim()\n", "suite.yaml", 4, 5,
 		   "unsupported feature: provider key 'transform'");
-	EXPECT_ERR("prompts: [p]\nproviders:\n  - file://my_provider.py\n",
-		   "suite.yaml", 3, 5, "unsupported feature: file:// providers");
+	EXPECT_ERR("prompts: [p]\nproviders:\n  - file://my_provider.yaml\n",
+		   "suite.yaml", 3, 5, "unsupported feature: file:// providers "
+		   "other than .js and .py scripts");
 	EXPECT_ERR("prompts: [file://prompt.py]\nproviders: [x]\n",
 		   "suite.yaml", 1, 11, "unsupported feature: prompt functions");
 	EXPECT_ERR(HEAD "defaultTest: file://default.yaml\n", "suite.yaml",
