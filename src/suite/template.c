@@ -86,6 +86,28 @@ int tmpl_has_tags(const char *s)
 	return 0;
 }
 
+int tmpl_refers_to(const char *tmpl, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = tmpl ? strchr(tmpl, '{') : NULL; p;
+	     p = strchr(p + 1, '{')) {
+		const char *e;
+		if (p[1] != '{' && p[1] != '%')
+			continue;
+		if (!(e = strstr(p + 2, p[1] == '{' ? "}}" : "%}")))
+			return 0;
+		for (const char *q = p + 2; q + n <= e; q++)
+			if (!memcmp(q, name, n) &&
+			    (q == p + 2 || !(isalnum((unsigned char)q[-1]) ||
+					     q[-1] == '_' || q[-1] == '$')) &&
+			    !(isalnum((unsigned char)q[n]) || q[n] == '_' ||
+			      q[n] == '$'))
+				return 1;
+		p = e;
+	}
+	return 0;
+}
+
 /* For nested renders the location is the outer tag, and the message says
  * which var's value was at fault. */
 int tm_err(struct rctx *c, const char *at, const char *fmt, ...)

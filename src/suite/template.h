@@ -72,6 +72,10 @@ char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
 		      const char *const *raw, const struct loc *loc,
 		      struct err *err);
 
+/* True when a `{{ }}` or `{% %}` tag of the template names the var
+ * `name` (a whole word: `_conversation`, `_conversation[0].output`). */
+int tmpl_refers_to(const char *tmpl, const char *name);
+
 /* True when the text contains a `{{`, `{%` or `{#` that would be
  * interpreted. */
 int tmpl_has_tags(const char *s);

@@ -371,3 +371,17 @@ TEST(nunjucks_lenient_check_accepts_tags_without_vars)
 	T_EQ_STR(r, "");
 	free(r);
 }
+
+TEST(nunjucks_refers_to_names_whole_words_in_tags)
+{
+	/* which prompts get promptfoo's _conversation (engine_cvar.c) */
+	T_ASSERT(tmpl_refers_to("{% for c in _conversation %}{% endfor %}",
+				"_conversation"));
+	T_ASSERT(tmpl_refers_to("{{ _conversation[0].output }}",
+				"_conversation"));
+	T_ASSERT(!tmpl_refers_to("_conversation outside tags {{ x }}",
+				 "_conversation"));
+	T_ASSERT(!tmpl_refers_to("{{ my_conversation }}", "_conversation"));
+	T_ASSERT(!tmpl_refers_to("{{ _conversations }}", "_conversation"));
+	T_ASSERT(!tmpl_refers_to(NULL, "_conversation"));
+}
