@@ -10,10 +10,11 @@
  * content of a chat prompt (else the prompt), `output` the reply ("" on an
  * error) — and it is appended right after the provider call, before
  * grading; the tests run one after another.  Here a chain is also per
- * repeat (each `--repeat` replays the conversation), and only the items of
- * a chain are serialised: other chains, providers and prompts go on
- * concurrently.  A chain's next item starts when the previous one's
- * response (after its retries) is in. */
+ * repeat (each `--repeat` replays the conversation).  A chain's next item
+ * starts when the previous one's response (after its retries) is in; as a
+ * provider's items start in order (its cursor), a waiting item holds up
+ * that provider's later ones, while other providers go on concurrently
+ * (promptfoo runs such a suite one test at a time). */
 #include "engine_int.h"
 #include "../suite/template.h"
 #include "../util/xalloc.h"
