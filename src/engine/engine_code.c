@@ -5,7 +5,9 @@
  * the worker and writes the reply as JSON into a socketpair, and the slot
  * (ROLE_EXEC with u.x.code set) polls the other end like an exec child's
  * stdout.  The loop never waits for a script: other providers' transfers,
- * judges and grading go on meanwhile.  The worker runs one call of a
+ * judges and grading go on meanwhile (script providers have workers of
+ * their own, so grading's javascript / python calls never queue behind
+ * theirs).  The worker runs one call of a
  * language at a time; calls queued behind it count their wait against
  * their own deadline (the provider's timeout_ms).
  *
@@ -98,7 +100,7 @@ void engine_launch_code(struct run *r, struct slot *sl,
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
-	j->lang = lang;
+	j->lang = lang + 2;   /* the providers' own workers (score.h) */
 	j->req = req;
 	j->timeout_ms = p->tr.timeout_ms;
 	j->fd = sv[1];

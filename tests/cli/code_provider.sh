@@ -24,7 +24,7 @@ check code_provider_js_class "js:hello:yo:hello" "$(r js hello '.output | sub(":
 check code_provider_js_one_instance "1 3 4" "$(jq -r '[.results[] | select(.provider_label == "js" and .output != null) | .output | split(":")[-1] | tonumber] | sort | map(tostring) | join(" ")' "$T/r.json")"
 check code_provider_js_function "fn:HELLO" "$(r fn hello '.output')"
 check code_provider_py_named_object '{"named":"hello"}' "$(r pyfn hello '.output')"
-check code_provider_py_throw "exec prov.py:4 threw: ZeroDivisionError: division by zero" "$(r py boom '"\(.error.kind) \(.error.message)"')"
+check code_provider_py_throw "exec prov.py:7 threw: ZeroDivisionError: division by zero" "$(r py boom '"\(.error.kind) \(.error.message)"')"
 check code_provider_js_throw "exec prov.js:6 threw: kaboom" "$(r js boom '"\(.error.kind) \(.error.message)"')"
 check code_provider_result_error "other prov.py returned an error: upstream said no" "$(r py err '"\(.error.kind) \(.error.message)"')"
 check_grep code_provider_bad_shape 'call_api must return a dict with an `output` or an `error`, instead got: \{"text":"no output key"\}' "$(r py bad '.error.message' >"$T/x"; echo "$T/x")"
@@ -49,3 +49,10 @@ export OPENAI_API_KEY=sk-test-code-provider
 "$ASSAY" run "$T/many.yaml" -j 8 --no-progress-bar --no-table -o "$T/m.json" >"$T/many.out" 2>&1
 check code_provider_concurrent_exit 0 $?
 check code_provider_concurrent_own_replies 120 "$(jq '[.results[] | .vars.q as $q | select(.error == null and (.output | test(":" + $q + "(:|$)")))] | length' "$T/m.json")"
+
+# script providers have workers of their own: a python assertion runs in
+# another python3 than the provider's call (grading never queues behind a
+# provider's call)
+printf 'prompts: ["{{q}}"]\nproviders: [file://prov.py]\ntests:\n  - vars: {q: pid}\n    assert:\n      - {type: python, value: "output.isdigit() and output != str(__import__(\x27os\x27).getpid())"}\n' >"$T/pid.yaml"
+"$ASSAY" run "$T/pid.yaml" --no-progress-bar --no-table -o "$T/p.json" >"$T/pid.out" 2>&1
+check code_provider_own_workers "true" "$(jq -r '.results[0].pass' "$T/p.json")"

@@ -1,5 +1,8 @@
+import os
 import time
 def call_api(prompt, options, context):
+    if prompt == "pid":
+        return {"output": str(os.getpid())}
     if "boom" in prompt:
         return 1 / 0
     if "err" in prompt:
