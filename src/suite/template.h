@@ -16,7 +16,8 @@
  * the unsupported syntax.
  *
  * Strict (the default): a var that is not defined is an error, except in
- * an if / elif condition and as the input of `default`.  A var whose value
+ * an if / elif condition, as the input of `default` and on the left of
+ * `or`.  A var whose value
  * itself contains tags is rendered too (nested vars), up to a fixed depth,
  * except under TMPL_NO_NEST.  One render, nested vars and loops included,
  * is held to the limits template_work and template_bytes (limits.h): an

@@ -16,7 +16,8 @@
  * member access on undefined or null is undefined (runtime.memberLookup),
  * `in` is lib.inOperator.  Under strict rendering an undefined var is an
  * error at its position — except where a template asks whether it is
- * there: an if / elif condition and the input of `default`.
+ * there: an if / elif condition, the input of `default` and the left side
+ * of `or`.
  */
 #include "template_int.h"
 #include "template.h"
@@ -947,7 +948,13 @@ static int eval(struct rctx *c, const struct texpr *e, json_t **out,
 		return 0;
 	case TE_AND:
 	case TE_OR:
-		if ((rc = eval(c, e->a, &a, &fv, &rt)))
+		/* `name or "fallback"` asks whether name is there */
+		if (e->k == TE_OR)
+			c->soft++;
+		rc = eval(c, e->a, &a, &fv, &rt);
+		if (e->k == TE_OR)
+			c->soft--;
+		if (rc)
 			return rc;
 		if (js_truthy(a) == (e->k == TE_OR)) {
 			*out = a;

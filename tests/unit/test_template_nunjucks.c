@@ -110,6 +110,11 @@ TEST(nunjucks_and_or_not_yield_operands)
 	RENDER_EQ("{{ a and \"second\" }}|{{ b and \"second\" }}",
 		  "{\"a\":0,\"b\":1}", "0|second");
 	RENDER_EQ("{{ not a }}|{{ not not a }}", "{\"a\":\"x\"}", "false|true");
+	/* the left of `or` may be undefined (strict rendering asks there
+	 * whether it is set), the right may not */
+	RENDER_EQ("{{ nick or name }}", "{\"name\":\"Ada\"}", "Ada");
+	RENDER_ERR("{{ name or nick }}", "{\"name\":\"\"}",
+		   "undefined variable 'nick'", 1, 12);
 	/* parser.js: not binds looser than comparisons */
 	RENDER_EQ("{% if not x == 1 %}y{% else %}n{% endif %}", "{\"x\":1}",
 		  "n");
