@@ -223,6 +223,12 @@ TEST(nunjucks_filter_dump)
 		  "{\"s\":\"q\\\"\\n\",\"n\":1.0,\"f\":1e-7}",
 		  "\"q\\\"\\n\"|1|1e-7");   /* JS number forms */
 	RENDER_EQ("[{{ l | first | dump }}]", "{\"l\":[]}", "[]");
+	/* JS Number::toString: fixed below 1e21 and from 1e-6, else
+	 * exponent form with an explicit sign */
+	RENDER_EQ("{{ a }} {{ b }} {{ c }} {{ d }} {{ e }} {{ [f] | dump }}",
+		  "{\"a\":1e21,\"b\":1e20,\"c\":0.000001,\"d\":1.5e300,"
+		  "\"e\":-0.1,\"f\":2.5e-7}",
+		  "1e+21 100000000000000000000 0.000001 1.5e+300 -0.1 [2.5e-7]");
 	/* JSON.stringify(undefined) is undefined: the output is empty */
 }
 
