@@ -290,7 +290,16 @@ out:
 void code_worker_shutdown(void)
 {
 	for (int i = 0; i < 4; i++) {
-		pthread_mutex_lock(&workers[i].mu);
+		/* A call still in flight (a script provider's thread, after an
+		 * interrupted run) would hold the lock until its deadline: kill
+		 * its worker, so the call ends at once with an error. */
+		if (pthread_mutex_trylock(&workers[i].mu) != 0) {
+			pid_t pid = __atomic_load_n(&workers[i].pid,
+						    __ATOMIC_SEQ_CST);
+			if (pid > 0)
+				kill(pid, SIGKILL);
+			pthread_mutex_lock(&workers[i].mu);
+		}
 		stop(&workers[i]);
 		pthread_mutex_unlock(&workers[i].mu);
 	}
