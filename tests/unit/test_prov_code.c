@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 static char dir[64];
+static struct provider_spec spec;   /* borrowed by the provider */
 
 __attribute__((destructor)) static void cleanup_dir(void)
 {
 	char path[128];
+	json_decref(spec.config);
 	if (!dir[0])
 		return;
 	snprintf(path, sizeof path, "%s/prov.py", dir);
@@ -24,7 +26,7 @@ __attribute__((destructor)) static void cleanup_dir(void)
 
 static struct provider *code_provider(const char *id, const char *cfg)
 {
-	static struct provider_spec s;
+	struct provider_spec *sp = &spec;
 	struct provider *p = NULL;
 	struct err e = {0};
 	FILE *f;
@@ -39,14 +41,15 @@ static struct provider *code_provider(const char *id, const char *cfg)
 			fclose(f);
 		}
 	}
-	memset(&s, 0, sizeof s);
-	s.id = (char *)id;
-	s.label = (char *)"lab";
-	s.config = json_loads(cfg, 0, NULL);
-	s.loc.file = "suite.yaml";
-	s.loc.line = 3;
-	s.loc.col = 5;
-	if (provider_new(&s, dir, &p, &e)) {
+	json_decref(sp->config);   /* the previous test's provider is gone */
+	memset(sp, 0, sizeof *sp);
+	sp->id = (char *)id;
+	sp->label = (char *)"lab";
+	sp->config = json_loads(cfg, 0, NULL);
+	sp->loc.file = "suite.yaml";
+	sp->loc.line = 3;
+	sp->loc.col = 5;
+	if (provider_new(sp, dir, &p, &e)) {
 		t_fail(__FILE__, __LINE__, "provider_new: %s", e.msg);
 		return NULL;
 	}
