@@ -139,7 +139,10 @@ void js_number(struct buf *b, double d)
 	while (k > 1 && digits[k - 1] == '0')
 		k--;
 	digits[k] = '\0';
-	exp = atoi(strchr(tmp, 'e') + 1);
+	{
+		char *ee;
+		exp = (int)strtol(strchr(tmp, 'e') + 1, &ee, 10);
+	}
 	n = exp + 1;    /* the decimal point sits after n digits */
 	if (k <= n && n <= 21) {
 		buf_append(b, digits, (size_t)k);
