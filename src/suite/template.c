@@ -142,10 +142,11 @@ int tm_err(struct rctx *c, const char *at, const char *fmt, ...)
 			file = c->loc->file;
 	}
 	if (c->nest_var)
-		return err_at(c->err, file, line, col,
-			      "in the value of var '%s': %s", c->nest_var,
-			      msg);
-	return err_at(c->err, file, line, col, "%s", msg);
+		err_at(c->err, file, line, col, "in the value of var '%s': %s",
+		       c->nest_var, msg);
+	else
+		err_at(c->err, file, line, col, "%s", msg);
+	return ST_INPUT;
 }
 
 /* Vars that refer to each other many times can make the work exponential
@@ -156,14 +157,14 @@ int tm_charge(struct rctx *c, const char *at, size_t n)
 	const struct limits *lim = limits_get();
 	*c->work += n;
 	if (*c->work > lim->template_work)
-		return tm_err(c, at, "rendering takes more than %zu steps of "
+		return TERR(c, at, "rendering takes more than %zu steps of "
 			      "work (a loop over a large list, or vars that "
 			      "refer to each other many times?) (limit "
 			      "template_work; raise it with "
 			      "ASSAY_LIMITS=template_work=N)",
 			      lim->template_work);
 	if (c->out && c->out->len > lim->template_bytes)
-		return tm_err(c, at, "rendered text is larger than %zu bytes "
+		return TERR(c, at, "rendered text is larger than %zu bytes "
 			      "(limit template_bytes; raise it with "
 			      "ASSAY_LIMITS=template_bytes=N)",
 			      lim->template_bytes);
@@ -231,7 +232,7 @@ struct tagword {
 
 static int word_is(const struct tagword *tw, const char *s)
 {
-	return (size_t)(tw->we - tw->w) == strlen(s) &&
+	return tw->w && (size_t)(tw->we - tw->w) == strlen(s) &&
 	       !memcmp(tw->w, s, strlen(s));
 }
 
@@ -252,13 +253,13 @@ static int parse_if(struct tparse *t, struct tagword *tw, struct tnode **out)
 	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
 		return rc;
 	if (q < tw->end)
-		return tm_err(c, q, "unexpected '%.*s' after the condition of "
+		return TERR(c, q, "unexpected '%.*s' after the condition of "
 			      "'{%% %.*s %%}'", (int)(tw->end - q), q,
 			      (int)(tw->we - tw->w), tw->w);
 	if ((rc = parse_list(t, stops, &n->body, &st)))
 		return rc;
 	if (!st.tag)
-		return tm_err(c, tw->tag, "'{%% %.*s %%}' is never closed: "
+		return TERR(c, tw->tag, "'{%% %.*s %%}' is never closed: "
 			      "expected '{%% endif %%}'",
 			      (int)(tw->we - tw->w), tw->w);
 	if (word_is(&st, "elif") || word_is(&st, "elseif")) {
@@ -267,12 +268,12 @@ static int parse_if(struct tparse *t, struct tagword *tw, struct tnode **out)
 		static const char *const end[] = { "endif", NULL };
 		struct tagword e2;
 		if (te_skip_ws(st.body, st.end) < st.end)
-			return tm_err(c, st.body, "'{%% else %%}' takes nothing "
+			return TERR(c, st.body, "'{%% else %%}' takes nothing "
 				      "after 'else'");
 		if ((rc = parse_list(t, end, &n->alt, &e2)))
 			return rc;
 		if (!e2.tag)
-			return tm_err(c, tw->tag, "'{%% %.*s %%}' is never "
+			return TERR(c, tw->tag, "'{%% %.*s %%}' is never "
 				      "closed: expected '{%% endif %%}'",
 				      (int)(tw->we - tw->w), tw->w);
 	}
@@ -304,25 +305,25 @@ static int parse_for(struct tparse *t, struct tagword *tw, struct tnode **out)
 	}
 	if ((size_t)(tw->end - q) < 3 || memcmp(q, "in", 2) ||
 	    !isspace((unsigned char)q[2]))
-		return tm_err(c, q, "expected 'in' in '{%% for %s in … %%}'",
+		return TERR(c, q, "expected 'in' in '{%% for %s in … %%}'",
 			      n->name);
 	q += 2;
 	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
 		return rc;
 	if (q < tw->end)
-		return tm_err(c, q, "unexpected '%.*s' in '{%% for %%}'",
+		return TERR(c, q, "unexpected '%.*s' in '{%% for %%}'",
 			      (int)(tw->end - q), q);
 	if ((rc = parse_list(t, stops, &n->body, &st)))
 		return rc;
 	if (st.tag && word_is(&st, "else")) {
 		if (te_skip_ws(st.body, st.end) < st.end)
-			return tm_err(c, st.body, "'{%% else %%}' takes nothing "
+			return TERR(c, st.body, "'{%% else %%}' takes nothing "
 				      "after 'else'");
 		if ((rc = parse_list(t, end, &n->alt, &st)))
 			return rc;
 	}
 	if (!st.tag)
-		return tm_err(c, tw->tag, "'{%% for %%}' is never closed: "
+		return TERR(c, tw->tag, "'{%% for %%}' is never closed: "
 			      "expected '{%% endfor %%}'");
 	*out = n;
 	return 0;
@@ -341,18 +342,18 @@ static int parse_set(struct tparse *t, struct tagword *tw, struct tnode **out)
 		return rc;
 	q = te_skip_ws(q, tw->end);
 	if (q >= tw->end)
-		return tm_err(c, q, "unsupported template syntax: block "
+		return TERR(c, q, "unsupported template syntax: block "
 			      "'{%% set %s %%}…{%% endset %%}' is not supported; "
 			      "write '{%% set %s = … %%}'", n->name, n->name);
 	if (*q != '=' || (q + 1 < tw->end && q[1] == '='))
-		return tm_err(c, q, "expected '=' after '{%% set %s', found "
+		return TERR(c, q, "expected '=' after '{%% set %s', found "
 			      "'%.*s' (one name per set)", n->name,
 			      (int)(tw->end - q), q);
 	q++;
 	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
 		return rc;
 	if (q < tw->end)
-		return tm_err(c, q, "unexpected '%.*s' in '{%% set %%}'",
+		return TERR(c, q, "unexpected '%.*s' in '{%% set %%}'",
 			      (int)(tw->end - q), q);
 	*out = n;
 	return 0;
@@ -363,7 +364,7 @@ static int read_tag(struct tparse *t, const char *tag, struct tagword *tw)
 {
 	const char *s = tag + 2, *e = tag_end(tag + 2, "%}");
 	if (!e)
-		return tm_err(t->c, tag, "unterminated tag: found '{%%' "
+		return TERR(t->c, tag, "unterminated tag: found '{%%' "
 			      "without '%%}'");
 	if (*s == '-')
 		s++;
@@ -416,7 +417,7 @@ static int parse_list(struct tparse *t, const char *const *stops,
 		if (tag[1] == '#') {
 			const char *e = strstr(tag + 2, "#}");
 			if (!e)
-				return tm_err(c, tag, "unterminated comment: "
+				return TERR(c, tag, "unterminated comment: "
 					      "found '{#' without '#}'");
 			t->trim_next = e > tag + 2 && e[-1] == '-';
 			t->p = e + 2;
@@ -425,7 +426,7 @@ static int parse_list(struct tparse *t, const char *const *stops,
 			struct tnode *n;
 			const char *q;
 			if (!e)
-				return tm_err(c, tag, "unterminated tag: found "
+				return TERR(c, tag, "unterminated tag: found "
 					      "'{{' without '}}'");
 			if (*s == '-')
 				s++;
@@ -433,7 +434,7 @@ static int parse_list(struct tparse *t, const char *const *stops,
 			n = tnode_new(t, TN_OUT, s);
 			q = te_skip_ws(s, t->trim_next ? e - 1 : e);
 			if (q >= (t->trim_next ? e - 1 : e))
-				return tm_err(c, q, "empty expression in "
+				return TERR(c, q, "empty expression in "
 					      "'{{ }}', expected a var name");
 			if ((rc = te_parse(c, t->a, &q,
 					   t->trim_next ? e - 1 : e, &n->e)))
@@ -442,7 +443,7 @@ static int parse_list(struct tparse *t, const char *const *stops,
 				const char *qe = t->trim_next ? e - 1 : e;
 				while (qe > q && is_tag_ws(qe[-1]))
 					qe--;
-				return tm_err(c, q, "unsupported template "
+				return TERR(c, q, "unsupported template "
 					      "syntax '%.*s' in '{{ }}' (the "
 					      "template subset has ==, !=, <, "
 					      ">, <=, >=, and, or, not, in, "
@@ -466,7 +467,7 @@ static int parse_list(struct tparse *t, const char *const *stops,
 				}
 			if (word_is(&tw, "if") || word_is(&tw, "for")) {
 				if (++t->blocks > TMPL_MAX_BLOCKS)
-					return tm_err(c, tag, "blocks nested "
+					return TERR(c, tag, "blocks nested "
 						      "more than %d deep",
 						      TMPL_MAX_BLOCKS);
 				rc = word_is(&tw, "if") ? parse_if(t, &tw, &n)
@@ -479,13 +480,13 @@ static int parse_list(struct tparse *t, const char *const *stops,
 				   word_is(&tw, "else") ||
 				   word_is(&tw, "endif") ||
 				   word_is(&tw, "endfor")) {
-				return tm_err(c, tag, "unexpected '{%% %.*s %%}' "
+				return TERR(c, tag, "unexpected '{%% %.*s %%}' "
 					      "without a matching '{%% %s "
 					      "%%}'", (int)(tw.we - tw.w), tw.w,
 					      word_is(&tw, "endfor") ? "for"
 					      : "if");
 			} else {
-				return tm_err(c, tag, "unsupported template tag "
+				return TERR(c, tag, "unsupported template tag "
 					      "'{%% %.*s %%}' (%s; "
 					      "docs/suites.md)",
 					      (int)(tw.we - tw.w), tw.w,
@@ -573,7 +574,7 @@ static int exec_for(struct rctx *c, const struct tnode *n)
 		return rc;
 	if (c->nframes >= TMPL_MAX_FRAMES) {
 		json_decref(list);
-		return tm_err(c, n->at, "for loops nested more than %d deep",
+		return TERR(c, n->at, "for loops nested more than %d deep",
 			      TMPL_MAX_FRAMES);
 	}
 	/* if (arr) { arr.length … }: falsy values, numbers, booleans and (for
@@ -716,7 +717,7 @@ int tm_render_nested(struct rctx *c, const struct texpr *e, json_t **v)
 	if (c->depth + 1 > TMPL_MAX_DEPTH) {
 		json_decref(*v);
 		*v = NULL;
-		return tm_err(c, e->at, "vars nested more than %d levels deep "
+		return TERR(c, e->at, "vars nested more than %d levels deep "
 			      "(does var '%s' refer to itself?)",
 			      TMPL_MAX_DEPTH, name);
 	}

@@ -70,11 +70,11 @@ int te_name(struct rctx *c, const char **pp, const char *end, char *name,
 {
 	const char *p = te_skip_ws(*pp, end), *s = p;
 	if (p >= end || !is_id0((unsigned char)*p))
-		return tm_err(c, p, "expected %s", what);
+		return TERR(c, p, "expected %s", what);
 	while (p < end && is_id((unsigned char)*p))
 		p++;
 	if ((size_t)(p - s) >= cap)
-		return tm_err(c, s, "name too long (at most %zu characters)",
+		return TERR(c, s, "name too long (at most %zu characters)",
 			      cap - 1);
 	memcpy(name, s, (size_t)(p - s));
 	name[p - s] = '\0';
@@ -95,7 +95,7 @@ static int unsupported(struct pctx *p, const char *at)
 {
 	const char *e = at;
 	if (at >= p->end)
-		return tm_err(p->c, at, "expected an expression, found the "
+		return TERR(p->c, at, "expected an expression, found the "
 			      "end of the tag");
 	if (is_id((unsigned char)*e))
 		while (e < p->end && is_id((unsigned char)*e))
@@ -104,7 +104,7 @@ static int unsupported(struct pctx *p, const char *at)
 		while (e < p->end && !isspace((unsigned char)*e) &&
 		       !is_id((unsigned char)*e) && e - at < 2)
 			e++;
-	return tm_err(p->c, at, "unsupported template syntax '%.*s' (%s)",
+	return TERR(p->c, at, "unsupported template syntax '%.*s' (%s)",
 		      (int)(e - at), at, SUBSET_OPS);
 }
 
@@ -127,7 +127,7 @@ static int parse_string(struct pctx *p, const char **pp, struct texpr **out)
 	}
 	if (q >= p->end) {
 		buf_free(&b);
-		return tm_err(p->c, s, "unterminated string literal");
+		return TERR(p->c, s, "unterminated string literal");
 	}
 	*out = node(p, TE_LIT, s);
 	(*out)->lit = json_stringn_nocheck(buf_str(&b), b.len);
@@ -153,7 +153,7 @@ static int parse_number(struct pctx *p, const char **pp, struct texpr **out,
 			q++;
 	}
 	if ((size_t)(q - s) >= sizeof tmp - 1)
-		return tm_err(p->c, s, "number literal too long");
+		return TERR(p->c, s, "number literal too long");
 	memcpy(tmp, s, (size_t)(q - s));
 	tmp[q - s] = '\0';
 	*out = node(p, TE_LIT, s);
@@ -177,7 +177,7 @@ static int parse_atom(struct pctx *p, const char **pp, struct texpr **out)
 	int rc;
 
 	if (s >= p->end)
-		return tm_err(p->c, s, "expected an expression, found the end "
+		return TERR(p->c, s, "expected an expression, found the end "
 			      "of the tag");
 	if (*s == '"' || *s == '\'') {
 		*pp = s;
@@ -200,7 +200,7 @@ static int parse_atom(struct pctx *p, const char **pp, struct texpr **out)
 			return rc;
 		q = te_skip_ws(q, p->end);
 		if (q >= p->end || *q != ')')
-			return tm_err(p->c, q, "expected ')' to close the '(' "
+			return TERR(p->c, q, "expected ')' to close the '(' "
 				      "at %s", "the left");
 		*pp = q + 1;
 		return 0;
@@ -227,11 +227,11 @@ static int parse_atom(struct pctx *p, const char **pp, struct texpr **out)
 			if (q < p->end && *q == ',')
 				q = te_skip_ws(q + 1, p->end);
 			else if (q < p->end && *q != ']')
-				return tm_err(p->c, q, "expected ',' or ']' in "
+				return TERR(p->c, q, "expected ',' or ']' in "
 					      "a list");
 		}
 		if (q >= p->end)
-			return tm_err(p->c, s, "unterminated list: '[' without "
+			return TERR(p->c, s, "unterminated list: '[' without "
 				      "']'");
 		*pp = q + 1;
 		l->end = *pp;
@@ -255,7 +255,7 @@ static int parse_atom(struct pctx *p, const char **pp, struct texpr **out)
 			   at_word(s, p->end, "is") ||
 			   at_word(s, p->end, "if") ||
 			   at_word(s, p->end, "else")) {
-			return tm_err(p->c, s, "expected an expression, found "
+			return TERR(p->c, s, "expected an expression, found "
 				      "'%.*s'", (int)(q - s), s);
 		} else {
 			e = node(p, TE_VAR, s);
@@ -279,9 +279,12 @@ static int parse_primary(struct pctx *p, const char **pp, struct texpr **out)
 	int rc;
 
 	if (++p->depth > TMPL_MAX_EXPR_DEPTH)
-		return tm_err(p->c, *pp, "expression nested too deeply");
+		return TERR(p->c, *pp, "expression nested too deeply");
+	e = NULL;
 	if ((rc = parse_atom(p, pp, &e)))
 		return rc;
+	if (!e)    /* parse_atom sets it whenever it succeeds */
+		return TERR(p->c, *pp, "expected an expression");
 	for (q = *pp;;) {
 		if (q < p->end && *q == '.') {
 			const char *n = q + 1, *ne = n;
@@ -289,7 +292,7 @@ static int parse_primary(struct pctx *p, const char **pp, struct texpr **out)
 			while (ne < p->end && is_id((unsigned char)*ne))
 				ne++;
 			if (ne == n || !is_id0((unsigned char)*n))
-				return tm_err(p->c, n, "expected a field name "
+				return TERR(p->c, n, "expected a field name "
 					      "after '.'");
 			g = node(p, TE_GET, e->at);
 			g->a = e;
@@ -301,20 +304,20 @@ static int parse_primary(struct pctx *p, const char **pp, struct texpr **out)
 			struct texpr *g = node(p, TE_GET, e->at), *k;
 			const char *kq = te_skip_ws(q + 1, p->end);
 			if (kq >= p->end || *kq == ']')
-				return tm_err(p->c, kq, "expected a number or "
+				return TERR(p->c, kq, "expected a number or "
 					      "a quoted key inside '[ ]'");
 			if ((rc = parse_or(p, &kq, &k)))
 				return rc;
 			kq = te_skip_ws(kq, p->end);
 			if (kq >= p->end || *kq != ']')
-				return tm_err(p->c, kq, "expected ']'");
+				return TERR(p->c, kq, "expected ']'");
 			g->a = e;
 			g->b = k;
 			g->end = kq + 1;
 			e = g;
 			q = kq + 1;
 		} else if (q < p->end && *q == '(') {
-			return tm_err(p->c, q, "unsupported template syntax: "
+			return TERR(p->c, q, "unsupported template syntax: "
 				      "function calls ('%.*s(…)') are not "
 				      "supported (%s)", (int)(q - e->at),
 				      e->at, SUBSET_OPS);
@@ -341,11 +344,11 @@ static int parse_filters(struct pctx *p, const char **pp, struct texpr **io)
 		while (ne < p->end && is_id((unsigned char)*ne))
 			ne++;
 		if (ne == n)
-			return tm_err(p->c, n, "expected a filter name after "
+			return TERR(p->c, n, "expected a filter name after "
 				      "'|'");
 		f->name = ta_strndup(p->a, n, (size_t)(ne - n));
 		if (!tf_known(f->name))
-			return tm_err(p->c, n, "unsupported filter '%s' "
+			return TERR(p->c, n, "unsupported filter '%s' "
 				      "(supported: %s)", f->name, TF_NAMES);
 		f->a = *io;
 		f->end = ne;      /* the name ends here (its errors point at it) */
@@ -371,12 +374,12 @@ static int parse_filters(struct pctx *p, const char **pp, struct texpr **io)
 				if (q < p->end && *q == ',')
 					q = te_skip_ws(q + 1, p->end);
 				else if (q < p->end && *q != ')')
-					return tm_err(p->c, q, "expected ',' "
+					return TERR(p->c, q, "expected ',' "
 						      "or ')' after a filter "
 						      "argument");
 			}
 			if (q >= p->end)
-				return tm_err(p->c, ne, "unterminated "
+				return TERR(p->c, ne, "unterminated "
 					      "arguments of filter '%s'",
 					      f->name);
 			q = te_skip_ws(q + 1, p->end);
@@ -415,7 +418,7 @@ static int parse_cmp(struct pctx *p, const char **pp, struct texpr **out)
 		else
 			break;
 		if (q + n < p->end && q[n] == '=')
-			return tm_err(p->c, q, "unsupported operator '%.*s' "
+			return TERR(p->c, q, "unsupported operator '%.*s' "
 				      "(%s)", (int)n + 1, q, SUBSET_OPS);
 		*pp = q + n;
 		if ((rc = parse_primary(p, pp, &r)))
@@ -473,7 +476,7 @@ static int parse_not(struct pctx *p, const char **pp, struct texpr **out)
 		struct texpr *e = node(p, TE_NOT, q);
 		int rc;
 		if (++p->depth > TMPL_MAX_EXPR_DEPTH)
-			return tm_err(p->c, q, "expression nested too deeply");
+			return TERR(p->c, q, "expression nested too deeply");
 		*pp = q + 3;
 		if ((rc = parse_not(p, pp, &e->a)))
 			return rc;
@@ -518,7 +521,7 @@ static int parse_or(struct pctx *p, const char **pp, struct texpr **out)
 {
 	int rc;
 	if (++p->depth > TMPL_MAX_EXPR_DEPTH)
-		return tm_err(p->c, *pp, "expression nested too deeply");
+		return TERR(p->c, *pp, "expression nested too deeply");
 	rc = parse_bool(p, pp, out, "or", TE_OR, parse_and);
 	p->depth--;
 	return rc;
@@ -534,11 +537,11 @@ int te_parse(struct rctx *c, struct tarena *a, const char **pp,
 		return rc;
 	q = te_skip_ws(*pp, end);
 	if (q < end && at_word(q, end, "if"))
-		return tm_err(c, q, "unsupported template syntax: inline "
+		return TERR(c, q, "unsupported template syntax: inline "
 			      "'if … else …' expressions are not supported "
 			      "(use {%% if %%} … {%% else %%} … {%% endif %%})");
 	if (q < end && at_word(q, end, "is"))
-		return tm_err(c, q, "unsupported template syntax: 'is' tests "
+		return TERR(c, q, "unsupported template syntax: 'is' tests "
 			      "are not supported (%s)", SUBSET_OPS);
 	*pp = q;
 	return 0;
@@ -573,7 +576,7 @@ static void set_missing(struct rctx *c, const char *path, size_t n)
 static int undefined_err(struct rctx *c, const struct texpr *e)
 {
 	set_missing(c, e->at, (size_t)(e->end - e->at));
-	return tm_err(c, e->at, "undefined variable '%.*s'",
+	return TERR(c, e->at, "undefined variable '%.*s'",
 		      (int)(e->end - e->at), e->at);
 }
 
@@ -918,7 +921,7 @@ static int eval(struct rctx *c, const struct texpr *e, json_t **out,
 		json_t *argv[8];
 		size_t n = e->nargs;
 		if (n > 8)
-			return tm_err(c, e->at, "too many arguments for filter "
+			return TERR(c, e->at, "too many arguments for filter "
 				      "'%s'", e->name);
 		if (strcmp(e->name, "default") == 0)
 			c->soft++;

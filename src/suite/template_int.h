@@ -108,6 +108,9 @@ void ta_free(struct tarena *a);
 /* Fills c->err at `at` (in c->tmpl) and returns ST_INPUT. */
 int tm_err(struct rctx *c, const char *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* `return TERR(c, at, …)`: the same, with the status visible to the
+ * static analyzer in the calling file. */
+#define TERR(...) (tm_err(__VA_ARGS__), ST_INPUT)
 
 /* Charges `n` units of work; ST_INPUT past template_work or when the text
  * made so far passes template_bytes. */

@@ -413,7 +413,7 @@ static const char *type_name(const json_t *v)
 static int ferr(struct rctx *c, const struct texpr *e, const json_t *in,
 		const char *want)
 {
-	return tm_err(c, e->end - strlen(e->name), "filter '%s' expects %s, "
+	return TERR(c, e->end - strlen(e->name), "filter '%s' expects %s, "
 		      "got %s", e->name, want, type_name(in));
 }
 
@@ -555,7 +555,7 @@ static int f_replace(struct rctx *c, const struct texpr *e, json_t *in,
 	int rc = 0;
 
 	if (nargs < 2)
-		return tm_err(c, e->end - strlen(e->name), "filter 'replace' "
+		return TERR(c, e->end - strlen(e->name), "filter 'replace' "
 			      "takes two arguments: replace(old, new)");
 	if (nargs > 2 && args[2]) {
 		bool isnum = json_is_integer(args[2]) || json_is_real(args[2]);
@@ -666,7 +666,7 @@ static int f_load(struct rctx *c, const struct texpr *e, const json_t *in,
 				  &je, &over);
 	buf_free(&b);
 	if (!*out)
-		return tm_err(c, e->end - strlen(e->name), "filter 'load': "
+		return TERR(c, e->end - strlen(e->name), "filter 'load': "
 			      "the value is not JSON (%s)", over
 			      ? "larger than the limit template_bytes"
 			      : je.text);
