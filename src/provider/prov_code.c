@@ -15,9 +15,11 @@
  *   as callApi(prompt, context).
  * The result's `output` (a string; anything else as JSON), `tokenUsage`
  * ({prompt, completion, total}), `cost` and `cached` are kept.  A result
- * `error` is the call's error (infrastructure, like an HTTP error: no
- * output to grade); an exception the script throws is an error that names
- * the script's file and line from the stack. */
+ * `error` is the call's error (`other`, infrastructure, like an HTTP
+ * error: no output to grade); an exception the script throws, a result of
+ * the wrong shape or without output are `exec` errors (not retried: the
+ * script would do the same again), a throw naming the script's file and
+ * line from the stack. */
 #include "provider.h"
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
@@ -184,7 +186,7 @@ static void code_reply(const struct provider *p, const json_t *reply,
 	if (!json_is_object(res) || (!json_object_get(res, "output") &&
 				     !json_object_get(res, "error"))) {
 		char *s = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
-		resp->error = RESP_ERR_BODY;
+		resp->error = RESP_ERR_EXEC;
 		resp->error_msg = xasprintf("%s: %s must return %s with an "
 			"`output` or an `error`, instead got: %.200s", base,
 			c->fn ? c->fn : c->lang ? "call_api" : "callApi",
@@ -205,7 +207,7 @@ static void code_reply(const struct provider *p, const json_t *reply,
 	}
 	out = json_object_get(res, "output");
 	if (!out || json_is_null(out)) {
-		resp->error = RESP_ERR_BODY;
+		resp->error = RESP_ERR_EXEC;
 		resp->error_msg = xasprintf("%s returned no output", base);
 		return;
 	}

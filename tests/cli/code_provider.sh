@@ -28,6 +28,8 @@ check code_provider_py_throw "exec prov.py:7 threw: ZeroDivisionError: division 
 check code_provider_js_throw "exec prov.js:6 threw: kaboom" "$(r js boom '"\(.error.kind) \(.error.message)"')"
 check code_provider_result_error "other prov.py returned an error: upstream said no" "$(r py err '"\(.error.kind) \(.error.message)"')"
 check_grep code_provider_bad_shape 'call_api must return a dict with an `output` or an `error`, instead got: \{"text":"no output key"\}' "$(r py bad '.error.message' >"$T/x"; echo "$T/x")"
+# a script's own errors are not retried (it would answer the same)
+check code_provider_errors_not_retried "0 0 0" "$(jq -r '[.results[] | select(.provider_label == "py" and .error != null) | .retries] | map(tostring) | join(" ")' "$T/r.json")"
 check code_provider_errors_counted 4 "$(jq '.totals.errors' "$T/r.json")"
 
 # the time limit: the call is stopped (its worker restarted), the next works

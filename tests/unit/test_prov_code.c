@@ -128,7 +128,7 @@ TEST(prov_code_reply_shapes)
 	T_EQ_INT(r.error, RESP_OK);
 	response_cleanup(&r);
 	reply_of(p, "{\"ok\":true,\"result\":\"just text\"}", &r);
-	T_EQ_INT(r.error, RESP_ERR_BODY);
+	T_EQ_INT(r.error, RESP_ERR_EXEC);
 	T_ASSERT(strstr(r.error_msg, "call_api must return a dict with an "
 			"`output` or an `error`, instead got: \"just text\"")
 		 != NULL);
