@@ -34,6 +34,7 @@ static const struct {
 	{ "llamacpp:", &prov_openai_ops, "http://127.0.0.1:8080/v1", true },
 	{ "http", &prov_http_ops, NULL, false }, /* http(s)://… or "http" */
 	{ "exec:", &prov_exec_ops, NULL, true },
+	{ "file://", &prov_code_ops, NULL, true },
 };
 
 static const char *const generic_keys[] = {
@@ -323,7 +324,9 @@ static int unsupported_id(const struct provider_spec *spec, struct err *err)
 		      "openai:completion:<model>, openai:embedding:<model>, "
 		      "anthropic:messages:<model>, ollama:chat:<model>, "
 		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
-		      "exec:<command>, echo, file://provider.yaml", spec->id);
+		      "exec:<command>, echo, file://provider.yaml, "
+		      "file://<script>.js, file://<script>.py[:function]",
+		      spec->id);
 }
 
 /* openai:<type>:<model> with a type assay does not know: an error, never

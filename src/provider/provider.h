@@ -75,6 +75,14 @@ struct provider_ops {
 	int (*exec_argv)(const struct provider *p, const char *prompt,
 			 const struct prompt *pr, const json_t *vars,
 			 char ***argv, char **stdin_text, struct err *err);
+	/* Script providers (file://x.js, file://x.py; prov_code.c): the
+	 * request for the run's code worker (owned) and its language (0
+	 * JavaScript, 1 Python); then the worker's reply → resp. */
+	int (*code_request)(const struct provider *p, const char *prompt,
+			    const struct prompt *pr, const json_t *vars,
+			    int *lang, json_t **req, struct err *err);
+	void (*code_reply)(const struct provider *p, const json_t *reply,
+			   struct response *resp);
 };
 
 /* Transport settings every provider has (config keys in brackets). */
@@ -220,6 +228,6 @@ int provider_apply_prompt_config(const struct provider *p,
 
 /* The implementations (table entries in provider.c). */
 extern const struct provider_ops prov_openai_ops, prov_anthropic_ops,
-	prov_http_ops, prov_exec_ops, prov_echo_ops;
+	prov_http_ops, prov_exec_ops, prov_echo_ops, prov_code_ops;
 
 #endif

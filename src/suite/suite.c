@@ -175,6 +175,7 @@ static bool looks_like_chat(const char *raw)
 	bool ok = false;
 	size_t i;
 	json_t *m;
+	bool tags = false;
 
 	while (isspace((unsigned char)*p))
 		p++;
@@ -191,10 +192,34 @@ static bool looks_like_chat(const char *raw)
 			continue;
 		}
 		if (p[0] == '{' && p[1] == '%') {
-			buf_free(&b);
-			return false;
+			/* control tags (a `{% for %}` over _conversation) are
+			 * left out: what remains is the messages' shape */
+			const char *e = strstr(p + 2, "%}");
+			if (!e)
+				break;
+			tags = true;
+			p = e + 2;
+			continue;
 		}
 		buf_putc(&b, *p++);
+	}
+	if (tags) {
+		/* a comma a loop puts between items leaves one before ']' */
+		char *t = b.p;
+		size_t w = 0;
+		for (size_t k = 0; t && k < b.len; k++) {
+			if (t[k] == ',') {
+				size_t q = k + 1;
+				while (q < b.len && isspace((unsigned char)t[q]))
+					q++;
+				if (q < b.len && (t[q] == ']' || t[q] == '}'))
+					continue;
+			}
+			t[w++] = t[k];
+		}
+		b.len = w;
+		if (t)
+			t[w] = '\0';
 	}
 	j = json_loads(buf_str(&b), 0, NULL);
 	buf_free(&b);
@@ -584,6 +609,8 @@ static int load_prompts(struct ld *l, const struct ynode *n)
 
 /* ---- providers ----------------------------------------------------------- */
 
+static bool code_provider_id(const char *id);
+
 static int add_provider(struct ld *l, const struct ynode *at,
 			const struct ynode *id, const struct ynode *opts)
 {
@@ -596,10 +623,11 @@ static int add_provider(struct ld *l, const struct ynode *at,
 		return ld_err(l, id ? id : at, "found %s, expected a provider "
 			      "id such as openai:chat:gpt-4o-mini",
 			      id ? yn_kind_name(id) : "no 'id'");
-	if (ld_is_file_ref(id->str))
+	if (ld_is_file_ref(id->str) && !code_provider_id(id->str))
 		return ld_err(l, id, "unsupported feature: file:// providers "
-			      "('%s'); use an exec: or http provider",
-			      id->str);
+			      "other than provider files (.yaml, .yml, .json) "
+			      "and .js and .py scripts ('%s'); use an "
+			      "exec: or http provider", id->str);
 	for (size_t i = 0; opts && i + 1 < opts->n; i += 2) {
 		const struct ynode *k = opts->kids[i];
 		static const char *const unsup[] = { "transform", "delay",
@@ -746,6 +774,24 @@ static int load_providers(struct ld *l, const struct ynode *n)
 	return rc;
 }
 
+/* file://x.js (.mjs, .cjs) and file://x.py[:function]: script providers
+ * (src/provider/prov_code.c). */
+static bool code_provider_id(const char *id)
+{
+	const char *p = id + 7, *colon = strrchr(p, ':');
+	size_t n = colon && !strchr(colon, '/') ? (size_t)(colon - p)
+						: strlen(p);
+	static const char *const ext[] = { ".js", ".mjs", ".cjs", ".py" };
+	if (strncmp(id, "file://", 7))
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && !memcmp(p + n - e, ext[i], e))
+			return true;
+	}
+	return false;
+}
+
 /* ---- template check -------------------------------------------------------- */
 
 static int check_templates(struct ld *l)
@@ -773,10 +819,21 @@ static int check_templates(struct ld *l)
 		for (size_t p = 0; p < s->n_prompts; p++) {
 			const struct prompt *pr = &s->prompts[p];
 			struct err e = {0};
-			char *r = tmpl_render_ex(pr->raw, tc->vars,
-						 pr->is_chat ? TMPL_JSON_ESCAPE
-							     : 0, &pr->loc, &e,
-						 missing, sizeof missing);
+			json_t *cv = NULL;
+			char *r;
+			/* promptfoo's `_conversation`: the engine fills it with
+			 * the earlier tests' turns (engine_cvar.c); the
+			 * first test sees an empty list */
+			if (!tc->conv && tmpl_refers_to(pr->raw, "_conversation") &&
+			    !json_object_get(tc->vars, "_conversation")) {
+				cv = json_copy(tc->vars);
+				json_object_set_new(cv, "_conversation",
+						    json_array());
+			}
+			r = tmpl_render_ex(pr->raw, cv ? cv : tc->vars,
+					   pr->is_chat ? TMPL_JSON_ESCAPE : 0,
+					   &pr->loc, &e, missing, sizeof missing);
+			json_decref(cv);
 			if (r && pr->is_chat) {
 				json_error_t je;
 				json_t *j = json_loads(r, 0, &je);
