@@ -13,7 +13,10 @@
 # when libcurl is about to write the request): the send lag (actual −
 # intended send) p50 / p99 / max and the share of sends within 1 ms of
 # schedule; from the report, how many late sends were late only by time
-# the loop waited for a CPU (run-queue wait, /proc/thread-self/schedstat).
+# the loop waited for a CPU (run-queue wait, /proc/thread-self/schedstat);
+# and the machine's hypervisor steal time over the run (/proc/stat: time a
+# virtual CPU was ready but the host ran something else — not visible as
+# run-queue wait, and no priority inside the machine helps against it).
 # Then the spread (min–max over the repeats) of the share within 1 ms per
 # mode and rate, and the scheduler's CPU time.  The load average is printed
 # with each run: on a shared machine it is most of the story.
@@ -53,6 +56,7 @@ while [ "$r" -le "$REP" ]; do
 		[ "$mode" = realtime ] && flag=--realtime
 		rm -f "$W/db" "$W/load.json"
 		echo "== run $r, $mode: ${DUR} s per step, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		steal0=$(awk '/^cpu /{print $9}' /proc/stat)
 		if ! /usr/bin/time -f "%U %S" -o "$W/time.txt" "$ASSAY" load "$W/suite.yaml" \
 			--rate 250,500,1000,2000 --duration "${DUR}s" $flag \
 			--keep-going --db "$W/db" -o "$W/load.json" >"$W/out.txt" 2>"$W/err.txt"; then
@@ -82,7 +86,10 @@ while [ "$r" -le "$REP" ]; do
 				"$rate" "$n" "$p50" "$p99" "$mx" "$within" "$late" "$runq"
 			echo "$mode $rate $within" >>"$W/spread"
 		done
-		awk '{ printf "   scheduler process: %.2f s user + %.2f s system CPU\n", $1, $2 }' "$W/time.txt"
+		steal1=$(awk '/^cpu /{print $9}' /proc/stat)
+		awk -v st=$((steal1 - steal0)) -v hz="$(getconf CLK_TCK)" '{
+			printf "   scheduler process: %.2f s user + %.2f s system CPU; " \
+			       "hypervisor steal (all CPUs): %d ms\n", $1, $2, st * 1000 / hz }' "$W/time.txt"
 	done
 	r=$((r+1))
 done
