@@ -192,10 +192,11 @@ static struct view_chart *entry(struct view_server *s, const struct store_run *r
 	return c;
 }
 
-/* Waits while the warm-up thread computes run_id.  Caller holds s->mu. */
-static void wait_warm(struct view_server *s, int64_t run_id)
+/* Waits while the warm-up thread computes this part (*what: s->warming or
+ * s->warming_cands) of run_id.  Caller holds s->mu. */
+static void wait_warm(struct view_server *s, const int64_t *what, int64_t run_id)
 {
-	while (s->warming == run_id)
+	while (*what == run_id)
 		pthread_cond_wait(&s->cv, &s->mu);
 }
 
@@ -209,7 +210,7 @@ void view_charts(struct view_server *s, int64_t run_id, struct view_reply *r)
 		return;
 	}
 	pthread_mutex_lock(&s->mu);
-	wait_warm(s, run_id);   /* being drawn: wait for it, not draw it twice */
+	wait_warm(s, &s->warming, run_id);   /* being drawn: wait, not draw twice */
 	hit = cached(s, &run);
 	r->cache = hit && hit->html ? (hit->warm ? "warm" : "cached") : "drawn";
 	if (!hit || !hit->html) {
@@ -241,7 +242,7 @@ json_t *view_run_candidates(struct view_server *s, const struct store_run *run,
 	struct view_chart *hit;
 	json_t *cands;
 	pthread_mutex_lock(&s->mu);
-	wait_warm(s, run->id);
+	wait_warm(s, &s->warming_cands, run->id);
 	hit = cached(s, run);
 	if (hit && hit->cands) {
 		cands = json_deep_copy(hit->cands);
@@ -262,18 +263,80 @@ json_t *view_run_candidates(struct view_server *s, const struct store_run *run,
 /* ------------------------------------------------------------ warm-up */
 
 struct warm_list {
-	int64_t ids[VIEW_CHART_WARM];
+	struct store_run runs[VIEW_CHART_WARM];
 	size_t n;
 };
+
+static char *dup_or_null(const char *x)
+{
+	return x ? xstrdup(x) : NULL;
+}
 
 static int take_run(void *ud, const struct store_run *r)
 {
 	struct warm_list *w = ud;
 	/* a run still being written is computed when viewed: it is still
 	 * growing, so what was computed now would be stale */
-	if (w->n < VIEW_CHART_WARM && r->status && strcmp(r->status, "running"))
-		w->ids[w->n++] = r->id;
+	if (w->n < VIEW_CHART_WARM && r->status && strcmp(r->status, "running")) {
+		/* a copy (store_run_free frees it), so the run's counts are not
+		 * computed twice (store_run_get scans the run's results) */
+		struct store_run *d = &w->runs[w->n++];
+		*d = *r;
+		d->created_at = dup_or_null(r->created_at);
+		d->finished_at = dup_or_null(r->finished_at);
+		d->status = dup_or_null(r->status);
+		d->description = dup_or_null(r->description);
+		d->label = dup_or_null(r->label);
+		d->suite_path = dup_or_null(r->suite_path);
+		d->suite_json = dup_or_null(r->suite_json);
+		d->assay_version = dup_or_null(r->assay_version);
+		d->suite_hash = dup_or_null(r->suite_hash);
+		d->config_json = dup_or_null(r->config_json);
+		d->git_commit = dup_or_null(r->git_commit);
+		d->host = dup_or_null(r->host);
+		d->heartbeat_at = dup_or_null(r->heartbeat_at);
+	}
 	return 0;
+}
+
+/* One part of run's cache entry (the charts, or the candidate table)
+ * computed by the warm-up thread on its handle st, unless it is there.
+ * While it computes, a request for that part of that run waits. */
+static void warm_part(struct view_server *s, struct store *st,
+		      const struct store_run *run, bool charts)
+{
+	int64_t *flag = charts ? &s->warming : &s->warming_cands;
+	struct view_chart *c;
+	struct err e = { 0 };
+	json_t *cands = NULL;
+	char *html = NULL;
+	pthread_mutex_lock(&s->mu);
+	c = cached(s, run);
+	if (c && (charts ? c->html != NULL : c->cands != NULL)) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	*flag = run->id;
+	pthread_mutex_unlock(&s->mu);
+	if (charts)
+		html = draw(st, run, &e);
+	else
+		cands = candidates(st, run->id, &e);
+	pthread_mutex_lock(&s->mu);
+	if (html || cands) {
+		c = entry(s, run);
+		if (html) {
+			free(c->html);
+			c->html = html;
+			c->warm = true;
+		} else {
+			json_decref(c->cands);
+			c->cands = cands;
+		}
+	}
+	*flag = 0;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /* The warm-up thread: the newest finished runs' candidate tables and
@@ -285,46 +348,16 @@ static void *warm_main(void *ud)
 	struct store *st = NULL;
 	struct err e = { 0 };
 	if (store_open_existing(s->warm_db, &st, &e) ||
-	    store_runs_each(st, 4 * VIEW_CHART_WARM, take_run, &w, &e))
+	    store_runs_each(st, VIEW_CHART_WARM, take_run, &w, &e))
 		goto out;
 	for (size_t i = 0; i < w.n && !atomic_load(&s->warm_stop); i++) {
-		struct store_run run = { 0 };
-		struct view_chart *c;
-		bool need_cands, need_html;
-		json_t *cands = NULL;
-		char *html = NULL;
-		if (store_run_get(st, w.ids[i], &run, &e))
-			continue;
-		pthread_mutex_lock(&s->mu);
-		c = cached(s, &run);
-		need_cands = !c || !c->cands;
-		need_html = !c || !c->html;
-		if (need_cands || need_html)
-			s->warming = run.id;
-		pthread_mutex_unlock(&s->mu);
-		if (need_cands)
-			cands = candidates(st, run.id, &e);
-		if (need_html)
-			html = draw(st, &run, &e);
-		pthread_mutex_lock(&s->mu);
-		if (cands || html) {
-			c = entry(s, &run);
-			if (cands) {
-				json_decref(c->cands);
-				c->cands = cands;
-			}
-			if (html) {
-				free(c->html);
-				c->html = html;
-				c->warm = true;
-			}
-		}
-		s->warming = 0;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		store_run_free(&run);
+		warm_part(s, st, &w.runs[i], true);
+		if (!atomic_load(&s->warm_stop))
+			warm_part(s, st, &w.runs[i], false);
 	}
 out:
+	for (size_t i = 0; i < w.n; i++)
+		store_run_free(&w.runs[i]);
 	store_close(st);
 	atomic_store(&s->warm_state, 2);
 	return NULL;

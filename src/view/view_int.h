@@ -37,7 +37,9 @@ struct view_server {
 	unsigned next_chart;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;        /* signalled when warming changes */
-	int64_t warming;          /* the run the warm-up thread draws, or 0 */
+	int64_t warming;          /* the run whose charts the warm-up thread
+				   * draws, or 0 */
+	int64_t warming_cands;    /* ... whose candidate table it computes */
 	pthread_t warm;
 	bool warm_started;
 	atomic_bool warm_stop;
