@@ -43,6 +43,8 @@ static const char load_usage[] =
 	"      --max-requests N     never send more than N requests in all\n"
 	"      --max-cost USD       never spend more (needs a price and max_tokens)\n"
 	"      --late-ms MS         a send this late is counted late (default 1)\n"
+	"      --realtime           run the send loop at real-time priority, so a busy\n"
+	"                           machine cannot delay sends (needs root/CAP_SYS_NICE)\n"
 	"      --drain T            wait for answers after a step (default 10s)\n"
 	"      --seed N             prompt order and Poisson gaps (default 1)\n"
 	"      --yes                do not ask before loading a non-loopback target\n"
@@ -168,6 +170,7 @@ static int load_exec(int argc, char **argv)
 		{ "arrivals", required_argument, NULL, 'a' },
 		{ "slo", required_argument, NULL, 's' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "realtime", no_argument, NULL, 'T' },
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "max-requests", required_argument, NULL, 'N' },
 		{ "max-cost", required_argument, NULL, 'C' },
@@ -227,6 +230,7 @@ static int load_exec(int argc, char **argv)
 			break;
 		case 's': bad = load_parse_slo(optarg, &plan.slo, &err); break;
 		case 'k': plan.keep_going = true; break;
+		case 'T': plan.realtime = true; break;
 		case 'j':
 			if (parse_num(optarg, 1, 100000, &v) || v != (int)v)
 				bad = err_set(&err, ST_USAGE, "-j '%s': expected a whole number 1..100000", optarg);

@@ -38,6 +38,8 @@ static const char view_usage[] =
 	"                       reviewers have rated (default 0: no limit)\n"
 	"      --seed N         order of blind pairs and their sides (default random)\n"
 	"      --port-file F    write the port to F once listening\n"
+	"      --no-warm        do not draw the newest runs' charts at start-up\n"
+	"                       (each is then drawn on its first view)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"example:\n"
@@ -83,11 +85,13 @@ static int view_exec(int argc, char **argv)
 		{ "reviewers-per-item", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "no-warm", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct view_config cfg = { .port = 8080 };
 	const char *db = settings_db(".assay/assay.db"), *port_file = NULL;
+	bool no_warm = false;
 	struct view_server *srv = NULL;
 	struct store *st = NULL;
 	struct err err = { 0 };
@@ -103,6 +107,7 @@ static int view_exec(int argc, char **argv)
 		case 'H': cfg.host = optarg; break;
 		case 't': cfg.token = optarg; break;
 		case 'P': port_file = optarg; break;
+		case 'W': no_warm = true; break;
 		case 'h': fputs(view_usage, stdout); return 0;
 		case 'p':
 			if (parse_ulong("--port", optarg, 65535, &v))
@@ -139,6 +144,7 @@ static int view_exec(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
+	cfg.db_path = no_warm ? NULL : db;
 	if (view_start(&cfg, st, &srv, &err)) {
 		fprintf(stderr, "assay view: ");
 		err_print(&err, stderr);

@@ -142,6 +142,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct view_reply *r
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->cookie)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
+	if (r->cache)
+		MHD_add_response_header(resp, "X-Assay-Cache", r->cache);
 	rc = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -418,6 +420,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 	freeaddrinfo(ai);
 	s = xcalloc(1, sizeof *s);
 	s->st = st;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	s->token = xstrdup(cfg->token);
 	s->per_item = cfg->reviewers_per_item;
 	random_hex(s->csrf, &s->seed);
@@ -440,6 +444,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
+	if (cfg->db_path)
+		(void)view_charts_warm_start(s, cfg->db_path);   /* else: drawn on view */
 	*out = s;
 	return 0;
 }
@@ -453,10 +459,15 @@ void view_stop(struct view_server *s)
 {
 	if (!s)
 		return;
+	view_charts_warm_stop(s);
 	if (s->d)
 		MHD_stop_daemon(s->d);
-	for (size_t i = 0; i < VIEW_CHART_CACHE; i++)
+	for (size_t i = 0; i < VIEW_CHART_CACHE; i++) {
 		free(s->charts[i].html);
+		json_decref(s->charts[i].cands);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s->token);
 	free(s);
 }
