@@ -24,7 +24,10 @@ json_t *conv_start_msgs(const struct prompt *pr, const char *rendered)
 
 void conv_push_msg(json_t *msgs, const char *role, const char *content)
 {
-	json_t *s = json_string(content);
+	json_t *s;
+	if (!content)
+		content = "";
+	s = json_string(content);
 	if (!s) {
 		/* not UTF-8: jansson would refuse the whole message */
 		char *clean = utf8_clean(content, strlen(content));

@@ -18,9 +18,9 @@
  * system message (none when it is empty). */
 json_t *conv_start_msgs(const struct prompt *pr, const char *rendered);
 
-/* Appends {role, content} to msgs.  Content that is not valid UTF-8
- * (jansson refuses it) gets U+FFFD for each bad byte, so that a turn is
- * never dropped from the history. */
+/* Appends {role, content} to msgs (NULL content: "").  Content that is
+ * not valid UTF-8 (jansson refuses it) gets U+FFFD for each bad byte, so
+ * that a turn is never dropped from the history. */
 void conv_push_msg(json_t *msgs, const char *role, const char *content);
 
 /* Turn `ct`'s user text rendered with the test's vars (owned), or NULL
