@@ -29,3 +29,30 @@ start_mock() {
 	BASE="http://127.0.0.1:$PORT/v1"
 	export OPENAI_BASE_URL="$BASE"
 }
+
+# Reading a store through assay rather than the sqlite3 command, so a
+# check holds for any backend:
+# export_jsonl DB RUN — the run's results, one JSON object a line
+# (`assay export RUN -o FILE.jsonl`), on stdout.
+export_jsonl() {
+	_xf=$(mktemp -p "$T" --suffix=.jsonl)
+	"$ASSAY" export "$2" --db "$1" -o "$_xf" >/dev/null 2>&1 && cat "$_xf"
+	rm -f "$_xf"
+}
+# run_json DB RUN JQ — jq -r JQ over the run's JSON export (`.run` is its
+# record: label, status, suite_hash, host, config, …).
+run_json() {
+	_xf=$(mktemp -p "$T" --suffix=.json)
+	"$ASSAY" export "$2" --db "$1" -o "$_xf" >/dev/null 2>&1 && jq -r "$3" "$_xf"
+	rm -f "$_xf"
+}
+# n_runs DB — how many runs the database holds (`assay runs -n 0`).
+n_runs() {
+	"$ASSAY" runs -n 0 --db "$1" 2>/dev/null | tail -n +2 | grep -c .
+}
+# run_figures DB RUN — per provider "idx:passes/fails/errors ", the run's
+# figures, from its export.
+run_figures() {
+	export_jsonl "$1" "$2" | jq -rs 'group_by(.provider_idx)[] |
+		"\(.[0].provider_idx):\(map(select(.pass == true)) | length)/\(map(select(.pass == false)) | length)/\(map(select(.error != null)) | length)"' | tr '\n' ' '
+}

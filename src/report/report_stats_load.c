@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,20 +22,9 @@
 #include "../suite/template.h"
 #include "../util/xalloc.h"
 
-static int db_err(struct err *err, sqlite3 *db, const char *what)
+/* Parsed stored JSON (owned), or NULL for a NULL column or bad JSON. */
+static json_t *text_json(const char *t)
 {
-	return err_set(err, ST_DB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-static double col_num(sqlite3_stmt *q, int i)
-{
-	return sqlite3_column_type(q, i) == SQLITE_NULL
-		? NAN : sqlite3_column_double(q, i);
-}
-
-static json_t *col_json(sqlite3_stmt *q, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(q, i);
 	return t ? json_loads(t, 0, NULL) : NULL;
 }
 
@@ -231,7 +219,7 @@ static char *json_text(const json_t *v)
 
 struct load_ctx {
 	struct rs_run *r;
-	sqlite3 *db;
+	struct store *st;
 	json_t *suite;
 	const char *expected_tmpl;
 	struct extractor conf_x, pred_x;
@@ -241,21 +229,14 @@ struct load_ctx {
 
 static int load_run(struct load_ctx *l, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT suite_json, repeat FROM runs "
-			       "WHERE id = ?1", -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading the run");
-	sqlite3_bind_int64(q, 1, l->r->id);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		rc = err_set(err, ST_DB, "no run %lld in the store",
-			     (long long)l->r->id);
-	} else {
-		l->suite = col_json(q, 0);
-		l->r->repeat = sqlite3_column_int(q, 1);
-	}
-	sqlite3_finalize(q);
-	return rc;
+	struct store_run run;
+	int rc = store_run_get(l->st, l->r->id, &run, err);
+	if (rc)
+		return rc;
+	l->suite = text_json(run.suite_json);
+	l->r->repeat = run.repeat;
+	store_run_free(&run);
+	return 0;
 }
 
 static void load_config(struct load_ctx *l)
@@ -285,158 +266,178 @@ static void load_config(struct load_ctx *l)
 		r->decision = json_incref(dec);
 }
 
+/* What load_cases carries from row to row. */
+struct cases_walk {
+	struct load_ctx *l;
+	json_t *clusters, *variants;
+	size_t cap;
+	long next_cluster;
+	bool keep_vars;
+};
+
+static int case_row(void *ud, const struct store_case *sc)
+{
+	struct cases_walk *w = ud;
+	struct load_ctx *l = w->l;
+	struct rs_run *r = l->r;
+	size_t idx = sc->idx;
+	const char *d = sc->description;
+	json_t *vars = NULL, *meta, *v, *tag;
+	struct rs_case *c;
+	size_t i;
+	if (idx >= 10000000)
+		return 0;
+	meta = text_json(sc->metadata_json);
+	if (idx >= r->ncases) {
+		r->cases = xgrow(r->cases, &w->cap, idx + 1,
+				 sizeof *r->cases);
+		l->vars = xrealloc(l->vars, w->cap * sizeof *l->vars);
+		for (i = r->ncases; i <= idx; i++) {
+			memset(&r->cases[i], 0, sizeof r->cases[i]);
+			r->cases[i].sev = 1;
+			r->cases[i].cluster = -1;
+			r->cases[i].variant = -1;
+			r->cases[i].gold = -1;
+			l->vars[i] = NULL;
+		}
+		r->ncases = idx + 1;
+	}
+	c = &r->cases[idx];
+	c->desc = d ? xstrdup(d) : NULL;
+	json_array_foreach(json_object_get(meta, "tags"), i, tag)
+		if (json_is_string(tag)) {
+			c->tags = xrealloc(c->tags, (c->ntags + 1) *
+					   sizeof *c->tags);
+			c->tags[c->ntags++] = rs_intern(
+				&r->tags, &r->ntags,
+				json_string_value(tag));
+		}
+	if ((v = json_object_get(meta, "severity")))
+		c->sev = severity_weight(v, &c->has_sev);
+	if ((v = json_object_get(meta, "expect")) && json_is_string(v)) {
+		if (!strcasecmp(json_string_value(v), "refuse"))
+			c->expect = RS_EXPECT_REFUSE;
+		else if (!strcasecmp(json_string_value(v), "answer"))
+			c->expect = RS_EXPECT_ANSWER;
+		r->has_refusal = r->has_refusal || c->expect;
+	}
+	if ((v = json_object_get(meta, "cluster")) && !json_is_null(v)) {
+		char *key = json_text(v);
+		json_t *id = json_object_get(w->clusters, key);
+		if (!id) {
+			id = json_integer(w->next_cluster++);
+			json_object_set_new(w->clusters, key, id);
+		}
+		c->cluster = (long)json_integer_value(id);
+		r->has_clusters = true;
+		free(key);
+	}
+	if ((v = json_object_get(meta, "variant_group")) &&
+	    !json_is_null(v)) {
+		char *key = json_text(v);
+		json_t *id = json_object_get(w->variants, key);
+		if (!id) {
+			id = json_integer((json_int_t)r->nvariants++);
+			json_object_set_new(w->variants, key, id);
+		}
+		c->variant = (long)json_integer_value(id);
+		free(key);
+	}
+	if (w->keep_vars)
+		vars = text_json(sc->vars_json);
+	if (r->has_class && l->expected_tmpl) {
+		struct err e = {0};
+		char *g = tmpl_render(l->expected_tmpl, vars, 0, NULL,
+				      &e);
+		if (g && *norm_label(g))
+			c->gold = rs_intern(&r->classes, &r->nclasses,
+					    g);
+		free(g);
+	}
+	json_decref(l->vars[idx]);
+	l->vars[idx] = vars;
+	json_decref(meta);
+	return 0;
+}
+
 static int load_cases(struct load_ctx *l, struct err *err)
 {
 	struct rs_run *r = l->r;
-	sqlite3_stmt *q = NULL;
-	json_t *clusters = json_object(), *variants = json_object();
-	size_t cap = 0;
-	long next_cluster = 0;
-	int step, rc = 0;
-	bool keep_vars = (r->has_conf && !r->conf_logprobs) || r->has_class;
-
-	if (sqlite3_prepare_v2(l->db, "SELECT idx, description, vars_json, "
-			       "metadata_json FROM cases WHERE run_id = ?1 "
-			       "ORDER BY idx", -1, &q, NULL) != SQLITE_OK) {
-		rc = db_err(err, l->db, "reading cases");
-		goto out;
-	}
-	sqlite3_bind_int64(q, 1, r->id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		size_t idx = (size_t)sqlite3_column_int64(q, 0);
-		const char *d = (const char *)sqlite3_column_text(q, 1);
-		json_t *vars = NULL, *meta = col_json(q, 3), *v, *tag;
-		struct rs_case *c;
-		size_t i;
-		if (idx >= 10000000)
-			continue;
-		if (idx >= r->ncases) {
-			r->cases = xgrow(r->cases, &cap, idx + 1,
-					 sizeof *r->cases);
-			l->vars = xrealloc(l->vars, cap * sizeof *l->vars);
-			for (i = r->ncases; i <= idx; i++) {
-				memset(&r->cases[i], 0, sizeof r->cases[i]);
-				r->cases[i].sev = 1;
-				r->cases[i].cluster = -1;
-				r->cases[i].variant = -1;
-				r->cases[i].gold = -1;
-				l->vars[i] = NULL;
-			}
-			r->ncases = idx + 1;
-		}
-		c = &r->cases[idx];
-		c->desc = d ? xstrdup(d) : NULL;
-		json_array_foreach(json_object_get(meta, "tags"), i, tag)
-			if (json_is_string(tag)) {
-				c->tags = xrealloc(c->tags, (c->ntags + 1) *
-						   sizeof *c->tags);
-				c->tags[c->ntags++] = rs_intern(
-					&r->tags, &r->ntags,
-					json_string_value(tag));
-			}
-		if ((v = json_object_get(meta, "severity")))
-			c->sev = severity_weight(v, &c->has_sev);
-		if ((v = json_object_get(meta, "expect")) && json_is_string(v)) {
-			if (!strcasecmp(json_string_value(v), "refuse"))
-				c->expect = RS_EXPECT_REFUSE;
-			else if (!strcasecmp(json_string_value(v), "answer"))
-				c->expect = RS_EXPECT_ANSWER;
-			r->has_refusal = r->has_refusal || c->expect;
-		}
-		if ((v = json_object_get(meta, "cluster")) && !json_is_null(v)) {
-			char *key = json_text(v);
-			json_t *id = json_object_get(clusters, key);
-			if (!id) {
-				id = json_integer(next_cluster++);
-				json_object_set_new(clusters, key, id);
-			}
-			c->cluster = (long)json_integer_value(id);
-			r->has_clusters = true;
-			free(key);
-		}
-		if ((v = json_object_get(meta, "variant_group")) &&
-		    !json_is_null(v)) {
-			char *key = json_text(v);
-			json_t *id = json_object_get(variants, key);
-			if (!id) {
-				id = json_integer((json_int_t)r->nvariants++);
-				json_object_set_new(variants, key, id);
-			}
-			c->variant = (long)json_integer_value(id);
-			free(key);
-		}
-		if (keep_vars)
-			vars = col_json(q, 2);
-		if (r->has_class && l->expected_tmpl) {
-			struct err e = {0};
-			char *g = tmpl_render(l->expected_tmpl, vars, 0, NULL,
-					      &e);
-			if (g && *norm_label(g))
-				c->gold = rs_intern(&r->classes, &r->nclasses,
-						    g);
-			free(g);
-		}
-		l->vars[idx] = vars;
-		json_decref(meta);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, l->db, "reading cases");
+	struct cases_walk w = {
+		.l = l,
+		.clusters = json_object(),
+		.variants = json_object(),
+		.keep_vars = (r->has_conf && !r->conf_logprobs) ||
+			     r->has_class,
+	};
+	int rc = store_cases_each(l->st, r->id, case_row, &w, err);
 	/* A case without a cluster is its own cluster. */
 	for (size_t i = 0; i < r->ncases; i++)
 		if (r->cases[i].cluster < 0)
-			r->cases[i].cluster = next_cluster++;
-	r->nclusters = (size_t)next_cluster;
-out:
-	sqlite3_finalize(q);
-	json_decref(clusters);
-	json_decref(variants);
+			r->cases[i].cluster = w.next_cluster++;
+	r->nclusters = (size_t)w.next_cluster;
+	json_decref(w.clusters);
+	json_decref(w.variants);
 	return rc;
+}
+
+/* What load_cands collects: the run's prompts, then one candidate per
+ * provider × prompt. */
+struct cands_walk {
+	struct rs_run *r;
+	size_t cap;
+	size_t nprompts;
+	size_t *prompt_idx;
+	char **prompt_label;
+};
+
+static int prompt_row(void *ud, const struct store_prompt *p)
+{
+	struct cands_walk *w = ud;
+	w->prompt_idx = xrealloc(w->prompt_idx, (w->nprompts + 1) *
+				 sizeof *w->prompt_idx);
+	w->prompt_label = xrealloc(w->prompt_label, (w->nprompts + 1) *
+				   sizeof *w->prompt_label);
+	w->prompt_idx[w->nprompts] = p->idx;
+	w->prompt_label[w->nprompts++] = xstrdup(p->label ? p->label : "");
+	return 0;
+}
+
+static int provider_row(void *ud, const struct store_provider *p)
+{
+	struct cands_walk *w = ud;
+	struct rs_run *r = w->r;
+	const char *pl = p->label ? p->label : "";
+	for (size_t k = 0; k < w->nprompts; k++) {
+		const char *prl = w->prompt_label[k];
+		struct rs_cand *c;
+		r->cands = xgrow(r->cands, &w->cap, r->ncands + 1,
+				 sizeof *r->cands);
+		c = &r->cands[r->ncands++];
+		memset(c, 0, sizeof *c);
+		c->prov = (int)p->idx;
+		c->prompt = (int)w->prompt_idx[k];
+		c->provider_id = xstrdup(p->id ? p->id : "");
+		c->prompt_label = xstrdup(prl);
+		if (w->nprompts > 1)
+			c->label = xasprintf("%s / %.40s", pl, prl);
+		else
+			c->label = xstrdup(pl);
+	}
+	return 0;
 }
 
 static int load_cands(struct load_ctx *l, struct err *err)
 {
-	struct rs_run *r = l->r;
-	sqlite3_stmt *q = NULL;
-	size_t cap = 0;
-	int step, rc = 0, nprompts = 0;
-
-	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM run_prompts "
-			       "WHERE run_id = ?1", -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading prompts");
-	sqlite3_bind_int64(q, 1, r->id);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		nprompts = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	if (sqlite3_prepare_v2(l->db,
-			       "SELECT pv.idx, pr.idx, pv.provider_id, pv.label,"
-			       " pr.label FROM run_providers pv JOIN run_prompts"
-			       " pr ON pr.run_id = pv.run_id WHERE pv.run_id ="
-			       " ?1 ORDER BY pv.idx, pr.idx", -1, &q,
-			       NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading providers");
-	sqlite3_bind_int64(q, 1, r->id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct rs_cand *c;
-		const char *pid = (const char *)sqlite3_column_text(q, 2);
-		const char *pl = (const char *)sqlite3_column_text(q, 3);
-		const char *prl = (const char *)sqlite3_column_text(q, 4);
-		r->cands = xgrow(r->cands, &cap, r->ncands + 1,
-				 sizeof *r->cands);
-		c = &r->cands[r->ncands++];
-		memset(c, 0, sizeof *c);
-		c->prov = sqlite3_column_int(q, 0);
-		c->prompt = sqlite3_column_int(q, 1);
-		c->provider_id = xstrdup(pid ? pid : "");
-		c->prompt_label = xstrdup(prl ? prl : "");
-		if (nprompts > 1)
-			c->label = xasprintf("%s / %.40s", pl ? pl : "",
-					     prl ? prl : "");
-		else
-			c->label = xstrdup(pl ? pl : "");
-	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, l->db, "reading providers");
-	sqlite3_finalize(q);
+	struct cands_walk w = { .r = l->r };
+	int rc = store_prompts_each(l->st, l->r->id, prompt_row, &w, err);
+	if (!rc)
+		rc = store_providers_each(l->st, l->r->id, provider_row, &w,
+					  err);
+	for (size_t k = 0; k < w.nprompts; k++)
+		free(w.prompt_label[k]);
+	free(w.prompt_label);
+	free(w.prompt_idx);
 	return rc;
 }
 
@@ -525,157 +526,116 @@ static void extract(struct load_ctx *l, struct rs_item *it,
 	}
 }
 
-static const char *const results_sql =
-	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
-	/* 0 no error, 1 infrastructure error, 2 grading error (the engine
-	 * records "grading failed: ..." for assay's grader or a judge) */
-	" CASE WHEN error_kind IS NULL THEN 0"
-	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END,"
-	" latency_ms, ttft_ms, prompt_tokens,"
-	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
-	" CASE WHEN ?2 THEN output END, judge_cost_usd, confidence,"
-	/* with assertion severities (?3): of a failed result's failing
-	 * assertions, the highest severity and how many have none */
-	" CASE WHEN ?3 AND pass = 0 THEN (SELECT max(severity) FROM"
-	"  assertion_results WHERE result_id = results.id AND pass = 0) END,"
-	" CASE WHEN ?3 AND pass = 0 THEN (SELECT count(*) FROM"
-	"  assertion_results WHERE result_id = results.id AND pass = 0 AND"
-	"  severity IS NULL) END"
-	" FROM results WHERE run_id = ?1"
-	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+/* What load_results carries from row to row. */
+struct results_walk {
+	struct load_ctx *l;
+	struct rs_cand *c;	/* the candidate of the last row */
+	bool need_out;
+};
 
-/* Whether any assertion of the run carries a severity. */
-static int any_assert_severity(struct load_ctx *l, struct err *err)
+static int figures_row(void *ud, const struct store_figures *f)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(l->db, "SELECT EXISTS (SELECT 1 FROM results r"
-			       " JOIN assertion_results a ON a.result_id ="
-			       " r.id WHERE r.run_id = ?1 AND a.severity IS"
-			       " NOT NULL)", -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading assertions");
-	sqlite3_bind_int64(q, 1, l->r->id);
-	l->r->has_asev = sqlite3_step(q) == SQLITE_ROW &&
-			 sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+	struct results_walk *w = ud;
+	struct load_ctx *l = w->l;
+	struct rs_run *r = l->r;
+	struct rs_cand *c = w->c;
+	int prov = (int)f->provider_idx, pr = (int)f->prompt_idx;
+	struct rs_item *it;
+	if (!c || c->prov != prov || c->prompt != pr)
+		c = w->c = find_cand(r, prov, pr);
+	if (!c)
+		return 0;
+	grow_items(c);
+	it = &c->it[c->n];
+	memset(it, 0, sizeof *it);
+	it->c = (uint32_t)f->case_idx;
+	it->rep = f->repeat;
+	it->refused = -1;
+	it->pred = -1;
+	it->conf = NAN;
+	if (f->error == 2)
+		it->pass = RS_GRADE_ERROR;
+	else if (f->error)
+		it->pass = RS_ERROR;
+	else if (f->pass < 0)
+		it->pass = RS_UNGRADED;
+	else
+		it->pass = f->pass ? 1 : 0;
+	it->score = it->pass >= 0 ? f->score : NAN;
+	if (it->pass >= 0 && isnan(it->score))
+		it->score = it->pass;
+	it->lat = f->latency_ms;
+	it->ttft = f->ttft_ms;
+	it->ptok = f->prompt_tokens;
+	it->ctok = f->completion_tokens;
+	it->cost = f->cost_usd;
+	it->retries = f->retries < 0 ? 0 : (int)f->retries;
+	it->cached = (int8_t)f->cached;
+	it->judge_cost = isnan(f->judge_cost_usd) ? 0 : f->judge_cost_usd;
+	if (r->conf_logprobs && it->pass >= 0) {
+		double p = f->confidence;
+		it->conf = p >= 0 && p <= 1 ? p : NAN;
+	}
+	if (it->pass == 0 && !isnan(f->fail_severity)) {
+		/* failing assertions without a severity count as
+		 * the case's weight */
+		double wt = f->fail_severity;
+		if (f->fail_unrated > 0 && it->c < r->ncases)
+			wt = fmax(wt, r->cases[it->c].sev);
+		it->has_asev = 1;
+		it->asev = wt;
+	}
+	if (it->pass >= 0 && f->named_json) {
+		json_t *named = text_json(f->named_json);
+		add_metrics(c, c->n, named);
+		json_decref(named);
+	}
+	if (w->need_out && it->pass != RS_ERROR && f->output)
+		extract(l, it, f->output, f->output_len);
+	c->n++;
 	return 0;
 }
 
 static int load_results(struct load_ctx *l, struct err *err)
 {
 	struct rs_run *r = l->r;
-	sqlite3_stmt *q = NULL;
-	struct rs_cand *c = NULL;
-	int step, rc = 0;
-	bool need_out = (r->has_conf && !r->conf_logprobs) || r->has_class ||
-			r->has_refusal;
+	struct results_walk w = {
+		.l = l,
+		.need_out = (r->has_conf && !r->conf_logprobs) ||
+			    r->has_class || r->has_refusal,
+	};
+	unsigned flags = 0;
+	int rc;
 
-	if ((rc = any_assert_severity(l, err)))
+	if ((rc = store_run_has_severity(l->st, r->id, &r->has_asev, err)))
 		return rc;
-	if (sqlite3_prepare_v2(l->db, results_sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading results");
-	sqlite3_bind_int64(q, 1, r->id);
-	sqlite3_bind_int(q, 2, need_out);
-	sqlite3_bind_int(q, 3, r->has_asev);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int prov = sqlite3_column_int(q, 0), pr = sqlite3_column_int(q, 1);
-		struct rs_item *it;
-		if (!c || c->prov != prov || c->prompt != pr)
-			c = find_cand(r, prov, pr);
-		if (!c)
-			continue;
-		grow_items(c);
-		it = &c->it[c->n];
-		memset(it, 0, sizeof *it);
-		it->c = (uint32_t)sqlite3_column_int64(q, 2);
-		it->rep = sqlite3_column_int(q, 3);
-		it->refused = -1;
-		it->pred = -1;
-		it->conf = NAN;
-		if (sqlite3_column_int(q, 6) == 2)
-			it->pass = RS_GRADE_ERROR;
-		else if (sqlite3_column_int(q, 6))
-			it->pass = RS_ERROR;
-		else if (sqlite3_column_type(q, 4) == SQLITE_NULL)
-			it->pass = RS_UNGRADED;
-		else
-			it->pass = sqlite3_column_int(q, 4) ? 1 : 0;
-		it->score = it->pass >= 0 ? col_num(q, 5) : NAN;
-		if (it->pass >= 0 && isnan(it->score))
-			it->score = it->pass;
-		it->lat = col_num(q, 7);
-		it->ttft = col_num(q, 8);
-		it->ptok = sqlite3_column_type(q, 9) == SQLITE_NULL
-			? -1 : sqlite3_column_int64(q, 9);
-		it->ctok = sqlite3_column_type(q, 10) == SQLITE_NULL
-			? -1 : sqlite3_column_int64(q, 10);
-		it->cost = col_num(q, 11);
-		it->retries = sqlite3_column_int(q, 12);
-		it->cached = (int8_t)sqlite3_column_int(q, 13);
-		it->judge_cost = sqlite3_column_double(q, 16);
-		if (r->conf_logprobs && it->pass >= 0) {
-			double p = col_num(q, 17);
-			it->conf = p >= 0 && p <= 1 ? p : NAN;
-		}
-		if (it->pass == 0 && sqlite3_column_type(q, 18) != SQLITE_NULL) {
-			/* failing assertions without a severity count as
-			 * the case's weight */
-			double w = sqlite3_column_double(q, 18);
-			if (sqlite3_column_int(q, 19) > 0 && it->c < r->ncases)
-				w = fmax(w, r->cases[it->c].sev);
-			it->has_asev = 1;
-			it->asev = w;
-		}
-		if (it->pass >= 0 && sqlite3_column_type(q, 14) != SQLITE_NULL) {
-			json_t *named = col_json(q, 14);
-			add_metrics(c, c->n, named);
-			json_decref(named);
-		}
-		if (need_out && it->pass != RS_ERROR &&
-		    sqlite3_column_type(q, 15) != SQLITE_NULL)
-			extract(l, it, (const char *)sqlite3_column_text(q, 15),
-				(size_t)sqlite3_column_bytes(q, 15));
-		c->n++;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, l->db, "reading results");
-	sqlite3_finalize(q);
-	return rc;
+	if (w.need_out)
+		flags |= STORE_FIG_OUTPUT;
+	if (r->has_asev)
+		flags |= STORE_FIG_SEVERITY;
+	return store_figures_each(l->st, r->id, flags, figures_row, &w, err);
+}
+
+static int afail_row(void *ud, size_t prov, size_t prompt,
+		     const char *type, const char *metric, long fails,
+		     long total)
+{
+	struct rs_cand *c = find_cand(ud, (int)prov, (int)prompt);
+	struct rs_afail *a;
+	if (!c)
+		return 0;
+	c->af = xrealloc(c->af, (c->naf + 1) * sizeof *c->af);
+	a = &c->af[c->naf++];
+	a->name = metric ? xasprintf("%s (%s)", type, metric)
+			 : xstrdup(type);
+	a->fails = fails;
+	a->total = total;
+	return 0;
 }
 
 static int load_afails(struct load_ctx *l, struct err *err)
 {
-	struct rs_run *r = l->r;
-	sqlite3_stmt *q = NULL;
-	int step, rc = 0;
-	if (sqlite3_prepare_v2(l->db,
-			       "SELECT r.provider_idx, r.prompt_idx, a.type,"
-			       " a.metric, sum(a.pass = 0), count(*)"
-			       " FROM assertion_results a JOIN results r"
-			       " ON r.id = a.result_id WHERE r.run_id = ?1"
-			       " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 5 DESC",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_err(err, l->db, "reading assertions");
-	sqlite3_bind_int64(q, 1, r->id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct rs_cand *c = find_cand(r, sqlite3_column_int(q, 0),
-					      sqlite3_column_int(q, 1));
-		const char *type = (const char *)sqlite3_column_text(q, 2);
-		const char *metric = (const char *)sqlite3_column_text(q, 3);
-		struct rs_afail *a;
-		if (!c)
-			continue;
-		c->af = xrealloc(c->af, (c->naf + 1) * sizeof *c->af);
-		a = &c->af[c->naf++];
-		a->name = metric ? xasprintf("%s (%s)", type ? type : "?",
-					     metric)
-				 : xstrdup(type ? type : "?");
-		a->fails = sqlite3_column_int64(q, 4);
-		a->total = sqlite3_column_int64(q, 5);
-	}
-	if (step != SQLITE_DONE)
-		rc = db_err(err, l->db, "reading assertions");
-	sqlite3_finalize(q);
-	return rc;
+	return store_assert_fails_each(l->st, l->r->id, afail_row, l->r, err);
 }
 
 /* The optional cost matrix: {expected: {predicted: cost}}. */
@@ -729,11 +689,9 @@ int rs_load(struct store *st, int64_t run_id, struct rs_run *r,
 	memset(&l, 0, sizeof l);
 	r->id = run_id;
 	l.r = r;
-	l.db = (sqlite3 *)store_db(st);
-	if (!l.db)
+	l.st = st;
+	if (!st)
 		return err_set(err, ST_INTERNAL, "stats: no store");
-	if ((rc = store_commit(st, err)))
-		return rc;
 	rc = load_run(&l, err);
 	if (!rc) {
 		load_config(&l);

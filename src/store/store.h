@@ -352,9 +352,53 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 				       double mean),
 			     void *ud, struct err *err);
 
-/* The underlying sqlite3 handle — only for report_stats_load.c, which
- * the statistics work moves behind this API next; nothing else may use
- * it. */
-struct sqlite3 *store_db(struct store *st);
+/* ------------------------------------------------ reads for statistics */
+
+/* What the statistics need of one stored result (store_figures_each). */
+struct store_figures {
+	size_t provider_idx, prompt_idx, case_idx;
+	int repeat;
+	int pass;             /* 1, 0, or -1 (NULL: error or ungraded) */
+	int error;            /* 0 none, 1 infrastructure error, 2 grading
+			       * error ("grading failed: …") */
+	double score, latency_ms, ttft_ms, cost_usd;  /* NAN when unknown */
+	double judge_cost_usd, confidence;            /* NAN when unknown */
+	long prompt_tokens, completion_tokens;        /* -1 when unknown */
+	long retries;                                 /* -1 when unknown */
+	bool cached;
+	const char *named_json;  /* named scores (JSON object), or NULL */
+	/* With STORE_FIG_OUTPUT: the output and its length in bytes (NULL
+	 * without the flag, or when there is none). */
+	const char *output;
+	size_t output_len;
+	/* With STORE_FIG_SEVERITY, for a failed result (pass 0): the highest
+	 * severity of its failing assertions (NAN when none has one) and how
+	 * many of them have none; otherwise NAN and -1. */
+	double fail_severity;
+	long fail_unrated;
+};
+enum { STORE_FIG_OUTPUT = 1, STORE_FIG_SEVERITY = 2 };
+
+/* Streams a run's results in (provider, prompt, case, repeat) order;
+ * `flags` (STORE_FIG_*) asks for the costlier columns. */
+int store_figures_each(struct store *st, int64_t run_id, unsigned flags,
+		       int (*cb)(void *ud, const struct store_figures *f),
+		       void *ud, struct err *err);
+
+/* Sets *any to whether some assertion row of the run carries a
+ * severity. */
+int store_run_has_severity(struct store *st, int64_t run_id, bool *any,
+			   struct err *err);
+
+/* How often each assertion (type, metric) failed, per provider × prompt:
+ * in provider, prompt order, then most failures first (ties by type and
+ * metric).  `metric` may be NULL; `type` is never NULL ("?" when the row
+ * has none). */
+int store_assert_fails_each(struct store *st, int64_t run_id,
+			    int (*cb)(void *ud, size_t provider_idx,
+				      size_t prompt_idx, const char *type,
+				      const char *metric, long fails,
+				      long total),
+			    void *ud, struct err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* store_human.c — the human_grades table: validated puts (a grader's new
  * rating of a result replaces the old one) and the walk over a run's
- * grades.  The only SQL about human grades; see store_human.h. */
+ * grades.  The only SQL about human grades (db.h's dialect, shared by
+ * both backends); see store_human.h. */
 #include "store_human.h"
 
 #include <stdbool.h>
@@ -17,27 +18,27 @@ struct res_pos {
 static int find_result(struct store *st, int64_t id, struct res_pos *p,
 		       bool *found, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = sti_prepare(st,
 		"SELECT run_id, case_idx, prompt_idx, provider_idx, repeat"
 		" FROM results WHERE id = ?1", &q, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, id);
+	db_bind_int(q, 1, id);
 	*found = false;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		p->run_id = sqlite3_column_int64(q, 0);
-		p->case_idx = sqlite3_column_int64(q, 1);
-		p->prompt_idx = sqlite3_column_int64(q, 2);
-		p->provider_idx = sqlite3_column_int64(q, 3);
-		p->repeat = sqlite3_column_int64(q, 4);
+	rc = db_step(q, err);
+	if (rc == DB_ROW) {
+		p->run_id = db_col_int(q, 0);
+		p->case_idx = db_col_int(q, 1);
+		p->prompt_idx = db_col_int(q, 2);
+		p->provider_idx = db_col_int(q, 3);
+		p->repeat = db_col_int(q, 4);
 		*found = true;
-	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(q);
+	} else if (rc != DB_DONE) {
+		db_finalize(q);
 		return sti_fail(st, err, "reading a result");
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
@@ -130,50 +131,50 @@ static int validate(struct store *st, const struct store_human_grade *g,
 static int exec_bound(struct store *st, const char *sql,
 		      const struct store_human_grade *g, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = sti_prepare(st, sql, &q, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, g->result_id);
-	sqlite3_bind_int64(q, 2, g->other_result_id);
+	db_bind_int(q, 1, g->result_id);
+	db_bind_int(q, 2, g->other_result_id);
 	sti_bind_text(q, 3, g->grader);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : sti_fail(st, err, "replacing a grade");
+	rc = db_step(q, err);
+	db_finalize(q);
+	return rc == DB_DONE ? 0 : sti_fail(st, err, "replacing a grade");
 }
 
 static int insert(struct store *st, const struct store_human_grade *g,
 		  int64_t *id, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char now[32];
 	bool pair = !strcmp(g->kind, "pairwise");
 	int rc = sti_prepare(st,
 		"INSERT INTO human_grades (result_id, other_result_id, grader,"
 		" kind, rating, pass, preferred, comment, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &q, err);
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id", &q, err);
 	if (rc)
 		return rc;
 	sti_iso_time(fs_now_ms(), now);
-	sqlite3_bind_int64(q, 1, g->result_id);
+	db_bind_int(q, 1, g->result_id);
 	if (pair)
-		sqlite3_bind_int64(q, 2, g->other_result_id);
+		db_bind_int(q, 2, g->other_result_id);
 	sti_bind_text(q, 3, g->grader);
 	sti_bind_text(q, 4, g->kind);
 	if (g->rating > 0)
-		sqlite3_bind_int(q, 5, g->rating);
+		db_bind_int(q, 5, g->rating);
 	if (g->ship >= 0)
-		sqlite3_bind_int(q, 6, g->ship);
+		db_bind_int(q, 6, g->ship);
 	if (pair && g->preferred)
-		sqlite3_bind_int64(q, 7, g->preferred);
+		db_bind_int(q, 7, g->preferred);
 	sti_bind_text(q, 8, g->comment);
 	sti_bind_text(q, 9, now);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
+	rc = db_step(q, err);
+	if (rc == DB_ROW && id)
+		*id = db_col_int(q, 0);
+	db_finalize(q);
+	if (rc != DB_ROW)
 		return sti_fail(st, err, "storing a grade");
-	if (id)
-		*id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
@@ -190,7 +191,7 @@ int store_human_put(struct store *st, const struct store_human_grade *g,
 	int rc;
 	if ((rc = store_commit(st, err)) || (rc = validate(st, g, err)))
 		return rc;
-	if ((rc = sti_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = db_begin_write(st->db, err)))
 		return rc;
 	if (!strcmp(g->kind, "rating"))
 		rc = exec_bound(st,
@@ -205,16 +206,16 @@ int store_human_put(struct store *st, const struct store_human_grade *g,
 		rc = insert(st, g, id, err);
 	if (rc) {
 		struct err ignore = {0};
-		sti_exec(st, "ROLLBACK", &ignore);
+		db_rollback(st->db, &ignore);
 		return rc;
 	}
-	return sti_exec(st, "COMMIT", err);
+	return db_commit(st->db, err);
 }
 
 int store_human_list(struct store *st, int64_t run_id, store_human_cb cb,
 		     void *ctx, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc;
 	if ((rc = store_commit(st, err)) ||
 	    (rc = sti_prepare(st,
@@ -223,27 +224,27 @@ int store_human_list(struct store *st, int64_t run_id, store_human_cb cb,
 		" FROM human_grades h JOIN results r ON r.id = h.result_id"
 		" WHERE r.run_id = ?1 ORDER BY h.id", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int(q, 1, run_id);
+	while ((rc = db_step(q, err)) == DB_ROW) {
 		struct store_human_grade g = {0};
 		int stop;
-		g.id = sqlite3_column_int64(q, 0);
-		g.result_id = sqlite3_column_int64(q, 1);
-		g.other_result_id = sqlite3_column_int64(q, 2);
+		g.id = db_col_int(q, 0);
+		g.result_id = db_col_int(q, 1);
+		g.other_result_id = db_col_int(q, 2);
 		g.grader = sti_text(q, 3);
 		g.kind = sti_text(q, 4);
-		g.rating = sqlite3_column_type(q, 5) == SQLITE_NULL
-			? 0 : (int)(sqlite3_column_double(q, 5) + 0.5);
-		g.ship = sqlite3_column_type(q, 6) == SQLITE_NULL
-			? -1 : sqlite3_column_int(q, 6) != 0;
-		g.preferred = sqlite3_column_int64(q, 7);
+		g.rating = db_col_null(q, 5)
+			? 0 : (int)(db_col_double(q, 5) + 0.5);
+		g.ship = db_col_null(q, 6)
+			? -1 : db_col_int(q, 6) != 0;
+		g.preferred = db_col_int(q, 7);
 		g.comment = sti_text(q, 8);
 		g.created_at = sti_text(q, 9);
 		if ((stop = cb(ctx, &g))) {
-			sqlite3_finalize(q);
+			db_finalize(q);
 			return stop;
 		}
 	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : sti_fail(st, err, "reading grades");
+	db_finalize(q);
+	return rc == DB_DONE ? 0 : sti_fail(st, err, "reading grades");
 }

@@ -2,7 +2,9 @@
  * report_bundle.c becomes a new run of this store (a new id; everything
  * else as exported).  The file is untrusted: each line is capped, parsed
  * as JSON and checked (kind, types, indexes within the run's sizes); an
- * error names file:line and nothing is stored (one transaction). */
+ * error names file:line and nothing is stored (one transaction).  The
+ * SQL is db.h's dialect (RETURNING id for the new rows), shared by both
+ * backends. */
 #include "store_int.h"
 
 #include <errno.h>
@@ -25,7 +27,7 @@ struct imp {
 	long merged, skipped;   /* results added / already there (into) */
 	long n_cases, n_prompts, n_providers;
 	int repeat;
-	sqlite3_stmt *q_prompt, *q_prov, *q_case, *q_res, *q_assert;
+	struct db_stmt *q_prompt, *q_prov, *q_case, *q_res, *q_assert;
 };
 
 static int bad(struct imp *im, const char *what)
@@ -41,22 +43,22 @@ static const char *jtext(const json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static void bind_s(sqlite3_stmt *q, int i, const json_t *o, const char *k)
+static void bind_s(struct db_stmt *q, int i, const json_t *o, const char *k)
 {
 	sti_bind_text(q, i, jtext(o, k));
 }
 
-static void bind_n(sqlite3_stmt *q, int i, const json_t *o, const char *k)
+static void bind_n(struct db_stmt *q, int i, const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 	if (json_is_integer(v))
-		sqlite3_bind_int64(q, i, (sqlite3_int64)json_integer_value(v));
+		db_bind_int(q, i, (int64_t)json_integer_value(v));
 	else if (json_is_real(v) && isfinite(json_real_value(v)))
-		sqlite3_bind_double(q, i, json_real_value(v));
+		db_bind_double(q, i, json_real_value(v));
 	else if (json_is_boolean(v))
-		sqlite3_bind_int(q, i, json_is_true(v));
+		db_bind_int(q, i, json_is_true(v));
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
 /* The index field k of o, checked against [0, n). */
@@ -74,11 +76,10 @@ static int idx(struct imp *im, const json_t *o, const char *k, long n,
 	return 0;
 }
 
-static int step(struct imp *im, sqlite3_stmt *q, const char *what)
+static int step(struct imp *im, struct db_stmt *q, const char *what)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sti_fail(im->st, im->err, what);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	int rc = sti_run(im->st, q, what, im->err);
+	db_reset(q);
 	return rc;
 }
 
@@ -103,26 +104,26 @@ static int check_into(struct imp *im, const json_t *r)
 /* True when the run already holds this item (merging). */
 static bool have_item(struct imp *im, long c, long p, long v, long rep)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	bool found = false;
-	if (sqlite3_prepare_v2(im->st->db, "SELECT 1 FROM results WHERE run_id=?1"
-			       " AND case_idx=?2 AND prompt_idx=?3 AND"
-			       " provider_idx=?4 AND repeat=?5", -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(im->st->db, "SELECT 1 FROM results WHERE run_id=?1"
+		       " AND case_idx=?2 AND prompt_idx=?3 AND"
+		       " provider_idx=?4 AND repeat=?5", &q, NULL))
 		return false;
-	sqlite3_bind_int64(q, 1, im->run_id);
-	sqlite3_bind_int64(q, 2, c);
-	sqlite3_bind_int64(q, 3, p);
-	sqlite3_bind_int64(q, 4, v);
-	sqlite3_bind_int64(q, 5, rep);
-	found = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
+	db_bind_int(q, 1, im->run_id);
+	db_bind_int(q, 2, c);
+	db_bind_int(q, 3, p);
+	db_bind_int(q, 4, v);
+	db_bind_int(q, 5, rep);
+	found = db_step(q, NULL) == DB_ROW;
+	db_finalize(q);
 	return found;
 }
 
 static int header(struct imp *im, const json_t *h)
 {
 	const json_t *r = json_object_get(h, "run");
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	const char *status;
 	int rc;
 	if (!jtext(h, "format") || strcmp(jtext(h, "format"), "assay-run") ||
@@ -145,7 +146,7 @@ static int header(struct imp *im, const json_t *h)
 			      " assay_version, suite_hash, config_json, git_commit,"
 			      " host, repeat, n_cases, n_prompts, n_providers)"
 			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-			      " ?12, ?13, ?14, ?15, ?16)", &q, im->err)))
+			      " ?12, ?13, ?14, ?15, ?16) RETURNING id", &q, im->err)))
 		return rc;
 	sti_bind_text(q, 1, jtext(r, "created_at") ? jtext(r, "created_at") : "");
 	bind_s(q, 2, r, "finished_at");
@@ -160,13 +161,15 @@ static int header(struct imp *im, const json_t *h)
 	bind_s(q, 10, r, "config_json");
 	bind_s(q, 11, r, "git_commit");
 	bind_s(q, 12, r, "host");
-	sqlite3_bind_int(q, 13, im->repeat);
-	sqlite3_bind_int64(q, 14, im->n_cases);
-	sqlite3_bind_int64(q, 15, im->n_prompts);
-	sqlite3_bind_int64(q, 16, im->n_providers);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sti_fail(im->st, im->err, "storing the run");
-	sqlite3_finalize(q);
-	im->run_id = sqlite3_last_insert_rowid(im->st->db);
+	db_bind_int(q, 13, im->repeat);
+	db_bind_int(q, 14, im->n_cases);
+	db_bind_int(q, 15, im->n_prompts);
+	db_bind_int(q, 16, im->n_providers);
+	rc = db_step(q, im->err);
+	if (rc == DB_ROW)
+		im->run_id = db_col_int(q, 0);
+	rc = rc == DB_ROW ? 0 : sti_fail(im->st, im->err, "storing the run");
+	db_finalize(q);
 	return rc;
 }
 
@@ -180,24 +183,24 @@ static int body_line(struct imp *im, const json_t *line)
 			 json_object_get(line, "case")))
 		return 0; /* the run has them; the hash said they agree */
 	if ((o = json_object_get(line, "prompt"))) {
-		sqlite3_stmt *q = im->q_prompt;
+		struct db_stmt *q = im->q_prompt;
 		if ((rc = idx(im, o, "idx", im->n_prompts, &a)))
 			return rc;
-		sqlite3_bind_int64(q, 1, im->run_id);
-		sqlite3_bind_int64(q, 2, a);
+		db_bind_int(q, 1, im->run_id);
+		db_bind_int(q, 2, a);
 		bind_s(q, 3, o, "label");
 		bind_s(q, 4, o, "raw");
-		sqlite3_bind_int(q, 5, json_is_true(json_object_get(o, "is_chat")));
+		db_bind_int(q, 5, json_is_true(json_object_get(o, "is_chat")));
 		return step(im, q, "storing a prompt");
 	}
 	if ((o = json_object_get(line, "provider"))) {
-		sqlite3_stmt *q = im->q_prov;
+		struct db_stmt *q = im->q_prov;
 		if ((rc = idx(im, o, "idx", im->n_providers, &a)))
 			return rc;
 		if (!jtext(o, "id"))
 			return bad(im, "a provider without an id");
-		sqlite3_bind_int64(q, 1, im->run_id);
-		sqlite3_bind_int64(q, 2, a);
+		db_bind_int(q, 1, im->run_id);
+		db_bind_int(q, 2, a);
 		bind_s(q, 3, o, "id");
 		bind_s(q, 4, o, "label");
 		bind_s(q, 5, o, "config_json");
@@ -205,11 +208,11 @@ static int body_line(struct imp *im, const json_t *line)
 		return step(im, q, "storing a provider");
 	}
 	if ((o = json_object_get(line, "case"))) {
-		sqlite3_stmt *q = im->q_case;
+		struct db_stmt *q = im->q_case;
 		if ((rc = idx(im, o, "idx", im->n_cases, &a)))
 			return rc;
-		sqlite3_bind_int64(q, 1, im->run_id);
-		sqlite3_bind_int64(q, 2, a);
+		db_bind_int(q, 1, im->run_id);
+		db_bind_int(q, 2, a);
 		bind_s(q, 3, o, "description");
 		bind_s(q, 4, o, "vars_json");
 		bind_s(q, 5, o, "metadata_json");
@@ -233,7 +236,7 @@ static int body_line(struct imp *im, const json_t *line)
 			1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 			0, 0, 1, 1, 0, 1, 1,
 		};
-		sqlite3_stmt *q = im->q_res;
+		struct db_stmt *q = im->q_res;
 		const json_t *as = json_object_get(o, "assertions"), *x;
 		long rep;
 		int64_t rid;
@@ -248,11 +251,11 @@ static int body_line(struct imp *im, const json_t *line)
 			return 0;
 		}
 		im->merged++;
-		sqlite3_bind_int64(q, 1, im->run_id);
-		sqlite3_bind_int64(q, 2, a);
-		sqlite3_bind_int64(q, 3, b);
-		sqlite3_bind_int64(q, 4, c);
-		sqlite3_bind_int64(q, 5, rep);
+		db_bind_int(q, 1, im->run_id);
+		db_bind_int(q, 2, a);
+		db_bind_int(q, 3, b);
+		db_bind_int(q, 4, c);
+		db_bind_int(q, 5, rep);
 		for (i = 0; i < sizeof cols / sizeof *cols; i++) {
 			if (is_text[i])
 				bind_s(q, (int)i + 6, o, cols[i]);
@@ -263,26 +266,24 @@ static int body_line(struct imp *im, const json_t *line)
 		for (int k = 19; k <= 24; k++)
 			if (!json_is_number(json_object_get(o, cols[k - 6])) &&
 			    !json_is_boolean(json_object_get(o, cols[k - 6])))
-				sqlite3_bind_int(q, k, 0);
-		if (sqlite3_step(q) != SQLITE_DONE) {
+				db_bind_int(q, k, 0);
+		if (db_step(q, im->err) != DB_ROW) {
 			rc = sti_fail(im->st, im->err, "storing a result (a repeated item?)");
-			sqlite3_reset(q);
-			sqlite3_clear_bindings(q);
+			db_reset(q);
 			return rc;
 		}
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		rid = sqlite3_last_insert_rowid(im->st->db);
+		rid = db_col_int(q, 0);
+		db_reset(q);
 		if (as && !json_is_array(as))
 			return bad(im, "'assertions' must be a list");
 		json_array_foreach(as, i, x) {
-			sqlite3_stmt *qa = im->q_assert;
+			struct db_stmt *qa = im->q_assert;
 			if (!json_is_object(x) || !jtext(x, "type"))
 				return bad(im, "an assertion row without a type");
-			sqlite3_bind_int64(qa, 1, rid);
-			sqlite3_bind_int64(qa, 2, (sqlite3_int64)i);
+			db_bind_int(qa, 1, rid);
+			db_bind_int(qa, 2, (int64_t)i);
 			bind_s(qa, 3, x, "type");
-			sqlite3_bind_int(qa, 4, json_is_true(json_object_get(x, "pass")));
+			db_bind_int(qa, 4, json_is_true(json_object_get(x, "pass")));
 			bind_n(qa, 5, x, "score");
 			bind_s(qa, 6, x, "reason");
 			bind_n(qa, 7, x, "weight");
@@ -320,7 +321,8 @@ static int prepare_all(struct imp *im)
 			      " VALUES (?1,"
 			      " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
 			      " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-			      " ?26, ?27, ?28, ?29, ?30, ?31)", &im->q_res, im->err)) ||
+			      " ?26, ?27, ?28, ?29, ?30, ?31) RETURNING id",
+			      &im->q_res, im->err)) ||
 	    (rc = sti_prepare(im->st, "INSERT INTO assertion_results (result_id,"
 			      " idx, type, pass, score, reason, weight, metric,"
 			      " severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -349,7 +351,7 @@ int store_import_into(struct store *st, const char *path, int64_t into,
 	*run_id = 0;
 	if (!f)
 		return err_set(err, ST_IO, "cannot read %s: %s", path, strerror(errno));
-	if ((rc = store_commit(st, err)) || (rc = sti_exec(st, "BEGIN IMMEDIATE", err)))
+	if ((rc = store_commit(st, err)) || (rc = db_begin_write(st->db, err)))
 		goto out;
 	if ((rc = prepare_all(&im)))
 		goto rollback;
@@ -378,15 +380,15 @@ int store_import_into(struct store *st, const char *path, int64_t into,
 	if (!rc && ferror(f))
 		rc = err_set(err, ST_IO, "reading %s: %s", path, strerror(errno));
 rollback:
-	sqlite3_finalize(im.q_prompt);
-	sqlite3_finalize(im.q_prov);
-	sqlite3_finalize(im.q_case);
-	sqlite3_finalize(im.q_res);
-	sqlite3_finalize(im.q_assert);
+	db_finalize(im.q_prompt);
+	db_finalize(im.q_prov);
+	db_finalize(im.q_case);
+	db_finalize(im.q_res);
+	db_finalize(im.q_assert);
 	if (rc) {
 		struct err ignore = {0};
-		sti_exec(st, "ROLLBACK", &ignore);
-	} else if (!(rc = sti_exec(st, "COMMIT", err))) {
+		db_rollback(st->db, &ignore);
+	} else if (!(rc = db_commit(st->db, err))) {
 		*run_id = im.run_id;
 	}
 	*merged = im.merged;

@@ -1,42 +1,53 @@
-/* store_int.h — what the files of the SQLite store share (store_sqlite.c:
- * open, schema, writes; store_read.c: the read API; store_runs.c: run
- * records, listing, deletion).  Not for use outside src/store/. */
+/* store_int.h — what the files of the store share (store_sqlite.c: open,
+ * schema, writes; store_read.c: the read API; store_runs.c: run records,
+ * listing, deletion; and the others).  Every one of them runs its SQL
+ * through the statement layer (db.h), in the dialect it describes.  Not
+ * for use outside src/store/. */
 #ifndef ASSAY_STORE_INT_H
 #define ASSAY_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 
+#include "db.h"
 #include "store.h"
 
 struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *ins_result, *ins_assert, *find_result, *del_asserts,
+	struct db *db;
+	char *path;             /* the target as given (a path or URL) */
+	struct db_stmt *ins_result, *ins_assert, *find_result, *del_asserts,
 		*del_result, *cache_get, *cache_put;
 	bool in_tx;
 	int pending;            /* results in the open transaction */
 	double last_commit_ms;  /* monotonic */
 	double last_beat_ms;    /* monotonic: last heartbeat of the open run */
 	int64_t live_run;       /* the run this process writes, 0 when none */
-	int busy_ms;            /* sqlite busy timeout */
+	int busy_ms;            /* the backend's lock wait */
 	struct store_keys *keys; /* of the live run's suite, or NULL */
 };
 
-/* Sets err to "PATH: what: sqlite message" and returns ST_DB. */
+/* After a failed db call (err already set by db.h, naming the target and
+ * the server's message), adds what the store was doing: "… (what)";
+ * with err not set, "TARGET: what failed".  Returns ST_DB. */
 int sti_fail(struct store *st, struct err *err, const char *what);
 /* Runs SQL without results; ST_DB with the message on failure. */
 int sti_exec(struct store *st, const char *sql, struct err *err);
 /* Prepares a statement the caller finalizes. */
-int sti_prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+int sti_prepare(struct store *st, const char *sql, struct db_stmt **q,
 		struct err *err);
+/* Steps a statement that returns no rows (or whose rows are not wanted);
+ * 0, or ST_DB through sti_fail(what). */
+int sti_run(struct store *st, struct db_stmt *q, const char *what,
+	    struct err *err);
+/* Runs sql, retrying while another process holds the lock (db_busy) for
+ * up to STORE_LOCK_GIVE_UP_MS, noting the wait on stderr. */
+int sti_locked_exec(struct store *st, const char *sql, struct err *err);
 /* ISO 8601 UTC with milliseconds. */
 void sti_iso_time(double ms, char out[32]);
-/* Binds text (copied) or NULL. */
-void sti_bind_text(sqlite3_stmt *q, int i, const char *s);
+/* Binds text (redacted, copied) or NULL. */
+void sti_bind_text(struct db_stmt *q, int i, const char *s);
 /* A column's text, or NULL. */
-const char *sti_text(sqlite3_stmt *q, int i);
+const char *sti_text(struct db_stmt *q, int i);
 /* A column as an owned string ("" for NULL when `empty`, else NULL). */
-char *sti_dup(sqlite3_stmt *q, int i, bool empty);
+char *sti_dup(struct db_stmt *q, int i, bool empty);
 
 #endif

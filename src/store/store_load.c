@@ -1,11 +1,13 @@
-/* store_load.c — the load tables of store_load.h, on the store's SQLite
- * handle (store_db).  Kept apart from store_sqlite.c so that load testing
+/* store_load.c — the load tables of store_load.h, on the store's own
+ * connection (the statement layer, db.h; the SQL is its dialect, shared
+ * by both backends).  Kept apart from store_sqlite.c so that load testing
  * adds a file rather than edits the core store; the tables are created on
- * first use (CREATE TABLE IF NOT EXISTS), so opening a database never
- * changes for runs that are not load runs. */
+ * first use (CREATE TABLE IF NOT EXISTS through db_exec_ddl), so opening a
+ * database never changes for runs that are not load runs. */
 #include "store_load.h"
+#include "store_int.h"
 
-#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,37 +38,33 @@ static const char load_schema[] =
  * thread at a time, and a process loads into one store): which database
  * has the tables, the open batch, the prepared insert. */
 static struct {
-	sqlite3 *db;
+	struct db *db;
 	bool in_tx;
 	double last_commit;
-	sqlite3_stmt *ins;
+	struct db_stmt *ins;
 } S;
 
-static int db_error(sqlite3 *db, struct err *err, const char *what)
+/* After a failed db call (err set by db.h): "store (load): what: …". */
+static int db_error(struct err *err, const char *what)
 {
-	return err_set(err, ST_DB, "store (load): %s: %s", what, sqlite3_errmsg(db));
+	char msg[sizeof err->msg];
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	return err_set(err, ST_DB, "store (load): %s: %s", what, msg);
 }
 
 static int ensure(struct store *st, struct err *err)
 {
-	sqlite3 *db = (sqlite3 *)store_db(st);
+	struct db *db = st->db;
 	if (S.db == db)
 		return 0;
 	if (S.ins)
-		sqlite3_finalize(S.ins);
+		db_finalize(S.ins);
 	memset(&S, 0, sizeof S);
 	if (store_commit(st, err))
 		return ST_DB;
-	if (sqlite3_exec(db, load_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db, err, "creating the load tables");
+	if (db_exec_ddl(db, load_schema, err))
+		return db_error(err, "creating the load tables");
 	S.db = db;
-	return 0;
-}
-
-static int exec(sqlite3 *db, const char *sql, struct err *err)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db, err, sql);
 	return 0;
 }
 
@@ -78,7 +76,7 @@ int store_load_commit(struct store *st, struct err *err)
 		return 0;
 	S.in_tx = false;
 	S.last_commit = fs_mono_ms();
-	return exec(S.db, "COMMIT", err);
+	return db_commit(S.db, err) ? db_error(err, "committing") : 0;
 }
 
 int store_load_tick(struct store *st, struct err *err)
@@ -88,64 +86,62 @@ int store_load_tick(struct store *st, struct err *err)
 	return 0;
 }
 
-static void bind_num(sqlite3_stmt *s, int i, double v)
+static void bind_num(struct db_stmt *s, int i, double v)
 {
 	if (v < 0)
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 	else
-		sqlite3_bind_double(s, i, v);
+		db_bind_double(s, i, v);
 }
 
 int store_load_request_put(struct store *st, int64_t run_id,
 			   const struct load_request_rec *r, struct err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 	if (ensure(st, err))
 		return ST_DB;
-	if (!S.ins && sqlite3_prepare_v2(S.db,
+	if (!S.ins && db_prepare(S.db,
 			"INSERT INTO load_requests (run_id, provider_idx, step, seq, "
 			"test_idx, prompt_idx, intended_ms, sent_ms, done_ms, latency_ms, "
 			"ttft_ms, http_status, error, pass, tokens_out, cost_usd) VALUES "
-			"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &S.ins, NULL) != SQLITE_OK)
-		return db_error(S.db, err, "preparing the request insert");
+			"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+			&S.ins, err))
+		return db_error(err, "preparing the request insert");
 	if (!S.in_tx) {
-		if (exec(S.db, "BEGIN IMMEDIATE", err))
-			return ST_DB;
+		if (db_begin_write(S.db, err))
+			return db_error(err, "beginning a batch");
 		S.in_tx = true;
 		S.last_commit = fs_mono_ms();
 	}
 	s = S.ins;
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->provider_idx);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->step);
-	sqlite3_bind_int64(s, 4, r->seq);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->test_idx);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->prompt_idx);
-	sqlite3_bind_double(s, 7, r->intended_ms);
-	sqlite3_bind_double(s, 8, r->sent_ms);
+	db_reset(s);
+	db_bind_int(s, 1, run_id);
+	db_bind_int(s, 2, (int64_t)r->provider_idx);
+	db_bind_int(s, 3, (int64_t)r->step);
+	db_bind_int(s, 4, r->seq);
+	db_bind_int(s, 5, (int64_t)r->test_idx);
+	db_bind_int(s, 6, (int64_t)r->prompt_idx);
+	db_bind_double(s, 7, r->intended_ms);
+	db_bind_double(s, 8, r->sent_ms);
 	bind_num(s, 9, r->done_ms);
 	bind_num(s, 10, r->latency_ms);
 	bind_num(s, 11, r->ttft_ms);
-	sqlite3_bind_int(s, 12, r->http_status);
-	if (r->error)
-		sqlite3_bind_text(s, 13, r->error, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 13);
+	db_bind_int(s, 12, r->http_status);
+	db_bind_text(s, 13, r->error);
 	if (r->pass < 0)
-		sqlite3_bind_null(s, 14);
+		db_bind_null(s, 14);
 	else
-		sqlite3_bind_int(s, 14, r->pass);
+		db_bind_int(s, 14, r->pass);
 	if (r->tokens_out < 0)
-		sqlite3_bind_null(s, 15);
+		db_bind_null(s, 15);
 	else
-		sqlite3_bind_int64(s, 15, r->tokens_out);
+		db_bind_int(s, 15, r->tokens_out);
 	bind_num(s, 16, r->cost_usd);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_error(S.db, err, "storing a load request");
+	rc = db_step(s, err);
+	db_reset(s);
+	if (rc != DB_DONE)
+		return db_error(err, "storing a load request");
 	return store_load_tick(st, err);
 }
 
@@ -161,40 +157,37 @@ int store_load_step_put(struct store *st, int64_t run_id, size_t provider_idx,
 			size_t step, const json_t *figures, const json_t *hist,
 			struct err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *f = NULL, *h = NULL;
 	const char *verdict = json_string_value(json_object_get(figures, "verdict"));
 	int rc = 0;
 	if (store_load_commit(st, err))
 		return ST_DB;
-	if (sqlite3_prepare_v2(S.db,
+	if (db_prepare(S.db,
 			"INSERT INTO load_steps (run_id, provider_idx, step, offered_rps, "
 			"achieved_rps, p50_ms, p95_ms, p99_ms, error_rate, verdict, figures, "
-			"latency_hist) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT "
+			"latency_hist) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT "
 			"(run_id, provider_idx, step) DO UPDATE SET figures = excluded.figures, "
 			"latency_hist = excluded.latency_hist, verdict = excluded.verdict",
-			-1, &s, NULL) != SQLITE_OK)
-		return db_error(S.db, err, "preparing the step insert");
+			&s, err))
+		return db_error(err, "preparing the step insert");
 	f = json_dumps(figures, JSON_COMPACT);
 	h = json_dumps(hist, JSON_COMPACT);
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)provider_idx);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)step);
+	db_bind_int(s, 1, run_id);
+	db_bind_int(s, 2, (int64_t)provider_idx);
+	db_bind_int(s, 3, (int64_t)step);
 	bind_num(s, 4, jnum(figures, "offered_rps", NULL));
 	bind_num(s, 5, jnum(figures, "achieved_rps", NULL));
 	bind_num(s, 6, jnum(figures, "latency_ms", "p50"));
 	bind_num(s, 7, jnum(figures, "latency_ms", "p95"));
 	bind_num(s, 8, jnum(figures, "latency_ms", "p99"));
 	bind_num(s, 9, jnum(figures, "error_rate", NULL));
-	if (verdict)
-		sqlite3_bind_text(s, 10, verdict, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 10);
-	sqlite3_bind_text(s, 11, f ? f : "{}", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 12, h ? h : "{}", -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(S.db, err, "storing a load step");
-	sqlite3_finalize(s);
+	db_bind_text(s, 10, verdict);
+	db_bind_text(s, 11, f ? f : "{}");
+	db_bind_text(s, 12, h ? h : "{}");
+	if (db_step(s, err) != DB_DONE)
+		rc = db_error(err, "storing a load step");
+	db_finalize(s);
 	free(f);
 	free(h);
 	return rc;
@@ -203,21 +196,21 @@ int store_load_step_put(struct store *st, int64_t run_id, size_t provider_idx,
 int store_load_report_put(struct store *st, int64_t run_id,
 			  const json_t *report, struct err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *txt;
 	int rc = 0;
 	if (store_load_commit(st, err))
 		return ST_DB;
-	if (sqlite3_prepare_v2(S.db,
-			"INSERT INTO load_reports (run_id, report) VALUES (?, ?) ON CONFLICT "
-			"(run_id) DO UPDATE SET report = excluded.report", -1, &s, NULL) != SQLITE_OK)
-		return db_error(S.db, err, "preparing the report insert");
+	if (db_prepare(S.db,
+			"INSERT INTO load_reports (run_id, report) VALUES (?1, ?2) ON CONFLICT "
+			"(run_id) DO UPDATE SET report = excluded.report", &s, err))
+		return db_error(err, "preparing the report insert");
 	txt = json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	sqlite3_bind_int64(s, 1, run_id);
-	sqlite3_bind_text(s, 2, txt ? txt : "{}", -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = db_error(S.db, err, "storing the load report");
-	sqlite3_finalize(s);
+	db_bind_int(s, 1, run_id);
+	db_bind_text(s, 2, txt ? txt : "{}");
+	if (db_step(s, err) != DB_DONE)
+		rc = db_error(err, "storing the load report");
+	db_finalize(s);
 	free(txt);
 	return rc;
 }
@@ -225,42 +218,46 @@ int store_load_report_put(struct store *st, int64_t run_id,
 int store_load_report_get(struct store *st, int64_t run_id, json_t **report,
 			  struct err *err)
 {
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	sqlite3_stmt *s = NULL;
+	struct db *db = st->db;
+	struct db_stmt *s = NULL;
 	int rc;
 	*report = NULL;
-	/* Reading must not create tables in a database without load runs. */
-	if (sqlite3_prepare_v2(db, "SELECT report FROM load_reports WHERE run_id = ?",
-			       -1, &s, NULL) != SQLITE_OK)
+	/* Reading must not create tables in a database without load runs;
+	 * asking first also keeps a PostgreSQL transaction free of the error
+	 * a missing table would raise. */
+	if (!db_has_column(db, "load_reports", "report"))
 		return 0;   /* no load table: not a load run */
-	sqlite3_bind_int64(s, 1, run_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if (db_prepare(db, "SELECT report FROM load_reports WHERE run_id = ?1",
+		       &s, err))
+		return db_error(err, "reading the load report");
+	db_bind_int(s, 1, run_id);
+	rc = db_step(s, err);
+	if (rc == DB_ROW) {
 		json_error_t je;
-		const char *txt = (const char *)sqlite3_column_text(s, 0);
+		const char *txt = db_col_text(s, 0);
 		*report = json_loads(txt ? txt : "", 0, &je);
 		if (!*report) {
-			sqlite3_finalize(s);
+			db_finalize(s);
 			return err_set(err, ST_DB, "store (load): stored report of run %lld "
 				       "is not JSON: %s", (long long)run_id, je.text);
 		}
-	} else if (rc != SQLITE_DONE) {
-		rc = db_error(db, err, "reading the load report");
-		sqlite3_finalize(s);
+	} else if (rc != DB_DONE) {
+		rc = db_error(err, "reading the load report");
+		db_finalize(s);
 		return rc;
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return 0;
 }
 
 void store_load_close(struct store *st)
 {
 	struct err ignore;
-	if (!st || S.db != (sqlite3 *)store_db(st))
+	if (!st || S.db != st->db)
 		return;
 	err_clear(&ignore);
 	store_load_commit(st, &ignore);
 	if (S.ins)
-		sqlite3_finalize(S.ins);
+		db_finalize(S.ins);
 	memset(&S, 0, sizeof S);
 }

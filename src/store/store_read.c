@@ -1,9 +1,14 @@
 /* store_read.c — the read half of store.h: cases, prompts, providers,
- * results streamed in key order, assertion rows and the per-group
- * aggregates the summary needs.  Each walk is one SQL cursor; a row is
- * handed to the callback as pointers into SQLite's column buffers, valid
- * until the callback returns, so memory does not grow with the number of
- * rows.  Reads commit the open write batch first so they see every put. */
+ * results streamed in key order, assertion rows, the per-group
+ * aggregates the summary needs and the statistics' columns.  Each walk is
+ * one cursor of the statement layer (db.h); a row is handed to the
+ * callback as pointers into the column buffers, valid until the callback
+ * returns, so memory does not grow with the number of rows.  Reads commit
+ * the open write batch first so they see every put.
+ *
+ * The SQL is shared by both backends (sums of CASE rather than of
+ * booleans); only the named-metric means differ (SQLite's json_each,
+ * PostgreSQL's jsonb_each), chosen by db_kind(). */
 #include "store_int.h"
 
 #include <math.h>
@@ -12,12 +17,12 @@
 
 #include "../util/xalloc.h"
 
-const char *sti_text(sqlite3_stmt *q, int i)
+const char *sti_text(struct db_stmt *q, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	return db_col_text(q, i);
 }
 
-char *sti_dup(sqlite3_stmt *q, int i, bool empty)
+char *sti_dup(struct db_stmt *q, int i, bool empty)
 {
 	const char *t = sti_text(q, i);
 	if (!t)
@@ -25,48 +30,48 @@ char *sti_dup(sqlite3_stmt *q, int i, bool empty)
 	return xstrdup(t);
 }
 
-static double col_real(sqlite3_stmt *q, int i)
+static double col_real(struct db_stmt *q, int i)
 {
-	return sqlite3_column_type(q, i) == SQLITE_NULL
-		? NAN : sqlite3_column_double(q, i);
+	return db_col_null(q, i)
+		? NAN : db_col_double(q, i);
 }
 
-static long col_count(sqlite3_stmt *q, int i)
+static long col_count(struct db_stmt *q, int i)
 {
-	return sqlite3_column_type(q, i) == SQLITE_NULL
-		? -1 : (long)sqlite3_column_int64(q, i);
+	return db_col_null(q, i)
+		? -1 : (long)db_col_int(q, i);
 }
 
-static size_t col_idx(sqlite3_stmt *q, int i)
+static size_t col_idx(struct db_stmt *q, int i)
 {
-	sqlite3_int64 v = sqlite3_column_int64(q, i);
+	int64_t v = db_col_int(q, i);
 	return v < 0 ? 0 : (size_t)v;
 }
 
 /* Prepares `sql` with ?1 bound to `id` after committing the open batch. */
 static int open_walk(struct store *st, const char *sql, int64_t id,
-		     sqlite3_stmt **q, struct err *err)
+		     struct db_stmt **q, struct err *err)
 {
 	int rc;
 	*q = NULL;
 	if ((rc = store_commit(st, err)) || (rc = sti_prepare(st, sql, q, err)))
 		return rc;
-	sqlite3_bind_int64(*q, 1, id);
+	db_bind_int(*q, 1, id);
 	return 0;
 }
 
 /* Steps q to the end, calling row(ud, q) per row; finalizes q. */
-static int walk(struct store *st, sqlite3_stmt *q, const char *what,
-		int (*row)(sqlite3_stmt *q, void *ctx), void *ctx,
+static int walk(struct store *st, struct db_stmt *q, const char *what,
+		int (*row)(struct db_stmt *q, void *ctx), void *ctx,
 		struct err *err)
 {
 	int step, rc = 0;
-	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+	while ((step = db_step(q, err)) == DB_ROW)
 		if ((rc = row(q, ctx)))
 			break;
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != DB_DONE)
 		rc = sti_fail(st, err, what);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -85,7 +90,7 @@ struct ctx {
 	void *ud;
 };
 
-static int case_row(sqlite3_stmt *q, void *vctx)
+static int case_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_case r = {
@@ -104,7 +109,7 @@ int store_cases_each(struct store *st, int64_t run_id,
 		     int (*cb)(void *ud, const struct store_case *c), void *ud,
 		     struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.kase = cb, .ud = ud };
 	int rc = open_walk(st, "SELECT idx, description, vars_json,"
 			   " metadata_json, n_asserts, case_key, case_hash"
@@ -113,14 +118,14 @@ int store_cases_each(struct store *st, int64_t run_id,
 	return rc ? rc : walk(st, q, "reading cases", case_row, &c, err);
 }
 
-static int prompt_row(sqlite3_stmt *q, void *vctx)
+static int prompt_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_prompt r = {
 		.idx = col_idx(q, 0),
 		.label = sti_text(q, 1),
 		.raw = sti_text(q, 2),
-		.is_chat = sqlite3_column_int(q, 3) != 0,
+		.is_chat = db_col_int(q, 3) != 0,
 	};
 	return c->cb.prompt(c->ud, &r);
 }
@@ -129,14 +134,14 @@ int store_prompts_each(struct store *st, int64_t run_id,
 		       int (*cb)(void *ud, const struct store_prompt *p),
 		       void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.prompt = cb, .ud = ud };
 	int rc = open_walk(st, "SELECT idx, label, raw, is_chat FROM run_prompts"
 			   " WHERE run_id = ?1 ORDER BY idx", run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading prompts", prompt_row, &c, err);
 }
 
-static int provider_row(sqlite3_stmt *q, void *vctx)
+static int provider_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_provider r = {
@@ -153,7 +158,7 @@ int store_providers_each(struct store *st, int64_t run_id,
 			 int (*cb)(void *ud, const struct store_provider *p),
 			 void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.provider = cb, .ud = ud };
 	int rc = open_walk(st, "SELECT idx, provider_id, label, config_json,"
 			   " provider_key FROM"
@@ -192,15 +197,15 @@ static const char *const results_sql =
 	" WHERE r.run_id = ?1"
 	" ORDER BY r.run_id, r.case_idx, r.prompt_idx, r.provider_idx, r.repeat";
 
-static int result_row(sqlite3_stmt *q, void *vctx)
+static int result_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_result r = {
-		.id = sqlite3_column_int64(q, R_ID),
+		.id = db_col_int(q, R_ID),
 		.case_idx = col_idx(q, R_CASE),
 		.prompt_idx = col_idx(q, R_PROMPT_IDX),
 		.provider_idx = col_idx(q, R_PROVIDER_IDX),
-		.repeat = sqlite3_column_int(q, R_REPEAT),
+		.repeat = db_col_int(q, R_REPEAT),
 		.item_key = sti_text(q, R_KEY),
 		.metadata_json = sti_text(q, R_META),
 		.served_model = sti_text(q, R_SERVED),
@@ -218,8 +223,8 @@ static int result_row(sqlite3_stmt *q, void *vctx)
 		.reason = sti_text(q, R_REASON),
 		.named_json = sti_text(q, R_NAMED),
 		.http_status = col_count(q, R_HTTP),
-		.pass = sqlite3_column_type(q, R_PASS) == SQLITE_NULL
-			? -1 : sqlite3_column_int(q, R_PASS) != 0,
+		.pass = db_col_null(q, R_PASS)
+			? -1 : db_col_int(q, R_PASS) != 0,
 		.score = col_real(q, R_SCORE),
 		.latency_ms = col_real(q, R_LATENCY),
 		.ttft_ms = col_real(q, R_TTFT),
@@ -233,7 +238,7 @@ static int result_row(sqlite3_stmt *q, void *vctx)
 		.total_tokens = col_count(q, R_TOK_T),
 		.retries = col_count(q, R_RETRIES),
 		.judge_calls = col_count(q, R_JCALLS),
-		.cached = sqlite3_column_int(q, R_CACHED) != 0,
+		.cached = db_col_int(q, R_CACHED) != 0,
 	};
 	return c->cb.result(c->ud, &r);
 }
@@ -242,19 +247,19 @@ int store_results_each(struct store *st, int64_t run_id,
 		       int (*cb)(void *ud, const struct store_result *r),
 		       void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.result = cb, .ud = ud };
 	int rc = open_walk(st, results_sql, run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading results", result_row, &c, err);
 }
 
-static int assert_row(sqlite3_stmt *q, void *vctx)
+static int assert_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_assert a = {
 		.idx = col_idx(q, 0),
 		.type = sti_text(q, 1),
-		.pass = sqlite3_column_int(q, 2) != 0,
+		.pass = db_col_int(q, 2) != 0,
 		.score = col_real(q, 3),
 		.reason = sti_text(q, 4),
 		.weight = col_real(q, 5),
@@ -268,7 +273,7 @@ int store_asserts_each(struct store *st, int64_t result_id,
 		       int (*cb)(void *ud, const struct store_assert *a),
 		       void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.assertion = cb, .ud = ud };
 	int rc;
 	/* No commit here: callers walk assertions inside a results walk. */
@@ -276,7 +281,7 @@ int store_asserts_each(struct store *st, int64_t result_id,
 			      " weight, metric, severity FROM assertion_results"
 			      " WHERE result_id = ?1 ORDER BY idx", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, result_id);
+	db_bind_int(q, 1, result_id);
 	return walk(st, q, "reading assertions", assert_row, &c, err);
 }
 
@@ -285,15 +290,16 @@ int store_asserts_each(struct store *st, int64_t result_id,
 static const char *const groups_sql =
 	"SELECT pv.idx, pr.idx, pv.provider_id, pv.label, pr.label,"
 	" count(r.id),"
-	" coalesce(sum(r.pass = 1), 0),"
-	" coalesce(sum(r.pass = 0), 0),"
-	" coalesce(sum(r.error_kind IS NOT NULL), 0),"
+	" coalesce(sum(CASE WHEN r.pass = 1 THEN 1 ELSE 0 END), 0),"
+	" coalesce(sum(CASE WHEN r.pass = 0 THEN 1 ELSE 0 END), 0),"
+	" coalesce(sum(CASE WHEN r.error_kind IS NOT NULL THEN 1 ELSE 0 END),"
+	"  0),"
 	" avg(CASE WHEN r.pass IS NOT NULL THEN r.score END),"
 	" coalesce(sum(r.prompt_tokens), 0),"
 	" coalesce(sum(r.completion_tokens), 0),"
 	" coalesce(sum(r.cost_usd), 0),"
-	" coalesce(sum(r.error_kind IS NOT NULL"
-	"  AND r.error_msg LIKE 'grading failed:%'), 0)"
+	" coalesce(sum(CASE WHEN r.error_kind IS NOT NULL"
+	"  AND r.error_msg LIKE 'grading failed:%' THEN 1 ELSE 0 END), 0)"
 	" FROM run_providers pv JOIN run_prompts pr ON pr.run_id = pv.run_id"
 	" LEFT JOIN results r ON r.run_id = pv.run_id"
 	"  AND r.provider_idx = pv.idx AND r.prompt_idx = pr.idx"
@@ -301,7 +307,7 @@ static const char *const groups_sql =
 	" GROUP BY pv.idx, pr.idx, pv.provider_id, pv.label, pr.label"
 	" ORDER BY pv.idx, pr.idx";
 
-static int group_row(sqlite3_stmt *q, void *vctx)
+static int group_row(struct db_stmt *q, void *vctx)
 {
 	struct ctx *c = vctx;
 	struct store_group g = {
@@ -310,15 +316,15 @@ static int group_row(sqlite3_stmt *q, void *vctx)
 		.provider_id = sti_text(q, 2),
 		.provider_label = sti_text(q, 3),
 		.prompt_label = sti_text(q, 4),
-		.n = (long)sqlite3_column_int64(q, 5),
-		.passes = (long)sqlite3_column_int64(q, 6),
-		.fails = (long)sqlite3_column_int64(q, 7),
-		.errors = (long)sqlite3_column_int64(q, 8),
+		.n = (long)db_col_int(q, 5),
+		.passes = (long)db_col_int(q, 6),
+		.fails = (long)db_col_int(q, 7),
+		.errors = (long)db_col_int(q, 8),
 		.mean_score = col_real(q, 9),
-		.prompt_tokens = (long)sqlite3_column_int64(q, 10),
-		.completion_tokens = (long)sqlite3_column_int64(q, 11),
-		.cost_usd = sqlite3_column_double(q, 12),
-		.grade_errors = (long)sqlite3_column_int64(q, 13),
+		.prompt_tokens = (long)db_col_int(q, 10),
+		.completion_tokens = (long)db_col_int(q, 11),
+		.cost_usd = db_col_double(q, 12),
+		.grade_errors = (long)db_col_int(q, 13),
 	};
 	return c->cb.group(c->ud, &g);
 }
@@ -327,7 +333,7 @@ int store_groups_each(struct store *st, int64_t run_id,
 		      int (*cb)(void *ud, const struct store_group *g),
 		      void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct ctx c = { .cb.group = cb, .ud = ud };
 	int rc = open_walk(st, groups_sql, run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading the summary", group_row, &c, err);
@@ -337,7 +343,7 @@ int store_group_latencies(struct store *st, int64_t run_id,
 			  size_t provider_idx, size_t prompt_idx, double **out,
 			  size_t *n, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	size_t cap = 0;
 	int rc, step;
 	*out = NULL;
@@ -348,19 +354,19 @@ int store_group_latencies(struct store *st, int64_t run_id,
 			    " AND cached = 0 AND latency_ms IS NOT NULL"
 			    " ORDER BY latency_ms", run_id, &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)provider_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int(q, 2, (int64_t)provider_idx);
+	db_bind_int(q, 3, (int64_t)prompt_idx);
+	while ((step = db_step(q, err)) == DB_ROW) {
 		*out = xgrow(*out, &cap, *n + 1, sizeof **out);
-		(*out)[(*n)++] = sqlite3_column_double(q, 0);
+		(*out)[(*n)++] = db_col_double(q, 0);
 	}
-	if (step != SQLITE_DONE) {
+	if (step != DB_DONE) {
 		rc = sti_fail(st, err, "reading latencies");
 		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -369,13 +375,13 @@ struct metric_ctx {
 	void *ud;
 };
 
-static int metric_row(sqlite3_stmt *q, void *vctx)
+static int metric_row(struct db_stmt *q, void *vctx)
 {
 	struct metric_ctx *c = vctx;
-	if (!sti_text(q, 2) || sqlite3_column_type(q, 3) == SQLITE_NULL)
+	if (!sti_text(q, 2) || db_col_null(q, 3))
 		return 0;
 	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), sti_text(q, 2),
-		     sqlite3_column_double(q, 3));
+		     db_col_double(q, 3));
 }
 
 int store_group_metrics_each(struct store *st, int64_t run_id,
@@ -384,15 +390,162 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 				       double mean),
 			     void *ud, struct err *err)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	struct metric_ctx c = { cb, ud };
-	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, j.key,"
-			   " avg(j.value)"
-			   " FROM results r, json_each(r.named_scores_json) j"
-			   " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
-			   "  AND r.named_scores_json IS NOT NULL"
-			   " GROUP BY r.provider_idx, r.prompt_idx, j.key"
-			   " ORDER BY r.provider_idx, r.prompt_idx, j.key",
+	/* The JSON functions differ.  PostgreSQL's form (written for db_pg.c,
+	 * not run by this branch's tests) averages the numeric members only
+	 * and orders keys bytewise, as SQLite does. */
+	int rc = open_walk(st, db_kind(st->db) == DB_PG
+			   ? "SELECT r.provider_idx, r.prompt_idx, j.key,"
+			     " avg(CAST(j.value #>> '{}' AS DOUBLE PRECISION))"
+			     " FROM results r,"
+			     " jsonb_each(CAST(r.named_scores_json AS jsonb)) j"
+			     " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
+			     "  AND r.named_scores_json IS NOT NULL"
+			     "  AND jsonb_typeof(j.value) = 'number'"
+			     " GROUP BY r.provider_idx, r.prompt_idx, j.key"
+			     " ORDER BY r.provider_idx, r.prompt_idx,"
+			     " j.key COLLATE \"C\""
+			   : "SELECT r.provider_idx, r.prompt_idx, j.key,"
+			     " avg(j.value)"
+			     " FROM results r, json_each(r.named_scores_json) j"
+			     " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
+			     "  AND r.named_scores_json IS NOT NULL"
+			     " GROUP BY r.provider_idx, r.prompt_idx, j.key"
+			     " ORDER BY r.provider_idx, r.prompt_idx, j.key",
 			   run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading metrics", metric_row, &c, err);
+}
+
+/* ------------------------------------------------- reads for statistics */
+
+/* Columns of figures_sql, in order. */
+enum {
+	F_PROV, F_PROMPT, F_CASE, F_REPEAT, F_PASS, F_SCORE, F_ERROR, F_LAT,
+	F_TTFT, F_TOK_P, F_TOK_C, F_COST, F_RETRIES, F_CACHED, F_NAMED,
+	F_OUTPUT, F_JCOST, F_CONF, F_SEV, F_UNRATED
+};
+
+/* ?2 = 1 asks for the output, ?3 = 1 for the failing assertions'
+ * severities.  Ordered as results_by_group. */
+static const char *const figures_sql =
+	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
+	/* 0 no error, 1 infrastructure error, 2 grading error (the engine
+	 * records "grading failed: ..." for assay's grader or a judge) */
+	" CASE WHEN error_kind IS NULL THEN 0"
+	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END,"
+	" latency_ms, ttft_ms, prompt_tokens,"
+	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
+	" CASE WHEN ?2 = 1 THEN output END, judge_cost_usd, confidence,"
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT max(severity) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0) END,"
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT count(*) FROM"
+	"  assertion_results WHERE result_id = results.id AND pass = 0 AND"
+	"  severity IS NULL) END"
+	" FROM results WHERE run_id = ?1"
+	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+
+struct fig_ctx {
+	int (*cb)(void *, const struct store_figures *);
+	void *ud;
+};
+
+static int figures_row(struct db_stmt *q, void *vctx)
+{
+	struct fig_ctx *c = vctx;
+	struct store_figures f = {
+		.provider_idx = col_idx(q, F_PROV),
+		.prompt_idx = col_idx(q, F_PROMPT),
+		.case_idx = col_idx(q, F_CASE),
+		.repeat = db_col_int(q, F_REPEAT),
+		.pass = db_col_null(q, F_PASS)
+			? -1 : db_col_int(q, F_PASS) != 0,
+		.error = db_col_int(q, F_ERROR),
+		.score = col_real(q, F_SCORE),
+		.latency_ms = col_real(q, F_LAT),
+		.ttft_ms = col_real(q, F_TTFT),
+		.cost_usd = col_real(q, F_COST),
+		.judge_cost_usd = col_real(q, F_JCOST),
+		.confidence = col_real(q, F_CONF),
+		.prompt_tokens = col_count(q, F_TOK_P),
+		.completion_tokens = col_count(q, F_TOK_C),
+		.retries = col_count(q, F_RETRIES),
+		.cached = db_col_int(q, F_CACHED) != 0,
+		.named_json = sti_text(q, F_NAMED),
+		.output = sti_text(q, F_OUTPUT),
+		.output_len = (size_t)db_col_bytes(q, F_OUTPUT),
+		.fail_severity = col_real(q, F_SEV),
+		.fail_unrated = col_count(q, F_UNRATED),
+	};
+	return c->cb(c->ud, &f);
+}
+
+int store_figures_each(struct store *st, int64_t run_id, unsigned flags,
+		       int (*cb)(void *ud, const struct store_figures *f),
+		       void *ud, struct err *err)
+{
+	struct db_stmt *q;
+	struct fig_ctx c = { cb, ud };
+	int rc = open_walk(st, figures_sql, run_id, &q, err);
+	if (rc)
+		return rc;
+	db_bind_int(q, 2, (flags & STORE_FIG_OUTPUT) != 0);
+	db_bind_int(q, 3, (flags & STORE_FIG_SEVERITY) != 0);
+	return walk(st, q, "reading results", figures_row, &c, err);
+}
+
+static int any_row(struct db_stmt *q, void *vctx)
+{
+	(void)q;
+	*(bool *)vctx = true;
+	return 0;
+}
+
+int store_run_has_severity(struct store *st, int64_t run_id, bool *any,
+			   struct err *err)
+{
+	struct db_stmt *q;
+	int rc = open_walk(st, "SELECT 1 FROM results r"
+			   " JOIN assertion_results a ON a.result_id = r.id"
+			   " WHERE r.run_id = ?1 AND a.severity IS NOT NULL"
+			   " LIMIT 1", run_id, &q, err);
+	*any = false;
+	return rc ? rc : walk(st, q, "reading assertions", any_row, any, err);
+}
+
+struct afail_ctx {
+	int (*cb)(void *, size_t, size_t, const char *, const char *, long,
+		  long);
+	void *ud;
+};
+
+static int afail_row(struct db_stmt *q, void *vctx)
+{
+	struct afail_ctx *c = vctx;
+	const char *type = sti_text(q, 2);
+	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), type ? type : "?",
+		     sti_text(q, 3), (long)db_col_int(q, 4),
+		     (long)db_col_int(q, 5));
+}
+
+int store_assert_fails_each(struct store *st, int64_t run_id,
+			    int (*cb)(void *ud, size_t provider_idx,
+				      size_t prompt_idx, const char *type,
+				      const char *metric, long fails,
+				      long total),
+			    void *ud, struct err *err)
+{
+	struct db_stmt *q;
+	struct afail_ctx c = { cb, ud };
+	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, a.type,"
+			   " a.metric,"
+			   " sum(CASE WHEN a.pass = 0 THEN 1 ELSE 0 END),"
+			   " count(*)"
+			   " FROM assertion_results a JOIN results r"
+			   " ON r.id = a.result_id WHERE r.run_id = ?1"
+			   " GROUP BY r.provider_idx, r.prompt_idx, a.type,"
+			   " a.metric"
+			   " ORDER BY 1, 2, 5 DESC, 3 NULLS FIRST,"
+			   " 4 NULLS FIRST", run_id, &q, err);
+	return rc ? rc : walk(st, q, "reading assertions", afail_row, &c, err);
 }

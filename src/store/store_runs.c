@@ -45,11 +45,11 @@ static bool writer_gone(const char *host, long pid, double beat_ms)
 	return !isnan(beat_ms) && fs_now_ms() - beat_ms > STORE_STALE_MS;
 }
 
-static void fill_run(sqlite3_stmt *q, struct store_run *r)
+static void fill_run(struct db_stmt *q, struct store_run *r)
 {
 	double beat;
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(q, 0);
+	r->id = db_col_int(q, 0);
 	r->created_at = sti_dup(q, 1, true);
 	r->finished_at = sti_dup(q, 2, false);
 	r->status = sti_dup(q, 3, true);
@@ -62,21 +62,21 @@ static void fill_run(sqlite3_stmt *q, struct store_run *r)
 	r->config_json = sti_dup(q, 10, false);
 	r->git_commit = sti_dup(q, 11, false);
 	r->host = sti_dup(q, 12, false);
-	r->repeat = sqlite3_column_int(q, 13);
-	r->n_cases = (long)sqlite3_column_int64(q, 14);
-	r->n_prompts = (long)sqlite3_column_int64(q, 15);
-	r->n_providers = (long)sqlite3_column_int64(q, 16);
-	r->pid = sqlite3_column_type(q, 17) == SQLITE_NULL
-		? -1 : (long)sqlite3_column_int64(q, 17);
-	beat = sqlite3_column_type(q, 18) == SQLITE_NULL
-		? NAN : sqlite3_column_double(q, 18);
+	r->repeat = db_col_int(q, 13);
+	r->n_cases = (long)db_col_int(q, 14);
+	r->n_prompts = (long)db_col_int(q, 15);
+	r->n_providers = (long)db_col_int(q, 16);
+	r->pid = db_col_null(q, 17)
+		? -1 : (long)db_col_int(q, 17);
+	beat = db_col_null(q, 18)
+		? NAN : db_col_double(q, 18);
 	if (!isnan(beat)) {
 		char iso[32];
 		sti_iso_time(beat, iso);
 		r->heartbeat_at = xstrdup(iso);
 	}
-	r->n_results = (long)sqlite3_column_int64(q, 19);
-	r->n_errors = (long)sqlite3_column_int64(q, 20);
+	r->n_results = (long)db_col_int(q, 19);
+	r->n_errors = (long)db_col_int(q, 20);
 	if (!strcmp(r->status, "running") && writer_gone(r->host, r->pid, beat)) {
 		free(r->status);
 		r->status = xstrdup("interrupted");
@@ -106,7 +106,7 @@ void store_run_free(struct store_run *r)
 int store_run_get(struct store *st, int64_t run_id, struct store_run *out,
 		  struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char *sql = xasprintf("%s WHERE r.id = ?1", run_cols);
 	int rc, step;
 	memset(out, 0, sizeof *out);
@@ -116,16 +116,16 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run *out,
 	free(sql);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW)
+	db_bind_int(q, 1, run_id);
+	step = db_step(q, err);
+	if (step == DB_ROW)
 		fill_run(q, out);
-	else if (step == SQLITE_DONE)
+	else if (step == DB_DONE)
 		rc = err_set(err, ST_DB, "no run %lld in the store",
 			     (long long)run_id);
 	else
 		rc = sti_fail(st, err, "reading the run");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -133,7 +133,7 @@ int store_runs_each(struct store *st, size_t limit,
 		    int (*cb)(void *ud, const struct store_run *r), void *ud,
 		    struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char *sql = xasprintf("%s ORDER BY r.id DESC", run_cols);
 	size_t n = 0;
 	int rc, step;
@@ -143,7 +143,7 @@ int store_runs_each(struct store *st, size_t limit,
 	free(sql);
 	if (rc)
 		return rc;
-	while ((limit == 0 || n < limit) && (step = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((limit == 0 || n < limit) && (step = db_step(q, err)) == DB_ROW) {
 		struct store_run r;
 		fill_run(q, &r);
 		rc = cb(ud, &r);
@@ -152,9 +152,9 @@ int store_runs_each(struct store *st, size_t limit,
 		if (rc)
 			break;
 	}
-	if (!rc && (limit == 0 || n < limit) && step != SQLITE_DONE)
+	if (!rc && (limit == 0 || n < limit) && step != DB_DONE)
 		rc = sti_fail(st, err, "listing runs");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -163,20 +163,20 @@ int store_runs_each(struct store *st, size_t limit,
 static int one_id(struct store *st, const char *sql, const char *text,
 		  int64_t num, int64_t *run_id, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = sti_prepare(st, sql, &q, err), step;
 	if (rc)
 		return rc;
 	if (text)
 		sti_bind_text(q, 1, text);
 	else
-		sqlite3_bind_int64(q, 1, num);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		*run_id = sqlite3_column_int64(q, 0);
-	else if (step != SQLITE_ROW && step != SQLITE_DONE)
+		db_bind_int(q, 1, num);
+	step = db_step(q, err);
+	if (step == DB_ROW && !db_col_null(q, 0))
+		*run_id = db_col_int(q, 0);
+	else if (step != DB_ROW && step != DB_DONE)
 		rc = sti_fail(st, err, "finding the run");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -243,26 +243,27 @@ int store_item_states_each(struct store *st, int64_t run_id,
 				     int state),
 			   void *ud, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc, step;
 	if ((rc = store_commit(st, err)) ||
 	    (rc = sti_prepare(st, "SELECT case_idx, prompt_idx, provider_idx,"
-			      " repeat, item_key, error_kind IS NOT NULL FROM"
+			      " repeat, item_key,"
+			      " CASE WHEN error_kind IS NULL THEN 0 ELSE 1 END FROM"
 			      " results WHERE run_id = ?1", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		rc = cb(ud, (size_t)sqlite3_column_int64(q, 0),
-			(size_t)sqlite3_column_int64(q, 1),
-			(size_t)sqlite3_column_int64(q, 2),
-			sqlite3_column_int(q, 3), sti_text(q, 4),
-			sqlite3_column_int(q, 5) ? 2 : 1);
+	db_bind_int(q, 1, run_id);
+	while ((step = db_step(q, err)) == DB_ROW) {
+		rc = cb(ud, (size_t)db_col_int(q, 0),
+			(size_t)db_col_int(q, 1),
+			(size_t)db_col_int(q, 2),
+			db_col_int(q, 3), sti_text(q, 4),
+			db_col_int(q, 5) ? 2 : 1);
 		if (rc)
 			break;
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != DB_DONE)
 		rc = sti_fail(st, err, "reading results");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -287,26 +288,26 @@ int store_run_delete(struct store *st, int64_t run_id, struct err *err)
 	int rc;
 	bool found = false;
 	if ((rc = store_commit(st, err)) ||
-	    (rc = sti_exec(st, "BEGIN IMMEDIATE", err)))
+	    (rc = db_begin_write(st->db, err)))
 		return rc;
 	for (size_t i = 0; i < sizeof steps / sizeof *steps && !rc; i++) {
-		sqlite3_stmt *q = NULL;
+		struct db_stmt *q = NULL;
 		if ((rc = sti_prepare(st, steps[i], &q, err)))
 			break;
-		sqlite3_bind_int64(q, 1, run_id);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		db_bind_int(q, 1, run_id);
+		if (db_step(q, err) != DB_DONE)
 			rc = sti_fail(st, err, "deleting the run");
 		else if (i + 1 == sizeof steps / sizeof *steps)
-			found = sqlite3_changes(st->db) > 0;
-		sqlite3_finalize(q);
+			found = db_changes(st->db) > 0;
+		db_finalize(q);
 	}
 	if (!rc && !found)
 		rc = err_set(err, ST_DB, "%s has no run %lld", st->path,
 			     (long long)run_id);
 	if (rc) {
 		struct err ignore = {0};
-		sti_exec(st, "ROLLBACK", &ignore);
+		db_rollback(st->db, &ignore);
 		return rc;
 	}
-	return sti_exec(st, "COMMIT", err);
+	return db_commit(st->db, err);
 }

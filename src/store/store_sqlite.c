@@ -1,29 +1,36 @@
-/* store_sqlite.c — the SQLite implementation of store.h.
+/* store_sqlite.c — store.h's open, schema and writes, over the statement
+ * layer (db.h): the same code serves a SQLite file and a PostgreSQL
+ * database.  (The name is historical: no SQLite call is left here.)
  *
- * One database file holds every run.  The schema (docs/storage.md) is
+ * One database holds every run.  The schema (docs/storage.md) is
  * created on open when missing and versioned in `schema_version`.  Writes
  * go through prepared statements; results are batched in a transaction
  * that commits after 256 results or once 250 ms have passed since the last
  * commit, so a burst of thousands of results costs a handful of commits
  * while a slow run commits nearly every result at once — and a kill -9
- * loses at most the open batch.  The journal is WAL with
+ * loses at most the open batch.  On SQLite the journal is WAL with
  * synchronous=NORMAL: a commit survives a process crash (it is in the WAL
  * file) without an fsync per batch.
+ *
+ * Where the backends differ, this file asks db_kind(): the PRAGMAs
+ * (journal, synchronous, foreign keys) are SQLite's; a run created with a
+ * chosen id (shards) also moves PostgreSQL's identity sequence past it;
+ * and a COMMIT that failed on a lock is retried only on SQLite, where the
+ * transaction survives the failure (PostgreSQL has rolled it back).
  *
  * Secrets: only sanitized JSON is stored.  `struct suite.sanitized` is
  * already stripped by the suite loader; we strip again here
  * (store_json_strip_secrets) so a loader bug cannot leak a key.
  *
- * SQL is kept close to what PostgreSQL accepts (no INSERT OR REPLACE, ISO
- * timestamps as text, INTEGER/REAL/TEXT types) so a second backend is a
- * matter of another file behind the same header. */
+ * SQL is written in db.h's dialect (`?N`, ON CONFLICT, RETURNING id, no
+ * INSERT OR REPLACE, ISO timestamps as text, INTEGER/REAL/TEXT types that
+ * db_exec_ddl maps for PostgreSQL). */
 #include "store_int.h"
 #include "store_turns.h"
 #include "../util/redact.h"
 
 #include <ctype.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +178,10 @@ static const char *const ins_result_sql =
 	" score, reason, named_scores_json, retry_wait_ms, judge_calls,"
 	" judge_cost_usd, judge_latency_ms, confidence, served_model, item_key)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
+	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)"
+	/* a stored item gives no row: store_result_put replaces it */
+	" ON CONFLICT (run_id, case_idx, prompt_idx, provider_idx, repeat)"
+	" DO NOTHING RETURNING id";
 
 static const char *const ins_assert_sql =
 	"INSERT INTO assertion_results (result_id, idx, type, pass, score,"
@@ -180,20 +190,23 @@ static const char *const ins_assert_sql =
 
 int sti_fail(struct store *st, struct err *err, const char *what)
 {
-	return err_set(err, ST_DB, "%s: %s: %s", st->path, what,
-		       sqlite3_errmsg(st->db));
+	char msg[sizeof err->msg];
+	if (err->code == ST_OK || !err->msg[0])
+		return err_set(err, ST_DB, "%s: %s failed", st->path, what);
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	return err_set(err, ST_DB, "%s (%s)", msg, what);
 }
 
 int sti_exec(struct store *st, const char *sql, struct err *err)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, ST_DB, "%s: %s", st->path,
-			msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return ST_DB;
-	}
-	return 0;
+	return db_exec(st->db, sql, err);
+}
+
+int sti_run(struct store *st, struct db_stmt *q, const char *what,
+	    struct err *err)
+{
+	int rc = db_step(q, err);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : sti_fail(st, err, what);
 }
 
 /* ISO 8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z. */
@@ -313,83 +326,60 @@ static char *provider_config_json(const struct suite *s, size_t i)
 
 /* Every text written passes the redactor (util/redact.h): a key echoed
  * by a server never reaches the database or, through it, an export. */
-void sti_bind_text(sqlite3_stmt *q, int i, const char *s)
+void sti_bind_text(struct db_stmt *q, int i, const char *s)
 {
 	char *r = s ? redact_dup(s, strlen(s)) : NULL;
-	if (r)
-		sqlite3_bind_text(q, i, r, -1, free);
-	else if (s)
-		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, i);
+	db_bind_text(q, i, r ? r : s);
+	free(r);
 }
 
-static void bind_owned_json(sqlite3_stmt *q, int i, char *s)
+static void bind_owned_json(struct db_stmt *q, int i, char *s)
 {
-	char *r = s ? redact_dup(s, strlen(s)) : NULL;
-	if (r) {
-		free(s);
-		s = r;
-	}
-	if (s)
-		sqlite3_bind_text(q, i, s, -1, free);
-	else
-		sqlite3_bind_null(q, i);
+	sti_bind_text(q, i, s);
+	free(s);
 }
 
-static void bind_count(sqlite3_stmt *q, int i, long v)
+static void bind_count(struct db_stmt *q, int i, long v)
 {
 	if (v >= 0)
-		sqlite3_bind_int64(q, i, v);
+		db_bind_int(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
-static void bind_real_known(sqlite3_stmt *q, int i, double v)
+static void bind_real_known(struct db_stmt *q, int i, double v)
 {
 	if (v >= 0 && isfinite(v))
-		sqlite3_bind_double(q, i, v);
+		db_bind_double(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
-static void bind_real(sqlite3_stmt *q, int i, double v)
+static void bind_real(struct db_stmt *q, int i, double v)
 {
 	if (isfinite(v))
-		sqlite3_bind_double(q, i, v);
+		db_bind_double(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
 /* -------------------------------------------------------------- open */
 
-int sti_prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+int sti_prepare(struct store *st, const char *sql, struct db_stmt **q,
 		   struct err *err)
 {
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q,
-			       NULL) != SQLITE_OK)
-		return sti_fail(st, err, "preparing a statement");
-	return 0;
+	return db_prepare(st->db, sql, q, err);
 }
 
 /* Adds a column that a newer schema has, when the table lacks it. */
 static int ensure_column(struct store *st, const char *table, const char *col,
 			 const char *decl, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
 	char sql[256];
-	bool found = false;
-	snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return sti_fail(st, err, "reading the schema");
-	while (sqlite3_step(q) == SQLITE_ROW)
-		if (!strcmp((const char *)sqlite3_column_text(q, 1), col))
-			found = true;
-	sqlite3_finalize(q);
-	if (found)
+	if (db_has_column(st->db, table, col))
 		return 0;
 	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
-	return sti_exec(st, sql, err);
+	return db_exec_ddl(st->db, sql, err);
 }
 
 /* Nullable columns added within version 2 (results.confidence,
@@ -409,7 +399,7 @@ static int ensure_v2_columns(struct store *st, struct err *err)
 static int migrate_v3(struct store *st, struct err *err)
 {
 	int rc;
-	if ((rc = sti_exec(st, store_turns_schema, err)))
+	if ((rc = db_exec_ddl(st->db, store_turns_schema, err)))
 		return rc;
 	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (4)", err);
 }
@@ -462,15 +452,18 @@ static int migrate_v1(struct store *st, struct err *err)
 
 static int check_schema(struct store *st, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = 0, v = -1;
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, "SELECT max(version) FROM schema_version", &q,
+		       err))
 		return sti_fail(st, err, "reading the schema version");
-	if (sqlite3_step(q) == SQLITE_ROW &&
-	    sqlite3_column_type(q, 0) != SQLITE_NULL)
-		v = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+	rc = db_step(q, err);
+	if (rc == DB_ROW && !db_col_null(q, 0))
+		v = (int)db_col_int(q, 0);
+	db_finalize(q);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return sti_fail(st, err, "reading the schema version");
+	rc = 0;
 	if (v < 0) {
 		char sql[96];
 		snprintf(sql, sizeof sql,
@@ -495,12 +488,19 @@ static int check_schema(struct store *st, struct err *err)
 	return rc;
 }
 
-static int locked_exec(struct store *st, const char *sql, struct err *err);
+enum lock_op { LOCK_EXEC, LOCK_BEGIN, LOCK_COMMIT };
+static int locked(struct store *st, enum lock_op op, const char *sql,
+		  struct err *err);
+
+int sti_locked_exec(struct store *st, const char *sql, struct err *err)
+{
+	return locked(st, LOCK_EXEC, sql, err);
+}
 
 int store_open_existing(const char *path, struct store **out, struct err *err)
 {
 	*out = NULL;
-	if (access(path, R_OK) != 0)
+	if (!db_is_url(path) && access(path, R_OK) != 0)
 		return err_set(err, ST_IO, "no database at %s (use --db PATH)", path);
 	return store_open(path, out, err);
 }
@@ -513,39 +513,37 @@ int store_open(const char *path, struct store **out, struct err *err)
 	*out = NULL;
 	if (!path || !*path)
 		return err_set(err, ST_USAGE, "no database path given");
-	dir = fs_dirname(path);
-	rc = fs_mkdirs(dir, err);
-	free(dir);
-	if (rc)
-		return rc;
+	if (!db_is_url(path)) {
+		dir = fs_dirname(path);
+		rc = fs_mkdirs(dir, err);
+		free(dir);
+		if (rc)
+			return rc;
+	}
 	st = xcalloc(1, sizeof *st);
 	st->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		rc = err_set(err, ST_DB, "cannot open database %s: %s", path,
-			     st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 5000);
-	/* journal_mode answers with a row; exec ignores it. */
 	st->busy_ms = 5000;
-	if ((rc = locked_exec(st, "PRAGMA journal_mode=WAL;"
-			       "PRAGMA synchronous=NORMAL;"
-			       "PRAGMA foreign_keys=ON;"
-			       "PRAGMA busy_timeout=5000;", err)))
+	if ((rc = db_open(path, st->busy_ms, &st->db, err)))
 		goto fail;
-	if ((rc = locked_exec(st, "BEGIN IMMEDIATE", err)))
+	free(st->path);
+	st->path = xstrdup(db_target(st->db)); /* a URL without its password */
+	/* SQLite only: journal_mode answers with a row; exec ignores it. */
+	if (db_kind(st->db) == DB_SQLITE &&
+	    (rc = sti_locked_exec(st, "PRAGMA journal_mode=WAL;"
+				  "PRAGMA synchronous=NORMAL;"
+				  "PRAGMA foreign_keys=ON;"
+				  "PRAGMA busy_timeout=5000;", err)))
 		goto fail;
-	if ((rc = sti_exec(st, schema_sql, err)) ||
-	    (rc = sti_exec(st, store_turns_schema, err)) ||
+	if ((rc = locked(st, LOCK_BEGIN, NULL, err)))
+		goto fail;
+	if ((rc = db_exec_ddl(st->db, schema_sql, err)) ||
+	    (rc = db_exec_ddl(st->db, store_turns_schema, err)) ||
 	    (rc = check_schema(st, err))) {
 		struct err ignore = {0};
-		sti_exec(st, "ROLLBACK", &ignore);
+		db_rollback(st->db, &ignore);
 		goto fail;
 	}
-	if ((rc = locked_exec(st, "COMMIT", err)))
+	if ((rc = locked(st, LOCK_COMMIT, NULL, err)))
 		goto fail;
 	if ((rc = sti_prepare(st, ins_result_sql, &st->ins_result, err)) ||
 	    (rc = sti_prepare(st, ins_assert_sql, &st->ins_assert, err)) ||
@@ -581,24 +579,29 @@ fail:
 void store_set_busy_timeout(struct store *st, int ms)
 {
 	st->busy_ms = ms > 0 ? ms : 1;
-	sqlite3_busy_timeout(st->db, st->busy_ms);
+	db_set_busy_timeout(st->db, st->busy_ms);
 }
 
-/* Runs sql; when another process holds the write lock past the busy
- * timeout (SQLITE_BUSY), waits and tries again rather than failing — a
- * failed BEGIN or COMMIT here would abort the run and lose the results
- * in hand.  Notes the wait on stderr once, gives up after
- * STORE_LOCK_GIVE_UP_MS. */
-static int locked_exec(struct store *st, const char *sql, struct err *err)
+/* Runs sql (LOCK_EXEC), begins a write transaction or commits; when
+ * another process holds the lock past the busy timeout (db_busy), waits
+ * and tries again rather than failing — a failed BEGIN or COMMIT here
+ * would abort the run and lose the results in hand.  Notes the wait on
+ * stderr once, gives up after STORE_LOCK_GIVE_UP_MS.  A COMMIT is retried
+ * only on SQLite: a PostgreSQL transaction that failed is gone, and
+ * committing "again" would report success for nothing. */
+static int locked(struct store *st, enum lock_op op, const char *sql,
+		  struct err *err)
 {
 	double t0 = fs_mono_ms();
 	bool noted = false;
 	for (;;) {
-		int rc = sti_exec(st, sql, err), code;
+		int rc = op == LOCK_BEGIN ? db_begin_write(st->db, err)
+			 : op == LOCK_COMMIT ? db_commit(st->db, err)
+			 : db_exec(st->db, sql, err);
 		if (!rc)
 			break;
-		code = sqlite3_errcode(st->db) & 0xff;
-		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+		if (!db_busy(st->db) ||
+		    (op == LOCK_COMMIT && db_kind(st->db) != DB_SQLITE) ||
 		    fs_mono_ms() - t0 >= STORE_LOCK_GIVE_UP_MS)
 			return rc;
 		if (!noted) {
@@ -638,7 +641,7 @@ static int tx_begin(struct store *st, struct err *err)
 {
 	if (st->in_tx)
 		return 0;
-	if (locked_exec(st, "BEGIN IMMEDIATE", err))
+	if (locked(st, LOCK_BEGIN, NULL, err))
 		return ST_DB;
 	st->in_tx = true;
 	st->pending = 0;
@@ -649,7 +652,7 @@ int store_commit(struct store *st, struct err *err)
 {
 	if (!st->in_tx)
 		return 0;
-	if (locked_exec(st, "COMMIT", err))
+	if (locked(st, LOCK_COMMIT, NULL, err))
 		return ST_DB;
 	st->in_tx = false;
 	st->pending = 0;
@@ -682,23 +685,17 @@ void store_close(struct store *st)
 		return;
 	if (st->db && st->in_tx && store_commit(st, &e))
 		err_print(&e, stderr);
-	sqlite3_finalize(st->ins_result);
-	sqlite3_finalize(st->ins_assert);
-	sqlite3_finalize(st->find_result);
-	sqlite3_finalize(st->del_asserts);
-	sqlite3_finalize(st->del_result);
-	sqlite3_finalize(st->cache_get);
-	sqlite3_finalize(st->cache_put);
+	db_finalize(st->ins_result);
+	db_finalize(st->ins_assert);
+	db_finalize(st->find_result);
+	db_finalize(st->del_asserts);
+	db_finalize(st->del_result);
+	db_finalize(st->cache_get);
+	db_finalize(st->cache_put);
 	store_keys_free(st->keys);
-	if (st->db)
-		sqlite3_close(st->db);
+	db_close(st->db);
 	free(st->path);
 	free(st);
-}
-
-sqlite3 *store_db(struct store *st)
-{
-	return st ? st->db : NULL;
 }
 
 /* ------------------------------------------------------------ runs */
@@ -706,7 +703,7 @@ sqlite3 *store_db(struct store *st)
 static int insert_meta(struct store *st, int64_t run_id,
 		       const struct suite *s, struct err *err)
 {
-	sqlite3_stmt *qp = NULL, *qr = NULL, *qc = NULL;
+	struct db_stmt *qp = NULL, *qr = NULL, *qc = NULL;
 	int rc = 0;
 	if ((rc = sti_prepare(st, "INSERT INTO run_providers (run_id, idx, "
 			      "provider_id, label, config_json, provider_key) "
@@ -721,48 +718,48 @@ static int insert_meta(struct store *st, int64_t run_id,
 		goto out;
 	for (size_t i = 0; i < s->n_providers && !rc; i++) {
 		const struct provider_spec *p = &s->providers[i];
-		sqlite3_reset(qp);
-		sqlite3_bind_int64(qp, 1, run_id);
-		sqlite3_bind_int64(qp, 2, (sqlite3_int64)i);
+		db_reset(qp);
+		db_bind_int(qp, 1, run_id);
+		db_bind_int(qp, 2, (int64_t)i);
 		sti_bind_text(qp, 3, p->id ? p->id : "");
 		sti_bind_text(qp, 4, p->label ? p->label : p->id);
 		bind_owned_json(qp, 5, provider_config_json(s, i));
 		sti_bind_text(qp, 6, store_keys_provider(st->keys, i));
-		if (sqlite3_step(qp) != SQLITE_DONE)
+		if (db_step(qp, err) != DB_DONE)
 			rc = sti_fail(st, err, "storing a provider");
 	}
 	for (size_t i = 0; i < s->n_prompts && !rc; i++) {
 		const struct prompt *p = &s->prompts[i];
-		sqlite3_reset(qr);
-		sqlite3_bind_int64(qr, 1, run_id);
-		sqlite3_bind_int64(qr, 2, (sqlite3_int64)i);
+		db_reset(qr);
+		db_bind_int(qr, 1, run_id);
+		db_bind_int(qr, 2, (int64_t)i);
 		sti_bind_text(qr, 3, p->label ? p->label : p->raw);
 		sti_bind_text(qr, 4, p->raw);
-		sqlite3_bind_int(qr, 5, p->is_chat);
-		if (sqlite3_step(qr) != SQLITE_DONE)
+		db_bind_int(qr, 5, p->is_chat);
+		if (db_step(qr, err) != DB_DONE)
 			rc = sti_fail(st, err, "storing a prompt");
 	}
 	for (size_t i = 0; i < s->n_tests && !rc; i++) {
 		const struct test_case *t = &s->tests[i];
-		sqlite3_reset(qc);
-		sqlite3_bind_int64(qc, 1, run_id);
-		sqlite3_bind_int64(qc, 2, (sqlite3_int64)i);
+		db_reset(qc);
+		db_bind_int(qc, 1, run_id);
+		db_bind_int(qc, 2, (int64_t)i);
 		sti_bind_text(qc, 3, t->description);
 		bind_owned_json(qc, 4, t->vars ? json_dumps(t->vars, JSON_COMPACT)
 					       : xstrdup("{}"));
 		bind_owned_json(qc, 5, t->metadata
 					       ? json_dumps(t->metadata, JSON_COMPACT)
 					       : xstrdup("{}"));
-		sqlite3_bind_int64(qc, 6, (sqlite3_int64)t->n_asserts);
+		db_bind_int(qc, 6, (int64_t)t->n_asserts);
 		sti_bind_text(qc, 7, store_keys_case(st->keys, i));
 		sti_bind_text(qc, 8, store_keys_case_hash(st->keys, i));
-		if (sqlite3_step(qc) != SQLITE_DONE)
+		if (db_step(qc, err) != DB_DONE)
 			rc = sti_fail(st, err, "storing a test case");
 	}
 out:
-	sqlite3_finalize(qp);
-	sqlite3_finalize(qr);
-	sqlite3_finalize(qc);
+	db_finalize(qp);
+	db_finalize(qr);
+	db_finalize(qc);
 	return rc;
 }
 
@@ -794,14 +791,13 @@ int store_run_begin_meta(struct store *st, const struct suite *s,
 /* True when run `id` exists (inside the caller's transaction). */
 static bool run_exists(struct store *st, int64_t id)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	bool found;
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM runs WHERE id = ?1", -1, &q,
-			       NULL) != SQLITE_OK)
+	if (db_prepare(st->db, "SELECT 1 FROM runs WHERE id = ?1", &q, NULL))
 		return false;
-	sqlite3_bind_int64(q, 1, id);
-	found = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
+	db_bind_int(q, 1, id);
+	found = db_step(q, NULL) == DB_ROW;
+	db_finalize(q);
 	return found;
 }
 
@@ -809,7 +805,7 @@ int store_run_begin_or_join(struct store *st, const struct suite *s,
 			    const struct store_run_meta *m, int64_t want_id,
 			    int64_t *run_id, bool *joined, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char now[32], host[256];
 	int rc;
 	*run_id = 0;
@@ -829,49 +825,80 @@ int store_run_begin_or_join(struct store *st, const struct suite *s,
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
 	sti_iso_time(fs_now_ms(), now);
-	if ((rc = sti_prepare(st, "INSERT INTO runs (created_at, status, "
-			      "description, suite_path, suite_json, repeat, "
-			      "assay_version, n_cases, n_prompts, n_providers, "
-			      "label, suite_hash, config_json, git_commit, host,"
-			      " pid, heartbeat_ms, id) "
-			      "VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
-			      "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", &q, err)))
+	/* The id is left to the database unless the caller chose one; a run
+	 * created by another shard since run_exists gives no row. */
+	if ((rc = sti_prepare(st, want_id > 0
+			      ? "INSERT INTO runs (created_at, status, "
+				"description, suite_path, suite_json, repeat, "
+				"assay_version, n_cases, n_prompts, n_providers, "
+				"label, suite_hash, config_json, git_commit, host,"
+				" pid, heartbeat_ms, id) "
+				"VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
+				"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+				" ON CONFLICT (id) DO NOTHING RETURNING id"
+			      : "INSERT INTO runs (created_at, status, "
+				"description, suite_path, suite_json, repeat, "
+				"assay_version, n_cases, n_prompts, n_providers, "
+				"label, suite_hash, config_json, git_commit, host,"
+				" pid, heartbeat_ms) "
+				"VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, "
+				"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+				" RETURNING id", &q, err)))
 		goto fail;
 	if (want_id > 0)
-		sqlite3_bind_int64(q, 17, want_id);
+		db_bind_int(q, 17, want_id);
 	sti_bind_text(q, 1, now);
 	sti_bind_text(q, 2, m->description ? m->description : s->description);
 	sti_bind_text(q, 3, s->path);
 	bind_owned_json(q, 4, dump_stripped(s->sanitized));
-	sqlite3_bind_int(q, 5, m->repeat > 0 ? m->repeat : 1);
+	db_bind_int(q, 5, m->repeat > 0 ? m->repeat : 1);
 	sti_bind_text(q, 6, ASSAY_VERSION);
-	sqlite3_bind_int64(q, 7, (sqlite3_int64)s->n_tests);
-	sqlite3_bind_int64(q, 8, (sqlite3_int64)s->n_prompts);
-	sqlite3_bind_int64(q, 9, (sqlite3_int64)s->n_providers);
+	db_bind_int(q, 7, (int64_t)s->n_tests);
+	db_bind_int(q, 8, (int64_t)s->n_prompts);
+	db_bind_int(q, 9, (int64_t)s->n_providers);
 	sti_bind_text(q, 10, m->label);
 	sti_bind_text(q, 11, store_keys_suite(st->keys));
 	bind_owned_json(q, 12, stripped_text(m->config_json));
 	sti_bind_text(q, 13, m->git_commit);
 	sti_bind_text(q, 14, host[0] ? host : NULL);
-	sqlite3_bind_int64(q, 15, (sqlite3_int64)getpid());
-	sqlite3_bind_int64(q, 16, (sqlite3_int64)fs_now_ms());
-	if (sqlite3_step(q) != SQLITE_DONE) {
+	db_bind_int(q, 15, (int64_t)getpid());
+	db_bind_int(q, 16, (int64_t)fs_now_ms());
+	rc = db_step(q, err);
+	if (rc == DB_DONE && want_id > 0) {
+		db_finalize(q);
+		*run_id = want_id;
+		*joined = true;
+		return store_commit(st, err);
+	}
+	if (rc != DB_ROW) {
 		rc = sti_fail(st, err, "storing the run");
 		goto fail;
 	}
-	*run_id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(q);
+	*run_id = db_col_int(q, 0);
+	db_finalize(q);
 	q = NULL;
+	/* PostgreSQL (not run here): a chosen id does not move the identity
+	 * sequence, so the next run without one would collide with it. */
+	if (want_id > 0 && db_kind(st->db) == DB_PG) {
+		if ((rc = sti_prepare(st, "SELECT setval(pg_get_serial_sequence("
+				      "'runs', 'id'), (SELECT max(id) FROM runs))",
+				      &q, err)))
+			goto fail;
+		if ((rc = sti_run(st, q, "moving the run id sequence", err)))
+			goto fail;
+		db_finalize(q);
+		q = NULL;
+	}
 	if ((rc = insert_meta(st, *run_id, s, err)))
 		goto fail;
 	st->live_run = *run_id;
 	st->last_beat_ms = fs_mono_ms();
 	return store_commit(st, err);
 fail:
-	sqlite3_finalize(q);
+	db_finalize(q);
 	{
 		struct err ignore = {0};
-		sti_exec(st, "ROLLBACK", &ignore);
+		db_rollback(st->db, &ignore);
 	}
 	st->in_tx = false;
 	*run_id = 0;
@@ -881,7 +908,7 @@ fail:
 int store_run_reopen(struct store *st, const struct suite *s, int64_t run_id,
 		     struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char host[256];
 	int rc;
 	if ((rc = store_commit(st, err)))
@@ -893,16 +920,16 @@ int store_run_reopen(struct store *st, const struct suite *s, int64_t run_id,
 			      " finished_at=NULL, pid=?2, host=?3,"
 			      " heartbeat_ms=?4 WHERE id=?1", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)getpid());
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)getpid());
 	sti_bind_text(q, 3, host[0] ? host : NULL);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)fs_now_ms());
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int(q, 4, (int64_t)fs_now_ms());
+	if (db_step(q, err) != DB_DONE)
 		rc = sti_fail(st, err, "reopening the run");
-	else if (sqlite3_changes(st->db) == 0)
+	else if (db_changes(st->db) == 0)
 		rc = err_set(err, ST_DB, "%s has no run %lld", st->path,
 			     (long long)run_id);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	if (rc)
 		return rc;
 	store_keys_free(st->keys);
@@ -915,7 +942,7 @@ int store_run_reopen(struct store *st, const struct suite *s, int64_t run_id,
 int store_run_end(struct store *st, int64_t run_id, const char *status,
 		  struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char now[32];
 	int rc;
 	if ((rc = store_commit(st, err)))
@@ -926,13 +953,13 @@ int store_run_end(struct store *st, int64_t run_id, const char *status,
 		return rc;
 	sti_bind_text(q, 1, now);
 	sti_bind_text(q, 2, status ? status : "done");
-	sqlite3_bind_int64(q, 3, run_id);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int(q, 3, run_id);
+	if (db_step(q, err) != DB_DONE)
 		rc = sti_fail(st, err, "finishing the run");
-	else if (sqlite3_changes(st->db) == 0)
+	else if (db_changes(st->db) == 0)
 		rc = err_set(err, ST_DB, "%s: no run %lld", st->path,
 			     (long long)run_id);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	if (run_id == st->live_run)
 		st->live_run = 0;
 	return rc;
@@ -946,45 +973,44 @@ int store_run_end(struct store *st, int64_t run_id, const char *status,
 static int drop_existing(struct store *st, int64_t run_id,
 			 const struct result_rec *r, struct err *err)
 {
-	sqlite3_stmt *q = st->find_result;
+	struct db_stmt *q = st->find_result;
 	int64_t id = -1;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)r->test_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)r->prompt_idx);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)r->provider_idx);
-	sqlite3_bind_int(q, 5, r->repeat);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		id = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	db_reset(q);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)r->test_idx);
+	db_bind_int(q, 3, (int64_t)r->prompt_idx);
+	db_bind_int(q, 4, (int64_t)r->provider_idx);
+	db_bind_int(q, 5, r->repeat);
+	if (db_step(q, err) == DB_ROW)
+		id = db_col_int(q, 0);
+	db_reset(q);
 	if (id < 0)
 		return 0;
-	sqlite3_reset(st->del_asserts);
-	sqlite3_bind_int64(st->del_asserts, 1, id);
-	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+	db_reset(st->del_asserts);
+	db_bind_int(st->del_asserts, 1, id);
+	if (db_step(st->del_asserts, err) != DB_DONE)
 		return sti_fail(st, err, "replacing a result");
-	sqlite3_reset(st->del_asserts);
-	sqlite3_reset(st->del_result);
-	sqlite3_bind_int64(st->del_result, 1, id);
-	if (sqlite3_step(st->del_result) != SQLITE_DONE)
+	db_reset(st->del_asserts);
+	db_reset(st->del_result);
+	db_bind_int(st->del_result, 1, id);
+	if (db_step(st->del_result, err) != DB_DONE)
 		return sti_fail(st, err, "replacing a result");
-	sqlite3_reset(st->del_result);
+	db_reset(st->del_result);
 	return 0;
 }
 
-static void bind_result(sqlite3_stmt *q, int64_t run_id,
+static void bind_result(struct db_stmt *q, int64_t run_id,
 			const struct result_rec *r, const char *key)
 {
 	const struct response *resp = r->resp;
 	const struct grade *g = resp->error == RESP_OK ? r->grade : NULL;
 	char started[32];
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)r->test_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)r->prompt_idx);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)r->provider_idx);
-	sqlite3_bind_int(q, 5, r->repeat);
+	db_reset(q);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)r->test_idx);
+	db_bind_int(q, 3, (int64_t)r->prompt_idx);
+	db_bind_int(q, 4, (int64_t)r->provider_idx);
+	db_bind_int(q, 5, r->repeat);
 	if (r->started_ms > 0) {
 		sti_iso_time(r->started_ms, started);
 		sti_bind_text(q, 6, started);
@@ -996,7 +1022,7 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 		sti_bind_text(q, 10, resp->error_msg ? resp->error_msg : "");
 	}
 	if (resp->http_status > 0)
-		sqlite3_bind_int(q, 11, resp->http_status);
+		db_bind_int(q, 11, resp->http_status);
 	sti_bind_text(q, 12, resp->finish_reason);
 	bind_real_known(q, 13, resp->latency_ms);
 	bind_real_known(q, 14, resp->ttft_ms);
@@ -1004,20 +1030,20 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 	bind_count(q, 16, resp->completion_tokens);
 	bind_count(q, 17, resp->total_tokens);
 	bind_real_known(q, 18, resp->cost_usd);
-	sqlite3_bind_int(q, 19, resp->retries);
-	sqlite3_bind_double(q, 25, resp->retry_wait_ms);
-	sqlite3_bind_int(q, 26, r->judge_calls);
-	sqlite3_bind_double(q, 27, r->judge_cost_usd);
-	sqlite3_bind_double(q, 28, r->judge_latency_ms);
+	db_bind_int(q, 19, resp->retries);
+	db_bind_double(q, 25, resp->retry_wait_ms);
+	db_bind_int(q, 26, r->judge_calls);
+	db_bind_double(q, 27, r->judge_cost_usd);
+	db_bind_double(q, 28, r->judge_latency_ms);
 	if (key)
 		sti_bind_text(q, 31, key);
 	if (resp->error == RESP_OK && resp->confidence >= 0 &&
 	    resp->confidence <= 1)
-		sqlite3_bind_double(q, 29, resp->confidence);
-	sqlite3_bind_int(q, 20, resp->cached ? 1 : 0);
+		db_bind_double(q, 29, resp->confidence);
+	db_bind_int(q, 20, resp->cached ? 1 : 0);
 	sti_bind_text(q, 30, resp->served_model);
 	if (g) {
-		sqlite3_bind_int(q, 21, g->pass ? 1 : 0);
+		db_bind_int(q, 21, g->pass ? 1 : 0);
 		bind_real(q, 22, g->score);
 		sti_bind_text(q, 23, g->reason);
 		if (g->named_scores && json_object_size(g->named_scores))
@@ -1029,27 +1055,26 @@ static void bind_result(sqlite3_stmt *q, int64_t run_id,
 static int insert_asserts(struct store *st, int64_t result_id,
 			  const struct grade *g, struct err *err)
 {
-	sqlite3_stmt *q = st->ins_assert;
+	struct db_stmt *q = st->ins_assert;
 	for (size_t i = 0; i < g->n_items; i++) {
 		const struct assert_outcome *o = &g->items[i];
 		const struct assertion_spec *sp = o->spec;
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		sqlite3_bind_int64(q, 1, result_id);
-		sqlite3_bind_int64(q, 2, (sqlite3_int64)i);
+		db_reset(q);
+		db_bind_int(q, 1, result_id);
+		db_bind_int(q, 2, (int64_t)i);
 		sti_bind_text(q, 3, sp && sp->type ? sp->type : "?");
-		sqlite3_bind_int(q, 4, o->pass ? 1 : 0);
+		db_bind_int(q, 4, o->pass ? 1 : 0);
 		bind_real(q, 5, o->score);
 		sti_bind_text(q, 6, o->reason);
 		if (sp)
 			bind_real(q, 7, sp->weight);
 		sti_bind_text(q, 8, sp ? sp->metric : NULL);
 		if (sp && sp->has_severity)
-			sqlite3_bind_double(q, 9, sp->severity);
-		if (sqlite3_step(q) != SQLITE_DONE)
+			db_bind_double(q, 9, sp->severity);
+		if (db_step(q, err) != DB_DONE)
 			return sti_fail(st, err, "storing an assertion result");
 	}
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 
@@ -1069,23 +1094,27 @@ int store_result_put(struct store *st, int64_t run_id,
 	else
 		key[0] = '\0';
 	bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
-	step = sqlite3_step(st->ins_result);
-	if (step == SQLITE_CONSTRAINT) {
-		sqlite3_reset(st->ins_result);
+	step = db_step(st->ins_result, err);
+	if (step == DB_DONE) {
+		/* ON CONFLICT DO NOTHING: the item is stored already. */
+		db_reset(st->ins_result);
 		if ((rc = drop_existing(st, run_id, r, err)))
 			return rc;
 		bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
-		step = sqlite3_step(st->ins_result);
+		step = db_step(st->ins_result, err);
 	}
-	if (step != SQLITE_DONE) {
-		rc = sti_fail(st, err, "storing a result");
-		sqlite3_reset(st->ins_result);
+	if (step != DB_ROW) {
+		rc = step == DB_DONE
+			? err_set(err, ST_DB, "%s: storing a result: the item"
+				  " is stored already", st->path)
+			: sti_fail(st, err, "storing a result");
+		db_reset(st->ins_result);
 		return rc;
 	}
-	id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_reset(st->ins_result);
-	/* Release the bound output/prompt copies now rather than at the next put. */
-	sqlite3_clear_bindings(st->ins_result);
+	id = db_col_int(st->ins_result, 0);
+	/* Release the bound output/prompt copies now rather than at the next
+	 * put (the reset clears the bindings). */
+	db_reset(st->ins_result);
 	if (r->resp->error == RESP_OK && r->grade &&
 	    (rc = insert_asserts(st, id, r->grade, err)))
 		return rc;
@@ -1103,16 +1132,16 @@ static int64_t result_id(struct store *st, int64_t run_id, size_t t, size_t p,
 			 size_t v, int rep)
 {
 	int64_t id = 0;
-	sqlite3_stmt *q = st->find_result;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)t);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)p);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)v);
-	sqlite3_bind_int(q, 5, rep);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		id = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	struct db_stmt *q = st->find_result;
+	db_reset(q);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)t);
+	db_bind_int(q, 3, (int64_t)p);
+	db_bind_int(q, 4, (int64_t)v);
+	db_bind_int(q, 5, rep);
+	if (db_step(q, NULL) == DB_ROW)
+		id = db_col_int(q, 0);
+	db_reset(q);
 	return id;
 }
 
@@ -1120,7 +1149,7 @@ int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
 		       size_t prompt_idx, int repeat, size_t n_providers,
 		       char **outputs, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc;
 	for (size_t i = 0; i < n_providers; i++)
 		outputs[i] = NULL;
@@ -1128,17 +1157,17 @@ int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
 			      " run_id=?1 AND case_idx=?2 AND prompt_idx=?3 AND"
 			      " repeat=?4 AND error_kind IS NULL", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)test_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
-	sqlite3_bind_int(q, 4, repeat);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		sqlite3_int64 v = sqlite3_column_int64(q, 0);
-		const char *o = (const char *)sqlite3_column_text(q, 1);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)test_idx);
+	db_bind_int(q, 3, (int64_t)prompt_idx);
+	db_bind_int(q, 4, repeat);
+	while (db_step(q, err) == DB_ROW) {
+		int64_t v = db_col_int(q, 0);
+		const char *o = db_col_text(q, 1);
 		if (v >= 0 && (size_t)v < n_providers && !outputs[v])
 			outputs[v] = xstrdup(o ? o : "");
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
@@ -1147,7 +1176,7 @@ int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
 			  struct assert_outcome *out, size_t n, bool *found,
 			  struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int64_t id;
 	int rc;
 	*found = false;
@@ -1159,19 +1188,19 @@ int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
 	if ((rc = sti_prepare(st, "SELECT idx, pass, score, reason FROM"
 			      " assertion_results WHERE result_id=?1", &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, id);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		sqlite3_int64 i = sqlite3_column_int64(q, 0);
-		const char *why = (const char *)sqlite3_column_text(q, 3);
+	db_bind_int(q, 1, id);
+	while (db_step(q, err) == DB_ROW) {
+		int64_t i = db_col_int(q, 0);
+		const char *why = db_col_text(q, 3);
 		if (i < 0 || (size_t)i >= n)
 			continue;
-		out[i].pass = sqlite3_column_int(q, 1) != 0;
-		out[i].score = sqlite3_column_double(q, 2);
+		out[i].pass = db_col_int(q, 1) != 0;
+		out[i].score = db_col_double(q, 2);
 		free(out[i].reason);
 		out[i].reason = xstrdup(why ? why : "");
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
@@ -1179,7 +1208,7 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 			 size_t prompt_idx, size_t provider_idx, int repeat,
 			 const struct grade *g, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char *named = NULL;
 	int64_t id;
 	int rc;
@@ -1192,22 +1221,22 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 			      " named_scores_json=?5 WHERE id=?1", &q, err)))
 		return rc;
 	named = g->named_scores ? json_dumps(g->named_scores, JSON_COMPACT) : NULL;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int(q, 2, g->pass ? 1 : 0);
-	sqlite3_bind_double(q, 3, g->score);
+	db_bind_int(q, 1, id);
+	db_bind_int(q, 2, g->pass ? 1 : 0);
+	db_bind_double(q, 3, g->score);
 	sti_bind_text(q, 4, g->reason);
 	sti_bind_text(q, 5, named);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	if (db_step(q, err) != DB_DONE)
 		rc = sti_fail(st, err, "updating a result");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	free(named);
 	if (rc)
 		return rc;
-	sqlite3_reset(st->del_asserts);
-	sqlite3_bind_int64(st->del_asserts, 1, id);
-	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+	db_reset(st->del_asserts);
+	db_bind_int(st->del_asserts, 1, id);
+	if (db_step(st->del_asserts, err) != DB_DONE)
 		rc = sti_fail(st, err, "updating a result");
-	sqlite3_reset(st->del_asserts);
+	db_reset(st->del_asserts);
 	if (rc)
 		return rc;
 	return insert_asserts(st, id, g, err);
@@ -1218,7 +1247,7 @@ int store_result_grading_error(struct store *st, int64_t run_id,
 			       size_t provider_idx, int repeat,
 			       const char *why, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	char *msg;
 	int64_t id;
 	int rc;
@@ -1232,19 +1261,19 @@ int store_result_grading_error(struct store *st, int64_t run_id,
 			      " named_scores_json=NULL WHERE id=?1", &q, err)))
 		return rc;
 	msg = xasprintf("grading failed: %s", why ? why : "");
-	sqlite3_bind_int64(q, 1, id);
+	db_bind_int(q, 1, id);
 	sti_bind_text(q, 2, msg);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	if (db_step(q, err) != DB_DONE)
 		rc = sti_fail(st, err, "updating a result");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	free(msg);
 	if (rc)
 		return rc;
-	sqlite3_reset(st->del_asserts);
-	sqlite3_bind_int64(st->del_asserts, 1, id);
-	if (sqlite3_step(st->del_asserts) != SQLITE_DONE)
+	db_reset(st->del_asserts);
+	db_bind_int(st->del_asserts, 1, id);
+	if (db_step(st->del_asserts, err) != DB_DONE)
 		rc = sti_fail(st, err, "updating a result");
-	sqlite3_reset(st->del_asserts);
+	db_reset(st->del_asserts);
 	return rc;
 }
 
@@ -1254,32 +1283,33 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 		       size_t prompt_idx, size_t provider_idx, int repeat,
 		       int *state, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = 0, step;
 	*state = 0;
-	if ((rc = sti_prepare(st, "SELECT error_kind IS NOT NULL FROM results"
+	if ((rc = sti_prepare(st, "SELECT CASE WHEN error_kind IS NULL THEN 0"
+			      " ELSE 1 END FROM results"
 			      " WHERE run_id=?1 AND case_idx=?2 AND"
 			      " prompt_idx=?3 AND provider_idx=?4 AND repeat=?5",
 			  &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)test_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)prompt_idx);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)provider_idx);
-	sqlite3_bind_int(q, 5, repeat);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW)
-		*state = sqlite3_column_int(q, 0) ? 2 : 1;
-	else if (step != SQLITE_DONE)
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)test_idx);
+	db_bind_int(q, 3, (int64_t)prompt_idx);
+	db_bind_int(q, 4, (int64_t)provider_idx);
+	db_bind_int(q, 5, repeat);
+	step = db_step(q, err);
+	if (step == DB_ROW)
+		*state = db_col_int(q, 0) ? 2 : 1;
+	else if (step != DB_DONE)
 		rc = sti_fail(st, err, "reading a result");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
 int store_cache_put(struct store *st, const char *key, const char *provider_id,
 		    const char *body, const char *response, struct err *err)
 {
-	sqlite3_stmt *q = st->cache_put;
+	struct db_stmt *q = st->cache_put;
 	char now[32];
 	int rc;
 	if (!key || !response)
@@ -1287,16 +1317,15 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 	if ((rc = tx_begin(st, err)))
 		return rc;
 	sti_iso_time(fs_now_ms(), now);
-	sqlite3_reset(q);
+	db_reset(q);
 	sti_bind_text(q, 1, key);
 	sti_bind_text(q, 2, provider_id);
 	sti_bind_text(q, 3, body);
 	sti_bind_text(q, 4, response);
 	sti_bind_text(q, 5, now);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	if (db_step(q, err) != DB_DONE)
 		rc = sti_fail(st, err, "storing a cached response");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	db_reset(q);
 	if (rc)
 		return rc;
 	st->pending++;
@@ -1309,17 +1338,16 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 int store_cache_get(struct store *st, const char *key, char **response,
 		    struct err *err)
 {
-	sqlite3_stmt *q = st->cache_get;
+	struct db_stmt *q = st->cache_get;
 	int rc = 0, step;
 	*response = NULL;
-	sqlite3_reset(q);
+	db_reset(q);
 	sti_bind_text(q, 1, key);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW && sqlite3_column_text(q, 0))
-		*response = xstrdup((const char *)sqlite3_column_text(q, 0));
-	else if (step != SQLITE_ROW && step != SQLITE_DONE)
+	step = db_step(q, err);
+	if (step == DB_ROW && db_col_text(q, 0))
+		*response = xstrdup(db_col_text(q, 0));
+	else if (step != DB_ROW && step != DB_DONE)
 		rc = sti_fail(st, err, "reading the cache");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
+	db_reset(q);
 	return rc;
 }

@@ -1,6 +1,8 @@
 /* store_turns.c — writes and reads the `turns` table (store_turns.h).
  * A child table rather than more result rows: every figure counts one
- * result row per case, and a conversation is one case. */
+ * result row per case, and a conversation is one case.  Its SQL is
+ * db.h's dialect (the upsert is ON CONFLICT … DO UPDATE), shared by both
+ * backends; the schema goes through db_exec_ddl. */
 #include "store_turns.h"
 #include "store_int.h"
 
@@ -27,27 +29,27 @@ const char *const store_turns_schema =
 	"  reason TEXT,\n"
 	"  PRIMARY KEY (run_id, case_idx, prompt_idx, provider_idx, repeat, turn));\n";
 
-static void bind_item(sqlite3_stmt *q, int64_t run_id, const struct store_turn *t)
+static void bind_item(struct db_stmt *q, int64_t run_id, const struct store_turn *t)
 {
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)t->case_idx);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)t->prompt_idx);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)t->provider_idx);
-	sqlite3_bind_int(q, 5, t->repeat);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, (int64_t)t->case_idx);
+	db_bind_int(q, 3, (int64_t)t->prompt_idx);
+	db_bind_int(q, 4, (int64_t)t->provider_idx);
+	db_bind_int(q, 5, t->repeat);
 }
 
-static void bind_long(sqlite3_stmt *q, int i, long v)
+static void bind_long(struct db_stmt *q, int i, long v)
 {
 	if (v < 0)
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 	else
-		sqlite3_bind_int64(q, i, v);
+		db_bind_int(q, i, v);
 }
 
 int store_turn_put(struct store *st, int64_t run_id, const struct store_turn *t,
 		   struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc;
 	if (t->turn == 1) {
 		if ((rc = sti_prepare(st, "DELETE FROM turns WHERE run_id=?1 AND "
@@ -55,9 +57,9 @@ int store_turn_put(struct store *st, int64_t run_id, const struct store_turn *t,
 				      "provider_idx=?4 AND repeat=?5", &q, err)))
 			return rc;
 		bind_item(q, run_id, t);
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0
+		rc = db_step(q, err) == DB_DONE ? 0
 			: sti_fail(st, err, "replacing a conversation's turns");
-		sqlite3_finalize(q);
+		db_finalize(q);
 		if (rc)
 			return rc;
 	}
@@ -80,37 +82,37 @@ int store_turn_put(struct store *st, int64_t run_id, const struct store_turn *t,
 			      &q, err)))
 		return rc;
 	bind_item(q, run_id, t);
-	sqlite3_bind_int(q, 6, t->turn);
+	db_bind_int(q, 6, t->turn);
 	sti_bind_text(q, 7, t->user);
 	sti_bind_text(q, 8, t->output);
-	sqlite3_bind_double(q, 9, t->latency_ms);
+	db_bind_double(q, 9, t->latency_ms);
 	bind_long(q, 10, t->prompt_tokens);
 	bind_long(q, 11, t->completion_tokens);
 	if (t->cost_usd >= 0)
-		sqlite3_bind_double(q, 12, t->cost_usd);
-	sqlite3_bind_int(q, 13, t->cached);
-	sqlite3_bind_int(q, 14, t->retries);
+		db_bind_double(q, 12, t->cost_usd);
+	db_bind_int(q, 13, t->cached);
+	db_bind_int(q, 14, t->retries);
 	if (t->pass >= 0) {
-		sqlite3_bind_int(q, 15, t->pass);
-		sqlite3_bind_double(q, 16, t->score);
+		db_bind_int(q, 15, t->pass);
+		db_bind_double(q, 16, t->score);
 	}
 	sti_bind_text(q, 17, t->reason);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sti_fail(st, err, "storing a turn");
-	sqlite3_finalize(q);
+	rc = db_step(q, err) == DB_DONE ? 0 : sti_fail(st, err, "storing a turn");
+	db_finalize(q);
 	return rc;
 }
 
-static long col_long(sqlite3_stmt *q, int i)
+static long col_long(struct db_stmt *q, int i)
 {
-	return sqlite3_column_type(q, i) == SQLITE_NULL ? -1
-		: (long)sqlite3_column_int64(q, i);
+	return db_col_null(q, i) ? -1
+		: (long)db_col_int(q, i);
 }
 
 int store_turns_each(struct store *st, int64_t run_id, long case_idx,
 		     int (*cb)(void *ud, const struct store_turn *t), void *ud,
 		     struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc, step;
 	if ((rc = sti_prepare(st, "SELECT case_idx, prompt_idx, provider_idx, "
 			      "repeat, turn, user_text, output, latency_ms, "
@@ -120,32 +122,32 @@ int store_turns_each(struct store *st, int64_t run_id, long case_idx,
 			      "case_idx, prompt_idx, provider_idx, repeat, turn",
 			      &q, err)))
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, case_idx);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, case_idx);
+	while ((step = db_step(q, err)) == DB_ROW) {
 		struct store_turn t;
-		t.case_idx = (size_t)sqlite3_column_int64(q, 0);
-		t.prompt_idx = (size_t)sqlite3_column_int64(q, 1);
-		t.provider_idx = (size_t)sqlite3_column_int64(q, 2);
-		t.repeat = sqlite3_column_int(q, 3);
-		t.turn = sqlite3_column_int(q, 4);
+		t.case_idx = (size_t)db_col_int(q, 0);
+		t.prompt_idx = (size_t)db_col_int(q, 1);
+		t.provider_idx = (size_t)db_col_int(q, 2);
+		t.repeat = db_col_int(q, 3);
+		t.turn = db_col_int(q, 4);
 		t.user = sti_text(q, 5);
 		t.output = sti_text(q, 6);
-		t.latency_ms = sqlite3_column_double(q, 7);
+		t.latency_ms = db_col_double(q, 7);
 		t.prompt_tokens = col_long(q, 8);
 		t.completion_tokens = col_long(q, 9);
-		t.cost_usd = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1
-			: sqlite3_column_double(q, 10);
-		t.cached = sqlite3_column_int(q, 11);
-		t.retries = sqlite3_column_int(q, 12);
+		t.cost_usd = db_col_null(q, 10) ? -1
+			: db_col_double(q, 10);
+		t.cached = db_col_int(q, 11);
+		t.retries = db_col_int(q, 12);
 		t.pass = (int)col_long(q, 13);
-		t.score = t.pass < 0 ? NAN : sqlite3_column_double(q, 14);
+		t.score = t.pass < 0 ? NAN : db_col_double(q, 14);
 		t.reason = sti_text(q, 15);
 		if ((rc = cb(ud, &t)))
 			break;
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != DB_DONE)
 		rc = sti_fail(st, err, "reading turns");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }

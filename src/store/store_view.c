@@ -3,9 +3,20 @@
  *
  * Why SQL does the filtering and paging: a 20,000-result run must answer
  * a page of the matrix in well under 200 ms and the server's memory must
- * not grow with the run, so only one page of rows ever leaves SQLite.
- * SQLite specifics a PostgreSQL port replaces: json_each/json_valid (tags
- * in metadata_json), instr/lower (ASCII-only case folding), LIMIT -1.
+ * not grow with the run, so only one page of rows ever leaves the
+ * database.
+ *
+ * Where the backends differ, each statement has two forms, chosen by
+ * db_kind(): the tags in metadata_json (SQLite's json_each/json_valid;
+ * PostgreSQL's jsonb_array_elements over a cast, which fails on a
+ * metadata_json that is not JSON — the store writes only JSON, an
+ * imported bundle could carry other text), the text search (instr, lower
+ * and char(10); strpos, lower under COLLATE "C" — ASCII-only folding like
+ * SQLite's — and chr(10)), "no limit" (LIMIT -1; LIMIT NULL) and the
+ * order of tags (bytewise on both).  The PostgreSQL forms are written for
+ * db_pg.c and not run by this branch's tests.  The rest is shared:
+ * booleans are computed as 0/1 (CASE WHEN EXISTS …) so SUM and `= 1` work
+ * on both.
  *
  * "Judge and rules disagree" is computed per result from its assertion
  * rows the way the HTML report does: the model-graded assertions together
@@ -33,31 +44,41 @@
 	" AND MIN(CASE WHEN " SV_JUDGED " THEN a.pass END) <>"                 \
 	" MIN(CASE WHEN " SV_RULE " THEN a.pass END) THEN 1 ELSE 0 END"        \
 	" FROM assertion_results a WHERE a.result_id = r.id)"
-#define SV_TAGS(col)                                                        \
+/* The tags of a metadata_json column as rows t: SV_TAG is a tag's text,
+ * SV_TAG_IS_TEXT keeps the string elements. */
+#define SV_TAGS_SQ(col)                                                     \
 	"json_each(CASE WHEN json_valid(" col ") THEN " col " ELSE '{}' END, '$.tags')"
+#define SV_TAG_SQ "t.value"
+#define SV_TAG_IS_TEXT_SQ "t.type = 'text'"
+#define SV_JSONB_TAGS(col) "(CAST(" col " AS jsonb) -> 'tags')"
+#define SV_TAGS_PG(col)                                                     \
+	"jsonb_array_elements(CASE WHEN jsonb_typeof(" SV_JSONB_TAGS(col) ")" \
+	" = 'array' THEN " SV_JSONB_TAGS(col) " ELSE CAST('[]' AS jsonb) END)"
+#define SV_TAG_PG "(t.value #>> '{}')"
+#define SV_TAG_IS_TEXT_PG "jsonb_typeof(t.value) = 'string'"
 
-static double col_real(sqlite3_stmt *q, int i)
+static double col_real(struct db_stmt *q, int i)
 {
-	return sqlite3_column_type(q, i) == SQLITE_NULL
-		? NAN : sqlite3_column_double(q, i);
+	return db_col_null(q, i)
+		? NAN : db_col_double(q, i);
 }
 
 /* Steps q to the end calling row(q, ud); finalizes q. */
-static int walk(struct store *st, sqlite3_stmt *q, const char *what,
-		int (*row)(sqlite3_stmt *q, void *ud), void *ud,
+static int walk(struct store *st, struct db_stmt *q, const char *what,
+		int (*row)(struct db_stmt *q, void *ud), void *ud,
 		struct err *err)
 {
 	int step, rc = 0;
-	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+	while ((step = db_step(q, err)) == DB_ROW)
 		if ((rc = row(q, ud)))
 			break;
-	if (!rc && step != SQLITE_DONE)
+	if (!rc && step != DB_DONE)
 		rc = sti_fail(st, err, what);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+static int prepare(struct store *st, const char *sql, struct db_stmt **q,
 		   struct err *err)
 {
 	int rc;
@@ -69,25 +90,39 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
 
 /* ------------------------------------------------------------ matrix */
 
-static const char rows_from[] =
-	" FROM results r LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx"
-	" WHERE r.run_id = ?1 AND (?2 < 0 OR r.provider_idx = ?2)"
-	" AND (?3 = 0 OR (r.pass = 0 AND r.error_kind IS NULL))"
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM " SV_TAGS("c.metadata_json")
-	" t WHERE t.value = ?4))"
-	" AND (?5 IS NULL OR instr(lower(coalesce(c.description, '') || char(10) ||"
-	" coalesce(c.vars_json, '') || char(10) || coalesce(r.output, '')), lower(?5)) > 0)"
-	" AND (?6 = 0 OR " SV_JR " = 1)"
-	" GROUP BY r.case_idx, r.repeat";
+#define SV_ROWS_FROM(TAGS, TAG, FIND)                                       \
+	" FROM results r LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx" \
+	" WHERE r.run_id = ?1 AND (?2 < 0 OR r.provider_idx = ?2)"           \
+	" AND (?3 = 0 OR (r.pass = 0 AND r.error_kind IS NULL))"             \
+	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM " TAGS("c.metadata_json")  \
+	" t WHERE " TAG " = ?4))"                                             \
+	" AND (?5 IS NULL OR " FIND ")"                                       \
+	" AND (?6 = 0 OR " SV_JR " = 1)"                                      \
+	" GROUP BY r.case_idx, r.repeat"
 
-static void bind_filter(sqlite3_stmt *q, int64_t run_id, const struct sv_filter *f)
+static const char rows_from_sq[] = SV_ROWS_FROM(SV_TAGS_SQ, SV_TAG_SQ,
+	"instr(lower(coalesce(c.description, '') || char(10) ||"
+	" coalesce(c.vars_json, '') || char(10) || coalesce(r.output, '')),"
+	" lower(?5)) > 0");
+/* PostgreSQL: ASCII-only folding, as SQLite's lower(). */
+static const char rows_from_pg[] = SV_ROWS_FROM(SV_TAGS_PG, SV_TAG_PG,
+	"strpos(lower((coalesce(c.description, '') || chr(10) ||"
+	" coalesce(c.vars_json, '') || chr(10) || coalesce(r.output, ''))"
+	" COLLATE \"C\"), lower(CAST(?5 AS TEXT) COLLATE \"C\")) > 0");
+
+static const char *rows_from(const struct store *st)
 {
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, f->provider);
-	sqlite3_bind_int(q, 3, f->failing);
+	return db_kind(st->db) == DB_PG ? rows_from_pg : rows_from_sq;
+}
+
+static void bind_filter(struct db_stmt *q, int64_t run_id, const struct sv_filter *f)
+{
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, f->provider);
+	db_bind_int(q, 3, f->failing);
 	sti_bind_text(q, 4, f->tag && f->tag[0] ? f->tag : NULL);
 	sti_bind_text(q, 5, f->text && f->text[0] ? f->text : NULL);
-	sqlite3_bind_int(q, 6, f->judge_rules);
+	db_bind_int(q, 6, f->judge_rules);
 }
 
 struct rows_ud {
@@ -95,11 +130,11 @@ struct rows_ud {
 	void *ud;
 };
 
-static int rows_row(sqlite3_stmt *q, void *p)
+static int rows_row(struct db_stmt *q, void *p)
 {
 	struct rows_ud *u = p;
-	return u->cb(u->ud, (long)sqlite3_column_int64(q, 0),
-		     (long)sqlite3_column_int64(q, 1));
+	return u->cb(u->ud, (long)db_col_int(q, 0),
+		     (long)db_col_int(q, 1));
 }
 
 int store_view_rows(struct store *st, int64_t run_id,
@@ -108,32 +143,32 @@ int store_view_rows(struct store *st, int64_t run_id,
 		    long *total, struct err *err)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct rows_ud u = { cb, ud };
 	int rc;
 	*total = 0;
-	buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1");
-	buf_puts(&sql, rows_from);
-	buf_puts(&sql, ")");
+	buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 AS one");
+	buf_puts(&sql, rows_from(st));
+	buf_puts(&sql, ") m");
 	if ((rc = prepare(st, buf_str(&sql), &q, err)))
 		goto out;
 	bind_filter(q, run_id, f);
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	if (db_step(q, err) != DB_ROW) {
 		rc = sti_fail(st, err, "counting matrix rows");
-		sqlite3_finalize(q);
+		db_finalize(q);
 		goto out;
 	}
-	*total = (long)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	*total = (long)db_col_int(q, 0);
+	db_finalize(q);
 	buf_reset(&sql);
 	buf_puts(&sql, "SELECT r.case_idx, r.repeat");
-	buf_puts(&sql, rows_from);
+	buf_puts(&sql, rows_from(st));
 	buf_puts(&sql, " ORDER BY r.case_idx, r.repeat LIMIT ?7 OFFSET ?8");
 	if ((rc = sti_prepare(st, buf_str(&sql), &q, err)))
 		goto out;
 	bind_filter(q, run_id, f);
-	sqlite3_bind_int64(q, 7, limit);
-	sqlite3_bind_int64(q, 8, offset);
+	db_bind_int(q, 7, limit);
+	db_bind_int(q, 8, offset);
 	rc = walk(st, q, "reading matrix rows", rows_row, &u, err);
 out:
 	buf_free(&sql);
@@ -162,16 +197,16 @@ struct cell_ud {
 	bool found;
 };
 
-static int cell_row(sqlite3_stmt *q, void *p)
+static int cell_row(struct db_stmt *q, void *p)
 {
 	struct cell_ud *u = p;
 	struct sv_cell c;
-	c.result_id = sqlite3_column_int64(q, 0);
-	c.run_id = sqlite3_column_int64(q, 1);
-	c.case_idx = (long)sqlite3_column_int64(q, 2);
-	c.prompt_idx = (long)sqlite3_column_int64(q, 3);
-	c.provider_idx = (long)sqlite3_column_int64(q, 4);
-	c.repeat = (long)sqlite3_column_int64(q, 5);
+	c.result_id = db_col_int(q, 0);
+	c.run_id = db_col_int(q, 1);
+	c.case_idx = (long)db_col_int(q, 2);
+	c.prompt_idx = (long)db_col_int(q, 3);
+	c.provider_idx = (long)db_col_int(q, 4);
+	c.repeat = (long)db_col_int(q, 5);
 	c.description = sti_text(q, 6);
 	c.vars_json = sti_text(q, 7);
 	c.metadata_json = sti_text(q, 8);
@@ -183,15 +218,15 @@ static int cell_row(sqlite3_stmt *q, void *p)
 	c.error_kind = sti_text(q, 14);
 	c.error_msg = sti_text(q, 15);
 	c.reason = sti_text(q, 16);
-	c.pass = sqlite3_column_type(q, 17) == SQLITE_NULL ? -1
-		 : sqlite3_column_int(q, 17) != 0;
+	c.pass = db_col_null(q, 17) ? -1
+		 : db_col_int(q, 17) != 0;
 	if (c.error_kind)
 		c.pass = -1;
 	c.score = col_real(q, 18);
 	c.latency_ms = col_real(q, 19);
 	c.cost_usd = col_real(q, 20);
-	c.judge_rules = sqlite3_column_int(q, 21) != 0;
-	c.n_ratings = (long)sqlite3_column_int64(q, 22);
+	c.judge_rules = db_col_int(q, 21) != 0;
+	c.n_ratings = (long)db_col_int(q, 22);
 	c.mean_rating = col_real(q, 23);
 	u->found = true;
 	return u->cb(u->ud, &c);
@@ -203,16 +238,16 @@ int store_view_row_cells(struct store *st, int64_t run_id, long case_idx,
 			 struct err *err)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct cell_ud u = { cb, ud, false };
 	int rc;
 	buf_puts(&sql, cell_select);
 	buf_puts(&sql, " WHERE r.run_id = ?1 AND r.case_idx = ?2 AND r.repeat = ?3"
 		       " ORDER BY r.prompt_idx, r.provider_idx");
 	if (!(rc = prepare(st, buf_str(&sql), &q, err))) {
-		sqlite3_bind_int64(q, 1, run_id);
-		sqlite3_bind_int64(q, 2, case_idx);
-		sqlite3_bind_int64(q, 3, repeat);
+		db_bind_int(q, 1, run_id);
+		db_bind_int(q, 2, case_idx);
+		db_bind_int(q, 3, repeat);
 		rc = walk(st, q, "reading a row", cell_row, &u, err);
 	}
 	buf_free(&sql);
@@ -224,13 +259,13 @@ int store_view_result(struct store *st, int64_t result_id,
 		      bool *found, struct err *err)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct cell_ud u = { cb, ud, false };
 	int rc;
 	buf_puts(&sql, cell_select);
 	buf_puts(&sql, " WHERE r.id = ?1");
 	if (!(rc = prepare(st, buf_str(&sql), &q, err))) {
-		sqlite3_bind_int64(q, 1, result_id);
+		db_bind_int(q, 1, result_id);
 		rc = walk(st, q, "reading a result", cell_row, &u, err);
 	}
 	*found = u.found;
@@ -254,34 +289,42 @@ static void seed_params(uint64_t seed, int64_t *a, int64_t *b)
 
 #define SV_HASH(id) "(((" id " % 2147483647) * ?11 % 2147483647) * 16807 + ?12) % 2147483647"
 
-static const char queue_cte[] =
-	"WITH base AS (SELECT r.id AS id, r.case_idx AS ci, r.repeat AS rp,"
-	"  r.prompt_idx AS pi, r.provider_idx AS vi, " SV_HASH("r.id") " AS h"
-	"  FROM results r WHERE r.run_id = ?1 AND r.output IS NOT NULL"
-	"  AND r.error_kind IS NULL AND (?2 < 0 OR r.provider_idx = ?2)"
-	"  AND (?3 = 0 OR r.pass = 0) AND (?4 = 0 OR " SV_JR " = 1)"
-	"  ORDER BY CASE WHEN ?5 > 0 THEN h ELSE 0 END, ci, rp, pi, vi"
-	"  LIMIT CASE WHEN ?5 > 0 THEN ?5 ELSE -1 END),"
-	" marked AS (SELECT b.*, EXISTS (SELECT 1 FROM human_grades g"
-	"  WHERE g.result_id = b.id AND g.kind = 'rating' AND g.grader = ?6) AS mine,"
-	"  (SELECT COUNT(DISTINCT g.grader) FROM human_grades g WHERE g.result_id = b.id"
-	"  AND g.kind = 'rating' AND g.grader <> ?6) AS others FROM base b),"
-	" elig AS (SELECT * FROM marked WHERE ?7 <= 0 OR mine OR others < ?7) ";
+/* NO_LIMIT: SQLite's -1, PostgreSQL's NULL. */
+#define SV_QUEUE_CTE(NO_LIMIT)                                              \
+	"WITH base AS (SELECT r.id AS id, r.case_idx AS ci, r.repeat AS rp,"  \
+	"  r.prompt_idx AS pi, r.provider_idx AS vi, " SV_HASH("r.id") " AS h" \
+	"  FROM results r WHERE r.run_id = ?1 AND r.output IS NOT NULL"      \
+	"  AND r.error_kind IS NULL AND (?2 < 0 OR r.provider_idx = ?2)"     \
+	"  AND (?3 = 0 OR r.pass = 0) AND (?4 = 0 OR " SV_JR " = 1)"         \
+	"  ORDER BY CASE WHEN ?5 > 0 THEN h ELSE 0 END, ci, rp, pi, vi"      \
+	"  LIMIT CASE WHEN ?5 > 0 THEN ?5 ELSE " NO_LIMIT " END),"          \
+	" marked AS (SELECT b.*, CASE WHEN EXISTS (SELECT 1 FROM human_grades g" \
+	"  WHERE g.result_id = b.id AND g.kind = 'rating' AND g.grader = ?6)" \
+	"  THEN 1 ELSE 0 END AS mine,"                                        \
+	"  (SELECT COUNT(DISTINCT g.grader) FROM human_grades g WHERE g.result_id = b.id" \
+	"  AND g.kind = 'rating' AND g.grader <> ?6) AS others FROM base b)," \
+	" elig AS (SELECT * FROM marked WHERE ?7 <= 0 OR mine = 1 OR others < ?7) "
 
-static void bind_queue(sqlite3_stmt *q, int64_t run_id, const struct sv_queue *s)
+static const char *queue_cte(const struct store *st)
+{
+	return db_kind(st->db) == DB_PG ? SV_QUEUE_CTE("NULL")
+					: SV_QUEUE_CTE("-1");
+}
+
+static void bind_queue(struct db_stmt *q, int64_t run_id, const struct sv_queue *s)
 {
 	int64_t a, b;
 	seed_params(s->seed, &a, &b);
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, s->provider);
-	sqlite3_bind_int(q, 3, s->failing);
-	sqlite3_bind_int(q, 4, s->judge_rules);
-	sqlite3_bind_int64(q, 5, s->sample > 0 ? s->sample : 0);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, s->provider);
+	db_bind_int(q, 3, s->failing);
+	db_bind_int(q, 4, s->judge_rules);
+	db_bind_int(q, 5, s->sample > 0 ? s->sample : 0);
 	sti_bind_text(q, 6, s->reviewer ? s->reviewer : "");
-	sqlite3_bind_int64(q, 7, s->per_item);
-	sqlite3_bind_int(q, 8, s->ungraded);
-	sqlite3_bind_int64(q, 11, a);
-	sqlite3_bind_int64(q, 12, b);
+	db_bind_int(q, 7, s->per_item);
+	db_bind_int(q, 8, s->ungraded);
+	db_bind_int(q, 11, a);
+	db_bind_int(q, 12, b);
 }
 
 struct queue_ud {
@@ -289,10 +332,10 @@ struct queue_ud {
 	void *ud;
 };
 
-static int queue_row(sqlite3_stmt *q, void *p)
+static int queue_row(struct db_stmt *q, void *p)
 {
 	struct queue_ud *u = p;
-	return u->cb(u->ud, sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1) != 0);
+	return u->cb(u->ud, db_col_int(q, 0), db_col_int(q, 1) != 0);
 }
 
 int store_view_queue(struct store *st, int64_t run_id,
@@ -301,33 +344,34 @@ int store_view_queue(struct store *st, int64_t run_id,
 		     void *ud, long *total, long *graded, struct err *err)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct queue_ud u = { cb, ud };
 	int rc;
 	*total = *graded = 0;
-	buf_puts(&sql, queue_cte);
-	buf_puts(&sql, "SELECT COUNT(*), COALESCE(SUM(mine), 0), ?8 FROM elig");
+	buf_puts(&sql, queue_cte(st));
+	buf_puts(&sql, "SELECT COUNT(*), COALESCE(SUM(mine), 0),"
+		       " CAST(?8 AS INTEGER) FROM elig");
 	if ((rc = prepare(st, buf_str(&sql), &q, err)))
 		goto out;
 	bind_queue(q, run_id, s);
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	if (db_step(q, err) != DB_ROW) {
 		rc = sti_fail(st, err, "counting the review queue");
-		sqlite3_finalize(q);
+		db_finalize(q);
 		goto out;
 	}
-	*total = (long)sqlite3_column_int64(q, 0);
-	*graded = (long)sqlite3_column_int64(q, 1);
-	sqlite3_finalize(q);
+	*total = (long)db_col_int(q, 0);
+	*graded = (long)db_col_int(q, 1);
+	db_finalize(q);
 	buf_reset(&sql);
-	buf_puts(&sql, queue_cte);
-	buf_puts(&sql, "SELECT id, mine FROM elig WHERE ?8 = 0 OR NOT mine"
+	buf_puts(&sql, queue_cte(st));
+	buf_puts(&sql, "SELECT id, mine FROM elig WHERE ?8 = 0 OR mine = 0"
 		       " ORDER BY CASE WHEN ?5 > 0 THEN h ELSE 0 END, ci, rp, pi, vi"
 		       " LIMIT ?9 OFFSET ?10");
 	if ((rc = sti_prepare(st, buf_str(&sql), &q, err)))
 		goto out;
 	bind_queue(q, run_id, s);
-	sqlite3_bind_int64(q, 9, limit);
-	sqlite3_bind_int64(q, 10, offset);
+	db_bind_int(q, 9, limit);
+	db_bind_int(q, 10, offset);
 	rc = walk(st, q, "reading the review queue", queue_row, &u, err);
 out:
 	buf_free(&sql);
@@ -348,11 +392,12 @@ static const char pair_cte[] =
 	"  WHERE a.run_id = ?1 AND a.output IS NOT NULL AND a.error_kind IS NULL"
 	"  AND b.output IS NOT NULL AND b.error_kind IS NULL"
 	"  AND (?2 < 0 OR ?3 < 0 OR (a.provider_idx IN (?2, ?3) AND b.provider_idx IN (?2, ?3)))),"
-	" marked AS (SELECT p.*, EXISTS (SELECT 1 FROM human_grades g WHERE"
-	"  g.kind = 'pairwise' AND g.grader = ?4 AND " SV_SAME_PAIR ") AS mine,"
+	" marked AS (SELECT p.*, CASE WHEN EXISTS (SELECT 1 FROM human_grades g WHERE"
+	"  g.kind = 'pairwise' AND g.grader = ?4 AND " SV_SAME_PAIR ")"
+	"  THEN 1 ELSE 0 END AS mine,"
 	"  (SELECT COUNT(DISTINCT g.grader) FROM human_grades g WHERE g.kind = 'pairwise'"
 	"  AND g.grader <> ?4 AND " SV_SAME_PAIR ") AS others FROM pairs p),"
-	" elig AS (SELECT * FROM marked WHERE ?5 <= 0 OR mine OR others < ?5) ";
+	" elig AS (SELECT * FROM marked WHERE ?5 <= 0 OR mine = 1 OR others < ?5) ";
 
 int store_view_next_pair(struct store *st, int64_t run_id,
 			 const char *reviewer, long provider_a,
@@ -361,7 +406,7 @@ int store_view_next_pair(struct store *st, int64_t run_id,
 			 struct err *err)
 {
 	struct buf sql = { 0 };
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int64_t sa, sb;
 	int rc, step;
 	*a = *b = 0;
@@ -371,27 +416,28 @@ int store_view_next_pair(struct store *st, int64_t run_id,
 	seed_params(seed, &sa, &sb);
 	buf_puts(&sql, pair_cte);
 	buf_puts(&sql, "SELECT (SELECT COUNT(*) FROM elig), (SELECT COALESCE(SUM(mine), 0) FROM elig),"
-		       " e.a, e.b FROM (SELECT 1) LEFT JOIN"
-		       " (SELECT a, b FROM elig WHERE NOT mine ORDER BY h, a, b LIMIT 1) e");
+		       " e.a, e.b FROM (SELECT 1 AS one) o LEFT JOIN"
+		       " (SELECT a, b FROM elig WHERE mine = 0 ORDER BY h, a, b LIMIT 1) e"
+		       " ON 1 = 1");
 	if ((rc = prepare(st, buf_str(&sql), &q, err)))
 		goto out;
-	sqlite3_bind_int64(q, 1, run_id);
-	sqlite3_bind_int64(q, 2, provider_a);
-	sqlite3_bind_int64(q, 3, provider_b);
+	db_bind_int(q, 1, run_id);
+	db_bind_int(q, 2, provider_a);
+	db_bind_int(q, 3, provider_b);
 	sti_bind_text(q, 4, reviewer ? reviewer : "");
-	sqlite3_bind_int64(q, 5, per_item);
-	sqlite3_bind_int64(q, 11, sa);
-	sqlite3_bind_int64(q, 12, sb);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW) {
-		*total = (long)sqlite3_column_int64(q, 0);
-		*done = (long)sqlite3_column_int64(q, 1);
-		*a = sqlite3_column_int64(q, 2);
-		*b = sqlite3_column_int64(q, 3);
+	db_bind_int(q, 5, per_item);
+	db_bind_int(q, 11, sa);
+	db_bind_int(q, 12, sb);
+	step = db_step(q, err);
+	if (step == DB_ROW) {
+		*total = (long)db_col_int(q, 0);
+		*done = (long)db_col_int(q, 1);
+		*a = db_col_int(q, 2);
+		*b = db_col_int(q, 3);
 	} else {
 		rc = sti_fail(st, err, "choosing a pair");
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 out:
 	buf_free(&sql);
 	return rc;
@@ -404,20 +450,20 @@ struct grade_ud {
 	void *ud;
 };
 
-static int grade_row(sqlite3_stmt *q, void *p)
+static int grade_row(struct db_stmt *q, void *p)
 {
 	struct grade_ud *u = p;
 	struct store_human_grade g = { 0 };
-	g.id = sqlite3_column_int64(q, 0);
-	g.result_id = sqlite3_column_int64(q, 1);
-	g.other_result_id = sqlite3_column_int64(q, 2);
+	g.id = db_col_int(q, 0);
+	g.result_id = db_col_int(q, 1);
+	g.other_result_id = db_col_int(q, 2);
 	g.grader = sti_text(q, 3);
 	g.kind = sti_text(q, 4);
-	g.rating = sqlite3_column_type(q, 5) == SQLITE_NULL
-		? 0 : (int)(sqlite3_column_double(q, 5) + 0.5);
-	g.ship = sqlite3_column_type(q, 6) == SQLITE_NULL
-		? -1 : sqlite3_column_int(q, 6) != 0;
-	g.preferred = sqlite3_column_int64(q, 7);
+	g.rating = db_col_null(q, 5)
+		? 0 : (int)(db_col_double(q, 5) + 0.5);
+	g.ship = db_col_null(q, 6)
+		? -1 : db_col_int(q, 6) != 0;
+	g.preferred = db_col_int(q, 7);
 	g.comment = sti_text(q, 8);
 	g.created_at = sti_text(q, 9);
 	return u->cb(u->ud, &g);
@@ -426,7 +472,7 @@ static int grade_row(sqlite3_stmt *q, void *p)
 int store_view_result_grades(struct store *st, int64_t result_id,
 			     store_human_cb cb, void *ctx, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct grade_ud u = { cb, ctx };
 	int rc = prepare(st,
 		"SELECT id, result_id, other_result_id, grader, kind, rating, pass,"
@@ -434,7 +480,7 @@ int store_view_result_grades(struct store *st, int64_t result_id,
 		" WHERE result_id = ?1 OR other_result_id = ?1 ORDER BY id", &q, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, result_id);
+	db_bind_int(q, 1, result_id);
 	return walk(st, q, "reading grades", grade_row, &u, err);
 }
 
@@ -443,7 +489,7 @@ struct tag_ud {
 	void *ud;
 };
 
-static int tag_row(sqlite3_stmt *q, void *p)
+static int tag_row(struct db_stmt *q, void *p)
 {
 	struct tag_ud *u = p;
 	const char *t = sti_text(q, 0);
@@ -454,14 +500,20 @@ int store_view_tags(struct store *st, int64_t run_id,
 		    int (*cb)(void *ud, const char *tag), void *ud,
 		    struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct tag_ud u = { cb, ud };
-	int rc = prepare(st,
-		"SELECT DISTINCT t.value FROM cases c, " SV_TAGS("c.metadata_json") " t"
-		" WHERE c.run_id = ?1 AND t.type = 'text' ORDER BY 1", &q, err);
+	int rc = prepare(st, db_kind(st->db) == DB_PG
+		? "SELECT DISTINCT " SV_TAG_PG " FROM cases c, "
+		  SV_TAGS_PG("c.metadata_json") " t"
+		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_PG
+		  " ORDER BY 1 COLLATE \"C\""
+		: "SELECT DISTINCT " SV_TAG_SQ " FROM cases c, "
+		  SV_TAGS_SQ("c.metadata_json") " t"
+		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_SQ " ORDER BY 1",
+		&q, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
+	db_bind_int(q, 1, run_id);
 	return walk(st, q, "reading tags", tag_row, &u, err);
 }
 
@@ -470,13 +522,13 @@ struct tot_ud {
 	void *ud;
 };
 
-static int tot_row(sqlite3_stmt *q, void *p)
+static int tot_row(struct db_stmt *q, void *p)
 {
 	struct tot_ud *u = p;
-	return u->cb(u->ud, (long)sqlite3_column_int64(q, 0),
-		     (long)sqlite3_column_int64(q, 1), col_real(q, 2),
-		     (long)sqlite3_column_int64(q, 3),
-		     (long)sqlite3_column_int64(q, 4));
+	return u->cb(u->ud, (long)db_col_int(q, 0),
+		     (long)db_col_int(q, 1), col_real(q, 2),
+		     (long)db_col_int(q, 3),
+		     (long)db_col_int(q, 4));
 }
 
 int store_view_rating_totals(struct store *st, int64_t run_id,
@@ -484,7 +536,7 @@ int store_view_rating_totals(struct store *st, int64_t run_id,
 				       double mean, long ships, long answers),
 			     void *ud, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct tot_ud u = { cb, ud };
 	int rc = prepare(st,
 		"SELECT r.provider_idx, COUNT(h.rating), AVG(h.rating),"
@@ -494,6 +546,6 @@ int store_view_rating_totals(struct store *st, int64_t run_id,
 		" GROUP BY r.provider_idx ORDER BY r.provider_idx", &q, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, run_id);
+	db_bind_int(q, 1, run_id);
 	return walk(st, q, "reading rating totals", tot_row, &u, err);
 }

@@ -52,7 +52,7 @@ check conv_rerun_all_cached "true" "$(jq '[.results[].cached, .results[].turns[]
 check conv_rerun_same_transcripts "$(jq -c '[.results[].output]' r.json)" "$(jq -c '[.results[].output]' r2.json)"
 # --retry-errors finds nothing to redo; the stored conversation stays whole
 "$ASSAY" run conv.yaml --resume latest --no-progress-bar --no-table >resume.out 2>&1
-check conv_resume_keeps_turns 10 "$(sqlite3 .assay/assay.db "SELECT count(*) FROM turns WHERE run_id = (SELECT max(id) FROM runs)")"
+check conv_resume_keeps_turns 10 "$(run_json .assay/assay.db latest '[.results[].turns[]] | length')"
 
 # an infrastructure error on turn 2 (after one retry): an error, not a
 # failure; turn 1 kept

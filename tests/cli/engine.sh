@@ -23,10 +23,10 @@ Y
 /usr/bin/time -f "%U %S %e" -o "$T/busy.time" "$ASSAY" run "$T/busy.yaml" -j 2 \
 	--no-progress-bar --no-table --no-cache >"$T/busy.out" 2>&1
 check busy_loop_exit_1 1 $?
-check busy_loop_slow_answered 2 "$(sqlite3 "$T/.assay/assay.db" \
-	"select count(*) from results where provider_idx=1 and error_kind is null")"
-check busy_loop_dead_retried 2 "$(sqlite3 "$T/.assay/assay.db" \
-	"select count(*) from results where provider_idx=0 and error_kind='connect' and retries=8")"
+# q JQ: jq -r over the latest run's stored results (`assay export`)
+q() { export_jsonl "$T/.assay/assay.db" latest | jq -rs "$1"; }
+check busy_loop_slow_answered 2 "$(q 'map(select(.provider_idx == 1 and .error == null)) | length')"
+check busy_loop_dead_retried 2 "$(q 'map(select(.provider_idx == 0 and .error.kind == "connect" and .retries == 8)) | length')"
 # CPU time (user + system) as a share of wall time; before the fix it was
 # ~45 % on an idle machine.  The bound is generous (the machine is shared;
 # the sanitizer build costs CPU at start-up); bench/loop_cpu.sh measures.
@@ -72,11 +72,8 @@ tests:
 Y
 "$ASSAY" run "$T/cap.yaml" --no-progress-bar --no-table >"$T/cap.out" 2>&1
 check exec_cap_exit_1 1 $?
-last="(select max(id) from runs)"
-check exec_cap_at_limit_ok "100000" "$(sqlite3 "$T/.assay/assay.db" \
-	"select length(r.output) from results r join cases c on c.run_id=r.run_id and c.idx=r.case_idx where r.run_id=$last and r.case_idx=0")"
-check exec_cap_over_is_error "exec|1" "$(sqlite3 "$T/.assay/assay.db" \
-	"select error_kind || '|' || (instr(error_msg, 'more than 100000 bytes') > 0) from results where run_id=$last and case_idx=1")"
+check exec_cap_at_limit_ok "100000" "$(q 'map(select(.case_idx == 0))[0].output | length')"
+check exec_cap_over_is_error "exec|1" "$(q 'map(select(.case_idx == 1))[0].error | "\(.kind)|\(if (.message | contains("more than 100000 bytes")) then 1 else 0 end)"')"
 sed 's/max_output_bytes: 100000/max_output_bytes: -5/' "$T/cap.yaml" >"$T/badcap.yaml"
 "$ASSAY" validate "$T/badcap.yaml" >/dev/null 2>"$T/badcap.err"
 check exec_cap_bad_value_exit_1 1 $?
@@ -102,7 +99,6 @@ ka_suite() { # FILE N
 		i=0; while [ $i -lt "$2" ]; do echo "  - vars: {n: $i}"; i=$((i+1)); done
 	} >"$1"
 }
-last="(select max(id) from runs)"
 # The reused connection is reset with the request unread: libcurl re-sends
 # it, and that is not a retry (before: retries 0,1,1,1,1,1 with max_retries 0).
 start_ka unread unread
@@ -110,8 +106,7 @@ ka_suite "$T/ka_unread.yaml" 6
 "$ASSAY" run "$T/ka_unread.yaml" -j 1 --no-progress-bar --no-table --no-cache >"$T/ka1.out" 2>&1
 check phantom_unread_exit_0 0 $?
 check phantom_unread_server_saw_each_once "6" "$(cut -d' ' -f1 "$T/unread.count")"
-check phantom_unread_no_retries "6|0" "$(sqlite3 "$T/.assay/assay.db" \
-	"select count(*) || '|' || sum(retries) from results where run_id=$last and error_kind is null")"
+check phantom_unread_no_retries "6|0" "$(q 'map(select(.error == null)) | "\(length)|\(map(.retries) | add)"')"
 # The server read the request and closed without a reply: it may have acted
 # on it, so libcurl's re-send is a retry (each request after the first on a
 # connection).
@@ -119,8 +114,7 @@ start_ka read read
 ka_suite "$T/ka_read.yaml" 4
 "$ASSAY" run "$T/ka_read.yaml" -j 1 --no-progress-bar --no-table --no-cache >"$T/ka2.out" 2>&1
 check phantom_read_exit_0 0 $?
-check phantom_read_counted "4|3|7" "$(sqlite3 "$T/.assay/assay.db" \
-	"select count(*) || '|' || sum(retries) from results where run_id=$last and error_kind is null")|$(cut -d' ' -f1 "$T/read.count")"
+check phantom_read_counted "4|3|7" "$(q 'map(select(.error == null)) | "\(length)|\(map(.retries) | add)"')|$(cut -d' ' -f1 "$T/read.count")"
 # Keep-Alive: timeout=1: a connection idle that long is not reused (the
 # server would be closing it); the server sees no stale reuse.
 start_ka idle idle

@@ -7,8 +7,9 @@
 D=$(cd "$(dirname "$0")/../data/graders" && pwd)
 start_mock m "$D/rules.yaml" --quiet
 export OPENAI_API_KEY=sk-graders-test
-q() { sqlite3 "$T/.assay/assay.db" "$1"; }
-last="(select max(id) from runs)"
+# q RUN JQ: jq -r over the run's stored results (`assay export`)
+q() { export_jsonl "$T/.assay/assay.db" "$1" | jq -rs "$2"; }
+last=latest
 now() { date +%s%3N; }
 
 # suite FILE ASSERT-YAML: one fast provider, one test.
@@ -29,7 +30,7 @@ killed() {
 	rc=$?
 	t1=$(now)
 	check "${1}_exit_1" 1 $rc
-	check "${1}_grading_error" "other|1" "$(q "select error_kind || '|' || (instr(error_msg, 'grader ran longer than 1500 ms') > 0) from results where run_id=$last")"
+	check "${1}_grading_error" "other|1" "$(q "$last" '.[0].error | "\(.kind)|\(if (.message | contains("grader ran longer than 1500 ms")) then 1 else 0 end)"')"
 	if [ $((t1 - t0)) -lt 30000 ]; then ok "${1}_time_bound"; else fail "${1}_time_bound" "took $((t1 - t0)) ms"; fi
 }
 
@@ -55,7 +56,7 @@ check script_long_killed_with_grader 0 "$(ps -eo args | grep -c '[s]leep 31.7')"
 suite lua_ok.yaml '{type: lua, value: "{pass = #output > 3, score = 0.75, reason = \"long enough\"}"}, {type: jq, value: ".n == 1"}'
 "$ASSAY" run "$T/lua_ok.yaml" --no-progress-bar --no-table --no-cache >"$T/ok.out" 2>&1
 check grader_child_pass_exit_0 0 $?
-check grader_child_grade_kept "1|0.875" "$(q "select pass || '|' || round(score, 4) from results where run_id=$last")"
+check grader_child_grade_kept "1|0.875" "$(q "$last" '.[0] | "\(if .pass then 1 else 0 end)|\(.score * 10000 | round / 10000)"')"
 check_grep grader_child_reason_kept 'long enough' "$T/.assay/assay.db"
 
 # Memory: a jq program that builds an endless array dies at the limit (a
@@ -70,7 +71,7 @@ else
 		--no-progress-bar --no-table --no-cache >"$T/mem.out" 2>&1
 	check jq_memory_exit_1 1 $?
 	t1=$(now)
-	check jq_memory_grading_error "other|1" "$(q "select error_kind || '|' || (instr(error_msg, 'grader') > 0) from results where run_id=$last")"
+	check jq_memory_grading_error "other|1" "$(q "$last" '.[0].error | "\(.kind)|\(if (.message | contains("grader")) then 1 else 0 end)"')"
 	# The memory limit, not the (far) deadline, ended it: well under 120 s.
 	if [ $((t1 - t0)) -lt 60000 ]; then ok jq_memory_before_deadline; else fail jq_memory_before_deadline "took $((t1 - t0)) ms"; fi
 fi
@@ -92,7 +93,7 @@ tests:
 Y
 "$ASSAY" run "$T/stall.yaml" -j 2 --no-progress-bar --no-table --no-cache >"$T/stall.out" 2>&1
 check slow_grader_exit_0 0 $?
-check slow_grader_no_timeout "0" "$(q "select count(*) from results where run_id=$last and error_kind is not null")"
+check slow_grader_no_timeout "0" "$(q "$last" 'map(select(.error != null)) | length')"
 
 # SIGTERM and SIGINT while a grader is stuck (hard limit far away): the run
 # stops within seconds, is marked interrupted and leaves no grader behind.
@@ -114,7 +115,7 @@ for sig in TERM INT; do
 	fi
 	wait $pid
 	check "stuck_grader_sig${sig}_exit_1" 1 $?
-	check "stuck_grader_sig${sig}_interrupted" interrupted "$(q "select status from runs where id=$last")"
+	check "stuck_grader_sig${sig}_interrupted" interrupted "$(run_json "$T/.assay/assay.db" "$last" .run.status)"
 	sleep 0.2
 	check "stuck_grader_sig${sig}_no_child_left" 0 "$(ps -eo args | grep -c "[s]tuck_$sig.yaml")"
 done

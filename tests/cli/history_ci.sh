@@ -1,6 +1,6 @@
 #!/bin/sh
 # history_ci.sh — comparing runs and the CI gate (issue 10): `assay compare`
-# counts checked against a direct SQL pairing, `assay run --baseline …
+# counts checked against a direct pairing of the runs' exports, `assay run --baseline …
 # --fail-on regression` exit statuses (3 for a significant regression, 0
 # for failing tests alone and for no significant change, --min-pass-rate),
 # JUnit XML (errors are <error>) and the Markdown summary.
@@ -38,11 +38,20 @@ check_grep ci_gate_md_has_comparison '^### Compared with run 1' "$T/same.md"
 run "$T/worse.yaml" --baseline label:main --fail-on regression -o "$T/junit.xml" -o "$T/summary.md" >"$T/worse.out" 2>&1
 check ci_gate_regression_exit_3 3 $?
 check_grep ci_gate_names_regressed 'gate: bot regressed against run 1: [0-9]+ cases pass → fail' "$T/worse.out"
-REG=$(sqlite3 "$DB" "select count(*) from results a join results b on a.case_idx=b.case_idx where a.run_id=1 and b.run_id=3 and a.pass=1 and b.pass=0")
-FIX=$(sqlite3 "$DB" "select count(*) from results a join results b on a.case_idx=b.case_idx where a.run_id=1 and b.run_id=3 and a.pass=0 and b.pass=1")
+# the pairing done directly on the two runs' exports, case by case
+export_jsonl "$DB" 1 >"$T/r1.jsonl"
+export_jsonl "$DB" 3 >"$T/r3.jsonl"
+pairs() { # BASE_PASS NEW_PASS: cases that went from one to the other
+	jq -n --argjson a "$1" --argjson b "$2" --slurpfile x "$T/r1.jsonl" --slurpfile y "$T/r3.jsonl" \
+		'[$x[] | select(.pass == $a) | .case_idx] as $base |
+		 [$y[] | select(.pass == $b) | .case_idx] as $new |
+		 [$base[] | select(. as $c | $new | index($c))] | length'
+}
+REG=$(pairs true false)
+FIX=$(pairs false true)
 check_grep ci_gate_counts_match_sql "shared cases $N: fixed $FIX, regressed $REG," "$T/worse.out"
 check ci_junit_testcases $N "$(grep -c '<testcase ' "$T/junit.xml")"
-check ci_junit_failures "$(sqlite3 "$DB" 'select count(*) from results where run_id=3 and pass=0')" "$(grep -c '<failure ' "$T/junit.xml")"
+check ci_junit_failures "$(jq -s 'map(select(.pass == false)) | length' "$T/r3.jsonl")" "$(grep -c '<failure ' "$T/junit.xml")"
 check_grep ci_junit_header "<testsuites name=\"assay\" tests=\"$N\" failures=\"[0-9]+\" errors=\"0\">" "$T/junit.xml"
 check_grep ci_md_regressed '\*\*REGRESSED \(significant\)\*\*' "$T/summary.md"
 check_grep ci_md_wilson '^\| bot \| \{\{q\}\} \| [0-9.]+% \[[0-9.]+–[0-9.]+\]' "$T/summary.md"

@@ -29,9 +29,9 @@ requests() {
 	rm -f "$T/$1.pid"
 	sed -n 's/.*stopping after \([0-9]*\) requests.*/\1/p' "$T/$1.log"
 }
-figures() {
-	sqlite3 "$1" "select provider_idx||':'||sum(pass=1)||'/'||sum(pass=0)||'/'||sum(error_kind is not null) from results where run_id=1 group by provider_idx order by provider_idx" | tr '\n' ' '
-}
+figures() { run_figures "$1" 1; }
+# count DB RUN: the results stored for the run
+count() { export_jsonl "$1" "$2" | grep -c .; }
 RUN="--no-cache --no-progress-bar --no-table -j $J"
 
 start_mock ref "$D/rules.yaml"
@@ -49,6 +49,8 @@ for d in $DELAYS; do
 		"$ASSAY" run "$T/k/s.yaml" $RUN >/dev/null 2>&1 &
 		P=$!
 		# wait for the run to exist, then kill at the drawn moment
+		# (sqlite3 reads the live file; an assay command would queue for
+		# the writer's lock)
 		i=0; while [ "$(sqlite3 "$DB" 'select count(*) from runs' 2>/dev/null || echo 0)" -lt 1 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
 	else
 		"$ASSAY" run "$T/k/s.yaml" $RUN --resume >/dev/null 2>&1 &
@@ -59,17 +61,17 @@ for d in $DELAYS; do
 	wait $P 2>/dev/null
 	n=$((n+1))
 done
-STORED=$(sqlite3 "$DB" 'select count(*) from results')
+STORED=$(count "$DB" 1)
 check rel_kills_left_work yes "$([ "$STORED" -lt $((2 * N)) ] && echo yes || echo "no: all $STORED done before the last kill")"
 check rel_killed_reads_interrupted 1 "$("$ASSAY" runs --db "$DB" | grep -c ' interrupted ')"
 "$ASSAY" run "$T/k/s.yaml" $RUN --resume >/dev/null 2>"$T/last.err"
 check rel_last_resume_exit 100 $?
-check rel_one_run 1 "$(sqlite3 "$DB" 'select count(*) from runs')"
-check rel_no_lost_or_duplicated "$((2 * N))|$((2 * N))" "$(sqlite3 "$DB" "select count(*)||'|'||count(distinct item_key) from results")"
+check rel_one_run 1 "$(n_runs "$DB")"
+check rel_no_lost_or_duplicated "$((2 * N))|$((2 * N))" "$(export_jsonl "$DB" 1 | jq -rs '"\(length)|\(map(.item_key) | unique | length)"')"
 check rel_figures_identical "$REF" "$(figures "$DB")"
 EXTRA=$(($(requests k) - 2 * N))
 check rel_nothing_re_requested yes "$([ $EXTRA -ge 0 ] && [ $EXTRA -le $((KILLS * J)) ] && echo yes || echo "no: $EXTRA extra requests for $KILLS kills at -j $J")"
-check rel_status_done done "$(sqlite3 "$DB" 'select status from runs')"
+check rel_status_done done "$(run_json "$DB" 1 .run.status)"
 
 # Two runs into one SQLite file at once.
 mkdir -p "$T/two"
@@ -85,7 +87,8 @@ wait $PA; SA=$?
 wait $PB; SB=$?
 check rel_two_writers_a_finishes 100 "$SA"
 check rel_two_writers_b_finishes yes "$([ "$SB" -eq 100 ] || [ "$SB" -eq 1 ] && echo yes || echo "no: $SB")"
-check rel_two_writers_all_stored "$((2 * N))|$((2 * N))|done done" "$(sqlite3 "$T/two/shared.db" "select (select count(*) from results where run_id=1)||'|'||(select count(*) from results where run_id=2)||'|'||(select group_concat(status,' ') from runs)")"
+TWO="$T/two/shared.db"
+check rel_two_writers_all_stored "$((2 * N))|$((2 * N))|done done" "$(count "$TWO" 1)|$(count "$TWO" 2)|$(run_json "$TWO" 1 .run.status) $(run_json "$TWO" 2 .run.status)"
 check rel_two_writers_no_lock_error 0 "$(cat "$T/two/a.err" "$T/two/b.err" | grep -ci 'database is locked')"
 
 # Shards: 1/2 and 2/2 at once into one run of one SQLite file make the
@@ -102,9 +105,9 @@ P2=$!
 wait $P1; S1=$?
 wait $P2; S2=$?
 check rel_shards_finish "100 100" "$S1 $S2"
-check rel_shards_one_run "7|done" "$(sqlite3 "$SDB" "select group_concat(id)||'|'||group_concat(status) from runs")"
-check rel_shards_all_items "$((2 * N))|$((2 * N))" "$(sqlite3 "$SDB" "select count(*)||'|'||count(distinct item_key) from results where run_id=7")"
-check rel_shards_figures_equal "$REF" "$(sqlite3 "$SDB" "select provider_idx||':'||sum(pass=1)||'/'||sum(pass=0)||'/'||sum(error_kind is not null) from results where run_id=7 group by provider_idx order by provider_idx" | tr '\n' ' ')"
+check rel_shards_one_run "7|done" "$("$ASSAY" runs -n 0 --db "$SDB" | awk 'NR > 1 { printf "%s%s|%s", s, $1, $2; s = ";" }')"
+check rel_shards_all_items "$((2 * N))|$((2 * N))" "$(export_jsonl "$SDB" 7 | jq -rs '"\(length)|\(map(.item_key) | unique | length)"')"
+check rel_shards_figures_equal "$REF" "$(run_figures "$SDB" 7)"
 check rel_shards_each_request_once $((2 * N)) "$(requests sh)"
 start_mock sh2 "$D/rules.yaml"
 "$ASSAY" run "$T/sh/s.yaml" --db "$SDB" --shard 1/3 --run-id 8 $RUN >/dev/null 2>&1
@@ -121,10 +124,10 @@ done
 "$ASSAY" import --db "$T/sh/m1.db" --into 1 "$T/sh/m2.assay" "$T/sh/m3.assay" "$T/sh/m2.assay" >"$T/sh/merge.out" 2>&1
 check rel_merge_exit 0 $?
 check_grep rel_merge_again_adds_nothing 'm2.assay into run 1: 0 results added, [0-9]+ already there' "$T/sh/merge.out"
-check rel_merged_run_done "done|$((2 * N))" "$(sqlite3 "$T/sh/m1.db" "select status||'|'||(select count(*) from results where run_id=1) from runs where id=1")"
+check rel_merged_run_done "done|$((2 * N))" "$(run_json "$T/sh/m1.db" 1 .run.status)|$(count "$T/sh/m1.db" 1)"
 check rel_merged_figures_equal "$REF" "$(figures "$T/sh/m1.db")"
 # (the run of b.yaml: which of the two concurrent runs got id 2 is a race)
-BRUN=$(sqlite3 "$T/two/shared.db" "select run_id from run_providers where provider_id='openai:chat:flaky'")
+BRUN=$("$ASSAY" runs -n 0 --db "$TWO" | awk '/openai:chat:flaky/ { print $1 }')
 "$ASSAY" export "$BRUN" --db "$T/two/shared.db" -o "$T/sh/other.assay" >/dev/null 2>&1
 "$ASSAY" import --db "$T/sh/m1.db" --into 1 "$T/sh/other.assay" >/dev/null 2>"$T/sh/merge_bad.err"
 check rel_merge_other_suite_refused 1 $?

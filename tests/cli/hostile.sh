@@ -58,8 +58,9 @@ EOS
 	rc=$?
 	t1=$(ms)
 	kb=$(tail -n 1 "$d/mem")
-	got=$(sqlite3 "$d/db" "select coalesce(r.error_kind,'ok') from results r join run_providers p on p.run_id=r.run_id and p.idx=r.provider_idx where p.provider_id='openai:chat:bad'" 2>/dev/null)
-	good=$(sqlite3 "$d/db" "select coalesce(r.error_kind,'ok') from results r join run_providers p on p.run_id=r.run_id and p.idx=r.provider_idx where p.provider_id='openai:chat:good'" 2>/dev/null)
+	export_jsonl "$d/db" latest >"$d/results.jsonl"
+	got=$(jq -r 'select(.provider_id == "openai:chat:bad") | .error.kind // "ok"' "$d/results.jsonl")
+	good=$(jq -r 'select(.provider_id == "openai:chat:good") | .error.kind // "ok"' "$d/results.jsonl")
 	why=""
 	[ $rc -le 2 ] || why="$why exit $rc;"
 	[ "$got" = "$want" ] || why="$why attacked result '$got', want '$want';"

@@ -16,8 +16,13 @@ printf '%s\n%s\n' '{"grader":"ann","case":0,"provider":"good","rating":4}' \
 	'{"grader":"ann","case":0,"provider":"bad","rating":7}' >bad.jsonl
 "$ASSAY" review import bad.jsonl >imp.txt 2>&1
 check human_import_bad_exit 1 $?
+# grades: how many grades the latest run holds (`assay stats`, .human.grades)
+grades() {
+	"$ASSAY" stats latest -o "$T/grades.json" >/dev/null 2>&1
+	jq '.human.grades // 0' "$T/grades.json"
+}
 check_grep human_import_bad_names_line 'bad.jsonl:2:1: error: .*rating' imp.txt
-check human_import_bad_stores_nothing 0 "$(sqlite3 .assay/assay.db 'select count(*) from human_grades')"
+check human_import_bad_stores_nothing 0 "$(grades)"
 printf '%s\n' '{"grader":"ann","left":{"case":0,"provider":"good"},"right":{"case":1,"provider":"bad"},"preferred":"left"}' >pair.jsonl
 "$ASSAY" review import pair.jsonl >imp2.txt 2>&1
 check human_import_pair_other_case_exit 1 $?
@@ -26,10 +31,10 @@ check_grep human_import_pair_other_case_msg 'same case' imp2.txt
 "$ASSAY" review import "$D/grades.jsonl" >imp3.txt 2>&1
 check human_import_exit 0 $?
 check_grep human_import_count 'stored 15 grades' imp3.txt
-check human_import_rows 15 "$(sqlite3 .assay/assay.db 'select count(*) from human_grades')"
+check human_import_rows 15 "$(grades)"
 # importing again replaces each grader's ratings (and pair choices)
 "$ASSAY" review import "$D/grades.jsonl" >/dev/null 2>&1
-check human_import_again_replaces 15 "$(sqlite3 .assay/assay.db 'select count(*) from human_grades')"
+check human_import_again_replaces 15 "$(grades)"
 
 "$ASSAY" stats latest -o s.json >stats.txt 2>&1
 check human_stats_exit 0 $?

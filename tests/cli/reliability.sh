@@ -2,8 +2,8 @@
 # reliability.sh — issue 3's reliability tests: a 1,000-case suite run with
 # `assay run -j 32` against `assay mock` injecting each fault in turn (and
 # all of them mixed) on 20% of the requests, with and without retries;
-# kill -9 mid-run; the Anthropic protocol end to end.  The database is the
-# witness: every case ends as a result or as an error with its cause,
+# kill -9 mid-run; the Anthropic protocol end to end.  The store (read
+# through `assay export`) is the witness: every case ends as a result or as an error with its cause,
 # counts add up, transient faults retried end as results, the cache never
 # holds an error, and a killed run keeps what it completed.
 . "$(dirname "$0")/../lib.sh"
@@ -57,12 +57,15 @@ requests() {
 	sed -n 's/.*stopping after \([0-9]*\) requests.*/\1/p' "$T/$1.log"
 }
 
+# The results are read through `assay export`: snap DB RUN saves the run's
+# results (JSON lines) as DB.jsonl; jr DB JQ runs jq -r over them, and
+# pq DB FAULT "jq condition" counts one provider's results that meet it.
+# The cache table, the integrity check and the raw status of a killed run
+# are the SQLite file itself: sqlite3 reads those (q).
+snap() { export_jsonl "$1" "$2" >"$1.jsonl"; }
+jr() { jq -rs "$2" "$1.jsonl"; }
+pq() { jr "$1" "map(select(.provider_id == \"openai:chat:$2\" and ($3))) | length"; }
 q() { sqlite3 "$1" "$2"; }
-# per-provider figure: pq DB FAULT "SQL condition on results r"
-pq() {
-	sqlite3 "$1" "select count(*) from results r join run_providers p on p.run_id=r.run_id
-		and p.idx=r.provider_idx where p.provider_id='openai:chat:$2' and ($3)"
-}
 exit_ok() { # NAME STATUS ALLOWED...
 	name=$1; st=$2; shift 2
 	for a in "$@"; do [ "$st" = "$a" ] && { ok "$name"; return; }; done
@@ -81,19 +84,20 @@ t1=$(date +%s)
 echo "# retries: 9 x $N cases in $((t1 - t0)) s, exit $st"
 exit_ok reliability_retry_exit_status "$st" 0 100
 DB="$T/retry/.assay/assay.db"
+snap "$DB" latest
 for f in $FAULTS; do
-	check "reliability_retry_${f}_all_stored" $N "$(pq "$DB" $f 1)"
-	check "reliability_retry_${f}_no_errors" 0 "$(pq "$DB" $f 'r.error_kind is not null')"
+	check "reliability_retry_${f}_all_stored" $N "$(pq "$DB" $f true)"
+	check "reliability_retry_${f}_no_errors" 0 "$(pq "$DB" $f '.error != null')"
 	check "reliability_retry_${f}_counts_add_up" $N \
-		"$(( $(pq "$DB" $f 'r.pass=1') + $(pq "$DB" $f 'r.pass=0') + $(pq "$DB" $f 'r.error_kind is not null') ))"
-	n=$(pq "$DB" $f 'r.retries > 0')
+		"$(( $(pq "$DB" $f '.pass == true') + $(pq "$DB" $f '.pass == false') + $(pq "$DB" $f '.error != null') ))"
+	n=$(pq "$DB" $f '.retries > 0')
 	if [ "$n" -gt 0 ]; then ok "reliability_retry_${f}_retried"
 	else fail "reliability_retry_${f}_retried" "no result has retries > 0"; fi
 done
 check reliability_retry_fails_are_model_fails 0 \
-	"$(q "$DB" "select count(*) from results where pass=0 and output != 'I would rather not.'")"
+	"$(jr "$DB" 'map(select(.pass == false and .output != null and .output != "I would rather not.")) | length')"
 check reliability_retry_cache_equals_successes \
-	"$(q "$DB" "select count(*) from results where error_kind is null and cached=0")" \
+	"$(jr "$DB" 'map(select(.error == null and .cached == false)) | length')" \
 	"$(q "$DB" "select count(*) from cache")"
 
 # ---- 2. The same without retries: every fault is an error with its cause -
@@ -112,31 +116,32 @@ echo "# no retries: 9 x $N cases in $((t1 - t0)) s, exit $st"
 # errors and failed tests: 100 (1 is for errors when no test failed)
 check reliability_once_exit_status_100 100 "$st"
 DB="$T/once/.assay/assay.db"
+snap "$DB" latest
 # Every request the server saw is a recorded attempt: results + retries
 # (libcurl's own re-send of a request whose reused keep-alive connection
 # was reset counts as a retry: the engine sees it in libcurl's debug text).
 check reliability_once_every_request_recorded "$(requests once)" \
-	"$(q "$DB" 'select count(*) + sum(retries) from results where cached = 0')"
+	"$(jr "$DB" 'map(select(.cached == false)) | length + (map(.retries) | add)')"
 echo "# requests per model: $(awk '$1 == "mock:" { n[$3]++ } END { for (m in n) printf "%s=%d ", m, n[m] }' "$T/once.log")"
 use_main_mock
 for f in $FAULTS; do
-	check "reliability_once_${f}_all_stored" $N "$(pq "$DB" $f 1)"
-	e=$(pq "$DB" $f 'r.error_kind is not null')
+	check "reliability_once_${f}_all_stored" $N "$(pq "$DB" $f true)"
+	e=$(pq "$DB" $f '.error != null')
 	check "reliability_once_${f}_counts_add_up" $N \
-		"$(( $(pq "$DB" $f 'r.pass=1') + $(pq "$DB" $f 'r.pass=0') + e ))"
+		"$(( $(pq "$DB" $f '.pass == true') + $(pq "$DB" $f '.pass == false') + e ))"
 	# 20% of 1,000 draws: 200 ± 4 standard deviations.  A reset on a
 	# reused connection is re-sent once by libcurl (not a retry since
 	# issue 15: a reset with no reply reads as "never reached"), so for
 	# `reset` the faults are the errors plus any re-sent results.
-	[ "$f" = reset ] && e=$((e + $(pq "$DB" $f 'r.retries > 0')))
+	[ "$f" = reset ] && e=$((e + $(pq "$DB" $f '.retries > 0')))
 	if [ "$e" -ge 150 ] && [ "$e" -le 250 ]; then ok "reliability_once_${f}_errors_about_20pct"
 	else fail "reliability_once_${f}_errors_about_20pct" "$e errors"; fi
 	check "reliability_once_${f}_errors_have_a_cause" 0 \
-		"$(pq "$DB" $f "r.error_kind is not null and (r.error_msg is null or r.error_msg = '' or r.pass is not null or r.output is not null)")"
+		"$(pq "$DB" $f '.error != null and ((.error.message // "") == "" or .pass != null or .output != null)')"
 done
-kinds() { sqlite3 "$DB" "select group_concat(k, ' ') from (select distinct r.error_kind || coalesce(':' || r.http_status, '') k
-	from results r join run_providers p on p.run_id=r.run_id and p.idx=r.provider_idx
-	where p.provider_id='openai:chat:$1' and r.error_kind is not null order by k)"; }
+kinds() { jr "$DB" "map(select(.provider_id == \"openai:chat:$1\" and .error != null)
+	| .error | .kind + (if .http_status != null then \":\(.http_status)\" else \"\" end))
+	| unique | join(\" \")"; }
 check reliability_once_rate_limit_kind "http:429" "$(kinds rate_limit)"
 check reliability_once_server_error_kind "http:500" "$(kinds server_error)"
 check reliability_once_unavailable_kind "http:503" "$(kinds unavailable)"
@@ -149,7 +154,7 @@ m=$(kinds mixed | sed 's/:0//g')
 # A reset on a reused connection is re-sent by libcurl (a retry, not an
 # error) — whether a connection was reused depends on timing — so the
 # resets show up as connect errors, re-sent results, or both.
-resent=$(pq "$DB" mixed 'r.retries > 0')
+resent=$(pq "$DB" mixed '.retries > 0')
 for k in http:429 http:500 http:503 connect body:200 timeout; do
 	case " $m " in
 	*" $k "*) ok "reliability_once_mixed_has_$k" ;;
@@ -158,7 +163,7 @@ for k in http:429 http:500 http:503 connect body:200 timeout; do
 	esac
 done
 check reliability_once_cache_never_stores_errors \
-	"$(q "$DB" "select count(*) from results where error_kind is null and cached=0")" \
+	"$(jr "$DB" 'map(select(.error == null and .cached == false)) | length')" \
 	"$(q "$DB" "select count(*) from cache")"
 check reliability_once_no_cached_error 0 \
 	"$(q "$DB" "select count(*) from cache where response not like '%\"output\"%'")"
@@ -181,7 +186,8 @@ t0=$(date +%s%N)
 check reliability_retry_after_exit 0 $?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 DB="$T/ra/.assay/assay.db"
-check reliability_retry_after_no_errors 0 "$(q "$DB" 'select count(*) from results where error_kind is not null')"
+snap "$DB" latest
+check reliability_retry_after_no_errors 0 "$(jr "$DB" 'map(select(.error != null)) | length')"
 if [ "$ms" -ge 1000 ] && [ "$ms" -lt 30000 ]; then ok reliability_retry_after_waited
 else fail reliability_retry_after_waited "40 cases took $ms ms"; fi
 echo "# Retry-After: 1 s, 40 cases: $ms ms"
@@ -201,7 +207,8 @@ kill -9 $pid
 wait $pid 2>/dev/null
 DB="$T/kill/.assay/assay.db"
 check reliability_kill_integrity ok "$(q "$DB" 'pragma integrity_check')"
-kept=$(q "$DB" 'select count(*) from results')
+snap "$DB" 1
+kept=$(jr "$DB" length)
 cache=$(q "$DB" 'select count(*) from cache')
 echo "# kill -9 after 1 s: $kept results kept, $cache cache rows"
 if [ "$kept" -gt 0 ] && [ "$kept" -lt 2000 ]; then ok reliability_kill_keeps_results
@@ -209,8 +216,9 @@ else fail reliability_kill_keeps_results "$kept results"; fi
 check reliability_kill_run_not_done running "$(q "$DB" 'select status from runs')"
 "$ASSAY" run "$T/kill/suite.yaml" -j 32 --no-progress-bar --no-table >/dev/null 2>&1
 check reliability_kill_rerun_exit 0 $?
-check reliability_kill_rerun_complete 2000 "$(q "$DB" 'select count(*) from results where run_id=2 and error_kind is null')"
-check reliability_kill_rerun_served_from_cache "$cache" "$(q "$DB" 'select count(*) from results where run_id=2 and cached=1')"
+snap "$DB" 2
+check reliability_kill_rerun_complete 2000 "$(jr "$DB" 'map(select(.error == null)) | length')"
+check reliability_kill_rerun_served_from_cache "$cache" "$(jr "$DB" 'map(select(.cached == true)) | length')"
 
 # ---- 4. Anthropic end to end ---------------------------------------------
 mkdir -p "$T/anth"
@@ -234,15 +242,17 @@ ANTHROPIC_API_KEY=sk-ant-test "$ASSAY" run "$T/anth/suite.yaml" -j 32 --no-progr
 	>"$T/anth/out.txt" 2>&1
 exit_ok reliability_anthropic_exit "$?" 0 100
 DB="$T/anth/.assay/assay.db"
-check reliability_anthropic_all_stored 600 "$(q "$DB" 'select count(*) from results')"
-check reliability_anthropic_no_errors 0 "$(q "$DB" 'select count(*) from results where error_kind is not null')"
+snap "$DB" latest
+check reliability_anthropic_all_stored 600 "$(jr "$DB" length)"
+check reliability_anthropic_no_errors 0 "$(jr "$DB" 'map(select(.error != null)) | length')"
 # the "*" model has accuracy 1: every answer right, in both modes
-check reliability_anthropic_right_answers 400 "$(q "$DB" "select count(*) from results where provider_idx < 2 and pass=1 and output = substr(prompt_text, 17)")"
-check reliability_anthropic_token_counts 600 "$(q "$DB" "select count(*) from results where
-	prompt_tokens = (length(prompt_text) + 3) / 4 and completion_tokens = max(1, (length(output) + 3) / 4)
-	and total_tokens = prompt_tokens + completion_tokens")"
-check reliability_anthropic_stop_reason "end_turn" "$(q "$DB" 'select group_concat(distinct finish_reason) from results')"
-n=$(q "$DB" 'select count(*) from results where provider_idx = 1 and ttft_ms is not null and ttft_ms >= 0')
+check reliability_anthropic_right_answers 400 "$(jr "$DB" 'map(select(.provider_idx < 2 and .pass == true and .output == .prompt[16:])) | length')"
+check reliability_anthropic_token_counts 600 "$(jr "$DB" 'map(select(
+	.tokens.prompt == (((.prompt | length) + 3) / 4 | floor) and
+	.tokens.completion == ([1, (((.output | length) + 3) / 4 | floor)] | max) and
+	.tokens.total == .tokens.prompt + .tokens.completion)) | length')"
+check reliability_anthropic_stop_reason "end_turn" "$(jr "$DB" 'map(.finish_reason) | unique | join(",")')"
+n=$(jr "$DB" 'map(select(.provider_idx == 1 and .ttft_ms != null and .ttft_ms >= 0)) | length')
 check reliability_anthropic_stream_ttft 200 "$n"
-n=$(q "$DB" 'select count(*) from results where provider_idx = 2 and retries > 0')
+n=$(jr "$DB" 'map(select(.provider_idx == 2 and .retries > 0)) | length')
 if [ "$n" -gt 0 ]; then ok reliability_anthropic_faults_retried; else fail reliability_anthropic_faults_retried "none retried"; fi

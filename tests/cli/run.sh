@@ -15,16 +15,17 @@ export OPENAI_API_KEY=$KEY
 check run_exit_status_100_when_a_test_fails 100 $?
 DB="$T/.assay/assay.db"
 check run_db_beside_suite yes "$([ -f "$DB" ] && echo yes)"
-q() { sqlite3 "$DB" "$1"; }
-check run_stored_result_count 16 "$(q 'select count(*) from results')"
-check run_good_passes 8 "$(q "select count(*) from results r join run_providers p on p.run_id=r.run_id and p.idx=r.provider_idx where p.provider_id='openai:chat:good' and r.pass=1")"
-check run_bad_passes 1 "$(q "select count(*) from results r join run_providers p on p.run_id=r.run_id and p.idx=r.provider_idx where p.provider_id='openai:chat:bad' and r.pass=1")"
-check run_no_errors 0 "$(q "select count(*) from results where error_kind is not null and error_kind != 'ok'")"
-check run_weighted_score_good 0.8 "$(q "select round(score,4) from results r join cases c on c.run_id=r.run_id and c.idx=r.case_idx where c.description='weighted threshold' and r.provider_idx=0")"
-check run_weighted_score_bad 0.4 "$(q "select round(score,4) from results r join cases c on c.run_id=r.run_id and c.idx=r.case_idx where c.description='weighted threshold' and r.provider_idx=1")"
-check run_assertion_rows 36 "$(q 'select count(*) from assertion_results')"
-check run_tokens_recorded 0 "$(q 'select count(*) from results where prompt_tokens is null or prompt_tokens < 1')"
-check run_status_done done "$(q 'select status from runs order by id desc limit 1')"
+# q RUN JQ: jq over what the store holds for RUN (`assay export`)
+q() { export_jsonl "$DB" "$1" | jq -s "$2"; }
+check run_stored_result_count 16 "$(q 1 length)"
+check run_good_passes 8 "$(q 1 'map(select(.provider_id == "openai:chat:good" and .pass == true)) | length')"
+check run_bad_passes 1 "$(q 1 'map(select(.provider_id == "openai:chat:bad" and .pass == true)) | length')"
+check run_no_errors 0 "$(q 1 'map(select(.error != null)) | length')"
+check run_weighted_score_good 0.8 "$(q 1 'map(select(.description == "weighted threshold" and .provider_idx == 0))[0].score * 10000 | round / 10000')"
+check run_weighted_score_bad 0.4 "$(q 1 'map(select(.description == "weighted threshold" and .provider_idx == 1))[0].score * 10000 | round / 10000')"
+check run_assertion_rows 36 "$(q 1 'map(.assertions | length) | add')"
+check run_tokens_recorded 0 "$(q 1 'map(select(.tokens.prompt == null or .tokens.prompt < 1)) | length')"
+check run_status_done done "$(run_json "$DB" latest .run.status)"
 check run_json_results 16 "$(jq '.results | length' "$T/r.json")"
 check run_json_summary_rows 2 "$(jq '.summary | length' "$T/r.json")"
 check run_jsonl_lines 16 "$(wc -l <"$T/r.jsonl" | tr -d ' ')"
@@ -41,11 +42,11 @@ else ok run_secret_not_stored; fi
 "$ASSAY" eval -c "$T/basic.yaml" --filter-first-n 2 --repeat 3 --no-progress-bar \
 	--no-table --description "filtered" >/dev/null 2>&1
 check run_eval_alias_exit 100 $?
-check run_filter_first_n_and_repeat 12 "$(q "select count(*) from results where run_id=(select max(id) from runs)")"
-check run_repeat_indexes 3 "$(q "select count(distinct repeat) from results where run_id=(select max(id) from runs)")"
-check run_description_stored filtered "$(q 'select description from runs order by id desc limit 1')"
+check run_filter_first_n_and_repeat 12 "$(q latest length)"
+check run_repeat_indexes 3 "$(q latest 'map(.repeat) | unique | length')"
+check run_description_stored filtered "$(run_json "$DB" latest .run.description)"
 "$ASSAY" run "$T/basic.yaml" --filter-pattern 'capital' --no-progress-bar --no-table >/dev/null 2>&1
-check run_filter_pattern 6 "$(q "select count(*) from results where run_id=(select max(id) from runs)")"
+check run_filter_pattern 6 "$(q latest length)"
 
 # 4. Only the good model: exit 0.
 sed '/openai:chat:bad/d' "$T/basic.yaml" >"$T/good.yaml"
@@ -87,7 +88,7 @@ check run_show_by_id_exit 0 $?
 check run_show_reexport_matches "$(jq -c '[.results[] | [.case_idx, .provider_idx, .pass]]' "$T/r.json")" \
 	"$(jq -c '[.results[] | [.case_idx, .provider_idx, .pass]]' "$T/s.json")"
 (cd "$T" && "$ASSAY" show latest --no-table -o "$T/l.json" >/dev/null 2>&1)
-check run_show_latest "$(q 'select max(id) from runs')" "$(jq '.run.id' "$T/l.json")"
+check run_show_latest "$("$ASSAY" runs -n 1 --db "$DB" | awk 'NR == 2 { print $1 }')" "$(jq '.run.id' "$T/l.json")"
 (cd "$T" && "$ASSAY" show 999 >/dev/null 2>"$T/show-err.txt")
 check run_show_unknown_run_exit 1 $?
 

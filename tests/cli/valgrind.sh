@@ -27,7 +27,7 @@ VG="valgrind -q --error-exitcode=99 --leak-check=full --log-file=$T/vg.%p.log"
 cd "$T" || exit 1
 $VG "$ASSAY" run basic.yaml -j 4 --no-progress-bar >run.out 2>run.err
 check valgrind_run_clean 100 $?
-check valgrind_run_stored_all 16 "$(sqlite3 .assay/assay.db 'select count(*) from results')"
+check valgrind_run_stored_all 16 "$(export_jsonl .assay/assay.db latest | grep -c .)"
 $VG "$ASSAY" show latest --db .assay/assay.db >show.out 2>show.err
 check valgrind_show_clean 0 $?
 $VG "$ASSAY" stats latest --db .assay/assay.db >stats.out 2>stats.err

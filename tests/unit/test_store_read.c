@@ -407,3 +407,116 @@ TEST(store_waits_out_a_foreign_write_lock)
 	free(path);
 	tfx_rmdir(dir);
 }
+
+/* ------------------------------------------- reads for the statistics */
+
+struct figs {
+	long n, errors, passes, with_output, sev5, unrated;
+	bool ordered, outputs_ok;
+	size_t last_prov, last_case;
+};
+
+static int on_figures(void *ud, const struct store_figures *f)
+{
+	struct figs *s = ud;
+	if (s->n && (f->provider_idx < s->last_prov ||
+		     (f->provider_idx == s->last_prov &&
+		      f->case_idx < s->last_case)))
+		s->ordered = false;
+	s->last_prov = f->provider_idx;
+	s->last_case = f->case_idx;
+	s->n++;
+	s->errors += f->error == 1;
+	s->passes += f->pass == 1;
+	if (f->output) {
+		s->with_output++;
+		if (strcmp(f->output, f->case_idx % 2 ? "no" : "yes") ||
+		    f->output_len != strlen(f->output))
+			s->outputs_ok = false;
+	}
+	if (f->error == 0 && (f->latency_ms != 100.0 + (double)f->case_idx ||
+			      f->prompt_tokens != 10 || f->retries != 0))
+		s->outputs_ok = false;
+	s->sev5 += f->fail_severity == 5.0;
+	s->unrated += f->fail_unrated > 0;
+	return 0;
+}
+
+struct afail { char names[256]; long fails[8], total[8]; int n; };
+
+static int on_afail(void *ud, size_t prov, size_t prompt, const char *type,
+		    const char *metric, long fails, long total)
+{
+	struct afail *a = ud;
+	char one[64];
+	snprintf(one, sizeof one, "%zu/%zu:%s:%s ", prov, prompt, type,
+		 metric ? metric : "-");
+	strncat(a->names, one, sizeof a->names - strlen(a->names) - 1);
+	if (a->n < 8) {
+		a->fails[a->n] = fails;
+		a->total[a->n] = total;
+	}
+	a->n++;
+	return 0;
+}
+
+/* store_figures_each streams in candidate order with the outputs and the
+ * failing assertions' severities on request; store_run_has_severity and
+ * store_assert_fails_each count what report_stats_load.c needs. */
+TEST(store_figures_and_assert_fails_for_statistics)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/f.db", dir);
+	struct suite *s = tfx_suite(4, 2);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct figs a = { .ordered = true, .outputs_ok = true };
+	struct figs b = { .ordered = true, .outputs_ok = true };
+	struct afail af = { .n = 0 };
+	bool any = true;
+	int64_t r1, r2;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	r1 = fill_run(st, s, "plain");
+	T_ASSERT(r1 > 0);
+	T_EQ_INT(store_run_has_severity(st, r1, &any, &err), 0);
+	T_ASSERT(!any);
+	T_EQ_INT(store_figures_each(st, r1, 0, on_figures, &a, &err), 0);
+	T_EQ_INT(a.n, 8);
+	T_EQ_INT(a.errors, 1);
+	T_EQ_INT(a.passes, 3);
+	T_EQ_INT(a.with_output, 0);   /* not asked for */
+	T_EQ_INT(a.sev5 + a.unrated, 0);
+	T_ASSERT(a.ordered && a.outputs_ok);
+	memset(&a, 0, sizeof a);
+	a.ordered = a.outputs_ok = true;
+	T_EQ_INT(store_figures_each(st, r1, STORE_FIG_OUTPUT, on_figures, &a,
+				    &err), 0);
+	T_EQ_INT(a.with_output, 8);   /* the error row still has "yes" */
+	T_ASSERT(a.outputs_ok);
+
+	/* provider 0: cases 1 and 3 fail "contains" (of 4); provider 1: the
+	 * same two of 3 graded (case 2 is an error, without rows) */
+	T_EQ_INT(store_assert_fails_each(st, r1, on_afail, &af, &err), 0);
+	T_EQ_STR(af.names, "0/0:contains:acc 0/0:not-regex:- "
+			   "1/0:contains:acc 1/0:not-regex:- ");
+	T_EQ_INT(af.fails[0], 2);
+	T_EQ_INT(af.total[0], 4);
+	T_EQ_INT(af.fails[1], 0);
+	T_EQ_INT(af.fails[2], 2);
+	T_EQ_INT(af.total[2], 3);
+
+	/* case 1's failing assertion weighs 5; case 3's has none */
+	s->tests[1].asserts[0].has_severity = true;
+	s->tests[1].asserts[0].severity = 5;
+	r2 = fill_run(st, s, "severe");
+	T_EQ_INT(store_run_has_severity(st, r2, &any, &err), 0);
+	T_ASSERT(any);
+	T_EQ_INT(store_figures_each(st, r2, STORE_FIG_SEVERITY, on_figures, &b,
+				    &err), 0);
+	T_EQ_INT(b.sev5, 2);     /* case 1 under both providers */
+	T_EQ_INT(b.unrated, 2);  /* case 3 under both */
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
