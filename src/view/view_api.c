@@ -28,7 +28,7 @@
 /* ------------------------------------------------------------ params */
 
 struct params {
-	struct MHD_Connection *c;
+	const struct view_args *a;
 	struct view_reply *r;
 	bool bad;
 };
@@ -36,7 +36,7 @@ struct params {
 static const char *p_str(struct params *p, const char *name)
 {
 	bool big = false;
-	const char *v = view_arg(p->c, name, &big);
+	const char *v = view_arg(p->a, name, &big);
 	if (big && !p->bad) {
 		p->bad = true;
 		view_error(p->r, MHD_HTTP_BAD_REQUEST, "parameter %s is longer than %d bytes",
@@ -393,6 +393,16 @@ static void api_compare(struct view_server *s, struct params *p)
 		view_error(p->r, MHD_HTTP_BAD_REQUEST, "give two runs: ?base=ID&new=ID");
 		return;
 	}
+	for (int k = 0; k < 2; k++) {
+		struct store_run run = { 0 };
+		int64_t id = k ? nw : base;
+		if (store_run_get(s->st, id, &run, &e)) {
+			store_run_free(&run);
+			view_error(p->r, MHD_HTTP_NOT_FOUND, "no run %lld", (long long)id);
+			return;
+		}
+		store_run_free(&run);
+	}
 	if (report_compare(s->st, base, nw, &o, &cmp, &e)) {
 		view_error(p->r, e.code == ST_DB ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST, "%s", e.msg);
 		report_compare_free(&cmp);
@@ -708,14 +718,14 @@ static bool seg_id(const char *s, int64_t *id)
 	return true;
 }
 
-void view_api(struct view_server *s, struct MHD_Connection *c,
+void view_api(struct view_server *s, const struct view_args *a,
 	      const char *method, const char *url, const char *body,
 	      size_t body_len, struct view_reply *r)
 {
 	char seg[6][64];
 	size_t n = split(url + 5, seg);
 	bool post = !strcmp(method, "POST");
-	struct params p = { c, r, false };
+	struct params p = { a, r, false };
 	int64_t id = 0, ci = 0, rp = 0;
 	if (post) {
 		if (n == 1 && !strcmp(seg[0], "grades"))

@@ -70,8 +70,17 @@ json_t *view_jstr(const char *s, size_t max, bool *cut);
 /* A JSON number, or null when not finite. */
 json_t *view_jnum(double v);
 
-/* The API (view_api.c): answers GET/POST under /api/ into r. */
-void view_api(struct view_server *s, struct MHD_Connection *c,
+/* Where a request's query parameters come from: the connection (c), or,
+ * when c is NULL, get(ud, name) (fuzz/view_api.c, which has no socket). */
+struct view_args {
+	struct MHD_Connection *c;
+	const char *(*get)(void *ud, const char *name);
+	void *ud;
+};
+
+/* The API (view_api.c): answers GET/POST under /api/ into r; url starts
+ * with "/api/", body is the POST body (body_len bytes, any content). */
+void view_api(struct view_server *s, const struct view_args *a,
 	      const char *method, const char *url, const char *body,
 	      size_t body_len, struct view_reply *r);
 
@@ -97,7 +106,7 @@ const char *view_warm_state(struct view_server *s);
 
 /* Query parameter `name` (NULL when absent); sets *bad when it is longer
  * than VIEW_ARG_MAX bytes. */
-const char *view_arg(struct MHD_Connection *c, const char *name, bool *bad);
+const char *view_arg(const struct view_args *a, const char *name, bool *bad);
 
 /* The built-in files (view_assets.c). */
 extern const char view_index_html[], view_app_js[], view_app_css[];
