@@ -415,7 +415,41 @@ static int cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void chart_latency(struct buf *b, const json_t *doc, const json_t *stats)
+/* The column of a result of provider pid / label pl: the first candidate
+ * whose provider is pid or whose label is pl, or -1. */
+static long lat_col_of(const json_t *cands, const struct lat_col *cols, size_t nc,
+		       const char *pid, const char *pl)
+{
+	for (size_t k = 0; k < nc; k++) {
+		const char *cl = str(json_array_get(cands, k), "provider");
+		if ((pid && cl && !strcmp(pid, cl)) ||
+		    (pl && cols[k].label && !strcmp(pl, cols[k].label)))
+			return (long)k;
+	}
+	return -1;
+}
+
+/* Appends latency l to column k (false when out of memory). */
+static bool lat_add(struct lat_col *c, double l, double *hi)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		double *nv = realloc(c->v, cap * sizeof *nv);
+		if (!nv)
+			return false;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = l;
+	if (l > *hi)
+		*hi = l;
+	return true;
+}
+
+/* The latency chart from doc's `results` or, when groups is not NULL,
+ * from groups[0..ng) (report_html_charts_lat). */
+static void chart_latency(struct buf *b, const json_t *doc, const json_t *stats,
+			  const struct report_lat_group *groups, size_t ng)
 {
 	const json_t *results = json_object_get(doc, "results");
 	const json_t *cands = path(stats, "candidates", NULL);
@@ -429,33 +463,26 @@ static void chart_latency(struct buf *b, const json_t *doc, const json_t *stats)
 		return;
 	json_array_foreach(cands, i, c)
 		cols[i].label = str(c, "label");
-	json_array_foreach(results, i, r) {
-		double l = num(r, "latency_ms");
-		const char *pl = str(r, "provider_label");
-		const char *pid = str(r, "provider_id");
-		if (!isfinite(l) || !json_is_null(json_object_get(r, "error")) ||
-		    json_is_true(json_object_get(r, "cached")))
-			continue;
-		for (size_t k = 0; k < nc; k++) {
-			const json_t *ck = json_array_get(cands, k);
-			const char *cl = str(ck, "provider");
-			if ((pid && cl && !strcmp(pid, cl)) ||
-			    (pl && cols[k].label && !strcmp(pl, cols[k].label))) {
-				if (cols[k].n == cols[k].cap) {
-					size_t cap = cols[k].cap ? 2 * cols[k].cap : 64;
-					double *nv = realloc(cols[k].v, cap * sizeof *nv);
-					if (!nv)
-						break;
-					cols[k].v = nv;
-					cols[k].cap = cap;
-				}
-				cols[k].v[cols[k].n++] = l;
-				if (l > hi)
-					hi = l;
+	for (size_t g = 0; groups && g < ng; g++) {
+		long k = lat_col_of(cands, cols, nc, groups[g].provider_id,
+				    groups[g].provider_label);
+		for (size_t j = 0; k >= 0 && j < groups[g].n; j++)
+			if (isfinite(groups[g].v[j]) &&
+			    !lat_add(&cols[k], groups[g].v[j], &hi))
 				break;
-			}
-		}
 	}
+	if (!groups)
+		json_array_foreach(results, i, r) {
+			double l = num(r, "latency_ms");
+			long k;
+			if (!isfinite(l) || !json_is_null(json_object_get(r, "error")) ||
+			    json_is_true(json_object_get(r, "cached")))
+				continue;
+			k = lat_col_of(cands, cols, nc, str(r, "provider_id"),
+				       str(r, "provider_label"));
+			if (k >= 0)
+				(void)lat_add(&cols[k], l, &hi);
+		}
 	if (hi > 0) {
 		int h = TOP + (int)nc * ROW + 24;
 		svg_open(b, "chart-latency", "Latency of successful requests (ms; | p50, ‖ p95; ◆ time to first token p50)", h);
@@ -865,7 +892,8 @@ static void section_header(struct buf *b, const json_t *doc)
 	buf_puts(b, "</p></header>\n");
 }
 
-void report_html_charts(const json_t *doc, struct buf *b)
+static void charts(const json_t *doc, const struct report_lat_group *groups,
+		   size_t ng, struct buf *b)
 {
 	const json_t *stats = json_object_get(doc, "stats");
 	section_header(b, doc);
@@ -873,7 +901,7 @@ void report_html_charts(const json_t *doc, struct buf *b)
 	buf_puts(b, "<section id=\"charts\"><h2>Charts</h2>\n");
 	chart_pass(b, stats);
 	chart_pairs(b, stats);
-	chart_latency(b, doc, stats);
+	chart_latency(b, doc, stats, groups, ng);
 	chart_scatter(b, stats, true);
 	chart_scatter(b, stats, false);
 	chart_reliability(b, stats);
@@ -881,6 +909,18 @@ void report_html_charts(const json_t *doc, struct buf *b)
 	chart_consistency(b, stats);
 	chart_human(b, stats);
 	buf_puts(b, "</section>\n");
+}
+
+void report_html_charts(const json_t *doc, struct buf *b)
+{
+	charts(doc, NULL, 0, b);
+}
+
+void report_html_charts_lat(const json_t *doc, const struct report_lat_group *groups,
+			    size_t n, struct buf *b)
+{
+	static const struct report_lat_group none;
+	charts(doc, groups ? groups : &none, groups ? n : 0, b);
 }
 
 int report_html_render(const json_t *doc, struct buf *b, struct err *err)

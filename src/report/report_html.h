@@ -35,6 +35,23 @@ int report_html_render(const json_t *doc, struct buf *out, struct err *err);
  * latency_ms, error and cached for the latency chart. */
 void report_html_charts(const json_t *doc, struct buf *out);
 
+/* The latencies of one provider × prompt as the latency chart reads
+ * them from `results`: the rows with a finite latency, no error and not
+ * cached (v[0..n), any order; borrowed), with the rows' provider_id and
+ * provider_label (either may be NULL). */
+struct report_lat_group {
+	const char *provider_id, *provider_label;
+	const double *v;
+	size_t n;
+};
+
+/* report_html_charts with the latency chart drawn from groups[0..n)
+ * instead of doc's `results` (which is not read): the same document as
+ * report_html_charts gives for a `results` array holding those rows,
+ * without building one JSON object per result (`assay view`). */
+void report_html_charts_lat(const json_t *doc, const struct report_lat_group *groups,
+			    size_t n, struct buf *out);
+
 /* Writes the report of run `run_id` to `path`: the run is exported as
  * `.json` to PATH.export.json (report_write), read back, rendered, and
  * written to PATH.tmp renamed into place; the export file is removed.

@@ -212,7 +212,7 @@ struct load_ctx {
 static int load_run(struct load_ctx *l, struct err *err)
 {
 	struct store_run run;
-	int rc = store_run_get(l->st, l->r->id, &run, err);
+	int rc = store_run_get_brief(l->st, l->r->id, &run, err);
 	if (rc)
 		return rc;
 	l->suite = text_json(run.suite_json);

@@ -163,7 +163,9 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 	out->run_id = run_id;
 	if (!st)
 		return err_set(err, ST_INTERNAL, "report_summary: no store");
-	if ((rc = store_run_get(st, run_id, &run, err)))
+	/* the record only (its suite): not the counts, which read every
+	 * result row of the run */
+	if ((rc = store_run_get_brief(st, run_id, &run, err)))
 		return rc;
 	if ((rc = store_groups_each(st, run_id, on_group, &c, err)))
 		goto out;

@@ -254,6 +254,15 @@ struct store_run {
 int store_run_get(struct store *st, int64_t run_id, struct store_run *out,
 		  struct err *err);
 void store_run_free(struct store_run *r);
+/* The same without n_results and n_errors (both -1): no read of the
+ * run's results, for callers that need the run's record only. */
+int store_run_get_brief(struct store *st, int64_t run_id,
+			struct store_run *out, struct err *err);
+/* The run's result count and its highest result id (0 when none), read
+ * from the results' index: a cheap sign that the results changed (a new
+ * or replaced result gets a new id). */
+int store_run_results_key(struct store *st, int64_t run_id, long *n,
+			  int64_t *max_id, struct err *err);
 
 #define STORE_STALE_MS 30000.0
 
@@ -261,6 +270,11 @@ void store_run_free(struct store_run *r);
 int store_runs_each(struct store *st, size_t limit,
 		    int (*cb)(void *ud, const struct store_run *r), void *ud,
 		    struct err *err);
+/* The same without the counts (n_results, n_errors -1), as
+ * store_run_get_brief. */
+int store_runs_each_brief(struct store *st, size_t limit,
+			  int (*cb)(void *ud, const struct store_run *r),
+			  void *ud, struct err *err);
 
 /* One prompt or provider of a run. */
 struct store_prompt { size_t idx; const char *label, *raw; bool is_chat; };

@@ -213,13 +213,6 @@ static int prov_row(void *ud, const struct store_provider *p)
 	return 0;
 }
 
-static int tag_row(void *ud, const char *t)
-{
-	if (json_array_size(ud) < 500)
-		json_array_append_new(ud, view_jstr(t, 200, NULL));
-	return 0;
-}
-
 static int human_row(void *ud, long prov, long n, double mean, long ships, long answers)
 {
 	json_array_append_new(ud, json_pack("{s:i,s:i,s:o,s:i,s:i}", "provider_idx", (int)prov,
@@ -231,16 +224,16 @@ static void api_run(struct view_server *s, int64_t id, struct view_reply *r)
 {
 	struct store_run run = { 0 };
 	struct err e = { 0 };
-	json_t *cands = NULL, *provs = json_array(), *tags = json_array(), *human = json_array();
-	if (store_run_get(s->st, id, &run, &e)) {
+	json_t *cands = NULL, *provs = json_array(), *tags = NULL, *human = json_array();
+	if (store_run_get_brief(s->st, id, &run, &e)) {
 		view_error(r, MHD_HTTP_NOT_FOUND, "no run %lld", (long long)id);
 		goto out;
 	}
-	/* the candidate table depends on the results only: cached per run
-	 * (view_charts.c); the ratings below are read live */
-	if (!(cands = view_run_candidates(s, &run, &e)) ||
+	/* the candidate table, the tags and the counts are cached per run
+	 * with the charts (view_charts.c: computed together, the statistics
+	 * once); the ratings below are read live */
+	if (view_run_page(s, &run, &cands, &tags, &run.n_results, &run.n_errors, &e) ||
 	    store_providers_each(s->st, id, prov_row, provs, &e) ||
-	    store_view_tags(s->st, id, tag_row, tags, &e) ||
 	    store_view_rating_totals(s->st, id, human_row, human, &e)) {
 		json_decref(cands);
 		db_error(r, &e);
@@ -396,7 +389,7 @@ static void api_compare(struct view_server *s, struct params *p)
 	for (int k = 0; k < 2; k++) {
 		struct store_run run = { 0 };
 		int64_t id = k ? nw : base;
-		if (store_run_get(s->st, id, &run, &e)) {
+		if (store_run_get_brief(s->st, id, &run, &e)) {
 			store_run_free(&run);
 			view_error(p->r, MHD_HTTP_NOT_FOUND, "no run %lld", (long long)id);
 			return;

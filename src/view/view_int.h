@@ -16,13 +16,33 @@
 #define VIEW_CHART_CACHE 8
 #define VIEW_CHART_WARM 4   /* newest finished runs drawn at start-up */
 
+struct store;
+struct store_run;
+
+/* What makes a cached run page stale (view_compute.c): the run's status,
+ * result count and highest result id, and a hash of its human grades. */
+struct view_run_key {
+	long n_results;
+	int64_t max_id;
+	uint64_t human;
+	long n_human;
+	char status[16];
+};
+
+/* The run page's parts computed from one pass over the run's statistics
+ * (view_compute): all owned. */
+struct view_parts {
+	char *html;       /* the charts document */
+	json_t *cands;    /* the candidate table (GET /api/runs/ID) */
+	json_t *tags;     /* the run's case tags (at most 500) */
+	long n_errors;    /* results with an error_kind */
+};
+
 struct view_chart {
 	int64_t run_id;
-	long n_results;   /* the run's results and status when drawn: a */
-	char status[16];  /* live run is drawn again when they change */
-	char *html;       /* owned, or NULL: not drawn yet */
-	bool warm;        /* html was drawn by the warm-up thread */
-	json_t *cands;    /* the run page's candidate table, owned, or NULL */
+	struct view_run_key key;  /* the run when computed */
+	struct view_parts p;      /* p.html NULL: no entry */
+	bool warm;        /* computed by the warm-up thread */
 };
 
 struct view_server {
@@ -37,9 +57,8 @@ struct view_server {
 	unsigned next_chart;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;        /* signalled when warming changes */
-	int64_t warming;          /* the run whose charts the warm-up thread
-				   * draws, or 0 */
-	int64_t warming_cands;    /* ... whose candidate table it computes */
+	int64_t warming;          /* the run whose page the warm-up thread
+				   * computes, or 0 */
 	pthread_t warm;
 	bool warm_started;
 	atomic_bool warm_stop;
@@ -92,17 +111,29 @@ void view_charts(struct view_server *s, int64_t run_id, struct view_reply *r);
  * start: the charts are then drawn on first view); _stop asks it to stop
  * after the run it is drawing and joins it. */
 int view_charts_warm_start(struct view_server *s, const char *db_path);
-/* The run page's candidate table of run (GET /api/runs/ID: the summary
- * rows), from the same cache (keyed, like the charts, by the run's result
- * count and status: it depends on the results only).  A new array the
- * caller owns, or NULL with err set. */
-struct store_run;
-json_t *view_run_candidates(struct view_server *s, const struct store_run *run,
-			    struct err *err);
+/* The run page's data of run (GET /api/runs/ID) from the same cache,
+ * computed with the charts when missing or stale: new references to the
+ * candidate table and the tags, and the run's error count.  0, or an
+ * error code with err set. */
+int view_run_page(struct view_server *s, const struct store_run *run,
+		  json_t **cands, json_t **tags, long *n_results, long *n_errors,
+		  struct err *err);
 void view_charts_warm_stop(struct view_server *s);
 /* "off" (no warm-up: --no-warm or it could not start), "running" or
  * "done" (GET /api/session reports it). */
 const char *view_warm_state(struct view_server *s);
+
+/* The cache key of run (view_compute.c; two cheap queries).  0, or an
+ * error code with err set. */
+int view_run_key(struct store *st, const struct store_run *run,
+		 struct view_run_key *k, struct err *err);
+bool view_run_key_eq(const struct view_run_key *a, const struct view_run_key *b);
+/* Computes the run page's parts of run into *out (zeroed first): the
+ * statistics once, for the charts and the candidate table.  0, or an
+ * error code with err set (out released). */
+int view_compute(struct store *st, const struct store_run *run,
+		 struct view_parts *out, struct err *err);
+void view_parts_free(struct view_parts *p);
 
 /* Query parameter `name` (NULL when absent); sets *bad when it is longer
  * than VIEW_ARG_MAX bytes. */
