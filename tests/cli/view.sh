@@ -175,6 +175,31 @@ check view_warm_same_candidates 1 "$(cmp -s "$T/cands_n" "$T/cands_w" && echo 1 
 check view_candidates_present 2 "$(jq length "$T/cands_n")"
 check view_candidates_counts "$(sql 'SELECT COUNT(*) FROM results WHERE provider_idx = 0')" "$(jq '.[] | select(.provider_idx == 0) | .n' "$T/cands_n")"
 
+# --- the cache follows the human grades: the charts show their
+# statistics, so a grade (or a regrade, which may reuse the replaced
+# row's id) makes the next view compute them again, giving the charts a
+# fresh server computes; nothing changed, it is a cache hit.
+CSRF=$(curl -s "$V/api/session" | jq -r .csrf)
+cp "$T/body" "$T/charts_before"
+RZ=$(sql "SELECT id FROM results WHERE case_idx = 5 AND provider_idx = 0")
+post -d '{"result_id":'$RZ',"reviewer":"zed","rating":1,"ship":false}' "$V/api/grades" >/dev/null
+code -D "$T/hg" "$V/charts/1" >/dev/null; cp "$T/body" "$T/charts_graded"
+check_grep view_charts_drawn_after_grade 'X-Assay-Cache: drawn' "$T/hg"
+check view_charts_changed_by_grade 1 "$(cmp -s "$T/charts_before" "$T/charts_graded" && echo 0 || echo 1)"
+code -D "$T/hg" "$V/charts/1" >/dev/null
+check_grep view_charts_cached_after_grade 'X-Assay-Cache: cached' "$T/hg"
+start_view f --no-warm
+code "$V/charts/1" >/dev/null
+check view_charts_after_grade_as_fresh 1 "$(cmp -s "$T/body" "$T/charts_graded" && echo 1 || echo 0)"
+V="http://127.0.0.1:$(cat "$T/n.port")"
+ZID=$(sql "SELECT id FROM human_grades WHERE grader = 'zed'")
+post -d '{"result_id":'$RZ',"reviewer":"zed","rating":5,"ship":true}' "$V/api/grades" >/dev/null
+check view_regrade_same_id_same_count "$ZID" "$(sql "SELECT id FROM human_grades WHERE grader = 'zed'")"
+code -D "$T/hg" "$V/charts/1" >/dev/null
+check_grep view_charts_drawn_after_regrade 'X-Assay-Cache: drawn' "$T/hg"
+check view_charts_changed_by_regrade 1 "$(cmp -s "$T/body" "$T/charts_graded" && echo 0 || echo 1)"
+kill "$(cat "$T/f.pid")" 2>/dev/null
+
 # --- token mode
 TOK=0123456789abcdef0123
 start_view t --token "$TOK"
