@@ -585,10 +585,8 @@ static int load_results(struct load_ctx *l, struct err *err)
 			    r->has_class || r->has_refusal,
 	};
 	unsigned flags = 0;
-	int rc;
 
-	if ((rc = store_run_has_severity(l->st, r->id, &r->has_asev, err)))
-		return rc;
+	/* r->has_asev: set by load_afails, which runs first */
 	if (w.need_out)
 		flags |= STORE_FIG_OUTPUT;
 	if (r->has_asev)
@@ -615,7 +613,10 @@ static int afail_row(void *ud, size_t prov, size_t prompt,
 
 static int load_afails(struct load_ctx *l, struct err *err)
 {
-	return store_assert_fails_each(l->st, l->r->id, afail_row, l->r, err);
+	/* also whether any assertion has a severity (load_results' flag):
+	 * one walk over the run's assertions instead of two */
+	return store_assert_fails_sev_each(l->st, l->r->id, afail_row, l->r,
+					   &l->r->has_asev, err);
 }
 
 /* The optional cost matrix (suite_stats.h): every error costs 1 unless
@@ -673,9 +674,9 @@ int rs_load(struct store *st, int64_t run_id, struct rs_run *r,
 	if (!rc)
 		rc = load_cands(&l, err);
 	if (!rc)
-		rc = load_results(&l, err);
-	if (!rc)
 		rc = load_afails(&l, err);
+	if (!rc)
+		rc = load_results(&l, err);
 	if (!rc)
 		load_costs(&l);
 	for (size_t i = 0; l.vars && i < r->ncases; i++)

@@ -266,6 +266,11 @@ int store_run_results_key(struct store *st, int64_t run_id, long *n,
 
 #define STORE_STALE_MS 30000.0
 
+/* Lets this handle keep up to kib KiB of the database's pages in memory
+ * (SQLite's page cache; a no-op on PostgreSQL), for a reader that walks
+ * the same run's results several times (`assay view`).  0 or ST_DB. */
+int store_read_cache(struct store *st, long kib, struct err *err);
+
 /* Every run, newest first, at most `limit` (0 = all). */
 int store_runs_each(struct store *st, size_t limit,
 		    int (*cb)(void *ud, const struct store_run *r), void *ud,
@@ -416,5 +421,15 @@ int store_assert_fails_each(struct store *st, int64_t run_id,
 				      const char *metric, long fails,
 				      long total),
 			    void *ud, struct err *err);
+
+/* The same, and *any_severity set to whether some assertion row of the
+ * run carries a severity (store_run_has_severity's answer, from the same
+ * walk over the run's assertions). */
+int store_assert_fails_sev_each(struct store *st, int64_t run_id,
+				int (*cb)(void *ud, size_t provider_idx,
+					  size_t prompt_idx, const char *type,
+					  const char *metric, long fails,
+					  long total),
+				void *ud, bool *any_severity, struct err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "store_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -519,12 +520,15 @@ struct afail_ctx {
 	int (*cb)(void *, size_t, size_t, const char *, const char *, long,
 		  long);
 	void *ud;
+	bool *any_severity;
 };
 
 static int afail_row(struct db_stmt *q, void *vctx)
 {
 	struct afail_ctx *c = vctx;
 	const char *type = sti_text(q, 2);
+	if (c->any_severity && db_col_int(q, 6))
+		*c->any_severity = true;
 	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), type ? type : "?",
 		     sti_text(q, 3), (long)db_col_int(q, 4),
 		     (long)db_col_int(q, 5));
@@ -537,12 +541,26 @@ int store_assert_fails_each(struct store *st, int64_t run_id,
 				      long total),
 			    void *ud, struct err *err)
 {
+	return store_assert_fails_sev_each(st, run_id, cb, ud, NULL, err);
+}
+
+int store_assert_fails_sev_each(struct store *st, int64_t run_id,
+				int (*cb)(void *ud, size_t provider_idx,
+					  size_t prompt_idx, const char *type,
+					  const char *metric, long fails,
+					  long total),
+				void *ud, bool *any_severity, struct err *err)
+{
 	struct db_stmt *q;
-	struct afail_ctx c = { cb, ud };
-	int rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, a.type,"
+	struct afail_ctx c = { cb, ud, any_severity };
+	int rc;
+	if (any_severity)
+		*any_severity = false;
+	rc = open_walk(st, "SELECT r.provider_idx, r.prompt_idx, a.type,"
 			   " a.metric,"
 			   " sum(CASE WHEN a.pass = 0 THEN 1 ELSE 0 END),"
-			   " count(*)"
+			   " count(*),"
+			   " max(CASE WHEN a.severity IS NOT NULL THEN 1 ELSE 0 END)"
 			   " FROM assertion_results a JOIN results r"
 			   " ON r.id = a.result_id WHERE r.run_id = ?1"
 			   " GROUP BY r.provider_idx, r.prompt_idx, a.type,"
@@ -550,4 +568,14 @@ int store_assert_fails_each(struct store *st, int64_t run_id,
 			   " ORDER BY 1, 2, 5 DESC, 3 NULLS FIRST,"
 			   " 4 NULLS FIRST", run_id, &q, err);
 	return rc ? rc : walk(st, q, "reading assertions", afail_row, &c, err);
+}
+
+int store_read_cache(struct store *st, long kib, struct err *err)
+{
+	char sql[64];
+	if (db_kind(st->db) != DB_SQLITE || kib <= 0)
+		return 0;
+	/* negative: a size in KiB, not in pages */
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld", kib);
+	return sti_exec(st, sql, err);
 }

@@ -199,6 +199,7 @@ static void *warm_main(void *ud)
 	struct store *st = NULL;
 	struct err e = { 0 };
 	if (store_open_existing(s->warm_db, &st, &e) ||
+	    store_read_cache(st, VIEW_READ_CACHE_KIB, &e) ||
 	    store_runs_each_brief(st, VIEW_CHART_WARM, take_run, &w, &e))
 		goto out;
 	for (size_t i = 0; i < w.n && !atomic_load(&s->warm_stop); i++)

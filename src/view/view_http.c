@@ -403,6 +403,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 		return err_set(err, ST_USAGE, "port %d is out of range 0..65535", cfg->port);
 	if (cfg->token && check_token(cfg->token, err))
 		return ST_USAGE;
+	if (store_read_cache(st, VIEW_READ_CACHE_KIB, err))
+		return err->code;
 	if (!cfg->token && !view_host_is_loopback(host))
 		return err_set(err, ST_USAGE, "--host %s is not a loopback address: anyone "
 			       "who can reach it could read and grade; give --token TOKEN too", host);

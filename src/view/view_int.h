@@ -15,6 +15,9 @@
 
 #define VIEW_CHART_CACHE 8
 #define VIEW_CHART_WARM 4   /* newest finished runs drawn at start-up */
+/* Each store handle's page cache (KiB): a 20,000-result run's database is
+ * ~20 MB, and computing its page walks the results several times */
+#define VIEW_READ_CACHE_KIB 65536
 
 struct store;
 struct store_run;

@@ -512,6 +512,21 @@ STORE_TEST(store_figures_and_assert_fails_for_statistics)
 	r2 = fill_run(st, s, "severe");
 	T_EQ_INT(store_run_has_severity(st, r2, &any, &err), 0);
 	T_ASSERT(any);
+	/* the same answers from the failure counts' walk (rs_load's) */
+	{
+		struct afail af2 = { .n = 0 };
+		bool sev = false;
+		T_EQ_INT(store_assert_fails_sev_each(st, r2, on_afail, &af2, &sev,
+						     &err), 0);
+		T_ASSERT(sev);
+		T_EQ_INT(af2.fails[0], 2);
+		memset(&af2, 0, sizeof af2);
+		sev = true;
+		T_EQ_INT(store_assert_fails_sev_each(st, r1, on_afail, &af2, &sev,
+						     &err), 0);
+		T_ASSERT(!sev);
+		T_EQ_STR(af2.names, af.names);
+	}
 	T_EQ_INT(store_figures_each(st, r2, STORE_FIG_SEVERITY, on_figures, &b,
 				    &err), 0);
 	T_EQ_INT(b.sev5, 2);     /* case 1 under both providers */
