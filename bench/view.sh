@@ -8,7 +8,8 @@
 # (median of CHART_RUNS starts): the first view once the start-up warm-up
 # has drawn them (/api/session says warm_up: done); the first view at once after start
 # (it waits for the warm-up's draw under way); and the uncached draw
-# itself (`--no-warm`: the statistics computed on that request).  On a
+# itself (`--no-warm`: the statistics computed on that request), and the
+# run page's data uncached (`--no-warm`, /api/runs/1 first).  On a
 # shared machine wall time is mostly waiting for a CPU, so for those each
 # start also gives the server's CPU time for the request and its threads'
 # run-queue wait (/proc/PID/task/*/schedstat: run time, wait), in ms.
@@ -57,9 +58,11 @@ CHART_RUNS=${CHART_RUNS:-5}
 # sched PID: "run-ns wait-ns" summed over the process's threads
 sched() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{r += $1; w += $2} END {printf "%d %d\n", r, w}'; }
 # first_chart WAIT [view flags]: for each of CHART_RUNS fresh servers, the
-# first /charts/1 WAIT seconds after start: "wall cpu runq" (ms)
+# first $FIRST (default /charts/1) WAIT seconds after start: "wall cpu
+# runq" (ms)
 first_chart() {
 	wait_s=$1; shift
+	url=${FIRST:-/charts/1}
 	k=0; while [ $k -lt "$CHART_RUNS" ]; do
 		serve "$@"
 		if [ "$wait_s" = done ]; then
@@ -69,7 +72,7 @@ first_chart() {
 			sleep "$wait_s"
 		fi
 		pid=$(cat "$W/view.pid"); s0=$(sched "$pid")
-		t=$(ms "$V/charts/1"); s1=$(sched "$pid")
+		t=$(ms "$V$url"); s1=$(sched "$pid")
 		echo "$t $s0 $s1" | awk '{printf "%s %.1f %.1f\n", $1, ($4 - $2) / 1e6, ($5 - $3) / 1e6}'
 		k=$((k+1))
 	done
@@ -85,6 +88,7 @@ printf '%-30s %8s %8s %8s\n' "" "wall" "cpu" "runq"
 first_chart done | chart_row "  warmed (warm-up done)"
 first_chart 0 | chart_row "  at once after start"
 first_chart 0.3 --no-warm | chart_row "  uncached draw (--no-warm)"
+FIRST=/api/runs/1 first_chart 0.3 --no-warm | chart_row "  uncached run data /api/runs/1"
 serve; sleep 2
 echo "results: $(curl -s "$V/api/runs/1" | jq .run.n_results)"
 row() {
