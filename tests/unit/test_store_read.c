@@ -588,3 +588,47 @@ STORE_TEST(store_group_metrics_means)
 	free(path);
 	tfx_rmdir(dir);
 }
+
+/* store_run_get_brief is store_run_get without the counts (-1);
+ * store_run_results_key gives the run's result count and highest id,
+ * untouched by another run's results. */
+STORE_TEST(store_run_brief_and_results_key)
+{
+	char *dir = tfx_tmpdir();
+	char *path = tfx_db(dir, "k.db");
+	struct suite *s = tfx_suite(4, 2);
+	struct store *st = NULL;
+	struct store_run full, brief;
+	struct err err = {0};
+	long n = 0, n2 = 0;
+	int64_t r1, r2, max1 = 0, max1b = 0, max2 = 0;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	r1 = fill_run(st, s, "one");
+	T_EQ_INT(store_run_get(st, r1, &full, &err), 0);
+	T_EQ_INT(store_run_get_brief(st, r1, &brief, &err), 0);
+	T_EQ_INT(full.n_results, 8);
+	T_EQ_INT(full.n_errors, 1);
+	T_EQ_INT(brief.n_results, -1);
+	T_EQ_INT(brief.n_errors, -1);
+	T_EQ_STR(brief.label, full.label);
+	T_EQ_STR(brief.status, full.status);
+	T_EQ_INT(brief.n_cases, full.n_cases);
+	T_EQ_INT(store_run_results_key(st, r1, &n, &max1, &err), 0);
+	T_EQ_INT(n, 8);
+	T_ASSERT(max1 >= 8);
+	r2 = fill_run(st, s, "two");
+	T_EQ_INT(store_run_results_key(st, r1, &n, &max1b, &err), 0);
+	T_EQ_INT(n, 8);
+	T_EQ_INT(max1b, max1);
+	T_EQ_INT(store_run_results_key(st, r2, &n2, &max2, &err), 0);
+	T_EQ_INT(n2, 8);
+	T_ASSERT(max2 > max1);
+	store_run_free(&brief);
+	T_ASSERT(store_run_get_brief(st, r2 + 1, &brief, &err) != 0);
+	store_run_free(&full);
+	store_run_free(&brief);
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
