@@ -584,7 +584,10 @@ static int load_results(struct load_ctx *l, struct err *err)
 		.need_out = (r->has_conf && !r->conf_logprobs) ||
 			    r->has_class || r->has_refusal,
 	};
-	unsigned flags = 0;
+	/* figures_row appends each row to its candidate: only the order
+	 * within a candidate (case, repeat) matters, which the unique
+	 * index's order keeps without a sort */
+	unsigned flags = STORE_FIG_CASE_ORDER;
 
 	/* r->has_asev: set by load_afails, which runs first */
 	if (w.need_out)

@@ -398,10 +398,14 @@ struct store_figures {
 	double fail_severity;
 	long fail_unrated;
 };
-enum { STORE_FIG_OUTPUT = 1, STORE_FIG_SEVERITY = 2 };
+/* STORE_FIG_CASE_ORDER: stream in (case, prompt, provider, repeat) order
+ * instead — the results' unique index, so SQLite sorts nothing; each
+ * provider × prompt's rows still come in (case, repeat) order. */
+enum { STORE_FIG_OUTPUT = 1, STORE_FIG_SEVERITY = 2, STORE_FIG_CASE_ORDER = 4 };
 
-/* Streams a run's results in (provider, prompt, case, repeat) order;
- * `flags` (STORE_FIG_*) asks for the costlier columns. */
+/* Streams a run's results in (provider, prompt, case, repeat) order
+ * (see STORE_FIG_CASE_ORDER); `flags` (STORE_FIG_*) asks for the costlier
+ * columns. */
 int store_figures_each(struct store *st, int64_t run_id, unsigned flags,
 		       int (*cb)(void *ud, const struct store_figures *f),
 		       void *ud, struct err *err);

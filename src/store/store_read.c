@@ -430,23 +430,28 @@ enum {
 };
 
 /* ?2 = 1 asks for the output, ?3 = 1 for the failing assertions'
- * severities.  Ordered as results_by_group. */
-static const char *const figures_sql =
-	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score,"
-	/* 0 no error, 1 infrastructure error, 2 grading error (the engine
-	 * records "grading failed: ..." for assay's grader or a judge) */
-	" CASE WHEN error_kind IS NULL THEN 0"
-	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END,"
-	" latency_ms, ttft_ms, prompt_tokens,"
-	" completion_tokens, cost_usd, retries, cached, named_scores_json,"
-	" CASE WHEN ?2 = 1 THEN output END, judge_cost_usd, confidence,"
-	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT max(severity) FROM"
-	"  assertion_results WHERE result_id = results.id AND pass = 0) END,"
-	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT count(*) FROM"
-	"  assertion_results WHERE result_id = results.id AND pass = 0 AND"
-	"  severity IS NULL) END"
+ * severities.  Ordered as results_by_group (figures_sql) or as the
+ * results' unique index (figures_case_sql).  Column 6: 0 no error, 1
+ * infrastructure error, 2 grading error (the engine records "grading
+ * failed: ..." for assay's grader or a judge). */
+#define FIGURES_SQL \
+	"SELECT provider_idx, prompt_idx, case_idx, repeat, pass, score," \
+	" CASE WHEN error_kind IS NULL THEN 0" \
+	"  WHEN error_msg LIKE 'grading failed:%' THEN 2 ELSE 1 END," \
+	" latency_ms, ttft_ms, prompt_tokens," \
+	" completion_tokens, cost_usd, retries, cached, named_scores_json," \
+	" CASE WHEN ?2 = 1 THEN output END, judge_cost_usd, confidence," \
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT max(severity) FROM" \
+	"  assertion_results WHERE result_id = results.id AND pass = 0) END," \
+	" CASE WHEN ?3 = 1 AND pass = 0 THEN (SELECT count(*) FROM" \
+	"  assertion_results WHERE result_id = results.id AND pass = 0 AND" \
+	"  severity IS NULL) END" \
 	" FROM results WHERE run_id = ?1"
-	" ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+static const char *const figures_sql =
+	FIGURES_SQL " ORDER BY provider_idx, prompt_idx, case_idx, repeat";
+/* STORE_FIG_CASE_ORDER: the results' unique index's order, no sort */
+static const char *const figures_case_sql =
+	FIGURES_SQL " ORDER BY case_idx, prompt_idx, provider_idx, repeat";
 
 struct fig_ctx {
 	int (*cb)(void *, const struct store_figures *);
@@ -489,7 +494,8 @@ int store_figures_each(struct store *st, int64_t run_id, unsigned flags,
 {
 	struct db_stmt *q;
 	struct fig_ctx c = { cb, ud };
-	int rc = open_walk(st, figures_sql, run_id, &q, err);
+	int rc = open_walk(st, flags & STORE_FIG_CASE_ORDER ? figures_case_sql
+			   : figures_sql, run_id, &q, err);
 	if (rc)
 		return rc;
 	db_bind_int(q, 2, (flags & STORE_FIG_OUTPUT) != 0);

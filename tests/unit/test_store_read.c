@@ -417,6 +417,29 @@ struct figs {
 	size_t last_prov, last_case;
 };
 
+/* STORE_FIG_CASE_ORDER's walk: the case order overall, and each
+ * provider's rows in case order (tested for up to 8 providers) */
+struct figs_by_case {
+	long n, per_prov[8];
+	bool case_order, prov_order;
+	size_t last_case, last_of[8];
+};
+
+static int on_figures_by_case(void *ud, const struct store_figures *f)
+{
+	struct figs_by_case *s = ud;
+	size_t p = f->provider_idx < 8 ? f->provider_idx : 7;
+	if (s->n && f->case_idx < s->last_case)
+		s->case_order = false;
+	if (s->per_prov[p] && f->case_idx < s->last_of[p])
+		s->prov_order = false;
+	s->last_case = f->case_idx;
+	s->last_of[p] = f->case_idx;
+	s->per_prov[p]++;
+	s->n++;
+	return 0;
+}
+
 static int on_figures(void *ud, const struct store_figures *f)
 {
 	struct figs *s = ud;
@@ -494,6 +517,15 @@ STORE_TEST(store_figures_and_assert_fails_for_statistics)
 				    &err), 0);
 	T_EQ_INT(a.with_output, 8);   /* the error row still has "yes" */
 	T_ASSERT(a.outputs_ok);
+	{
+		struct figs_by_case c = { .case_order = true, .prov_order = true };
+		T_EQ_INT(store_figures_each(st, r1, STORE_FIG_CASE_ORDER,
+					    on_figures_by_case, &c, &err), 0);
+		T_EQ_INT(c.n, 8);
+		T_EQ_INT(c.per_prov[0], 4);
+		T_EQ_INT(c.per_prov[1], 4);
+		T_ASSERT(c.case_order && c.prov_order);
+	}
 
 	/* provider 0: cases 1 and 3 fail "contains" (of 4); provider 1: the
 	 * same two of 3 graded (case 2 is an error, without rows) */
