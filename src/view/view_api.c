@@ -203,6 +203,8 @@ static void api_runs(struct view_server *s, struct view_reply *r)
 		return;
 	}
 	view_json(r, MHD_HTTP_OK, json_pack("{s:o}", "runs", a));
+	/* the page a user opens next is likely one of these runs */
+	view_charts_warm_poke(s);
 }
 
 static int prov_row(void *ud, const struct store_provider *p)
@@ -730,8 +732,9 @@ void view_api(struct view_server *s, const struct view_args *a,
 		return;
 	}
 	if (n == 1 && !strcmp(seg[0], "session"))
-		view_json(r, MHD_HTTP_OK, json_pack("{s:s,s:i,s:s}", "csrf", s->csrf,
-			"reviewers_per_item", (int)s->per_item, "warm_up", view_warm_state(s)));
+		view_json(r, MHD_HTTP_OK, json_pack("{s:s,s:i,s:s,s:i}", "csrf", s->csrf,
+			"reviewers_per_item", (int)s->per_item, "warm_up", view_warm_state(s),
+			"warm_passes", atomic_load(&s->warm_passes)));
 	else if (n == 1 && !strcmp(seg[0], "runs"))
 		api_runs(s, r);
 	else if (n == 1 && !strcmp(seg[0], "compare"))

@@ -17,8 +17,11 @@
  * thread with its own store handle (SQLite: one handle per thread; WAL, so
  * it never blocks a grade being written) computes the newest
  * VIEW_CHART_WARM finished runs into the cache; a request for the run it
- * is computing waits for it instead of computing it again.  The cache is
- * under s->mu. */
+ * is computing waits for it instead of computing it again.  Then it
+ * waits: each look at the runs list (GET /api/runs) pokes it to compute
+ * the newest finished runs again where they are missing or stale (a run
+ * that finished since, or was graded), so the run page opened from the
+ * list is a cache hit.  The cache is under s->mu. */
 #include "view_int.h"
 
 #include <pthread.h>
@@ -199,15 +202,41 @@ static void *warm_main(void *ud)
 	struct store *st = NULL;
 	struct err e = { 0 };
 	if (store_open_existing(s->warm_db, &st, &e) ||
-	    store_read_cache(st, VIEW_READ_CACHE_KIB, &e) ||
-	    store_runs_each_brief(st, VIEW_CHART_WARM, take_run, &w, &e))
+	    store_read_cache(st, VIEW_READ_CACHE_KIB, &e))
 		goto out;
-	for (size_t i = 0; i < w.n && !atomic_load(&s->warm_stop); i++)
-		warm_run(s, st, w.ids[i]);
+	for (;;) {
+		w.n = 0;
+		if (store_runs_each_brief(st, VIEW_CHART_WARM, take_run, &w, &e))
+			break;
+		for (size_t i = 0; i < w.n && !atomic_load(&s->warm_stop); i++)
+			warm_run(s, st, w.ids[i]);
+		/* the start-up pass is done; then wait for a look at the runs
+		 * list (view_charts_warm_poke) to compute runs that finished,
+		 * or were graded, since */
+		atomic_store(&s->warm_state, 2);
+		atomic_fetch_add(&s->warm_passes, 1);
+		pthread_mutex_lock(&s->mu);
+		while (!s->warm_rescan && !atomic_load(&s->warm_stop))
+			pthread_cond_wait(&s->cv, &s->mu);
+		s->warm_rescan = false;
+		pthread_mutex_unlock(&s->mu);
+		if (atomic_load(&s->warm_stop))
+			break;
+	}
 out:
 	store_close(st);
 	atomic_store(&s->warm_state, 2);
 	return NULL;
+}
+
+void view_charts_warm_poke(struct view_server *s)
+{
+	if (!s->warm_started)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->warm_rescan = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 int view_charts_warm_start(struct view_server *s, const char *db_path)
@@ -235,6 +264,9 @@ void view_charts_warm_stop(struct view_server *s)
 	if (!s->warm_started)
 		return;
 	atomic_store(&s->warm_stop, true);
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->cv);   /* it may be waiting for a poke */
+	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->warm, NULL);
 	s->warm_started = false;
 	free(s->warm_db);

@@ -64,8 +64,10 @@ struct view_server {
 				   * computes, or 0 */
 	pthread_t warm;
 	bool warm_started;
+	bool warm_rescan;         /* under mu: the runs list was read since */
 	atomic_bool warm_stop;
 	atomic_int warm_state;    /* 0 off, 1 running, 2 done */
+	atomic_int warm_passes;   /* passes the warm-up thread has finished */
 	char *warm_db;            /* owned */
 };
 
@@ -122,6 +124,9 @@ int view_run_page(struct view_server *s, const struct store_run *run,
 		  json_t **cands, json_t **tags, long *n_results, long *n_errors,
 		  struct err *err);
 void view_charts_warm_stop(struct view_server *s);
+/* Asks the warm-up thread (when it runs) to compute the newest finished
+ * runs again where missing or stale; returns at once. */
+void view_charts_warm_poke(struct view_server *s);
 /* "off" (no warm-up: --no-warm or it could not start), "running" or
  * "done" (GET /api/session reports it). */
 const char *view_warm_state(struct view_server *s);

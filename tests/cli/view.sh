@@ -199,6 +199,20 @@ code -D "$T/hg" "$V/charts/1" >/dev/null
 check_grep view_charts_drawn_after_regrade 'X-Assay-Cache: drawn' "$T/hg"
 check view_charts_changed_by_regrade 1 "$(cmp -s "$T/body" "$T/charts_graded" && echo 0 || echo 1)"
 kill "$(cat "$T/f.pid")" 2>/dev/null
+cp "$T/body" "$T/charts_regraded"
+# the warm-up server (started before those grades) holds run 1 stale: a
+# look at the runs list makes its warm-up thread compute it again (its
+# pass count says when), so the next view is the warm-up's, current
+V="http://127.0.0.1:$(cat "$T/w.port")"
+P0=$(curl -s "$V/api/session" | jq .warm_passes)
+check view_warm_first_pass 1 "$P0"
+curl -s "$V/api/runs" >/dev/null
+i=0; while [ "$(curl -s "$V/api/session" | jq .warm_passes)" = "$P0" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+check view_warm_pass_after_runs_list 2 "$(curl -s "$V/api/session" | jq .warm_passes)"
+code -D "$T/hg" "$V/charts/1" >/dev/null
+check_grep view_warm_recomputed_after_grades 'X-Assay-Cache: warm' "$T/hg"
+check view_warm_recomputed_current 1 "$(cmp -s "$T/body" "$T/charts_regraded" && echo 1 || echo 0)"
+V="http://127.0.0.1:$(cat "$T/n.port")"
 
 # --- token mode
 TOK=0123456789abcdef0123
