@@ -872,6 +872,7 @@ void rs_compute_stats(const struct rs_run *r, const struct stats_opts *o,
 	if (r->ncands >= 2) {
 		comparisons(r, v, o, s);
 		rs_robust_pairs(r, s);
+		rs_asr_pairs(r, o, s);
 	}
 	if (r->ncands) {
 		struct rs_dec_cand *f = xcalloc(r->ncands, sizeof *f);
@@ -908,6 +909,7 @@ void run_stats_free(struct run_stats *s)
 	free(s->cmp.ntied);
 	free(s->cmp.order);
 	free(s->cmp.robust);
+	free(s->cmp.asr);
 	free(s->case_kind);
 	free(s->case_orig);
 	rs_decision_free(&s->dec);
