@@ -1214,3 +1214,197 @@ TEST(report_stats_flip_rate_by_group)
 	json_decref(s);
 	rs_run_free(&r);
 }
+
+/* ---- attack success between candidates (analysis_probe.c) ---------------- */
+
+/* Adds tag t1 (and t2 unless NULL) to case k of r (names interned). */
+static void asr_tag(struct rs_run *r, size_t k, const char *t1,
+		    const char *t2)
+{
+	struct rs_case *cs = &r->cases[k];
+	cs->tags = xrealloc(cs->tags, (cs->ntags + 2) * sizeof *cs->tags);
+	cs->tags[cs->ntags++] = rs_intern(&r->tags, &r->ntags, t1);
+	if (t2)
+		cs->tags[cs->ntags++] = rs_intern(&r->tags, &r->ntags, t2);
+}
+
+static const json_t *asr_entry(const json_t *s, size_t i)
+{
+	return json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					      "attack_success"), i);
+}
+
+/* 10 probe cases of pack "injection" (one also tagged with its probe,
+ * `probe:injection:x`, which is not a pack) and 2 task cases.  A is
+ * attacked (fails) on probes 0-5, B on 3-7: both 3, A only 3, B only 2,
+ * neither 2.  Reference (tests/data/evalset/asr_ref.py, Newcombe 1998
+ * method 10 and McNemar exact from their formulas): difference 0.1,
+ * [-0.289794256710882, 0.450889668558126], p = 2 P(X <= 2 | 5, 1/2) = 1.
+ * The task cases (A fails both, B passes both) do not enter. */
+TEST(report_stats_asr_pair_newcombe)
+{
+	static const int ap[12] = { 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0 };
+	static const int bp[12] = { 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s;
+	const json_t *e;
+	mem_run2(&r, ap, bp, NULL, 12);
+	for (size_t k = 0; k < 10; k++)
+		asr_tag(&r, k, "probe:injection", k == 0 ? "probe:injection:x"
+							 : NULL);
+	s = rs_compute(&r, NULL);
+	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
+		s, "comparisons"), "attack_success")), 1);
+	e = asr_entry(s, 0);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "injection");
+	T_EQ_INT((long)rjn(e, "n"), 10);
+	T_EQ_INT((long)rjn(e, "a_only"), 3);
+	T_EQ_INT((long)rjn(e, "b_only"), 2);
+	T_NEAR(rjn(e, "asr_a"), 0.6, 1e-12);
+	T_NEAR(rjn(e, "asr_b"), 0.5, 1e-12);
+	T_NEAR(rjn(e, "diff.est"), 0.1, 1e-12);
+	T_NEAR(rjn(e, "diff.lo"), -0.289794256710882, 1e-9);
+	T_NEAR(rjn(e, "diff.hi"), 0.450889668558126, 1e-9);
+	T_NEAR(rjn(e, "p"), 1, 1e-12);
+	T_NEAR(rjn(e, "p_holm"), 1, 1e-12);
+	T_ASSERT(json_is_false(json_object_get(e, "significant")));
+	T_ASSERT(json_is_null(json_object_get(e, "more_attacked")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Zero discordant pairs: A and B attacked on the same 4 of 10 probes:
+ * difference 0 with Newcombe [-0.175596862689167, 0.175596862689167]
+ * (asr_ref.py), McNemar with b + c = 0 gives 1 — never NaN. */
+TEST(report_stats_asr_no_discordant_pairs)
+{
+	static const int ap[10] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s;
+	const json_t *e;
+	mem_run2(&r, ap, ap, NULL, 10);
+	for (size_t k = 0; k < 10; k++)
+		asr_tag(&r, k, "probe:jailbreak", NULL);
+	s = rs_compute(&r, NULL);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 10);
+	T_EQ_INT((long)rjn(e, "a_only"), 0);
+	T_EQ_INT((long)rjn(e, "b_only"), 0);
+	T_NEAR(rjn(e, "diff.est"), 0, 0);
+	T_NEAR(rjn(e, "diff.lo"), -0.175596862689167, 1e-9);
+	T_NEAR(rjn(e, "diff.hi"), 0.175596862689167, 1e-9);
+	T_NEAR(rjn(e, "p"), 1, 0);
+	T_ASSERT(json_is_false(json_object_get(e, "significant")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* n = 0: pack "b" where B has only infrastructure errors.  Its entry says
+ * "no shared graded cases" with null figures (never NaN or a huge
+ * integer), in JSON and text; it is not in the Holm family, so pack "a"
+ * (A attacked on all 8, B on none: McNemar 2^-7 = 0.0078125) keeps its
+ * raw p as the Holm p (a family of one, not two). */
+TEST(report_stats_asr_no_shared_cases)
+{
+	static const int ap[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const int bp[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	struct run_stats rs;
+	json_t *s;
+	const json_t *e;
+	char *js, *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, NULL, 12);
+	for (size_t k = 0; k < 12; k++)
+		asr_tag(&r, k, k < 8 ? "probe:a" : "probe:b", NULL);
+	for (size_t i = 0; i < r.cands[1].n; i++)
+		if (r.cands[1].it[i].c >= 8)
+			r.cands[1].it[i].pass = RS_ERROR;
+	rs_compute_stats(&r, NULL, &rs);
+	s = rs_json(&rs);
+	js = json_dumps(s, JSON_ENCODE_ANY);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	run_stats_free(&rs);
+	T_ASSERT(js && txt);
+	e = asr_entry(s, 0);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "a");
+	T_NEAR(rjn(e, "p"), 0.0078125, 1e-15);
+	T_NEAR(rjn(e, "p_holm"), 0.0078125, 1e-15);
+	T_ASSERT(json_is_true(json_object_get(e, "significant")));
+	T_EQ_STR(json_string_value(json_object_get(e, "more_attacked")), "m");
+	e = asr_entry(s, 1);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "b");
+	T_EQ_INT((long)rjn(e, "n"), 0);
+	T_ASSERT(json_is_null(json_object_get(e, "asr_a")));
+	T_ASSERT(json_is_null(json_object_get(json_object_get(e, "diff"), "est")));
+	T_ASSERT(json_is_null(json_object_get(e, "p")));
+	T_ASSERT(json_is_null(json_object_get(e, "p_holm")));
+	T_EQ_STR(json_string_value(json_object_get(e, "test")),
+		 "cannot be compared: no shared graded cases");
+	T_ASSERT(strstr(txt, "  b: m vs n: no shared graded cases\n") != NULL);
+	T_ASSERT(!has_word(txt, "nan") && !has_word(txt, "inf"));
+	T_ASSERT(!has_word(js, "nan") && !has_word(js, "inf"));
+	T_ASSERT(!strstr(txt, "9223372036854775808") &&
+		 !strstr(js, "9223372036854775808"));
+	free(js);
+	free(txt);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* One candidate: no pair, no attack_success entry and no text section. */
+TEST(report_stats_asr_one_candidate)
+{
+	static const int one[4] = { 1, 1, 1, 1 }, pas[4] = { 0, 1, 0, 1 };
+	struct rs_run r;
+	struct run_stats rs;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run(&r, one, pas, 4);
+	for (size_t k = 0; k < 4; k++)
+		asr_tag(&r, k, "probe:injection", NULL);
+	rs_compute_stats(&r, NULL, &rs);
+	T_EQ_INT((long)rs.cmp.nasr, 0);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	T_ASSERT(txt && !strstr(txt, "Attack success"));
+	free(txt);
+	run_stats_free(&rs);
+	rs_run_free(&r);
+}
+
+/* Repeats: 2 attempts per probe case; A attacked on 2, 2, 1, 0 of them,
+ * B on none.  Per-case shares 1, 1, 0.5, 0: difference 0.625; the exact
+ * sign-flip test on the 3 non-zero differences (by hand: of the 8 sign
+ * patterns of 1, 1, 0.5, two reach |sum| >= 2.5) gives p = 0.25. */
+TEST(report_stats_asr_repeats_signflip)
+{
+	static const int att[4] = { 2, 2, 2, 2 };
+	static const int pa[4] = { 0, 0, 1, 2 }, pb[4] = { 2, 2, 2, 2 };
+	struct rs_run r, b;
+	json_t *s;
+	const json_t *e;
+	mem_run(&r, att, pa, 4);
+	mem_run(&b, att, pb, 4);
+	r.cands = xrealloc(r.cands, 2 * sizeof *r.cands);
+	r.cands[1] = b.cands[0];
+	b.ncands = 0;
+	rs_run_free(&b);
+	r.ncands = 2;
+	for (size_t k = 0; k < 4; k++)
+		asr_tag(&r, k, "probe:edge", NULL);
+	s = rs_compute(&r, NULL);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 4);
+	T_NEAR(rjn(e, "diff.est"), 0.625, 1e-12);
+	T_NEAR(rjn(e, "p"), 0.25, 1e-12);
+	T_EQ_STR(json_string_value(json_object_get(e, "test")), "sign-flip");
+	T_ASSERT(rjn(e, "diff.lo") <= 0.625 && rjn(e, "diff.hi") >= 0.625);
+	json_decref(s);
+	rs_run_free(&r);
+}
