@@ -4,7 +4,8 @@
  * candidates (difference, McNemar / sign-flip, Holm, tied groups, minimum
  * detectable difference, clusters).  Calibration, refusals, failure modes
  * and classification live in analysis_beyond.c, robustness in
- * analysis_robust.c, the decision in analysis_decide.c, the JSON in
+ * analysis_robust.c, attack success between candidates in
+ * analysis_probe.c, the decision in analysis_decide.c, the JSON in
  * analysis_json.c.
  *
  * Everything is computed from the arrays of rs_run.h; nothing here
