@@ -1408,3 +1408,44 @@ TEST(report_stats_asr_repeats_signflip)
 	json_decref(s);
 	rs_run_free(&r);
 }
+
+/* Clusters: all 6 probe cases of the pack in one cluster (the others in
+ * their own): no test and no interval ("cannot be compared"), the text
+ * says so, nothing is NaN. */
+TEST(report_stats_asr_one_cluster)
+{
+	static const int ap[8] = { 0, 0, 0, 0, 0, 0, 1, 1 };
+	static const int bp[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const long cl[8] = { 0, 0, 0, 0, 0, 0, 1, 2 };
+	struct rs_run r;
+	struct run_stats rs;
+	json_t *s;
+	const json_t *e;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, cl, 8);
+	for (size_t k = 0; k < 6; k++)
+		asr_tag(&r, k, "probe:injection", NULL);
+	rs_compute_stats(&r, NULL, &rs);
+	s = rs_json(&rs);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	run_stats_free(&rs);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 6);
+	T_EQ_INT((long)rjn(e, "clusters"), 1);
+	T_NEAR(rjn(e, "diff.est"), 1, 0);
+	T_ASSERT(json_is_null(json_object_get(json_object_get(e, "diff"), "lo")));
+	T_ASSERT(json_is_null(json_object_get(e, "p")));
+	T_ASSERT(json_is_null(json_object_get(e, "p_holm")));
+	T_EQ_STR(json_string_value(json_object_get(e, "test")),
+		 "cannot be compared: the shared cases are all in one cluster");
+	T_ASSERT(txt && strstr(txt, "+100.0 [no interval] points, no test "
+			       "(one cluster)\n") != NULL);
+	T_ASSERT(!has_word(txt, "nan"));
+	free(txt);
+	json_decref(s);
+	rs_run_free(&r);
+}
