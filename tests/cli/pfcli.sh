@@ -189,9 +189,11 @@ cd "$T" || exit 1
 
 # 10. --no-write: nothing stored, -o still written.
 mkdir -p "$T/nw" && cp suite.yaml "$T/nw/" && cd "$T/nw" || exit 1
+NR0=$(n_runs "$T/.assay/assay.db")
 A eval -c suite.yaml --no-write -o nw.json >/dev/null 2>nw.txt
 check pf_no_write_exit 100 $?
-check pf_no_write_no_db no "$([ -e .assay ] && echo yes || echo no)"
+(unset ASSAY_DB && A eval -c suite.yaml --no-write >/dev/null 2>&1)
+check pf_no_write_no_db "no $NR0" "$([ -e .assay ] && echo yes || echo no) $(n_runs "$T/.assay/assay.db")"
 check pf_no_write_output 8 "$(jq '.results.results | length' nw.json)"
 check_grep pf_no_write_says 'not stored \(--no-write\)' nw.txt
 cd "$T" || exit 1
