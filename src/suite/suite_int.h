@@ -25,6 +25,9 @@ struct ld {
 				      * into a test that adds none (one
 				      * reference held by the loader) */
 	bool share_unparsable;       /* the unparsable_error they carry */
+	json_t *interned;            /* short var values seen so far, by
+				      * text: repeated values (a CSV's
+				      * label column) share one json_t */
 };
 
 /* Assertions shared by several tests (test_case.asserts_share): one

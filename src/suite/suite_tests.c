@@ -715,6 +715,34 @@ static struct assert_share *def_share(struct ld *l, const struct test_case *def,
 	return sh;
 }
 
+/* Vars are read-only once loaded, so equal short string values can be
+ * one json_t: a CSV's category or expected-label column then costs a
+ * pointer per row instead of a string object and its text (~80 B).  Only
+ * the test's own object is touched, and the table stops growing at
+ * INTERN_MAX entries (a column of unique texts fills it once). */
+#define INTERN_MAX 4096
+#define INTERN_LEN 64
+
+static void intern_vars(struct ld *l, json_t *vars)
+{
+	const char *k;
+	json_t *v, *have;
+	if (!l->interned)
+		l->interned = json_object();
+	json_object_foreach(vars, k, v) {
+		const char *txt = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (!txt || n > INTERN_LEN || strlen(txt) != n)
+			continue;
+		if ((have = json_object_get(l->interned, txt))) {
+			if (have != v)
+				json_object_set(vars, k, have);
+		} else if (json_object_size(l->interned) < INTERN_MAX) {
+			json_object_set(l->interned, txt, v);
+		}
+	}
+}
+
 /* Appends test `t` (consumed) merged with `def` to the suite.  Fails
  * with ST_INPUT at the test when the tests would take more memory than
  * the limit tests_bytes (t is then freed). */
@@ -739,6 +767,8 @@ static int add_merged(struct ld *l, struct test_case *t,
 	o = &s->tests[s->n_tests++];
 	*o = *t;
 	o->vars = merge_obj(l, def ? def->vars : NULL, t->vars);
+	if ((!def || o->vars != def->vars) && o->vars != l->empty)
+		intern_vars(l, o->vars);    /* its own object, not a shared one */
 	o->metadata = merge_obj(l, def ? def->metadata : NULL, t->metadata);
 	json_decref(t->vars);
 	json_decref(t->metadata);
@@ -1633,6 +1663,8 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 out:
 	suite_share_release(l->share);
 	l->share = NULL;
+	json_decref(l->interned);
+	l->interned = NULL;
 	suite_test_cleanup(&def);
 	return rc;
 }

@@ -341,3 +341,48 @@ TEST(suite_default_asserts_shared)
 	remove(csv);
 	rmdir(dir);
 }
+
+/* Equal short var values of different tests are one json_t (vars are
+ * read-only once loaded); the values read the same as before, a long
+ * value is not interned, and a test whose vars are defaultTest's shared
+ * object leaves it alone. */
+TEST(suite_short_var_values_interned)
+{
+	char dir[] = "/tmp/assay-intern-XXXXXX", path[64], csv[64];
+	struct suite *s = NULL;
+	struct err e = {0};
+	FILE *f;
+	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	snprintf(csv, sizeof csv, "%s/c.csv", dir);
+	f = fopen(csv, "w");
+	T_ASSERT(f != NULL);
+	fputs("q,cat\nfirst,billing\nsecond,billing\nthird,shipping\n"
+	      "x,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	      "y,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs("prompts: ['{{q}} {{cat}}']\nproviders: [echo]\n"
+	      "tests: file://c.csv\n", f);
+	fclose(f);
+	if (suite_load(path, &s, &e) != 0) {
+		t_fail(__FILE__, __LINE__, "load failed: %d:%d: %s", e.line,
+		       e.col, e.msg);
+		return;
+	}
+	T_EQ_INT(s->n_tests, 5);
+	T_ASSERT(json_object_get(s->tests[0].vars, "cat") ==
+		 json_object_get(s->tests[1].vars, "cat"));
+	T_EQ_STR(str_of(s->tests[1].vars, "cat"), "billing");
+	T_EQ_STR(str_of(s->tests[2].vars, "cat"), "shipping");
+	T_EQ_STR(str_of(s->tests[1].vars, "q"), "second");
+	T_ASSERT(json_object_get(s->tests[3].vars, "cat") !=
+		 json_object_get(s->tests[4].vars, "cat"));
+	T_ASSERT(json_equal(json_object_get(s->tests[3].vars, "cat"),
+			    json_object_get(s->tests[4].vars, "cat")));
+	suite_free(s);
+	remove(path);
+	remove(csv);
+	rmdir(dir);
+}
