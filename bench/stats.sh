@@ -11,7 +11,8 @@ BUILD=${BUILD:-build}
 make --no-print-directory BUILD="$BUILD" "$BUILD/assay" >/dev/null
 # the Makefile's own flags, so the bench links whatever the tree links
 mk() { make --no-print-directory -s --eval "print-$1: ; @echo \$($1)" "print-$1"; }
-OBJS=$(find "$BUILD/src" -name '*.o' ! -path "$BUILD/src/main.o" | sort)
+# the objects of today's sources (not stale ones of renamed files)
+OBJS=$(mk OBJ)
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Isrc $(mk PKG_CFLAGS) \
 	-o "$BUILD/stats_bench" bench/stats_bench.c $OBJS $(mk LDLIBS)
 taskset -c 0 "$BUILD/stats_bench" "$@" 2>/dev/null || "$BUILD/stats_bench" "$@"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report/report_stats_int.h"
+#include "analysis/analysis.h"
 #include "stats/rng.h"
 #include "util/xalloc.h"
 
@@ -69,8 +69,10 @@ int main(int argc, char **argv)
 		c->gold = (int32_t)(i % 5);
 	}
 	r.nclusters = n;
-	r.decision = json_pack("{s:f, s:f, s:f}", "min_pass_rate", 0.8,
-			       "max_p95_ms", 900.0, "max_cost_per_1k", 1.0);
+	r.decision = (struct suite_decision){
+		.set = true, .min_pass_rate = 0.8, .max_p95_ms = 900,
+		.max_cost_per_1k = 1.0, .max_error_rate = NAN, .volume = NAN,
+		.w_quality = NAN, .w_cost = NAN, .w_latency = NAN };
 	r.ncands = k;
 	r.cands = xcalloc(k, sizeof *r.cands);
 	for (size_t c = 0; c < k; c++) {

@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	}
 	(void)tmpl_has_tags(tmpl);
+	(void)tmpl_refers_to(tmpl, "_conversation");
 	json_decref(vars);
 	free(tmpl);
 	return 0;

@@ -6,6 +6,7 @@
  * Exit status: 0, or EXIT_REGRESSION when some candidate is significantly
  * worse, so a script can use it as a gate. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/compare.h"
 #include "store/store.h"
 
@@ -23,7 +24,8 @@ static const char compare_usage[] =
 	"left out.  Candidates are matched by label.\n"
 	"\n"
 	"options:\n"
-	"      --db PATH          database (default .assay/assay.db)\n"
+	"      --db PATH          SQLite file or postgres:// URL\n"
+	"                         (default .assay/assay.db)\n"
 	"  -v, --verbose          list every changed case with both outputs\n"
 	"      --alpha A          significance level (default 0.05)\n"
 	"      --candidates A,B   compare candidate A of BASE with candidate B of\n"
@@ -44,7 +46,7 @@ static int compare_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db";
+	const char *db = settings_db(".assay/assay.db");
 	struct compare_opts o = { .alpha = 0.05 };
 	struct store *st = NULL;
 	struct compare cmp;

@@ -3,6 +3,8 @@
  * bundle) and `assay import FILE.assay` (a bundle becomes a new run of
  * this store).  Export reads only. */
 #include "cmd.h"
+#include "import/import.h"
+#include "settings.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "util/xalloc.h"
@@ -13,12 +15,13 @@
 #include <unistd.h>
 
 static const char export_usage[] =
-	"usage: assay export RUN -o FILE [-o FILE…] [--db PATH]\n"
+	"usage: assay export RUN -o FILE [-o FILE…] [--db PATH] [--layout promptfoo]\n"
 	"\n"
 	"Writes a stored run (an id, latest, latest~N or label:NAME) to FILE in\n"
 	"the format its extension names: .json, .jsonl, .csv, .xml (JUnit),\n"
 	".md (Markdown summary) or .assay (the whole run in one file, for\n"
-	"`assay import` into another store).\n";
+	"`assay import` into another store).  --layout promptfoo writes .json in\n"
+	"promptfoo's output layout, as `assay eval -o` does (docs/promptfoo.md).\n";
 
 static const char import_usage[] =
 	"usage: assay import FILE.assay [--db PATH]\n"
@@ -28,17 +31,21 @@ static const char import_usage[] =
 	"store as a new run and prints its id.  With --into, merges the results\n"
 	"of each FILE into the stored run RUN instead (shards run elsewhere):\n"
 	"the suite must be the same, items RUN holds already are kept.  Nothing\n"
-	"is stored from a file that is damaged (the error names its line).\n";
+	"is stored from a file that is damaged (the error names its line).\n"
+	"\n"
+	"assay import --from openai-evals|inspect|hf|csv FILE -o OUT.yaml converts\n"
+	"other tools' eval data into tests (assay import --from x --help).\n";
 
 static int export_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "layout", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db";
+	const char *db = settings_db(".assay/assay.db");
 	const char **outs = NULL;
 	size_t n_outs = 0;
 	struct store *st = NULL;
@@ -51,6 +58,15 @@ static int export_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'l':
+			if (strcmp(optarg, "promptfoo") && strcmp(optarg, "assay")) {
+				fprintf(stderr, "assay export: --layout wants assay or promptfoo, not '%s'\n", optarg);
+				free(outs);
+				return EXIT_USAGE;
+			}
+			report_set_json_layout(strcmp(optarg, "promptfoo") ? REPORT_JSON_ASSAY
+							     : REPORT_JSON_PROMPTFOO);
+			break;
 		case 'o':
 			outs = xrealloc(outs, (n_outs + 1) * sizeof *outs);
 			outs[n_outs++] = optarg;
@@ -91,11 +107,13 @@ static int import_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *into = NULL;
+	const char *db = settings_db(".assay/assay.db"), *into = NULL;
 	struct store *st = NULL;
 	struct err err;
 	int64_t id, into_id = 0;
 	int c, status = EXIT_RUN_ERROR;
+	if (import_is_conversion(argc, argv))   /* --from / -o: src/import/ */
+		return import_convert_exec(argc, argv);
 	opterr = 0;
 	optind = 1;
 	err_clear(&err);
@@ -152,4 +170,4 @@ out:
 }
 
 const struct cmd cmd_export = { "export", "write a stored run to .json/.jsonl/.csv/.xml/.md/.assay", export_exec };
-const struct cmd cmd_import = { "import", "add a run bundle (.assay) to this store", import_exec };
+const struct cmd cmd_import = { "import", "add a run bundle (.assay), or convert eval data (--from) to tests", import_exec };

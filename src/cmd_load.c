@@ -4,6 +4,7 @@
  * checks (loopback or confirmation, the budget), Ctrl-C → stop at once
  * keeping the measured steps. */
 #include "cmd.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "load/load.h"
 #include "provider/provider.h"
@@ -42,11 +43,14 @@ static const char load_usage[] =
 	"      --max-requests N     never send more than N requests in all\n"
 	"      --max-cost USD       never spend more (needs a price and max_tokens)\n"
 	"      --late-ms MS         a send this late is counted late (default 1)\n"
+	"      --realtime           run the send loop at real-time priority, so a busy\n"
+	"                           machine cannot delay sends (needs root/CAP_SYS_NICE)\n"
 	"      --drain T            wait for answers after a step (default 10s)\n"
 	"      --seed N             prompt order and Poisson gaps (default 1)\n"
 	"      --yes                do not ask before loading a non-loopback target\n"
 	"  -o, --output FILE        write the report (FILE.json, or FILE.html: charts)\n"
-	"      --db PATH            database (default .assay/assay.db beside SUITE)\n"
+	"      --db PATH            SQLite file or postgres:// URL (default\n"
+	"                           .assay/assay.db beside SUITE)\n"
 	"      --show RUN           print a stored load run (an id or latest)\n"
 	"  -h, --help               this text\n"
 	"\n"
@@ -166,6 +170,7 @@ static int load_exec(int argc, char **argv)
 		{ "arrivals", required_argument, NULL, 'a' },
 		{ "slo", required_argument, NULL, 's' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "realtime", no_argument, NULL, 'T' },
 		{ "concurrency", required_argument, NULL, 'j' },
 		{ "max-requests", required_argument, NULL, 'N' },
 		{ "max-cost", required_argument, NULL, 'C' },
@@ -225,6 +230,7 @@ static int load_exec(int argc, char **argv)
 			break;
 		case 's': bad = load_parse_slo(optarg, &plan.slo, &err); break;
 		case 'k': plan.keep_going = true; break;
+		case 'T': plan.realtime = true; break;
 		case 'j':
 			if (parse_num(optarg, 1, 100000, &v) || v != (int)v)
 				bad = err_set(&err, ST_USAGE, "-j '%s': expected a whole number 1..100000", optarg);
@@ -273,7 +279,7 @@ static int load_exec(int argc, char **argv)
 		}
 	}
 	if (show_ref) {
-		status = show(db_arg ? db_arg : ".assay/assay.db", show_ref, out);
+		status = show(db_arg ? db_arg : settings_db(".assay/assay.db"), show_ref, out);
 		goto done;
 	}
 	if (optind < argc)
@@ -303,6 +309,16 @@ static int load_exec(int argc, char **argv)
 			continue;
 		if (provider_new(&s->providers[i], s->dir, &provs[i], &err))
 			goto fail;
+		for (size_t j = 0; j < s->n_prompts; j++)
+			if (s->prompts[j].config) {
+				/* the load loop builds requests without it */
+				err_at(&err, s->prompts[j].loc.file,
+				       s->prompts[j].loc.line, s->prompts[j].loc.col,
+				       "unsupported feature: a prompt's config "
+				       "in assay load (move the keys into the "
+				       "provider's config)");
+				goto fail;
+			}
 		cands[n_cands++] = i;
 	}
 	if (n_cands == 0) {
@@ -331,6 +347,8 @@ static int load_exec(int argc, char **argv)
 		}
 		free(url);
 	}
+	if (!db_arg)
+		db_arg = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (db_arg) {
 		db = xstrdup(db_arg);
 	} else {

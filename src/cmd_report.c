@@ -2,6 +2,7 @@
  * self-contained HTML file (src/report/report_html.c).  Reads only; never
  * sends a request.  `assay run -o report.html` writes the same file. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "store/store_load.h"
@@ -23,7 +24,8 @@ static const char report_usage[] =
 	"\n"
 	"options:\n"
 	"  -o, --output FILE    the report (.html); required\n"
-	"      --db PATH        database (default .assay/assay.db)\n"
+	"      --db PATH        SQLite file or postgres:// URL\n"
+	"                       (default .assay/assay.db)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"example:\n"
@@ -37,7 +39,7 @@ static int report_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *ref = "latest", *out = NULL;
+	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
 	struct store *st = NULL;
 	struct err err;
 	int64_t run_id;

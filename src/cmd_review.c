@@ -2,6 +2,7 @@
  * lines) and `assay review export RUN -o cases.yaml` (the reviewed cases
  * as a tests file with the approved outputs as reference answers). */
 #include "cmd.h"
+#include "settings.h"
 #include "cmd_review.h"
 
 #include <getopt.h>
@@ -40,7 +41,7 @@ static int review_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *run = "latest", *out = NULL;
+	const char *db = settings_db(".assay/assay.db"), *run = "latest", *out = NULL;
 	struct review_export_opts eo = { "similar", NULL, 0.8 };
 	struct store *st = NULL;
 	struct err err;

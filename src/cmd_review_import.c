@@ -178,6 +178,15 @@ static int parse_line(const struct rrefs *x, json_t *j,
 	return 0;
 }
 
+/* The store's message, now located at path:line (copied first: err_at
+ * formats into err->msg). */
+static int at_line(struct err *err, const char *path, int line)
+{
+	char m[sizeof err->msg];
+	snprintf(m, sizeof m, "%s", err->msg);
+	return err_at(err, path, line, 1, "%s", m);
+}
+
 /* Reads every line of path; stores the grades when `put`, else only
  * checks them. */
 static int each_line(struct store *st, const char *path, const char *text,
@@ -206,11 +215,16 @@ static int each_line(struct store *st, const char *path, const char *text,
 				json_decref(j);
 				return err_at(err, path, line, 1, "%s", why);
 			}
+			/* The store's own checks too (a grader name's length,
+			 * …): a line it would refuse must stop the file
+			 * before the first grade is stored. */
+			if (!put && (rc = store_human_check(st, &g, err))) {
+				json_decref(j);
+				return rc == ST_INPUT ? at_line(err, path, line) : rc;
+			}
 			if (put && (rc = store_human_put(st, &g, NULL, err))) {
 				json_decref(j);
-				if (rc == ST_INPUT)
-					return err_at(err, path, line, 1, "%s", err->msg);
-				return rc;
+				return rc == ST_INPUT ? at_line(err, path, line) : rc;
 			}
 			json_decref(j);
 			++*n;

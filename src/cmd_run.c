@@ -9,6 +9,8 @@
 #include "cmd.h"
 #include "cmd_resume.h"
 #include "cmd_gate.h"
+#include "cmd_run_pf.h"
+#include "settings.h"
 #include "engine/engine.h"
 #include "engine/judges.h"
 #include "engine/progress.h"
@@ -27,6 +29,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct run_args {
@@ -49,6 +52,7 @@ struct run_args {
 	long grader_timeout_ms, grader_memory_mb;
 	bool no_progress, no_table, no_cache;
 	bool set_concurrency, set_repeat, set_delay;
+	struct pf_args pf;          /* promptfoo's eval flags (cmd_run_pf.h) */
 };
 
 static const char run_usage[] =
@@ -57,17 +61,39 @@ static const char run_usage[] =
 	"\n"
 	"Sends every test of SUITE to every provider, grades the outputs, stores\n"
 	"the results and prints a summary.  SUITE defaults to promptfooconfig.yaml\n"
-	"or assay.yaml in the current directory.\n"
+	"(.yml, .json) or assay.yaml in the current directory.\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE          the suite file\n"
-	"  -j, --max-concurrency N    requests in flight (default 4)\n"
+	"  -p, --prompts FILE…        prompt files replacing the suite's prompts\n"
+	"  -r, --providers ID…        providers replacing the suite's providers\n"
+	"  -t, --tests FILE           a test file replacing the suite's tests\n"
+	"      --var KEY=VALUE        a defaultTest var (repeatable)\n"
+	"      --env-file PATH        load variables from a .env file (eval\n"
+	"                             reads ./.env when none is given)\n"
+	"  -j, --max-concurrency N    requests in flight (default: the suite's\n"
+	"                             evaluateOptions, $ASSAY_CONCURRENCY, the\n"
+	"                             config file's concurrency, else 4)\n"
 	"  -o, --output FILE          write results to FILE (.json, .jsonl, .csv);\n"
 	"                             repeatable\n"
 	"      --repeat N             run each test N times (default 1)\n"
-	"      --delay MS             wait MS between requests (forces -j 1)\n"
-	"      --filter-pattern RE    only tests whose description or vars match RE\n"
-	"      --filter-first-n N     only the first N tests\n"
+	"      --delay MS             wait MS between requests (forces -j 1)\n";
+
+static const char run_usage2[] =
+	"      --filter-pattern RE    only tests whose description (run: or\n"
+	"                             vars) match RE\n"
+	"  -n, --filter-first-n N     only the first N tests\n"
+	"      --filter-metadata K=V  only tests whose metadata K includes V\n"
+	"                             (V1,V2: either; repeat the flag: all)\n"
+	"      --filter-failing F     only tests that failed or errored in F (a\n"
+	"                             results .json/.jsonl, or a stored RUN)\n"
+	"      --filter-failing-only F, --filter-errors-only F  failures / errors\n"
+	"      --filter-range A:B     tests A (from 0) to B (excluded)\n"
+	"      --filter-sample N      a random N tests (--filter-sample-seed S)\n"
+	"      --filter-providers RE  only providers whose id or label match\n"
+	"      --filter-prompts RE    only prompts whose label or text match\n"
+	"      --no-write             keep nothing in the database (-o still works)\n"
+	"      --verbose              print the settings and what each filter kept\n"
 	"      --description TEXT     a description for this run\n"
 	"      --label NAME           a label for this run (compare label:NAME)\n"
 	"      --resume [RUN]         continue an interrupted run (default the\n"
@@ -92,11 +118,17 @@ static const char run_usage[] =
 	"      --grader-timeout MS    hard time limit for grading one result with\n"
 	"                             Lua, jq or scripts (default 60000)\n"
 	"      --grader-memory MB     their memory limit (default 1024)\n"
-	"      --db PATH              database (default .assay/assay.db beside SUITE)\n"
+	"      --db PATH|URL          SQLite file or postgres:// URL (default\n"
+	"                             $ASSAY_DB, the config file's db, else\n"
+	"                             .assay/assay.db beside SUITE)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
 	"      --no-table             no summary table\n"
 	"  -h, --help                 this text\n"
+	"\n"
+	"With eval, -o FILE.json writes promptfoo's layout (results.results[]) with\n"
+	"assay's under \"assay\"; run writes assay's (docs/output.md).  --share is\n"
+	"refused: nothing leaves this machine.  docs/promptfoo.md lists every flag.\n"
 	"\n"
 	"exit status: 0 all tests passed, 100 some test failed, 1 run or\n"
 	"configuration error, 2 usage error; with --fail-on regression or\n"
@@ -155,14 +187,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0];
-	int c;
+	/* with cmd_run_pf.c's flags; made once, kept for the process (every
+	 * return below may leave without freeing it) */
+	static struct option *all;
+	int c, prc;
 	long v;
 	a->concurrency = 4;
 	a->repeat = 1;
 	a->gate.min_pass_rate = -1;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:j:o:h", opts, NULL)) != -1) {
+	if (!all)
+		all = pf_options(opts);
+	a->pf.eval = !strcmp(cmd, "eval");
+	while ((c = getopt_long(argc, argv, ":c:j:o:h" PF_SHORT, all, NULL)) != -1) {
 		switch (c) {
 		case 'c': a->suite = optarg; break;
 		case 'j':
@@ -174,6 +212,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'o':
 			a->outputs = xrealloc(a->outputs, (a->n_outputs + 1) * sizeof *a->outputs);
 			a->outputs[a->n_outputs++] = optarg;
+			/* promptfoo's `-o a.json b.html` */
+			while (a->pf.eval && optind < argc && argv[optind][0] != '-') {
+				a->outputs = xrealloc(a->outputs, (a->n_outputs + 1) * sizeof *a->outputs);
+				a->outputs[a->n_outputs++] = argv[optind++];
+			}
 			break;
 		case O_REPEAT:
 			if (parse_long(optarg, 1, 100000, &v))
@@ -188,6 +231,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->set_delay = true;
 			break;
 		case O_FILTER: a->filter = optarg; break;
+		case 'n':
 		case O_FIRSTN:
 			if (parse_long(optarg, 1, 1L << 40, &v))
 				return usage_error(cmd, "--filter-first-n wants a positive number, not '%s'", optarg);
@@ -236,12 +280,18 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case O_NOCACHE: a->no_cache = true; break;
 		case O_NOPROG: a->no_progress = true; break;
 		case O_NOTABLE: a->no_table = true; break;
-		case 'h': fputs(run_usage, stdout); return 0;
+		case 'h': fputs(run_usage, stdout); fputs(run_usage2, stdout); return 0;
 		case ':': return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		default:
+			if ((prc = pf_parse_opt(&a->pf, cmd, c, optarg, argc, argv)) == -1)
+				break;
+			return prc >= 0 ? prc : usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
+		if (a->suite && a->pf.eval)  /* promptfoo's `-c a.yaml b.yaml` */
+			return usage_error(cmd, "one suite only: '%s' is a second one (promptfoo "
+					   "merges several configs; assay does not)", argv[optind]);
 		if (a->suite || optind + 1 < argc)
 			return usage_error(cmd, "unexpected argument '%s'", argv[a->suite ? optind : optind + 1]);
 		a->suite = argv[optind];
@@ -249,29 +299,42 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	if (!a->suite) {
 		if (access("promptfooconfig.yaml", R_OK) == 0)
 			a->suite = "promptfooconfig.yaml";
+		else if (access("promptfooconfig.yml", R_OK) == 0)
+			a->suite = "promptfooconfig.yml";
+		else if (access("promptfooconfig.json", R_OK) == 0)
+			a->suite = "promptfooconfig.json";
 		else if (access("assay.yaml", R_OK) == 0)
 			a->suite = "assay.yaml";
+		else if (pf_is_standalone(&a->pf))
+			return -1;  /* a suite of -p, -r (and -t) alone */
 		else
-			return usage_error(cmd, "%s", "no suite given (and no promptfooconfig.yaml or assay.yaml here)");
+			return usage_error(cmd, "%s", "no suite given (and no promptfooconfig.yaml, .yml, .json or assay.yaml here)");
 	}
 	return -1;
 }
 
 /* Loads the suite, checks every assertion and builds the providers and
  * the judges. */
-static int prepare(const char *path, const char *grader, struct suite **s,
-		   struct provider ***provs, struct judge_set **judges,
-		   struct err *err)
+static int prepare(const char *path, const char *grader, struct pf_args *pf,
+		   struct suite **s, struct provider ***provs,
+		   struct judge_set **judges, struct err *err)
 {
-	int rc = suite_load(path, s, err);
+	int rc = pf ? suite_load_cli(path, pf_cli(pf), s, err) : suite_load(path, s, err);
 	if (rc)
+		return rc;
+	if (pf && (rc = pf_filter_columns(*s, pf, err)))
 		return rc;
 	if ((rc = score_check_suite(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
-	for (size_t i = 0; i < (*s)->n_providers; i++)
+	for (size_t i = 0; i < (*s)->n_providers; i++) {
 		if ((rc = provider_new(&(*s)->providers[i], (*s)->dir, &(*provs)[i], err)))
 			return rc;
+		for (size_t j = 0; j < (*s)->n_prompts; j++)
+			if ((rc = provider_check_prompt_config((*provs)[i],
+							       &(*s)->prompts[j], err)))
+				return rc;
+	}
 	return judges_new(*s, grader, judges, err);
 }
 
@@ -299,6 +362,59 @@ static void apply_evaluate_options(const struct suite *s, struct run_args *a)
 	if (!a->set_delay && json_is_integer(v = json_object_get(eo, "delay")) &&
 	    json_integer_value(v) >= 0)
 		a->delay_ms = (long)json_integer_value(v);
+	/* checked at load (suite_config.c); the rest are no-ops here */
+	if (json_is_false(json_object_get(eo, "cache")))
+		a->no_cache = true;
+	if (json_is_false(json_object_get(eo, "showProgressBar")))
+		a->no_progress = true;
+}
+
+/* True when both paths name one existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Every -o file (or, without -o, every outputPath, relative to the suite)
+ * must be writable in a known format before the first request. */
+static int check_outputs(const struct suite *s, const struct run_args *a,
+			 struct err *err)
+{
+	size_t i;
+	json_t *v;
+	for (i = 0; i < a->n_outputs; i++)
+		if (report_check_path(a->outputs[i], err))
+			return ST_USAGE;
+	if (a->n_outputs || !s->output_path)
+		return 0;
+	if (json_is_string(s->output_path)) {
+		char *path = fs_join(s->dir, json_string_value(s->output_path));
+		int rc = report_check_path(path, err);
+		free(path);
+		return rc ? ST_INPUT : 0;
+	}
+	json_array_foreach(s->output_path, i, v) {
+		char *path = fs_join(s->dir, json_string_value(v));
+		int rc = report_check_path(path, err);
+		free(path);
+		if (rc)
+			return ST_INPUT;
+	}
+	return 0;
+}
+
+/* evaluateOptions.timeoutMs: each provider's whole-request timeout,
+ * unless its config sets timeout_ms. */
+static void apply_timeout_option(const struct suite *s, struct provider **provs)
+{
+	const json_t *t = json_object_get(s->evaluate_options, "timeoutMs");
+	if (!json_is_integer(t))
+		return;
+	for (size_t i = 0; i < s->n_providers; i++)
+		if (!json_object_get(s->providers[i].config, "timeout_ms"))
+			provs[i]->tr.timeout_ms = (long)json_integer_value(t);
 }
 
 static void on_signal(int sig)
@@ -393,22 +509,21 @@ static int run_exec(int argc, char **argv)
 	err_clear(&err);
 	if ((rc = parse_args(argc, argv, &a)) >= 0) {
 		free(a.outputs);
+		pf_args_free(&a.pf);
 		return rc;
 	}
-	if (prepare(a.suite, a.grader, &s, &provs, &judges, &err))
+	/* .env first: the providers read their keys from the environment */
+	if (pf_load_env(&a.pf, &err))
 		goto fail;
-	if ((a.filter || a.first_n) && suite_filter(s, a.filter, (size_t)a.first_n, &err))
+	/* settings.h: flag > suite > ASSAY_* > config file > default */
+	if (!a.grader)
+		a.grader = settings_grader();
+	if (!a.set_concurrency && settings_concurrency())
+		a.concurrency = settings_concurrency();
+	if (prepare(a.suite, a.grader, &a.pf, &s, &provs, &judges, &err))
 		goto fail;
-	apply_evaluate_options(s, &a);
-	if (a.delay_ms > 0 && a.concurrency != 1) {
-		fprintf(stderr, "assay: --delay set: running one request at a time\n");
-		a.concurrency = 1;
-	}
-	if (s->n_tests == 0 || s->n_providers == 0 || s->n_prompts == 0) {
-		err_set(&err, ST_INPUT, "%s: nothing to run (%zu tests, %zu prompts, %zu providers)",
-			a.suite, s->n_tests, s->n_prompts, s->n_providers);
-		goto fail;
-	}
+	if (!a.db)
+		a.db = settings_db(NULL);  /* ASSAY_DB, config db */
 	if (a.db) {
 		db = xstrdup(a.db);
 	} else {
@@ -416,6 +531,32 @@ static int run_exec(int argc, char **argv)
 		db = fs_join(dir, "assay.db");
 		free(dir);
 	}
+	/* --filter-failing RUN reads the suite's database even with --no-write */
+	if (pf_filter_tests(s, &a.pf, a.filter, (size_t)a.first_n, db, &err))
+		goto fail;
+	if (a.pf.no_write) {
+		free(db);
+		db = xstrdup(":memory:");
+	}
+	report_set_json_layout(a.pf.eval ? REPORT_JSON_PROMPTFOO : REPORT_JSON_ASSAY);
+	apply_evaluate_options(s, &a);
+	apply_timeout_option(s, provs);
+	if (check_outputs(s, &a, &err))
+		goto fail;
+	if (a.delay_ms > 0 && a.concurrency != 1) {
+		fprintf(stderr, "assay: --delay set: running one request at a time\n");
+		a.concurrency = 1;
+	}
+	if (s->n_tests == 0 || s->n_providers == 0 || s->n_prompts == 0) {
+		err_set(&err, ST_INPUT, "%s: nothing to run (%zu tests, %zu prompts, %zu providers)",
+			s->path, s->n_tests, s->n_prompts, s->n_providers);
+		goto fail;
+	}
+	if (a.pf.verbose)
+		fprintf(stderr, "assay: suite %s: %zu tests × %zu prompts × %zu "
+			"providers, -j %d, repeat %d, cache %s, database %s\n",
+			s->path, s->n_tests, s->n_prompts, s->n_providers,
+			a.concurrency, a.repeat, a.no_cache ? "off" : "on", db);
 	if (run_check_ids(s, &err) || store_open(db, &st, &err))
 		goto fail;
 	/* The baseline is resolved before this run exists: `latest` is the
@@ -458,7 +599,7 @@ static int run_exec(int argc, char **argv)
 			res = resume_new(s, a.repeat);
 		resume_set_shard(res, a.shard_i, a.shard_n);
 	}
-	if (!a.no_progress)
+	if (!a.no_progress && !a.pf.verbose)  /* promptfoo: none with --verbose */
 		prog = progress_new(stderr, isatty(2), res ? resume_planned(res)
 				    : (long)(s->n_tests * s->n_prompts * s->n_providers) * a.repeat);
 	signal(SIGINT, on_signal);
@@ -544,11 +685,19 @@ static int run_exec(int argc, char **argv)
 	if (tot.compare_errors > 0)
 		fprintf(stderr, "warning: %ld comparisons could not be graded\n",
 			tot.compare_errors);
-	fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
-		tot.interrupted ? " (interrupted)" : "");
+	if (a.pf.no_write)
+		fprintf(stderr, "run %lld not stored (--no-write)%s\n", (long long)run_id,
+			tot.interrupted ? " (interrupted)" : "");
+	else
+		fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
+			tot.interrupted ? " (interrupted)" : "");
+	if (!a.pf.no_write && !a.db && !same_file(db, ".assay/assay.db"))
+		/* beside a suite elsewhere: the other commands read ./.assay */
+		fprintf(stderr, "(other commands read .assay/assay.db here: give "
+			"them --db %s, or set ASSAY_DB)\n", db);
 	if (tot.interrupted)
 		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
-			a.suite, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
+			s->path, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");
 	/* The figures of a resumed run are the stored ones, not this pass's. */
 	if (tot.interrupted)
 		status = EXIT_RUN_ERROR;
@@ -556,6 +705,9 @@ static int run_exec(int argc, char **argv)
 		status = regressed ? EXIT_REGRESSION : sum.errors + sum.grade_errors > 0 &&
 			!sum.passes && !sum.fails
 			? EXIT_RUN_ERROR : EXIT_ALL_PASSED;
+	else if (a.pf.eval && pf_env_exit(sum.passes, sum.fails,
+					  sum.errors + sum.grade_errors, &status))
+		;   /* promptfoo's PROMPTFOO_PASS_RATE_THRESHOLD rule (cmd_run_pf.c) */
 	else if (sum.fails > 0)
 		status = EXIT_TESTS_FAILED;
 	else if (sum.errors + sum.grade_errors > 0)
@@ -576,6 +728,7 @@ out:
 	score_shutdown();
 	free(db);
 	free(a.outputs);
+	pf_args_free(&a.pf);
 	resume_free(res);
 	return status;
 }
@@ -609,7 +762,9 @@ static int validate_exec(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	err_clear(&err);
-	if (prepare(argv[1], grader, &s, &provs, &judges, &err)) {
+	if (!grader)
+		grader = settings_grader();
+	if (prepare(argv[1], grader, NULL, &s, &provs, &judges, &err)) {
 		err_print(&err, stderr);
 		status = EXIT_RUN_ERROR;
 	} else {

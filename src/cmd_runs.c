@@ -3,6 +3,7 @@
  * candidate's pass rate), and `assay delete RUN`.  Reads through the
  * store's read API; a run whose process died is listed as interrupted. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -22,7 +23,8 @@ static const char runs_usage[] =
 	"out).\n"
 	"\n"
 	"options:\n"
-	"      --db PATH        database (default .assay/assay.db)\n"
+	"      --db PATH        SQLite file or postgres:// URL\n"
+	"                       (default .assay/assay.db)\n"
 	"  -n, --limit N        at most N runs (default 20; 0 = all)\n"
 	"      --label NAME     only runs with this label\n"
 	"      --suite TEXT     only runs whose suite path contains TEXT\n"
@@ -111,7 +113,7 @@ static int runs_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db";
+	const char *db = settings_db(".assay/assay.db");
 	struct runs_ctx c = {0};
 	struct err err;
 	long limit = 20;
@@ -178,7 +180,7 @@ static int delete_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db";
+	const char *db = settings_db(".assay/assay.db");
 	struct store *st = NULL;
 	struct store_run r;
 	struct err err;

@@ -4,6 +4,7 @@
  * incomplete, and, with -o, its results re-exported from the store.
  * Reads only; never sends a request. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "store/store_load.h"
@@ -26,7 +27,8 @@ static const char show_usage[] =
 	"that is incomplete (interrupted, still running, failed) is flagged.\n"
 	"\n"
 	"options:\n"
-	"      --db PATH        database (default .assay/assay.db)\n"
+	"      --db PATH        SQLite file or postgres:// URL\n"
+	"                       (default .assay/assay.db)\n"
 	"  -o, --output FILE    write results to FILE (.json, .jsonl, .csv); repeatable\n"
 	"      --tag TAG        only cases with this tag\n"
 	"      --failing        only cases that failed or errored\n"
@@ -49,7 +51,7 @@ static int show_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *ref = "latest";
+	const char *db = settings_db(".assay/assay.db"), *ref = "latest";
 	const char **outs = NULL;
 	size_t n_outs = 0;
 	bool table = true, cases = true, have_sum = false;

@@ -4,6 +4,7 @@
  * classification and the model decision; printed, and with -o written as
  * JSON.  Reads only; never sends a request. */
 #include "cmd.h"
+#include "settings.h"
 #include "report/stats_report.h"
 #include "store/store.h"
 #include "util/term.h"
@@ -26,7 +27,8 @@ static const char stats_usage[] =
 	"(docs/statistics.md).  RUN is a run id or 'latest' (the default).\n"
 	"\n"
 	"options:\n"
-	"      --db PATH         database (default .assay/assay.db)\n"
+	"      --db PATH         SQLite file or postgres:// URL\n"
+	"                        (default .assay/assay.db)\n"
 	"  -o, --output FILE     also write the statistics as JSON to FILE\n"
 	"      --mdd D           difference to size the suite for (default 0.05)\n"
 	"      --seed N          bootstrap seed (default 0)\n"
@@ -76,11 +78,12 @@ static int stats_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = ".assay/assay.db", *ref = "latest", *out = NULL;
+	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
 	struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
 	bool as_json = false, color = term_color(1);
 	struct store *st = NULL;
 	json_t *j = NULL;
+	struct run_stats *rs = NULL;
 	struct err err;
 	int64_t run_id;
 	double v;
@@ -130,13 +133,14 @@ static int stats_exec(int argc, char **argv)
 	if (store_open_existing(db, &st, &err) ||
 	    store_resolve_run(st, ref, &run_id, &err))
 		goto out;
-	if (!(j = report_stats_json(st, run_id, &so, &err)))
+	if (!(rs = report_stats_compute(st, run_id, &so, &err)))
 		goto out;
+	j = rs_json(rs);
 	if (as_json) {
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fputc('\n', stdout);
 	} else {
-		report_stats_print_json(j, stdout, color);
+		report_stats_print_stats(rs, stdout, color);
 	}
 	fflush(stdout);
 	if (out) {
@@ -149,6 +153,7 @@ out:
 	if (status)
 		err_print(&err, stderr);
 	json_decref(j);
+	report_stats_free(rs);
 	store_close(st);
 	return status;
 bad_value:

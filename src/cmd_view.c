@@ -3,6 +3,7 @@
  * starts (so the server's thread inherits the mask), writes the port
  * file, prints the address and waits in sigwait() for a signal. */
 #include "cmd.h"
+#include "settings.h"
 #include "store/store.h"
 #include "util/xalloc.h"
 #include "view/view.h"
@@ -26,7 +27,8 @@ static const char view_usage[] =
 	"and blind pairwise review.  Grades go to the database (human_grades).\n"
 	"\n"
 	"options:\n"
-	"      --db PATH        database (default .assay/assay.db)\n"
+	"      --db PATH        SQLite file or postgres:// URL\n"
+	"                       (default .assay/assay.db)\n"
 	"  -p, --port N         port (default 8080; 0 = any free port)\n"
 	"      --host ADDR      address to listen on (default 127.0.0.1); any\n"
 	"                       other than loopback requires --token\n"
@@ -36,6 +38,8 @@ static const char view_usage[] =
 	"                       reviewers have rated (default 0: no limit)\n"
 	"      --seed N         order of blind pairs and their sides (default random)\n"
 	"      --port-file F    write the port to F once listening\n"
+	"      --no-warm        do not draw the newest runs' charts at start-up\n"
+	"                       (each is then drawn on its first view)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"example:\n"
@@ -81,11 +85,13 @@ static int view_exec(int argc, char **argv)
 		{ "reviewers-per-item", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "no-warm", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct view_config cfg = { .port = 8080 };
-	const char *db = ".assay/assay.db", *port_file = NULL;
+	const char *db = settings_db(".assay/assay.db"), *port_file = NULL;
+	bool no_warm = false;
 	struct view_server *srv = NULL;
 	struct store *st = NULL;
 	struct err err = { 0 };
@@ -101,6 +107,7 @@ static int view_exec(int argc, char **argv)
 		case 'H': cfg.host = optarg; break;
 		case 't': cfg.token = optarg; break;
 		case 'P': port_file = optarg; break;
+		case 'W': no_warm = true; break;
 		case 'h': fputs(view_usage, stdout); return 0;
 		case 'p':
 			if (parse_ulong("--port", optarg, 65535, &v))
@@ -137,6 +144,7 @@ static int view_exec(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
+	cfg.db_path = no_warm ? NULL : db;
 	if (view_start(&cfg, st, &srv, &err)) {
 		fprintf(stderr, "assay view: ");
 		err_print(&err, stderr);

@@ -1,6 +1,10 @@
 # lib.sh — helpers sourced by the CLI tests in tests/cli/*.sh.
 # Each check prints "ok NAME" or "FAIL NAME: why".
 T=$(mktemp -d)
+# No user's defaults (settings.h) reach a test: an empty config directory
+# and none of the ASSAY_* settings variables.
+export XDG_CONFIG_HOME="$T/.no-config"
+unset ASSAY_DB ASSAY_CONCURRENCY ASSAY_GRADER
 trap 'kill $(cat "$T"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
 
 ok()   { echo "ok $1"; }

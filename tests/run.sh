@@ -6,9 +6,26 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+PG_TEST_DIR=
+trap 'rm -rf "$out"; [ -n "$PG_TEST_DIR" ] && sh "$here/pg.sh" stop "$PG_TEST_DIR"' EXIT
+trap 'exit 130' INT TERM
 : "${ASSAY:?set ASSAY to the assay binary}" "${UNIT:?set UNIT to the unit test binary}"
 export ASSAY
+
+# One throwaway PostgreSQL server for the whole run (tests/pg.sh), unless
+# ASSAY_TEST_PG already names one.  The store tests run against it as well
+# as SQLite, and ASSAY_REQUIRE_PG makes a missing server a failure in every
+# test that needs it, never a silent skip.
+export ASSAY_REQUIRE_PG=1
+pg_fail=
+if [ -z "${ASSAY_TEST_PG:-}" ]; then
+	if vars=$(sh "$here/pg.sh" start 2>"$out/pg.err"); then
+		eval "$vars"
+	else
+		pg_fail="FAIL postgres_server (tests/pg.sh start: $(tr '\n' ' ' <"$out/pg.err"))"
+	fi
+fi
+export ASSAY_TEST_PG="${ASSAY_TEST_PG:-}"
 cli=${CLI_DIR:-$here/cli}
 # Every sanitizer report from any process (the unit binary, assay started by a
 # CLI script, a mock in the background) lands in $out/san.PID, so a report is
@@ -35,6 +52,9 @@ if grep -qE '^(==[0-9]+==ERROR|SUMMARY: (Address|Undefined|Leak)Sanitizer)|runti
 	echo "FAIL unit_tests (sanitizer report)" | tee -a "$out/unit.log"
 fi
 cat "$out/unit.log" >"$out/all.log"
+if [ -n "$pg_fail" ]; then
+	echo "$pg_fail" | tee -a "$out/all.log"
+fi
 
 for t in "$cli"/*.sh; do
 	[ -e "$t" ] || continue

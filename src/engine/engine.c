@@ -129,6 +129,7 @@ struct pending *engine_push_pending(struct run *r)
 
 void engine_release(struct run *r, struct slot *sl)
 {
+	engine_cvar_end(r, sl, NULL);   /* an item ended without a response */
 	switch (sl->role) {
 	case ROLE_HTTP:
 		if (sl->easy)
@@ -290,6 +291,7 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 		sl->messages = NULL;
 		pe->cv = sl->cv;
 		sl->cv = NULL;
+		sl->cvar_open = false;   /* the retry keeps the chain */
 		response_cleanup(resp);
 		engine_release(r, sl);
 		note_backoff(r);
@@ -297,6 +299,8 @@ void attempt_done(struct run *r, struct slot *sl, struct response *resp)
 	}
 	resp->retries = sl->attempt + resends;
 	resp->retry_wait_ms = sl->waited_ms;
+	if (!sl->is_judge)
+		engine_cvar_end(r, sl, resp);   /* before grading, as promptfoo */
 	if (!sl->is_judge && engine_conv_next(r, sl, resp)) {
 		response_cleanup(resp); /* its next turn is queued */
 		engine_release(r, sl);
@@ -332,7 +336,8 @@ struct slot *engine_slot_begin(struct run *r, int prov, int attempt,
 {
 	struct slot *sl = free_slot(r);
 	struct pstate *ps = &r->ps[prov];
-	bool exec = ps->p->ops->exec_argv != NULL;
+	bool exec = ps->p->ops->exec_argv != NULL ||
+		    ps->p->ops->code_request != NULL;
 	if (!sl) { /* callers check for room first */
 		fputs("assay: internal error: no free slot\n", stderr);
 		abort();
@@ -392,7 +397,10 @@ static void launch(struct run *r, int prov, long item, int attempt,
 		if (!sl->prompt_text && !berr.msg[0] && engine_conv_handoff(r, sl))
 			return; /* a simulated user opens the conversation */
 	} else {
-		sl->prompt_text = suite_render_prompt(pr, r->s->tests[sl->test].vars, &berr);
+		json_t *cvars = engine_cvar_vars(r, sl); /* `_conversation` */
+		sl->prompt_text = suite_render_prompt(pr, cvars ? cvars
+						      : r->s->tests[sl->test].vars, &berr);
+		json_decref(cvars);
 	}
 	if (!sl->prompt_text) {
 		char *m = xasprintf("cannot render the prompt: %s", berr.msg);
@@ -402,13 +410,26 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	}
 	sl->est_tokens = engine_estimate_tokens(p, sl->prompt_text);
 	engine_debit(ps, sl->est_tokens);
+	if (p->ops->echo) {  /* prov_echo.c: the output is the prompt */
+		struct response resp;
+		response_init(&resp);
+		resp.output = xstrdup(sl->prompt_text);
+		resp.prompt_tokens = resp.completion_tokens = 0;
+		resp.total_tokens = 0;
+		attempt_done(r, sl, &resp);
+		return;
+	}
 	if (sl->role == ROLE_EXEC) {
-		engine_launch_exec(r, sl, p, pr);
+		if (p->ops->code_request)
+			engine_launch_code(r, sl, p, pr);
+		else
+			engine_launch_exec(r, sl, p, pr);
 		return;
 	}
 	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,
 			  r->s->tests[sl->test].vars,
-			  &sl->u.h.req, &berr)) {
+			  &sl->u.h.req, &berr) ||
+	    provider_apply_prompt_config(p, pr, &sl->u.h.req, &berr)) {
 		char *m = xasprintf("cannot build the request: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_OTHER, m);
 		free(m);
@@ -468,7 +489,8 @@ static void launch_ready(struct run *r)
 			size_t v = (r->rr + k) % r->n_cand;
 			struct pstate *ps = &r->ps[v];
 			skip_stored(r, v, ps);
-			if (ps->cursor >= ps->n_items || !can_start(r, ps, now))
+			if (ps->cursor >= ps->n_items || !can_start(r, ps, now) ||
+			    engine_cvar_blocked(r, (int)v, ps->cursor))
 				continue;
 			if (r->o->delay_ms > 0) {
 				if (now < r->next_start)
@@ -677,6 +699,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	}
 	wfds = xcalloc((size_t)r.n_slots * 3 + 1, sizeof *wfds);
 	engine_current_run = &r;
+	engine_cvar_init(&r);
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();
@@ -702,6 +725,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	free(r.pend);
 	free(r.ps);
 	free(wfds);
+	engine_cvar_free(&r);
 	curl_multi_cleanup(r.multi);
 	engine_socks_free(&r);
 	curl_global_cleanup();

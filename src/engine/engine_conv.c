@@ -11,7 +11,7 @@
 #include "engine_int.h"
 #include "judges.h"
 #include "../suite/conv.h"
-#include "../suite/template.h"
+#include "../suite/conv_text.h"
 #include "../store/store_turns.h"
 #include "../util/xalloc.h"
 
@@ -54,87 +54,22 @@ void engine_conv_free(struct conv_run *cv)
 	free(cv);
 }
 
-/* The history a conversation starts from: the rendered prompt's messages
- * (a chat prompt), or the prompt as a system message. */
-static json_t *start_msgs(const struct prompt *pr, const char *rendered)
-{
-	json_t *a = NULL;
-	if (pr->is_chat)
-		a = json_loads(rendered, 0, NULL);
-	if (json_is_array(a))
-		return a;
-	json_decref(a);
-	a = json_array();
-	if (*rendered)
-		json_array_append_new(a, json_pack("{s:s,s:s}", "role", "system",
-						   "content", rendered));
-	return a;
-}
-
 static void push_user(struct conv_run *cv, char *text)
 {
 	free(cv->user);
 	cv->user = text;
-	json_array_append_new(cv->msgs, json_pack("{s:s,s:s}", "role", "user",
-						  "content", cv->user));
+	conv_push_msg(cv->msgs, "user", cv->user);
 }
 
 static int add_user(struct conv_run *cv, const struct test_case *tc,
 		    struct err *err)
 {
 	const struct conv_turn *ct = &tc->conv->turns[cv->turn];
-	char *text = tmpl_render(ct->user, tc->vars, 0, &ct->loc, err);
+	char *text = conv_render_turn(ct, tc->vars, err);
 	if (!text)
 		return ST_INPUT;
 	push_user(cv, text);
 	return 0;
-}
-
-/* The simulated user's instructions (written here, not promptfoo's). */
-static char *sim_instructions(const struct conv_sim *sim, const json_t *vars,
-			      struct err *err)
-{
-	char *persona = NULL, *goal = NULL, *out = NULL;
-	if (sim->persona && !(persona = tmpl_render(sim->persona, vars, 0, &sim->loc, err)))
-		goto done;
-	if (sim->goal && !(goal = tmpl_render(sim->goal, vars, 0, &sim->loc, err)))
-		goto done;
-	out = xasprintf("You are role-playing a user who is talking to an AI "
-			"assistant. Stay in character and write only the user's "
-			"next message, with no quotes or commentary.%s%s%s%s When "
-			"your goal is met, or the conversation cannot go further, "
-			"reply with exactly %s and nothing else.",
-			persona ? " Who you are: " : "", persona ? persona : "",
-			goal ? " Your goal: " : "", goal ? goal : "", sim->stop);
-done:
-	free(persona);
-	free(goal);
-	return out;
-}
-
-/* The history seen from the simulated user's side: the roles swapped,
- * the candidate's instructions left out, its own instructions first. */
-static char *sim_request(const struct conv_run *cv)
-{
-	json_t *a = json_array(), *m;
-	size_t i;
-	char *txt;
-	json_array_append_new(a, json_pack("{s:s,s:s}", "role", "system",
-					   "content", cv->sim_system));
-	json_array_foreach(cv->msgs, i, m) {
-		const char *role = json_string_value(json_object_get(m, "role"));
-		const char *content = json_string_value(json_object_get(m, "content"));
-		if (!role || !content || !strcmp(role, "system"))
-			continue;
-		json_array_append_new(a, json_pack("{s:s,s:s}", "role",
-			!strcmp(role, "user") ? "assistant" : "user", "content", content));
-	}
-	if (json_array_size(a) == 1)
-		json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user",
-			"content", "Write your first message to the assistant."));
-	txt = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return txt;
 }
 
 /* run.ps index of a provider, or -1. */
@@ -176,7 +111,7 @@ char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 		if (!rendered)
 			return NULL;
 		cv = xcalloc(1, sizeof *cv);
-		cv->msgs = start_msgs(pr, rendered);
+		cv->msgs = conv_start_msgs(pr, rendered);
 		free(rendered);
 		cv->all_cached = true;
 		cv->min_score = 1.0;
@@ -186,7 +121,7 @@ char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 		if (tc->conv->sim) {
 			cv->sim = ps_index(r, judges_get(r->o->judges,
 						 tc->conv->sim->provider, tc));
-			cv->sim_system = sim_instructions(tc->conv->sim, tc->vars, err);
+			cv->sim_system = conv_sim_instructions(tc->conv->sim, tc->vars, err);
 			if (!cv->sim_system)
 				return NULL; /* a persona or goal did not render */
 			if (cv->sim < 0) {
@@ -219,7 +154,8 @@ char *engine_conv_request(struct run *r, struct slot *sl, struct err *err)
 {
 	(void)r;
 	(void)err;
-	return sl->cv->sim_phase ? sim_request(sl->cv) : json_dumps(sl->cv->msgs, JSON_COMPACT);
+	return sl->cv->sim_phase ? conv_sim_request(sl->cv->sim_system, sl->cv->msgs)
+				 : json_dumps(sl->cv->msgs, JSON_COMPACT);
 }
 
 /* Grades one turn's reply with the turn's assertions (on the loop: load
@@ -266,14 +202,6 @@ static void grade_turn(struct run *r, struct slot *sl, struct conv_run *cv,
 	cv->turn_reason = t->pass ? NULL : xstrdup(g.reason ? g.reason : "failed");
 	t->reason = cv->turn_reason;
 	grade_cleanup(&g);
-}
-
-static void add_line(struct buf *b, const char *who, const char *text)
-{
-	if (b->len)
-		buf_puts(b, "\n");
-	buf_puts(b, who);
-	buf_puts(b, text ? text : "");
 }
 
 static void sum_into(struct conv_run *cv, const struct response *resp)
@@ -333,10 +261,9 @@ bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 	if (!r->rc)
 		r->rc = store_turn_put(r->st, r->run_id, &t, r->err);
 	sum_into(cv, resp);
-	add_line(&cv->transcript, CONV_USER, cv->user);
-	add_line(&cv->transcript, CONV_ASSISTANT, t.output);
-	json_array_append_new(cv->msgs, json_pack("{s:s,s:s}", "role",
-						  "assistant", "content", t.output));
+	conv_add_line(&cv->transcript, CONV_USER, cv->user);
+	conv_add_line(&cv->transcript, CONV_ASSISTANT, t.output);
+	conv_push_msg(cv->msgs, "assistant", t.output);
 	cv->done = cv->turn + 1;
 	if (cv->sim >= 0 && cv->done >= tc->conv->n_scripted &&
 	    cv->done < (size_t)tc->conv->sim->max_turns) {

@@ -90,7 +90,7 @@ static void close_fd(int *fd)
 /* Kills a child's process group and reaps it. */
 void engine_kill_child(struct slot *sl)
 {
-	if (sl->u.x.pid > 0 && !sl->u.x.exited) {
+	if (!sl->u.x.code && sl->u.x.pid > 0 && !sl->u.x.exited) {
 		kill(-sl->u.x.pid, SIGKILL);
 		waitpid(sl->u.x.pid, &sl->u.x.wstatus, 0);
 		sl->u.x.exited = true;
@@ -162,6 +162,10 @@ void engine_service_exec(struct run *r, struct slot *sl)
 {
 	char tmp[65536];
 	ssize_t n = 0;
+	if (sl->u.x.code) {
+		engine_service_code(r, sl);
+		return;
+	}
 	if (sl->u.x.fd_in >= 0) {
 		while (sl->u.x.stdin_off < sl->u.x.stdin_len) {
 			n = write(sl->u.x.fd_in, sl->u.x.stdin_text + sl->u.x.stdin_off,
@@ -209,6 +213,10 @@ void engine_service_exec(struct run *r, struct slot *sl)
 
 void engine_exec_timeouts(struct run *r, struct slot *sl, double now)
 {
+	if (sl->u.x.code) {
+		engine_code_timeouts(r, sl, now);
+		return;
+	}
 	if (now - sl->t_start > (double)r->ps[sl->prov].p->tr.timeout_ms)
 		finish_exec(r, sl, true);
 }

@@ -87,6 +87,8 @@ struct slot_exec {
 	struct buf out, errb;
 	bool exited, too_big;
 	int wstatus;
+	bool code;               /* a script provider's call (engine_code.c):
+				  * fd_out is its thread's socket, no child */
 };
 
 /* The judge calls of one candidate (ROLE_JUDGING) or of one comparison:
@@ -152,6 +154,7 @@ struct slot {
 	struct judging *jd;      /* ROLE_JUDGING, and ROLE_GRADING after judges */
 	struct slot_grade g;     /* ROLE_GRADING */
 	struct conv_run *cv;     /* a conversation in progress (owned), or NULL */
+	bool cvar_open;          /* holds its `_conversation` chain (engine_cvar.c) */
 };
 
 struct run {
@@ -178,6 +181,10 @@ struct run {
 	uint64_t rng;
 	struct err *err;
 	int rc;
+	/* promptfoo's `_conversation` var (engine_cvar.c): which prompts
+	 * use it, each chain's history and whether its item is in flight */
+	bool *cvar_uses;
+	json_t *cvar_hist, *cvar_busy;
 	struct engine_socks *socks; /* libcurl's sockets and timer (engine_sock.c) */
 };
 
@@ -227,6 +234,29 @@ void engine_finish_http(struct run *r, struct slot *sl, CURLcode cc,
 			enum resp_error forced, const char *forced_msg);
 void engine_http_timeouts(struct run *r, struct slot *sl, double now);
 void engine_http_part_free(struct slot *sl);
+
+/* engine_cvar.c: promptfoo's `_conversation` var.  A chain is one
+ * (provider, prompt, repeat, test metadata conversationId); its items run
+ * one at a time in test order, and each sees the earlier ones' prompts
+ * and outputs. */
+void engine_cvar_init(struct run *r);
+void engine_cvar_free(struct run *r);
+/* True when the item may not start yet: its chain has one in flight. */
+bool engine_cvar_blocked(const struct run *r, int prov, long item);
+/* The vars for the slot's prompt with `_conversation` added (owned), or
+ * NULL when its prompt does not use it; takes the chain (first attempt). */
+json_t *engine_cvar_vars(struct run *r, struct slot *sl);
+/* The slot's item is over: appends {prompt, input, output} (resp NULL:
+ * no output) and frees the chain.  Nothing when the slot holds none. */
+void engine_cvar_end(struct run *r, struct slot *sl,
+		     const struct response *resp);
+
+/* engine_code.c: script providers' calls on the event loop (a slot in
+ * ROLE_EXEC with u.x.code; engine_exec.c hands them over). */
+void engine_launch_code(struct run *r, struct slot *sl,
+			const struct provider *p, const struct prompt *pr);
+void engine_service_code(struct run *r, struct slot *sl);
+void engine_code_timeouts(struct run *r, struct slot *sl, double now);
 
 /* engine_exec.c: `exec:` children on the event loop. */
 void engine_launch_exec(struct run *r, struct slot *sl, const struct provider *p,

@@ -159,6 +159,16 @@ bool engine_grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 			return true;
 		}
 		score_judge_calls_free(calls, n);
+		/* no judge to ask (every model-graded assertion failed on
+		 * an output its transform could not read): graded here */
+		if (score_grade_judged(tc, resp, NULL, NULL, 0, &g, &gerr)) {
+			engine_grading_error(resp, &gerr);
+			engine_record(r, sl, resp, NULL);
+			return false;
+		}
+		engine_record(r, sl, resp, &g);
+		grade_cleanup(&g);
+		return false;
 	}
 	if (score_grade(tc, resp, &g, &gerr)) {
 		engine_grading_error(resp, &gerr);

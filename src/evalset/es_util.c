@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 uint64_t es_hash(const void *p, size_t n, uint64_t seed)
@@ -23,51 +24,15 @@ uint64_t es_hash(const void *p, size_t n, uint64_t seed)
 	return h ^ (h >> 31);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 char *es_utf8_clean(const char *s, size_t n)
 {
 	struct buf b = {0};
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t l = utf8_seq(u + i, n - i, &cp);
+		size_t l = utf8_decode(s + i, n - i, &cp);
 		if (!l || cp == 0) {
-			buf_puts(&b, l ? "" : "\xEF\xBF\xBD");
+			buf_puts(&b, l ? "" : UTF8_REPLACEMENT);
 			i += l ? l : 1;
 			continue;
 		}
@@ -87,12 +52,11 @@ size_t es_utf8_len(const char *s)
 
 void es_yaml_quote(struct buf *b, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0;
 	buf_putc(b, '"');
 	while (i < n) {
 		uint32_t cp;
-		size_t l = utf8_seq(u + i, n - i, &cp);
+		size_t l = utf8_decode(s + i, n - i, &cp);
 		if (!l) {               /* not expected: callers clean first */
 			buf_puts(b, "\\uFFFD");
 			i++;

@@ -4,6 +4,44 @@
 
 #include <string.h>
 
+#include "../util/utf8.h"
+
+/* Appends text from the log (a stratify-by value) or the command line to
+ * the report: every character that YAML does not allow in a comment, or
+ * that a terminal would obey — control characters (a newline would end
+ * the comment and start YAML), C1, U+2028/9, U+FEFF/FFFE/FFFF, bytes that
+ * are not UTF-8 — as \xNN or \uNNNN. */
+static void put_text(struct buf *b, const char *s)
+{
+	size_t n = strlen(s), i = 0;
+	while (i < n) {
+		uint32_t cp = 0;
+		size_t l = utf8_decode(s + i, n - i, &cp);
+		if (!l) {
+			buf_printf(b, "\\x%02X", (unsigned char)s[i]);
+			i++;
+			continue;
+		}
+		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+			buf_printf(b, "\\x%02X", (unsigned)cp);
+		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+			 cp == 0xFFFF)
+			buf_printf(b, "\\u%04X", (unsigned)cp);
+		else
+			buf_append(b, s + i, l);
+		i += l;
+	}
+}
+
+/* put_text, then spaces up to `width` bytes (a table column). */
+static void put_cell(struct buf *b, const char *s, size_t width)
+{
+	size_t start = b->len;
+	put_text(b, s);
+	while (b->len - start < width)
+		buf_putc(b, ' ');
+}
+
 static void bucket_line(const struct es_sample *s, struct buf *b)
 {
 	static const char *const names[4] = { "short", "typical", "long",
@@ -23,18 +61,24 @@ static void bucket_line(const struct es_sample *s, struct buf *b)
 static void report(const struct es_sample_opts *o, const struct es_sample *s,
 		   struct buf *b, const char *pfx)
 {
-	buf_printf(b, "%sassay sample: %zu records read from %s", pfx,
-		   s->records, o->path);
-	if (s->malformed || s->no_input)
-		buf_printf(b, " (skipped: %zu malformed, %zu without a text "
-			   "'%s')", s->malformed, s->no_input, o->field);
+	buf_printf(b, "%sassay sample: %zu records read from ", pfx, s->records);
+	put_text(b, o->path);
+	if (s->malformed || s->no_input) {
+		buf_printf(b, " (skipped: %zu malformed, %zu without a text '",
+			   s->malformed, s->no_input);
+		put_text(b, o->field);
+		buf_puts(b, "')");
+	}
 	buf_printf(b, "\n%slength buckets (code points): ", pfx);
 	bucket_line(s, b);
 	buf_printf(b, "\n%s%-40s %10s %8s\n", pfx, "stratum", "records",
 		   "sampled");
-	for (size_t i = 0; i < s->n_strata; i++)
-		buf_printf(b, "%s%-40s %10zu %8zu\n", pfx, s->strata[i].name,
-			   s->strata[i].records, s->strata[i].sampled);
+	for (size_t i = 0; i < s->n_strata; i++) {
+		buf_puts(b, pfx);
+		put_cell(b, s->strata[i].name, 40);
+		buf_printf(b, " %10zu %8zu\n", s->strata[i].records,
+			   s->strata[i].sampled);
+	}
 	buf_printf(b, "%sdropped from the sample: %zu exact duplicates, %zu "
 		   "near-duplicates ", pfx, s->exact_dups, s->near_dups);
 	if (o->near_dup <= 1)

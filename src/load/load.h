@@ -58,6 +58,7 @@ struct load_plan {
 	double late_ms;          /* a send later than this is "late" */
 	double drain_s;          /* wait for answers after a step */
 	bool keep_going;         /* measure every step even after a failure */
+	bool realtime;           /* the loop at SCHED_FIFO priority (load_os.h) */
 	struct load_slo slo;
 };
 

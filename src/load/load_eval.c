@@ -173,6 +173,12 @@ json_t *load_step_json(const struct load_step *st)
 	json_object_set_new(j, "send_lag_ms", quantiles(&st->lag));
 	json_object_set_new(j, "late_sends", json_integer(st->late));
 	json_object_set_new(j, "late_capped", json_integer(st->capped));
+	json_object_set_new(j, "on_time_share", st->sent ? num((double)(st->sent - st->late) /
+							       (double)st->sent) : json_null());
+	json_object_set_new(j, "late_lag_ms", num(st->lag_late_ms));
+	json_object_set_new(j, "late_lag_runq_ms", st->runq_unknown ? json_null() : num(st->lag_runq_ms));
+	json_object_set_new(j, "late_by_runq", st->runq_unknown ? json_null() : json_integer(st->late_runq));
+	json_object_set_new(j, "runq_wait_ms", st->runq_unknown ? json_null() : num(st->runq_ms));
 	json_object_set_new(j, "budget_skipped", json_integer(st->budget_skipped));
 	json_object_set_new(j, "tokens_out", json_integer(st->tokens_out));
 	json_object_set_new(j, "tokens_per_s", num(st->tokens_per_s));
@@ -206,14 +212,14 @@ json_t *load_plan_json(const struct load_plan *p)
 		json_array_append_new(rates, json_real(p->rates[i]));
 	for (size_t i = 0; i < p->slo.n; i++)
 		json_array_append_new(slo, json_string(p->slo.c[i].text));
-	return json_pack("{s:o,s:f,s:s,s:I,s:i,s:I,s:o,s:f,s:f,s:b,s:o}",
+	return json_pack("{s:o,s:f,s:s,s:I,s:i,s:I,s:o,s:f,s:f,s:b,s:b,s:o}",
 			 "rates", rates, "duration_s", p->duration_s,
 			 "arrivals", p->arrivals == LOAD_POISSON ? "poisson" : "constant",
 			 "seed", (json_int_t)p->seed, "concurrency", p->concurrency,
 			 "max_requests", (json_int_t)p->max_requests,
 			 "max_cost", p->max_cost >= 0 ? json_real(p->max_cost) : json_null(),
 			 "late_ms", p->late_ms, "drain_s", p->drain_s,
-			 "keep_going", p->keep_going, "slo", slo);
+			 "keep_going", p->keep_going, "realtime", p->realtime, "slo", slo);
 }
 
 json_t *load_candidate_summary(const struct load_step *const *steps, size_t n,

@@ -18,6 +18,13 @@ struct load_step {
 	long unfinished;       /* still unanswered after the drain: errors too */
 	long late;             /* sent more than plan->late_ms after intended */
 	long capped;           /* of which waited for the concurrency cap */
+	double lag_late_ms;    /* the lag of the late sends, summed */
+	double lag_runq_ms;    /* of which the loop waited for a CPU */
+	long late_runq;        /* late sends that were late only by the time
+				* the loop waited for a CPU (lag − that wait
+				* ≤ late_ms) */
+	double runq_ms;        /* the loop's run-queue wait over the step */
+	bool runq_unknown;     /* the kernel gives no run-queue wait */
 	long budget_skipped;   /* arrivals not sent: the budget was reached */
 	long in_window;        /* answers that arrived inside the window */
 	long ok_in_window;

@@ -14,15 +14,22 @@
  * a slot is free (the concurrency cap) and the budget allows, runs the
  * transfers, and sleeps in curl_multi_poll until the next arrival (rounded
  * down to the millisecond, then nanosleep for the last fraction, so sends
- * leave within a fraction of a millisecond of schedule).  Request rows
- * are buffered and written to the store after the window.  Every latency is
- * measured from the intended time.  A send that leaves more than
- * plan->late_ms after its intended time is counted late, and its lag
- * recorded, so the report says when the client was the bottleneck.
+ * leave within a fraction of a millisecond of schedule).  While it
+ * finishes (parses, grades) a burst of answers, the arrivals that come due
+ * are sent between two answers.  Request rows are buffered and written to
+ * the store after the window.  Every latency is measured from the intended
+ * time.  A send's actual time is when libcurl is about to write the
+ * request (CURLOPT_PREREQFUNCTION: after the connection is ready), not
+ * when the loop handed it over.  A send that leaves more than
+ * plan->late_ms after its intended time is counted late, its lag recorded,
+ * and the part of the lag the loop spent waiting for a CPU (load_os.h)
+ * too, so the report says when the client — or the machine under it — was
+ * the bottleneck.
  *
  * Requests are built once per (test, prompt) pair before the first step;
  * the pairs are shuffled with the seed and cycled. */
 #include "load/load_loop.h"
+#include "load/load_os.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -43,6 +50,7 @@
 #define MAX_BODY ((size_t)16 << 20)
 #define MAX_ARRIVALS 20000000L
 #define ROWS_MAX ((size_t)1 << 18)
+#define SAMPLES 512
 
 static volatile sig_atomic_t stop_flag;
 
@@ -70,6 +78,8 @@ struct xfer {
 	long seq;
 	double t_int, t_sent, t_first, t_token;
 	double reserve;
+	bool capped;             /* its arrival found every slot busy */
+	bool lag_recorded;       /* the send's lag is counted */
 	struct buf body, text;
 	struct sse sse;
 	struct response sresp;
@@ -83,6 +93,8 @@ struct arrival {
 	size_t pair;
 	bool capped;             /* every slot was busy when it came due */
 };
+
+struct sched;
 
 struct load_cand {
 	const struct suite *s;
@@ -107,6 +119,12 @@ struct load_cand {
 	double t_first_answer;   /* 0 until the step's first answer */
 	struct load_request_rec *rows;  /* the step's request rows, written */
 	size_t n_rows, cap_rows;        /* after its window (flush_rows) */
+	struct sched *sc;        /* the current step's schedule */
+	/* (time, run-queue wait) samples taken before each sleep and after
+	 * each wake-up, a ring: the run-queue wait between an arrival's
+	 * intended time and its send is the difference of two of them */
+	double samp_t[SAMPLES], samp_r[SAMPLES];
+	unsigned n_samp;
 	struct err *err;
 	int rc;
 };
@@ -295,6 +313,73 @@ static enum resp_error curl_kind(CURLcode cc)
 	}
 }
 
+/* Records (now, run-queue wait so far) in the ring. */
+static void take_sample(struct load_cand *c, double now)
+{
+	double r = load_os_runq_ms();
+	unsigned i = c->n_samp++ % SAMPLES;
+	c->samp_t[i] = now;
+	c->samp_r[i] = r;
+}
+
+/* The run-queue wait at the last sample taken at or before t (the oldest
+ * kept when every sample is later: an under-estimate), or -1 unknown. */
+static double runq_at(const struct load_cand *c, double t)
+{
+	unsigned n = c->n_samp < SAMPLES ? c->n_samp : SAMPLES;
+	double r = -1;
+	for (unsigned k = 1; k <= n; k++) {
+		unsigned i = (c->n_samp - k) % SAMPLES;
+		r = c->samp_r[i];
+		if (c->samp_t[i] <= t)
+			break;
+	}
+	return r;
+}
+
+/* Counts a send that left at `now` (the request is about to be written):
+ * its lag, whether it was late, and how much of the lag the thread spent
+ * waiting for a CPU. */
+static void record_send(struct load_cand *c, struct xfer *x, double now)
+{
+	struct load_step *st = c->st;
+	double lag = now - x->t_int, r0, r1, os;
+	x->t_sent = now;
+	x->lag_recorded = true;
+	hist_record_ms(&st->lag, lag);
+	if (lag <= c->plan->late_ms)
+		return;
+	st->late++;
+	st->capped += x->capped;
+	st->lag_late_ms += lag;
+	r0 = runq_at(c, x->t_int);
+	r1 = load_os_runq_ms();
+	if (r0 < 0 || r1 < 0) {
+		st->runq_unknown = true;
+		return;
+	}
+	os = fmin(fmax(r1 - r0, 0), lag);
+	st->lag_runq_ms += os;
+	if (lag - os <= c->plan->late_ms)
+		st->late_runq++;
+}
+
+/* libcurl calls this when the connection is ready and the request is
+ * about to be sent: the moment a send really leaves (after the
+ * connection's set-up, and after curl_multi_perform has served the
+ * transfers before it), so that is the time the lag is measured to. */
+static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+	struct xfer *x = ud;
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (!x->lag_recorded)
+		record_send(x->c, x, fs_mono_ms());
+	return CURL_PREREQFUNC_OK;
+}
+
 static void start(struct load_cand *c, const struct arrival *a, double now)
 {
 	const struct pair *pr = &c->pairs[a->pair];
@@ -309,6 +394,8 @@ static void start(struct load_cand *c, const struct arrival *a, double now)
 	x->pair = a->pair;
 	x->seq = a->seq;
 	x->t_int = a->t;
+	x->capped = a->capped;
+	x->lag_recorded = false;
 	x->t_first = x->t_token = 0;
 	x->reserve = pr->reserve_usd;
 	buf_reset(&x->body);
@@ -338,8 +425,10 @@ static void start(struct load_cand *c, const struct arrival *a, double now)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "assay/" "0.1");
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	curl_multi_add_handle(c->multi, e);
-	x->t_sent = now;
+	x->t_sent = now;   /* until the request really leaves (on_prereq) */
 	c->b->sent++;
 	c->b->reserved += x->reserve;
 }
@@ -369,6 +458,8 @@ static void finish(struct load_cand *c, struct xfer *x, int cc, double now)
 	long status = 0;
 	double lat = now - x->t_int, ttft = -1;
 	int pass = -1;
+	if (!x->lag_recorded)   /* never left (no connection) */
+		record_send(c, x, x->t_sent);
 	curl_multi_remove_handle(c->multi, x->easy);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	response_init(&r);
@@ -480,17 +571,28 @@ static void finish(struct load_cand *c, struct xfer *x, int cc, double now)
 	c->free_x[c->n_free++] = (int)(x - c->x);
 }
 
-static void harvest(struct load_cand *c)
+static long send_due(struct load_cand *c, double now);
+
+/* Finishes the transfers that are done.  Between two, the arrivals that
+ * came due meanwhile are sent (so that parsing and grading a burst of
+ * answers never holds a send back by more than one answer's work).
+ * Returns the number of such sends: they leave in the next
+ * curl_multi_perform. */
+static long harvest(struct load_cand *c)
 {
 	CURLMsg *m;
 	int left;
+	long sent = 0;
 	while ((m = curl_multi_info_read(c->multi, &left))) {
 		struct xfer *x = NULL;
+		double now = fs_mono_ms();
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		finish(c, x, (int)m->data.result, fs_mono_ms());
+		finish(c, x, (int)m->data.result, now);
+		sent += send_due(c, fs_mono_ms());
 	}
+	return sent;
 }
 
 /* ---- a step ------------------------------------------------------------- */
@@ -585,7 +687,7 @@ static void send_ready(struct load_cand *c, struct sched *sc)
 	struct load_step *st = c->st;
 	while (sc->qlen && c->n_free > 0) {
 		struct arrival *a = &sc->q[sc->qhead];
-		double now, lag;
+		double now;
 		int ok = budget_allows(c->b, c->pairs[a->pair].reserve_usd);
 		if (ok == 0)
 			return;   /* waits for reservations in flight (and is late) */
@@ -596,15 +698,17 @@ static void send_ready(struct load_cand *c, struct sched *sc)
 		now = fs_mono_ms();
 		start(c, a, now);
 		st->sent++;
-		lag = now - a->t;
-		hist_record_ms(&st->lag, lag);
-		if (lag > c->plan->late_ms) {
-			st->late++;
-			st->capped += a->capped;
-		}
 		sc->qhead = (sc->qhead + 1) % sc->qcap;
 		sc->qlen--;
 	}
+}
+
+static long send_due(struct load_cand *c, double now)
+{
+	long before = c->st->sent;
+	admit_due(c, c->sc, now);
+	send_ready(c, c->sc);
+	return c->st->sent - before;
 }
 
 /* In flight, time-weighted over the window, and the backlog samples at
@@ -642,9 +746,11 @@ static void wait_next(struct load_cand *c, const struct sched *sc,
 	if (sc->qlen)   /* held by the cap or the cost budget */
 		wait = fmin(wait, 50.0);
 	if (wait >= 1.0) {
+		take_sample(c, fs_mono_ms());
 		curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);
 	} else if (wait > 0.02) {
 		struct timespec ts = { 0, (long)(wait * 1e6) };
+		take_sample(c, fs_mono_ms());
 		nanosleep(&ts, NULL);
 	}
 }
@@ -656,6 +762,8 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	struct sched sc;
 	double last_t, now, drain_until;
 	int samples = 0, running;
+	long resent;
+	double runq0;
 
 	if (st->offered_rps * p->duration_s > (double)MAX_ARRIVALS)
 		return err_set(err, ST_USAGE, "step %zu: %.0f arrivals is more than %ld",
@@ -668,9 +776,14 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	c->err = err;
 	c->rc = 0;
 	st->slo_limit_ms = load_slo_limit(&p->slo);
+	if ((c->rc = load_os_enter(p->realtime, err)))
+		return c->rc;
+	runq0 = load_os_runq_ms();
 	memset(&sc, 0, sizeof sc);
 	stats_rng_seed(&sc.rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
 	next_arrival(&sc, p, st->offered_rps);
+	c->sc = &sc;
+	c->n_samp = 0;
 	c->t0 = fs_mono_ms() + 2.0;
 	c->t_first_answer = 0;
 	last_t = c->t0;
@@ -681,15 +794,18 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			st->interrupted = true;
 			break;
 		}
+		take_sample(c, now);
 		sample(c, &sc, now, &last_t, &samples);
 		admit_due(c, &sc, now);
 		send_ready(c, &sc);
 		if ((long)(c->n_x - c->n_free) > st->inflight_max)
 			st->inflight_max = c->n_x - c->n_free;
 		curl_multi_perform(c->multi, &running);
-		harvest(c);
+		resent = harvest(c);
 		if (c->rc)
 			break;
+		if (resent)
+			continue;   /* sent while harvesting: perform them now */
 		if (sc.off < 0 && !sc.qlen && c->n_free == c->n_x)
 			break;   /* every arrival sent and answered */
 		now = fs_mono_ms();
@@ -711,6 +827,13 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	if (!st->interrupted)
 		st->unfinished += (long)sc.qlen;
 	free(sc.q);
+	c->sc = NULL;
+	now = load_os_runq_ms();
+	if (runq0 >= 0 && now >= 0)
+		st->runq_ms = now - runq0;
+	else
+		st->runq_unknown = true;
+	load_os_leave(p->realtime);
 	flush_rows(c);
 	return c->rc;
 }

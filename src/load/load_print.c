@@ -1,7 +1,10 @@
 /* load_print.c — a load report as text: one table per candidate (a row per
  * step), its conclusion and the warnings that matter (late sends: the
  * client was the bottleneck; ungraded answers; the budget).  Reads the
- * report JSON — the one form both a live run and `assay show` have. */
+ * report JSON — the one form both a live run and `assay show` have.  Each
+ * step also gets a line on the scheduler itself: the share of sends within
+ * --late-ms of schedule, the lag quantiles, and what the late sends waited
+ * for (the -j cap, or a CPU: run-queue wait). */
 #include "load/load.h"
 
 #include <math.h>
@@ -49,6 +52,31 @@ static void step_row(FILE *f, const json_t *s)
 	cell(f, 7, 1, n_of(s, "goodput_rps"));
 	fprintf(f, "  %s\n", v ? v : json_is_true(json_object_get(s, "interrupted")) ?
 		"interrupted" : "-");
+}
+
+/* The scheduler's own figures for one step: how closely sends kept to
+ * schedule, and for the late ones how much was the concurrency cap and how
+ * much the machine (time the loop was runnable but had no CPU), so a
+ * reader can tell the loop's own lag from the machine's. */
+static void schedule_line(FILE *f, const json_t *s, double late_ms)
+{
+	double sent = n_of(s, "sent"), late = n_of(s, "late_sends");
+	double runq = n_of(s, "late_lag_runq_ms"), lag = n_of(s, "late_lag_ms");
+	if (!(sent > 0))
+		return;
+	fprintf(f, "  sends vs schedule at %.1f/s: %.1f%% within %g ms (lag p50 %.2f, "
+		"p99 %.2f, max %.2f ms)", n_of(s, "offered_rps"),
+		100 * (sent - late) / sent, late_ms, q_of(s, "send_lag_ms", "p50"),
+		q_of(s, "send_lag_ms", "p99"), q_of(s, "send_lag_ms", "max"));
+	if (late > 0) {
+		fprintf(f, "; %.0f late: %.0f waited for the -j cap", late,
+			n_of(s, "late_capped"));
+		if (!isnan(runq))
+			fprintf(f, ", %.0f late only because the machine kept assay off the "
+				"CPU (run-queue wait: %.0f%% of the late sends' lag)",
+				n_of(s, "late_by_runq"), lag > 0 ? 100 * runq / lag : 0);
+	}
+	fprintf(f, "\n");
 }
 
 static void conclusion(FILE *f, const json_t *cand)
@@ -138,6 +166,8 @@ void load_print(const json_t *rep, FILE *f)
 			"pass%", "goodput", "verdict");
 		json_array_foreach(steps, j, s)
 			step_row(f, s);
+		json_array_foreach(steps, j, s)
+			schedule_line(f, s, isnan(n_of(plan, "late_ms")) ? 1 : n_of(plan, "late_ms"));
 		conclusion(f, c);
 	}
 	fprintf(f, "\n%lld requests sent, cost $%.4f; %s\n",

@@ -4,6 +4,7 @@
  * measured and the report rewritten after it, so an interrupted or killed
  * run keeps every step measured so far. */
 #include "load/load_loop.h"
+#include "load/load_os.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ int load_check(const struct suite *s, struct provider *const *provs,
 	       const size_t *cands, size_t n_cands, const struct load_plan *plan,
 	       struct err *err)
 {
+	int rc0 = load_os_enter(plan->realtime, err);
+	if (rc0)
+		return rc0;
+	load_os_leave(plan->realtime);
 	for (size_t i = 0; i < n_cands; i++) {
 		struct load_cand *c = NULL;
 		int rc = load_cand_new(s, provs[cands[i]], cands[i], plan, &c, err);

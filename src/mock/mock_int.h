@@ -321,6 +321,14 @@ void mock_reply_completion(struct buf *out, const struct mock_completion *c);
 void mock_reply_stream(struct buf *out, const struct mock_completion *c,
 		       int include_usage, size_t **ends, size_t *n_ends);
 
+/* The legacy /completions API: a text_completion object with
+ * choices[0].text, and its stream (one event per piece, a last event with
+ * the finish_reason, the usage event with include_usage, [DONE]); `ends`
+ * as for mock_reply_stream. */
+void mock_reply_text_completion(struct buf *out, const struct mock_completion *c);
+void mock_reply_text_stream(struct buf *out, const struct mock_completion *c,
+			    int include_usage, size_t **ends, size_t *n_ends);
+
 /* Appends an OpenAI-style error body {"error":{message,type,param,code}};
  * `code` may be NULL (JSON null). */
 void mock_reply_error(struct buf *out, const char *type, const char *code,

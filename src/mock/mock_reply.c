@@ -175,6 +175,54 @@ void mock_reply_stream(struct buf *b, const struct mock_completion *c,
 	end_event(b, ends, n_ends, &cap);
 }
 
+void mock_reply_text_completion(struct buf *b, const struct mock_completion *c)
+{
+	put_head(b, c, "text_completion");
+	buf_puts(b, ",\"choices\":[{\"text\":");
+	put_str(b, c->content, c->content_len);
+	buf_printf(b, ",\"index\":0,\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+		   "\"usage\":", c->finish_reason);
+	put_usage(b, c);
+	buf_puts(b, "}");
+}
+
+void mock_reply_text_stream(struct buf *b, const struct mock_completion *c,
+			    int include_usage, size_t **ends, size_t *n_ends)
+{
+	const char *usage_null = include_usage ? ",\"usage\":null" : "";
+	size_t cap = 0, off = 0;
+	if (ends) {
+		*ends = NULL;
+		*n_ends = 0;
+	}
+	while (off < c->content_len) {
+		size_t n = piece_len(c->content + off, c->content_len - off);
+		buf_puts(b, "data: ");
+		put_head(b, c, "text_completion");
+		buf_puts(b, ",\"choices\":[{\"text\":");
+		put_str(b, c->content + off, n);
+		buf_printf(b, ",\"index\":0,\"logprobs\":null,"
+			   "\"finish_reason\":null}]%s}", usage_null);
+		end_event(b, ends, n_ends, &cap);
+		off += n;
+	}
+	buf_puts(b, "data: ");
+	put_head(b, c, "text_completion");
+	buf_printf(b, ",\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,"
+		   "\"finish_reason\":\"%s\"}]%s}", c->finish_reason, usage_null);
+	end_event(b, ends, n_ends, &cap);
+	if (include_usage) {
+		buf_puts(b, "data: ");
+		put_head(b, c, "text_completion");
+		buf_puts(b, ",\"choices\":[],\"usage\":");
+		put_usage(b, c);
+		buf_puts(b, "}");
+		end_event(b, ends, n_ends, &cap);
+	}
+	buf_puts(b, "data: [DONE]");
+	end_event(b, ends, n_ends, &cap);
+}
+
 void mock_reply_error(struct buf *b, const char *type, const char *code,
 		      const char *fmt, ...)
 {

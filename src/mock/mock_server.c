@@ -64,7 +64,7 @@ struct mock_server {
 };
 
 enum route {
-	R_CHAT, R_MESSAGES, R_EMBED, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND,
+	R_CHAT, R_COMPLETIONS, R_MESSAGES, R_EMBED, R_MODELS, R_MODEL, R_HEALTH, R_NOT_FOUND,
 	R_BAD_METHOD
 };
 
@@ -94,6 +94,8 @@ struct feed {
 /* What a request asks, whichever the protocol. */
 struct query {
 	int anthropic;            /* the Messages API, else chat completions */
+	int text;                 /* the legacy /completions API (a prompt,
+				   * choices[0].text) */
 	const char *model;        /* borrowed from the JSON tree */
 	struct buf all, last;     /* see struct mock_prompt */
 	int has_system;           /* Anthropic `system` given: all starts with it */
@@ -153,6 +155,8 @@ static enum route route_of(const char *method, const char *url)
 		url += 3;     /* every route also answers without /v1 */
 	if (!strcmp(url, "/chat/completions"))
 		return post ? R_CHAT : R_BAD_METHOD;
+	if (!strcmp(url, "/completions"))
+		return post ? R_COMPLETIONS : R_BAD_METHOD;
 	if (!strcmp(url, "/messages"))
 		return post ? R_MESSAGES : R_BAD_METHOD;
 	if (!strcmp(url, "/embeddings"))
@@ -434,6 +438,30 @@ static int read_chat(const json_t *root, struct query *q, char *why,
 	return 0;
 }
 
+/* A legacy completions request: `prompt` a string (or a list of strings,
+ * of which the first is answered), stream, max_tokens. */
+static int read_text(const json_t *root, struct query *q, char *why,
+		     size_t why_len)
+{
+	json_t *pr = json_object_get(root, "prompt"), *opt;
+	if (json_is_array(pr))
+		pr = json_array_get(pr, 0);
+	if (!json_is_string(pr)) {
+		snprintf(why, why_len, "'prompt' must be a string or an array "
+			 "of strings");
+		return -1;
+	}
+	buf_append(&q->all, json_string_value(pr), json_string_length(pr));
+	buf_append(&q->last, json_string_value(pr), json_string_length(pr));
+	q->stream = json_is_true(json_object_get(root, "stream"));
+	opt = json_object_get(root, "stream_options");
+	q->include_usage = json_is_true(json_object_get(opt, "include_usage"));
+	opt = json_object_get(root, "max_tokens");
+	if (json_is_integer(opt) && json_integer_value(opt) > 0)
+		q->max_tokens = (long)json_integer_value(opt);
+	return 0;
+}
+
 /* An Anthropic Messages request: system (a string or text blocks),
  * max_tokens (required), messages. */
 static int read_anthropic(const json_t *root, struct query *q, char *why,
@@ -560,6 +588,9 @@ static enum MHD_Result send_stream(struct mock_server *s,
 	size_t *ends = NULL, n_ends = 0, cut = SIZE_MAX;
 	if (q->anthropic)
 		mock_reply_message_stream(&out, comp, &ends, &n_ends);
+	else if (q->text)
+		mock_reply_text_stream(&out, comp, q->include_usage, &ends,
+				       &n_ends);
 	else
 		mock_reply_stream(&out, comp, q->include_usage, &ends, &n_ends);
 	if (fault == MOCK_FAULT_STREAM_CUT) {
@@ -619,7 +650,8 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 	double t0 = fs_mono_ms();
 	json_error_t je;
 	json_t *root = NULL, *model_j;
-	struct query q = { .anthropic = rq->route == R_MESSAGES };
+	struct query q = { .anthropic = rq->route == R_MESSAGES,
+			   .text = rq->route == R_COMPLETIONS };
 	struct buf out = { 0 };
 	const struct mock_model *m;
 	const struct mock_faults *f;
@@ -663,7 +695,8 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 		goto out;
 	}
 	q.model = json_string_value(model_j);
-	if ((q.anthropic ? read_anthropic : read_chat)(root, &q, why, sizeof why)) {
+	if ((q.anthropic ? read_anthropic : q.text ? read_text : read_chat)
+	    (root, &q, why, sizeof why)) {
 		rc = send_error(c, q.anthropic, MHD_HTTP_BAD_REQUEST, E_INVALID,
 				"%s", why);
 		log_line(s, 400, q.model, NULL, fault, 0, 0);
@@ -720,7 +753,8 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 			atomic_fetch_add(&s->n_faults, 1);
 	}
 
-	snprintf(id, sizeof id, "%s%016llx", q.anthropic ? "msg_mock" : "chatcmpl-mock",
+	snprintf(id, sizeof id, "%s%016llx", q.anthropic ? "msg_mock" :
+		 q.text ? "cmpl-mock" : "chatcmpl-mock",
 		 (unsigned long long)mix64(s->seed ^ (n * 0x2545F4914F6CDD1DULL)));
 	comp = (struct mock_completion){
 		.id = id, .model = m->served_model ? m->served_model : q.model,
@@ -807,6 +841,8 @@ static enum MHD_Result answer(struct mock_server *s, struct MHD_Connection *c,
 		}
 		if (q.anthropic)
 			mock_reply_message(&out, &comp);
+		else if (q.text)
+			mock_reply_text_completion(&out, &comp);
 		else
 			mock_reply_completion(&out, &comp);
 		if (fault == MOCK_FAULT_BAD_BYTES) {
@@ -883,7 +919,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	if (*upload_size) {
 		if ((rq->route == R_CHAT || rq->route == R_MESSAGES ||
-		     rq->route == R_EMBED) && !rq->too_large) {
+		     rq->route == R_COMPLETIONS || rq->route == R_EMBED) &&
+		    !rq->too_large) {
 			if (rq->body.len + *upload_size > MOCK_BODY_MAX) {
 				rq->too_large = 1;
 				buf_free(&rq->body);
@@ -899,6 +936,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	switch (rq->route) {
 	case R_CHAT:
+	case R_COMPLETIONS:
 	case R_MESSAGES:
 		return answer(s, c, rq);
 	case R_EMBED: {

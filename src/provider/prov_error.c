@@ -14,6 +14,7 @@
  * stands for, else 500 (the server failed mid-reply).  Retries then follow
  * the same rules as for the status (retry.h). */
 #include "provider.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -115,37 +116,7 @@ void provider_read_error(const json_t *root, long status, const char *body,
 
 size_t provider_text_check(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = u[i];
-		size_t k;
-		unsigned cp, min;
-		if (c == 0)
-			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			k = 1; cp = c & 0x1F; min = 0x80;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			k = 2; cp = c & 0x0F; min = 0x800;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 3; cp = c & 0x07; min = 0x10000;
-		} else {
-			return i;
-		}
-		if (i + k >= n)   /* cut short */
-			return i;
-		for (size_t j = 1; j <= k; j++) {
-			if ((u[i + j] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (u[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += k + 1;
-	}
-	return n;
+	size_t ok = utf8_valid_prefix(s, n);
+	const char *z = ok ? memchr(s, 0, ok) : NULL;
+	return z ? (size_t)(z - s) : ok;
 }

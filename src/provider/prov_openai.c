@@ -1,12 +1,14 @@
 /* prov_openai.c — `openai:chat:<model>` and `openai:<model>`: any endpoint
  * that speaks OpenAI's /chat/completions (OpenAI, vLLM, llama.cpp's
- * llama-server, Ollama, `assay mock`).
+ * llama-server, Ollama, `assay mock`); `openai:completion:<model>`: the
+ * legacy /completions API (the rendered prompt as `prompt`, the reply in
+ * choices[0].text); `openai:embedding:<model>`: /embeddings.
  *
  * Config keys (promptfoo's names): apiKey, apiKeyEnv, apiBaseUrl, apiHost,
- * organization, headers, temperature, max_tokens, max_completion_tokens,
- * top_p, seed, response_format, stop, presence_penalty, frequency_penalty,
- * logprobs, top_logprobs, systemPrompt, passthrough (+ the keys every
- * provider has, provider.h).
+ * organization, headers, systemPrompt, passthrough, and the request body
+ * parameters of body_keys[] (temperature, max_tokens, tools, tool_choice,
+ * …), type-checked and sent unchanged (+ the keys every provider has,
+ * provider.h).
  *
  * With `logprobs: true` a whole (non-streamed) reply's
  * choices[0].logprobs.content[*].logprob give response.confidence =
@@ -37,21 +39,77 @@ struct openai {
 	json_t *params;     /* body fields copied into every request */
 	json_t *headers;    /* extra headers: name → string */
 	char *system;       /* systemPrompt or NULL */
+	bool text;          /* openai:completion: the legacy /completions
+			     * API (a prompt string, choices[0].text) */
 };
 
-/* Body parameters passed through to the API as they are. */
-static const char *const body_keys[] = {
-	"temperature", "max_tokens", "max_completion_tokens", "top_p", "seed",
-	"response_format", "stop", "presence_penalty", "frequency_penalty",
-	"logprobs", "top_logprobs",
+/* Body parameters passed through to the API as they are, each with the
+ * JSON types it may take (n number, i integer, b boolean, s string,
+ * S string or list of strings, o object, l list, a anything): checked at
+ * load so a typo'd value fails before the first request. */
+static const struct { const char *key, *types; } body_keys[] = {
+	{ "temperature", "n" }, { "max_tokens", "i" },
+	{ "max_completion_tokens", "i" }, { "top_p", "n" }, { "seed", "i" },
+	{ "response_format", "o" }, { "stop", "S" },
+	{ "presence_penalty", "n" }, { "frequency_penalty", "n" },
+	{ "logprobs", "b" }, { "top_logprobs", "i" },
+	/* tool calling and the newer chat parameters, unchanged */
+	{ "tools", "l" }, { "functions", "l" }, { "tool_choice", "so" },
+	{ "function_call", "so" }, { "parallel_tool_calls", "b" },
+	{ "reasoning_effort", "s" }, { "user", "s" }, { "logit_bias", "o" },
+	{ "service_tier", "s" }, { "store", "b" }, { "metadata", "o" },
+	{ "modalities", "l" }, { "audio", "o" }, { "prediction", "o" },
+	{ "verbosity", "s" }, { "web_search_options", "o" },
+	/* the legacy completions API */
+	{ "best_of", "i" }, { "echo", "b" }, { "suffix", "s" },
 };
+
+static const char *body_key_types(const char *k)
+{
+	for (size_t i = 0; i < sizeof body_keys / sizeof *body_keys; i++)
+		if (!strcmp(k, body_keys[i].key))
+			return body_keys[i].types;
+	return NULL;
+}
 
 static bool is_body_key(const char *k)
 {
-	for (size_t i = 0; i < sizeof body_keys / sizeof *body_keys; i++)
-		if (!strcmp(k, body_keys[i]))
-			return true;
-	return false;
+	return body_key_types(k) != NULL;
+}
+
+static bool all_strings(const json_t *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(v, i, x)
+		if (!json_is_string(x))
+			return false;
+	return true;
+}
+
+/* 0 when v has one of the key's types, else a config error. */
+static int body_type_check(const struct provider *p, const char *k,
+			   const json_t *v, struct err *err)
+{
+	const char *t = body_key_types(k);
+	bool ok = (strchr(t, 'n') && json_is_number(v)) ||
+		  (strchr(t, 'i') && json_is_integer(v)) ||
+		  (strchr(t, 'b') && json_is_boolean(v)) ||
+		  (strchr(t, 's') && json_is_string(v)) ||
+		  (strchr(t, 'S') && (json_is_string(v) ||
+				      (json_is_array(v) && all_strings(v)))) ||
+		  (strchr(t, 'o') && json_is_object(v)) ||
+		  (strchr(t, 'l') && json_is_array(v));
+	if (ok)
+		return 0;
+	return provider_config_error(p, err, "%s must be %s%s", k,
+		!strcmp(t, "n") ? "a number" : !strcmp(t, "i") ? "an integer" :
+		!strcmp(t, "b") ? "true or false" : !strcmp(t, "s") ? "a string" :
+		!strcmp(t, "S") ? "a string or a list of strings" :
+		!strcmp(t, "o") ? "a mapping" : !strcmp(t, "l") ? "a list" :
+		"a string or a mapping",
+		json_is_string(v) && !strncmp(json_string_value(v), "file://", 7)
+		? " (values from file:// paths are not supported here)" : "");
 }
 
 static const char *env_nonempty(const char *name)
@@ -101,11 +159,19 @@ static int openai_init(struct provider *p, struct err *err)
 	int rc;
 	p->state = o;
 	o->params = json_object();
+	o->text = !strncmp(p->spec->id, "openai:completion:", 18);
 	json_object_foreach((json_t *)cfg, k, v) {
 		if (provider_generic_key(k)) {
 			continue;
 		} else if (is_body_key(k)) {
+			if (body_type_check(p, k, v, err))
+				return ST_INPUT;
 			json_object_set(o->params, k, v);
+		} else if (!strcmp(k, "max_output_tokens")) {
+			return cfg_error(p, err, "max_output_tokens is the "
+					 "Responses API's (openai:responses:, "
+					 "not supported); chat completions take "
+					 "max_tokens or max_completion_tokens");
 		} else if ((rc = provider_key_option(p, k, v, &key, err)) != 0) {
 			if (rc == ST_INPUT)
 				return rc;
@@ -128,19 +194,17 @@ static int openai_init(struct provider *p, struct err *err)
 				return cfg_error(p, err, "passthrough must be a map");
 			json_object_update(o->params, v);
 		} else {
-			char msg[900];
+			char msg[600];
 			snprintf(msg, sizeof msg,
-				 "config key '%s' is not supported; expected one of: "
-				 "apiKey, apiKeyEnv, apiBaseUrl, apiHost, organization, "
-				 "headers, systemPrompt, passthrough, temperature, "
-				 "max_tokens, max_completion_tokens, top_p, seed, "
-				 "response_format, stop, presence_penalty, "
-				 "frequency_penalty, logprobs, top_logprobs, "
-				 "stream, cost, timeout_ms, "
-				 "connect_timeout_ms, first_byte_timeout_ms, "
-				 "idle_timeout_ms, max_concurrency, rpm, tpm, "
-				 "max_retries, retry_base_ms, retry_max_ms, unavailable_wait_ms",
-				 k);
+				 "config key '%s' is not supported; expected apiKey, "
+				 "apiKeyEnv, apiBaseUrl, apiHost, organization, "
+				 "headers, systemPrompt, passthrough, a request "
+				 "parameter (temperature, max_tokens, tools, "
+				 "tool_choice, response_format, … — the list is in "
+				 "docs/providers.md) or a transport key (stream, "
+				 "cost, timeout_ms, max_concurrency, rpm, "
+				 "max_retries, …); `passthrough: {…}` sends any "
+				 "other body field unchanged", k);
 			return cfg_error(p, err, msg);
 		}
 	}
@@ -154,7 +218,8 @@ static int openai_init(struct provider *p, struct err *err)
 				 "or config.apiKey (or point apiBaseUrl / "
 				 "$OPENAI_BASE_URL at a local server)");
 	}
-	o->url = xasprintf(p->embed ? "%s/embeddings" : "%s/chat/completions", base);
+	o->url = xasprintf(p->embed ? "%s/embeddings" : o->text ? "%s/completions"
+			   : "%s/chat/completions", base);
 	free(base);
 	if (key)
 		o->auth = xasprintf("Authorization: Bearer %s", key);
@@ -224,6 +289,18 @@ static int openai_build(const struct provider *p, const char *prompt,
 	json_object_set_new(body, "model", json_string(p->model));
 	if (p->embed) {
 		json_object_set_new(body, "input", json_string(prompt));
+		goto send;
+	}
+	if (o->text) {
+		/* the rendered text as it is, a chat's JSON included (promptfoo's
+		 * completion provider sends the prompt unchanged) */
+		json_object_set_new(body, "prompt", json_string(prompt));
+		json_object_update(body, o->params);
+		if (p->stream) {
+			json_object_set_new(body, "stream", json_true());
+			json_object_set_new(body, "stream_options",
+					    json_pack("{s:b}", "include_usage", 1));
+		}
 		goto send;
 	}
 	msgs = messages_for(o, prompt, is_chat, err);
@@ -349,6 +426,20 @@ static void openai_parse(const struct provider *p, long status,
 		goto out;
 	}
 	choice = json_array_get(json_object_get(root, "choices"), 0);
+	if (((const struct openai *)p->state)->text) {
+		c = json_object_get(choice, "text");
+		if (!json_is_string(c)) {
+			resp->error = RESP_ERR_BODY;
+			resp->error_msg = xstrdup("response has no choices[0].text");
+			goto out;
+		}
+		resp->output = xstrndup(json_string_value(c), json_string_length(c));
+		if (json_is_string(json_object_get(choice, "finish_reason")))
+			resp->finish_reason = xstrdup(json_string_value(
+				json_object_get(choice, "finish_reason")));
+		read_usage(json_object_get(root, "usage"), resp);
+		goto out;
+	}
 	msg = json_object_get(choice, "message");
 	if (is_content_filtered(choice, msg)) {
 		/* A refusal, not an empty answer and not a broken body:
@@ -402,7 +493,6 @@ static enum stream_step openai_stream_event(const struct provider *p,
 {
 	json_error_t je;
 	json_t *root, *choice, *delta, *c, *fr, *e;
-	(void)p;
 	(void)event;
 	if (len == 6 && !memcmp(data, "[DONE]", 6)) {
 		if (resp->logprob_n > 0) {
@@ -428,7 +518,9 @@ static enum stream_step openai_stream_event(const struct provider *p,
 	note_served_model(root, resp);
 	choice = json_array_get(json_object_get(root, "choices"), 0);
 	delta = json_object_get(choice, "delta");
-	c = json_object_get(delta, "content");
+	c = ((const struct openai *)p->state)->text
+	    ? json_object_get(choice, "text")
+	    : json_object_get(delta, "content");
 	if (json_is_string(c))
 		buf_append(text, json_string_value(c), json_string_length(c));
 	add_logprobs(choice, resp);

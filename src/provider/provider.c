@@ -26,6 +26,7 @@ static const struct {
 	{ "openai:embedding:", &prov_openai_ops, NULL, true },
 	{ "openai:embeddings:", &prov_openai_ops, NULL, true },
 	{ "openai:chat:", &prov_openai_ops, NULL, true },
+	{ "openai:completion:", &prov_openai_ops, NULL, true },
 	{ "openai:", &prov_openai_ops, NULL, true },
 	{ "anthropic:messages:", &prov_anthropic_ops, NULL, true },
 	{ "ollama:chat:", &prov_openai_ops, "http://127.0.0.1:11434/v1", true },
@@ -33,6 +34,7 @@ static const struct {
 	{ "llamacpp:", &prov_openai_ops, "http://127.0.0.1:8080/v1", true },
 	{ "http", &prov_http_ops, NULL, false }, /* http(s)://… or "http" */
 	{ "exec:", &prov_exec_ops, NULL, true },
+	{ "file://", &prov_code_ops, NULL, true },
 };
 
 static const char *const generic_keys[] = {
@@ -261,16 +263,132 @@ int provider_new_embedder(const struct provider *chat, struct provider **out,
 	return provider_make(chat->spec, chat->dir, true, out, err);
 }
 
+/* promptfoo's providers that assay lacks, by id prefix; the OpenAI-
+ * compatible ones run as openai:chat:<model> with their apiBaseUrl. */
+static const struct {
+	const char *prefix, *hint;
+} lacking[] = {
+	{ "azure:", NULL }, { "azureopenai:", NULL }, { "bedrock:", NULL },
+	{ "vertex:", NULL }, { "google:", NULL }, { "gemini:", NULL },
+	{ "cohere:", NULL }, { "huggingface:", NULL }, { "hf:", NULL },
+	{ "replicate:", NULL }, { "watsonx:", NULL }, { "cloudflare-ai:", NULL },
+	{ "ai21:", NULL }, { "voyage:", NULL }, { "sagemaker:", NULL },
+	{ "webhook:", NULL }, { "websocket:", NULL }, { "browser:", NULL },
+	{ "golang:", NULL }, { "ruby:", NULL }, { "sequence:", NULL },
+	{ "simulated-user:", NULL }, { "anthropic:completion:", NULL },
+	{ "mistral:", "https://api.mistral.ai/v1" },
+	{ "groq:", "https://api.groq.com/openai/v1" },
+	{ "deepseek:", "https://api.deepseek.com/v1" },
+	{ "xai:", "https://api.x.ai/v1" },
+	{ "openrouter:", "https://openrouter.ai/api/v1" },
+	{ "togetherai:", "https://api.together.xyz/v1" },
+	{ "fireworks:", "https://api.fireworks.ai/inference/v1" },
+	{ "perplexity:", "https://api.perplexity.ai" },
+	{ "localai:", "http://localhost:8080/v1" },
+};
+
+/* The OpenAI provider types promptfoo has and assay does not. */
+static const char *const openai_lacking[] = {
+	"responses", "assistant", "image", "realtime", "moderation",
+	"transcription", "audio", "agents", "chatkit", "codex-sdk", NULL
+};
+
+static int unsupported_id(const struct provider_spec *spec, struct err *err)
+{
+	const struct loc *l = &spec->loc;
+	for (size_t i = 0; i < sizeof lacking / sizeof *lacking; i++) {
+		size_t n = strlen(lacking[i].prefix);
+		if (strncmp(spec->id, lacking[i].prefix, n))
+			continue;
+		if (lacking[i].hint)
+			return err_at(err, l->file, l->line, l->col,
+				      "provider '%s': promptfoo's '%.*s' "
+				      "provider is not supported; it speaks "
+				      "OpenAI's API, so use 'openai:chat:%s' "
+				      "with config.apiBaseUrl: %s (and "
+				      "config.apiKeyEnv)", spec->id,
+				      (int)n - 1, lacking[i].prefix,
+				      spec->id + n, lacking[i].hint);
+		return err_at(err, l->file, l->line, l->col,
+			      "provider '%s': promptfoo's '%.*s' provider is "
+			      "not supported (assay has no hosted providers "
+			      "but OpenAI-compatible and Anthropic ones: "
+			      "point openai:chat:<model> at an "
+			      "OpenAI-compatible gateway, or use an http or "
+			      "exec: provider)", spec->id, (int)n - 1,
+			      lacking[i].prefix);
+	}
+	return err_at(err, l->file, l->line, l->col,
+		      "unsupported provider '%s'; expected one of: "
+		      "openai:chat:<model>, openai:<model>, "
+		      "openai:completion:<model>, openai:embedding:<model>, "
+		      "anthropic:messages:<model>, ollama:chat:<model>, "
+		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
+		      "exec:<command>, echo, file://provider.yaml, "
+		      "file://<script>.js, file://<script>.py[:function]",
+		      spec->id);
+}
+
+/* openai:<type>:<model> with a type assay does not know: an error, never
+ * a model named "chta:gpt-4" (promptfoo warns and sends the type as the
+ * model). */
+static int openai_type_check(const struct provider_spec *spec, struct err *err)
+{
+	const char *rest = spec->id + 7, *colon = strchr(rest, ':');
+	const struct loc *l = &spec->loc;
+	if (strncmp(spec->id, "openai:", 7) || !colon)
+		return 0;
+	for (int i = 0; openai_lacking[i]; i++)
+		if (strlen(openai_lacking[i]) == (size_t)(colon - rest) &&
+		    !strncmp(rest, openai_lacking[i], (size_t)(colon - rest)))
+			return err_at(err, l->file, l->line, l->col,
+				      "provider '%s': promptfoo's OpenAI "
+				      "'%s' provider is not supported; "
+				      "expected openai:chat:<model>, "
+				      "openai:completion:<model> or "
+				      "openai:embedding:<model>", spec->id,
+				      openai_lacking[i]);
+	return err_at(err, l->file, l->line, l->col,
+		      "provider '%s': unknown OpenAI provider type '%.*s', "
+		      "expected openai:chat:<model>, openai:completion:<model>, "
+		      "openai:embedding:<model> or openai:<model> (a model "
+		      "name with a colon goes after the type: "
+		      "openai:chat:%s)", spec->id, (int)(colon - rest), rest,
+		      rest);
+}
+
 static int provider_make(const struct provider_spec *spec, const char *suite_dir,
 			 bool force_embed, struct provider **out, struct err *err)
 {
 	*out = NULL;
+	if (!strcmp(spec->id, "echo")) {
+		struct provider *p = xcalloc(1, sizeof *p);
+		int rc;
+		p->ops = &prov_echo_ops;
+		p->spec = spec;
+		p->model = xstrdup("echo");
+		p->local = true;   /* no cost */
+		p->warned_served = xcalloc(1, sizeof *p->warned_served);
+		p->dir = xstrdup(suite_dir ? suite_dir : ".");
+		rc = generic_config(p, err);
+		if (!rc)
+			rc = p->ops->init(p, err);
+		if (rc) {
+			provider_free(p);
+			return rc;
+		}
+		*out = p;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
 		size_t n = strlen(table[i].prefix);
 		struct provider *p;
 		int rc;
 		if (strncmp(spec->id, table[i].prefix, n) != 0)
 			continue;
+		if (!strcmp(table[i].prefix, "openai:") &&
+		    openai_type_check(spec, err))
+			return ST_INPUT;
 		if (table[i].needs_model && !spec->id[n])
 			return err_at(err, spec->loc.file, spec->loc.line,
 				      spec->loc.col,
@@ -302,14 +420,7 @@ static int provider_make(const struct provider_spec *spec, const char *suite_dir
 		*out = p;
 		return 0;
 	}
-	return err_at(err, spec->loc.file, spec->loc.line, spec->loc.col,
-		      "unsupported provider '%s'; expected one of: "
-		      "openai:chat:<model>, openai:<model>, "
-		      "openai:embedding:<model>, "
-		      "anthropic:messages:<model>, ollama:chat:<model>, "
-		      "vllm:<model>, llamacpp:<model>, http(s)://<url>, "
-		      "exec:<command>",
-		      spec->id);
+	return unsupported_id(spec, err);
 }
 
 /* Length of s without a trailing version suffix: ":tag", "-latest",
@@ -386,4 +497,40 @@ json_t *provider_json_load(const char *body, size_t len, size_t flags,
 {
 	return json_loadb_limited(body, len, flags,
 				  limits_get()->reply_json_bytes, je, NULL);
+}
+
+int provider_check_prompt_config(const struct provider *p,
+				 const struct prompt *pr, struct err *err)
+{
+	if (!pr->config || (p->ops == &prov_openai_ops && !p->embed))
+		return 0;
+	return err_at(err, pr->loc.file, pr->loc.line, pr->loc.col,
+		      "prompt '%.60s' has a config, which assay applies to "
+		      "OpenAI-compatible chat and completion providers only; "
+		      "provider '%s' is not one (move the keys into its "
+		      "config)", pr->label, p->spec->id);
+}
+
+int provider_apply_prompt_config(const struct provider *p,
+				 const struct prompt *pr,
+				 struct http_request *req, struct err *err)
+{
+	json_t *body;
+	json_error_t je;
+	if (!pr->config || !req->body)
+		return 0;
+	if (provider_check_prompt_config(p, pr, err))
+		return ST_INPUT;
+	body = json_loadb(req->body, req->body_len, 0, &je);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return err_set(err, ST_INTERNAL, "prompt config: the request "
+			       "body is not a JSON object");
+	}
+	json_object_update(body, pr->config);
+	free(req->body);
+	req->body = json_dumps(body, JSON_COMPACT);
+	req->body_len = strlen(req->body);
+	json_decref(body);
+	return 0;
 }

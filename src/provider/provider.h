@@ -48,7 +48,9 @@ enum stream_step {
 struct provider;
 
 struct provider_ops {
-	const char *name;      /* "openai", "anthropic", "http", "exec" */
+	const char *name;      /* "openai", "anthropic", "http", "exec", "echo" */
+	bool echo;             /* no request: the output is the prompt
+				* (prov_echo.c; the engine answers it) */
 	/* Reads spec->config into p->state; errors carry the spec's location. */
 	int (*init)(struct provider *p, struct err *err);
 	void (*cleanup)(struct provider *p);
@@ -73,6 +75,14 @@ struct provider_ops {
 	int (*exec_argv)(const struct provider *p, const char *prompt,
 			 const struct prompt *pr, const json_t *vars,
 			 char ***argv, char **stdin_text, struct err *err);
+	/* Script providers (file://x.js, file://x.py; prov_code.c): the
+	 * request for the run's code worker (owned) and its language (0
+	 * JavaScript, 1 Python); then the worker's reply → resp. */
+	int (*code_request)(const struct provider *p, const char *prompt,
+			    const struct prompt *pr, const json_t *vars,
+			    int *lang, json_t **req, struct err *err);
+	void (*code_reply)(const struct provider *p, const json_t *reply,
+			   struct response *resp);
 };
 
 /* Transport settings every provider has (config keys in brackets). */
@@ -203,8 +213,21 @@ json_t *provider_json_load(const char *body, size_t len, size_t flags,
 int provider_split_words(const char *s, char ***out, size_t *n_out,
 			 const char **why);
 
+/* A prompt's `config` (suite.h: checked request parameters) over the
+ * provider's: provider_check_prompt_config fails (ST_INPUT at the prompt)
+ * unless the provider is an OpenAI-compatible chat or completion one;
+ * provider_apply_prompt_config puts the keys into a built request's JSON
+ * body, replacing the provider's values (promptfoo's
+ * {...provider.config, ...prompt.config}).  Both return 0 when the
+ * prompt has no config. */
+int provider_check_prompt_config(const struct provider *p,
+				 const struct prompt *pr, struct err *err);
+int provider_apply_prompt_config(const struct provider *p,
+				 const struct prompt *pr,
+				 struct http_request *req, struct err *err);
+
 /* The implementations (table entries in provider.c). */
 extern const struct provider_ops prov_openai_ops, prov_anthropic_ops,
-	prov_http_ops, prov_exec_ops;
+	prov_http_ops, prov_exec_ops, prov_echo_ops, prov_code_ops;
 
 #endif

@@ -38,7 +38,10 @@ struct summary_row {
 	double p50_ms, p95_ms; /* over successful responses; NaN when none */
 	long prompt_tokens, completion_tokens;
 	double cost_usd;     /* sum of known costs */
-	char *named_json;    /* JSON object metric -> mean per test, owned */
+	char *named_json;    /* JSON object metric -> mean per test, owned;
+			      * the suite's derivedMetrics included */
+	char *derived_json;  /* the derivedMetrics alone (a JSON object), or
+			      * NULL when the suite has none; owned */
 };
 
 struct summary {
@@ -98,6 +101,18 @@ bool report_warn_incomplete(struct store *st, int64_t run_id, FILE *f);
  * temporary name and an existing `path` is untouched. */
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err);
+
+/* The layout of -o FILE.json: assay's own (docs/output.md; the default)
+ * or promptfoo's output file (evalId, results.results[], results.stats,
+ * config) with assay's whole document under "assay" (what `assay eval`
+ * writes, docs/promptfoo.md).  Process-wide, like the baseline. */
+enum report_json_layout { REPORT_JSON_ASSAY, REPORT_JSON_PROMPTFOO };
+void report_set_json_layout(enum report_json_layout layout);
+
+/* Checks, before a run, that report_write could write `path`: a known
+ * extension and an existing, writable directory.  0 or ST_USAGE with a
+ * message naming the path. */
+int report_check_path(const char *path, struct err *err);
 
 /* The run a Markdown summary (-o summary.md) compares with (the CI
  * gate's baseline); 0 for none. */

@@ -2,7 +2,8 @@
  * run.assay`), read back by `assay import` (store_import.c) into another
  * store.  JSON Lines: a header line with the run record, then one line per
  * prompt, provider, case and result (with its assertion rows), in that
- * order; docs/storage.md describes the fields.  Streamed from the store:
+ * order, each result of a conversation followed by one line per turn;
+ * docs/storage.md describes the fields.  Streamed from the store:
  * memory does not grow with the run.  Text that is not valid UTF-8 is
  * written with U+FFFD in place of the bad bytes (JSON cannot carry them). */
 #include "report.h"
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/store_turns.h"
 #include "../version.h"
 #include "../util/xalloc.h"
 
@@ -20,6 +22,9 @@ struct bundle {
 	FILE *f;
 	struct err *err;
 	json_t *asserts;        /* of the current result */
+	int64_t run_id;
+	bool has_turns;         /* the run holds conversations */
+	const struct store_result *res; /* the result whose turns are written */
 };
 
 static json_t *jstr(const char *s)
@@ -95,6 +100,37 @@ static int on_assert(void *ud, const struct store_assert *a)
 	return 0;
 }
 
+/* One line per turn of the result being written (b->res), right after
+ * it, so an import can tie each turn to its result in one pass. */
+static int on_turn(void *ud, const struct store_turn *t)
+{
+	struct bundle *b = ud;
+	const struct store_result *r = b->res;
+	if (t->prompt_idx != r->prompt_idx || t->provider_idx != r->provider_idx ||
+	    t->repeat != r->repeat)
+		return 0;
+	return put_line(b, "turn", json_pack(
+		"{s:I, s:I, s:I, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:i, s:o, s:o, s:o}",
+		"case_idx", (json_int_t)t->case_idx, "prompt_idx",
+		(json_int_t)t->prompt_idx, "provider_idx", (json_int_t)t->provider_idx,
+		"repeat", t->repeat, "turn", t->turn, "user", jstr(t->user),
+		"output", jstr(t->output), "latency_ms", jreal(t->latency_ms),
+		"prompt_tokens", jcount(t->prompt_tokens), "completion_tokens",
+		jcount(t->completion_tokens), "cost_usd",
+		t->cost_usd < 0 ? json_null() : jreal(t->cost_usd),
+		"cached", t->cached != 0, "retries", t->retries,
+		"pass", t->pass < 0 ? json_null() : json_boolean(t->pass),
+		"score", t->pass < 0 ? json_null() : jreal(t->score),
+		"reason", jstr(t->reason)));
+}
+
+static int first_turn(void *ud, const struct store_turn *t)
+{
+	(void)t;
+	*(bool *)ud = true;
+	return 1;   /* one is enough: stop the walk */
+}
+
 static int on_result(void *ud, const struct store_result *r)
 {
 	struct bundle *b = ud;
@@ -138,13 +174,18 @@ static int on_result(void *ud, const struct store_result *r)
 	}
 	json_object_set_new(o, "assertions", b->asserts);
 	b->asserts = NULL;
-	return put_line(b, "result", o);
+	if ((rc = put_line(b, "result", o)) || !b->has_turns)
+		return rc;
+	b->res = r;
+	rc = store_turns_each(b->st, b->run_id, (long)r->case_idx, on_turn, b, b->err);
+	b->res = NULL;
+	return rc;
 }
 
 int report_fmt_bundle(struct store *st, int64_t run_id, FILE *f,
 		      struct err *err)
 {
-	struct bundle b = { .st = st, .f = f, .err = err };
+	struct bundle b = { .st = st, .f = f, .err = err, .run_id = run_id };
 	struct store_run r;
 	json_t *h;
 	int rc;
@@ -175,6 +216,10 @@ int report_fmt_bundle(struct store *st, int64_t run_id, FILE *f,
 		rc = store_providers_each(st, run_id, on_provider, &b, err);
 	if (!rc)
 		rc = store_cases_each(st, run_id, on_case, &b, err);
+	if (!rc) {
+		rc = store_turns_each(st, run_id, -1, first_turn, &b.has_turns, err);
+		rc = rc == 1 ? 0 : rc;
+	}
 	if (!rc)
 		rc = store_results_each(st, run_id, on_result, &b, err);
 	return rc;

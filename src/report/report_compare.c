@@ -156,7 +156,8 @@ static int load_side(struct store *st, int64_t run, struct side *s,
 	    (rc = store_providers_each(st, run, on_provider, s, err)) ||
 	    (rc = store_results_each(st, run, on_result, s, err)))
 		return rc;
-	qsort(s->e, s->n, sizeof *s->e, entry_cmp);
+	if (s->n) /* a run without results has no array (qsort's NULL is UB) */
+		qsort(s->e, s->n, sizeof *s->e, entry_cmp);
 	return 0;
 }
 

@@ -1,17 +1,12 @@
 /* report_stats_human_print.c — the terminal section of the human-grade
- * statistics (the `human` object built by report_stats_human.c). */
+ * statistics (struct rs_human of a run_stats, computed by
+ * src/analysis/analysis_human.c); called by report_stats_print.c. */
 #include "report_stats_int.h"
 
 #include <math.h>
 
 #include "report.h"
 #include "../util/buf.h"
-
-static double num(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 /* Untrusted text (labels, names) escaped for the terminal. */
 static void put(FILE *f, const char *s, size_t w)
@@ -24,10 +19,17 @@ static void put(FILE *f, const char *s, size_t w)
 	buf_free(&b);
 }
 
-/* "est [lo, hi]" with prec decimals (scale 100 for percentages). */
-static void ci(FILE *f, const json_t *o, int prec, double scale)
+static double fin(double v)
 {
-	double e = num(o, "est"), lo = num(o, "lo"), hi = num(o, "hi");
+	return isfinite(v) ? v : NAN;
+}
+
+/* "est [lo, hi]" with prec decimals (scale 100 for percentages). */
+static void ci(FILE *f, double e, double lo, double hi, int prec, double scale)
+{
+	e = fin(e);
+	lo = fin(lo);
+	hi = fin(hi);
 	if (isnan(e)) {
 		fputs("-", f);
 		return;
@@ -39,83 +41,78 @@ static void ci(FILE *f, const json_t *o, int prec, double scale)
 		fprintf(f, " [%.*f, %.*f]", prec, lo * scale, prec, hi * scale);
 }
 
-static void kappa_line(FILE *f, const char *what, const json_t *k)
+static void kappa_line(FILE *f, const char *what, const struct rs_hkappa *k)
 {
-	if (!json_is_object(k))
+	if (!k->present)
 		return;
 	fprintf(f, "  %-28s kappa ", what);
-	ci(f, k, 2, 1);
-	fprintf(f, "  (%lld items, observed agreement %.0f%%)\n",
-		(long long)num(k, "n"), 100 * num(k, "observed"));
+	ci(f, k->est, k->lo, k->hi, 2, 1);
+	if (isnan(fin(k->observed)))
+		fprintf(f, "  (%ld items)\n", k->n);
+	else
+		fprintf(f, "  (%ld items, observed agreement %.0f%%)\n", k->n,
+			100 * k->observed);
 }
 
-void rs_print_human(const json_t *h, FILE *f, bool color)
+void rs_print_human(const struct run_stats *s, FILE *f, bool color)
 {
-	const json_t *e, *pw, *ag;
-	size_t i;
-	if (!json_is_object(h))
+	const struct rs_human *h = &s->human;
+	if (!h->present)
 		return;
-	fprintf(f, "\n%sHuman grades%s: %lld grades by %zu reviewers\n",
-		color ? "\033[1m" : "", color ? "\033[0m" : "",
-		(long long)num(h, "grades"),
-		json_array_size(json_object_get(h, "graders")));
-	json_array_foreach(json_object_get(h, "candidates"), i, e) {
-		const json_t *r = json_object_get(e, "rating"),
-			     *s = json_object_get(e, "ship");
+	fprintf(f, "\n%sHuman grades%s: %ld grades by %zu reviewers\n",
+		color ? "\033[1m" : "", color ? "\033[0m" : "", h->grades,
+		h->ngraders);
+	for (size_t i = 0; i < h->ncands; i++) {
+		const struct rs_hcand *c = &h->cands[i];
 		fputs("  ", f);
-		put(f, json_string_value(json_object_get(e, "candidate")), 24);
+		put(f, s->run->cands[c->cand].label, 24);
 		fputs(" rating ", f);
-		ci(f, r, 2, 1);
-		fprintf(f, " (n %lld)  would ship ", (long long)num(r, "n"));
-		ci(f, s, 1, 100);
-		fprintf(f, "%% (n %lld)\n", isnan(num(s, "n")) ? 0LL
-			: (long long)num(s, "n"));
+		ci(f, c->r_est, c->r_lo, c->r_hi, 2, 1);
+		fprintf(f, " (n %ld)  would ship ", c->r_n);
+		ci(f, c->s_est, c->s_lo, c->s_hi, 1, 100);
+		fprintf(f, "%% (n %ld)\n", c->ship_ok ? c->s_n : 0L);
 	}
-	pw = json_object_get(h, "pairwise");
-	if (json_is_object(pw)) {
-		const json_t *pb = json_object_get(pw, "position_bias");
-		fprintf(f, "  Pairwise: %lld blind comparisons, %lld ties\n",
-			(long long)num(pw, "comparisons"), (long long)num(pw, "ties"));
-		json_array_foreach(json_object_get(pw, "win_rates"), i, e) {
+	if (h->has_pairwise) {
+		fprintf(f, "  Pairwise: %ld blind comparisons, %ld ties\n",
+			h->comparisons, h->ties);
+		for (size_t i = 0; i < h->nwins; i++) {
+			const struct rs_hwin *w = &h->wins[i];
 			fputs("    ", f);
-			put(f, json_string_value(json_object_get(e, "a")), 0);
+			put(f, s->run->cands[w->a].label, 0);
 			fputs(" beats ", f);
-			put(f, json_string_value(json_object_get(e, "b")), 0);
+			put(f, s->run->cands[w->b].label, 0);
 			fputs(" ", f);
-			ci(f, json_object_get(e, "win_rate_a"), 1, 100);
-			fprintf(f, "%% of non-ties (%lld-%lld, %lld ties)\n",
-				(long long)num(e, "wins_a"), (long long)num(e, "wins_b"),
-				(long long)num(e, "ties"));
+			ci(f, w->est, w->lo, w->hi, 1, 100);
+			fprintf(f, "%% of non-ties (%ld-%ld, %ld ties)\n",
+				w->wins_a, w->wins_b, w->ties);
 		}
 		fputs("    Bradley-Terry (1000 + 400 log10 strength):\n", f);
-		json_array_foreach(json_object_get(pw, "bradley_terry"), i, e) {
+		for (size_t i = 0; i < h->nbt; i++) {
 			fputs("      ", f);
-			put(f, json_string_value(json_object_get(e, "candidate")), 24);
+			put(f, s->run->cands[h->bt[i].cand].label, 24);
 			fputs(" ", f);
-			ci(f, e, 0, 1);
+			ci(f, h->bt[i].est, h->bt[i].lo, h->bt[i].hi, 0, 1);
 			fputc('\n', f);
 		}
 		fputs("    Position bias: left chosen ", f);
-		ci(f, pb, 1, 100);
-		fprintf(f, "%% of %lld non-ties (binomial p %.3g vs 50%%)\n",
-			(long long)num(pb, "n"), num(pb, "p"));
+		ci(f, h->pos_est, h->pos_lo, h->pos_hi, 1, 100);
+		if (isnan(fin(h->pos_p)))
+			fprintf(f, "%% of %ld non-ties (no binomial test)\n",
+				h->nonties);
+		else
+			fprintf(f, "%% of %ld non-ties (binomial p %.3g vs 50%%)\n",
+				h->nonties, h->pos_p);
 	}
-	ag = json_object_get(h, "agreement");
-	if (json_is_object(ag)) {
-		const json_t *a;
-		if ((a = json_object_get(ag, "alpha_rating_ordinal"))) {
-			fputs("  Reviewers, ratings        Krippendorff alpha (ordinal) ", f);
-			ci(f, a, 2, 1);
-			fputc('\n', f);
-		}
-		if ((a = json_object_get(ag, "alpha_ship_nominal"))) {
-			fputs("  Reviewers, would ship     Krippendorff alpha (nominal) ", f);
-			ci(f, a, 2, 1);
-			fputc('\n', f);
-		}
-		kappa_line(f, "Two reviewers, would ship", json_object_get(ag, "kappa_ship"));
-		kappa_line(f, "Human ship vs stored pass", json_object_get(ag, "human_vs_pass"));
-		kappa_line(f, "Human ship vs judge", json_object_get(ag, "human_vs_judge"));
-		kappa_line(f, "Human ship vs rules", json_object_get(ag, "human_vs_rules"));
+	if (h->has_alpha) {
+		fputs("  Reviewers, ratings        Krippendorff alpha (ordinal) ", f);
+		ci(f, h->a_rating, h->a_rating_lo, h->a_rating_hi, 2, 1);
+		fputc('\n', f);
+		fputs("  Reviewers, would ship     Krippendorff alpha (nominal) ", f);
+		ci(f, h->a_ship, h->a_ship_lo, h->a_ship_hi, 2, 1);
+		fputc('\n', f);
 	}
+	kappa_line(f, "Two reviewers, would ship", &h->kappa_ship);
+	kappa_line(f, "Human ship vs stored pass", &h->vs_pass);
+	kappa_line(f, "Human ship vs judge", &h->vs_judge);
+	kappa_line(f, "Human ship vs rules", &h->vs_rules);
 }

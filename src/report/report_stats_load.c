@@ -7,8 +7,9 @@
  *
  * Extraction happens here, once per result, so the statistics that follow
  * are pure arithmetic on arrays.  The suite's `calibration`,
- * `classification` and `decision` blocks are read from the stored
- * (sanitized) suite JSON, which the loader validated when the run began. */
+ * `classification` and `decision` blocks come typed from the suite
+ * (suite_stats_parse on the stored sanitized suite JSON, which the loader
+ * validated when the run began). */
 #include "report_stats_int.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -70,7 +71,6 @@ void rs_run_free(struct rs_run *r)
 		free(r->classes[i]);
 	free(r->classes);
 	free(r->costs);
-	json_decref(r->decision);
 	free(r->conf_source);
 	free(r->pred_source);
 	memset(r, 0, sizeof *r);
@@ -186,29 +186,10 @@ static double parse_conf(const char *s)
 
 /* ---- the run and its cases ------------------------------------------------ */
 
-/* Severity names → weights (docs/statistics.md). */
+/* Severity names → weights: one table, in the suite (suite_stats.h). */
 static double severity_weight(const json_t *v, bool *ok)
 {
-	static const struct { const char *name; double w; } names[] = {
-		{ "critical", 10 }, { "high", 5 }, { "major", 5 },
-		{ "medium", 2 }, { "moderate", 2 }, { "low", 1 },
-		{ "minor", 1 }, { "info", 0 },
-	};
-	*ok = true;
-	if (json_is_number(v))
-		return json_number_value(v);
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		char *end;
-		double d = strtod(s, &end);
-		if (end != s && !*end && d >= 0)
-			return d;
-		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-			if (!strcasecmp(s, names[i].name))
-				return names[i].w;
-	}
-	*ok = false;
-	return 1;
+	return suite_severity_weight(v, ok);
 }
 
 static char *json_text(const json_t *v)
@@ -222,6 +203,7 @@ struct load_ctx {
 	struct store *st;
 	json_t *suite;
 	const char *expected_tmpl;
+	struct suite_stats cfg;	/* the suite's statistics blocks */
 	struct extractor conf_x, pred_x;
 	json_t **vars;		/* per case, kept only when extracting */
 	int other_class;	/* id of "(other)", -1 until needed */
@@ -242,11 +224,10 @@ static int load_run(struct load_ctx *l, struct err *err)
 static void load_config(struct load_ctx *l)
 {
 	struct rs_run *r = l->r;
-	json_t *cal = json_object_get(l->suite, "calibration");
-	json_t *cls = json_object_get(l->suite, "classification");
-	json_t *dec = json_object_get(l->suite, "decision");
-	const char *cs = json_string_value(json_object_get(cal, "confidence"));
-	const char *pred = json_string_value(json_object_get(cls, "predicted"));
+	const char *cs, *pred;
+	suite_stats_parse(l->suite, &l->cfg);
+	cs = l->cfg.confidence;
+	pred = l->cfg.predicted;
 	l->other_class = -1;
 	if (cs && !strcmp(cs, "logprobs")) {
 		r->has_conf = r->conf_logprobs = true;
@@ -256,14 +237,13 @@ static void load_config(struct load_ctx *l)
 		r->has_conf = l->conf_x.kind != EX_NONE;
 		r->conf_source = xstrdup(cs);
 	}
-	l->expected_tmpl = json_string_value(json_object_get(cls, "expected"));
+	l->expected_tmpl = l->cfg.expected;
 	if (l->expected_tmpl && pred) {
 		ex_init(&l->pred_x, pred);
 		r->has_class = l->pred_x.kind != EX_NONE;
 		r->pred_source = xstrdup(pred);
 	}
-	if (json_is_object(dec))
-		r->decision = json_incref(dec);
+	r->decision = l->cfg.decision;
 }
 
 /* What load_cases carries from row to row. */
@@ -638,45 +618,38 @@ static int load_afails(struct load_ctx *l, struct err *err)
 	return store_assert_fails_each(l->st, l->r->id, afail_row, l->r, err);
 }
 
-/* The optional cost matrix: {expected: {predicted: cost}}. */
+/* The optional cost matrix (suite_stats.h): every error costs 1 unless
+ * the suite says otherwise; `*` sets a row. */
 static void load_costs(struct load_ctx *l)
 {
 	struct rs_run *r = l->r;
-	json_t *costs = json_object_get(json_object_get(l->suite,
-							"classification"),
-					"costs");
-	const char *ek, *pk;
-	json_t *row, *v;
 	size_t k = r->nclasses;
-	if (!r->has_class || !json_is_object(costs) || !k)
+	if (!r->has_class || !l->cfg.has_costs || !k)
 		return;
 	r->costs = xcalloc(k * k, sizeof *r->costs);
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = 0; j < k; j++)
 			r->costs[i * k + j] = i == j ? 0 : 1;
-	json_object_foreach(costs, ek, row) {
-		json_object_foreach(row, pk, v) {
-			char *e = norm_label(xstrdup(ek)), *p =
-				norm_label(xstrdup(pk));
-			int ei = -1, pi = -1;
-			for (size_t i = 0; i < k; i++) {
-				if (!strcmp(r->classes[i], e))
-					ei = (int)i;
-				if (!strcmp(r->classes[i], p))
-					pi = (int)i;
-			}
-			if (!strcmp(p, "*") && ei >= 0 && json_is_number(v)) {
-				for (size_t j = 0; j < k; j++)
-					if ((int)j != ei)
-						r->costs[(size_t)ei * k + j] =
-							json_number_value(v);
-			} else if (ei >= 0 && pi >= 0 && json_is_number(v)) {
-				r->costs[(size_t)ei * k + (size_t)pi] =
-					json_number_value(v);
-			}
-			free(e);
-			free(p);
+	for (size_t q = 0; q < l->cfg.ncosts; q++) {
+		const struct suite_cost *c = &l->cfg.costs[q];
+		char *e = norm_label(xstrdup(c->expected));
+		char *p = norm_label(xstrdup(c->predicted));
+		int ei = -1, pi = -1;
+		for (size_t i = 0; i < k; i++) {
+			if (!strcmp(r->classes[i], e))
+				ei = (int)i;
+			if (!strcmp(r->classes[i], p))
+				pi = (int)i;
 		}
+		if (!strcmp(p, "*") && ei >= 0) {
+			for (size_t j = 0; j < k; j++)
+				if ((int)j != ei)
+					r->costs[(size_t)ei * k + j] = c->cost;
+		} else if (ei >= 0 && pi >= 0) {
+			r->costs[(size_t)ei * k + (size_t)pi] = c->cost;
+		}
+		free(e);
+		free(p);
 	}
 }
 
@@ -710,6 +683,7 @@ int rs_load(struct store *st, int64_t run_id, struct rs_run *r,
 	free(l.vars);
 	ex_cleanup(&l.conf_x);
 	ex_cleanup(&l.pred_x);
+	suite_stats_free(&l.cfg);
 	json_decref(l.suite);
 	if (rc)
 		rs_run_free(r);

@@ -7,7 +7,9 @@
  * - an infrastructure error (error_kind set) is neither a pass nor a fail
  *   and is left out of the pass rate and its Wilson interval; a grading
  *   error (stored as "grading failed: ...") likewise, counted apart;
- * - mean score and named metrics are over graded results;
+ * - mean score and named metrics are over graded results (means); the
+ *   suite's derivedMetrics are computed from the metrics' sums, as
+ *   promptfoo computes them;
  * - latency percentiles are over successful, non-cached responses (a cache
  *   hit measures the disk, not the provider), type 7 (R's default). */
 #include "report.h"
@@ -18,12 +20,14 @@
 
 #include "stats_report.h"
 #include "../stats/stats.h"
+#include "../util/expr.h"
 #include "../util/xalloc.h"
 
 struct sum_ctx {
 	struct summary *s;
 	size_t cap;
-	json_t **objs;      /* named metrics per row */
+	json_t **objs;      /* named metrics per row: means */
+	json_t **sums;      /* and sums (promptfoo's namedScores) */
 };
 
 static int on_group(void *ud, const struct store_group *g)
@@ -78,7 +82,7 @@ static struct summary_row *find_row(struct summary *s, size_t prov,
 }
 
 static int on_metric(void *ud, size_t prov, size_t prompt, const char *metric,
-		     double mean)
+		     double mean, double sum)
 {
 	struct sum_ctx *c = ud;
 	struct summary_row *row = find_row(c->s, prov, prompt);
@@ -89,7 +93,46 @@ static int on_metric(void *ud, size_t prov, size_t prompt, const char *metric,
 	if (!c->objs[k])
 		c->objs[k] = json_object();
 	json_object_set_new(c->objs[k], metric, json_real(mean));
+	if (!c->sums[k])
+		c->sums[k] = json_object();
+	json_object_set_new(c->sums[k], metric, json_real(sum));
 	return 0;
+}
+
+/* promptfoo's derivedMetrics (the suite's, as stored with the run): each
+ * formula evaluated in order over the row's metric sums — promptfoo's
+ * namedScores are sums over the results — with the metrics derived
+ * before it in scope; a formula that cannot be evaluated (a metric no
+ * result has) gives 0, as promptfoo's does.  The values join `named`
+ * (a non-finite one as null). */
+static void add_derived(const char *suite_json, json_t *named, json_t *sums,
+			char **derived_json)
+{
+	json_t *only = json_object();
+	json_t *suite = suite_json ? json_loads(suite_json, 0, NULL) : NULL;
+	json_t *list = json_object_get(suite, "derivedMetrics"), *m;
+	json_t *scope = sums ? json_copy(sums) : json_object();
+	size_t i;
+	json_array_foreach(list, i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+		const char *f = json_string_value(json_object_get(m, "value"));
+		char why[256];
+		size_t at;
+		double v = 0;
+		if (!name || !f)
+			continue;
+		if (expr_eval(f, scope, &v, why, sizeof why, &at))
+			v = 0;
+		json_object_set_new(scope, name, json_real(v));
+		json_object_set_new(named, name, isfinite(v) ? json_real(v)
+							     : json_null());
+		json_object_set_new(only, name, isfinite(v) ? json_real(v)
+							    : json_null());
+	}
+	*derived_json = json_dumps(only, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(only);
+	json_decref(scope);
+	json_decref(suite);
 }
 
 static int fill_latency(struct store *st, int64_t run_id, struct summary *s,
@@ -122,14 +165,21 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		return err_set(err, ST_INTERNAL, "report_summary: no store");
 	if ((rc = store_run_get(st, run_id, &run, err)))
 		return rc;
-	store_run_free(&run);
 	if ((rc = store_groups_each(st, run_id, on_group, &c, err)))
 		goto out;
 	if ((rc = fill_latency(st, run_id, out, err)))
 		goto out;
 	c.objs = xcalloc(out->n_rows ? out->n_rows : 1, sizeof *c.objs);
+	c.sums = xcalloc(out->n_rows ? out->n_rows : 1, sizeof *c.sums);
 	rc = store_group_metrics_each(st, run_id, on_metric, &c, err);
 	for (size_t i = 0; i < out->n_rows; i++) {
+		if (run.suite_json && strstr(run.suite_json, "\"derivedMetrics\"")) {
+			if (!c.objs[i])
+				c.objs[i] = json_object();
+			add_derived(run.suite_json, c.objs[i], c.sums[i],
+				    &out->rows[i].derived_json);
+		}
+		json_decref(c.sums[i]);
 		out->rows[i].named_json = c.objs[i]
 			? json_dumps(c.objs[i], JSON_COMPACT | JSON_REAL_PRECISION(10))
 			: NULL;
@@ -138,6 +188,7 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		json_decref(c.objs[i]);
 	}
 	free(c.objs);
+	free(c.sums);
 	/* the same interval as the statistics section (stats_report.h);
 	 * if that fails the Wilson intervals stay (never lose the table) */
 	if (!rc) {
@@ -145,6 +196,7 @@ int report_summary(struct store *st, int64_t run_id, struct summary *out,
 		(void)report_stats_summary_ci(st, run_id, out, &serr);
 	}
 out:
+	store_run_free(&run);
 	if (rc)
 		report_summary_free(out);
 	return rc;
@@ -159,6 +211,7 @@ void report_summary_free(struct summary *s)
 		free(s->rows[i].provider_label);
 		free(s->rows[i].prompt_label);
 		free(s->rows[i].named_json);
+		free(s->rows[i].derived_json);
 	}
 	free(s->rows);
 	s->rows = NULL;
@@ -285,6 +338,44 @@ static void free_cells(struct cells *c)
 		free(c->text[i]);
 }
 
+/* "derived metrics" lines: the suite's derivedMetrics per candidate. */
+static void print_derived(const struct summary *s, FILE *f)
+{
+	for (size_t r = 0; r < s->n_rows; r++) {
+		const struct summary_row *row = &s->rows[r];
+		json_t *d = row->derived_json ? json_loads(row->derived_json, 0,
+							   NULL) : NULL;
+		struct buf b = {0};
+		const char *k, *sep = ": ";
+		json_t *v;
+		if (!json_object_size(d)) {
+			json_decref(d);
+			continue;
+		}
+		buf_puts(&b, "derived metrics, ");
+		report_term_escape(&b, row->provider_label, 60);
+		if (s->n_rows > 1 && row->prompt_label[0]) {
+			buf_puts(&b, " / ");
+			report_term_escape(&b, row->prompt_label, 40);
+		}
+		json_object_foreach(d, k, v) {
+			char num[64];
+			buf_puts(&b, sep);
+			report_term_escape(&b, k, 60);
+			if (json_is_number(v))
+				snprintf(num, sizeof num, " = %.6g",
+					 json_number_value(v));
+			else
+				snprintf(num, sizeof num, " = undefined");
+			buf_puts(&b, num);
+			sep = ", ";
+		}
+		fprintf(f, "%s\n", buf_str(&b));
+		buf_free(&b);
+		json_decref(d);
+	}
+}
+
 void report_print_table(const struct summary *s, FILE *f, bool color)
 {
 	size_t n = s->n_rows + 2, w[N_COLS] = {0}, total_w = 0;
@@ -359,6 +450,7 @@ void report_print_table(const struct summary *s, FILE *f, bool color)
 	if (design)
 		fprintf(f, "* pass-rate interval adjusted for clusters/repeats "
 			   "(design effect; see the Statistics section)\n");
+	print_derived(s, f);
 	for (size_t r = 0; r < n; r++)
 		free_cells(&lines[r]);
 	free(lines);

@@ -2,9 +2,9 @@
  * safe to show: on a terminal (no control characters, no bidi overrides,
  * measured in display columns) and inside JSON strings (valid UTF-8).
  *
- * The UTF-8 decoder is strict (no overlongs, no surrogates, nothing above
- * U+10FFFF) so a byte sequence is either shown as the character it encodes
- * or escaped byte by byte.  Widths follow the East Asian Wide/Fullwidth
+ * The UTF-8 decoder (util/utf8.h) is strict (no overlongs, no surrogates,
+ * nothing above U+10FFFF) so a byte sequence is either shown as the
+ * character it encodes or escaped byte by byte.  Widths follow the East Asian Wide/Fullwidth
  * ranges and treat combining marks as zero-width; this is done here rather
  * than with wcwidth(3) because wcwidth depends on the process locale and
  * answers -1 for everything non-ASCII in the C locale. */
@@ -14,43 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Decodes one code point at s (n bytes left).  Returns the sequence length
- * and sets *cp, or 0 when the bytes are not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "../util/utf8.h"
 
 /* Characters that must never reach a terminal raw: C0/C1 controls, DEL,
  * and the invisible formatting / bidi controls that can reorder or hide
@@ -90,7 +54,7 @@ size_t report_term_escape(struct buf *out, const char *s, size_t max_cols)
 		char tmp[16];
 		size_t tlen, tcols;
 		uint32_t c;
-		size_t len = utf8_decode(p + i, n - i, &c);
+		size_t len = utf8_decode((const char *)p + i, n - i, &c);
 		if (len == 0) {
 			tmp[0] = '\\';
 			tmp[1] = 'x';
@@ -133,7 +97,7 @@ size_t report_text_width(const char *s)
 	size_t n = strlen(s), cols = 0, i = 0;
 	while (i < n) {
 		uint32_t c;
-		size_t len = utf8_decode(p + i, n - i, &c);
+		size_t len = utf8_decode((const char *)p + i, n - i, &c);
 		if (len == 0) {
 			cols++;
 			i++;
@@ -151,7 +115,7 @@ void report_json_escape(struct buf *out, const char *s, size_t n)
 	size_t i = 0, start = 0;
 	while (i < n) {
 		uint32_t c;
-		size_t len = utf8_decode(p + i, n - i, &c);
+		size_t len = utf8_decode((const char *)p + i, n - i, &c);
 		if (len == 0) {
 			buf_json_escape(out, s + start, i - start);
 			buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */

@@ -49,6 +49,25 @@ static const struct format *format_of(const char *path, struct err *err)
 	return NULL;
 }
 
+int report_check_path(const char *path, struct err *err)
+{
+	const char *slash;
+	char *dir;
+	int ok;
+	if (!format_of(path, err))
+		return ST_USAGE;
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+		    : xstrdup(".");
+	ok = access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		err_set(err, ST_USAGE, "cannot write '%s': its directory '%s' "
+			"%s", path, dir, errno == ENOENT ? "does not exist"
+			: "is not writable");
+	free(dir);
+	return ok ? 0 : ST_USAGE;
+}
+
 int report_write(struct store *st, int64_t run_id, const char *path,
 		 struct err *err)
 {

@@ -1,11 +1,10 @@
-/* stats_report.h — the front door of the statistics report: every figure
- * of docs/statistics.md computed from a stored run (per candidate, between
- * candidates, calibration, refusals, failure modes, robustness,
- * classification and the model decision), as one JSON object and as
- * readable terminal sections.
+/* stats_report.h — the statistics report of a stored run: loads the run
+ * from the store (report_stats_load.c), computes every figure of
+ * docs/statistics.md with the analysis layer (src/analysis/analysis.h)
+ * and writes it as one JSON object or as readable terminal sections.
  *
- * Used by `assay stats`, at the end of `assay run` and by report_write
- * (the `stats` key of a .json export).  Reads only the store. */
+ * Used by `assay stats`, at the end of `assay run`, by report_write (the
+ * `stats` key of a .json export) and the web app.  Reads only the store. */
 #ifndef ASSAY_STATS_REPORT_H
 #define ASSAY_STATS_REPORT_H
 
@@ -14,19 +13,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../analysis/analysis.h"
 #include "../store/store.h"
 #include "../util/err.h"
 
-struct stats_opts {
-	long resamples;		/* bootstrap resamples; <= 0 means 10000 */
-	uint64_t seed;		/* bootstrap seed (default 0) */
-	double mdd;		/* difference to size the suite for; <= 0: 0.05 */
-};
-
 /* Computes the statistics of run `run_id` (after committing the store's
- * open batch).  `o` may be NULL (defaults).  Returns a new object the
- * caller owns (json_decref), or NULL with err set (ST_DB: unknown run,
- * SQL failure). */
+ * open batch), human grades included.  `o` may be NULL (defaults).
+ * Returns a new run_stats (it owns its run; free with report_stats_free),
+ * or NULL with err set (ST_DB: unknown run, SQL failure). */
+struct run_stats *report_stats_compute(struct store *st, int64_t run_id,
+				       const struct stats_opts *o,
+				       struct err *err);
+void report_stats_free(struct run_stats *s);
+
+/* The same as one JSON object the caller owns (json_decref), or NULL
+ * with err set. */
 json_t *report_stats_json(struct store *st, int64_t run_id,
 			  const struct stats_opts *o, struct err *err);
 
@@ -46,7 +47,8 @@ struct summary;
 int report_stats_summary_ci(struct store *st, int64_t run_id,
 			    struct summary *s, struct err *err);
 
-/* Prints an object made by report_stats_json. */
-void report_stats_print_json(const json_t *stats, FILE *f, bool color);
+/* Prints computed statistics as terminal sections (report_stats_print.c,
+ * the one place the text is written). */
+void report_stats_print_stats(const struct run_stats *s, FILE *f, bool color);
 
 #endif

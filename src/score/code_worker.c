@@ -39,14 +39,19 @@ struct worker {
 	int log_fd;     /* the worker's stdout+stderr (an unlinked file) */
 };
 
-static struct worker workers[2] = {
+/* [CODE_JS], [CODE_PY]: assertions and transforms; [CODE_JS_PROV],
+ * [CODE_PY_PROV]: script providers, so that a provider's call never holds
+ * up the grading the event loop waits for. */
+static struct worker workers[4] = {
+	{ PTHREAD_MUTEX_INITIALIZER, 0, -1, -1 },
+	{ PTHREAD_MUTEX_INITIALIZER, 0, -1, -1 },
 	{ PTHREAD_MUTEX_INITIALIZER, 0, -1, -1 },
 	{ PTHREAD_MUTEX_INITIALIZER, 0, -1, -1 },
 };
 
 static const char *lang_name(enum code_lang l)
 {
-	return l == CODE_JS ? "JavaScript" : "Python";
+	return (l & 1) == CODE_JS ? "JavaScript" : "Python";
 }
 
 static void stop(struct worker *w)
@@ -83,7 +88,9 @@ static void log_tail(struct worker *w, struct buf *b)
 static int start(enum code_lang lang, struct worker *w, struct err *err)
 {
 	int sv[2];
-	const char *exe = getenv(lang == CODE_JS ? "ASSAY_NODE" : "ASSAY_PYTHON");
+	const char *exe;
+	lang = (enum code_lang)(lang & 1);   /* a provider worker: the same */
+	exe = getenv(lang == CODE_JS ? "ASSAY_NODE" : "ASSAY_PYTHON");
 	char tmpl[] = "/tmp/assay-worker-XXXXXX";
 	if (!exe || !*exe)
 		exe = lang == CODE_JS ? "node" : "python3";
@@ -189,7 +196,7 @@ void score_set_code_proxy(score_code_proxy_fn *fn)
 int score_code_call(int lang, const json_t *req, long timeout_ms, json_t **reply,
 		    struct err *err)
 {
-	if (lang != CODE_JS && lang != CODE_PY) {
+	if (lang < CODE_JS || lang > CODE_PY_PROV) {
 		*reply = NULL;
 		return err_set(err, ST_INTERNAL, "no worker for language %d", lang);
 	}
@@ -266,7 +273,7 @@ broken: {
 				   lang_name(lang), timeout_ms > 0 ? timeout_ms : 30000);
 		else
 			buf_printf(&b, "the %s worker (%s) stopped", lang_name(lang),
-				   lang == CODE_JS ? "node" : "python3");
+				   (lang & 1) == CODE_JS ? "node" : "python3");
 		if (r != 0)
 			log_tail(w, &b);
 		rc = err_set(err, ST_INTERNAL, "%s", buf_str(&b));
@@ -282,8 +289,17 @@ out:
 
 void code_worker_shutdown(void)
 {
-	for (int i = 0; i < 2; i++) {
-		pthread_mutex_lock(&workers[i].mu);
+	for (int i = 0; i < 4; i++) {
+		/* A call still in flight (a script provider's thread, after an
+		 * interrupted run) would hold the lock until its deadline: kill
+		 * its worker, so the call ends at once with an error. */
+		if (pthread_mutex_trylock(&workers[i].mu) != 0) {
+			pid_t pid = __atomic_load_n(&workers[i].pid,
+						    __ATOMIC_SEQ_CST);
+			if (pid > 0)
+				kill(pid, SIGKILL);
+			pthread_mutex_lock(&workers[i].mu);
+		}
 		stop(&workers[i]);
 		pthread_mutex_unlock(&workers[i].mu);
 	}

@@ -16,7 +16,9 @@
 
 #include "../util/err.h"
 
-enum code_lang { CODE_JS, CODE_PY };
+/* CODE_JS_PROV / CODE_PY_PROV: the same languages in workers of their
+ * own for script providers (src/engine/engine_code.c). */
+enum code_lang { CODE_JS, CODE_PY, CODE_JS_PROV, CODE_PY_PROV };
 
 /* Sends `req` (borrowed) to the worker of `lang` and waits at most
  * timeout_ms for its reply.  Returns 0 with *reply an owned object, or

@@ -64,7 +64,9 @@ void score_set_script_hook(void (*fn)(long pgid));
  * with score_set_code_proxy, and every worker call goes through fn, which
  * hands it to the owning process; that process runs it with
  * score_code_call, one call at a time per worker.  `lang` is 0 for
- * JavaScript, 1 for Python; `req` and `*reply` are JSON objects (reply
+ * JavaScript, 1 for Python; 2 and 3 are the same languages in workers of
+ * their own for script providers (so a provider's call never holds up
+ * grading); `req` and `*reply` are JSON objects (reply
  * owned by the caller); the return value and err are those of the call.
  * NULL fn: this process's own workers (the default). */
 typedef int score_code_proxy_fn(int lang, const json_t *req, long timeout_ms,

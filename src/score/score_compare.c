@@ -25,18 +25,45 @@
 #include "../util/buf.h"
 #include "../util/xalloc.h"
 
+/* Why the assertion's transform cannot read `output` (owned), or NULL
+ * when it can or there is none.  Such an output is the model's failure
+ * (it is left out of the comparison and fails it) unless the suite opts
+ * out with options.unparsable_output: error (issue 8). */
+static char *unreadable(const struct assertion_spec *a, const json_t *vars,
+			const char *output)
+{
+	struct err terr = {0};
+	char *t = NULL;
+	if (!output || !a->transform || a->unparsable_error)
+		return NULL;
+	if (!score_transform(a->transform, output, strlen(output), vars, &t,
+			     &terr)) {
+		free(t);
+		return NULL;
+	}
+	return xstrdup(terr.msg);
+}
+
 /* The outputs after the assertion's transform (NULL stays NULL: that
- * provider has no output to compare).  Returns an owned array of owned
- * strings, or NULL with err set. */
+ * provider has no output to compare; an output the transform cannot
+ * read becomes NULL too and counts in *unread).  Returns an owned array
+ * of owned strings, or NULL with err set. */
 static char **prepared(const struct assertion_spec *a, const json_t *vars,
 		       const char *const *outputs, size_t n_out,
-		       size_t *avail, struct err *err)
+		       size_t *avail, size_t *unread, struct err *err)
 {
 	char **o = xcalloc(n_out ? n_out : 1, sizeof *o);
 	*avail = 0;
+	*unread = 0;
 	for (size_t i = 0; i < n_out; i++) {
+		char *why;
 		if (!outputs[i])
 			continue;
+		if ((why = unreadable(a, vars, outputs[i]))) {
+			free(why);
+			(*unread)++;
+			continue;
+		}
 		(*avail)++;
 		if (!a->transform) {
 			o[i] = xstrdup(outputs[i]);
@@ -46,6 +73,14 @@ static char **prepared(const struct assertion_spec *a, const json_t *vars,
 			for (size_t j = 0; j < i; j++)
 				free(o[j]);
 			free(o);
+			if (a->unparsable_error) {
+				char *m = xstrdup(err->msg);
+				err_set(err, ST_INTERNAL, "'%s': the output "
+					"could not be read by the transform "
+					"(unparsable_output: error): %s",
+					a->type, m);
+				free(m);
+			}
 			return NULL;
 		}
 	}
@@ -108,7 +143,7 @@ int score_compare_plan(const struct test_case *tc, size_t ai,
 	enum judge_type t = score_judge_type(a->type, NULL);
 	const json_t *vars = score_vars(tc->vars);
 	const json_t *q = json_object_get(vars, "query");
-	size_t cap = 0, avail;
+	size_t cap = 0, avail, unread;
 	char **o, *crit;
 	int rc = 0;
 
@@ -117,9 +152,15 @@ int score_compare_plan(const struct test_case *tc, size_t ai,
 	if (t != JT_SELECT_BEST && t != JT_COMPARE)
 		return err_set(err, ST_INTERNAL, "'%s' is not a comparison",
 			       a->type);
-	o = prepared(a, vars, outputs, n_out, &avail, err);
+	o = prepared(a, vars, outputs, n_out, &avail, &unread, err);
 	if (!o)
 		return err->code ? (int)err->code : ST_INTERNAL;
+	if (avail < 2 && unread) {
+		/* nothing left to compare: score_compare_grade fails the
+		 * unreadable outputs without a judge */
+		free_prepared(o, n_out);
+		return 0;
+	}
 	if (avail < 2) {
 		free_prepared(o, n_out);
 		return err_set(err, ST_INTERNAL, "'%s' needs the outputs of at "
@@ -370,20 +411,59 @@ int score_compare_grade(const struct test_case *tc, size_t ai,
 {
 	const struct assertion_spec *a = &tc->asserts[ai];
 	enum judge_type t = score_judge_type(a->type, NULL);
+	const json_t *vars = score_vars(tc->vars);
+	const char **in = xcalloc(n_out ? n_out : 1, sizeof *in);
+	char **why = xcalloc(n_out ? n_out : 1, sizeof *why);
+	size_t readable = 0, unread = 0;
 	int rc;
 
 	memset(out, 0, n_out * sizeof *out);
 	*consistency = NAN;
-	if (t == JT_SELECT_BEST)
-		rc = grade_select(a, ai, outputs, n_out, calls, replies, n,
-				  out, err);
-	else if (t == JT_COMPARE)
-		rc = grade_pairs(a, ai, outputs, n_out, calls, replies, n, out,
-				 consistency, err);
-	else
+	/* outputs the transform cannot read take no part and fail */
+	for (size_t i = 0; i < n_out; i++) {
+		if (outputs[i] && (why[i] = unreadable(a, vars, outputs[i])))
+			unread++;
+		else
+			in[i] = outputs[i];
+		readable += in[i] != NULL;
+	}
+	if (t != JT_SELECT_BEST && t != JT_COMPARE) {
 		rc = err_set(err, ST_INTERNAL, "'%s' is not a comparison",
 			     a->type);
+	} else if (unread && readable < 2) {
+		/* no comparison was made: the one readable output (if any)
+		 * is the only candidate left */
+		for (size_t i = 0; i < n_out; i++) {
+			out[i].spec = a;
+			out[i].pass = in[i] != NULL;
+			out[i].score = in[i] ? 1 : 0;
+			out[i].reason = xstrdup(in[i]
+				? "The only output the transform could read"
+				: "No output to compare");
+		}
+		rc = 0;
+	} else if (t == JT_SELECT_BEST) {
+		rc = grade_select(a, ai, in, n_out, calls, replies, n, out,
+				  err);
+	} else {
+		rc = grade_pairs(a, ai, in, n_out, calls, replies, n, out,
+				 consistency, err);
+	}
+	for (size_t i = 0; !rc && i < n_out; i++) {
+		if (!why[i])
+			continue;
+		free(out[i].reason);
+		out[i].spec = a;
+		out[i].pass = false;
+		out[i].score = 0;
+		out[i].reason = xasprintf("The output could not be read by the "
+					  "transform: %s", why[i]);
+	}
 	if (rc)
 		clear_out(out, n_out);
+	for (size_t i = 0; i < n_out; i++)
+		free(why[i]);
+	free(why);
+	free(in);
 	return rc;
 }

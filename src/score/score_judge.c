@@ -590,6 +590,9 @@ struct jprep {
 	json_t *value;            /* rendered; NULL when absent */
 	bool owned;
 	char *output;             /* owned */
+	char *unreadable;         /* owned: why the assertion's transform
+				   * could not read the output (the model's
+				   * failure: no judge is asked), or NULL */
 };
 
 static void prep_cleanup(struct jprep *p)
@@ -597,6 +600,7 @@ static void prep_cleanup(struct jprep *p)
 	if (p->owned)
 		json_decref(p->value);
 	free(p->output);
+	free(p->unreadable);
 	memset(p, 0, sizeof *p);
 }
 
@@ -619,10 +623,24 @@ static int prep(const struct test_case *tc, size_t ai, const char *output,
 	}
 	output = output ? output : "";
 	if (a->transform) {
+		/* The model answered and the assertion's transform cannot
+		 * read the answer (not JSON, no such field): the answer
+		 * fails, as for a deterministic assertion (score.c) — not a
+		 * grading error, unless the suite opts out with
+		 * options.unparsable_output: error (issue 8). */
+		struct err terr = {0};
 		if (score_transform(a->transform, output, strlen(output),
-				    p->vars, &p->output, err)) {
-			prep_cleanup(p);
-			return err->code ? (int)err->code : ST_INTERNAL;
+				    p->vars, &p->output, &terr)) {
+			if (a->unparsable_error) {
+				prep_cleanup(p);
+				return err_set(err, ST_INTERNAL, "'%s': the "
+					       "output could not be read by "
+					       "the transform "
+					       "(unparsable_output: error): %s",
+					       a->type, terr.msg);
+			}
+			p->unreadable = xstrdup(terr.msg);
+			p->output = xstrdup("");
 		}
 	} else {
 		p->output = xstrdup(output);
@@ -989,7 +1007,7 @@ int score_judge_plan(const struct test_case *tc, const struct response *resp,
 		    score_is_comparison(a))
 			continue;
 		rc = prep(tc, i, output, &p, err);
-		if (!rc)
+		if (!rc && !p.unreadable)	/* unreadable: no judge asked */
 			rc = plan_one(&p, &c, err);
 		prep_cleanup(&p);
 		if (rc) {
@@ -1332,6 +1350,14 @@ static int judged_eval(void *ctx, size_t i, struct assert_outcome *o,
 	rc = prep(c->tc, i, c->output, &p, err);
 	if (rc)
 		return rc;
+	if (p.unreadable) {
+		o->pass = false;
+		o->score = 0;
+		o->reason = xasprintf("The output could not be read by the "
+				      "transform: %s", p.unreadable);
+		prep_cleanup(&p);
+		return 0;
+	}
 	rc = grade_one(c, &p, o, err);
 	prep_cleanup(&p);
 	if (rc) {

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "../util/buf.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 /* ---- scored outcomes (shared) ------------------------------------------ */
@@ -116,44 +117,17 @@ int score_verdict(struct assert_outcome *out, const struct score_in *in,
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
-/* Decodes one code point at s[i]; returns its length (1 for an invalid
- * byte, which decodes to 0xDC00 + byte so it only equals itself). */
+/* Decodes one code point at s[i] (util/utf8.h); returns its length (1 for
+ * an invalid byte, which decodes to 0xDC00 + byte so it only equals
+ * itself). */
 static size_t utf8_next(const unsigned char *s, size_t n, size_t i,
 			uint32_t *cp)
 {
-	unsigned c = s[i];
-	size_t len;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
-		len = 2;
-		v = c & 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3;
-		v = c & 0x0F;
-	} else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		*cp = 0xDC00 + c;
-		return 1;
-	}
-	if (i + len > n) {
-		*cp = 0xDC00 + c;
-		return 1;
-	}
-	for (size_t k = 1; k < len; k++) {
-		if ((s[i + k] & 0xC0) != 0x80) {
-			*cp = 0xDC00 + c;
-			return 1;
-		}
-		v = (v << 6) | (s[i + k] & 0x3F);
-	}
-	*cp = v;
-	return len;
+	size_t len = utf8_decode((const char *)s + i, n - i, cp);
+	if (len)
+		return len;
+	*cp = 0xDC00 + s[i];
+	return 1;
 }
 
 size_t score_utf8_count(const char *s, size_t n)

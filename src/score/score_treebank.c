@@ -24,6 +24,7 @@
 #include <wctype.h>
 
 #include "../util/buf.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 struct rw {
@@ -195,22 +196,15 @@ static bool js_space85(uint32_t c)
 	       c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF || c == 0x85;
 }
 
+/* The code point at s[i] (util/utf8.h) and its length; a byte that does
+ * not start a valid sequence is U+FFFD, one byte long (kept as it is). */
 static size_t u8_next(const char *s, size_t n, size_t i, uint32_t *cp)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
-	uint32_t c = len == 1 ? u[i] : len == 2 ? u[i] & 0x1F : len == 3 ? u[i] & 0x0F : u[i] & 0x07;
-	if (i + len > n)
-		len = n - i;
-	for (size_t k = 1; k < len; k++) {
-		if ((u[i + k] & 0xC0) != 0x80) {
-			*cp = 0xFFFD;
-			return k;
-		}
-		c = c << 6 | (u[i + k] & 0x3F);
-	}
-	*cp = c;
-	return len ? len : 1;
+	size_t l = utf8_decode(s + i, n - i, cp);
+	if (l)
+		return l;
+	*cp = 0xFFFD;
+	return 1;
 }
 
 char *score_treebank(const char *s, size_t n, size_t *out_n)

@@ -27,6 +27,28 @@
 #include "cluster.h"
 #include "rng.h"
 
+long stats_boot_budget(const double *x, size_t n, long resamples)
+{
+	double seen[64];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < k && seen[j] != x[i]; j++)
+			;
+		if (j < k)
+			continue;
+		if (k == 64) {
+			/* many distinct values: B n draws */
+			if ((double)resamples * (double)n > STATS_BOOT_BUDGET)
+				return (long)fmax(STATS_BOOT_MIN_B,
+						  STATS_BOOT_BUDGET / (double)n);
+			return resamples;
+		}
+		seen[k++] = x[i];
+	}
+	return resamples;
+}
+
 #define BOOT_DEFAULT_B 10000
 #define MAX_DISTINCT 64
 

@@ -37,6 +37,15 @@ struct stats_boot_ci {
 int stats_boot_mean(const double *x, size_t n, const struct stats_boot_opt *o,
 		    struct stats_boot_ci *out);
 
+/* The resampling budget of a bootstrap mean (docs/statistics.md,
+ * "Speed"): data with at most 64 distinct values is resampled as counts
+ * (cost independent of n), so `resamples` stands; otherwise the cost is
+ * resamples * n draws, and resamples is cut to keep that under
+ * STATS_BOOT_BUDGET, never below STATS_BOOT_MIN_B. */
+#define STATS_BOOT_BUDGET 20000000.0
+#define STATS_BOOT_MIN_B 200
+long stats_boot_budget(const double *x, size_t n, long resamples);
+
 /* Proportion k/n (k passes of n), O(B sqrt n).  Percentile and BCa. */
 int stats_boot_prop(long k, long n, const struct stats_boot_opt *o,
 		    struct stats_boot_ci *out);

@@ -16,6 +16,26 @@
 #include "../util/xalloc.h"
 #include "rng.h"
 #include "sort.h"
+#include "stats.h"
+
+double stats_signflip_auto_p(const double *d, size_t n, long resamples,
+			     uint64_t seed)
+{
+	double s = 0, ss = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (d[i] != 0 && !isnan(d[i])) {
+			s += d[i];
+			ss += d[i] * d[i];
+			m++;
+		}
+	if (m <= STATS_SIGNFLIP_MC_MAX)
+		return stats_signflip_p(d, n, resamples, seed);
+	/* 2 Phi(-|z|), not 2 (1 - Phi(|z|)): no cancellation; a tail
+	 * below the smallest double is reported as that, never 0 */
+	return ss > 0 ? fmax(DBL_MIN, fmin(1, 2 * stats_norm_cdf(
+		-fabs(s) / sqrt(ss)))) : 1;
+}
 
 double stats_mcnemar_exact(long b, long c)
 {

@@ -45,6 +45,16 @@ struct interval stats_paired_diff_newcombe_f(double a, double b, double c,
 double stats_signflip_p(const double *d, size_t n, long resamples,
 			uint64_t seed);
 
+/* The sign-flip p-value at any size: stats_signflip_p up to
+ * STATS_SIGNFLIP_MC_MAX non-zero differences; beyond, the normal
+ * approximation of the permutation distribution (mean 0, variance
+ * sum d^2; Fisher 1935, Lehmann & Romano 2005 §15.2), two-sided
+ * 2 Phi(-|sum d| / sqrt(sum d^2)), computed without cancellation and
+ * never below DBL_MIN.  All zeros give 1. */
+#define STATS_SIGNFLIP_MC_MAX 1000
+double stats_signflip_auto_p(const double *d, size_t n, long resamples,
+			     uint64_t seed);
+
 /* Holm's step-down adjustment of m p-values (R's p.adjust(p, "holm")):
  * sort ascending, multiply the i-th smallest (0-based) by m - i, take
  * running maxima, cap at 1.  `adj` receives the results in the input

@@ -9,6 +9,7 @@
 #include "prop.h"
 #include "design.h"
 
+#include <float.h>
 #include <math.h>
 
 #define CF_MAX_ITER 20000
@@ -54,6 +55,15 @@ static double betacf(double a, double b, double x)
 			break;
 	}
 	return h;
+}
+
+double stats_binom_upper(double f, double n, double p)
+{
+	double v;
+	if (!(f > 0) || !(p > 0 && p < 1) || !(n >= f))
+		return 1;
+	v = stats_betainc(f, n - f + 1, p);
+	return isnan(v) ? 1 : fmax(DBL_MIN, v);
 }
 
 double stats_betainc(double a, double b, double x)

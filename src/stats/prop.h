@@ -17,6 +17,14 @@ double stats_betainc_inv(double a, double b, double p);
 /* P(X <= k) for X ~ Binomial(n, p). */
 double stats_binom_cdf(long k, long n, double p);
 
+/* One-sided exact binomial tail P(X >= f) for X ~ Binomial(n, p), on
+ * real counts (effective counts f / deff, n / deff of clustered or
+ * repeated data): I_p(f, n - f + 1), which equals R's
+ * pbinom(f - 1, n, p, lower.tail = FALSE) at whole counts.  1 when
+ * f <= 0 or p is 0 or 1 (no evidence against the rate); never below
+ * DBL_MIN. */
+double stats_binom_upper(double f, double n, double p);
+
 /* Clopper–Pearson "exact" interval for k successes in n trials: the
  * alpha/2 and 1 - alpha/2 quantiles of Beta(k, n-k+1) and Beta(k+1, n-k).
  * Conservative (coverage >= conf).  n == 0 gives [0, 1]. */

@@ -5,11 +5,6 @@
 
 #include <string.h>
 
-/* Until db_sqlite.c (branch storedb) is merged, the SQLite opener may be
- * missing: declared weak so the PostgreSQL side builds and is tested. */
-extern int db_sqlite_open(const char *path, int busy_ms, struct db **out,
-			  struct err *err) __attribute__((weak));
-
 bool db_is_url(const char *target)
 {
 	return target && (strncmp(target, "postgres://", 11) == 0 ||
@@ -22,12 +17,8 @@ int db_open(const char *target, int busy_ms, struct db **out,
 	*out = NULL;
 	if (!target || !*target)
 		return err_set(err, ST_DB, "no database given");
-	if (db_is_url(target))
-		return db_pg_open(target, busy_ms, out, err);
-	if (!db_sqlite_open)
-		return err_set(err, ST_DB, "%s: the SQLite backend is not built",
-			       target);
-	return db_sqlite_open(target, busy_ms, out, err);
+	return db_is_url(target) ? db_pg_open(target, busy_ms, out, err)
+				 : db_sqlite_open(target, busy_ms, out, err);
 }
 
 void db_close(struct db *db)

@@ -295,15 +295,3 @@ static const struct db_ops sq_ops = {
 	.reset = sq_reset,
 	.finalize = sq_finalize,
 };
-
-/* Until db_pg.c (branch pg) is merged, a PostgreSQL URL is refused here.
- * The definition is weak so db_pg.c's replaces it at link time; delete
- * this stub when db_pg.c lands. */
-__attribute__((weak)) int db_pg_open(const char *url, int busy_ms,
-				     struct db **out, struct err *err)
-{
-	(void)busy_ms;
-	*out = NULL;
-	return err_set(err, ST_DB, "%s: this assay was built without"
-		       " PostgreSQL support", url);
-}

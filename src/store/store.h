@@ -34,7 +34,8 @@ int store_open(const char *path, struct store **out, struct err *err);
 
 /* Opens the database at path only if it exists (the read-only commands:
  * show, stats, report, export, runs, delete, compare); otherwise ST_IO
- * "no database at PATH (use --db PATH)" and *out NULL. */
+ * "no database at PATH (use --db PATH, …)" naming the other ways to
+ * choose one (settings.h), and *out NULL. */
 int store_open_existing(const char *path, struct store **out, struct err *err);
 
 /* Commits pending writes and closes; store_close(NULL) does nothing. */
@@ -354,11 +355,12 @@ int store_group_latencies(struct store *st, int64_t run_id,
 			  size_t provider_idx, size_t prompt_idx, double **out,
 			  size_t *n, struct err *err);
 
-/* The mean of each named metric per group over graded results. */
+/* The mean and the sum of each named metric per group over graded
+ * results. */
 int store_group_metrics_each(struct store *st, int64_t run_id,
 			     int (*cb)(void *ud, size_t provider_idx,
 				       size_t prompt_idx, const char *metric,
-				       double mean),
+				       double mean, double sum),
 			     void *ud, struct err *err);
 
 /* ------------------------------------------------ reads for statistics */

@@ -178,6 +178,13 @@ static int insert(struct store *st, const struct store_human_grade *g,
 	return 0;
 }
 
+int store_human_check(struct store *st, const struct store_human_grade *g,
+		      struct err *err)
+{
+	int rc = store_commit(st, err);
+	return rc ? rc : validate(st, g, err);
+}
+
 int store_human_put(struct store *st, const struct store_human_grade *g,
 		    int64_t *id, struct err *err)
 {

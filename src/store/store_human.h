@@ -37,6 +37,12 @@ struct store_human_grade {
 int store_human_put(struct store *st, const struct store_human_grade *g,
 		    int64_t *id, struct err *err);
 
+/* The checks of store_human_put without the write: 0 when put would
+ * accept g, else ST_INPUT with the same message (ST_DB on store
+ * failures).  For importers that check every grade before storing any. */
+int store_human_check(struct store *st, const struct store_human_grade *g,
+		      struct err *err);
+
 /* Calls cb for every human grade of run_id's results, in id order (the
  * order they were given).  Strings live until cb returns.  A callback
  * returning non-zero stops the walk and that value is returned. */

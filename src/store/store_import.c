@@ -6,6 +6,7 @@
  * SQL is db.h's dialect (RETURNING id for the new rows), shared by both
  * backends. */
 #include "store_int.h"
+#include "store_turns.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,6 +29,9 @@ struct imp {
 	long n_cases, n_prompts, n_providers;
 	int repeat;
 	struct db_stmt *q_prompt, *q_prov, *q_case, *q_res, *q_assert;
+	/* the last result line: a turn line must belong to it */
+	bool have_res, res_skipped;
+	long res_case, res_prompt, res_prov, res_rep;
 };
 
 static int bad(struct imp *im, const char *what)
@@ -173,6 +177,60 @@ static int header(struct imp *im, const json_t *h)
 	return rc;
 }
 
+static long jlong(const json_t *o, const char *k, long none)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (long)json_integer_value(v) : none;
+}
+
+static double jreal(const json_t *o, const char *k, double none)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : none;
+}
+
+/* A conversation's turn: it follows its result line (report_bundle.c
+ * writes them so), which ties it to an item of this run; the turns of a
+ * result that a merge skipped (already stored) are skipped with it. */
+static int turn_line(struct imp *im, const json_t *o)
+{
+	struct store_turn t;
+	long a, b, c, rep, turn;
+	const json_t *pass = json_object_get(o, "pass");
+	int rc;
+	if ((rc = idx(im, o, "case_idx", im->n_cases, &a)) ||
+	    (rc = idx(im, o, "prompt_idx", im->n_prompts, &b)) ||
+	    (rc = idx(im, o, "provider_idx", im->n_providers, &c)) ||
+	    (rc = idx(im, o, "repeat", im->repeat, &rep)) ||
+	    (rc = idx(im, o, "turn", 1L << 30, &turn)))
+		return rc;
+	if (turn < 1)
+		return bad(im, "'turn' is missing or out of range");
+	if (!im->have_res || a != im->res_case || b != im->res_prompt ||
+	    c != im->res_prov || rep != im->res_rep)
+		return bad(im, "a turn that does not follow its result line");
+	if (im->res_skipped)
+		return 0;
+	memset(&t, 0, sizeof t);
+	t.case_idx = (size_t)a;
+	t.prompt_idx = (size_t)b;
+	t.provider_idx = (size_t)c;
+	t.repeat = (int)rep;
+	t.turn = (int)turn;
+	t.user = jtext(o, "user");
+	t.output = jtext(o, "output");
+	t.latency_ms = jreal(o, "latency_ms", NAN);
+	t.prompt_tokens = jlong(o, "prompt_tokens", -1);
+	t.completion_tokens = jlong(o, "completion_tokens", -1);
+	t.cost_usd = jreal(o, "cost_usd", -1);
+	t.cached = json_is_true(json_object_get(o, "cached"));
+	t.retries = (int)jlong(o, "retries", 0);
+	t.pass = json_is_boolean(pass) ? json_is_true(pass) : -1;
+	t.score = t.pass < 0 ? NAN : jreal(o, "score", NAN);
+	t.reason = jtext(o, "reason");
+	return store_turn_put(im->st, im->run_id, &t, im->err);
+}
+
 static int body_line(struct imp *im, const json_t *line)
 {
 	const json_t *o;
@@ -246,7 +304,13 @@ static int body_line(struct imp *im, const json_t *line)
 		    (rc = idx(im, o, "provider_idx", im->n_providers, &c)) ||
 		    (rc = idx(im, o, "repeat", im->repeat, &rep)))
 			return rc;
-		if (im->into && have_item(im, a, b, c, rep)) {
+		im->have_res = true;
+		im->res_case = a;
+		im->res_prompt = b;
+		im->res_prov = c;
+		im->res_rep = rep;
+		im->res_skipped = im->into && have_item(im, a, b, c, rep);
+		if (im->res_skipped) {
 			im->skipped++;
 			return 0;
 		}
@@ -294,7 +358,9 @@ static int body_line(struct imp *im, const json_t *line)
 		}
 		return 0;
 	}
-	return bad(im, "unknown line: expected prompt, provider, case or result");
+	if ((o = json_object_get(line, "turn")))
+		return turn_line(im, o);
+	return bad(im, "unknown line: expected prompt, provider, case, result or turn");
 }
 
 static int prepare_all(struct imp *im)

@@ -391,7 +391,7 @@ int store_group_latencies(struct store *st, int64_t run_id,
 }
 
 struct metric_ctx {
-	int (*cb)(void *, size_t, size_t, const char *, double);
+	int (*cb)(void *, size_t, size_t, const char *, double, double);
 	void *ud;
 };
 
@@ -401,23 +401,24 @@ static int metric_row(struct db_stmt *q, void *vctx)
 	if (!sti_text(q, 2) || db_col_null(q, 3))
 		return 0;
 	return c->cb(c->ud, col_idx(q, 0), col_idx(q, 1), sti_text(q, 2),
-		     db_col_double(q, 3));
+		     db_col_double(q, 3), db_col_double(q, 4));
 }
 
 int store_group_metrics_each(struct store *st, int64_t run_id,
 			     int (*cb)(void *ud, size_t provider_idx,
 				       size_t prompt_idx, const char *metric,
-				       double mean),
+				       double mean, double sum),
 			     void *ud, struct err *err)
 {
 	struct db_stmt *q;
 	struct metric_ctx c = { cb, ud };
-	/* The JSON functions differ.  PostgreSQL's form (written for db_pg.c,
-	 * not run by this branch's tests) averages the numeric members only
-	 * and orders keys bytewise, as SQLite does. */
+	/* The JSON functions differ.  Both average and sum the numeric
+	 * members only (a text member would count as 0 in SQLite's avg) and
+	 * order keys bytewise (unit test store_group_metrics_means[_pg]). */
 	int rc = open_walk(st, db_kind(st->db) == DB_PG
 			   ? "SELECT r.provider_idx, r.prompt_idx, j.key,"
-			     " avg(CAST(j.value #>> '{}' AS DOUBLE PRECISION))"
+			     " avg(CAST(j.value #>> '{}' AS DOUBLE PRECISION)),"
+			     " sum(CAST(j.value #>> '{}' AS DOUBLE PRECISION))"
 			     " FROM results r,"
 			     " jsonb_each(CAST(r.named_scores_json AS jsonb)) j"
 			     " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
@@ -427,10 +428,11 @@ int store_group_metrics_each(struct store *st, int64_t run_id,
 			     " ORDER BY r.provider_idx, r.prompt_idx,"
 			     " j.key COLLATE \"C\""
 			   : "SELECT r.provider_idx, r.prompt_idx, j.key,"
-			     " avg(j.value)"
+			     " avg(j.value), sum(j.value)"
 			     " FROM results r, json_each(r.named_scores_json) j"
 			     " WHERE r.run_id = ?1 AND r.pass IS NOT NULL"
 			     "  AND r.named_scores_json IS NOT NULL"
+			     "  AND j.type IN ('integer', 'real')"
 			     " GROUP BY r.provider_idx, r.prompt_idx, j.key"
 			     " ORDER BY r.provider_idx, r.prompt_idx, j.key",
 			   run_id, &q, err);

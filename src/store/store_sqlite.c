@@ -501,7 +501,9 @@ int store_open_existing(const char *path, struct store **out, struct err *err)
 {
 	*out = NULL;
 	if (!db_is_url(path) && access(path, R_OK) != 0)
-		return err_set(err, ST_IO, "no database at %s (use --db PATH)", path);
+		return err_set(err, ST_IO, "no database at %s (use --db PATH, or "
+			       "set ASSAY_DB or db in the config file; a run "
+			       "stores .assay/assay.db beside its suite)", path);
 	return store_open(path, out, err);
 }
 

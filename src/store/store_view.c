@@ -94,9 +94,9 @@ static int prepare(struct store *st, const char *sql, struct db_stmt **q,
 	" FROM results r LEFT JOIN cases c ON c.run_id = r.run_id AND c.idx = r.case_idx" \
 	" WHERE r.run_id = ?1 AND (?2 < 0 OR r.provider_idx = ?2)"           \
 	" AND (?3 = 0 OR (r.pass = 0 AND r.error_kind IS NULL))"             \
-	" AND (?4 IS NULL OR EXISTS (SELECT 1 FROM " TAGS("c.metadata_json")  \
-	" t WHERE " TAG " = ?4))"                                             \
-	" AND (?5 IS NULL OR " FIND ")"                                       \
+	" AND (CAST(?4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM "           \
+	TAGS("c.metadata_json") " t WHERE " TAG " = ?4))"                     \
+	" AND (CAST(?5 AS TEXT) IS NULL OR " FIND ")"                         \
 	" AND (?6 = 0 OR " SV_JR " = 1)"                                      \
 	" GROUP BY r.case_idx, r.repeat"
 
@@ -296,7 +296,10 @@ static void seed_params(uint64_t seed, int64_t *a, int64_t *b)
 	"  FROM results r WHERE r.run_id = ?1 AND r.output IS NOT NULL"      \
 	"  AND r.error_kind IS NULL AND (?2 < 0 OR r.provider_idx = ?2)"     \
 	"  AND (?3 = 0 OR r.pass = 0) AND (?4 = 0 OR " SV_JR " = 1)"         \
-	"  ORDER BY CASE WHEN ?5 > 0 THEN h ELSE 0 END, ci, rp, pi, vi"      \
+	/* the expressions, not their aliases: PostgreSQL takes an alias   \
+	 * in ORDER BY only on its own, not inside CASE */                  \
+	"  ORDER BY CASE WHEN ?5 > 0 THEN " SV_HASH("r.id") " ELSE 0 END,"   \
+	"  r.case_idx, r.repeat, r.prompt_idx, r.provider_idx"              \
 	"  LIMIT CASE WHEN ?5 > 0 THEN ?5 ELSE " NO_LIMIT " END),"          \
 	" marked AS (SELECT b.*, CASE WHEN EXISTS (SELECT 1 FROM human_grades g" \
 	"  WHERE g.result_id = b.id AND g.kind = 'rating' AND g.grader = ?6)" \
@@ -503,10 +506,12 @@ int store_view_tags(struct store *st, int64_t run_id,
 	struct db_stmt *q = NULL;
 	struct tag_ud u = { cb, ud };
 	int rc = prepare(st, db_kind(st->db) == DB_PG
-		? "SELECT DISTINCT " SV_TAG_PG " FROM cases c, "
+		/* the collation in the select list: `ORDER BY 1 COLLATE "C"`
+		 * would collate the constant 1, not sort by column 1 */
+		? "SELECT DISTINCT " SV_TAG_PG " COLLATE \"C\" FROM cases c, "
 		  SV_TAGS_PG("c.metadata_json") " t"
 		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_PG
-		  " ORDER BY 1 COLLATE \"C\""
+		  " ORDER BY 1"
 		: "SELECT DISTINCT " SV_TAG_SQ " FROM cases c, "
 		  SV_TAGS_SQ("c.metadata_json") " t"
 		  " WHERE c.run_id = ?1 AND " SV_TAG_IS_TEXT_SQ " ORDER BY 1",

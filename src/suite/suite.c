@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- loader helpers ----------------------------------------------------- */
 
@@ -174,6 +175,7 @@ static bool looks_like_chat(const char *raw)
 	bool ok = false;
 	size_t i;
 	json_t *m;
+	bool tags = false;
 
 	while (isspace((unsigned char)*p))
 		p++;
@@ -190,10 +192,34 @@ static bool looks_like_chat(const char *raw)
 			continue;
 		}
 		if (p[0] == '{' && p[1] == '%') {
-			buf_free(&b);
-			return false;
+			/* control tags (a `{% for %}` over _conversation) are
+			 * left out: what remains is the messages' shape */
+			const char *e = strstr(p + 2, "%}");
+			if (!e)
+				break;
+			tags = true;
+			p = e + 2;
+			continue;
 		}
 		buf_putc(&b, *p++);
+	}
+	if (tags) {
+		/* a comma a loop puts between items leaves one before ']' */
+		char *t = b.p;
+		size_t w = 0;
+		for (size_t k = 0; t && k < b.len; k++) {
+			if (t[k] == ',') {
+				size_t q = k + 1;
+				while (q < b.len && isspace((unsigned char)t[q]))
+					q++;
+				if (q < b.len && (t[q] == ']' || t[q] == '}'))
+					continue;
+			}
+			t[w++] = t[k];
+		}
+		b.len = w;
+		if (t)
+			t[w] = '\0';
 	}
 	j = json_loads(buf_str(&b), 0, NULL);
 	buf_free(&b);
@@ -208,8 +234,8 @@ static bool looks_like_chat(const char *raw)
 	return ok;
 }
 
-static void add_prompt(struct ld *l, char *raw, const char *label,
-		       const char *file, int line, int col)
+void ld_add_prompt(struct ld *l, char *raw, const char *label,
+		   const char *file, int line, int col)
 {
 	struct suite *s = l->s;
 	struct prompt *p;
@@ -219,6 +245,7 @@ static void add_prompt(struct ld *l, char *raw, const char *label,
 	p->raw = raw;
 	p->label = xstrdup(label ? label : raw);
 	p->is_chat = looks_like_chat(raw);
+	p->config = NULL;
 	p->loc.file = file;
 	p->loc.line = line;
 	p->loc.col = col;
@@ -293,7 +320,7 @@ static void split_text_prompts(struct ld *l, char *text, const char *file,
 					 count);
 			else if (label)
 				snprintf(lab, sizeof lab, "%s", label);
-			add_prompt(l, xstrndup(s, (size_t)(e - s)),
+			ld_add_prompt(l, xstrndup(s, (size_t)(e - s)),
 				   label ? lab : NULL, file, start_line, 1);
 		}
 		if (!next)
@@ -347,9 +374,16 @@ static int prompt_file(struct ld *l, const struct ynode *at,
 				      "messages, each a mapping with 'role' "
 				      "and 'content'");
 		}
-		add_prompt(l, raw, label ? label : ref, path, d->root->line,
+		ld_add_prompt(l, raw, label ? label : ref, path, d->root->line,
 			   d->root->col);
 		return 0;
+	}
+	if (strcmp(ext, ".csv") == 0 || strcmp(ext, ".jsonl") == 0) {
+		int rc = strcmp(ext, ".csv") == 0
+			 ? ld_prompt_csv(l, at, text, len, path, label)
+			 : ld_prompt_jsonl(l, at, text, path, label, ref);
+		free(text);
+		return rc;
 	}
 	if (strcmp(ext, ".json") == 0) {
 		char *s = text, *e = text + len;
@@ -357,7 +391,7 @@ static int prompt_file(struct ld *l, const struct ynode *at,
 			s++;
 		while (e > s && isspace((unsigned char)e[-1]))
 			e--;
-		add_prompt(l, xstrndup(s, (size_t)(e - s)), label ? label : ref,
+		ld_add_prompt(l, xstrndup(s, (size_t)(e - s)), label ? label : ref,
 			   path, 1, 1);
 		free(text);
 		return 0;
@@ -367,22 +401,134 @@ static int prompt_file(struct ld *l, const struct ynode *at,
 	return 0;
 }
 
+/* promptfoo reads a prompt string as a file path when it has no newline
+ * and a '/', '\\' or '*', or a dot three or four characters from its end
+ * (maybeFilePath).  assay reads it as a file when that file exists in
+ * the suite's directory; a word ending in a prompt file's extension that
+ * names no file is an error; anything else stays inline text (promptfoo
+ * would fail to find "What is 3.14?" as a file). */
+static int bare_path(struct ld *l, const struct ynode *v, const char *label,
+		     bool *done)
+{
+	static const char *const exts[] = { ".txt", ".json", ".jsonl", ".yaml",
+		".yml", ".csv", ".md", ".j2", ".njk", NULL };
+	const char *s = v->str;
+	size_t n = strlen(s);
+	char ext[16], *full, *ref;
+	bool like, exists, named = false;
+	int rc;
+
+	*done = false;
+	like = !strchr(s, '\n') && (strpbrk(s, "/\\*") ||
+				    (n >= 3 && s[n - 3] == '.') ||
+				    (n >= 4 && s[n - 4] == '.'));
+	if (!like || strpbrk(s, " \t"))
+		return 0;
+	ld_ext(s, ext, sizeof ext);
+	for (int i = 0; exts[i]; i++)
+		named = named || !strcmp(ext, exts[i]);
+	full = fs_join(l->s->dir, s);
+	{
+		struct stat st;
+		exists = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	free(full);
+	if (!exists && !named)
+		return 0;
+	*done = true;
+	if (!exists)
+		return ld_err(l, v, "found the prompt file '%s', which does not "
+			      "exist (a prompt that looks like a path is read "
+			      "as a file, as promptfoo reads it)", s);
+	ref = xasprintf("file://%s", s);
+	rc = prompt_file(l, v, ref, label ? label : s);
+	free(ref);
+	return rc;
+}
+
 static int prompt_item(struct ld *l, const struct ynode *v, const char *label)
 {
+	bool done;
+	int rc;
 	if (v->kind != YN_SCALAR || yn_scalar_type(v) != JSON_STRING)
 		return ld_err(l, v, "found %s, expected a prompt (a string, "
 			      "a file:// path or a mapping with raw/id and "
 			      "label)", yn_kind_name(v));
 	if (ld_is_file_ref(v->str))
 		return prompt_file(l, v, v->str, label);
-	add_prompt(l, xstrdup(v->str), label, v->file, v->text_line,
+	if ((rc = bare_path(l, v, label, &done)) || done)
+		return rc;
+	ld_add_prompt(l, xstrdup(v->str), label, v->file, v->text_line,
 		   v->text_col);
 	return 0;
+}
+
+/* A prompt's `config`: request parameters that override the provider's
+ * for this prompt (promptfoo merges prompt.config over the provider's
+ * config).  Only keys that go into an OpenAI-compatible request body,
+ * type-checked here; the engine applies them (provider.h). */
+static int prompt_config(struct ld *l, const struct ynode *v, json_t **out)
+{
+	static const struct { const char *k; const char *type; } keys[] = {
+		{ "temperature", "n" }, { "top_p", "n" },
+		{ "presence_penalty", "n" }, { "frequency_penalty", "n" },
+		{ "max_tokens", "i" }, { "max_completion_tokens", "i" },
+		{ "seed", "i" }, { "top_logprobs", "i" }, { "logprobs", "b" },
+		{ "stop", "s" }, { "response_format", "o" },
+		{ "tools", "l" }, { "functions", "l" }, { "tool_choice", "so" },
+		{ "function_call", "so" }, { "parallel_tool_calls", "b" },
+		{ "reasoning_effort", "S" }, { "user", "S" },
+	};
+	if (v->kind != YN_MAP)
+		return ld_err(l, v, "found %s, expected a mapping of request "
+			      "parameters", yn_kind_name(v));
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *k = v->kids[i], *x = v->kids[i + 1];
+		const char *t = NULL;
+		int jt = x->kind == YN_SCALAR ? yn_scalar_type(x) : -1;
+		bool ok;
+		for (size_t j = 0; j < sizeof keys / sizeof *keys; j++)
+			if (!strcmp(keys[j].k, k->str))
+				t = keys[j].type;
+		if (!t)
+			return ld_err(l, k, "prompt config key '%s' is not "
+				      "supported; expected one of: temperature, "
+				      "top_p, presence_penalty, "
+				      "frequency_penalty, max_tokens, "
+				      "max_completion_tokens, seed, logprobs, "
+				      "top_logprobs, stop, response_format, "
+				      "tools, functions, tool_choice, "
+				      "function_call, parallel_tool_calls, "
+				      "reasoning_effort, user", k->str);
+		ok = (strchr(t, 'n') && (jt == JSON_INTEGER || jt == JSON_REAL)) ||
+		     (strchr(t, 'i') && jt == JSON_INTEGER) ||
+		     (strchr(t, 'b') && (jt == JSON_TRUE || jt == JSON_FALSE)) ||
+		     (strchr(t, 'S') && jt == JSON_STRING) ||
+		     (strchr(t, 's') && (jt == JSON_STRING || x->kind == YN_SEQ)) ||
+		     (strchr(t, 'o') && x->kind == YN_MAP) ||
+		     (strchr(t, 'l') && x->kind == YN_SEQ);
+		if (!ok)
+			return ld_err(l, x, "prompt config %s: found %s, "
+				      "expected %s", k->str, yn_kind_name(x),
+				      *t == 'n' ? "a number" :
+				      *t == 'i' ? "an integer" :
+				      *t == 'b' ? "true or false" :
+				      *t == 'S' ? "a string" :
+				      *t == 'o' ? "a mapping" :
+				      *t == 'l' ? "a list" :
+				      !strcmp(t, "so") ? "a string or a mapping"
+						       : "a string or a list");
+	}
+	*out = yn_to_json(v, l->err);
+	return *out ? 0 : ST_INPUT;
 }
 
 static int prompt_object(struct ld *l, const struct ynode *m)
 {
 	const struct ynode *raw = NULL, *id = NULL, *label = NULL;
+	json_t *config = NULL;
+	size_t before = l->s->n_prompts;
+	int rc;
 	for (size_t i = 0; i + 1 < m->n; i += 2) {
 		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
 		if (strcmp(k->str, "raw") == 0)
@@ -391,29 +537,48 @@ static int prompt_object(struct ld *l, const struct ynode *m)
 			id = v;
 		else if (strcmp(k->str, "label") == 0)
 			label = v;
-		else if (strcmp(k->str, "config") == 0 ||
-			 strcmp(k->str, "function") == 0)
+		else if (strcmp(k->str, "config") == 0) {
+			json_decref(config);
+			config = NULL;
+			if ((rc = prompt_config(l, v, &config)))
+				return rc;
+		} else if (strcmp(k->str, "function") == 0) {
+			json_decref(config);
 			return ld_err(l, k, "unsupported feature: prompt key "
 				      "'%s'", k->str);
-		else
+		} else {
+			json_decref(config);
 			return ld_err(l, k, "unknown key '%s' in a prompt, "
-				      "expected raw, id or label", k->str);
+				      "expected raw, id, label or config",
+				      k->str);
+		}
 	}
-	if (label && label->kind != YN_SCALAR)
+	if (label && label->kind != YN_SCALAR) {
+		json_decref(config);
 		return ld_err(l, label, "found %s, expected a string label",
 			      yn_kind_name(label));
-	if (raw)
-		return prompt_item(l, raw, label ? label->str : NULL);
-	if (id) {
-		if (id->kind == YN_SCALAR && ld_is_file_ref(id->str))
-			return prompt_file(l, id, id->str,
-					   label ? label->str : NULL);
-		return ld_err(l, id, "found %s, expected a file:// path as "
-			      "the prompt's id (or use 'raw:' for inline "
-			      "text)", yn_kind_name(id));
 	}
-	return ld_err(l, m, "found a prompt mapping without 'raw' or 'id', "
-		      "expected one of them");
+	if (raw) {
+		rc = prompt_item(l, raw, label ? label->str : NULL);
+	} else if (id) {
+		if (id->kind == YN_SCALAR && ld_is_file_ref(id->str))
+			rc = prompt_file(l, id, id->str,
+					 label ? label->str : NULL);
+		else if (id->kind == YN_SCALAR &&
+			 yn_scalar_type(id) == JSON_STRING)
+			rc = prompt_item(l, id, label ? label->str : NULL);
+		else
+			rc = ld_err(l, id, "found %s, expected a file:// path "
+				    "as the prompt's id (or use 'raw:' for "
+				    "inline text)", yn_kind_name(id));
+	} else {
+		rc = ld_err(l, m, "found a prompt mapping without 'raw' or "
+			    "'id', expected one of them");
+	}
+	for (size_t i = before; !rc && config && i < l->s->n_prompts; i++)
+		l->s->prompts[i].config = json_incref(config);
+	json_decref(config);
+	return rc;
 }
 
 static int load_prompts(struct ld *l, const struct ynode *n)
@@ -444,6 +609,8 @@ static int load_prompts(struct ld *l, const struct ynode *n)
 
 /* ---- providers ----------------------------------------------------------- */
 
+static bool code_provider_id(const char *id);
+
 static int add_provider(struct ld *l, const struct ynode *at,
 			const struct ynode *id, const struct ynode *opts)
 {
@@ -456,10 +623,11 @@ static int add_provider(struct ld *l, const struct ynode *at,
 		return ld_err(l, id ? id : at, "found %s, expected a provider "
 			      "id such as openai:chat:gpt-4o-mini",
 			      id ? yn_kind_name(id) : "no 'id'");
-	if (ld_is_file_ref(id->str))
+	if (ld_is_file_ref(id->str) && !code_provider_id(id->str))
 		return ld_err(l, id, "unsupported feature: file:// providers "
-			      "('%s'); use an exec: or http provider",
-			      id->str);
+			      "other than provider files (.yaml, .yml, .json) "
+			      "and .js and .py scripts ('%s'); use an "
+			      "exec: or http provider", id->str);
 	for (size_t i = 0; opts && i + 1 < opts->n; i += 2) {
 		const struct ynode *k = opts->kids[i];
 		static const char *const unsup[] = { "transform", "delay",
@@ -508,8 +676,66 @@ static int add_provider(struct ld *l, const struct ynode *at,
 	return 0;
 }
 
+static int provider_item(struct ld *l, const struct ynode *it);
+
+/* promptfoo's provider files: `file://x.yaml` (or .yml, .json) holding
+ * one provider's options ({id, label, config}) or a list of them. */
+static int provider_file(struct ld *l, const struct ynode *at, bool *done)
+{
+	const char *path;
+	char ext[16], *text;
+	size_t len;
+	struct ydoc *d;
+	const struct ynode *root;
+	int rc = 0;
+
+	*done = false;
+	ld_ext(at->str + 7, ext, sizeof ext);
+	if (strcmp(ext, ".yaml") && strcmp(ext, ".yml") && strcmp(ext, ".json"))
+		return 0;
+	*done = true;
+	if (l->in_provider_file)
+		return ld_err(l, at, "found the provider file '%s' inside a "
+			      "provider file, expected providers (an id or "
+			      "{id, label, config})", at->str);
+	if (!(text = ld_read(l, at, at->str + 7, &path, &len)))
+		return ST_INPUT;
+	d = ld_doc(l);
+	rc = ydoc_parse(d, path, text, len, l->err);
+	free(text);
+	if (rc)
+		return rc;
+	if (!d->root)
+		return ld_err(l, at, "'%s' is empty, expected a provider "
+			      "({id, label, config}) or a list of them",
+			      at->str);
+	if ((rc = ld_refs(l, &d->root)))
+		return rc;
+	root = d->root;
+	l->in_provider_file = true;
+	if (root->kind == YN_SEQ) {
+		for (size_t i = 0; i < root->n && !rc; i++)
+			rc = provider_item(l, root->kids[i]);
+	} else if (root->kind == YN_MAP) {
+		rc = provider_item(l, root);
+	} else {
+		rc = ld_err(l, root, "found %s, expected a provider ({id, "
+			    "label, config}) or a list of them",
+			    yn_kind_name(root));
+	}
+	l->in_provider_file = false;
+	return rc;
+}
+
 static int provider_item(struct ld *l, const struct ynode *it)
 {
+	if (it->kind == YN_SCALAR && yn_scalar_type(it) == JSON_STRING &&
+	    ld_is_file_ref(it->str)) {
+		bool done;
+		int rc = provider_file(l, it, &done);
+		if (rc || done)
+			return rc;
+	}
 	if (it->kind == YN_SCALAR)
 		return add_provider(l, it, it, NULL);
 	if (it->kind != YN_MAP)
@@ -548,6 +774,24 @@ static int load_providers(struct ld *l, const struct ynode *n)
 	return rc;
 }
 
+/* file://x.js (.mjs, .cjs) and file://x.py[:function]: script providers
+ * (src/provider/prov_code.c). */
+static bool code_provider_id(const char *id)
+{
+	const char *p = id + 7, *colon = strrchr(p, ':');
+	size_t n = colon && !strchr(colon, '/') ? (size_t)(colon - p)
+						: strlen(p);
+	static const char *const ext[] = { ".js", ".mjs", ".cjs", ".py" };
+	if (strncmp(id, "file://", 7))
+		return false;
+	for (size_t i = 0; i < 4; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && !memcmp(p + n - e, ext[i], e))
+			return true;
+	}
+	return false;
+}
+
 /* ---- template check -------------------------------------------------------- */
 
 static int check_templates(struct ld *l)
@@ -575,10 +819,21 @@ static int check_templates(struct ld *l)
 		for (size_t p = 0; p < s->n_prompts; p++) {
 			const struct prompt *pr = &s->prompts[p];
 			struct err e = {0};
-			char *r = tmpl_render_ex(pr->raw, tc->vars,
-						 pr->is_chat ? TMPL_JSON_ESCAPE
-							     : 0, &pr->loc, &e,
-						 missing, sizeof missing);
+			json_t *cv = NULL;
+			char *r;
+			/* promptfoo's `_conversation`: the engine fills it with
+			 * the earlier tests' turns (engine_cvar.c); the
+			 * first test sees an empty list */
+			if (!tc->conv && tmpl_refers_to(pr->raw, "_conversation") &&
+			    !json_object_get(tc->vars, "_conversation")) {
+				cv = json_copy(tc->vars);
+				json_object_set_new(cv, "_conversation",
+						    json_array());
+			}
+			r = tmpl_render_ex(pr->raw, cv ? cv : tc->vars,
+					   pr->is_chat ? TMPL_JSON_ESCAPE : 0,
+					   &pr->loc, &e, missing, sizeof missing);
+			json_decref(cv);
 			if (r && pr->is_chat) {
 				json_error_t je;
 				json_t *j = json_loads(r, 0, &je);
@@ -623,9 +878,8 @@ static const char *const top_supported[] = {
 	"classification", "decision", NULL
 };
 static const char *const top_unsupported[] = {
-	"scenarios", "env", "nunjucksFilters", "derivedMetrics",
-	"extensions", "sharing", "redteam", "commandLineOptions", "metadata",
-	"tags", "tracing", "writeLatestResults", NULL
+	"nunjucksFilters", "extensions", "sharing", "redteam",
+	"commandLineOptions", "tags", "tracing", "writeLatestResults", NULL
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -640,9 +894,11 @@ static int load_root(struct ld *l, const struct ynode *root)
 {
 	struct suite *s = l->s;
 	const struct ynode *prompts = NULL, *providers = NULL, *tests = NULL,
-			   *def = NULL, *perturb = NULL;
+			   *def = NULL, *perturb = NULL, *scenarios = NULL;
 	int rc;
 
+	if ((rc = ld_cli_root(l, &root)))  /* suite_cli.c */
+		return rc;
 	if (!root)
 		return err_at(l->err, s->path, 1, 1, "found an empty file, "
 			      "expected a suite (a mapping with prompts, "
@@ -651,6 +907,10 @@ static int load_root(struct ld *l, const struct ynode *root)
 		return ld_err(l, root, "found %s, expected a suite (a mapping "
 			      "with prompts, providers and tests)",
 			      yn_kind_name(root));
+	l->root = root;
+	if ((rc = ld_refs(l, (struct ynode **)&l->root)))  /* suite_config.c */
+		return rc;
+	root = l->root;
 	for (size_t i = 0; i + 1 < root->n; i += 2) {
 		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 		if (k->kind != YN_SCALAR)
@@ -681,18 +941,23 @@ static int load_root(struct ld *l, const struct ynode *root)
 		} else if (strcmp(k->str, "defaultTest") == 0) {
 			def = v;
 		} else if (strcmp(k->str, "evaluateOptions") == 0) {
-			if (v->kind != YN_MAP)
-				return ld_err(l, v, "found %s, expected a "
-					      "mapping", yn_kind_name(v));
+			if ((rc = ld_evaluate_options(l, v)))
+				return rc;
 			s->evaluate_options = yn_to_json(v, l->err);
 			if (!s->evaluate_options)
 				return ST_INPUT;
 		} else if (strcmp(k->str, "outputPath") == 0) {
-			bool ok = v->kind == YN_SCALAR;
+			bool ok = v->kind == YN_SCALAR &&
+				  yn_scalar_type(v) == JSON_STRING;
 			for (size_t j = 0; v->kind == YN_SEQ && j < v->n; j++)
-				ok = v->kids[j]->kind == YN_SCALAR;
-			if (v->kind == YN_SEQ && v->n == 0)
-				ok = false;
+				if (v->kids[j]->kind != YN_SCALAR ||
+				    yn_scalar_type(v->kids[j]) != JSON_STRING)
+					return ld_err(l, v->kids[j], "found %s, "
+						      "expected a path (a "
+						      "string)",
+						      yn_kind_name(v->kids[j]));
+			if (v->kind == YN_SEQ)
+				ok = v->n > 0;
 			if (!ok)
 				return ld_err(l, v, "found %s, expected a path "
 					      "or a list of paths",
@@ -711,6 +976,22 @@ static int load_root(struct ld *l, const struct ynode *root)
 				return rc;
 			if (!strcmp(k->str, "perturb"))
 				perturb = v;
+		} else if (!strcmp(k->str, "scenarios")) {
+			scenarios = v;
+		} else if (!strcmp(k->str, "env")) {
+			if ((rc = ld_env(l, v)))
+				return rc;
+		} else if (!strcmp(k->str, "metadata")) {
+			if ((rc = ld_metadata(l, v)))
+				return rc;
+		} else if (!strcmp(k->str, "assertionTemplates")) {
+			if (v->kind != YN_MAP)
+				return ld_err(l, v, "found %s, expected a "
+					      "mapping of names to assertions",
+					      yn_kind_name(v));
+		} else if (!strcmp(k->str, "derivedMetrics")) {
+			if ((rc = ld_derived_metrics(l, v)))
+				return rc;
 		} else if (in_list(top_unsupported, k->str)) {
 			return ld_err(l, k, "unsupported feature: '%s' (a "
 				      "promptfoo key that assay does not "
@@ -718,7 +999,9 @@ static int load_root(struct ld *l, const struct ynode *root)
 		} else {
 			return ld_err(l, k, "unknown key '%s', expected one of: "
 				      "description, prompts, providers, tests, "
-				      "defaultTest, evaluateOptions, outputPath, "
+				      "defaultTest, scenarios, evaluateOptions, "
+				      "outputPath, env, metadata, "
+				      "assertionTemplates, derivedMetrics, "
 				      "calibration, classification, decision, "
 				      "perturb, probe", k->str);
 		}
@@ -733,6 +1016,8 @@ static int load_root(struct ld *l, const struct ynode *root)
 	rc = load_prompts(l, prompts);
 	if (!rc)
 		rc = load_providers(l, providers);
+	if (!rc && scenarios)
+		rc = ld_scenarios(l, scenarios, tests, def, &tests);
 	if (!rc)
 		rc = ld_tests(l, tests, def);
 	if (!rc)
@@ -744,12 +1029,19 @@ static int load_root(struct ld *l, const struct ynode *root)
 		if (!s->sanitized)
 			return ST_INPUT;
 		ld_secrets(s);
+		ld_env_sanitize(s->sanitized);
 		ld_sanitize(s->sanitized);
 	}
 	return rc;
 }
 
 int suite_load(const char *path, struct suite **out, struct err *err)
+{
+	return suite_load_cli(path, NULL, out, err);
+}
+
+int suite_load_cli(const char *path, const struct suite_cli *cli,
+		   struct suite **out, struct err *err)
 {
 	struct ld l = {0};
 	struct suite *s = xcalloc(1, sizeof *s);
@@ -766,10 +1058,14 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 	}
 	l.s = s;
 	l.err = err;
-	s->path = xstrdup(path);
-	s->dir = fs_dirname(path);
-	file = ld_intern(&l, path);
-	text = fs_read_file(path, limits_get()->file_bytes, &len, err);
+	l.cli = cli;
+	s->path = xstrdup(path ? path : "(command line)");
+	s->dir = path ? fs_dirname(path) : xstrdup(".");
+	file = ld_intern(&l, s->path);
+	text = path ? fs_read_file(path, limits_get()->file_bytes, &len, err)
+		    : xstrdup("{}");
+	if (!path)
+		len = 2;
 	if (!text) {
 		file_limit_hint(err);
 		json_decref(l.file_idx);
@@ -844,6 +1140,7 @@ void suite_free(struct suite *s)
 	for (size_t i = 0; i < s->n_prompts; i++) {
 		free(s->prompts[i].raw);
 		free(s->prompts[i].label);
+		json_decref(s->prompts[i].config);
 	}
 	free(s->prompts);
 	for (size_t i = 0; i < s->n_providers; i++) {
@@ -892,6 +1189,18 @@ char *suite_render_prompt(const struct prompt *p, const json_t *vars,
 	}
 	json_decref(j);
 	return r;
+}
+
+void suite_keep_tests(struct suite *s, const bool *keep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_tests; i++) {
+		if (keep[i])
+			s->tests[n++] = s->tests[i];
+		else
+			suite_test_cleanup(&s->tests[i]);
+	}
+	s->n_tests = n;
 }
 
 int suite_filter(struct suite *s, const char *pattern, size_t first_n,

@@ -97,6 +97,9 @@ struct test_case {
 struct prompt {
 	char *raw;
 	char *label;               /* promptfoo's label, or the raw text */
+	json_t *config;            /* promptfoo's prompt `config`: request
+				    * parameters over the provider's
+				    * (checked keys), or NULL */
 	bool is_chat;
 	struct loc loc;
 };
@@ -144,6 +147,29 @@ struct suite {
  * `err` naming the file, line and column, what was found and what was
  * expected; *out is left NULL. */
 int suite_load(const char *path, struct suite **out, struct err *err);
+
+/* promptfoo's `eval` flags that replace parts of a suite (suite_cli.c):
+ * -p prompt files, -r provider ids, -t a test file (paths relative to the
+ * current directory) and --var values (a JSON object of strings, merged
+ * into defaultTest.vars).  Everything is borrowed for the load. */
+struct suite_cli {
+	const char *const *prompts;
+	size_t n_prompts;
+	const char *const *providers;
+	size_t n_providers;
+	const char *tests;         /* or NULL */
+	const json_t *vars;        /* or NULL */
+};
+
+/* suite_load with the command line's replacements; `path` NULL loads a
+ * suite made of the command line alone (as `promptfoo eval -p … -r …`
+ * without a config).  `cli` NULL is suite_load. */
+int suite_load_cli(const char *path, const struct suite_cli *cli,
+		   struct suite **out, struct err *err);
+
+/* Keeps the tests whose keep[i] is true (in order) and frees the others;
+ * `keep` has s->n_tests entries. */
+void suite_keep_tests(struct suite *s, const bool *keep);
 
 /* Frees the suite; suite_free(NULL) does nothing. */
 void suite_free(struct suite *s);

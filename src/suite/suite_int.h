@@ -18,6 +18,10 @@ struct ld {
 	json_t *empty;               /* one empty object shared by the tests
 				      * without metadata (read-only) */
 	json_t *file_idx;            /* path -> index in s->files */
+	const struct suite_cli *cli; /* command-line replacements or NULL */
+	const struct ynode *root;    /* the suite file's root: what "#/…"
+				      * $refs point into */
+	bool in_provider_file;       /* reading a file:// provider file */
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */
@@ -82,6 +86,11 @@ int ld_perturb_key(struct ld *l, const struct ynode *v, json_t *meta);
 int ld_variants_key(struct ld *l, const struct ynode *v, json_t *meta);
 int ld_perturb_expand(struct ld *l, const struct ynode *top);
 
+/* Replaces *root by a copy with the command line's prompts, providers,
+ * tests and vars (suite_cli.c); nothing when l->cli is NULL.  0 or
+ * ST_INPUT located. */
+int ld_cli_root(struct ld *l, const struct ynode **root);
+
 /* Deep copy of one assertion (suite_tests.c). */
 void assert_copy(struct assertion_spec *dst, const struct assertion_spec *src);
 /* Registers every secret value of the loaded suite with the redactor
@@ -105,6 +114,41 @@ int ld_parse_judge(struct ld *l, const struct ynode *v, char **id,
  * (suite_conv.c).  0 or ST_INPUT located. */
 int ld_conversation(struct ld *l, const struct ynode *v, struct test_case *t);
 int ld_conv_turn_asserts(struct ld *l, struct test_case *t);
+
+/* promptfoo's config features (suite_config.c).  ld_refs resolves every
+ * `$ref: "#/path"` under *root in place (a reference with sibling keys
+ * becomes the target's mapping with those keys on top; `parameters`
+ * values keep their $refs); ld_scenarios builds, in *out, the suite's
+ * tests followed by every scenario row × test merged; ld_env checks the
+ * top-level `env` and sets each variable (secret-named values are
+ * registered with the redactor); ld_env_sanitize replaces env values in
+ * the stored copy; ld_metadata checks the top-level `metadata`.  Each
+ * returns 0 or ST_INPUT located at the fault. */
+int ld_refs(struct ld *l, struct ynode **root);
+int ld_scenarios(struct ld *l, const struct ynode *scen,
+		 const struct ynode *tests, const struct ynode *def,
+		 const struct ynode **out);
+int ld_env(struct ld *l, const struct ynode *v);
+void ld_env_sanitize(json_t *root);
+int ld_metadata(struct ld *l, const struct ynode *v);
+/* `derivedMetrics`: a list of {name, value}; each value parses
+ * (util/expr.h), else ST_INPUT at the character at fault. */
+int ld_derived_metrics(struct ld *l, const struct ynode *v);
+/* `evaluateOptions`: promptfoo's keys, each type-checked; unknown keys,
+ * bad values and behaviour assay lacks (maxEvalTimeMs,
+ * generateSuggestions: true, …) are ST_INPUT at the key or value. */
+int ld_evaluate_options(struct ld *l, const struct ynode *v);
+
+/* Appends a prompt (raw consumed, label copied; NULL label: the text). */
+void ld_add_prompt(struct ld *l, char *raw, const char *label,
+		   const char *file, int line, int col);
+/* Several prompts from one .csv or .jsonl file (suite_prompt_files.c):
+ * text (len bytes) read from `file`, `label` the file's or NULL, `ref`
+ * as written.  0 or ST_INPUT located. */
+int ld_prompt_csv(struct ld *l, const struct ynode *at, char *text,
+		  size_t len, const char *file, const char *label);
+int ld_prompt_jsonl(struct ld *l, const struct ynode *at, char *text,
+		    const char *file, const char *label, const char *ref);
 
 /* Frees one test case's contents (not the struct itself). */
 void suite_test_cleanup(struct test_case *t);

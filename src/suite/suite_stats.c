@@ -10,16 +10,22 @@
  *                    max_error_rate, volume, weights: {quality, cost,
  *                    latency}}
  *
- * The blocks are kept as written in the sanitized suite JSON, where the
- * statistics report (src/report/report_stats*.c) reads them; nothing else
- * in the suite struct changes.  Meaning: docs/statistics.md. */
+ * The blocks are kept as written in the sanitized suite JSON (the store
+ * keeps it with each run), and parsed here, once, into the typed fields
+ * of suite_stats.h that the statistics report reads (report_stats_load.c);
+ * the severity names of cases and assertions are defined here too.
+ * Meaning: docs/statistics.md. */
 #include "suite_int.h"
+#include "suite_stats.h"
 #include "template.h"
 #include "../score/score.h"
+#include "../util/xalloc.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <math.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,4 +226,109 @@ int ld_stats_block(struct ld *l, const struct ynode *k, const struct ynode *v)
 	if (!strcmp(k->str, "classification"))
 		return classification(l, v);
 	return decision(l, v);
+}
+
+/* ---- the typed fields (suite_stats.h) ------------------------------------ */
+
+static char *dup_str(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s ? xstrdup(s) : NULL;
+}
+
+static double num_or_nan(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+void suite_stats_parse(const json_t *suite, struct suite_stats *out)
+{
+	const json_t *cal = json_object_get(suite, "calibration");
+	const json_t *cls = json_object_get(suite, "classification");
+	const json_t *dec = json_object_get(suite, "decision");
+	const json_t *costs = json_object_get(cls, "costs");
+	struct suite_decision *d = &out->decision;
+	memset(out, 0, sizeof *out);
+	out->confidence = dup_str(json_object_get(cal, "confidence"));
+	out->expected = dup_str(json_object_get(cls, "expected"));
+	out->predicted = dup_str(json_object_get(cls, "predicted"));
+	out->has_costs = json_is_object(costs);
+	if (json_is_object(costs)) {
+		const char *ek, *pk;
+		json_t *row, *v;
+		json_object_foreach((json_t *)costs, ek, row)
+			json_object_foreach(row, pk, v) {
+				struct suite_cost *c;
+				if (!json_is_number(v))
+					continue;
+				out->costs = xrealloc(out->costs,
+						      (out->ncosts + 1) *
+						      sizeof *out->costs);
+				c = &out->costs[out->ncosts++];
+				c->expected = xstrdup(ek);
+				c->predicted = xstrdup(pk);
+				c->cost = json_number_value(v);
+			}
+	}
+	d->set = json_is_object(dec);
+	d->min_pass_rate = num_or_nan(dec, "min_pass_rate");
+	d->max_p95_ms = num_or_nan(dec, "max_p95_ms");
+	d->max_cost_per_1k = num_or_nan(dec, "max_cost_per_1k");
+	d->max_error_rate = num_or_nan(dec, "max_error_rate");
+	d->volume = num_or_nan(dec, "volume");
+	d->has_weights = json_is_object(json_object_get(dec, "weights"));
+	d->w_quality = num_or_nan(json_object_get(dec, "weights"), "quality");
+	d->w_cost = num_or_nan(json_object_get(dec, "weights"), "cost");
+	d->w_latency = num_or_nan(json_object_get(dec, "weights"), "latency");
+}
+
+void suite_stats_free(struct suite_stats *s)
+{
+	if (!s)
+		return;
+	free(s->confidence);
+	free(s->expected);
+	free(s->predicted);
+	for (size_t i = 0; i < s->ncosts; i++) {
+		free(s->costs[i].expected);
+		free(s->costs[i].predicted);
+	}
+	free(s->costs);
+	memset(s, 0, sizeof *s);
+}
+
+/* Severity names and their weights (docs/statistics.md, failure modes). */
+static const struct { const char *name; double w; } severities[] = {
+	{ "critical", 10 }, { "high", 5 }, { "major", 5 },
+	{ "medium", 2 }, { "moderate", 2 }, { "low", 1 },
+	{ "minor", 1 }, { "info", 0 },
+};
+
+int suite_severity_name(const char *s, double *w)
+{
+	char *end;
+	double d = strtod(s, &end);
+	if (end != s && !*end && d >= 0) {
+		*w = d;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof severities / sizeof *severities; i++)
+		if (!strcasecmp(s, severities[i].name)) {
+			*w = severities[i].w;
+			return 0;
+		}
+	return -1;
+}
+
+double suite_severity_weight(const json_t *v, bool *ok)
+{
+	double w;
+	*ok = true;
+	if (json_is_number(v))
+		return json_number_value(v);
+	if (json_is_string(v) && !suite_severity_name(json_string_value(v), &w))
+		return w;
+	*ok = false;
+	return 1;
 }

@@ -7,6 +7,7 @@
  * nodes sit at the row's cells, a JSONL line a mapping at that line, so
  * every error names the cell or line at fault. */
 #include "suite_int.h"
+#include "suite_stats.h"
 #include "../util/buf.h"
 #include "../util/fsutil.h"
 #include "../util/json_limit.h"
@@ -195,26 +196,15 @@ static int parse_rubric(struct ld *l, const struct ynode *v, char **out)
  * known ones, since the weight is needed now. */
 static int parse_severity(struct ld *l, const struct ynode *v, double *w)
 {
-	static const struct { const char *name; double w; } names[] = {
-		{ "critical", 10 }, { "high", 5 }, { "major", 5 },
-		{ "medium", 2 }, { "moderate", 2 }, { "low", 1 },
-		{ "minor", 1 }, { "info", 0 },
-	};
 	int t = yn_scalar_type(v);
 	if (v->kind == YN_SCALAR && (t == JSON_INTEGER || t == JSON_REAL)) {
 		*w = strtod(v->str, NULL);
 		if (*w >= 0)
 			return 0;
 	} else if (v->kind == YN_SCALAR && t == JSON_STRING) {
-		char *end;
-		*w = strtod(v->str, &end);
-		if (end != v->str && !*end && *w >= 0)
+		/* the names and weights: one table (suite_stats.c) */
+		if (!suite_severity_name(v->str, w))
 			return 0;
-		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-			if (!strcasecmp(v->str, names[i].name)) {
-				*w = names[i].w;
-				return 0;
-			}
 		return ld_err(l, v, "found '%s', expected a severity: "
 			      "critical, high, major, medium, moderate, low, "
 			      "minor, info, or a weight >= 0", v->str);
@@ -498,6 +488,71 @@ static int parse_meta_keys(struct ld *l, const struct ynode *k,
 	return 0;
 }
 
+/* promptfoo's `assert-set` {assert: [...], weight}: its score is the
+ * weighted mean of its assertions' and it passes when they all pass, so
+ * it is the same as its assertions listed directly with weights scaled to
+ * weight × w_i / Σw — which is how it is stored.  A set's own `threshold`
+ * (pass by score, not all), `metric` or `config` cannot be flattened
+ * that way and is refused. */
+static int add_assert_set(struct ld *l, const struct ynode *m,
+			  struct test_case *t, size_t *cap)
+{
+	const struct ynode *list = NULL;
+	double w = 1, sum = 0;
+	size_t first = t->n_asserts;
+	int rc = 0;
+
+	for (size_t i = 0; i + 1 < m->n; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		if (!strcmp(k->str, "type"))
+			continue;
+		if (!strcmp(k->str, "assert")) {
+			list = v;
+		} else if (!strcmp(k->str, "weight")) {
+			if ((rc = get_number(l, v, &w)))
+				return rc;
+			if (!(w >= 0))
+				return ld_err(l, v, "found %s, expected a weight "
+					      ">= 0", v->str);
+		} else if (!strcmp(k->str, "threshold") ||
+			   !strcmp(k->str, "metric") ||
+			   !strcmp(k->str, "config")) {
+			return ld_err(l, k, "unsupported feature: '%s' on an "
+				      "assert-set (assay grades a set as its "
+				      "assertions with scaled weights; give "
+				      "the assertions their own %s)", k->str,
+				      k->str);
+		} else {
+			return ld_err(l, k, "unknown key '%s' in an assert-set, "
+				      "expected type, assert and weight",
+				      k->str);
+		}
+	}
+	if (!list || list->kind != YN_SEQ || list->n == 0)
+		return ld_err(l, list ? list : m, "found %s, expected the "
+			      "set's assertions (a non-empty list under "
+			      "'assert')", list ? yn_kind_name(list)
+						: "no 'assert'");
+	for (size_t j = 0; j < list->n && !rc; j++) {
+		const struct ynode *ty = yn_get(list->kids[j], "type");
+		if (ty && ty->kind == YN_SCALAR && strstr(ty->str, "assert-set"))
+			return ld_err(l, ty, "found an assert-set inside an "
+				      "assert-set, expected assertions");
+		t->asserts = xgrow(t->asserts, cap, t->n_asserts + 1,
+				   sizeof *t->asserts);
+		rc = parse_assert(l, list->kids[j], &t->asserts[t->n_asserts]);
+		t->n_asserts++;
+	}
+	if (rc)
+		return rc;
+	for (size_t j = first; j < t->n_asserts; j++)
+		sum += t->asserts[j].weight;
+	for (size_t j = first; j < t->n_asserts; j++)
+		t->asserts[j].weight = sum > 0 ? w * t->asserts[j].weight / sum
+					       : 0;
+	return 0;
+}
+
 /* Parses a test mapping.  vars and metadata stay NULL when absent. */
 static int parse_test(struct ld *l, const struct ynode *m,
 		      struct test_case *t, bool is_default)
@@ -545,6 +600,12 @@ static int parse_test(struct ld *l, const struct ynode *m,
 				break;
 			}
 			for (size_t j = 0; j < v->n && !rc; j++) {
+				const struct ynode *ty = yn_get(v->kids[j], "type");
+				if (ty && ty->kind == YN_SCALAR &&
+				    !strcmp(ty->str, "assert-set")) {
+					rc = add_assert_set(l, v->kids[j], t, &cap);
+					continue;
+				}
 				t->asserts = xgrow(t->asserts, &cap,
 						   t->n_asserts + 1,
 						   sizeof *t->asserts);
@@ -1541,6 +1602,8 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	d = ld_doc(l);
 	if (ydoc_parse(d, file, text, len, &yerr) == 0 && d->root) {
 		json_decref(j);
+		if (ld_refs(l, &d->root))  /* suite_config.c */
+			return ST_INPUT;
 		return add_test_list(l, d->root, file, def);
 	}
 	if (d->tree > limits_get()->tree_bytes) {
@@ -1590,6 +1653,8 @@ static int load_test_file(struct ld *l, const struct ynode *at,
 	} else {
 		struct ydoc *d = ld_doc(l);
 		rc = ydoc_parse(d, path, text, len, l->err);
+		if (!rc)
+			rc = ld_refs(l, &d->root);  /* suite_config.c */
 		if (!rc)
 			rc = add_test_list(l, d->root, path, def);
 	}

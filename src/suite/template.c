@@ -1,55 +1,80 @@
 /* template.c — renders the Nunjucks subset described in template.h.
  *
- * The renderer is a single pass over the template: literal text is copied,
- * `{# … #}` is skipped, `{{ expr }}` is parsed into a var path and a chain
- * of filters and replaced by the value's text, and `{% … %}` is rejected
- * with a message naming the tag.  Nunjucks' whitespace control (`{{-`,
- * `-}}`) is honoured because promptfoo suites use it in chat prompts.
+ * A render parses the whole template first into a tree (text, `{{ }}`
+ * outputs, if / for / set tags, each with its position), so a syntax error
+ * anywhere — in a branch never taken too — is reported at load, then walks
+ * the tree.  Nunjucks' whitespace control (`{{-`, `-}}`, `{%-`, `-%}`,
+ * `{#-`, `-#}`) trims the text next to the tag; like Nunjucks by default
+ * (trimBlocks and lstripBlocks off), tags leave their own lines' newlines.
  *
- * Values stay json_t while filters run so that `dump` sees the real type
- * (a number dumps as 3, a string as "3"); only the end of the chain turns
- * into text.  A string value that itself holds tags is rendered with the
- * same vars first (promptfoo's nested vars), to a depth of TMPL_MAX_DEPTH,
- * unless TMPL_NO_NEST says the values are untrusted text.  One work
- * counter, shared with the nested renders, bounds the whole render.
+ * Scopes are Nunjucks' frames (nunjucks/src/runtime.js Frame): the top
+ * frame holds top-level `set`s; each `for` pushes one frame for the whole
+ * loop holding the loop var and `loop`; `set` writes to the innermost
+ * frame that already has the name, else to the innermost frame (so a loop
+ * can update a counter set before it, and a name first set inside a loop
+ * is gone after it); `if` opens no frame.  Lookups try the frames
+ * innermost first, then the vars.
+ *
+ * Values stay json_t while expressions run so that `dump` sees the real
+ * type; only an output turns into text.  A string var that itself holds
+ * tags is rendered with the same vars first (promptfoo's nested vars), to
+ * a depth of TMPL_MAX_DEPTH, unless TMPL_NO_NEST says the values are
+ * untrusted text.  One work counter, shared with the nested renders and
+ * charged per tag, per expression node, per loop iteration and per byte
+ * made (filters included), bounds the whole render.
  */
 #include "template.h"
+#include "template_int.h"
 #include "suite.h"
-#include "../util/buf.h"
 #include "../util/limits.h"
 #include "../util/xalloc.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TMPL_MAX_DEPTH 8
-#define TMPL_MAX_PATH 32        /* segments in a.b[0].c */
-#define TMPL_TAG_WORK 64        /* work charged per tag evaluated */
+#define TMPL_MAX_BLOCKS 64      /* if / for nested in one another */
 
-struct rctx {
-	const json_t *vars;
-	int flags;
-	const struct loc *loc;
-	struct err *err;
-	char *missing;
-	size_t n_missing;
-	const char *top;        /* the outermost template */
-	const char *top_at;     /* tag being expanded there (nested renders) */
-	const char *nest_var;   /* var whose value is being rendered */
-	size_t *work;           /* work done so far, shared by nested renders */
-	const char *const *raw; /* top-level vars never rendered again */
-};
+#define SUPPORTED_TAGS "supported: if, elif, else, endif, for, endfor, set"
 
-/* Charges `n` units of work (limit template_work) and checks the size of
- * the text made so far (limit template_bytes).  Vars that refer to each
- * other many times can make the work exponential in the nesting depth
- * while the text stays small, so both are counted. */
-static int charge(struct rctx *c, const char *tmpl, const char *at,
-		  size_t n, const struct buf *out);
+/* ---- arena ------------------------------------------------------------------ */
+
+void *ta_alloc(struct tarena *a, size_t n)
+{
+	void *p = xcalloc(1, n);
+	a->p = xgrow(a->p, &a->cap, a->n + 1, sizeof *a->p);
+	a->p[a->n++] = p;
+	return p;
+}
+
+char *ta_strndup(struct tarena *a, const char *s, size_t n)
+{
+	char *p = ta_alloc(a, n + 1);
+	memcpy(p, s, n);
+	return p;
+}
+
+void ta_lit(struct tarena *a, json_t *v)
+{
+	a->lits = xgrow(a->lits, &a->caplits, a->nlits + 1, sizeof *a->lits);
+	a->lits[a->nlits++] = v;
+}
+
+void ta_free(struct tarena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->p[i]);
+	for (size_t i = 0; i < a->nlits; i++)
+		json_decref(a->lits[i]);
+	free(a->p);
+	free(a->lits);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---- errors and budget ------------------------------------------------------ */
 
 int tmpl_has_tags(const char *s)
 {
@@ -61,19 +86,36 @@ int tmpl_has_tags(const char *s)
 	return 0;
 }
 
-/* Fills an error at `at` (a pointer into the template being rendered).
- * For nested renders the location is the outer tag, and the message says
- * which var's value was at fault. */
-static int rerr(struct rctx *c, const char *tmpl, const char *at,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int tmpl_refers_to(const char *tmpl, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = tmpl ? strchr(tmpl, '{') : NULL; p;
+	     p = strchr(p + 1, '{')) {
+		const char *e;
+		if (p[1] != '{' && p[1] != '%')
+			continue;
+		if (!(e = strstr(p + 2, p[1] == '{' ? "}}" : "%}")))
+			return 0;
+		for (const char *q = p + 2; q + n <= e; q++)
+			if (!memcmp(q, name, n) &&
+			    (q == p + 2 || !(isalnum((unsigned char)q[-1]) ||
+					     q[-1] == '_' || q[-1] == '$')) &&
+			    !(isalnum((unsigned char)q[n]) || q[n] == '_' ||
+			      q[n] == '$'))
+				return 1;
+		p = e;
+	}
+	return 0;
+}
 
-static int rerr(struct rctx *c, const char *tmpl, const char *at,
-		const char *fmt, ...)
+/* For nested renders the location is the outer tag, and the message says
+ * which var's value was at fault. */
+int tm_err(struct rctx *c, const char *at, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
 	int line = 1, col = 1;
-	const char *base = tmpl;
+	const char *base = c->tmpl;
 	const char *file = "template";
 
 	va_start(ap, fmt);
@@ -100,377 +142,365 @@ static int rerr(struct rctx *c, const char *tmpl, const char *at,
 			file = c->loc->file;
 	}
 	if (c->nest_var)
-		return err_at(c->err, file, line, col,
-			      "in the value of var '%s': %s", c->nest_var,
-			      msg);
-	return err_at(c->err, file, line, col, "%s", msg);
+		err_at(c->err, file, line, col, "in the value of var '%s': %s",
+		       c->nest_var, msg);
+	else
+		err_at(c->err, file, line, col, "%s", msg);
+	return ST_INPUT;
 }
 
-static int charge(struct rctx *c, const char *tmpl, const char *at,
-		  size_t n, const struct buf *out)
+/* Vars that refer to each other many times can make the work exponential
+ * in the nesting depth while the text stays small, and a loop can repeat
+ * small text many times, so both work and size are counted. */
+int tm_charge(struct rctx *c, const char *at, size_t n)
 {
 	const struct limits *lim = limits_get();
 	*c->work += n;
 	if (*c->work > lim->template_work)
-		return rerr(c, tmpl, at, "rendering takes more than %zu steps "
-			    "of work (do vars refer to each other many "
-			    "times?) (limit template_work; raise it with "
-			    "ASSAY_LIMITS=template_work=N)",
-			    lim->template_work);
-	if (out->len > lim->template_bytes)
-		return rerr(c, tmpl, at, "rendered text is larger than %zu "
-			    "bytes (limit template_bytes; raise it with "
-			    "ASSAY_LIMITS=template_bytes=N)",
-			    lim->template_bytes);
+		return TERR(c, at, "rendering takes more than %zu steps of "
+			      "work (a loop over a large list, or vars that "
+			      "refer to each other many times?) (limit "
+			      "template_work; raise it with "
+			      "ASSAY_LIMITS=template_work=N)",
+			      lim->template_work);
+	if (c->out && c->out->len > lim->template_bytes)
+		return TERR(c, at, "rendered text is larger than %zu bytes "
+			      "(limit template_bytes; raise it with "
+			      "ASSAY_LIMITS=template_bytes=N)",
+			      lim->template_bytes);
 	return 0;
-}
-
-static void fmt_real(struct buf *b, double d)
-{
-	char tmp[64];
-	if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
-		buf_printf(b, "%lld", (long long)d);
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	buf_puts(b, tmp);
-}
-
-static void value_text(struct buf *b, const json_t *v)
-{
-	char *s;
-	if (!v)
-		return;
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		buf_append(b, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_printf(b, "%lld", (long long)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		fmt_real(b, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		buf_puts(b, "true");
-		break;
-	case JSON_FALSE:
-		buf_puts(b, "false");
-		break;
-	case JSON_NULL:
-		break;
-	default:
-		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (s) {
-			buf_puts(b, s);
-			free(s);
-		}
-	}
 }
 
 char *tmpl_value_text(const json_t *v)
 {
 	struct buf b = {0};
-	value_text(&b, v);
+	tm_value_text(&b, v);
 	return buf_detach(&b);
 }
 
-static int is_ident_start(int ch)
+/* ---- parsing the template ---------------------------------------------------- */
+
+struct tparse {
+	struct rctx *c;
+	struct tarena *a;
+	const char *p;          /* next unread character */
+	int trim_next;          /* the last tag ended with '-' */
+	int blocks;             /* if / for open around here */
+};
+
+static int is_tag_ws(char ch)
 {
-	return isalpha(ch) || ch == '_' || ch == '$';
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-static int is_ident(int ch)
+/* The end of a tag that opened at `s` (its delimiter `close`, "}}" or
+ * "%}"), skipping string literals; NULL when it never closes. */
+static const char *tag_end(const char *s, const char *close)
 {
-	return isalnum(ch) || ch == '_' || ch == '$';
-}
-
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-static void set_missing(struct rctx *c, const char *path, size_t n)
-{
-	if (!c->missing || !c->n_missing)
-		return;
-	if (n >= c->n_missing)
-		n = c->n_missing - 1;
-	memcpy(c->missing, path, n);
-	c->missing[n] = '\0';
-}
-
-static int render(struct rctx *c, const char *tmpl, struct buf *out,
-		  int depth);
-
-/* Resolves the var path in [p, end) and returns a new reference (NULL
- * for "undefined" in lenient mode).  *pp is left after the path. */
-static int eval_path(struct rctx *c, const char *tmpl, const char **pp,
-		     const char *end, json_t **out)
-{
-	const char *p = *pp, *start = p;
-	const json_t *cur = c->vars;
-	int undefined = 0, nseg = 0;
-
-	*out = NULL;
-	if (p >= end || !is_ident_start((unsigned char)*p))
-		return rerr(c, tmpl, p,
-			    "unsupported template expression '%.*s': expected "
-			    "a var name (only var paths such as a.b or a[0] "
-			    "and the filters dump, trim, upper, lower are "
-			    "supported)", (int)(end - p), p);
-	while (p < end) {
-		char key[256];
-		size_t klen = 0;
-		long idx = -1;
-		const char *seg = p;
-
-		if (++nseg > TMPL_MAX_PATH)
-			return rerr(c, tmpl, seg, "var path is too long");
-		if (seg == start) {
-			while (p < end && is_ident((unsigned char)*p))
+	char q = 0;
+	for (const char *p = s; *p; p++) {
+		if (q) {
+			if (*p == '\\' && p[1])
 				p++;
-			klen = (size_t)(p - seg);
-			if (klen >= sizeof key)
-				return rerr(c, tmpl, seg, "var name too long");
-			memcpy(key, seg, klen);
-		} else if (*p == '.') {
-			p++;
-			seg = p;
-			if (p >= end || !is_ident_start((unsigned char)*p))
-				return rerr(c, tmpl, p, "expected a field name "
-					    "after '.'");
-			while (p < end && is_ident((unsigned char)*p))
-				p++;
-			klen = (size_t)(p - seg);
-			if (klen >= sizeof key)
-				return rerr(c, tmpl, seg, "field name too long");
-			memcpy(key, seg, klen);
-		} else if (*p == '[') {
-			p = skip_ws(p + 1, end);
-			if (p < end && (*p == '"' || *p == '\'')) {
-				char q = *p++;
-				seg = p;
-				while (p < end && *p != q)
-					p++;
-				if (p >= end)
-					return rerr(c, tmpl, seg - 1,
-						    "unterminated string in "
-						    "'[ ]'");
-				klen = (size_t)(p - seg);
-				if (klen >= sizeof key)
-					return rerr(c, tmpl, seg,
-						    "field name too long");
-				memcpy(key, seg, klen);
-				p++;
-			} else if (p < end && isdigit((unsigned char)*p)) {
-				idx = 0;
-				while (p < end && isdigit((unsigned char)*p)) {
-					if (idx < 100000000)
-						idx = idx * 10 + (*p - '0');
-					p++;
-				}
-			} else {
-				return rerr(c, tmpl, p, "expected a number or "
-					    "a quoted key inside '[ ]'");
-			}
-			p = skip_ws(p, end);
-			if (p >= end || *p != ']')
-				return rerr(c, tmpl, p, "expected ']'");
-			p++;
-		} else {
-			break;
-		}
-		key[klen] = '\0';
-		if (undefined)
-			continue;
-		if (idx >= 0) {
-			cur = json_is_array(cur) ? json_array_get(cur,
-						   (size_t)idx) : NULL;
-		} else if (json_is_object(cur)) {
-			cur = json_object_get(cur, key);
-		} else if (json_is_array(cur) && strcmp(key, "length") == 0) {
-			/* Nunjucks exposes JS's list.length; keep it. */
-			json_t *n = json_integer((json_int_t)json_array_size(cur));
-			*pp = p;
-			*out = n;
-			return 0;
-		} else {
-			cur = NULL;
-		}
-		if (!cur) {
-			if (!(c->flags & TMPL_LENIENT)) {
-				set_missing(c, start, (size_t)(p - start));
-				return rerr(c, tmpl, start, "undefined variable "
-					    "'%.*s'", (int)(p - start), start);
-			}
-			undefined = 1;
+			else if (*p == q)
+				q = 0;
+		} else if (*p == '"' || *p == '\'') {
+			q = *p;
+		} else if (p[0] == close[0] && p[1] == close[1]) {
+			return p;
 		}
 	}
-	*pp = p;
-	*out = undefined ? NULL : json_incref((json_t *)cur);
-	return 0;
+	return NULL;
 }
 
-/* Applies one filter to *v (consumed and replaced). */
-static int apply_filter(struct rctx *c, const char *tmpl, const char *at,
-			const char *name, size_t n, json_t **v)
+static struct tnode *tnode_new(struct tparse *t, enum tn_kind k,
+			       const char *at)
 {
-	struct buf b = {0};
-	json_t *r;
-
-	if (n == 4 && memcmp(name, "dump", 4) == 0) {
-		char *s = *v ? json_dumps(*v, JSON_COMPACT | JSON_ENCODE_ANY)
-			     : NULL;
-		r = json_string(s ? s : "");
-		free(s);
-	} else if ((n == 4 && memcmp(name, "trim", 4) == 0) ||
-		   (n == 5 && memcmp(name, "upper", 5) == 0) ||
-		   (n == 5 && memcmp(name, "lower", 5) == 0)) {
-		char *s, *e;
-		value_text(&b, *v);
-		s = b.p ? b.p : (char *)"";
-		if (name[0] == 't') {
-			e = s + b.len;
-			while (s < e && isspace((unsigned char)*s))
-				s++;
-			while (e > s && isspace((unsigned char)e[-1]))
-				e--;
-			r = json_stringn_nocheck(s, (size_t)(e - s));
-		} else {
-			for (size_t i = 0; i < b.len; i++)
-				s[i] = (char)(name[0] == 'u'
-					      ? toupper((unsigned char)s[i])
-					      : tolower((unsigned char)s[i]));
-			r = json_stringn_nocheck(s, b.len);
-		}
-		buf_free(&b);
-	} else {
-		return rerr(c, tmpl, at, "unsupported filter '%.*s' (supported: "
-			    "dump, trim, upper, lower)", (int)n, name);
-	}
-	json_decref(*v);
-	*v = r;
-	return 0;
+	struct tnode *n = ta_alloc(t->a, sizeof *n);
+	n->kind = k;
+	n->at = at;
+	return n;
 }
 
-/* True when the path starting at `path` begins with a var named in
- * c->raw (untrusted text: inserted, never rendered again). */
-static int is_raw(const struct rctx *c, const char *path, const char *end)
+/* The keyword of a `{% %}` tag (its first word), for block ends. */
+struct tagword {
+	const char *tag;        /* the '{%' */
+	const char *w, *we;     /* the word */
+	const char *body, *end; /* after the word, up to the '-%}' or '%}' */
+	const char *next;       /* after the '%}' */
+};
+
+static int word_is(const struct tagword *tw, const char *s)
 {
-	size_t n = 0;
-	while (path + n < end && is_ident((unsigned char)path[n]))
-		n++;
-	for (const char *const *r = c->raw; r && *r; r++)
-		if (strlen(*r) == n && !memcmp(*r, path, n))
-			return 1;
-	return 0;
+	return tw->w && (size_t)(tw->we - tw->w) == strlen(s) &&
+	       !memcmp(tw->w, s, strlen(s));
 }
 
-/* Evaluates the expression in [p, end) (inside `{{ }}`) and appends its
- * text to `out`. */
-static int eval_expr(struct rctx *c, const char *tmpl, const char *p,
-		     const char *end, struct buf *out, int depth, int in_str)
+static int parse_list(struct tparse *t, const char *const *stops,
+		      struct tnode **first, struct tagword *stopped);
+
+/* {% if cond %} … [{% elif cond %} …]* [{% else %} …] {% endif %} */
+static int parse_if(struct tparse *t, struct tagword *tw, struct tnode **out)
 {
-	json_t *v = NULL;
-	const char *path = p;
+	static const char *const stops[] = { "elif", "elseif", "else",
+					     "endif", NULL };
+	struct rctx *c = t->c;
+	struct tnode *n = tnode_new(t, TN_IF, tw->tag);
+	struct tagword st;
+	const char *q = tw->body;
 	int rc;
 
-	p = skip_ws(p, end);
-	path = p;
-	if (p >= end)
-		return rerr(c, tmpl, p, "empty expression in '{{ }}', "
-			    "expected a var name");
-	rc = eval_path(c, tmpl, &p, end, &v);
-	if (rc)
+	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
 		return rc;
-	/* A string var holding tags is a nested template: render it with
-	 * the same vars before any filter sees it. */
-	if (!(c->flags & TMPL_NO_NEST) && !is_raw(c, path, end) &&
-	    json_is_string(v) && tmpl_has_tags(json_string_value(v))) {
-		struct buf nb = {0};
-		struct rctx sub = *c;
-		char name[128];
-		size_t pn = 0;
-		while (path + pn < end && (is_ident((unsigned char)path[pn]) ||
-					   strchr(".[]'\"", path[pn])))
-			pn++;
-		snprintf(name, sizeof name, "%.*s", (int)pn, path);
-		if (depth + 1 > TMPL_MAX_DEPTH) {
-			json_decref(v);
-			return rerr(c, tmpl, path, "vars nested more than %d "
-				    "levels deep (does var '%s' refer to "
-				    "itself?)", TMPL_MAX_DEPTH, name);
-		}
-		if (!sub.top_at) {
-			sub.top_at = path;
-			sub.nest_var = name;
-		}
-		sub.flags &= ~TMPL_JSON_ESCAPE;
-		rc = render(&sub, json_string_value(v), &nb, depth + 1);
-		json_decref(v);
-		if (rc) {
-			buf_free(&nb);
+	if (q < tw->end)
+		return TERR(c, q, "unexpected '%.*s' after the condition of "
+			      "'{%% %.*s %%}'", (int)(tw->end - q), q,
+			      (int)(tw->we - tw->w), tw->w);
+	if ((rc = parse_list(t, stops, &n->body, &st)))
+		return rc;
+	if (!st.tag)
+		return TERR(c, tw->tag, "'{%% %.*s %%}' is never closed: "
+			      "expected '{%% endif %%}'",
+			      (int)(tw->we - tw->w), tw->w);
+	if (word_is(&st, "elif") || word_is(&st, "elseif")) {
+		rc = parse_if(t, &st, &n->alt);
+	} else if (word_is(&st, "else")) {
+		static const char *const end[] = { "endif", NULL };
+		struct tagword e2;
+		if (te_skip_ws(st.body, st.end) < st.end)
+			return TERR(c, st.body, "'{%% else %%}' takes nothing "
+				      "after 'else'");
+		if ((rc = parse_list(t, end, &n->alt, &e2)))
 			return rc;
-		}
-		v = json_stringn_nocheck(buf_str(&nb), nb.len);
-		buf_free(&nb);
+		if (!e2.tag)
+			return TERR(c, tw->tag, "'{%% %.*s %%}' is never "
+				      "closed: expected '{%% endif %%}'",
+				      (int)(tw->we - tw->w), tw->w);
 	}
+	*out = n;
+	return rc;
+}
+
+/* {% for x in list %} … [{% else %} …] {% endfor %}; `for k, v in obj`. */
+static int parse_for(struct tparse *t, struct tagword *tw, struct tnode **out)
+{
+	static const char *const stops[] = { "else", "endfor", NULL };
+	static const char *const end[] = { "endfor", NULL };
+	struct rctx *c = t->c;
+	struct tnode *n = tnode_new(t, TN_FOR, tw->tag);
+	struct tagword st;
+	const char *q = tw->body;
+	int rc;
+
+	if ((rc = te_name(c, &q, tw->end, n->name, sizeof n->name,
+			  "a loop variable after 'for'")))
+		return rc;
+	q = te_skip_ws(q, tw->end);
+	if (q < tw->end && *q == ',') {
+		q++;
+		if ((rc = te_name(c, &q, tw->end, n->name2, sizeof n->name2,
+				  "a second loop variable after ','")))
+			return rc;
+		q = te_skip_ws(q, tw->end);
+	}
+	if ((size_t)(tw->end - q) < 3 || memcmp(q, "in", 2) ||
+	    !isspace((unsigned char)q[2]))
+		return TERR(c, q, "expected 'in' in '{%% for %s in … %%}'",
+			      n->name);
+	q += 2;
+	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
+		return rc;
+	if (q < tw->end)
+		return TERR(c, q, "unexpected '%.*s' in '{%% for %%}'",
+			      (int)(tw->end - q), q);
+	if ((rc = parse_list(t, stops, &n->body, &st)))
+		return rc;
+	if (st.tag && word_is(&st, "else")) {
+		if (te_skip_ws(st.body, st.end) < st.end)
+			return TERR(c, st.body, "'{%% else %%}' takes nothing "
+				      "after 'else'");
+		if ((rc = parse_list(t, end, &n->alt, &st)))
+			return rc;
+	}
+	if (!st.tag)
+		return TERR(c, tw->tag, "'{%% for %%}' is never closed: "
+			      "expected '{%% endfor %%}'");
+	*out = n;
+	return 0;
+}
+
+/* {% set name = expr %} */
+static int parse_set(struct tparse *t, struct tagword *tw, struct tnode **out)
+{
+	struct rctx *c = t->c;
+	struct tnode *n = tnode_new(t, TN_SET, tw->tag);
+	const char *q = tw->body;
+	int rc;
+
+	if ((rc = te_name(c, &q, tw->end, n->name, sizeof n->name,
+			  "a var name after 'set'")))
+		return rc;
+	q = te_skip_ws(q, tw->end);
+	if (q >= tw->end)
+		return TERR(c, q, "unsupported template syntax: block "
+			      "'{%% set %s %%}…{%% endset %%}' is not supported; "
+			      "write '{%% set %s = … %%}'", n->name, n->name);
+	if (*q != '=' || (q + 1 < tw->end && q[1] == '='))
+		return TERR(c, q, "expected '=' after '{%% set %s', found "
+			      "'%.*s' (one name per set)", n->name,
+			      (int)(tw->end - q), q);
+	q++;
+	if ((rc = te_parse(c, t->a, &q, tw->end, &n->e)))
+		return rc;
+	if (q < tw->end)
+		return TERR(c, q, "unexpected '%.*s' in '{%% set %%}'",
+			      (int)(tw->end - q), q);
+	*out = n;
+	return 0;
+}
+
+/* Reads `{% … %}` at t->p into *tw (the tag's word and body). */
+static int read_tag(struct tparse *t, const char *tag, struct tagword *tw)
+{
+	const char *s = tag + 2, *e = tag_end(tag + 2, "%}");
+	if (!e)
+		return TERR(t->c, tag, "unterminated tag: found '{%%' "
+			      "without '%%}'");
+	if (*s == '-')
+		s++;
+	t->trim_next = e > s && e[-1] == '-';
+	tw->tag = tag;
+	tw->end = t->trim_next ? e - 1 : e;
+	tw->w = te_skip_ws(s, tw->end);
+	tw->we = tw->w;
+	while (tw->we < tw->end && (isalnum((unsigned char)*tw->we) ||
+				    *tw->we == '_'))
+		tw->we++;
+	tw->body = tw->we;
+	tw->next = e + 2;
+	return 0;
+}
+
+static int parse_list(struct tparse *t, const char *const *stops,
+		      struct tnode **first, struct tagword *stopped)
+{
+	struct rctx *c = t->c;
+	struct tnode **tail = first;
+	int rc;
+
+	memset(stopped, 0, sizeof *stopped);
+	*first = NULL;
 	for (;;) {
-		const char *name;
-		p = skip_ws(p, end);
-		if (p >= end)
-			break;
-		if (*p != '|') {
-			json_decref(v);
-			return rerr(c, tmpl, p, "unsupported template expression "
-				    "'%.*s' (only var paths such as a.b or a[0] "
-				    "and the filters dump, trim, upper, lower "
-				    "are supported)", (int)(end - path), path);
+		const char *tag = t->p, *lit_end, *lit = t->p;
+		while ((tag = strchr(tag, '{')) != NULL &&
+		       tag[1] != '{' && tag[1] != '%' && tag[1] != '#')
+			tag++;
+		lit_end = tag ? tag : t->p + strlen(t->p);
+		if (t->trim_next)
+			while (lit < lit_end && is_tag_ws(*lit))
+				lit++;
+		if (tag && tag[2] == '-')
+			while (lit_end > lit && is_tag_ws(lit_end[-1]))
+				lit_end--;
+		if (lit_end > lit) {
+			struct tnode *n = tnode_new(t, TN_TEXT, lit);
+			n->s = lit;
+			n->n = (size_t)(lit_end - lit);
+			*tail = n;
+			tail = &n->next;
 		}
-		p = skip_ws(p + 1, end);
-		name = p;
-		while (p < end && is_ident((unsigned char)*p))
-			p++;
-		if (p == name) {
-			json_decref(v);
-			return rerr(c, tmpl, p, "expected a filter name after "
-				    "'|'");
+		t->trim_next = 0;
+		if (!tag) {
+			t->p += strlen(t->p);
+			return 0;
 		}
-		if (skip_ws(p, end) < end && *skip_ws(p, end) == '(') {
-			json_decref(v);
-			return rerr(c, tmpl, name, "unsupported filter "
-				    "'%.*s(…)': filters with arguments are not "
-				    "supported (supported: dump, trim, upper, "
-				    "lower)", (int)(p - name), name);
-		}
-		rc = apply_filter(c, tmpl, name, name, (size_t)(p - name), &v);
-		if (rc) {
-			json_decref(v);
-			return rc;
-		}
-	}
-	{
-		size_t before = out->len;
-		if ((c->flags & TMPL_JSON_ESCAPE) && in_str) {
-			struct buf t = {0};
-			value_text(&t, v);
-			buf_json_escape(out, buf_str(&t), t.len);
-			buf_free(&t);
+		if (tag[1] == '#') {
+			const char *e = strstr(tag + 2, "#}");
+			if (!e)
+				return TERR(c, tag, "unterminated comment: "
+					      "found '{#' without '#}'");
+			t->trim_next = e > tag + 2 && e[-1] == '-';
+			t->p = e + 2;
+		} else if (tag[1] == '{') {
+			const char *s = tag + 2, *e = tag_end(tag + 2, "}}");
+			struct tnode *n;
+			const char *q;
+			if (!e)
+				return TERR(c, tag, "unterminated tag: found "
+					      "'{{' without '}}'");
+			if (*s == '-')
+				s++;
+			t->trim_next = e > s && e[-1] == '-';
+			n = tnode_new(t, TN_OUT, s);
+			q = te_skip_ws(s, t->trim_next ? e - 1 : e);
+			if (q >= (t->trim_next ? e - 1 : e))
+				return TERR(c, q, "empty expression in "
+					      "'{{ }}', expected a var name");
+			if ((rc = te_parse(c, t->a, &q,
+					   t->trim_next ? e - 1 : e, &n->e)))
+				return rc;
+			if (q < (t->trim_next ? e - 1 : e)) {
+				const char *qe = t->trim_next ? e - 1 : e;
+				while (qe > q && is_tag_ws(qe[-1]))
+					qe--;
+				return TERR(c, q, "unsupported template "
+					      "syntax '%.*s' in '{{ }}' (the "
+					      "template subset has ==, !=, <, "
+					      ">, <=, >=, and, or, not, in, "
+					      "filters and var paths; "
+					      "docs/suites.md)",
+					      (int)(qe - q), q);
+			}
+			*tail = n;
+			tail = &n->next;
+			t->p = e + 2;
 		} else {
-			value_text(out, v);
+			struct tagword tw = {0};
+			struct tnode *n = NULL;
+			if ((rc = read_tag(t, tag, &tw)))
+				return rc;
+			t->p = tw.next;
+			for (const char *const *s = stops; s && *s; s++)
+				if (word_is(&tw, *s)) {
+					*stopped = tw;
+					return 0;
+				}
+			if (word_is(&tw, "if") || word_is(&tw, "for")) {
+				if (++t->blocks > TMPL_MAX_BLOCKS)
+					return TERR(c, tag, "blocks nested "
+						      "more than %d deep",
+						      TMPL_MAX_BLOCKS);
+				rc = word_is(&tw, "if") ? parse_if(t, &tw, &n)
+							: parse_for(t, &tw, &n);
+				t->blocks--;
+			} else if (word_is(&tw, "set")) {
+				rc = parse_set(t, &tw, &n);
+			} else if (word_is(&tw, "elif") ||
+				   word_is(&tw, "elseif") ||
+				   word_is(&tw, "else") ||
+				   word_is(&tw, "endif") ||
+				   word_is(&tw, "endfor")) {
+				return TERR(c, tag, "unexpected '{%% %.*s %%}' "
+					      "without a matching '{%% %s "
+					      "%%}'", (int)(tw.we - tw.w), tw.w,
+					      word_is(&tw, "endfor") ? "for"
+					      : "if");
+			} else {
+				return TERR(c, tag, "unsupported template tag "
+					      "'{%% %.*s %%}' (%s; "
+					      "docs/suites.md)",
+					      (int)(tw.we - tw.w), tw.w,
+					      SUPPORTED_TAGS);
+			}
+			if (rc)
+				return rc;
+			*tail = n;
+			tail = &n->next;
 		}
-		json_decref(v);
-		return charge(c, tmpl, path, TMPL_TAG_WORK + out->len - before,
-			      out);
 	}
 }
+
+/* ---- rendering --------------------------------------------------------------- */
 
 /* Copies literal text, tracking whether we are inside a JSON string
  * (for TMPL_JSON_ESCAPE). */
@@ -488,77 +518,259 @@ static void put_literal(struct buf *out, const char *s, size_t n,
 	buf_append(out, s, n);
 }
 
-static int is_tag_ws(char ch)
+static int exec_list(struct rctx *c, const struct tnode *n);
+
+static int exec_out(struct rctx *c, const struct tnode *n)
 {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+	json_t *v = NULL;
+	size_t before = c->out->len;
+	int rc = te_eval(c, n->e, &v);
+	if (rc)
+		return rc;
+	if ((c->flags & TMPL_JSON_ESCAPE) && c->in_str) {
+		struct buf t = {0};
+		tm_value_text(&t, v);
+		buf_json_escape(c->out, buf_str(&t), t.len);
+		buf_free(&t);
+	} else {
+		tm_value_text(c->out, v);
+	}
+	json_decref(v);
+	return tm_charge(c, n->at, TMPL_TAG_WORK + c->out->len - before);
 }
 
-static int render(struct rctx *c, const char *tmpl, struct buf *out,
-		  int depth)
+/* frame.set(name, val, resolveUp = true) */
+static void set_var(struct rctx *c, const char *name, json_t *v)
 {
-	const char *p = tmpl;
-	int trim_next = 0, in_str = 0;
+	json_t *f = c->frames[c->nframes - 1];
+	for (int i = c->nframes - 1; i >= 0; i--)
+		if (json_object_get(c->frames[i], name)) {
+			f = c->frames[i];
+			break;
+		}
+	if (v)
+		json_object_set_new(f, name, v);
+	else
+		json_object_del(f, name);
+}
 
-	for (;;) {
-		const char *tag = p, *lit_end;
-		while ((tag = strchr(tag, '{')) != NULL &&
-		       tag[1] != '{' && tag[1] != '%' && tag[1] != '#')
-			tag++;
-		lit_end = tag ? tag : p + strlen(p);
-		if (trim_next)
-			while (p < lit_end && is_tag_ws(*p))
-				p++;
-		if (tag && tag[2] == '-')
-			while (lit_end > p && is_tag_ws(lit_end[-1]))
-				lit_end--;
-		put_literal(out, p, (size_t)(lit_end - p), &in_str);
-		if (charge(c, tmpl, tag ? tag : p, (size_t)(lit_end - p), out))
-			return ST_INPUT;
-		if (!tag)
-			return 0;
+static json_t *loop_obj(size_t i, size_t len)
+{
+	return json_pack("{sIsIsIsIsbsbsI}", "index", (json_int_t)i + 1,
+			 "index0", (json_int_t)i, "revindex",
+			 (json_int_t)(len - i), "revindex0",
+			 (json_int_t)(len - i - 1), "first", i == 0, "last",
+			 i + 1 == len, "length", (json_int_t)len);
+}
 
-		if (tag[1] == '#') {
-			const char *e = strstr(tag + 2, "#}");
-			if (!e)
-				return rerr(c, tmpl, tag, "unterminated comment: "
-					    "found '{#' without '#}'");
-			trim_next = e > tag + 2 && e[-1] == '-';
-			p = e + 2;
-		} else if (tag[1] == '%') {
-			const char *w = tag + 2, *we;
-			if (*w == '-')
-				w++;
-			while (*w && isspace((unsigned char)*w))
-				w++;
-			we = w;
-			while (is_ident((unsigned char)*we))
-				we++;
-			return rerr(c, tmpl, tag, "unsupported template tag "
-				    "'{%% %.*s %%}': control tags (if, for, "
-				    "set, include, …) are not supported; only "
-				    "{{ var }} and {# comments #}",
-				    (int)(we - w), w);
-		} else {
-			const char *s = tag + 2, *e = strstr(tag + 2, "}}");
-			int rc;
-			if (!e)
-				return rerr(c, tmpl, tag, "unterminated tag: "
-					    "found '{{' without '}}'");
-			if (*s == '-')
-				s++;
-			trim_next = e > s && e[-1] == '-';
-			rc = eval_expr(c, tmpl, s, trim_next ? e - 1 : e, out,
-				       depth, in_str);
-			if (rc)
-				return rc;
-			p = e + 2;
+static int exec_for(struct rctx *c, const struct tnode *n)
+{
+	json_t *list = NULL, *frame;
+	const char **keys = NULL;
+	size_t len = 0;
+	int rc, chars = 0, objwalk = 0;
+
+	if ((rc = te_eval(c, n->e, &list)))
+		return rc;
+	if (c->nframes >= TMPL_MAX_FRAMES) {
+		json_decref(list);
+		return TERR(c, n->at, "for loops nested more than %d deep",
+			      TMPL_MAX_FRAMES);
+	}
+	/* if (arr) { arr.length … }: falsy values, numbers, booleans and (for
+	 * one loop var) mappings have no length: no iteration, the else */
+	if (js_truthy(list)) {
+		if (json_is_array(list)) {
+			len = json_array_size(list);
+		} else if (json_is_string(list)) {
+			len = js_length(json_string_value(list),
+					json_string_length(list));
+			chars = 1;
+		} else if (json_is_object(list) && n->name2[0]) {
+			keys = js_keys(list, &len);
+			objwalk = 1;
 		}
 	}
+	frame = json_object();
+	c->frames[c->nframes++] = frame;
+	{
+		const char *s = chars ? json_string_value(list) : NULL;
+		size_t at = 0;
+		for (size_t i = 0; i < len && !rc; i++) {
+			json_t *item;
+			if (chars) {
+				size_t l = 1;
+				while (s[at + l] && ((unsigned char)s[at + l]
+						     & 0xC0) == 0x80)
+					l++;
+				item = json_stringn_nocheck(s + at, l);
+				at += l;
+				if (!s[at])
+					len = i + 1;   /* code points, not units */
+			} else if (objwalk) {
+				item = json_string(keys[i]);
+			} else {
+				item = json_incref(json_array_get(list, i));
+			}
+			if (n->name2[0] && objwalk) {
+				json_object_set_new(frame, n->name, item);
+				json_object_set(frame, n->name2,
+						json_object_get(list, keys[i]));
+			} else if (n->name2[0]) {
+				/* for a, b in [[1, 2], …]: item[0], item[1] */
+				json_object_set(frame, n->name,
+						json_is_array(item)
+						? json_array_get(item, 0)
+						: json_null());
+				json_object_set(frame, n->name2,
+						json_is_array(item)
+						? json_array_get(item, 1)
+						: json_null());
+				json_decref(item);
+			} else {
+				json_object_set_new(frame, n->name,
+						    item ? item : json_null());
+			}
+			json_object_set_new(frame, "loop", loop_obj(i, len));
+			if (!(rc = tm_charge(c, n->at, TMPL_TAG_WORK)))
+				rc = exec_list(c, n->body);
+		}
+	}
+	c->nframes--;
+	json_decref(frame);
+	free(keys);
+	json_decref(list);
+	if (!rc && len == 0 && n->alt)
+		rc = exec_list(c, n->alt);
+	return rc;
+}
+
+static int exec_list(struct rctx *c, const struct tnode *n)
+{
+	int rc = 0;
+	for (; n && !rc; n = n->next) {
+		switch (n->kind) {
+		case TN_TEXT:
+			put_literal(c->out, n->s, n->n, &c->in_str);
+			rc = tm_charge(c, n->at, n->n);
+			break;
+		case TN_OUT:
+			rc = exec_out(c, n);
+			break;
+		case TN_IF: {
+			json_t *v = NULL;
+			c->soft++;
+			rc = te_eval(c, n->e, &v);
+			c->soft--;
+			if (!rc)
+				rc = tm_charge(c, n->at, TMPL_TAG_WORK);
+			if (!rc)
+				rc = exec_list(c, js_truthy(v) ? n->body
+							       : n->alt);
+			json_decref(v);
+			break;
+		}
+		case TN_FOR:
+			rc = exec_for(c, n);
+			break;
+		case TN_SET: {
+			json_t *v = NULL;
+			if (!(rc = te_eval(c, n->e, &v)))
+				set_var(c, n->name, v);
+			if (!rc)
+				rc = tm_charge(c, n->at, TMPL_TAG_WORK);
+			break;
+		}
+		}
+	}
+	return rc;
+}
+
+/* Parses and runs `tmpl` in context c (frames already set up). */
+static int render(struct rctx *c, const char *tmpl, struct buf *out)
+{
+	struct tarena a = {0};
+	struct tparse t = { .c = c, .a = &a, .p = tmpl };
+	struct tnode *root = NULL;
+	struct tagword stopped;
+	struct buf *saved = c->out;
+	int rc;
+
+	c->tmpl = tmpl;
+	c->out = out;
+	rc = parse_list(&t, NULL, &root, &stopped);
+	if (!rc)
+		rc = exec_list(c, root);
+	c->out = saved;
+	ta_free(&a);
+	return rc ? ST_INPUT : 0;
+}
+
+int tm_render_nested(struct rctx *c, const struct texpr *e, json_t **v)
+{
+	struct buf nb = {0};
+	struct rctx sub = *c;
+	char name[128];
+	int rc;
+
+	snprintf(name, sizeof name, "%.*s", (int)(e->end - e->at), e->at);
+	if (c->depth + 1 > TMPL_MAX_DEPTH) {
+		json_decref(*v);
+		*v = NULL;
+		return TERR(c, e->at, "vars nested more than %d levels deep "
+			      "(does var '%s' refer to itself?)",
+			      TMPL_MAX_DEPTH, name);
+	}
+	if (!sub.top_at) {
+		sub.top_at = e->at;
+		sub.top = c->tmpl;
+		sub.nest_var = name;
+	}
+	sub.flags &= ~TMPL_JSON_ESCAPE;
+	sub.depth = c->depth + 1;
+	sub.soft = 0;
+	sub.in_str = 0;
+	sub.frames[0] = json_object();
+	sub.nframes = 1;
+	rc = render(&sub, json_string_value(*v), &nb);
+	json_decref(sub.frames[0]);
+	json_decref(*v);
+	*v = NULL;
+	if (rc) {
+		buf_free(&nb);
+		return rc;
+	}
+	*v = json_stringn_nocheck(buf_str(&nb), nb.len);
+	buf_free(&nb);
+	return 0;
 }
 
 static char *render_top(const char *tmpl, const json_t *vars, int flags,
 			const char *const *raw, const struct loc *loc,
-			struct err *err, char *missing, size_t n);
+			struct err *err, char *missing, size_t n)
+{
+	struct buf out = {0};
+	size_t work = 0;
+	int rc;
+	struct rctx c = {
+		.vars = vars, .flags = flags, .loc = loc, .err = err,
+		.missing = missing, .n_missing = n, .work = &work, .raw = raw,
+	};
+	if (missing && n)
+		missing[0] = '\0';
+	if (!tmpl)
+		tmpl = "";
+	c.top = tmpl;
+	c.frames[0] = json_object();
+	c.nframes = 1;
+	rc = render(&c, tmpl, &out);
+	json_decref(c.frames[0]);
+	if (rc) {
+		buf_free(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
 
 char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
 		      const char *const *raw, const struct loc *loc,
@@ -572,29 +784,6 @@ char *tmpl_render_ex(const char *tmpl, const json_t *vars, int flags,
 		     size_t n)
 {
 	return render_top(tmpl, vars, flags, NULL, loc, err, missing, n);
-}
-
-static char *render_top(const char *tmpl, const json_t *vars, int flags,
-			const char *const *raw, const struct loc *loc,
-			struct err *err, char *missing, size_t n)
-{
-	struct buf out = {0};
-	size_t work = 0;
-	struct rctx c = {
-		.vars = vars, .flags = flags, .loc = loc, .err = err,
-		.missing = missing, .n_missing = n, .top = tmpl,
-		.work = &work, .raw = raw,
-	};
-	if (missing && n)
-		missing[0] = '\0';
-	if (!tmpl)
-		tmpl = "";
-	c.top = tmpl;
-	if (render(&c, tmpl, &out, 0) != 0) {
-		buf_free(&out);
-		return NULL;
-	}
-	return buf_detach(&out);
 }
 
 char *tmpl_render(const char *tmpl, const json_t *vars, int flags,

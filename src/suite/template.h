@@ -1,14 +1,30 @@
-/* template.h — the `{{var}}` templates of prompts and assertion values.
+/* template.h — the Nunjucks templates of prompts and assertion values.
  *
- * A Nunjucks subset, the part promptfoo suites use: `{{ name }}`,
- * `{{ a.b.c }}` and `{{ a[0] }}` paths into vars, the filters `dump`
- * (JSON), `trim`, `upper`, `lower`; `{# comments #}`.  Anything else in
- * `{{ }}` or a `{% %}` tag is an error that names the unsupported feature.
- * A var whose value itself contains `{{…}}` is rendered too (nested vars),
- * up to a fixed depth, except under TMPL_NO_NEST.  One render, nested vars
- * included, is held to the limits template_work and template_bytes
- * (limits.h): an error at the tag, never an exponential blow-up.  Strings are inserted as-is, numbers in their
- * shortest form, lists and objects as JSON.
+ * A Nunjucks subset, the part promptfoo suites use (the table in
+ * docs/suites.md): `{{ expr }}` outputs; var paths (`a.b`, `a[0]`,
+ * `a["k"]`, `list.length`); string, number, true/false/none literals and
+ * `[ … ]` lists; the filters default, dump, first, join, last, length,
+ * load (promptfoo's JSON.parse), lower, replace, trim, upper, with
+ * arguments; `==`, `!=`, `<`, `>`, `<=`, `>=`, `and`, `or`, `not`, `in`,
+ * `not in` and parentheses; `{% if %}` / `{% elif %}` / `{% else %}` /
+ * `{% endif %}`, `{% for x in list %}` (and `for k, v in mapping`) with
+ * `loop.index`, `loop.index0`, `loop.revindex`, `loop.first`,
+ * `loop.last`, `loop.length` and `{% else %}` for an empty list,
+ * `{% set x = expr %}`; `{# comments #}` and whitespace control.  The
+ * semantics are Nunjucks' (JavaScript truthiness: [] and {} are true;
+ * loose `==`).  Anything else is an error at its file:line:col naming
+ * the unsupported syntax.
+ *
+ * Strict (the default): a var that is not defined is an error, except in
+ * an if / elif condition, as the input of `default` and on the left of
+ * `or`.  A var whose value
+ * itself contains tags is rendered too (nested vars), up to a fixed depth,
+ * except under TMPL_NO_NEST.  One render, nested vars and loops included,
+ * is held to the limits template_work and template_bytes (limits.h): an
+ * error at the tag, never an exponential blow-up.  An output writes
+ * strings as-is, numbers as JavaScript does (0.1, 1e-7), booleans
+ * true/false, null and undefined as "", lists and objects as compact JSON
+ * (assay's rule; Nunjucks would write "a,b" and "[object Object]").
  *
  * Returns owned strings; NULL with err set on failure (the location is the
  * position inside the template, offset by `loc` when given: `loc` is where
@@ -57,14 +73,18 @@ char *tmpl_render_raw(const char *tmpl, const json_t *vars, int flags,
 		      const char *const *raw, const struct loc *loc,
 		      struct err *err);
 
+/* True when a `{{ }}` or `{% %}` tag of the template names the var
+ * `name` (a whole word: `_conversation`, `_conversation[0].output`). */
+int tmpl_refers_to(const char *tmpl, const char *name);
+
 /* True when the text contains a `{{`, `{%` or `{#` that would be
  * interpreted. */
 int tmpl_has_tags(const char *s);
 
-/* Appends the text form of `v` to a malloc'ed string: strings as-is,
- * integers in decimal, reals in their shortest round-trip form (1.0 as
- * "1"), booleans "true"/"false", null "", lists and objects as compact
- * JSON.  Returns an owned string. */
+/* The text form of `v` as an output writes it: strings as-is, integers in
+ * decimal, reals as JavaScript writes them (1.0 as "1", 1e-7 as "1e-7"),
+ * booleans "true"/"false", null "", lists and objects as compact JSON.
+ * Returns an owned string. */
 char *tmpl_value_text(const json_t *v);
 
 #endif

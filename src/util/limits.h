@@ -25,7 +25,7 @@ struct limits {
 	size_t tests_bytes;       /* tests_bytes: memory the loaded tests may
 				   * take (vars, assertions, metadata) */
 	size_t template_work;     /* template_work: steps one template render
-				   * may take (bytes produced + 64 per tag,
+				   * may take (bytes produced + 64 per tag and loop iteration,
 				   * nested vars included) */
 	size_t template_bytes;    /* template_bytes: text one render makes */
 	size_t reply_json_bytes;  /* reply_json_bytes: memory parsing one

@@ -32,6 +32,9 @@ struct view_config {
 	long reviewers_per_item;/* 0: no limit */
 	uint64_t seed;          /* pair order and sides; 0 with !seed_set: random */
 	bool seed_set;
+	const char *db_path;    /* the store's file: a second handle draws the
+				 * newest runs' charts in the background at
+				 * start-up; NULL: each is drawn on first view */
 };
 
 struct view_server;

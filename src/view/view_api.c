@@ -28,7 +28,7 @@
 /* ------------------------------------------------------------ params */
 
 struct params {
-	struct MHD_Connection *c;
+	const struct view_args *a;
 	struct view_reply *r;
 	bool bad;
 };
@@ -36,7 +36,7 @@ struct params {
 static const char *p_str(struct params *p, const char *name)
 {
 	bool big = false;
-	const char *v = view_arg(p->c, name, &big);
+	const char *v = view_arg(p->a, name, &big);
 	if (big && !p->bad) {
 		p->bad = true;
 		view_error(p->r, MHD_HTTP_BAD_REQUEST, "parameter %s is longer than %d bytes",
@@ -230,33 +230,21 @@ static int human_row(void *ud, long prov, long n, double mean, long ships, long 
 static void api_run(struct view_server *s, int64_t id, struct view_reply *r)
 {
 	struct store_run run = { 0 };
-	struct summary sum = { 0 };
 	struct err e = { 0 };
-	json_t *cands, *provs = json_array(), *tags = json_array(), *human = json_array();
+	json_t *cands = NULL, *provs = json_array(), *tags = json_array(), *human = json_array();
 	if (store_run_get(s->st, id, &run, &e)) {
 		view_error(r, MHD_HTTP_NOT_FOUND, "no run %lld", (long long)id);
 		goto out;
 	}
-	if (report_summary(s->st, id, &sum, &e) ||
+	/* the candidate table depends on the results only: cached per run
+	 * (view_charts.c); the ratings below are read live */
+	if (!(cands = view_run_candidates(s, &run, &e)) ||
 	    store_providers_each(s->st, id, prov_row, provs, &e) ||
 	    store_view_tags(s->st, id, tag_row, tags, &e) ||
 	    store_view_rating_totals(s->st, id, human_row, human, &e)) {
+		json_decref(cands);
 		db_error(r, &e);
 		goto out;
-	}
-	cands = json_array();
-	for (size_t i = 0; i < sum.n_rows; i++) {
-		const struct summary_row *w = &sum.rows[i];
-		json_array_append_new(cands, json_pack(
-			"{s:i,s:i,s:o,s:o,s:i,s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:o}",
-			"provider_idx", w->provider_idx, "prompt_idx", w->prompt_idx,
-			"label", view_jstr(w->provider_label ? w->provider_label : w->provider_id, 500, NULL),
-			"prompt", view_jstr(w->prompt_label, 500, NULL),
-			"n", (int)w->n, "passes", (int)w->passes, "fails", (int)w->fails,
-			"errors", (int)w->errors, "pass_rate", view_jnum(w->pass_rate),
-			"ci_lo", view_jnum(w->ci_lo), "ci_hi", view_jnum(w->ci_hi),
-			"p50_ms", view_jnum(w->p50_ms), "p95_ms", view_jnum(w->p95_ms),
-			"cost_usd", view_jnum(w->cost_usd)));
 	}
 	view_json(r, MHD_HTTP_OK, json_pack("{s:o,s:o,s:O,s:O,s:O,s:i}", "run", run_json(&run),
 		"candidates", cands, "providers", provs, "tags", tags, "human", human,
@@ -265,7 +253,6 @@ out:
 	json_decref(provs);
 	json_decref(tags);
 	json_decref(human);
-	report_summary_free(&sum);
 	store_run_free(&run);
 }
 
@@ -405,6 +392,16 @@ static void api_compare(struct view_server *s, struct params *p)
 	if (!base || !nw) {
 		view_error(p->r, MHD_HTTP_BAD_REQUEST, "give two runs: ?base=ID&new=ID");
 		return;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct store_run run = { 0 };
+		int64_t id = k ? nw : base;
+		if (store_run_get(s->st, id, &run, &e)) {
+			store_run_free(&run);
+			view_error(p->r, MHD_HTTP_NOT_FOUND, "no run %lld", (long long)id);
+			return;
+		}
+		store_run_free(&run);
 	}
 	if (report_compare(s->st, base, nw, &o, &cmp, &e)) {
 		view_error(p->r, e.code == ST_DB ? MHD_HTTP_NOT_FOUND : MHD_HTTP_BAD_REQUEST, "%s", e.msg);
@@ -721,14 +718,14 @@ static bool seg_id(const char *s, int64_t *id)
 	return true;
 }
 
-void view_api(struct view_server *s, struct MHD_Connection *c,
+void view_api(struct view_server *s, const struct view_args *a,
 	      const char *method, const char *url, const char *body,
 	      size_t body_len, struct view_reply *r)
 {
 	char seg[6][64];
 	size_t n = split(url + 5, seg);
 	bool post = !strcmp(method, "POST");
-	struct params p = { c, r, false };
+	struct params p = { a, r, false };
 	int64_t id = 0, ci = 0, rp = 0;
 	if (post) {
 		if (n == 1 && !strcmp(seg[0], "grades"))
@@ -740,8 +737,8 @@ void view_api(struct view_server *s, struct MHD_Connection *c,
 		return;
 	}
 	if (n == 1 && !strcmp(seg[0], "session"))
-		view_json(r, MHD_HTTP_OK, json_pack("{s:s,s:i}", "csrf", s->csrf,
-			"reviewers_per_item", (int)s->per_item));
+		view_json(r, MHD_HTTP_OK, json_pack("{s:s,s:i,s:s}", "csrf", s->csrf,
+			"reviewers_per_item", (int)s->per_item, "warm_up", view_warm_state(s)));
 	else if (n == 1 && !strcmp(seg[0], "runs"))
 		api_runs(s, r);
 	else if (n == 1 && !strcmp(seg[0], "compare"))

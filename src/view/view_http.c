@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../report/report_html_assets.h"
+#include "../util/utf8.h"
 #include "../util/xalloc.h"
 
 #define URL_MAX 1024
@@ -65,40 +66,30 @@ json_t *view_jnum(double v)
 	return v == v && v - v == 0 ? json_real(v) : json_null();
 }
 
-/* Length of the valid UTF-8 sequence at p (0 when invalid). */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-		 : (c >> 3) == 30 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 json_t *view_jstr(const char *s, size_t max, bool *cut)
 {
 	struct buf b = { 0 };
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0;
 	json_t *j;
 	if (cut)
 		*cut = false;
 	if (!s)
 		return json_null();
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (max && b.len + (n ? n : 3) > max) {
+	n = strlen(s);
+	while (i < n) {
+		uint32_t cp;
+		size_t l = utf8_decode(s + i, n - i, &cp);
+		if (max && b.len + (l ? l : 3) > max) {
 			if (cut)
 				*cut = true;
 			break;
 		}
-		if (n) {
-			buf_append(&b, p, n);
-			p += n;
+		if (l) {
+			buf_append(&b, s + i, l);
+			i += l;
 		} else {
-			buf_puts(&b, "\xEF\xBF\xBD");
-			p++;
+			buf_puts(&b, UTF8_REPLACEMENT);
+			i++;
 		}
 	}
 	j = json_stringn(buf_str(&b), b.len);
@@ -106,9 +97,10 @@ json_t *view_jstr(const char *s, size_t max, bool *cut)
 	return j ? j : json_string("");
 }
 
-const char *view_arg(struct MHD_Connection *c, const char *name, bool *bad)
+const char *view_arg(const struct view_args *a, const char *name, bool *bad)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = a->c ? MHD_lookup_connection_value(a->c, MHD_GET_ARGUMENT_KIND, name)
+		      : a->get(a->ud, name);
 	if (v && strlen(v) > VIEW_ARG_MAX)
 		*bad = true;
 	return v;
@@ -142,6 +134,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct view_reply *r
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->cookie)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
+	if (r->cache)
+		MHD_add_response_header(resp, "X-Assay-Cache", r->cache);
 	rc = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -264,7 +258,8 @@ static void route(struct view_server *s, struct MHD_Connection *c,
 			return;
 	}
 	if (!strncmp(url, "/api/", 5)) {
-		view_api(s, c, method, url, buf_str(&rq->body), rq->body.len, r);
+		struct view_args a = { c, NULL, NULL };
+		view_api(s, &a, method, url, buf_str(&rq->body), rq->body.len, r);
 		return;
 	}
 	if (!get) {
@@ -418,6 +413,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 	freeaddrinfo(ai);
 	s = xcalloc(1, sizeof *s);
 	s->st = st;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	s->token = xstrdup(cfg->token);
 	s->per_item = cfg->reviewers_per_item;
 	random_hex(s->csrf, &s->seed);
@@ -440,6 +437,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
+	if (cfg->db_path)
+		(void)view_charts_warm_start(s, cfg->db_path);   /* else: drawn on view */
 	*out = s;
 	return 0;
 }
@@ -453,10 +452,15 @@ void view_stop(struct view_server *s)
 {
 	if (!s)
 		return;
+	view_charts_warm_stop(s);
 	if (s->d)
 		MHD_stop_daemon(s->d);
-	for (size_t i = 0; i < VIEW_CHART_CACHE; i++)
+	for (size_t i = 0; i < VIEW_CHART_CACHE; i++) {
 		free(s->charts[i].html);
+		json_decref(s->charts[i].cands);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s->token);
 	free(s);
 }

@@ -45,11 +45,11 @@ printf '{"vars": {"q": "ok"}}\n{"vars": {"q": }\n' >broken.jsonl
 printf '%s\ntests: file://broken.jsonl\n' "$head" >bad_jsonl.yaml
 expect malformed_jsonl 'broken.jsonl:2:[0-9]+: error:' bad_jsonl.yaml
 
-printf '%s\nscenarios: []\ntests: []\n' "$head" >unsupported.yaml
-expect unsupported_feature "unsupported.yaml:3:1: error: .*scenarios" unsupported.yaml
+printf '%s\nsharing: true\ntests: []\n' "$head" >unsupported.yaml
+expect unsupported_feature "unsupported.yaml:3:1: error: .*sharing" unsupported.yaml
 
-printf 'prompts: ["{{q}}"]\nproviders: [{id: openai:chat:m, config: {apiBaseUrl: "http://x/v1", tool_choice: auto}}]\ntests: [{vars: {q: a}}]\n' >bad_cfg.yaml
-expect unknown_provider_config "bad_cfg.yaml:2:[0-9]+: error: .*tool_choice" bad_cfg.yaml
+printf 'prompts: ["{{q}}"]\nproviders: [{id: openai:chat:m, config: {apiBaseUrl: "http://x/v1", tool_chioce: auto}}]\ntests: [{vars: {q: a}}]\n' >bad_cfg.yaml
+expect unknown_provider_config "bad_cfg.yaml:2:[0-9]+: error: .*tool_chioce" bad_cfg.yaml
 
 "$ASSAY" run does-not-exist.yaml >/dev/null 2>"$T/nf.err"
 check missing_suite_exit_1 1 $?

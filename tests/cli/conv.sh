@@ -53,6 +53,19 @@ check conv_rerun_same_transcripts "$(jq -c '[.results[].output]' r.json)" "$(jq 
 # --retry-errors finds nothing to redo; the stored conversation stays whole
 "$ASSAY" run conv.yaml --resume latest --no-progress-bar --no-table >resume.out 2>&1
 check conv_resume_keeps_turns 10 "$(run_json .assay/assay.db latest '[.results[].turns[]] | length')"
+# a run bundle carries the turns: exported, imported into a fresh store,
+# every turn (user, reply, verdict, tokens) as in the original
+"$ASSAY" export latest --db .assay/assay.db -o conv.assay >/dev/null 2>&1
+check conv_bundle_turn_lines 10 "$(grep -c '"turn":{' conv.assay)"
+"$ASSAY" import conv.assay --db fresh.db >/dev/null 2>&1
+check conv_bundle_import 0 $?
+turns_of() { run_json "$1" latest '[.results[] | .turns[] | [.turn, .user, .output, .pass, .prompt_tokens, .cached]] | tojson'; }
+check conv_bundle_turns_kept "$(turns_of .assay/assay.db)" "$(turns_of fresh.db)"
+# a turn line that does not follow its result is refused, naming the line
+awk 'NR==1{print; next} /"turn":\{/ && !moved {t=$0; moved=1; next} {print} END{print t}' conv.assay >bad.assay
+"$ASSAY" import bad.assay --db bad.db >bad.out 2>&1
+check conv_bundle_turn_out_of_place "1|$(wc -l <bad.assay | tr -d ' ')" \
+	"$(grep -c 'a turn that does not follow its result line' bad.out)|$(sed -n 's/^bad.assay:\([0-9]*\):.*/\1/p' bad.out)"
 
 # an infrastructure error on turn 2 (after one retry): an error, not a
 # failure; turn 1 kept

@@ -25,3 +25,12 @@ check example_gullible_injection "0/50" "$(tag gullible probe:injection)"
 check example_careful_injection_most "yes" "$(tag careful probe:injection | awk -F/ '{ print ($1 >= 40 && $2 == 50) ? "yes" : "no" }')"
 check example_jailbreak_cases 2 "$(tag careful probe:jailbreak | cut -d/ -f2)"
 check example_groups 43 "$(jq '.candidates[0].robustness.groups' "$T/s.json")"
+# issue 12: the flip rate under each perturbation.  Both models classify by
+# keyword, so a typo that hits the keyword flips the verdict: 19 of the 40
+# typo pairs, none of the 26 lower-case pairs.  Wilson 19/40 =
+# [0.32935, 0.62503], 0/26 upper 0.12873 (Python 3.11.7, the Wilson formula
+# with statistics.NormalDist's z).
+fl() { jq -r --arg c "$1" --arg p "$2" '.candidates[] | select(.label == $c) | .robustness.flip_rates[] | select(.perturbation == $p) | "\(.flips)/\(.n) \(.lo * 10000 | round / 10000) \(.hi * 10000 | round / 10000)"' "$T/s.json"; }
+check example_flip_typos "19/40 0.3294 0.625" "$(fl careful typos:0.05)"
+check example_flip_lowercase "0/26 0 0.1287" "$(fl gullible lowercase)"
+check_grep example_report_flip 'careful +typos:0.05 +flips 19/40 47.5% \[32.9, 62.5\]' "$T/demo.out"

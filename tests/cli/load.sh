@@ -93,6 +93,37 @@ in_range schedule_median_lag "$(q2 'select sent_ms - intended_ms from load_reque
 in_range schedule_spacing "$(q2 'select (max(intended_ms) - min(intended_ms)) / 39.0 from load_requests')" 24.9 25.1
 in_range schedule_sent_before_answers "$(q2 "select count(*) from load_requests where sent_ms < 400")" 15 40
 in_range schedule_latency "$(jqv '.candidates[0].steps[0].latency_ms.p50' slow.json)" 395 800
+# The scheduler's own figures: the share on time is (sent − late) / sent,
+# the late sends explained by run-queue wait are a part of the late ones,
+# and the text output prints the line for the step.
+check schedule_on_time_share 1 "$(jqv '.candidates[0].steps[0] | if (.on_time_share - (.sent - .late_sends) / .sent | fabs) < 1e-9 then 1 else 0 end' slow.json)"
+check schedule_late_runq_bounded 1 "$(jqv '.candidates[0].steps[0] | if .late_by_runq <= .late_sends and .late_lag_runq_ms <= .late_lag_ms + 1e-9 and .runq_wait_ms >= 0 then 1 else 0 end' slow.json)"
+check schedule_late_matches_store "$(jqv '.candidates[0].steps[0].late_sends' slow.json)" "$(q2 'select count(*) from load_requests where sent_ms - intended_ms > 1')"
+"$ASSAY" show --db "$T/db2" latest >slow_show.out 2>&1
+check_grep schedule_text_line 'sends vs schedule at 40\.0/s: [0-9.]+% within 1 ms \(lag p50 ' slow_show.out
+
+# 2b. --realtime: the loop at SCHED_FIFO when allowed (root here); refused
+# with the reason, before anything is stored, when not.
+if [ "$(id -u)" = 0 ]; then
+	"$ASSAY" load slow.yaml --rate 40 --duration 0.5s --realtime --db "$T/db2r" -o rt.json >/dev/null 2>rt.err
+	check realtime_exit 0 $?
+	check realtime_in_plan true "$(jqv '.plan.realtime' rt.json)"
+	check realtime_sends 20 "$(sqlite3 "$T/db2r" 'select count(*) from load_requests')"
+	if command -v setpriv >/dev/null 2>&1; then
+		U=$(mktemp -d); cp slow.yaml "$U/"; chmod 755 "$U"; chmod 644 "$U/slow.yaml"
+		(ulimit -r 0 && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			"$ASSAY" load "$U/slow.yaml" --rate 40 --duration 0.5s --realtime \
+			--db "$U/db" >/dev/null 2>rt_refused.err)
+		check realtime_refused_exit 2 $?
+		check_grep realtime_refused_msg '--realtime: cannot use SCHED_FIFO .*CAP_SYS_NICE' rt_refused.err
+		check realtime_refused_no_db 0 "$([ -e "$U/db" ] && echo 1 || echo 0)"
+		rm -rf "$U"
+	else
+		echo "skip realtime_refused_exit"
+	fi
+else
+	echo "skip realtime_exit"
+fi
 
 # 3. A client that cannot keep up (2 requests in flight, 40/s at most,
 # offered 60/s) reports late sends and latencies that include the wait.

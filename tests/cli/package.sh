@@ -3,7 +3,7 @@
 # binary, the man page and both completions in place and take them away
 # again; scripts/mkdeb.sh builds a .deb whose Depends name the packages of
 # the libraries assay links and of those it dlopen()s (libcurl, libxml2,
-# libmicrohttpd), with the files in it.
+# libmicrohttpd, libpq), with the files in it.
 . "$(dirname "$0")/../lib.sh"
 R=$(cd "$(dirname "$0")/../.." && pwd)
 make -s -C "$R" install-files BIN="$ASSAY" DESTDIR="$T/stage" PREFIX=/usr >"$T/inst.out" 2>&1
@@ -24,7 +24,7 @@ fi
 deb=$(sh "$R/scripts/mkdeb.sh" "$ASSAY" "$T/deb" 2>"$T/deb.err")
 check package_deb_built 0 $?
 dep=$(dpkg-deb -f "$deb" Depends)
-for p in libc6 libcurl4 libxml2 libmicrohttpd12 libsqlite3-0 libyaml-0-2; do
+for p in libc6 libcurl4 libxml2 libmicrohttpd12 libpq5 libsqlite3-0 libyaml-0-2; do
 	case "$dep" in *"$p ("*) ok "package_deb_depends_$p" ;; *) fail "package_deb_depends_$p" "Depends: $dep" ;; esac
 done
 check package_deb_no_fallback_curl "" "$(printf '%s' "$dep" | grep -o libcurl3-gnutls)"

@@ -41,3 +41,45 @@ cat "$D/suite.yaml" >>"$T/bad.yaml"
 "$ASSAY" run "$T/bad.yaml" --no-progress-bar --db "$T/bad.db" >"$T/bad.txt" 2>&1
 check unparsable_bad_value_exit 1 $?
 check_grep unparsable_bad_value_msg "bad.yaml:1:44: error: found 'ignore', expected unparsable_output: fail" "$T/bad.txt"
+
+# A model-graded assertion (llm-rubric) with a transform: the chatty
+# answer the transform cannot read is the model's failure too (no judge
+# is asked), not a grading error; the JSON answer goes to the judge and
+# passes.  With unparsable_output: error it is a grading error.
+judge_run() { # MODE: "" or error
+	s="$T/j$1.yaml"
+	if [ -n "$1" ]; then
+		printf 'defaultTest: {options: {unparsable_output: %s}}\n' "$1" >"$s"
+	else
+		: >"$s"
+	fi
+	cat "$D/judge.yaml" >>"$s"
+	"$ASSAY" run "$s" --no-progress-bar --no-table --db "$T/j$1.db" -o "$T/j$1.json" >"$T/jout$1.txt" 2>&1
+	echo $?
+}
+check unparsable_judge_exit 100 "$(judge_run "")"
+check unparsable_judge_kinds "true:null false:null" "$(jq -r '[.results[]] | sort_by(.provider_idx) | map("\(.pass):\(.error.kind)") | join(" ")' "$T/j.json")"
+check unparsable_judge_in_rate "0/1 ge=0" "$(jq -r '.stats.candidates[1] | "\(.passes)/\(.graded) ge=\(.grading_errors)"' "$T/j.json")"
+check unparsable_judge_reason 1 "$(jq '[.results[] | select(.reason // "" | startswith("The output could not be read by the transform"))] | length' "$T/j.json")"
+check unparsable_judge_error_exit 1 "$(judge_run error)"
+check unparsable_judge_error_grading "true:null null:other" "$(jq -r '[.results[]] | sort_by(.provider_idx) | map("\(.pass):\(.error.kind)") | join(" ")' "$T/jerror.json")"
+check unparsable_judge_error_msg 1 "$(jq '[.results[] | select(.error.message // "" | test("^grading failed: .llm-rubric.: the output could not be read by the transform .unparsable_output: error."))] | length' "$T/jerror.json")"
+
+# A comparison (select-best) with a transform: the unreadable answer takes
+# no part and fails; the one readable answer is the only candidate left.
+cmp_run() { # MODE: "" or error
+	s="$T/c$1.yaml"
+	if [ -n "$1" ]; then
+		printf 'defaultTest: {options: {unparsable_output: %s}}\n' "$1" >"$s"
+	else
+		: >"$s"
+	fi
+	cat "$D/compare.yaml" >>"$s"
+	"$ASSAY" run "$s" --no-progress-bar --no-table --db "$T/c$1.db" -o "$T/c$1.json" >"$T/cout$1.txt" 2>&1
+	echo $?
+}
+check unparsable_compare_exit 100 "$(cmp_run "")"
+check unparsable_compare_kinds "true:null false:null" "$(jq -r '[.results[]] | sort_by(.provider_idx) | map("\(.pass):\(.error.kind)") | join(" ")' "$T/c.json")"
+check unparsable_compare_reason 1 "$(jq '[.results[] | select(.provider_idx == 1) | select(.reason // "" | test("could not be read by the transform"))] | length' "$T/c.json")"
+check unparsable_compare_error_exit 1 "$(cmp_run error)"
+check unparsable_compare_error_grading "null:other null:other" "$(jq -r '[.results[]] | sort_by(.provider_idx) | map("\(.pass):\(.error.kind)") | join(" ")' "$T/cerror.json")"

@@ -153,6 +153,28 @@ check view_charts_no_script "" "$(grep -o '<script' "$T/body")"
 check_grep view_charts_csp "Content-Security-Policy: default-src 'none'; style-src 'self'; img-src data:" "$T/h"
 check_grep view_charts_label_escaped '&lt;script&gt;window.__xss=6' "$T/body"
 
+# --- start-up warm-up: the newest finished runs' charts and candidate
+# table are computed in the background on a second store handle, so the
+# first view is a cache hit; they are the same bytes as when computed on
+# request (--no-warm), and the X-Assay-Cache header says which it was.
+start_view w
+i=0; while [ "$(curl -s "$V/api/session" | jq -r .warm_up)" = running ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+check view_warm_up_done done "$(curl -s "$V/api/session" | jq -r .warm_up)"
+code -D "$T/hw" "$V/charts/1" >/dev/null; cp "$T/body" "$T/charts_w"
+check_grep view_warm_charts_from_warm_up 'X-Assay-Cache: warm' "$T/hw"
+curl -s "$V/api/runs/1" | jq -S .candidates >"$T/cands_w"
+start_view n --no-warm
+check view_no_warm_state off "$(curl -s "$V/api/session" | jq -r .warm_up)"
+code -D "$T/hn" "$V/charts/1" >/dev/null
+check_grep view_no_warm_drawn 'X-Assay-Cache: drawn' "$T/hn"
+check view_warm_same_charts 1 "$(cmp -s "$T/body" "$T/charts_w" && echo 1 || echo 0)"
+code -D "$T/hn" "$V/charts/1" >/dev/null
+check_grep view_charts_cached_second 'X-Assay-Cache: cached' "$T/hn"
+curl -s "$V/api/runs/1" | jq -S .candidates >"$T/cands_n"
+check view_warm_same_candidates 1 "$(cmp -s "$T/cands_n" "$T/cands_w" && echo 1 || echo 0)"
+check view_candidates_present 2 "$(jq length "$T/cands_n")"
+check view_candidates_counts "$(sql 'SELECT COUNT(*) FROM results WHERE provider_idx = 0')" "$(jq '.[] | select(.provider_idx == 0) | .n' "$T/cands_n")"
+
 # --- token mode
 TOK=0123456789abcdef0123
 start_view t --token "$TOK"
@@ -164,4 +186,4 @@ check view_token_link_sets_cookie 303 "$(code -D "$T/h" "$V/?token=$TOK")"
 check_grep view_token_cookie_flags "Set-Cookie: assay_token=$TOK; Path=/; HttpOnly; SameSite=Strict" "$T/h"
 check view_token_cookie 200 "$(code -H "Cookie: assay_token=$TOK" "$V/api/runs")"
 check view_token_wrong_link 401 "$(code "$V/?token=nope")"
-kill "$(cat "$T/t.pid")" "$(cat "$T/v.pid")" 2>/dev/null
+kill "$(cat "$T/t.pid")" "$(cat "$T/v.pid")" "$(cat "$T/w.pid")" "$(cat "$T/n.pid")" 2>/dev/null

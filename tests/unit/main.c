@@ -14,6 +14,7 @@ struct t_case {
 static struct t_case *cases;
 static size_t n_cases, cap_cases;
 static int cur_failed;
+static const char *cur_skip;
 
 void t_register(const char *name, t_fn fn)
 {
@@ -39,6 +40,11 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 	printf("\n");
 }
 
+void t_skip(const char *why)
+{
+	cur_skip = why;
+}
+
 int t_failed(void)
 {
 	return cur_failed;
@@ -58,12 +64,15 @@ int main(int argc, char **argv)
 		if (argc > 1 && !strstr(cases[i].name, argv[1]))
 			continue;
 		cur_failed = 0;
+		cur_skip = NULL;
 		printf("# %s\n", cases[i].name);
 		fflush(stdout);
 		cases[i].fn();
 		if (cur_failed) {
 			printf("FAIL %s\n", cases[i].name);
 			failed++;
+		} else if (cur_skip) {
+			printf("skip %s: %s\n", cases[i].name, cur_skip);
 		} else {
 			printf("ok %s\n", cases[i].name);
 			passed++;

@@ -13,6 +13,9 @@ void t_register(const char *name, t_fn fn);
 void t_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int t_failed(void);
+/* Marks the running test skipped (main.c prints "skip NAME: why"); the
+ * test returns at once after calling it. */
+void t_skip(const char *why);
 
 #define TEST(name)                                                     \
 	static void name(void);                                        \

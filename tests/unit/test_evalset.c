@@ -228,6 +228,28 @@ TEST(evalset_sample_errors)
 	T_EQ_INT(es_sample_run(&o, &s, NULL, &e), ST_USAGE);
 }
 
+/* A stratify-by value comes from the log: in the report (YAML comments
+ * and stderr) a control character is escaped — a newline ended the
+ * comment and began YAML (found by fuzz/sample_log.c: the file written
+ * did not load), an escape sequence reached the terminal. */
+TEST(evalset_sample_report_escapes_log_text)
+{
+	struct es_sample_opts o = { .path = "log.jsonl", .field = "input", .var = "input",
+				    .n = 5, .near_dup = 2, .shingle = 3 };
+	struct es_stratum st = { "kind=a\n- injected\x1b[2J/short", 3, 1 };
+	struct es_sample s;
+	struct buf b = {0};
+	memset(&s, 0, sizeof s);
+	s.strata = &st;
+	s.n_strata = 1;
+	s.records = 3;
+	es_sample_write_yaml(&o, &s, &b);
+	T_ASSERT(strstr(buf_str(&b), "# kind=a\\x0A- injected\\x1B[2J/short ") != NULL);
+	T_ASSERT(strstr(buf_str(&b), "\n- injected") == NULL);
+	T_ASSERT(strchr(buf_str(&b), 0x1b) == NULL);
+	buf_free(&b);
+}
+
 TEST(evalset_probe_texts)
 {
 	char *a, *b;

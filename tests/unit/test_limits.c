@@ -67,44 +67,6 @@ TEST(limits_parse_names_sizes_and_errors)
 	T_EQ_INT(limits_parse("var_files=home", &l, &e), ST_USAGE);
 }
 
-/* One 16 KiB scalar aliased 400 times is 6.4 MB of vars from a 20 KB
- * file: the node budget never notices (a few hundred nodes); the byte
- * budget does, at the alias that crosses it. */
-TEST(limits_yaml_alias_to_large_scalar_is_refused)
-{
-	struct limits l;
-	struct buf b = {0};
-	struct suite *s = NULL;
-	struct err e = {0};
-	const char *path;
-	limits_default(&l);
-	l.yaml_bytes = (size_t)1 << 20;
-	limits_set(&l);
-	buf_puts(&b, "prompts: ['{{big}}']\nproviders: [exec:cat]\n"
-		 "defaultTest:\n  vars:\n    big: &big \"");
-	for (int i = 0; i < 16384; i++)
-		buf_putc(&b, 'x');
-	buf_puts(&b, "\"\ntests:\n");
-	for (int i = 0; i < 400; i++)
-		buf_printf(&b, "  - vars: {a: *big, n: %d}\n", i);
-	path = put("bomb.yaml", buf_str(&b), b.len);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(s == NULL);
-	T_ASSERT(strstr(e.msg, "aliases expand the document by more than "
-			"1048576 bytes") != NULL);
-	T_ASSERT(strstr(e.msg, "ASSAY_LIMITS=yaml_bytes=") != NULL);
-	T_EQ_INT(e.line, 5);           /* the anchored scalar copied */
-	T_EQ_INT(e.col, 10);
-	/* with the default budget the same file loads */
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	T_EQ_INT(s->n_tests, 400);
-	suite_free(s);
-	buf_free(&b);
-	rm("bomb.yaml");
-	rmdir(dir);
-}
-
 /* a0 = "{{a1}}" x 20, a1 = "{{a2}}" x 20, …: 20^8 tags at load, in
  * well under a second instead of hours. */
 TEST(limits_nested_template_vars_have_a_work_budget)
@@ -170,68 +132,6 @@ TEST(limits_nested_csv_columns_fail_at_load)
 	rmdir(dir);
 }
 
-/* The loaded tests are held to tests_bytes: an error at the first row
- * past it, naming the limit. */
-TEST(limits_tests_memory_is_bounded)
-{
-	struct limits l;
-	struct buf csv = {0};
-	struct suite *s = NULL;
-	struct err e = {0};
-	const char *path;
-	const char *yaml = "prompts: ['{{q}}']\nproviders: [exec:cat]\n"
-			   "tests: file://many.csv\n";
-	buf_puts(&csv, "q,a\n");
-	for (int i = 0; i < 2000; i++)
-		buf_printf(&csv, "question %d,answer %d\n", i, i);
-	put("many.csv", buf_str(&csv), csv.len);
-	path = put("suite.yaml", yaml, strlen(yaml));
-	limits_default(&l);
-	l.tests_bytes = 100000;
-	limits_set(&l);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "tests take more than 100000 bytes") != NULL);
-	T_ASSERT(strstr(e.file, "many.csv") != NULL);
-	T_ASSERT(e.line > 10 && e.line < 2000);
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	T_EQ_INT(s->n_tests, 2000);
-	/* tests without vars of their own share one empty metadata object */
-	T_ASSERT(s->tests[0].metadata == s->tests[1].metadata);
-	suite_free(s);
-	buf_free(&csv);
-	rm("many.csv");
-	rm("suite.yaml");
-	rmdir(dir);
-}
-
-/* Every file the loader reads is capped, with the limit named at the
- * reference. */
-TEST(limits_file_bytes_names_the_limit)
-{
-	struct limits l;
-	struct suite *s = NULL;
-	struct err e = {0};
-	char path[256];
-	const char *yaml = "prompts: [file://p.txt]\nproviders: [exec:cat]\n";
-	put("p.txt", "0123456789abcdef0123456789abcdef0123456789abcdef"
-	    "0123456789abcdef0123456789abcdef", 80);
-	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
-	limits_default(&l);
-	l.file_bytes = 64;        /* the suite (46 bytes) fits, p.txt not */
-	limits_set(&l);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "larger than 64 bytes (limit file_bytes") != NULL);
-	T_EQ_INT(e.line, 1);
-	T_EQ_INT(e.col, 11);
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	suite_free(s);
-	rm("p.txt");
-	rm("suite.yaml");
-	rmdir(dir);
-}
-
 /* Duplicate keys in a mapping of 60,000 keys are found through a set: a
  * scan per key took 43 s here (two minutes for 100,000). */
 TEST(limits_large_mapping_duplicate_check_is_linear)
@@ -242,7 +142,7 @@ TEST(limits_large_mapping_duplicate_check_is_linear)
 	char path[256];
 	double t0;
 	limits_set(NULL);
-	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\nevaluateOptions:\n");
+	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\nmetadata:\n");
 	for (int i = 0; i < 60000; i++)
 		buf_printf(&b, "  k%d: 1\n", i);
 	snprintf(path, sizeof path, "%s", put("wide.yaml", buf_str(&b), b.len));
@@ -280,37 +180,6 @@ TEST(limits_large_mapping_duplicate_check_is_linear)
 	rmdir(dir);
 }
 
-/* The node tree of one file is bounded (tree_bytes): a list of one-digit
- * numbers took 115 times its size. */
-TEST(limits_yaml_tree_is_bounded)
-{
-	struct limits l;
-	struct buf b = {0};
-	struct suite *s = NULL;
-	struct err e = {0};
-	char path[256];
-	buf_puts(&b, "prompts: [hi]\nproviders: [exec:cat]\n"
-		 "evaluateOptions: {a: [");
-	for (int i = 0; i < 100000; i++)
-		buf_puts(&b, i ? ",1" : "1");
-	buf_puts(&b, "]}\n");
-	snprintf(path, sizeof path, "%s", put("flat.yaml", buf_str(&b), b.len));
-	limits_default(&l);
-	l.tree_bytes = (size_t)1 << 20;
-	limits_set(&l);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "nodes take more than 1048576 bytes") != NULL);
-	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
-	T_EQ_INT(e.line, 3);
-	T_ASSERT(e.col > 20);
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	suite_free(s);
-	buf_free(&b);
-	rm("flat.yaml");
-	rmdir(dir);
-}
-
 /* A CSV header of 50,000 columns with a repeat: found through a set. */
 TEST(limits_wide_csv_header_duplicate_check_is_linear)
 {
@@ -335,38 +204,6 @@ TEST(limits_wide_csv_header_duplicate_check_is_linear)
 	T_EQ_INT(e.line, 1);
 	buf_free(&csv);
 	rm("wide.csv");
-	rm("suite.yaml");
-	rmdir(dir);
-}
-
-/* A JSON test file over tree_bytes is an error, not a fallback that
- * builds the same tree from jansson's value. */
-TEST(limits_json_test_file_tree_is_bounded)
-{
-	struct limits l;
-	struct buf b = {0};
-	struct suite *s = NULL;
-	struct err e = {0};
-	char path[256];
-	const char *yaml = "prompts: [hi]\nproviders: [exec:cat]\n"
-			   "tests: file://big.json\n";
-	buf_puts(&b, "[{\"vars\": {\"a\": [");
-	for (int i = 0; i < 100000; i++)
-		buf_puts(&b, i ? ",1" : "1");
-	buf_puts(&b, "]}}]\n");
-	put("big.json", buf_str(&b), b.len);
-	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
-	limits_default(&l);
-	l.tree_bytes = (size_t)1 << 20;
-	limits_set(&l);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
-	T_ASSERT(strstr(e.file, "big.json") != NULL);
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	suite_free(s);
-	buf_free(&b);
-	rm("big.json");
 	rm("suite.yaml");
 	rmdir(dir);
 }
@@ -401,35 +238,175 @@ TEST(limits_json_parse_has_a_memory_budget)
 	buf_free(&b);
 }
 
-/* A JSONL line is held to tree_bytes too. */
-TEST(limits_jsonl_line_is_bounded)
+/* ---- byte budgets over whole files: one table -------------------------
+ *
+ * Each case writes `file` (and, when it is a tests file, a suite naming
+ * it), sets one limit, and expects the load to fail with the message
+ * fragments and the location given; with the default limits the same
+ * files must load (the budget, not the file, refused them). */
+
+static void make_alias_bomb(struct buf *b)
 {
-	struct limits l;
-	struct buf b = {0};
-	struct suite *s = NULL;
-	struct err e = {0};
-	char path[256];
-	const char *yaml = "prompts: [hi]\nproviders: [exec:cat]\n"
-			   "tests: file://big.jsonl\n";
-	buf_puts(&b, "{\"vars\": {\"a\": 1}}\n{\"vars\": {\"a\": [");
+	/* One 16 KiB scalar aliased 400 times is 6.4 MB of vars from a 20 KB
+	 * file: the node budget never notices (a few hundred nodes); the
+	 * byte budget does, at the alias that crosses it. */
+	buf_puts(b, "prompts: ['{{big}}']\nproviders: [exec:cat]\n"
+		 "defaultTest:\n  vars:\n    big: &big \"");
+	for (int i = 0; i < 16384; i++)
+		buf_putc(b, 'x');
+	buf_puts(b, "\"\ntests:\n");
+	for (int i = 0; i < 400; i++)
+		buf_printf(b, "  - vars: {a: *big, n: %d}\n", i);
+}
+
+static void make_many_rows(struct buf *b)
+{
+	buf_puts(b, "q,a\n");
+	for (int i = 0; i < 2000; i++)
+		buf_printf(b, "question %d,answer %d\n", i, i);
+}
+
+static void make_80_bytes(struct buf *b)
+{
+	buf_puts(b, "0123456789abcdef0123456789abcdef0123456789abcdef"
+		 "0123456789abcdef0123456789abcdef");
+}
+
+/* 100,000 one-digit numbers: the node tree took 115 times the text. */
+static void put_ones(struct buf *b)
+{
 	for (int i = 0; i < 100000; i++)
-		buf_puts(&b, i ? ",1" : "1");
-	buf_puts(&b, "]}}\n");
-	put("big.jsonl", buf_str(&b), b.len);
-	snprintf(path, sizeof path, "%s", put("suite.yaml", yaml, strlen(yaml)));
-	limits_default(&l);
-	l.tree_bytes = (size_t)1 << 20;
-	limits_set(&l);
-	T_EQ_INT(suite_load(path, &s, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "takes more than 1048576 bytes") != NULL);
-	T_ASSERT(strstr(e.msg, "tree_bytes") != NULL);
-	T_EQ_INT(e.line, 2);
-	limits_set(NULL);
-	T_EQ_INT(suite_load(path, &s, &e), 0);
-	T_EQ_INT(s->n_tests, 2);
-	suite_free(s);
-	buf_free(&b);
-	rm("big.jsonl");
-	rm("suite.yaml");
-	rmdir(dir);
+		buf_puts(b, i ? ",1" : "1");
+}
+
+static void make_flat_yaml(struct buf *b)
+{
+	buf_puts(b, "prompts: [hi]\nproviders: [exec:cat]\nmetadata: {a: [");
+	put_ones(b);
+	buf_puts(b, "]}\n");
+}
+
+static void make_big_json(struct buf *b)
+{
+	buf_puts(b, "[{\"vars\": {\"a\": [");
+	put_ones(b);
+	buf_puts(b, "]}}]\n");
+}
+
+static void make_big_jsonl(struct buf *b)
+{
+	buf_puts(b, "{\"vars\": {\"a\": 1}}\n{\"vars\": {\"a\": [");
+	put_ones(b);
+	buf_puts(b, "]}}\n");
+}
+
+enum budget { B_YAML, B_TESTS, B_FILE, B_TREE };
+
+static const struct budget_case {
+	const char *name;
+	const char *file;            /* what make() writes */
+	const char *suite;           /* a suite naming it, or NULL: file is the suite */
+	void (*make)(struct buf *b);
+	enum budget which;
+	size_t limit;
+	const char *msg[2];          /* fragments of the error (NULL: none) */
+	bool err_in_file;            /* the error names `file` */
+	int line_lo, line_hi;        /* 0: not checked */
+	int col_lo, col_hi;
+	size_t n_tests;              /* with the default limits (0: not checked) */
+} budget_cases[] = {
+	{ "yaml alias to a large scalar", "bomb.yaml", NULL, make_alias_bomb,
+	  B_YAML, (size_t)1 << 20,
+	  { "aliases expand the document by more than 1048576 bytes",
+	    "ASSAY_LIMITS=yaml_bytes=" }, false,
+	  5, 5, 10, 10, 400 },          /* the anchored scalar copied */
+	{ "tests memory", "many.csv",
+	  "prompts: ['{{q}}']\nproviders: [exec:cat]\ntests: file://many.csv\n",
+	  make_many_rows, B_TESTS, 100000,
+	  { "tests take more than 100000 bytes", NULL }, true,
+	  11, 1999, 0, 0, 2000 },       /* at the first row past it */
+	{ "file bytes", "p.txt", "prompts: [file://p.txt]\nproviders: [exec:cat]\n",
+	  make_80_bytes, B_FILE, 64,    /* the suite (46 bytes) fits, p.txt not */
+	  { "larger than 64 bytes (limit file_bytes", NULL }, false,
+	  1, 1, 11, 11, 0 },            /* at the reference */
+	{ "yaml node tree", "flat.yaml", NULL, make_flat_yaml, B_TREE, (size_t)1 << 20,
+	  { "nodes take more than 1048576 bytes", "tree_bytes" }, false,
+	  3, 3, 21, 1 << 30, 0 },
+	{ "json test file tree", "big.json",
+	  "prompts: [hi]\nproviders: [exec:cat]\ntests: file://big.json\n",
+	  make_big_json, B_TREE, (size_t)1 << 20,   /* no fallback through jansson */
+	  { "tree_bytes", NULL }, true, 0, 0, 0, 0, 1 },
+	{ "jsonl line tree", "big.jsonl",
+	  "prompts: [hi]\nproviders: [exec:cat]\ntests: file://big.jsonl\n",
+	  make_big_jsonl, B_TREE, (size_t)1 << 20,
+	  { "takes more than 1048576 bytes", "tree_bytes" }, false,
+	  2, 2, 0, 0, 2 },
+};
+
+static void set_budget(struct limits *l, enum budget which, size_t v)
+{
+	switch (which) {
+	case B_YAML: l->yaml_bytes = v; break;
+	case B_TESTS: l->tests_bytes = v; break;
+	case B_FILE: l->file_bytes = v; break;
+	case B_TREE: l->tree_bytes = v; break;
+	}
+}
+
+TEST(limits_file_budgets_refuse_then_default_loads)
+{
+	for (size_t i = 0; i < sizeof budget_cases / sizeof *budget_cases; i++) {
+		const struct budget_case *c = &budget_cases[i];
+		struct limits l;
+		struct buf b = {0};
+		struct suite *s = NULL;
+		struct err e = {0};
+		char path[256];
+		int rc;
+		c->make(&b);
+		snprintf(path, sizeof path, "%s", put(c->file, buf_str(&b), b.len));
+		buf_free(&b);
+		if (c->suite)
+			snprintf(path, sizeof path, "%s",
+				 put("suite.yaml", c->suite, strlen(c->suite)));
+		limits_default(&l);
+		set_budget(&l, c->which, c->limit);
+		limits_set(&l);
+		rc = suite_load(path, &s, &e);
+		limits_set(NULL);
+		if (rc != ST_INPUT || s) {
+			t_fail(__FILE__, __LINE__, "%s: loaded over its budget (rc %d)",
+			       c->name, rc);
+			suite_free(s);
+			s = NULL;
+		}
+		for (int k = 0; k < 2; k++)
+			if (c->msg[k] && !strstr(e.msg, c->msg[k]))
+				t_fail(__FILE__, __LINE__, "%s: \"%s\" not in \"%s\"",
+				       c->name, c->msg[k], e.msg);
+		if (c->err_in_file && !strstr(e.file, c->file))
+			t_fail(__FILE__, __LINE__, "%s: error in %s", c->name, e.file);
+		if (c->line_lo && (e.line < c->line_lo || e.line > c->line_hi))
+			t_fail(__FILE__, __LINE__, "%s: line %d", c->name, e.line);
+		if (c->col_lo && (e.col < c->col_lo || e.col > c->col_hi))
+			t_fail(__FILE__, __LINE__, "%s: column %d", c->name, e.col);
+		/* the default budget lets the same files through */
+		if (suite_load(path, &s, &e)) {
+			t_fail(__FILE__, __LINE__, "%s: default limits: %s", c->name, e.msg);
+		} else {
+			if (c->n_tests && s->n_tests != c->n_tests)
+				t_fail(__FILE__, __LINE__, "%s: %zu tests", c->name, s->n_tests);
+			/* tests without vars of their own share one empty
+			 * metadata object (what keeps "tests memory" small) */
+			if (c->which == B_TESTS && s->tests[0].metadata != s->tests[1].metadata)
+				t_fail(__FILE__, __LINE__, "%s: metadata not shared", c->name);
+			suite_free(s);
+		}
+		rm(c->file);
+		if (c->suite)
+			rm("suite.yaml");
+		rmdir(dir);
+		if (t_failed())
+			return;
+	}
 }

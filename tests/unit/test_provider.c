@@ -187,7 +187,7 @@ TEST(provider_http_body_template_and_jsonpath)
 
 TEST(provider_config_errors_name_the_key_and_location)
 {
-	struct provider_spec s1 = spec_of("openai:chat:m", "{\"apiBaseUrl\":\"http://x/v1\",\"tools\":[]}");
+	struct provider_spec s1 = spec_of("openai:chat:m", "{\"apiBaseUrl\":\"http://x/v1\",\"tool_chioce\":\"auto\"}");
 	struct provider_spec s2 = spec_of("nosuch:model", "{}");
 	struct provider_spec s3 = spec_of("https://x.test/", "{\"transformResponse\":\"json.a\"}");
 	struct provider_spec s4 = spec_of("openai:chat:m", "{\"apiBaseUrl\":\"http://x/v1\",\"cost\":{\"input_per_mtok\":-1,\"output_per_mtok\":1}}");
@@ -195,7 +195,7 @@ TEST(provider_config_errors_name_the_key_and_location)
 	struct provider *p = NULL;
 	struct err e;
 	T_EQ_INT(provider_new(&s1, ".", &p, &e), ST_INPUT);
-	T_ASSERT(strstr(e.msg, "'tools'") != NULL);
+	T_ASSERT(strstr(e.msg, "'tool_chioce'") != NULL);
 	T_EQ_STR(e.file, "suite.yaml");
 	T_EQ_INT(e.line, 7);
 	T_EQ_INT(e.col, 5);
@@ -360,4 +360,60 @@ TEST(provider_openai_redirect_and_content_filter)
 	response_cleanup(&resp);
 	provider_free(p);
 	json_decref(s.config);
+}
+
+/* openai:completion: the legacy /completions API: the rendered text as
+ * `prompt` (a chat's JSON unchanged), choices[0].text back, streamed
+ * chunks' choices[0].text; tool keys pass through, typed. */
+TEST(provider_openai_completion_request_and_reply)
+{
+	struct provider_spec s = spec_of("openai:completion:davinci-002",
+		"{\"apiBaseUrl\":\"http://127.0.0.1:9/v1\",\"max_tokens\":5,\"best_of\":2}");
+	struct provider_spec bad = spec_of("openai:chat:m",
+		"{\"apiBaseUrl\":\"http://x/v1\",\"tools\":\"file://tools.json\"}");
+	struct provider_spec typo = spec_of("openai:chta:gpt-4", "{}");
+	struct provider_spec ok = spec_of("openai:chat:m",
+		"{\"apiBaseUrl\":\"http://x/v1\",\"tools\":[{\"type\":\"function\"}],\"tool_choice\":\"auto\"}");
+	struct provider *p = NULL, *q = NULL;
+	struct http_request req;
+	struct response resp;
+	struct buf text = {0};
+	struct err e;
+	json_t *body;
+	const char *reply = "{\"object\":\"text_completion\",\"choices\":[{\"text\":\" there\",\"index\":0,"
+			    "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}";
+	const char *chunk = "{\"choices\":[{\"text\":\"ab\",\"index\":0,\"finish_reason\":null}]}";
+	memset(&req, 0, sizeof req);
+	T_EQ_INT(provider_new(&s, ".", &p, &e), 0);
+	T_EQ_INT(p->ops->build(p, "[{\"role\":\"user\"}]", true, NULL, &req, &e), 0);
+	T_EQ_STR(req.url, "http://127.0.0.1:9/v1/completions");
+	body = json_loads(req.body, 0, NULL);
+	T_EQ_STR(json_string_value(json_object_get(body, "prompt")), "[{\"role\":\"user\"}]");
+	T_ASSERT(json_object_get(body, "messages") == NULL);
+	T_EQ_INT(json_integer_value(json_object_get(body, "best_of")), 2);
+	json_decref(body);
+	response_init(&resp);
+	p->ops->parse(p, 200, reply, strlen(reply), &resp);
+	T_EQ_INT(resp.error, RESP_OK);
+	T_EQ_STR(resp.output, " there");
+	T_EQ_STR(resp.finish_reason, "length");
+	T_EQ_INT(resp.prompt_tokens, 2);
+	response_cleanup(&resp);
+	response_init(&resp);
+	T_EQ_INT(p->ops->stream_event(p, NULL, chunk, strlen(chunk), &text, &resp), STREAM_MORE);
+	T_EQ_STR(buf_str(&text), "ab");
+	buf_free(&text);
+	response_cleanup(&resp);
+	http_request_cleanup(&req);
+	provider_free(p);
+	T_EQ_INT(provider_new(&bad, ".", &q, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "tools must be a list (values from file:// paths"));
+	T_EQ_INT(provider_new(&typo, ".", &q, &e), ST_INPUT);
+	T_ASSERT(strstr(e.msg, "unknown OpenAI provider type 'chta'"));
+	T_EQ_INT(provider_new(&ok, ".", &q, &e), 0);
+	provider_free(q);
+	json_decref(s.config);
+	json_decref(bad.config);
+	json_decref(typo.config);
+	json_decref(ok.config);
 }

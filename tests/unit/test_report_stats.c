@@ -137,9 +137,34 @@ out:
 	return out;
 }
 
+/* A number at a dotted path ("a.b.c"), NaN when missing or null. */
 static double rjn(const json_t *o, const char *path)
 {
-	return rs_jnum(o, path);
+	char key[64];
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof key)
+			return NAN;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		o = json_object_get(o, key);
+		path += n + (path[n] == '.');
+	}
+	return json_is_number(o) ? json_number_value(o) : NAN;
+}
+
+/* A decision block as the suite would parse it (suite_stats_parse);
+ * consumes d. */
+static struct suite_decision tdec(json_t *d)
+{
+	struct suite_stats ss;
+	json_t *su = json_pack("{s:o}", "decision", d);
+	struct suite_decision out;
+	suite_stats_parse(su, &ss);
+	out = ss.decision;
+	suite_stats_free(&ss);
+	json_decref(su);
+	return out;
 }
 
 TEST(report_stats_quality_latency_cost_from_store)
@@ -457,7 +482,7 @@ TEST(report_stats_issue8_twelve_cases_four_clusters)
 	struct rs_run r;
 	json_t *s, *a, *p, *d;
 	mem_run2(&r, ap, bp, cl, 12);
-	r.decision = json_pack("{s:f}", "min_pass_rate", 0.9);
+	r.decision = tdec(json_pack("{s:f}", "min_pass_rate", 0.9));
 	s = rs_compute(&r, NULL);
 	a = json_array_get(json_object_get(s, "candidates"), 0);
 	T_NEAR(rjn(a, "pass_rate.est"), 1, 0);
@@ -516,30 +541,35 @@ TEST(report_stats_one_cluster_cannot_be_compared)
 	rs_run_free(&r);
 }
 
-static json_t *cand(const char *label, double p, double lo, double hi,
-		    double p95, double p95lo, double p95hi, double cost)
+static struct rs_dec_cand cand(const char *label, double p, double lo,
+				double hi, double p95, double p95lo,
+				double p95hi, double cost)
 {
-	return json_pack("{s:s, s:{s:f, s:f, s:f, s:i}, s:{s:f, s:f, s:f},"
-			 " s:{s:f}, s:f, s:i, s:i, s:i}", "label", label,
-			 "pass_rate", "est", p, "lo", lo, "hi", hi, "n", 100,
-			 "latency", "p95", p95, "p95_lo", p95lo, "p95_hi",
-			 p95hi, "cost", "per_1k", cost, "error_rate", 0.0,
-			 "graded", 100, "results", 100, "errors", 0);
+	struct rs_dec_cand c = {
+		.label = label, .pass = p, .pass_lo = lo, .pass_hi = hi,
+		.deff = NAN, .n = 100, .p95 = p95, .p95_lo = p95lo,
+		.p95_hi = p95hi, .cost = cost, .cost_lo = NAN,
+		.cost_hi = NAN, .pq = NAN, .pq_lo = NAN, .pq_hi = NAN,
+		.errs = 0, .results = 100, .items = NULL,
+	};
+	return c;
 }
 
 TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
 {
-	struct rs_run r;
-	json_t *cands = json_array(), *d, *rows;
-	memset(&r, 0, sizeof r);
-	json_array_append_new(cands, cand("A", .95, .90, .98, 500, 450, 550, 2.0));
-	json_array_append_new(cands, cand("B", .90, .82, .95, 300, 280, 320, 0.5));
-	json_array_append_new(cands, cand("C", .70, .60, .80, 200, 190, 210, 0.2));
-	json_array_append_new(cands, cand("D", .70, .60, .80, 300, 290, 310, 0.3));
-	r.decision = json_pack("{s:f, s:f, s:f, s:{s:f, s:f}}", "min_pass_rate",
-			       .85, "max_p95_ms", 800.0, "max_cost_per_1k",
-			       1.5, "weights", "quality", 1.0, "cost", 1.0);
-	d = rs_decision(&r, cands, NULL);
+	struct rs_decision dec;
+	struct suite_decision lim;
+	struct rs_dec_cand cands[4];
+	json_t *d, *rows;
+	cands[0] = cand("A", .95, .90, .98, 500, 450, 550, 2.0);
+	cands[1] = cand("B", .90, .82, .95, 300, 280, 320, 0.5);
+	cands[2] = cand("C", .70, .60, .80, 200, 190, 210, 0.2);
+	cands[3] = cand("D", .70, .60, .80, 300, 290, 310, 0.3);
+	lim = tdec(json_pack("{s:f, s:f, s:f, s:{s:f, s:f}}", "min_pass_rate",
+			     .85, "max_p95_ms", 800.0, "max_cost_per_1k",
+			     1.5, "weights", "quality", 1.0, "cost", 1.0));
+	rs_decision(&lim, cands, 4, &dec);
+	d = rs_decision_json(&dec);
 	rows = json_object_get(d, "candidates");
 	T_EQ_STR(json_string_value(json_object_get(json_array_get(rows, 0),
 						   "cost")), "no");
@@ -563,8 +593,7 @@ TEST(report_stats_decision_cheapest_with_intervals_and_pareto)
 	T_EQ_STR(json_string_value(json_object_get(json_array_get(
 		json_object_get(d, "weighted"), 0), "label")), "B");
 	json_decref(d);
-	json_decref(cands);
-	rs_run_free(&r);
+	rs_decision_free(&dec);
 }
 
 /* Confidence from logprobs (stored per result) feeds calibration when the
@@ -787,6 +816,7 @@ TEST(report_stats_no_shared_cases_print_no_nan)
 {
 	static const int ap[4] = { 1, 0, 1, 1 }, bp[4] = { 0, 0, 0, 0 };
 	struct rs_run r;
+	struct run_stats rs;
 	json_t *s;
 	char *txt = NULL, *js;
 	size_t len = 0;
@@ -797,14 +827,16 @@ TEST(report_stats_no_shared_cases_print_no_nan)
 		r.cands[1].it[i].lat = NAN;
 	}
 	r.has_conf = true;
-	r.decision = json_pack("{s:f, s:f, s:{s:f, s:f, s:f}}", "min_pass_rate",
+	r.decision = tdec(json_pack("{s:f, s:f, s:{s:f, s:f, s:f}}", "min_pass_rate",
 			       0.5, "max_p95_ms", 100.0, "weights", "quality",
-			       1.0, "cost", 1.0, "latency", 1.0);
-	s = rs_compute(&r, NULL);
+			       1.0, "cost", 1.0, "latency", 1.0));
+	rs_compute_stats(&r, NULL, &rs);
+	s = rs_json(&rs);
 	js = json_dumps(s, JSON_ENCODE_ANY);
 	f = open_memstream(&txt, &len);
-	rs_print(s, f, false);
+	report_stats_print_stats(&rs, f, false);
 	fclose(f);
+	run_stats_free(&rs);
 	T_ASSERT(js && txt);
 	if (getenv("T_DUMP")) fputs(txt, stderr);
 	T_ASSERT(strstr(txt, "no shared graded cases") != NULL);
@@ -838,16 +870,16 @@ TEST(report_stats_settle_all_passed_uses_wilson_bound)
 	struct rs_run r;
 	json_t *s, *d;
 	mem_run(&r, att, att, 10);
-	r.decision = json_pack("{s:f}", "min_pass_rate", 0.9);
+	r.decision = tdec(json_pack("{s:f}", "min_pass_rate", 0.9));
 	s = rs_compute(&r, NULL);
 	d = json_object_get(s, "decision");
 	T_EQ_STR(json_string_value(json_object_get(json_array_get(
 		json_object_get(d, "candidates"), 0), "pass_rate")), "likely");
 	T_EQ_INT((long)rjn(d, "cases_to_settle"), 35);
 	T_NEAR(rjn(d, "cases_to_settle_power"), 0.8, 0);
-	T_NEAR((double)rs_cases_to_settle(1, 0.9, 1), 35, 0);
-	T_NEAR((double)rs_cases_to_settle(0, 0.05, 1), 73, 0);	/* 19 z^2 */
-	T_EQ_INT(rs_cases_to_settle(0.9, 0.9, 1), -1);
+	T_NEAR((double)stats_cases_to_settle(1, 0.9, 1, 0.05, 0.8), 35, 0);
+	T_NEAR((double)stats_cases_to_settle(0, 0.05, 1, 0.05, 0.8), 73, 0);	/* 19 z^2 */
+	T_EQ_INT(stats_cases_to_settle(0.9, 0.9, 1, 0.05, 0.8), -1);
 	json_decref(s);
 	rs_run_free(&r);
 }
@@ -871,8 +903,8 @@ TEST(report_stats_decision_cheaper_candidate_in_doubt_on_p95)
 	set_cost_lat(&r.cands[1], 0.001, 10);
 	for (i = 0; i < 6; i++)
 		r.cands[1].it[i * 13].lat = 1000;
-	r.decision = json_pack("{s:f, s:f, s:f}", "min_pass_rate", 0.5,
-			       "max_p95_ms", 500.0, "volume", 1000.0);
+	r.decision = tdec(json_pack("{s:f, s:f, s:f}", "min_pass_rate", 0.5,
+			       "max_p95_ms", 500.0, "volume", 1000.0));
 	s = rs_compute(&r, NULL);
 	d = json_object_get(s, "decision");
 	rows = json_object_get(d, "candidates");
@@ -918,8 +950,8 @@ TEST(report_stats_decision_timeouts_count_and_no_data)
 	}
 	for (i = 0; i < r.cands[1].n; i++)
 		r.cands[1].it[i].pass = RS_ERROR;
-	r.decision = json_pack("{s:f, s:f, s:{s:f}}", "min_pass_rate", 0.5,
-			       "max_p95_ms", 500.0, "weights", "quality", 1.0);
+	r.decision = tdec(json_pack("{s:f, s:f, s:{s:f}}", "min_pass_rate", 0.5,
+			       "max_p95_ms", 500.0, "weights", "quality", 1.0));
 	s = rs_compute(&r, NULL);
 	d = json_object_get(s, "decision");
 	rows = json_object_get(d, "candidates");
@@ -1181,8 +1213,8 @@ TEST(report_stats_decision_error_rate_and_cost_intervals)
 	}
 	for (size_t i = 0; i < 3; i++)
 		r.cands[0].it[i * 7].pass = RS_ERROR;
-	r.decision = json_pack("{s:f, s:f}", "max_error_rate", 0.05,
-			       "max_cost_per_1k", 1.0);
+	r.decision = tdec(json_pack("{s:f, s:f}", "max_error_rate", 0.05,
+			       "max_cost_per_1k", 1.0));
 	s = rs_compute(&r, NULL);
 	row = json_array_get(json_object_get(json_object_get(s, "decision"),
 					     "candidates"), 0);
@@ -1194,6 +1226,62 @@ TEST(report_stats_decision_error_rate_and_cost_intervals)
 	T_EQ_STR(json_string_value(json_object_get(row, "cost")), "yes");
 	T_EQ_STR(json_string_value(json_object_get(row, "error_rate")),
 		 "likely");
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Flip rates when a group gives several pairs of one perturbation: 4
+ * groups, each an original and two `typos` variants.  A passes every
+ * original and fails every variant: 8 of 8 pairs flip, but they rest on 4
+ * groups, so the interval is Wilson at the 4 groups, lower end
+ * 4 / (4 + z^2) = 0.510109163545403 (mpmath 1.3.0; not Wilson 8/8 =
+ * 0.675592435116120); its pass drop is 1.  B passes everything: 0 flips,
+ * upper end z^2 / (4 + z^2) = 0.489890836454597.  The paired test of A
+ * against B is by group too: CR1 se 0 (every group agrees) gives the exact
+ * cluster sign-flip bound 2^(1-4) = 0.125, above McNemar's 2^-7 = 0.0078
+ * on the 8 pairs, so no "more robust" claim on 4 groups. */
+TEST(report_stats_flip_rate_by_group)
+{
+	static const int ap[12] = { 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0 };
+	static const int bp[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s, *f, *e;
+	mem_run2(&r, ap, bp, NULL, 12);
+	r.tags = xcalloc(2, sizeof *r.tags);
+	r.tags[0] = xstrdup("perturbation:original");
+	r.tags[1] = xstrdup("perturbation:typos:0.1");
+	r.ntags = 2;
+	r.nvariants = 4;
+	for (size_t k = 0; k < 12; k++) {
+		r.cases[k].variant = (long)(k / 3);
+		r.cases[k].tags = xmalloc(sizeof *r.cases[k].tags);
+		r.cases[k].tags[0] = k % 3 ? 1 : 0;
+		r.cases[k].ntags = 1;
+	}
+	s = rs_compute(&r, NULL);
+	f = json_array_get(json_object_get(json_object_get(json_array_get(
+		json_object_get(s, "candidates"), 0), "robustness"),
+		"flip_rates"), 0);
+	T_EQ_STR(json_string_value(json_object_get(f, "perturbation")),
+		 "typos:0.1");
+	T_EQ_INT((long)rjn(f, "n"), 8);
+	T_EQ_INT((long)rjn(f, "flips"), 8);
+	T_EQ_INT((long)rjn(f, "to_fail"), 8);
+	T_NEAR(rjn(f, "lo"), 0.510109163545403, 1e-9);
+	T_NEAR(rjn(f, "pass_drop.est"), 1, 0);
+	T_ASSERT(strstr(json_string_value(json_object_get(f, "method")),
+			"design-adjusted") != NULL);
+	f = json_array_get(json_object_get(json_object_get(json_array_get(
+		json_object_get(s, "candidates"), 1), "robustness"),
+		"flip_rates"), 0);
+	T_EQ_INT((long)rjn(f, "flips"), 0);
+	T_NEAR(rjn(f, "hi"), 0.489890836454597, 1e-9);
+	e = json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					   "robustness"), 0);
+	T_EQ_INT((long)rjn(e, "a_only_flips"), 8);
+	T_EQ_INT((long)rjn(e, "b_only_flips"), 0);
+	T_NEAR(rjn(e, "p"), 0.125, 1e-12);
+	T_ASSERT(json_is_null(json_object_get(e, "more_robust")));
 	json_decref(s);
 	rs_run_free(&r);
 }

@@ -521,3 +521,24 @@ TEST(stats_percentiles_r)
 	T_EQ_INT(stats_percentiles(x, 0, q, 2, out), 0);
 	T_ASSERT(isnan(out[0]));
 }
+
+/* The bootstrap budget (docs/statistics.md, "Speed"): few distinct
+ * values (<= 64) keep B at any n; otherwise B n draws are capped at
+ * 2e7, B never below 200.  By the rule: n 1,000 x B 10,000 = 1e7 keeps
+ * 10,000; n 5,000 -> 2e7 / 5e3 = 4,000; n 1e6 -> 20, raised to 200. */
+TEST(stats_boot_budget_rule)
+{
+	size_t n = 1000000;
+	double *x = malloc(n * sizeof *x);
+	T_ASSERT(x != NULL);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)(i % 64);
+	T_EQ_INT(stats_boot_budget(x, n, 10000), 10000);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)i;
+	T_EQ_INT(stats_boot_budget(x, 1000, 10000), 10000);
+	T_EQ_INT(stats_boot_budget(x, 5000, 10000), 4000);
+	T_EQ_INT(stats_boot_budget(x, n, 10000), 200);
+	T_EQ_INT(stats_boot_budget(x, 0, 10000), 10000);
+	free(x);
+}

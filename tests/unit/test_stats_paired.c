@@ -3,6 +3,7 @@
 #include "../../src/stats/stats.h"
 #include "t.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -228,4 +229,31 @@ TEST(stats_mcnemar_far_tail_is_not_zero)
 	T_ASSERT(stats_mcnemar_exact(2000, 0) > 0);
 	T_ASSERT(stats_mcnemar_exact(0, 5000) > 0);
 	T_NEAR(stats_mcnemar_exact(10, 0), 2.0 / 1024, 1e-15);
+}
+
+/* Past STATS_SIGNFLIP_MC_MAX non-zero differences the sign-flip p is the
+ * normal approximation 2 Phi(-|S| / sqrt(sum d^2)).  References (Python
+ * 3.11.7 math.erfc, p = erfc(|z| / sqrt 2), = R's 2 * pnorm(-|z|)):
+ * 580 of +1 and 520 of -1: z = 60 / sqrt(1100), p = 0.07044042927208805
+ * (the exact sign test, R binom.test(580, 1100), is 0.0752055, the
+ * normal approximation having no continuity correction); 1200 of +1:
+ * p = 6.099568814808551e-263 (no cancellation); 2000 of +1: the tail
+ * underflows and is reported as DBL_MIN, never 0.  Up to the limit the
+ * exact / Monte Carlo test is used: 12 of +1 gives 2^-11. */
+TEST(stats_signflip_auto_normal_reference)
+{
+	static double d[2000];
+	for (int i = 0; i < 1100; i++)
+		d[i] = i < 580 ? 1 : -1;
+	T_NEAR(stats_signflip_auto_p(d, 1100, 1000, 1), 0.07044042927208805,
+	       1e-12);
+	for (int i = 0; i < 2000; i++)
+		d[i] = 1;
+	T_NEAR(stats_signflip_auto_p(d, 1200, 1000, 1) / 6.099568814808551e-263,
+	       1, 1e-9);
+	T_NEAR(stats_signflip_auto_p(d, 2000, 1000, 1), DBL_MIN, 0);
+	T_NEAR(stats_signflip_auto_p(d, 12, 1000, 1), 1.0 / 2048, 1e-15);
+	for (int i = 0; i < 1500; i++)
+		d[i] = 0;
+	T_NEAR(stats_signflip_auto_p(d, 1500, 1000, 1), 1, 0);
 }

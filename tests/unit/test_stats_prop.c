@@ -249,3 +249,17 @@ TEST(stats_f1_interval_reference)
 	f = stats_f1_interval(0, 0, 0, 1, 0.95);
 	T_ASSERT(isnan(f.lo) && isnan(f.hi));
 }
+
+/* The one-sided binomial tail of the failure modes.  References (Python
+ * 3.11.7, exact sums with math.comb; = R pbinom(f - 1, n, p, FALSE)):
+ * P(X >= 8 | n 20, p 0.2) = 0.03214266308087517; P(X >= 1 | n 50,
+ * p 0.1) = 0.9948462247926814.  No failures, or a rate of 0 or 1: 1. */
+TEST(stats_binom_upper_reference)
+{
+	T_NEAR(stats_binom_upper(8, 20, 0.2), 0.03214266308087517, 1e-12);
+	T_NEAR(stats_binom_upper(1, 50, 0.1), 0.9948462247926814, 1e-12);
+	T_NEAR(stats_binom_upper(0, 20, 0.2), 1, 0);
+	T_NEAR(stats_binom_upper(3, 20, 0), 1, 0);
+	T_NEAR(stats_binom_upper(3, 20, 1), 1, 0);
+	T_ASSERT(stats_binom_upper(400, 400, 1e-3) > 0);
+}

@@ -2,6 +2,8 @@
  * with plain SQL, batching and crash safety, run lookup, secrets never
  * stored, replacement of a redone item, and put throughput. */
 #include "t.h"
+#include "tpg.h"
+#include "../../src/store/db.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -25,25 +27,26 @@ void tfx_grade_free(struct grade *g);
 
 #define TFX_SECRET "sk-PLANTED-SECRET-0123456789"
 
-/* Runs one SQL query expected to return one row and returns column 0 as
- * an owned string ("NULL" for SQL NULL, "(no row)" when none). */
+/* Runs one SQL query (db.h: SQLite or PostgreSQL) expected to return one
+ * row and returns column 0 as an owned string ("NULL" for SQL NULL, "(no row)" when none). */
 static char *q1(const char *db_path, const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q = NULL;
+	struct db *db = NULL;
+	struct db_stmt *q = NULL;
+	struct err err = {0};
 	char *out;
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		out = xasprintf("(sql error: %s)", sqlite3_errmsg(db));
-	} else if (sqlite3_step(q) != SQLITE_ROW) {
-		out = xstrdup("(no row)");
-	} else if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
+	int rc;
+	if (db_open(db_path, 1000, &db, &err) || db_prepare(db, sql, &q, &err)) {
+		out = xasprintf("(sql error: %s)", err.msg);
+	} else if ((rc = db_step(q, &err)) != DB_ROW) {
+		out = xstrdup(rc == DB_DONE ? "(no row)" : "(sql error)");
+	} else if (db_col_null(q, 0)) {
 		out = xstrdup("NULL");
 	} else {
-		out = xstrdup((const char *)sqlite3_column_text(q, 0));
+		out = xstrdup(db_col_text(q, 0));
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	db_finalize(q);
+	db_close(db);
 	return out;
 }
 
@@ -189,10 +192,10 @@ TEST(store_roundtrip_rows_and_columns)
 	tfx_rmdir(dir);
 }
 
-TEST(store_batch_commit_and_close_persist)
+STORE_TEST(store_batch_commit_and_close_persist)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/b.db", dir);
+	char *path = tfx_db(dir, "b.db");
 	struct suite *s = tfx_suite(400, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -263,10 +266,10 @@ TEST(store_kill9_keeps_committed_batches)
 	tfx_rmdir(dir);
 }
 
-TEST(store_resolve_run_latest_id_and_errors)
+STORE_TEST(store_resolve_run_latest_id_and_errors)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/r.db", dir);
+	char *path = tfx_db(dir, "r.db");
 	struct suite *s = tfx_suite(1, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -434,10 +437,10 @@ TEST(store_open_refuses_newer_schema_and_bad_path)
 	tfx_rmdir(dir);
 }
 
-TEST(store_20000_puts_all_stored)
+STORE_TEST(store_20000_puts_all_stored)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/p.db", dir);
+	char *path = tfx_db(dir, "p.db");
 	struct suite *s = tfx_suite(20000, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -473,10 +476,10 @@ TEST(store_20000_puts_all_stored)
 	tfx_rmdir(dir);
 }
 
-TEST(store_result_state_and_cache)
+STORE_TEST(store_result_state_and_cache)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/c.db", dir);
+	char *path = tfx_db(dir, "c.db");
 	struct suite *s = tfx_suite(2, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -600,7 +603,7 @@ TEST(store_open_existing_refuses_a_missing_database)
 	struct err err = {0};
 	T_EQ_INT(store_open_existing("/nonexistent/dir/assay.db", &st, &err), ST_IO);
 	T_ASSERT(st == NULL);
-	T_ASSERT(strstr(err.msg, "no database at /nonexistent/dir/assay.db (use --db PATH)") != NULL);
+	T_ASSERT(strstr(err.msg, "no database at /nonexistent/dir/assay.db (use --db PATH, or set ASSAY_DB") != NULL);
 	/* and it creates nothing */
 	T_ASSERT(access("/nonexistent/dir", F_OK) != 0);
 }

@@ -2,6 +2,7 @@
  * kind, one run, same case, different providers), a grader's new rating
  * replaces the old one, list walks one run's grades in order. */
 #include "t.h"
+#include "tpg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,10 +67,10 @@ static int on_grade(void *ud, const struct store_human_grade *g)
 	return 0;
 }
 
-TEST(store_human_put_validates_replaces_and_lists)
+STORE_TEST(store_human_put_validates_replaces_and_lists)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/h.db", dir);
+	char *path = tfx_db(dir, "h.db");
 	struct suite *s = tfx_suite(2, 2);
 	struct store *st = NULL;
 	struct err err = {0};

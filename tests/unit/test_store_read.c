@@ -3,6 +3,7 @@
  * content keys, the v2 → v3 migration, a killed run read as interrupted,
  * and a foreign write lock held past the busy timeout. */
 #include "t.h"
+#include "tpg.h"
 
 #include <math.h>
 #include <signal.h>
@@ -113,10 +114,10 @@ static int count_run(void *ud, const struct store_run *r)
 	return 0;
 }
 
-TEST(store_read_api_walks_results_groups_and_runs)
+STORE_TEST(store_read_api_walks_results_groups_and_runs)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/a.db", dir);
+	char *path = tfx_db(dir, "a.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -308,10 +309,10 @@ TEST(store_migrates_schema_v2_to_v3)
 
 /* A run whose process died (kill -9) reads as interrupted at once: its
  * pid is gone on this host. */
-TEST(store_killed_run_reads_interrupted)
+STORE_TEST(store_killed_run_reads_interrupted)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/k.db", dir);
+	char *path = tfx_db(dir, "k.db");
 	struct suite *s = tfx_suite(2, 1);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -464,10 +465,10 @@ static int on_afail(void *ud, size_t prov, size_t prompt, const char *type,
 /* store_figures_each streams in candidate order with the outputs and the
  * failing assertions' severities on request; store_run_has_severity and
  * store_assert_fails_each count what report_stats_load.c needs. */
-TEST(store_figures_and_assert_fails_for_statistics)
+STORE_TEST(store_figures_and_assert_fails_for_statistics)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/f.db", dir);
+	char *path = tfx_db(dir, "f.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -556,4 +557,56 @@ TEST(store_keys_suite_hash_text_unchanged)
 	json_decref(all);
 	store_keys_free(k);
 	tfx_suite_free(a);
+}
+
+struct metric_seen {
+	char text[256];
+};
+
+static int on_metric(void *ud, size_t provider_idx, size_t prompt_idx,
+		     const char *metric, double mean, double sum)
+{
+	struct metric_seen *m = ud;
+	size_t n = strlen(m->text);
+	snprintf(m->text + n, sizeof m->text - n, "%zu/%zu %s=%.4g/%.4g;",
+		 provider_idx, prompt_idx, metric, mean, sum);
+	return 0;
+}
+
+/* The mean of each named metric per group (SQLite's json_each,
+ * PostgreSQL's jsonb_each): numeric members only, keys in byte order,
+ * ungraded (error) results left out.  Means worked by hand: provider 0,
+ * cases 0–3 with acc 1, 0, 1, 0 → mean 0.5, sum 2; "Zeta" 2, 4, 6, 8 →
+ * mean 5, sum 20 (the sums are what derivedMetrics use). */
+STORE_TEST(store_group_metrics_means)
+{
+	char *dir = tfx_tmpdir();
+	char *path = tfx_db(dir, "m.db");
+	struct suite *s = tfx_suite(4, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct metric_seen seen = { "" };
+	int64_t run = 0;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "metrics", 1, &run, &err), 0);
+	for (size_t t = 0; t < 4; t++) {
+		struct response r;
+		struct grade g;
+		struct result_rec rec = { t, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		char named[128];
+		snprintf(named, sizeof named,
+			 "{\"acc\": %d, \"Zeta\": %d, \"note\": \"x\"}",
+			 t % 2 ? 0 : 1, (int)(2 * t + 2));
+		resp_ok(&r, "out", 10);
+		tfx_grade(&g, &s->tests[t], t % 2 == 0, 1, named);
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_group_metrics_each(st, run, on_metric, &seen, &err), 0);
+	T_EQ_STR(seen.text, "0/0 Zeta=5/20;0/0 acc=0.5/2;");
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
 }

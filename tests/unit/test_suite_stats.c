@@ -4,6 +4,9 @@
  * bad ones fail at the right file:line:col. */
 #include "t.h"
 #include "../../src/suite/suite.h"
+#include "../../src/suite/suite_stats.h"
+
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +102,68 @@ TEST(suite_stats_blocks_load_and_stay_in_sanitized)
 		 "regex:category: (\\w+)");
 	T_EQ_STR(json_string_value(json_object_get(json_object_get(
 		s->sanitized, "calibration"), "confidence")), "jq:.confidence");
+	/* the typed fields the statistics read (suite_stats_parse) */
+	{
+		struct suite_stats ss;
+		const struct suite_decision *d = &ss.decision;
+		suite_stats_parse(s->sanitized, &ss);
+		T_EQ_STR(ss.confidence, "jq:.confidence");
+		T_EQ_STR(ss.expected, "{{label}}");
+		T_EQ_STR(ss.predicted, "regex:category: (\\w+)");
+		T_ASSERT(ss.has_costs);
+		T_EQ_INT((long)ss.ncosts, 2);
+		T_EQ_STR(ss.costs[0].expected, "billing");
+		T_EQ_STR(ss.costs[0].predicted, "*");
+		T_NEAR(ss.costs[0].cost, 5, 0);
+		T_EQ_STR(ss.costs[1].predicted, "abuse");
+		T_NEAR(ss.costs[1].cost, 20, 0);
+		T_ASSERT(d->set && d->has_weights);
+		T_NEAR(d->min_pass_rate, 0.9, 1e-12);
+		T_NEAR(d->max_p95_ms, 800, 0);
+		T_NEAR(d->max_cost_per_1k, 2.5, 0);
+		T_NEAR(d->max_error_rate, 0.05, 1e-12);
+		T_NEAR(d->volume, 20000, 0);
+		T_NEAR(d->w_quality, 2, 0);
+		T_NEAR(d->w_cost, 1, 0);
+		T_NEAR(d->w_latency, 0.5, 0);
+		suite_stats_free(&ss);
+	}
 	suite_free(s);
+}
+
+/* Without blocks every field is unset; severity names map to weights
+ * from the one table (critical 10, high/major 5, medium/moderate 2,
+ * low/minor 1, info 0, a number >= 0 as it is). */
+TEST(suite_stats_parse_unset_and_severity_names)
+{
+	struct suite_stats ss;
+	json_t *empty = json_object(), *v;
+	double w = -1;
+	bool ok;
+	suite_stats_parse(empty, &ss);
+	T_ASSERT(!ss.confidence && !ss.expected && !ss.predicted);
+	T_ASSERT(!ss.has_costs && !ss.decision.set);
+	T_ASSERT(isnan(ss.decision.min_pass_rate) && isnan(ss.decision.volume));
+	suite_stats_free(&ss);
+	json_decref(empty);
+	T_EQ_INT(suite_severity_name("Critical", &w), 0);
+	T_NEAR(w, 10, 0);
+	T_EQ_INT(suite_severity_name("moderate", &w), 0);
+	T_NEAR(w, 2, 0);
+	T_EQ_INT(suite_severity_name("info", &w), 0);
+	T_NEAR(w, 0, 0);
+	T_EQ_INT(suite_severity_name("2.5", &w), 0);
+	T_NEAR(w, 2.5, 0);
+	T_EQ_INT(suite_severity_name("urgent", &w), -1);
+	T_EQ_INT(suite_severity_name("-1", &w), -1);
+	v = json_string("major");
+	T_NEAR(suite_severity_weight(v, &ok), 5, 0);
+	T_ASSERT(ok);
+	json_decref(v);
+	v = json_string("urgent");
+	T_NEAR(suite_severity_weight(v, &ok), 1, 0);
+	T_ASSERT(!ok);
+	json_decref(v);
 }
 
 TEST(suite_stats_calibration_errors)

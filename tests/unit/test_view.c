@@ -3,6 +3,7 @@
  * review queue and the blind pairs (store_view.c): reviewers per item,
  * a seeded sample that grading does not change, pairs not offered twice. */
 #include "t.h"
+#include "tpg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,8 @@ struct suite *tfx_suite(size_t n_tests, size_t n_providers);
 void tfx_suite_free(struct suite *s);
 char *tfx_tmpdir(void);
 void tfx_rmdir(char *dir);
-void tfx_grade(struct grade *g, const struct test_case *tc, bool pass,
-	       double score, const char *metric_json);
-void tfx_grade_free(struct grade *g);
+/* A finished run; provider 0 passes, the others fail every case. */
+int64_t tfx_run(struct store *st, struct suite *s);
 
 TEST(view_jstr_valid_utf8_and_cut)
 {
@@ -35,30 +35,6 @@ TEST(view_jstr_valid_utf8_and_cut)
 	j = view_jstr(NULL, 0, NULL);
 	T_ASSERT(json_is_null(j));
 	json_decref(j);
-}
-
-/* A run of 4 cases × 2 providers; provider 1 fails every case. */
-static int64_t view_run(struct store *st, struct suite *s)
-{
-	struct store_run_meta m = { .repeat = 1 };
-	struct err err = {0};
-	int64_t run = 0;
-	if (store_run_begin_meta(st, s, &m, &run, &err))
-		return 0;
-	for (size_t t = 0; t < s->n_tests; t++)
-		for (size_t v = 0; v < s->n_providers; v++) {
-			struct response r;
-			struct grade g;
-			struct result_rec rec = { t, 0, v, 0, "p", &r, &g, 0, 0, 0, 0 };
-			response_init(&r);
-			r.output = xstrdup("out");
-			tfx_grade(&g, &s->tests[t], v == 0, v == 0, NULL);
-			store_result_put(st, run, &rec, &err);
-			tfx_grade_free(&g);
-			response_cleanup(&r);
-		}
-	store_run_end(st, run, "done", &err);
-	return run;
 }
 
 struct ids { int n; int64_t id[16]; };
@@ -81,10 +57,10 @@ static int rate(struct store *st, int64_t id, const char *who)
 	return store_human_put(st, &g, NULL, &err);
 }
 
-TEST(store_view_queue_sample_and_reviewers_per_item)
+STORE_TEST(store_view_queue_sample_and_reviewers_per_item)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/v.db", dir);
+	char *path = tfx_db(dir, "v.db");
 	struct suite *s = tfx_suite(4, 2);
 	struct store *st = NULL;
 	struct err err = {0};
@@ -92,14 +68,16 @@ TEST(store_view_queue_sample_and_reviewers_per_item)
 	struct ids all = {0}, a = {0}, b = {0};
 	long total = 0, graded = 0;
 	T_ASSERT(store_open(path, &st, &err) == 0);
-	int64_t run = view_run(st, s);
+	int64_t run = tfx_run(st, s);
 	T_ASSERT(run > 0);
-	T_ASSERT(store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err) == 0);
+	if (store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err))
+		t_fail(__FILE__, __LINE__, "%s", err.msg);
 	T_EQ_INT(total, 8);
 	T_EQ_INT(all.n, 8);
 	q.failing = true;
 	all.n = 0;
-	T_ASSERT(store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err) == 0);
+	if (store_view_queue(st, run, &q, 0, 100, on_item, &all, &total, &graded, &err))
+		t_fail(__FILE__, __LINE__, "%s", err.msg);
 	T_EQ_INT(total, 4);   /* provider 1's four failures */
 	q.failing = false;
 	/* a sample of 3: the same with the same seed, unchanged by grading */
@@ -134,17 +112,17 @@ TEST(store_view_queue_sample_and_reviewers_per_item)
 	tfx_rmdir(dir);
 }
 
-TEST(store_view_pairs_not_offered_twice)
+STORE_TEST(store_view_pairs_not_offered_twice)
 {
 	char *dir = tfx_tmpdir();
-	char *path = xasprintf("%s/p.db", dir);
+	char *path = tfx_db(dir, "p.db");
 	struct suite *s = tfx_suite(2, 2);
 	struct store *st = NULL;
 	struct err err = {0};
 	int64_t a = 0, b = 0, a2 = 0, b2 = 0, a3 = 1, b3 = 1;
 	long total = 0, done = 0;
 	T_ASSERT(store_open(path, &st, &err) == 0);
-	int64_t run = view_run(st, s);
+	int64_t run = tfx_run(st, s);
 	T_ASSERT(store_view_next_pair(st, run, "ann", -1, -1, 0, 1, &a, &b, &total, &done, &err) == 0);
 	T_EQ_INT(total, 2);
 	T_EQ_INT(done, 0);

@@ -11,6 +11,12 @@
 // a path (require()d once and cached) whose export, or export `fn`, is called.
 // Either is called as f(output, context); a promise is awaited.
 // The reply: {ok: true, result} or {ok: false, error, stack}.
+//
+// kind "provider" ({file, fn, prompt, options, context}) is a promptfoo
+// JavaScript provider: the module's export (or export `fn`, or `default`)
+// is a class with callApi — constructed once per file and options with
+// `new Cls(options)` — or an object with callApi, or a function; called as
+// callApi(prompt, context) / f(prompt, context), a promise awaited.
 'use strict';
 const fs = require('fs');
 const out = 3;
@@ -75,9 +81,28 @@ function send(obj) {
 	while (off < b.length) off += fs.writeSync(out, b, off);
 }
 
+const instCache = new Map();
+
+function provider(req) {
+	let mod = modCache.get(req.file);
+	if (!mod) { mod = require(req.file); modCache.set(req.file, mod); }
+	const t = req.fn ? mod[req.fn] : (mod && mod.default !== undefined && typeof mod !== 'function' ? mod.default : mod);
+	if (typeof t === 'function' && t.prototype && typeof t.prototype.callApi === 'function') {
+		const key = req.file + '\0' + (req.fn || '') + '\0' + JSON.stringify(req.options || {});
+		let inst = instCache.get(key);
+		if (!inst) { inst = new t(req.options || {}); instCache.set(key, inst); }
+		return (prompt, context) => inst.callApi(prompt, context);
+	}
+	if (t && typeof t.callApi === 'function') return (prompt, context) => t.callApi(prompt, context);
+	if (typeof t === 'function') return t;
+	throw new Error(`${req.file} exports no provider${req.fn ? ' named ' + req.fn : ''} (expected a class with callApi, an object with callApi, or a function)`);
+}
+
 async function handle(req) {
 	try {
-		const r = await resolve(req)(req.output, req.context || {});
+		const r = req.kind === 'provider'
+			? await provider(req)(req.prompt, req.context || {})
+			: await resolve(req)(req.output, req.context || {});
 		send({ ok: true, result: r === undefined ? null : r, type: typeof r });
 	} catch (e) {
 		send({ ok: false, error: e && e.message !== undefined ? String(e.message) : String(e), stack: e && e.stack ? String(e.stack) : '' });

@@ -4,6 +4,10 @@
 # time; the user's prints go to stderr (sys.stdout is rebound), never into
 # replies.
 #
+# kind "provider" ({file, fn, prompt, options, context}) is a promptfoo
+# Python provider: function `fn` (default call_api) of the file, called as
+# call_api(prompt, options, context).
+#
 # A request: {code, file, fn, output, context}.  Inline `code` becomes, as in
 # promptfoo, `def main(output, context):` whose body is the code indented by
 # the style of its first indented line (several lines) or `return <code>`
@@ -45,7 +49,7 @@ def resolve(req):
             sys.path.insert(0, os.path.dirname(path))
             spec.loader.exec_module(mod)
             mod_cache[path] = mod
-        name = req.get("fn") or "get_assert"
+        name = req.get("fn") or ("call_api" if req.get("kind") == "provider" else "get_assert")
         f = getattr(mod, name, None)
         if not callable(f):
             raise Exception("%s has no function %s" % (path, name))
@@ -83,7 +87,10 @@ while True:
     (n,) = struct.unpack(">I", h)
     req = json.loads(inp.read(n).decode("utf-8"))
     try:
-        r = resolve(req)(req.get("output"), req.get("context") or {})
+        if req.get("kind") == "provider":
+            r = resolve(req)(req.get("prompt"), req.get("options") or {}, req.get("context") or {})
+        else:
+            r = resolve(req)(req.get("output"), req.get("context") or {})
         try:
             send({"ok": True, "result": plain(r)})
         except ValueError as e:

@@ -1,4 +1,4 @@
-/* report_stats_human.c — statistics from human grades (docs/statistics.md,
+/* analysis_human.c — statistics from human grades (docs/statistics.md,
  * "Human grades"): per candidate the mean rating (CR1 by case, t(G-1))
  * and the "would ship" rate (design-adjusted Wilson by case); pairwise
  * win rates (Wilson, ties apart), a Bradley–Terry ranking with bootstrap
@@ -6,7 +6,7 @@
  * exact binomial test); agreement between reviewers (Cohen's kappa for
  * two, Krippendorff's alpha) and between the reviewers' ship verdict and
  * the stored pass, the judge's assertions and the rule assertions. */
-#include "../report/report_stats_int.h"
+#include "analysis_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "../stats/design.h"
 #include "../stats/prop.h"
 #include "../store/store_human.h"
+#include "../util/err.h"
 #include "../util/xalloc.h"
 
 struct hg {
@@ -148,38 +149,44 @@ static int on_assert(void *ud, const struct store_assert *a)
 
 /* ---- per candidate ---------------------------------------------------- */
 
-static json_t *mean_rating(const double *x, const long *cl, size_t n)
+static void mean_rating(const double *x, const long *cl, size_t n,
+			struct rs_hcand *o)
 {
 	struct stats_cluster_ci c = stats_cluster_mean_ci(x, cl, n, 0.95);
-	json_t *o = rs_interval(c.est, isnan(c.lo) ? NAN : fmax(1, c.lo),
-				isnan(c.hi) ? NAN : fmin(5, c.hi));
-	json_object_set_new(o, "n", json_integer((json_int_t)n));
-	json_object_set_new(o, "clusters", json_integer((json_int_t)c.clusters));
-	return o;
+	o->r_est = c.est;
+	o->r_lo = isnan(c.lo) ? NAN : fmax(1, c.lo);
+	o->r_hi = isnan(c.hi) ? NAN : fmin(5, c.hi);
+	o->r_n = (long)n;
+	o->r_clusters = (long)c.clusters;
 }
 
-static json_t *ship_rate(const double *x, const long *cl, size_t n)
+static void ship_rate(const double *x, const long *cl, size_t n,
+		      struct rs_hcand *o)
 {
 	struct stats_design_ci d;
 	long k = 0;
 	for (size_t i = 0; i < n; i++)
 		k += x[i] > 0.5;
+	o->s_est = o->s_lo = o->s_hi = NAN;
 	if (!n || stats_prop_design(x, cl, n, 0.95, &d))
-		return rs_interval(NAN, NAN, NAN);
-	json_t *o = rs_interval(d.est, d.lo, d.hi);
-	json_object_set_new(o, "k", json_integer(k));
-	json_object_set_new(o, "n", json_integer((json_int_t)n));
-	json_object_set_new(o, "clusters", json_integer((json_int_t)d.d.clusters));
-	return o;
+		return;
+	o->ship_ok = true;
+	o->s_est = d.est;
+	o->s_lo = d.lo;
+	o->s_hi = d.hi;
+	o->s_k = k;
+	o->s_n = (long)n;
+	o->s_clusters = (long)d.d.clusters;
 }
 
-static json_t *ratings_json(struct hctx *h)
+static void ratings(struct hctx *h, struct rs_human *out)
 {
-	json_t *arr = json_array();
 	double *xr = xcalloc(h->ng + 1, sizeof *xr), *xs = xcalloc(h->ng + 1, sizeof *xs);
 	long *cr = xcalloc(h->ng + 1, sizeof *cr), *cs = xcalloc(h->ng + 1, sizeof *cs);
+	out->cands = xcalloc(h->r->ncands ? h->r->ncands : 1, sizeof *out->cands);
 	for (size_t c = 0; c < h->r->ncands; c++) {
 		size_t nr = 0, ns = 0;
+		struct rs_hcand *o;
 		for (size_t i = 0; i < h->ng; i++) {
 			struct hres *x;
 			if (h->g[i].pair || !(x = find_res(h, h->g[i].rid)) ||
@@ -196,19 +203,18 @@ static json_t *ratings_json(struct hctx *h)
 		}
 		if (!nr && !ns)
 			continue;
-		json_t *o = json_object();
-		json_object_set_new(o, "candidate", json_string(h->r->cands[c].label));
-		json_object_set_new(o, "rating", mean_rating(xr, cr, nr));
-		json_object_set_new(o, "ship", ship_rate(xs, cs, ns));
-		json_array_append_new(arr, o);
+		o = &out->cands[out->ncands++];
+		o->cand = c;
+		mean_rating(xr, cr, nr, o);
+		ship_rate(xs, cs, ns, o);
 	}
 	free(xr); free(xs); free(cr); free(cs);
-	return arr;
 }
 
 /* ---- pairwise --------------------------------------------------------- */
 
-static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
+static void pairwise(struct hctx *h, const struct stats_opts *o,
+		     struct rs_human *out)
 {
 	size_t k = h->r->ncands, n = 0;
 	struct stats_bt_cmp *c = xcalloc(h->ng + 1, sizeof *c);
@@ -237,65 +243,74 @@ static json_t *pairwise_json(struct hctx *h, const struct stats_opts *o)
 	}
 	if (!n) {
 		free(c); free(w); free(t);
-		return json_null();
+		return;
 	}
-	json_t *pw = json_object(), *wr = json_array(), *bt = json_array();
-	json_object_set_new(pw, "comparisons", json_integer((json_int_t)n));
-	json_object_set_new(pw, "ties", json_integer(ties));
+	out->has_pairwise = true;
+	out->comparisons = (long)n;
+	out->ties = ties;
+	out->wins = xcalloc(k * k + 1, sizeof *out->wins);
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = i + 1; j < k; j++) {
 			long wi = w[i * k + j], wj = w[j * k + i], tt = t[i * k + j];
+			struct rs_hwin *e;
+			struct interval wl;
 			if (!wi && !wj && !tt)
 				continue;
-			json_t *e = json_object();
-			json_object_set_new(e, "a", json_string(h->r->cands[i].label));
-			json_object_set_new(e, "b", json_string(h->r->cands[j].label));
-			json_object_set_new(e, "wins_a", json_integer(wi));
-			json_object_set_new(e, "wins_b", json_integer(wj));
-			json_object_set_new(e, "ties", json_integer(tt));
-			json_object_set_new(e, "win_rate_a", rs_wilson(wi, wi + wj));
-			json_array_append_new(wr, e);
+			e = &out->wins[out->nwins++];
+			wl = stats_wilson(wi, wi + wj, 0.95);
+			e->a = i;
+			e->b = j;
+			e->wins_a = wi;
+			e->wins_b = wj;
+			e->ties = tt;
+			e->est = wi + wj ? (double)wi / (double)(wi + wj) : NAN;
+			e->lo = wl.lo;
+			e->hi = wl.hi;
 		}
-	json_object_set_new(pw, "win_rates", wr);
 	double *p = xcalloc(k, sizeof *p);
 	struct interval *ci = xcalloc(k, sizeof *ci);
 	long reps = o && o->resamples > 0 && o->resamples < 1000 ? o->resamples : 1000;
 	stats_bt_fit(c, n, k, 1.0, p);
 	stats_bt_ci(c, n, k, 1.0, (size_t)reps, o ? o->seed : 0, 0.95, ci);
+	out->bt = xcalloc(k ? k : 1, sizeof *out->bt);
 	for (size_t i = 0; i < k; i++) {
 		bool met = false;
 		for (size_t j = 0; j < k; j++)
 			met = met || w[i * k + j] || w[j * k + i] || t[i * k + j];
 		if (!met)
 			continue;
-		json_t *e = rs_interval(stats_bt_score(p[i]), ci[i].lo, ci[i].hi);
-		json_object_set_new(e, "candidate", json_string(h->r->cands[i].label));
-		json_array_append_new(bt, e);
+		out->bt[out->nbt].cand = i;
+		out->bt[out->nbt].est = stats_bt_score(p[i]);
+		out->bt[out->nbt].lo = ci[i].lo;
+		out->bt[out->nbt].hi = ci[i].hi;
+		out->nbt++;
 	}
-	json_object_set_new(pw, "bradley_terry", bt);
-	json_object_set_new(pw, "bt_resamples", json_integer(reps));
-	json_t *pb = rs_wilson(left, nonties);
-	double pv = NAN;
+	out->bt_resamples = reps;
+	{
+		struct interval pb = stats_wilson(left, nonties, 0.95);
+		out->left = left;
+		out->nonties = nonties;
+		out->pos_est = nonties ? (double)left / (double)nonties : NAN;
+		out->pos_lo = pb.lo;
+		out->pos_hi = pb.hi;
+		out->pos_p = NAN;
+	}
 	if (nonties) {
 		double lo = stats_binom_cdf(left, nonties, 0.5);
 		double up = left ? 1 - stats_binom_cdf(left - 1, nonties, 0.5) : 1;
-		pv = fmin(1, 2 * fmin(lo, up));
+		out->pos_p = fmin(1, 2 * fmin(lo, up));
 	}
-	json_object_set_new(pb, "p", rs_num(pv));
-	json_object_set_new(pw, "position_bias", pb);
 	free(p); free(ci); free(c); free(w); free(t);
-	return pw;
 }
 
 /* ---- agreement -------------------------------------------------------- */
 
-static json_t *kappa_json(const int *a, const int *b, size_t n)
+static struct rs_hkappa kappa(const int *a, const int *b, size_t n)
 {
 	struct stats_kappa k = stats_cohen_kappa(a, b, n, 0.95);
-	json_t *o = rs_interval(k.kappa, k.ci.lo, k.ci.hi);
-	json_object_set_new(o, "n", json_integer((json_int_t)k.n));
-	json_object_set_new(o, "observed", rs_num(k.po));
-	json_object_set_new(o, "se", rs_num(k.se));
+	struct rs_hkappa o = { .present = true, .est = k.kappa,
+			       .lo = k.ci.lo, .hi = k.ci.hi, .observed = k.po,
+			       .se = k.se, .n = (long)k.n };
 	return o;
 }
 
@@ -310,9 +325,9 @@ static int ship_verdict(struct hctx *h, int64_t id)
 	return yes == no ? -1 : yes > no;
 }
 
-static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
+static void agreement(struct hctx *h, const struct stats_opts *o,
+		      struct rs_human *out)
 {
-	json_t *ag = json_object();
 	size_t nu = 0, R = h->ngr;
 	int64_t *units = xcalloc(h->ng + 1, sizeof *units);
 	for (size_t i = 0; i < h->ng; i++) {
@@ -338,16 +353,21 @@ static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
 		if (h->g[i].ship >= 0)
 			vs[u * R + (size_t)h->g[i].grader] = h->g[i].ship;
 	}
-	json_object_set_new(ag, "reviewers", json_integer((json_int_t)R));
+	out->reviewers = (long)R;
 	if (R >= 2) {
 		uint64_t seed = o ? o->seed : 0;
-		double a = stats_kripp_alpha(vr, nu, R, STATS_ALPHA_ORDINAL);
-		struct interval ci = stats_kripp_alpha_ci(vr, nu, R, STATS_ALPHA_ORDINAL,
-							  1000, seed, 0.95);
-		json_object_set_new(ag, "alpha_rating_ordinal", rs_interval(a, ci.lo, ci.hi));
-		a = stats_kripp_alpha(vs, nu, R, STATS_ALPHA_NOMINAL);
-		ci = stats_kripp_alpha_ci(vs, nu, R, STATS_ALPHA_NOMINAL, 1000, seed, 0.95);
-		json_object_set_new(ag, "alpha_ship_nominal", rs_interval(a, ci.lo, ci.hi));
+		struct interval ci;
+		out->has_alpha = true;
+		out->a_rating = stats_kripp_alpha(vr, nu, R, STATS_ALPHA_ORDINAL);
+		ci = stats_kripp_alpha_ci(vr, nu, R, STATS_ALPHA_ORDINAL, 1000,
+					  seed, 0.95);
+		out->a_rating_lo = ci.lo;
+		out->a_rating_hi = ci.hi;
+		out->a_ship = stats_kripp_alpha(vs, nu, R, STATS_ALPHA_NOMINAL);
+		ci = stats_kripp_alpha_ci(vs, nu, R, STATS_ALPHA_NOMINAL, 1000,
+					  seed, 0.95);
+		out->a_ship_lo = ci.lo;
+		out->a_ship_hi = ci.hi;
 	}
 	if (R == 2) {
 		int *a = xcalloc(nu + 1, sizeof *a), *b = xcalloc(nu + 1, sizeof *b);
@@ -357,7 +377,7 @@ static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
 				a[n] = (int)vs[u * 2];
 				b[n++] = (int)vs[u * 2 + 1];
 			}
-		json_object_set_new(ag, "kappa_ship", kappa_json(a, b, n));
+		out->kappa_ship = kappa(a, b, n);
 		free(a); free(b);
 	}
 	/* human ship verdict vs the stored pass, the judge and the rules */
@@ -383,48 +403,65 @@ static json_t *agreement_json(struct hctx *h, const struct stats_opts *o)
 			rv[nr++] = x->rules;
 		}
 	}
-	json_object_set_new(ag, "human_vs_pass", kappa_json(hv, pv, np));
-	json_object_set_new(ag, "human_vs_judge", nj ? kappa_json(hj, jv, nj) : json_null());
-	json_object_set_new(ag, "human_vs_rules", nr ? kappa_json(hr, rv, nr) : json_null());
+	out->vs_pass = kappa(hv, pv, np);
+	if (nj)
+		out->vs_judge = kappa(hj, jv, nj);
+	if (nr)
+		out->vs_rules = kappa(hr, rv, nr);
 	free(hv); free(pv); free(jv); free(rv); free(hj); free(hr);
 	free(units); free(vr); free(vs);
-	return ag;
 }
 
-json_t *rs_human_json(struct store *st, int64_t run_id, const struct rs_run *r,
-		      const struct stats_opts *o, struct err *err)
+int rs_human(struct store *st, int64_t run_id, const struct rs_run *r,
+	     const struct stats_opts *o, struct rs_human *out, struct err *err)
 {
 	struct hctx h = { .r = r, .st = st };
-	json_t *out = NULL;
-	if (store_human_list(st, run_id, on_grade, &h, err))
+	int rc;
+	memset(out, 0, sizeof *out);
+	out->computed = true;
+	if ((rc = store_human_list(st, run_id, on_grade, &h, err)))
 		goto done;
-	if (!h.ng) {
-		out = json_null();
+	if (!h.ng)
 		goto done;
-	}
-	if (store_results_each(st, run_id, on_result, &h, err))
+	if ((rc = store_results_each(st, run_id, on_result, &h, err)))
 		goto done;
 	qsort(h.res, h.nres, sizeof *h.res, cmp_res);
 	for (size_t i = 0; i < h.ng; i++) {
 		struct hres *x = find_res(&h, h.g[i].rid);
 		if (x && !h.g[i].pair && x->judge == -1 && x->rules == -1 &&
-		    store_asserts_each(st, x->id, on_assert, x, err))
+		    (rc = store_asserts_each(st, x->id, on_assert, x, err)))
 			goto done;
 	}
-	out = json_object();
-	json_t *gr = json_array();
-	for (size_t i = 0; i < h.ngr; i++)
-		json_array_append_new(gr, json_string(h.graders[i]));
-	json_object_set_new(out, "graders", gr);
-	json_object_set_new(out, "grades", json_integer((json_int_t)h.ng));
-	json_object_set_new(out, "candidates", ratings_json(&h));
-	json_object_set_new(out, "pairwise", pairwise_json(&h, o));
-	json_object_set_new(out, "agreement", agreement_json(&h, o));
+	out->present = true;
+	out->graders = h.graders;
+	out->ngraders = h.ngr;
+	h.graders = NULL;
+	out->grades = (long)h.ng;
+	ratings(&h, out);
+	pairwise(&h, o, out);
+	agreement(&h, o, out);
 done:
-	for (size_t i = 0; i < h.ngr; i++)
+	for (size_t i = 0; h.graders && i < h.ngr; i++)
 		free(h.graders[i]);
 	free(h.graders);
 	free(h.g);
 	free(h.res);
-	return out;
+	if (rc) {
+		rs_human_free(out);
+		if (!err->code)
+			err_set(err, ST_DB, "reading human grades");
+		return err->code;
+	}
+	return 0;
+}
+
+void rs_human_free(struct rs_human *h)
+{
+	for (size_t i = 0; i < h->ngraders; i++)
+		free(h->graders[i]);
+	free(h->graders);
+	free(h->cands);
+	free(h->wins);
+	free(h->bt);
+	memset(h, 0, sizeof *h);
 }

@@ -1,0 +1,1 @@
+module.exports = async (prompt, context) => ({ output: 'fn:' + prompt.toUpperCase() });
