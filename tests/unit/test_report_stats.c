@@ -667,6 +667,77 @@ done:
 	tfx_rmdir(dir);
 }
 
+/* The summary's interval skips loading the run when no design applies
+ * (no repeats, no clusters): it is then Wilson over the group's counts,
+ * the same as the statistics section.  9 of 12 pass: Wilson 95% lower
+ * bound 0.4677 (Wilson 1927; R binom::binom.wilson(9, 12) gives
+ * 0.4676947).  A second attempt of one case (repeat 1) makes it a
+ * design again. */
+TEST(report_stats_summary_interval_without_design)
+{
+	struct suite *s = tfx_suite(12, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/nd.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct summary sum;
+	int64_t run = 0;
+	json_t *out = NULL;
+	bool design = true;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "nd", 1, &run, &err), 0);
+	for (size_t i = 0; i < 12; i++) {
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		r.latency_ms = 10;
+		tfx_grade(&g, &s->tests[i], i < 9, i < 9, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	T_EQ_INT(store_run_has_design(st, run, &design, &err), 0);
+	T_ASSERT(!design);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	T_ASSERT(out != NULL);
+	T_EQ_INT((long)sum.n_rows, 1);
+	T_NEAR(sum.rows[0].ci_lo, 0.4676947, 1e-6);
+	T_NEAR(sum.rows[0].ci_lo, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.lo"), 1e-12);
+	T_NEAR(sum.rows[0].ci_hi, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.hi"), 1e-12);
+	T_ASSERT(!sum.rows[0].ci_design);
+	report_summary_free(&sum);
+	json_decref(out);
+	{
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		tfx_grade(&g, &s->tests[0], true, 1, NULL);
+		struct result_rec rec = { 0, 0, 0, 1, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		T_EQ_INT(store_commit(st, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_has_design(st, run, &design, &err), 0);
+	T_ASSERT(design);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	T_ASSERT(sum.rows[0].ci_design);
+	report_summary_free(&sum);
+	store_close(st);
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
+
 /* The summary table and the statistics section show the same interval
  * for the same figure (issue 8: the table printed Wilson and the section
  * a cluster bootstrap).  12 cases in 4 clusters, all passing: both give
