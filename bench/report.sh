@@ -34,7 +34,7 @@ providers: [openai:chat:a, openai:chat:b]
 defaultTest: {assert: [{type: icontains, value: "yes"}]}
 tests: file://cases.csv
 Y
-	"$ASSAY" run "$d/suite.yaml" -j 64 --no-progress-bar --no-table >/dev/null 2>&1 || true
+	"$ASSAY" run "$d/suite.yaml" -j 64 --db "$d/.assay/assay.db" --no-progress-bar --no-table >/dev/null 2>&1 || true
 	t0=$(date +%s%N)
 	"$ASSAY" report latest --db "$d/.assay/assay.db" -o "$d/r.html" 2>/dev/null
 	t1=$(date +%s%N)

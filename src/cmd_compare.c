@@ -25,7 +25,8 @@ static const char compare_usage[] =
 	"\n"
 	"options:\n"
 	"      --db PATH          SQLite file or postgres:// URL\n"
-	"                         (default .assay/assay.db)\n"
+	"                         (default $ASSAY_DB, the config file's db,\n"
+	"                         else the nearest .assay/ from here up)\n"
 	"  -v, --verbose          list every changed case with both outputs\n"
 	"      --alpha A          significance level (default 0.05)\n"
 	"      --candidates A,B   compare candidate A of BASE with candidate B of\n"
@@ -46,7 +47,7 @@ static int compare_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db");
+	const char *db = settings_db();
 	struct compare_opts o = { .alpha = 0.05 };
 	struct store *st = NULL;
 	struct compare cmp;

@@ -45,7 +45,7 @@ static int export_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db");
+	const char *db = settings_db();
 	const char **outs = NULL;
 	size_t n_outs = 0;
 	struct store *st = NULL;
@@ -107,7 +107,7 @@ static int import_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db"), *into = NULL;
+	const char *db = settings_db(), *into = NULL;
 	struct store *st = NULL;
 	struct err err;
 	int64_t id, into_id = 0;

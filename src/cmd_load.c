@@ -50,7 +50,8 @@ static const char load_usage[] =
 	"      --yes                do not ask before loading a non-loopback target\n"
 	"  -o, --output FILE        write the report (FILE.json, or FILE.html: charts)\n"
 	"      --db PATH            SQLite file or postgres:// URL (default\n"
-	"                           .assay/assay.db beside SUITE)\n"
+	"                           $ASSAY_DB, the config file's db, else the\n"
+	"                           nearest .assay/ from here up, else ./.assay)\n"
 	"      --show RUN           print a stored load run (an id or latest)\n"
 	"  -h, --help               this text\n"
 	"\n"
@@ -279,7 +280,7 @@ static int load_exec(int argc, char **argv)
 		}
 	}
 	if (show_ref) {
-		status = show(db_arg ? db_arg : settings_db(".assay/assay.db"), show_ref, out);
+		status = show(db_arg ? db_arg : settings_db(), show_ref, out);
 		goto done;
 	}
 	if (optind < argc)
@@ -347,15 +348,8 @@ static int load_exec(int argc, char **argv)
 		}
 		free(url);
 	}
-	if (!db_arg)
-		db_arg = settings_db(NULL);  /* ASSAY_DB, config db */
-	if (db_arg) {
-		db = xstrdup(db_arg);
-	} else {
-		char *dir = fs_join(s->dir, ".assay");
-		db = fs_join(dir, "assay.db");
-		free(dir);
-	}
+	/* the database every command uses (settings.h) */
+	db = xstrdup(db_arg ? db_arg : settings_db());
 	if (store_open(db, &st, &err) ||
 	    store_run_begin(st, s, "load test", 1, &run_id, &err))
 		goto fail;

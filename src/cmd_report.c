@@ -25,7 +25,8 @@ static const char report_usage[] =
 	"options:\n"
 	"  -o, --output FILE    the report (.html); required\n"
 	"      --db PATH        SQLite file or postgres:// URL\n"
-	"                       (default .assay/assay.db)\n"
+	"                       (default $ASSAY_DB, the config file's db,\n"
+	"                       else the nearest .assay/ from here up)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"example:\n"
@@ -39,7 +40,7 @@ static int report_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
+	const char *db = settings_db(), *ref = "latest", *out = NULL;
 	struct store *st = NULL;
 	struct err err;
 	int64_t run_id;

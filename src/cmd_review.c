@@ -41,7 +41,7 @@ static int review_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db"), *run = "latest", *out = NULL;
+	const char *db = settings_db(), *run = "latest", *out = NULL;
 	struct review_export_opts eo = { "similar", NULL, 0.8 };
 	struct store *st = NULL;
 	struct err err;

@@ -120,7 +120,8 @@ static const char run_usage2[] =
 	"      --grader-memory MB     their memory limit (default 1024)\n"
 	"      --db PATH|URL          SQLite file or postgres:// URL (default\n"
 	"                             $ASSAY_DB, the config file's db, else\n"
-	"                             .assay/assay.db beside SUITE)\n"
+	"                             the nearest .assay/ from here upward,\n"
+	"                             else .assay/assay.db here, created)\n"
 	"      --no-cache             neither read nor write the response cache\n"
 	"      --no-progress-bar      no progress display\n"
 	"      --no-table             no summary table\n"
@@ -369,14 +370,6 @@ static void apply_evaluate_options(const struct suite *s, struct run_args *a)
 		a->no_progress = true;
 }
 
-/* True when both paths name one existing file. */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* Every -o file (or, without -o, every outputPath, relative to the suite)
  * must be writable in a known format before the first request. */
 static int check_outputs(const struct suite *s, const struct run_args *a,
@@ -522,15 +515,9 @@ static int run_exec(int argc, char **argv)
 		a.concurrency = settings_concurrency();
 	if (prepare(a.suite, a.grader, &a.pf, &s, &provs, &judges, &err))
 		goto fail;
-	if (!a.db)
-		a.db = settings_db(NULL);  /* ASSAY_DB, config db */
-	if (a.db) {
-		db = xstrdup(a.db);
-	} else {
-		char *dir = fs_join(s->dir, ".assay");
-		db = fs_join(dir, "assay.db");
-		free(dir);
-	}
+	/* settings.h: ASSAY_DB, the config's db, else the nearest .assay/
+	 * from here upward — the database every other command reads */
+	db = xstrdup(a.db ? a.db : settings_db());
 	/* --filter-failing RUN reads the suite's database even with --no-write */
 	if (pf_filter_tests(s, &a.pf, a.filter, (size_t)a.first_n, db, &err))
 		goto fail;
@@ -691,10 +678,6 @@ static int run_exec(int argc, char **argv)
 	else
 		fprintf(stderr, "run %lld stored in %s%s\n", (long long)run_id, db,
 			tot.interrupted ? " (interrupted)" : "");
-	if (!a.pf.no_write && !a.db && !same_file(db, ".assay/assay.db"))
-		/* beside a suite elsewhere: the other commands read ./.assay */
-		fprintf(stderr, "(other commands read .assay/assay.db here: give "
-			"them --db %s, or set ASSAY_DB)\n", db);
 	if (tot.interrupted)
 		fprintf(stderr, "stopped; continue it with: assay run %s --resume %lld%s%s\n",
 			s->path, (long long)run_id, a.db ? " --db " : "", a.db ? a.db : "");

@@ -24,7 +24,8 @@ static const char runs_usage[] =
 	"\n"
 	"options:\n"
 	"      --db PATH        SQLite file or postgres:// URL\n"
-	"                       (default .assay/assay.db)\n"
+	"                       (default $ASSAY_DB, the config file's db,\n"
+	"                       else the nearest .assay/ from here up)\n"
 	"  -n, --limit N        at most N runs (default 20; 0 = all)\n"
 	"      --label NAME     only runs with this label\n"
 	"      --suite TEXT     only runs whose suite path contains TEXT\n"
@@ -113,7 +114,7 @@ static int runs_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db");
+	const char *db = settings_db();
 	struct runs_ctx c = {0};
 	struct err err;
 	long limit = 20;
@@ -180,7 +181,7 @@ static int delete_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db");
+	const char *db = settings_db();
 	struct store *st = NULL;
 	struct store_run r;
 	struct err err;

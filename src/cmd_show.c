@@ -28,7 +28,8 @@ static const char show_usage[] =
 	"\n"
 	"options:\n"
 	"      --db PATH        SQLite file or postgres:// URL\n"
-	"                       (default .assay/assay.db)\n"
+	"                       (default $ASSAY_DB, the config file's db,\n"
+	"                       else the nearest .assay/ from here up)\n"
 	"  -o, --output FILE    write results to FILE (.json, .jsonl, .csv); repeatable\n"
 	"      --tag TAG        only cases with this tag\n"
 	"      --failing        only cases that failed or errored\n"
@@ -51,7 +52,7 @@ static int show_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db"), *ref = "latest";
+	const char *db = settings_db(), *ref = "latest";
 	const char **outs = NULL;
 	size_t n_outs = 0;
 	bool table = true, cases = true, have_sum = false;

@@ -28,7 +28,8 @@ static const char stats_usage[] =
 	"\n"
 	"options:\n"
 	"      --db PATH         SQLite file or postgres:// URL\n"
-	"                        (default .assay/assay.db)\n"
+	"                        (default $ASSAY_DB, the config file's db,\n"
+	"                        else the nearest .assay/ from here up)\n"
 	"  -o, --output FILE     also write the statistics as JSON to FILE\n"
 	"      --mdd D           difference to size the suite for (default 0.05)\n"
 	"      --seed N          bootstrap seed (default 0)\n"
@@ -78,7 +79,7 @@ static int stats_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = settings_db(".assay/assay.db"), *ref = "latest", *out = NULL;
+	const char *db = settings_db(), *ref = "latest", *out = NULL;
 	struct stats_opts so = { .resamples = 10000, .seed = 0, .mdd = 0.05 };
 	bool as_json = false, color = term_color(1);
 	struct store *st = NULL;

@@ -28,7 +28,8 @@ static const char view_usage[] =
 	"\n"
 	"options:\n"
 	"      --db PATH        SQLite file or postgres:// URL\n"
-	"                       (default .assay/assay.db)\n"
+	"                       (default $ASSAY_DB, the config file's db,\n"
+	"                       else the nearest .assay/ from here up)\n"
 	"  -p, --port N         port (default 8080; 0 = any free port)\n"
 	"      --host ADDR      address to listen on (default 127.0.0.1); any\n"
 	"                       other than loopback requires --token\n"
@@ -90,7 +91,7 @@ static int view_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct view_config cfg = { .port = 8080 };
-	const char *db = settings_db(".assay/assay.db"), *port_file = NULL;
+	const char *db = settings_db(), *port_file = NULL;
 	bool no_warm = false;
 	struct view_server *srv = NULL;
 	struct store *st = NULL;

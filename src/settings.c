@@ -6,10 +6,13 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 /* The file may be at most this large: it holds three settings. */
@@ -21,6 +24,7 @@ struct settings {
 	char *db;
 	int concurrency;
 	char *grader;
+	char *found_db;   /* the built-in rule's database, once looked for */
 };
 
 static struct settings S;
@@ -163,10 +167,76 @@ static void load(void)
 	}
 }
 
-const char *settings_db(const char *fallback)
+/* Whether `dir` is one of ASSAY_CEILING_DIRECTORIES (trailing slashes
+ * ignored). */
+static bool is_ceiling(const char *dir)
+{
+	const char *list = env_value("ASSAY_CEILING_DIRECTORIES"), *p, *e;
+	size_t n = strlen(dir);
+	for (p = list; p && *p; p = *e ? e + 1 : e) {
+		size_t m;
+		if (!(e = strchr(p, ':')))
+			e = p + strlen(p);
+		m = (size_t)(e - p);
+		while (m > 1 && p[m - 1] == '/')
+			m--;
+		if (m == n && !strncmp(p, dir, n))
+			return true;
+	}
+	return false;
+}
+
+static char *store_dir_of(const char *dir)
+{
+	return strcmp(dir, "/") ? fs_join(dir, ".assay") : xstrdup("/.assay");
+}
+
+static bool has_store_dir(const char *dir)
+{
+	struct stat st;
+	char *p = store_dir_of(dir);
+	bool yes = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return yes;
+}
+
+/* The built-in rule (settings.h): the nearest DIR/.assay/ from here up. */
+static char *find_db(void)
+{
+	char cwd[PATH_MAX], *dir, *slash;
+	if (has_store_dir(".") || !getcwd(cwd, sizeof cwd))
+		return xstrdup(".assay/assay.db");
+	dir = cwd;
+	for (;;) {
+		if (!(slash = strrchr(dir, '/')))
+			break;
+		if (slash == dir) {      /* the parent is the root */
+			if (!dir[1])
+				break;   /* already at the root */
+			dir[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		if (is_ceiling(dir))
+			break;
+		if (has_store_dir(dir)) {
+			char *d = store_dir_of(dir);
+			char *db = fs_join(d, "assay.db");
+			free(d);
+			return db;
+		}
+	}
+	return xstrdup(".assay/assay.db");
+}
+
+const char *settings_db(void)
 {
 	load();
-	return S.db ? S.db : fallback;
+	if (S.db)
+		return S.db;
+	if (!S.found_db)
+		S.found_db = find_db();
+	return S.found_db;
 }
 
 int settings_concurrency(void)

@@ -14,6 +14,16 @@
  * $HOME; other relative paths are taken from the current directory, as a
  * flag's would be.
  *
+ * The built-in database, one rule for every command (run and load write
+ * it, the others read it): like git, the nearest directory holding an
+ * `.assay/` directory, from the current directory upward, gives
+ * DIR/.assay/assay.db; with none, `.assay/assay.db` here (which run
+ * creates).  So `assay run sub/suite.yaml` and then `assay show latest`
+ * meet in the same file, and `mkdir ~/.assay` gives one store for
+ * everything under $HOME, as promptfoo's ~/.promptfoo does.  The search
+ * does not go up into a directory listed in ASSAY_CEILING_DIRECTORIES
+ * (colon-separated absolute paths, as GIT_CEILING_DIRECTORIES).
+ *
  * Loaded once, on first use.  A config file that is not valid (YAML, an
  * unknown key, a wrong type) or a bad variable ends the command with a
  * message naming the file:line:col or the variable (exit status 1): a
@@ -22,8 +32,9 @@
 #define ASSAY_SETTINGS_H
 
 /* The database to use when --db is not given: ASSAY_DB or the config
- * file's `db`, else `fallback` (the command's own default). */
-const char *settings_db(const char *fallback);
+ * file's `db`, else the built-in rule above (never NULL).  A database
+ * found in a parent directory is named by its absolute path. */
+const char *settings_db(void);
 
 /* -j when not given: ASSAY_CONCURRENCY or `concurrency`, else 0 (none). */
 int settings_concurrency(void);

@@ -4,7 +4,15 @@ T=$(mktemp -d)
 # No user's defaults (settings.h) reach a test: an empty config directory
 # and none of the ASSAY_* settings variables.
 export XDG_CONFIG_HOME="$T/.no-config"
-unset ASSAY_DB ASSAY_CONCURRENCY ASSAY_GRADER
+unset ASSAY_CONCURRENCY ASSAY_GRADER
+# Every command's database is $T's (settings.h: without ASSAY_DB it is the
+# nearest .assay/ from the current directory upward, which would be the
+# checkout's when a test runs from there).  A check of the built-in rule
+# itself unsets ASSAY_DB (settings.sh), and a test with a store per
+# directory points ASSAY_DB at each in turn.  The search never climbs out of
+# $T's parent: another test's or user's .assay/ in /tmp is not found.
+export ASSAY_DB="$T/.assay/assay.db"
+export ASSAY_CEILING_DIRECTORIES="$(dirname "$T")"
 trap 'kill $(cat "$T"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
 
 ok()   { echo "ok $1"; }

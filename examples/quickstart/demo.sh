@@ -20,7 +20,7 @@ export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$work/port")/v1"
 echo "assay mock is serving acme-large, acme-mini, slow-xl, budget-7b and careful-3b at $OPENAI_BASE_URL"
 echo
 set +e
-"$ASSAY" run "$here/promptfooconfig.yaml" -j 16 \
+"$ASSAY" run "$here/promptfooconfig.yaml" -j 16 --db "$here/.assay/assay.db" \
 	-o "$here/.assay/results.json" -o "$here/.assay/results.csv" \
 	-o "$here/.assay/report.html"
 rc=$?

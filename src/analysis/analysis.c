@@ -4,7 +4,8 @@
  * candidates (difference, McNemar / sign-flip, Holm, tied groups, minimum
  * detectable difference, clusters).  Calibration, refusals, failure modes
  * and classification live in analysis_beyond.c, robustness in
- * analysis_robust.c, the decision in analysis_decide.c, the JSON in
+ * analysis_robust.c, attack success between candidates in
+ * analysis_probe.c, the decision in analysis_decide.c, the JSON in
  * analysis_json.c.
  *
  * Everything is computed from the arrays of rs_run.h; nothing here
@@ -872,6 +873,7 @@ void rs_compute_stats(const struct rs_run *r, const struct stats_opts *o,
 	if (r->ncands >= 2) {
 		comparisons(r, v, o, s);
 		rs_robust_pairs(r, s);
+		rs_asr_pairs(r, o, s);
 	}
 	if (r->ncands) {
 		struct rs_dec_cand *f = xcalloc(r->ncands, sizeof *f);
@@ -908,6 +910,7 @@ void run_stats_free(struct run_stats *s)
 	free(s->cmp.ntied);
 	free(s->cmp.order);
 	free(s->cmp.robust);
+	free(s->cmp.asr);
 	free(s->case_kind);
 	free(s->case_orig);
 	rs_decision_free(&s->dec);

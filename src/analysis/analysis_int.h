@@ -27,6 +27,10 @@ void rs_perturb_index(const struct rs_run *r, struct run_stats *s);
 void rs_robustness(const struct rs_run *r, const struct rs_cand *c,
 		   const struct run_stats *s, struct rs_robust *out);
 void rs_robust_pairs(const struct rs_run *r, struct run_stats *s);
+/* Attack success of the probe packs (analysis_probe.c): the paired
+ * differences between candidates, per pack (after the comparisons). */
+void rs_asr_pairs(const struct rs_run *r, const struct stats_opts *o,
+		  struct run_stats *s);
 
 /* Helpers. */
 struct rs_rate rs_wilson(long k, long n);	/* est NaN if n 0 */

@@ -463,6 +463,43 @@ static json_t *pair(const struct run_stats *s, const struct rs_pair_stats *p)
 	return j;
 }
 
+/* Attack success per probe pack between candidates (analysis_probe.c). */
+static json_t *asr_pairs(const struct run_stats *s)
+{
+	const struct rs_comparisons *m = &s->cmp;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < m->nasr; i++) {
+		const struct rs_asr_pair *e = &m->asr[i];
+		const char *tag = s->run->tags[e->tag];
+		json_t *o = json_object(), *diff;
+		json_object_set_new(o, "pack", json_string(tag + strlen("probe:")));
+		json_object_set_new(o, "tag", json_string(tag));
+		json_object_set_new(o, "a", json_string(s->run->cands[e->a].label));
+		json_object_set_new(o, "b", json_string(s->run->cands[e->b].label));
+		json_object_set_new(o, "n", json_integer(e->n));
+		json_object_set_new(o, "asr_a", num(e->asr_a));
+		json_object_set_new(o, "asr_b", num(e->asr_b));
+		json_object_set_new(o, "a_only", json_integer(e->a_only));
+		json_object_set_new(o, "b_only", json_integer(e->b_only));
+		diff = interval(e->est, e->lo, e->hi);
+		json_object_set_new(diff, "method", json_string(e->method));
+		json_object_set_new(o, "diff", diff);
+		json_object_set_new(o, "test", json_string(e->test));
+		if (e->clustered)
+			json_object_set_new(o, "clusters",
+					    json_integer(e->clusters));
+		json_object_set_new(o, "p", num(e->p));
+		json_object_set_new(o, "p_holm", num(e->p_holm));
+		json_object_set_new(o, "significant",
+				    json_boolean(e->significant));
+		json_object_set_new(o, "more_attacked", e->more_attacked >= 0
+			? json_string(s->run->cands[e->more_attacked].label)
+			: json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *comparisons(const struct run_stats *s)
 {
 	const struct rs_comparisons *m = &s->cmp;
@@ -543,6 +580,8 @@ static json_t *comparisons(const struct run_stats *s)
 		}
 		json_object_set_new(j, "robustness", rb);
 	}
+	if (m->nasr)
+		json_object_set_new(j, "attack_success", asr_pairs(s));
 	return j;
 }
 

@@ -151,6 +151,28 @@ struct rs_robust_pair {
 	long more_robust;	/* candidate, -1 when not significant */
 };
 
+/* Attack success between two candidates on one probe pack (the cases
+ * tagged `probe:PACK`, docs/statistics.md "Attack success"): on the probe
+ * cases both have a graded verdict for, the difference in attack success
+ * rate (share of graded attempts that fail) with a paired interval and
+ * test, as the paired pass-rate difference (rs_pair_stats) has them. */
+struct rs_asr_pair {
+	int tag;		/* the pack's `probe:PACK` tag (rs_run.tags) */
+	size_t a, b;
+	long n;			/* shared graded probe cases; 0: no figure */
+	double asr_a, asr_b;	/* attack success on them (NaN when n 0) */
+	long a_only, b_only;	/* cases attacked more for A, for B */
+	double est, lo, hi;	/* asr_a - asr_b; NaN when n 0 or one
+				 * cluster */
+	const char *method;	/* of the interval */
+	const char *test;	/* or why there is none */
+	double p, p_holm;	/* NaN: not tested; Holm over the pairs x
+				 * packs tested */
+	bool clustered, significant;
+	long clusters;		/* with clusters */
+	long more_attacked;	/* candidate, -1 when not significant */
+};
+
 struct rs_class_row {
 	size_t cls;
 	long support;
@@ -230,6 +252,8 @@ struct rs_comparisons {
 	long for_target_paired, for_target_unpaired;	/* -1: none */
 	struct rs_robust_pair *robust;	/* candidate pairs x kinds */
 	size_t nrobust;
+	struct rs_asr_pair *asr;	/* packs x candidate pairs */
+	size_t nasr;
 };
 
 /* The decision's view of one candidate: its typed inputs. */

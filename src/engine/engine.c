@@ -607,7 +607,7 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 			break;
 		}
 		launch_ready(r);
-		curl_multi_perform(r->multi, &running);
+		engine_socks_drive(r);
 		busy_before = r->in_flight;
 		while ((msg = curl_multi_info_read(r->multi, &running)))
 			if (msg->msg == CURLMSG_DONE) {
@@ -650,8 +650,8 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 				if (r->slots[i].role == ROLE_EXEC &&
 				    r->slots[i].u.x.fd_out < 0 && r->slots[i].u.x.fd_err < 0)
 					exec_waiting = true; /* output closed, exit pending */
-			curl_multi_poll(r->multi, wfds, (unsigned)nw,
-					exec_waiting ? (to < 5 ? to : 5) : to, NULL);
+			engine_socks_wait(r, wfds, (unsigned)nw,
+					  exec_waiting ? (to < 5 ? to : 5) : to);
 		}
 	}
 }
@@ -704,6 +704,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS, (long)r.n_slots * 2);
+	engine_socks_init(&r);
 	run_loop(&r, wfds);
 	/* Comparisons need every provider's output: a second pass. */
 	if (!r.rc && !tot->interrupted && engine_needs_comparisons(s)) {
@@ -726,6 +727,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	free(wfds);
 	engine_cvar_free(&r);
 	curl_multi_cleanup(r.multi);
+	engine_socks_free(&r);
 	curl_global_cleanup();
 	signal(SIGPIPE, old_pipe);
 	engine_current_run = NULL;

@@ -185,6 +185,7 @@ struct run {
 	 * use it, each chain's history and whether its item is in flight */
 	bool *cvar_uses;
 	json_t *cvar_hist, *cvar_busy;
+	struct engine_socks *socks; /* libcurl's sockets and timer (engine_sock.c) */
 };
 
 /* engine.c: the end of one attempt (retry it, or finish it); takes resp.
@@ -212,6 +213,18 @@ void engine_debit(struct pstate *ps, long est);
 long engine_estimate_tokens(const struct provider *p, const char *prompt);
 /* engine.c: true once engine_request_stop was called. */
 bool engine_stopping(void);
+
+/* engine_sock.c: the loop's wait on libcurl's socket interface.  init
+ * registers the callbacks on r->multi; drive runs libcurl for the sockets
+ * the last wait found ready and for its timer, if due (finished
+ * transfers are then in curl_multi_info_read); wait sleeps until one of
+ * libcurl's sockets or the engine's `wfds` is ready, libcurl's timer
+ * falls due, or timeout_ms passes. */
+void engine_socks_init(struct run *r);
+void engine_socks_drive(struct run *r);
+void engine_socks_wait(struct run *r, const struct curl_waitfd *wfds,
+		       unsigned nw, int timeout_ms);
+void engine_socks_free(struct run *r);
 
 /* engine_http.c: transfers through libcurl's multi handle. */
 extern struct run *engine_current_run;

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../version.h"
 #include "../util/xalloc.h"
@@ -372,7 +373,77 @@ struct pf_writer {
 	json_t *named;           /* column index -> {metric: [sum, count]} */
 	struct buf tc_assert;    /* the result's assertions for testCase.assert */
 	bool first_assert;
+	json_t *suite;           /* the stored suite, for the assertions as written */
+	json_t *dflt, *test;     /* defaultTest.assert; this result's test */
+	long n_cases;
+	double duration_ms;      /* the run's wall time, or NAN */
 };
+
+/* The suite's inline tests line up with the run's cases only when nothing
+ * reshaped them (no CSV/file tests, scenarios, list-var expansion or
+ * filter): as many tests as cases.  Sets pw->test for case `idx`, or NULL
+ * when its entry cannot be told (then assertions go out without values). */
+static void pf_test_of(struct pf_writer *pw, const struct store_result *r, long n_cases)
+{
+	json_t *tests = json_object_get(pw->suite, "tests"), *t, *d;
+	pw->test = NULL;
+	if (!json_is_array(tests) || n_cases < 0 ||
+	    json_array_size(tests) != (size_t)n_cases ||
+	    json_object_get(pw->suite, "scenarios") ||
+	    !json_is_object(t = json_array_get(tests, r->case_idx)))
+		return;
+	d = json_object_get(t, "description");
+	if (json_is_string(d) && (!r->case_description ||
+				  strcmp(json_string_value(d), r->case_description)))
+		return;
+	pw->test = t;
+}
+
+/* The assertion as written in the suite for stored assertion `a`
+ * (defaultTest's first, then the test's), or NULL when it does not match
+ * by type (an assert-set, a $ref, an expanded suite). */
+static json_t *pf_written_assert(struct pf_writer *pw, const struct store_assert *a)
+{
+	size_t nd = json_is_array(pw->dflt) ? json_array_size(pw->dflt) : 0;
+	json_t *x, *ty;
+	if (!pw->test)
+		return NULL;
+	x = a->idx < nd ? json_array_get(pw->dflt, a->idx)
+		       : json_array_get(json_object_get(pw->test, "assert"), a->idx - nd);
+	ty = json_object_get(x, "type");
+	return json_is_string(ty) && a->type && !strcmp(json_string_value(ty), a->type)
+	       ? x : NULL;
+}
+
+/* Milliseconds from `from` to `to`, both "YYYY-MM-DDTHH:MM:SS[.mmm]Z"
+ * (the store's timestamps), or NAN when either is missing or unreadable
+ * (a run still going has no end). */
+static double pf_duration_ms(const char *from, const char *to)
+{
+	const char *s[2] = { from, to };
+	double t[2];
+	for (int i = 0; i < 2; i++) {
+		struct tm tm;
+		int ms = 0, n = 0;
+		memset(&tm, 0, sizeof tm);
+		if (!s[i] || sscanf(s[i], "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
+				    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+				    &tm.tm_sec, &n) != 6)
+			return NAN;
+		if (s[i][n] == '.')
+			sscanf(s[i] + n + 1, "%3d", &ms);
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		t[i] = (double)timegm(&tm) * 1000.0 + ms;
+	}
+	return t[1] >= t[0] ? t[1] - t[0] : NAN;
+}
+
+static void pf_suite_load(struct pf_writer *pw, const char *suite_json)
+{
+	pw->suite = suite_json ? json_loads(suite_json, 0, NULL) : NULL;
+	pw->dflt = json_object_get(json_object_get(pw->suite, "defaultTest"), "assert");
+}
 
 static struct pf_group *pf_group_of(struct pf_writer *pw, const struct store_result *r,
 				    size_t *col)
@@ -401,13 +472,24 @@ static int on_assert_pf(void *ud, const struct store_assert *a)
 	j_key(b, "reason", false);
 	j_str(b, a->reason ? a->reason : "");
 	j_key(b, "assertion", false);
-	/* the same {type, metric, weight} goes into testCase.assert */
+	/* the same assertion goes into testCase.assert: as written in the
+	 * suite (with its value) when it can be told, else {type, metric,
+	 * weight} from the store */
 	{
 		struct buf *t = &pw->tc_assert;
+		json_t *w = pf_written_assert(pw, a);
+		char *wt = w ? json_dumps(w, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		size_t start;
 		if (t->len)
 			buf_putc(t, ',');
 		start = t->len;
+		if (wt) {
+			buf_puts(t, wt);
+			free(wt);
+			buf_puts(b, t->p + start);
+			buf_putc(b, '}');
+			return 0;
+		}
 		buf_putc(t, '{');
 		j_key(t, "type", true);
 		j_str(t, a->type);
@@ -540,6 +622,7 @@ static int on_result_pf(void *ud, const struct store_result *r)
 		j_key(b, "componentResults", false);
 		buf_putc(b, '[');
 		pw->first_assert = true;
+		pf_test_of(pw, r, pw->n_cases);
 		if (store_asserts_each(pw->w.st, r->id, on_assert_pf, pw, pw->w.err))
 			return ST_DB;
 		buf_puts(b, "]}");
@@ -675,6 +758,10 @@ static void pf_prompts(struct pf_writer *pw, struct pf_raw *pr)
 		   pw->tot.pass, pw->tot.fail, pw->tot.error);
 	pf_token_usage(b, pw->tot.tok_total, pw->tot.tok_prompt, pw->tot.tok_completion,
 		       pw->tot.tok_cached, pw->tot.requests);
+	if (isfinite(pw->duration_ms)) {
+		j_key(b, "durationMs", false);
+		j_num(b, pw->duration_ms);
+	}
 	buf_puts(b, "}}");
 	fwrite(b->p, 1, b->len, pw->w.f);
 }
@@ -697,6 +784,9 @@ static int write_promptfoo(struct store *st, int64_t run_id, FILE *f, struct err
 	pw.named = json_object();
 	pr.n = (size_t)(run.n_prompts > 0 ? run.n_prompts : 0);
 	pr.raw = xcalloc(pr.n ? pr.n : 1, sizeof *pr.raw);
+	pf_suite_load(&pw, run.suite_json);
+	pw.n_cases = run.n_cases;
+	pw.duration_ms = pf_duration_ms(run.created_at, run.finished_at);
 	if ((rc = store_prompts_each(st, run_id, on_prompt_raw, &pr, err)) ||
 	    (rc = store_results_each(st, run_id, count_asserts, &pw, err)))
 		goto out;
@@ -729,6 +819,7 @@ out:
 	free(pr.raw);
 	free(pw.g);
 	json_decref(pw.named);
+	json_decref(pw.suite);
 	buf_free(&pw.tc_assert);
 	buf_free(&pw.w.line);
 	report_summary_free(&pw.sum);
@@ -743,14 +834,23 @@ static int write_promptfoo_jsonl(struct store *st, int64_t run_id, FILE *f,
 {
 	struct pf_writer pw = { .w = { .st = st, .run_id = run_id, .f = f,
 				       .fmt = FMT_JSONL, .first = true, .err = err } };
+	struct store_run run;
 	int rc;
-	if ((rc = report_summary(st, run_id, &pw.sum, err)))
+	if ((rc = store_run_get(st, run_id, &run, err)))
 		return rc;
+	if ((rc = report_summary(st, run_id, &pw.sum, err))) {
+		store_run_free(&run);
+		return rc;
+	}
 	pw.g = xcalloc(pw.sum.n_rows ? pw.sum.n_rows : 1, sizeof *pw.g);
 	pw.named = json_object();
+	pf_suite_load(&pw, run.suite_json);
+	pw.n_cases = run.n_cases;
 	rc = store_results_each(st, run_id, on_result_pf, &pw, err);
+	store_run_free(&run);
 	free(pw.g);
 	json_decref(pw.named);
+	json_decref(pw.suite);
 	buf_free(&pw.tc_assert);
 	buf_free(&pw.w.line);
 	report_summary_free(&pw.sum);

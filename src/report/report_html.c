@@ -713,6 +713,49 @@ static void chart_heat(struct buf *b, const json_t *stats)
 	free(tags);
 }
 
+/* Paired differences in attack success per probe pack (A − B). */
+static void chart_asr(struct buf *b, const json_t *stats)
+{
+	const json_t *pairs = path(stats, "comparisons", "attack_success");
+	size_t n = json_array_size(pairs), i;
+	const json_t *p;
+	double m = 0.05;
+	if (!n)
+		return;
+	json_array_foreach(pairs, i, p) {
+		const json_t *d = json_object_get(p, "diff");
+		if (isfinite(num(d, "lo")) && fabs(num(d, "lo")) > m)
+			m = fabs(num(d, "lo"));
+		if (isfinite(num(d, "hi")) && fabs(num(d, "hi")) > m)
+			m = fabs(num(d, "hi"));
+	}
+	m = fmin(1, m * 1.1);
+	int h = TOP + (int)n * ROW + 24;
+	svg_open(b, "chart-asr", "Paired differences in attack success rate per probe pack (A − B, 95% interval; filled: significant after Holm)", h);
+	axis(b, -m, m, h, true, NULL);
+	buf_printf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"zero\"/>",
+		   xmap(0, -m, m), TOP - 6, xmap(0, -m, m), h - 18);
+	json_array_foreach(pairs, i, p) {
+		const json_t *d = json_object_get(p, "diff");
+		struct buf lab = { 0 };
+		char right[48];
+		buf_printf(&lab, "%s: %s − %s", str(p, "pack") ? str(p, "pack") : "?",
+			   str(p, "a") ? str(p, "a") : "?", str(p, "b") ? str(p, "b") : "?");
+		if (!json_integer_value(json_object_get(p, "n")))
+			snprintf(right, sizeof right, "no shared graded cases");
+		else if (isfinite(num(p, "p_holm")))
+			snprintf(right, sizeof right, "p %.3g", num(p, "p_holm"));
+		else
+			snprintf(right, sizeof right, "no test");
+		interval_row(b, (int)i, buf_str(&lab), num(d, "est"), num(d, "lo"),
+			     num(d, "hi"), -m, m,
+			     json_is_true(json_object_get(p, "significant")) ? "sig" : "ns",
+			     right);
+		buf_free(&lab);
+	}
+	svg_close(b, "Newcombe paired interval and McNemar exact test (repeats: sign-flip; clusters: CR1 t by cluster)");
+}
+
 static void chart_consistency(struct buf *b, const json_t *stats)
 {
 	const json_t *cands = path(stats, "candidates", NULL);
@@ -906,6 +949,7 @@ static void charts(const json_t *doc, const struct report_lat_group *groups,
 	chart_scatter(b, stats, false);
 	chart_reliability(b, stats);
 	chart_heat(b, stats);
+	chart_asr(b, stats);
 	chart_consistency(b, stats);
 	chart_human(b, stats);
 	buf_puts(b, "</section>\n");

@@ -64,6 +64,15 @@ int report_stats_summary_ci(struct store *st, int64_t run_id,
 			    struct summary *s, struct err *err)
 {
 	struct rs_run r;
+	bool design;
+	/* Without repeats or clusters the interval is the Wilson one the
+	 * summary rows already hold: loading every result and case (the
+	 * run's peak memory, and most of the time after the requests, at
+	 * 20,000 cases) would only compute it again. */
+	if (store_run_has_design(st, run_id, &design, err))
+		return err->code ? err->code : ST_DB;
+	if (!design)
+		return 0;
 	if (rs_load(st, run_id, &r, err))
 		return err->code ? err->code : ST_DB;
 	for (size_t i = 0; i < r.ncands; i++) {

@@ -660,6 +660,55 @@ static void robustness(struct pr *p)
 	}
 }
 
+/* Attack success per probe pack between candidates (the paired
+ * difference; each candidate's own rate is its by-tag failure rate). */
+static void attack_success(struct pr *p)
+{
+	const struct run_stats *s = p->s;
+	if (!s->cmp.nasr)
+		return;
+	title(p, "Attack success (probe packs: share of probe cases the attack "
+		 "wins; paired, first minus second)");
+	for (size_t i = 0; i < s->cmp.nasr; i++) {
+		const struct rs_asr_pair *e = &s->cmp.asr[i];
+		char a[64], c[16], d[16];
+		fputs("  ", p->f);
+		cell(p, s->run->tags[e->tag] + strlen("probe:"), 0);
+		fputs(": ", p->f);
+		cell(p, label(p, e->a), 0);
+		fputs(" vs ", p->f);
+		cell(p, label(p, e->b), 0);
+		if (!e->n) {
+			fputs(": no shared graded cases\n", p->f);
+			continue;
+		}
+		if (isnan(fin(e->lo)) || isnan(fin(e->hi)))
+			snprintf(a, sizeof a, "%+.1f [no interval]",
+				 100 * fin(e->est));
+		else
+			snprintf(a, sizeof a, "%+.1f [%+.1f, %+.1f]",
+				 100 * fin(e->est), 100 * fin(e->lo),
+				 100 * fin(e->hi));
+		fprintf(p->f, ": %.1f%% vs %.1f%% on %ld shared cases (%ld "
+			"attacked more for the first, %ld for the second); "
+			"difference %s points, ", 100 * fin(e->asr_a),
+			100 * fin(e->asr_b), e->n, e->a_only, e->b_only, a);
+		if (isnan(e->p)) {
+			fputs("no test (one cluster)\n", p->f);
+			continue;
+		}
+		fmt_p(c, sizeof c, e->p);
+		fmt_p(d, sizeof d, e->p_holm);
+		fprintf(p->f, "p %s (Holm %s): ", c, d);
+		if (e->more_attacked >= 0) {
+			cell(p, label(p, (size_t)e->more_attacked), 0);
+			fputs(" is attacked more often\n", p->f);
+		} else {
+			fputs("no significant difference\n", p->f);
+		}
+	}
+}
+
 static void classification(struct pr *p)
 {
 	const struct run_stats *s = p->s;
@@ -838,6 +887,7 @@ void report_stats_print_stats(const struct run_stats *s, FILE *f, bool color)
 	calibration(&p);
 	refusals(&p);
 	failure_modes(&p);
+	attack_success(&p);
 	robustness(&p);
 	classification(&p);
 	rs_print_human(s, f, color);

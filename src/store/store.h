@@ -359,6 +359,15 @@ int store_groups_each(struct store *st, int64_t run_id,
 		      int (*cb)(void *ud, const struct store_group *g),
 		      void *ud, struct err *err);
 
+/* Whether a run's pass-rate intervals may need more than Wilson over each
+ * group's counts: *out is true when some result has repeat > 0 (a case
+ * graded more than once per candidate) or some case's metadata mentions
+ * "cluster" (a conservative text test: a false true only costs the full
+ * load).  When false, every candidate has at most one graded result per
+ * case and no clusters, so the interval is Wilson(passes, graded). */
+int store_run_has_design(struct store *st, int64_t run_id, bool *out,
+			 struct err *err);
+
 /* The latencies of a group's successful, non-cached results, ascending,
  * into *out (owned; NULL when none). */
 int store_group_latencies(struct store *st, int64_t run_id,

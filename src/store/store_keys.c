@@ -122,10 +122,27 @@ const char *store_case_user_id(const struct test_case *t, char buf[32])
 	return NULL;
 }
 
+/* Appends `"hex"` (and a comma unless first) to the suite hash's text:
+ * the bytes json_dumps gives for a compact array of hex strings, written
+ * directly — a jansson array of every case's hash, and its dump, were the
+ * run's memory peak at start (issue 16). */
+static void put_key(char *text, size_t *len, const char hex[65])
+{
+	if (*len > 1)
+		text[(*len)++] = ',';
+	text[(*len)++] = '"';
+	memcpy(text + *len, hex, 64);
+	*len += 64;
+	text[(*len)++] = '"';
+}
+
 struct store_keys *store_keys_new(const struct suite *s)
 {
 	struct store_keys *k = xcalloc(1, sizeof *k);
-	json_t *all = json_array();
+	size_t n_all = s->n_tests + s->n_prompts + s->n_providers, len = 1;
+	char *all = xmalloc(n_all * 67 + 3);
+	struct hash_part whole;
+	all[0] = '[';
 	k->n_tests = s->n_tests;
 	k->n_prompts = s->n_prompts;
 	k->n_providers = s->n_providers;
@@ -144,13 +161,13 @@ struct store_keys *store_keys_new(const struct suite *s)
 		} else {
 			memcpy(k->case_key[i], k->case_hash[i], 65);
 		}
-		json_array_append_new(all, json_string(k->case_hash[i]));
+		put_key(all, &len, k->case_hash[i]);
 	}
 	for (size_t i = 0; i < s->n_prompts; i++) {
 		const char *raw = s->prompts[i].raw ? s->prompts[i].raw : "";
 		struct hash_part part = { raw, strlen(raw) };
 		hash_sha256_parts(&part, 1, k->prompt[i]);
-		json_array_append_new(all, json_string(k->prompt[i]));
+		put_key(all, &len, k->prompt[i]);
 	}
 	for (size_t i = 0; i < s->n_providers; i++) {
 		json_t *o = json_object();
@@ -158,10 +175,12 @@ struct store_keys *store_keys_new(const struct suite *s)
 		json_object_set_new(o, "config", stripped(s->providers[i].config));
 		hash_json(o, k->provider[i]);
 		json_decref(o);
-		json_array_append_new(all, json_string(k->provider[i]));
+		put_key(all, &len, k->provider[i]);
 	}
-	hash_json(all, k->suite);
-	json_decref(all);
+	all[len++] = ']';
+	whole = (struct hash_part){ all, len };
+	hash_sha256_parts(&whole, 1, k->suite);
+	free(all);
 	return k;
 }
 

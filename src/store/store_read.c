@@ -340,6 +340,26 @@ int store_groups_each(struct store *st, int64_t run_id,
 	return rc ? rc : walk(st, q, "reading the summary", group_row, &c, err);
 }
 
+int store_run_has_design(struct store *st, int64_t run_id, bool *out,
+			 struct err *err)
+{
+	struct db_stmt *q;
+	int rc = open_walk(st, "SELECT EXISTS (SELECT 1 FROM results"
+			   " WHERE run_id = ?1 AND repeat <> 0)"
+			   " OR EXISTS (SELECT 1 FROM cases WHERE run_id = ?1"
+			   " AND metadata_json LIKE '%cluster%')", run_id, &q,
+			   err);
+	*out = true;
+	if (rc)
+		return rc;
+	if (db_step(q, err) == DB_ROW)
+		*out = db_col_int(q, 0) != 0;
+	else
+		rc = sti_fail(st, err, "reading the run's design");
+	db_finalize(q);
+	return rc;
+}
+
 int store_group_latencies(struct store *st, int64_t run_id,
 			  size_t provider_idx, size_t prompt_idx, double **out,
 			  size_t *n, struct err *err)

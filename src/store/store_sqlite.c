@@ -502,8 +502,10 @@ int store_open_existing(const char *path, struct store **out, struct err *err)
 	*out = NULL;
 	if (!db_is_url(path) && access(path, R_OK) != 0)
 		return err_set(err, ST_IO, "no database at %s (use --db PATH, or "
-			       "set ASSAY_DB or db in the config file; a run "
-			       "stores .assay/assay.db beside its suite)", path);
+			       "set ASSAY_DB or db in the config file; without "
+			       "them every command uses .assay/assay.db in the "
+			       "nearest directory from here upward that has an "
+			       ".assay/, which `assay run` creates here)", path);
 	return store_open(path, out, err);
 }
 

@@ -1094,19 +1094,35 @@ int suite_load_cli(const char *path, const struct suite_cli *cli,
 
 /* ---- operations on a loaded suite ----------------------------------------- */
 
+static void assert_free(struct assertion_spec *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].type);
+		json_decref(a[i].value);
+		free(a[i].metric);
+		free(a[i].transform);
+		free(a[i].provider);
+		json_decref(a[i].provider_config);
+		free(a[i].rubric_prompt);
+	}
+}
+
+void suite_share_release(struct assert_share *sh)
+{
+	if (!sh || --sh->refs)
+		return;
+	assert_free(sh->specs, sh->n);
+	free(sh);
+}
+
 void suite_test_cleanup(struct test_case *t)
 {
-	for (size_t i = 0; i < t->n_asserts; i++) {
-		struct assertion_spec *a = &t->asserts[i];
-		free(a->type);
-		json_decref(a->value);
-		free(a->metric);
-		free(a->transform);
-		free(a->provider);
-		json_decref(a->provider_config);
-		free(a->rubric_prompt);
+	if (t->asserts_share) {
+		suite_share_release(t->asserts_share);
+	} else {
+		assert_free(t->asserts, t->n_asserts);
+		free(t->asserts);
 	}
-	free(t->asserts);
 	free(t->description);
 	json_decref(t->vars);
 	json_decref(t->metadata);

@@ -19,6 +19,7 @@
 #include "../util/err.h"
 
 struct conv;
+struct assert_share;
 
 /* Where something came from, for error messages. `file` points into the
  * suite's string pool (valid while the suite lives). */
@@ -77,6 +78,13 @@ struct test_case {
 				    * 1 expand list vars, -1 do not */
 	const struct conv *conv;   /* a conversation (suite/conv.h), or
 				    * NULL; borrowed from suite->convs */
+	struct assert_share *asserts_share; /* NULL: `asserts` is the
+				    * test's own; else `asserts` lives in
+				    * this block, shared by every test that
+				    * adds no assertion to defaultTest's,
+				    * and freed with the last of them
+				    * (read-only, like all of a loaded
+				    * test) */
 	struct loc loc;
 };
 

@@ -25,7 +25,24 @@ struct ld {
 	bool in_data;                /* loading a CSV or JSONL file: its
 				      * file:// references stay inside the
 				      * suite's directory */
+	struct assert_share *share;  /* defaultTest's assertions as merged
+				      * into a test that adds none (one
+				      * reference held by the loader) */
+	bool share_unparsable;       /* the unparsable_error they carry */
+	json_t *interned;            /* short var values seen so far, by
+				      * text: repeated values (a CSV's
+				      * label column) share one json_t */
 };
+
+/* Assertions shared by several tests (test_case.asserts_share): one
+ * reference per test, and one per holder such as the loader. */
+struct assert_share {
+	size_t refs, n;
+	struct assertion_spec specs[];
+};
+
+/* Drops one reference; the last one frees the assertions. */
+void suite_share_release(struct assert_share *sh);
 
 /* Returns the pooled copy of `path` (owned by the suite). */
 const char *ld_intern(struct ld *l, const char *path);

@@ -164,6 +164,7 @@ static void test_copy(struct test_case *d, const struct test_case *s)
 	d->description = xstrdup(s->description);
 	d->vars = json_deep_copy(s->vars);
 	d->metadata = json_deep_copy(s->metadata);
+	d->asserts_share = NULL;   /* the copy owns its assertions */
 	d->asserts = s->n_asserts ? xmalloc(s->n_asserts * sizeof *d->asserts)
 				  : NULL;
 	for (size_t i = 0; i < s->n_asserts; i++)

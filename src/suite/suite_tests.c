@@ -751,6 +751,59 @@ static json_t *merge_obj(struct ld *l, json_t *a, json_t *b)
 	return o;
 }
 
+/* defaultTest's assertions as add_merged would copy them into a test that
+ * adds none, with `unparsable` (the test's unparsable_error) and def's
+ * rubric: built once and shared, so a CSV of a million rows holds one
+ * copy.  NULL when the loader's block carries the other unparsable
+ * value (that test gets its own copy). */
+static struct assert_share *def_share(struct ld *l, const struct test_case *def,
+				      bool unparsable)
+{
+	struct assert_share *sh = l->share;
+	if (sh)
+		return l->share_unparsable == unparsable ? sh : NULL;
+	sh = xmalloc(sizeof *sh + def->n_asserts * sizeof *sh->specs);
+	sh->refs = 1;
+	sh->n = def->n_asserts;
+	for (size_t i = 0; i < sh->n; i++) {
+		assert_copy(&sh->specs[i], &def->asserts[i]);
+		sh->specs[i].unparsable_error = unparsable;
+		if (!sh->specs[i].rubric_prompt && def->rubric_prompt)
+			sh->specs[i].rubric_prompt = xstrdup(def->rubric_prompt);
+	}
+	l->share = sh;
+	l->share_unparsable = unparsable;
+	return sh;
+}
+
+/* Vars are read-only once loaded, so equal short string values can be
+ * one json_t: a CSV's category or expected-label column then costs a
+ * pointer per row instead of a string object and its text (~80 B).  Only
+ * the test's own object is touched, and the table stops growing at
+ * INTERN_MAX entries (a column of unique texts fills it once). */
+#define INTERN_MAX 4096
+#define INTERN_LEN 64
+
+static void intern_vars(struct ld *l, json_t *vars)
+{
+	const char *k;
+	json_t *v, *have;
+	if (!l->interned)
+		l->interned = json_object();
+	json_object_foreach(vars, k, v) {
+		const char *txt = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (!txt || n > INTERN_LEN || strlen(txt) != n)
+			continue;
+		if ((have = json_object_get(l->interned, txt))) {
+			if (have != v)
+				json_object_set(vars, k, have);
+		} else if (json_object_size(l->interned) < INTERN_MAX) {
+			json_object_set(l->interned, txt, v);
+		}
+	}
+}
+
 /* Appends test `t` (consumed) merged with `def` to the suite.  Fails
  * with ST_INPUT at the test when the tests would take more memory than
  * the limit tests_bytes (t is then freed). */
@@ -775,10 +828,14 @@ static int add_merged(struct ld *l, struct test_case *t,
 	o = &s->tests[s->n_tests++];
 	*o = *t;
 	o->vars = merge_obj(l, def ? def->vars : NULL, t->vars);
+	if ((!def || o->vars != def->vars) && o->vars != l->empty)
+		intern_vars(l, o->vars);    /* its own object, not a shared one */
 	o->metadata = merge_obj(l, def ? def->metadata : NULL, t->metadata);
 	json_decref(t->vars);
 	json_decref(t->metadata);
-	if (def && def->n_asserts) {
+	if (def && def->n_asserts && !t->n_asserts) {
+		/* defaultTest's alone: shared below when possible */
+	} else if (def && def->n_asserts) {
 		o->asserts = xmalloc((def->n_asserts + t->n_asserts) *
 				     sizeof *o->asserts);
 		for (size_t i = 0; i < def->n_asserts; i++)
@@ -805,6 +862,22 @@ static int add_merged(struct ld *l, struct test_case *t,
 	if (def && !t->has_unparsable && def->has_unparsable) {
 		o->has_unparsable = true;
 		o->unparsable_error = def->unparsable_error;
+	}
+	if (def && def->n_asserts && !t->n_asserts) {
+		struct assert_share *sh = def_share(l, def, o->unparsable_error);
+		free(o->asserts);
+		if (sh) {
+			sh->refs++;
+			o->asserts_share = sh;
+			o->asserts = sh->specs;
+			o->n_asserts = sh->n;
+			memset(t, 0, sizeof *t);
+			return 0;
+		}
+		o->asserts = xmalloc(def->n_asserts * sizeof *o->asserts);
+		for (size_t i = 0; i < def->n_asserts; i++)
+			assert_copy(&o->asserts[i], &def->asserts[i]);
+		o->n_asserts = def->n_asserts;
 	}
 	for (size_t i = 0; i < o->n_asserts; i++)
 		o->asserts[i].unparsable_error = o->unparsable_error;
@@ -1646,7 +1719,17 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 		t.loc.col = tests ? tests->col : 1;
 		rc = add_merged(l, &t, &def);
 	}
+	if (!rc && l->s->n_tests && l->cap_tests > l->s->n_tests) {
+		/* the array grew by doubling: give back the unused tail */
+		l->s->tests = xrealloc(l->s->tests, l->s->n_tests *
+				       sizeof *l->s->tests);
+		l->cap_tests = l->s->n_tests;
+	}
 out:
+	suite_share_release(l->share);
+	l->share = NULL;
+	json_decref(l->interned);
+	l->interned = NULL;
 	suite_test_cleanup(&def);
 	return rc;
 }

@@ -40,6 +40,8 @@
 	X(CURLMcode, curl_multi_add_handle, (CURLM * m, CURL * h))            \
 	X(CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL * h))         \
 	X(CURLMcode, curl_multi_perform, (CURLM * m, int *running))           \
+	X(CURLMcode, curl_multi_socket_action,                                \
+	  (CURLM * m, curl_socket_t s, int ev, int *running))                 \
 	X(CURLMsg *, curl_multi_info_read, (CURLM * m, int *left))            \
 	X(CURLMcode, curl_multi_poll,                                         \
 	  (CURLM * m, struct curl_waitfd * fds, unsigned n, int ms, int *numfds)) \
@@ -190,6 +192,13 @@ CURLMcode curl_multi_perform(CURLM *m, int *running)
 {
 	LOAD();
 	return real.curl_multi_perform(m, running);
+}
+
+CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev,
+				   int *running)
+{
+	LOAD();
+	return real.curl_multi_socket_action(m, s, ev, running);
 }
 
 CURLMsg *curl_multi_info_read(CURLM *m, int *left)

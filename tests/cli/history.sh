@@ -47,6 +47,8 @@ suite "$T/b/s.yaml"
 
 # 1. The uninterrupted reference run, with a label and run records.
 start_mock ref "$D/rules.yaml"
+# one store per directory, as beside each suite: ASSAY_DB names it (lib.sh)
+export ASSAY_DB="$T/a/.assay/assay.db"
 "$ASSAY" run "$T/a/s.yaml" -j 4 --no-cache --no-progress-bar --no-table --label ref \
 	--description "reference" >/dev/null 2>"$T/ref.err"
 check history_ref_exit 100 $?
@@ -62,6 +64,7 @@ check history_item_keys "$((2 * N))|$((2 * N))" "$(export_jsonl "$REFDB" 1 | jq 
 # least 3 s, so a loaded machine cannot finish the run before the kill.
 sed 's/latency_ms: 8/latency_ms: 40/' "$D/rules.yaml" >"$T/slow_rules.yaml"
 start_mock res "$T/slow_rules.yaml"
+export ASSAY_DB="$T/b/.assay/assay.db"
 "$ASSAY" run "$T/b/s.yaml" -j 4 --no-cache --no-progress-bar --no-table >/dev/null 2>&1 &
 RPID=$!
 DB="$T/b/.assay/assay.db"
@@ -124,6 +127,7 @@ tests: [file://cases.csv]
 Y
 start_mock fl "$D/rules.yaml"
 CDB="$T/c/.assay/assay.db"
+export ASSAY_DB="$CDB"
 "$ASSAY" run "$T/c/s.yaml" -j 4 --no-cache --no-progress-bar --no-table >/dev/null 2>&1
 errors_of() { export_jsonl "$1" 1 | jq -s 'map(select(.error != null)) | length'; }
 E1=$(errors_of "$CDB")
@@ -152,6 +156,7 @@ tests:
 Y
 start_mock ids "$D/rules.yaml"
 IDB="$T/d/.assay/assay.db"
+export ASSAY_DB="$IDB"
 "$ASSAY" run "$T/d/s.yaml" --no-progress-bar --no-table >/dev/null 2>&1
 sed -i 's/value: a}/value: A}/' "$T/d/s.yaml"
 "$ASSAY" run "$T/d/s.yaml" --no-progress-bar --no-table >/dev/null 2>&1

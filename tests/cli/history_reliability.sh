@@ -35,6 +35,8 @@ count() { export_jsonl "$1" "$2" | grep -c .; }
 RUN="--no-cache --no-progress-bar --no-table -j $J"
 
 start_mock ref "$D/rules.yaml"
+# one store per directory: ASSAY_DB names it (lib.sh)
+export ASSAY_DB="$T/ref/.assay/assay.db"
 "$ASSAY" run "$T/ref/s.yaml" $RUN >/dev/null 2>&1
 REF=$(figures "$T/ref/.assay/assay.db")
 check rel_reference_requests $((2 * N)) "$(requests ref)"
@@ -43,6 +45,7 @@ check rel_reference_requests $((2 * N)) "$(requests ref)"
 DELAYS=$(awk -v k=$KILLS 'BEGIN { srand(42); for (i = 0; i < k; i++) printf "%.3f ", 0.03 + rand() * 0.22 }')
 start_mock k "$D/rules.yaml"
 DB="$T/k/.assay/assay.db"
+export ASSAY_DB="$DB"
 n=0
 for d in $DELAYS; do
 	if [ $n -eq 0 ]; then

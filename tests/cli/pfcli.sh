@@ -32,6 +32,13 @@ check pf_json_prompt_raw "Q: What is the capital of France? (quiet)" "$(jq -r "$
 check pf_json_vars "What is the capital of France?" "$(jq -r "$R0 | .vars.q" r.json)"
 check pf_json_testcase_metadata geo "$(jq -r "$R0 | .testCase.metadata.topic" r.json)"
 check pf_json_testcase_assert "icontains geo" "$(jq -r "$R0 | .testCase.assert[0] | \"\(.type) \(.metric)\"" r.json)"
+# the assertion as written in the suite (its value), in testCase.assert and
+# in componentResults[].assertion alike; the run's wall time in stats
+check pf_json_testcase_assert_value "icontains paris geo" "$(jq -r "$R0 | .testCase.assert[0] | \"\\(.type) \\(.value) \\(.metric)\"" r.json)"
+check pf_json_component_assert_value "7" "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .gradingResult.componentResults[0].assertion.value' r.json)"
+check pf_json_assert_no_value_when_unwritten null "$(jq -c '.results.results[] | select(.testIdx == 2) | .testCase.assert[0].value' r.json | sort -u)"
+check pf_json_stats_duration_ms yes "$(jq -r 'if (.results.stats.durationMs | type) == "number" and .results.stats.durationMs >= 0 then "yes" else "no" end' r.json)"
+check pf_jsonl_assert_value madrid "$(jq -r 'select(.testIdx == 3) | .testCase.assert[0].value' r.jsonl | sort -u)"
 check pf_json_error_is_reason 'Expected output to contain "paris"' "$(jq -r '.results.results[] | select(.testIdx == 0 and .provider.id == "openai:chat:bad") | .error' r.json)"
 check pf_json_provider_label worse "$(jq -r '.results.results[] | select(.provider.id == "openai:chat:bad") | .provider.label' r.json | sort -u)"
 check pf_json_failure_reason 1 "$(jq -r '.results.results[] | select(.testIdx == 1 and .provider.id == "openai:chat:good") | .failureReason' r.json)"
@@ -48,6 +55,10 @@ check pf_export_layout_promptfoo "3 8" "$(jq -r '"\(.results.stats.successes) \(
 # 2. -n and --filter-first-n; --filter-range.
 A eval -c suite.yaml -n 1 >/dev/null 2>&1
 check pf_n_short 2 "$(n_last)"
+# a filtered run's cases no longer line up with the suite's tests: the
+# assertion goes out from the store (type, weight), never another test's value
+"$ASSAY" export latest --db .assay/assay.db --layout promptfoo -o n1.json 2>/dev/null
+check pf_filtered_assert_no_guess "icontains null" "$(jq -r '.results.results[0].testCase.assert[0] | "\(.type) \(.value)"' n1.json)"
 A eval -c suite.yaml --filter-range 1:3 -o rg.json >/dev/null 2>&1
 check pf_filter_range "math json" "$(jq -r '[.results.results[] | select(.provider.id == "openai:chat:good") | .testCase.description] | join(" ")' rg.json)"
 
@@ -178,9 +189,11 @@ cd "$T" || exit 1
 
 # 10. --no-write: nothing stored, -o still written.
 mkdir -p "$T/nw" && cp suite.yaml "$T/nw/" && cd "$T/nw" || exit 1
+NR0=$(n_runs "$T/.assay/assay.db")
 A eval -c suite.yaml --no-write -o nw.json >/dev/null 2>nw.txt
 check pf_no_write_exit 100 $?
-check pf_no_write_no_db no "$([ -e .assay ] && echo yes || echo no)"
+(unset ASSAY_DB && A eval -c suite.yaml --no-write >/dev/null 2>&1)
+check pf_no_write_no_db "no $NR0" "$([ -e .assay ] && echo yes || echo no) $(n_runs "$T/.assay/assay.db")"
 check pf_no_write_output 8 "$(jq '.results.results | length' nw.json)"
 check_grep pf_no_write_says 'not stored \(--no-write\)' nw.txt
 cd "$T" || exit 1

@@ -15,7 +15,8 @@ q() { sqlite3 "$1/.assay/assay.db" "$2"; }
 verdicts() {
 	sqlite3 "$1/.assay/assay.db" "select group_concat(d || '=' || v, ',') from (select c.description d, r.pass v from results r join cases c on c.run_id = r.run_id and c.idx = r.case_idx where r.run_id = (select max(id) from runs) order by r.case_idx, r.provider_idx)"
 }
-run() { "$ASSAY" run "$@" --no-progress-bar >"$T/out.txt" 2>"$T/err.txt"; }
+# each suite its own store beside it (the checks read DIR/.assay/assay.db)
+run() { "$ASSAY" run "$@" --db "$(dirname "$1")/.assay/assay.db" --no-progress-bar >"$T/out.txt" 2>"$T/err.txt"; }
 
 # 1. scenarios
 mkdir "$T/sc" && cp "$T/scenarios.yaml" "$T/sc/"
@@ -35,7 +36,7 @@ check refs_override_value 1 "$(q "$T/rf" "select count(*) from assertion_results
 
 # 3. env: the provider's key comes from it, exec sees it, nothing stored
 mkdir "$T/ev" && cp "$T/env.yaml" "$T/ev/"
-env -u OPENAI_API_KEY "$ASSAY" run "$T/ev/env.yaml" --no-progress-bar >"$T/out.txt" 2>"$T/err.txt"
+env -u OPENAI_API_KEY "$ASSAY" run "$T/ev/env.yaml" --db "$T/ev/.assay/assay.db" --no-progress-bar >"$T/out.txt" 2>"$T/err.txt"
 check env_run_passes 0 $?
 check env_both_pass 2 "$(q "$T/ev" "select count(*) from results where pass = 1")"
 if grep -rl "sk-env-planted-9876" "$T/ev/.assay" "$T/out.txt" "$T/err.txt" >/dev/null 2>&1; then
@@ -51,7 +52,7 @@ check derived_exit_100 100 $?
 check derived_values '{"accuracy":0.75,"percent":75,"f":0.8571428571,"powmod":2,"missing":0}' \
 	"$(jq -c '.summary[0].named_scores | {accuracy, percent, f, powmod, missing}' "$T/dm/r.json")"
 check_grep derived_in_table 'derived metrics, openai:chat:echoer: accuracy = 0\.75, percent = 75, f = 0\.857143' "$T/out.txt"
-(cd "$T/dm" && "$ASSAY" show latest >"$T/show.txt" 2>&1)
+(cd "$T/dm" && unset ASSAY_DB && "$ASSAY" show latest >"$T/show.txt" 2>&1)
 check_grep derived_in_show 'accuracy = 0\.75' "$T/show.txt"
 
 # 5. errors at load: file:line:col and what was expected
@@ -111,11 +112,11 @@ bad err_evalopts_unknown eo_unknown.yaml "^eo_unknown.yaml:4:3: error: unknown k
 bad err_evalopts_type eo_type.yaml '^eo_type.yaml:4:11: error: evaluateOptions.repeat: found a string, expected a whole number'
 bad err_evalopts_unsupported eo_unsupported.yaml '^eo_unsupported.yaml:4:3: error: unsupported feature: evaluateOptions.maxEvalTimeMs'
 bad err_output_path_type out_type.yaml '^out_type.yaml:3:22: error: found a number, expected a path'
-(cd "$T/bad" && "$ASSAY" run out_ext.yaml --no-progress-bar >"$T/oe.out" 2>&1)
+(cd "$T/bad" && unset ASSAY_DB && "$ASSAY" run out_ext.yaml --no-progress-bar >"$T/oe.out" 2>&1)
 check err_output_path_ext_exit 1 $?
 check_grep err_output_path_ext_message "cannot tell the output format of '.*results.xlsx'" "$T/oe.out"
 check err_output_path_ext_before_run no "$([ -e "$T/bad/.assay" ] && echo yes || echo no)"
-(cd "$T/bad" && "$ASSAY" run ref_file.yaml >/dev/null 2>&1; "$ASSAY" run out_ext.yaml -o "$T/nodir/r.json" >"$T/oe.out" 2>&1)
+(cd "$T/bad" && unset ASSAY_DB && "$ASSAY" run ref_file.yaml >/dev/null 2>&1; "$ASSAY" run out_ext.yaml -o "$T/nodir/r.json" >"$T/oe.out" 2>&1)
 check_grep err_dash_o_dir_missing "cannot write '.*nodir/r.json': its directory '.*nodir' does not exist" "$T/oe.out"
 check err_dash_o_before_run no "$([ -e "$T/bad/.assay" ] && echo yes || echo no)"
 

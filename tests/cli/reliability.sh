@@ -77,6 +77,8 @@ mkdir -p "$T/retry"
 cp "$T/cases.csv" "$T/retry/"
 suite "$T/retry/suite.yaml" 8
 t0=$(date +%s)
+# one store per directory: ASSAY_DB names it (lib.sh)
+export ASSAY_DB="$T/retry/.assay/assay.db"
 "$ASSAY" run "$T/retry/suite.yaml" -j 32 --no-progress-bar --no-table \
 	>"$T/retry/out.txt" 2>"$T/retry/err.txt"
 st=$?
@@ -108,6 +110,7 @@ mkdir -p "$T/once"
 cp "$T/cases.csv" "$T/once/"
 suite "$T/once/suite.yaml" 0
 t0=$(date +%s)
+export ASSAY_DB="$T/once/.assay/assay.db"
 "$ASSAY" run "$T/once/suite.yaml" -j 32 --no-progress-bar --no-table \
 	>"$T/once/out.txt" 2>"$T/once/err.txt"
 st=$?
@@ -182,6 +185,7 @@ providers:
 tests: [file://cases.csv]
 Y
 t0=$(date +%s%N)
+export ASSAY_DB="$T/ra/.assay/assay.db"
 "$ASSAY" run "$T/ra/suite.yaml" -j 32 --no-progress-bar --no-table >/dev/null 2>&1
 check reliability_retry_after_exit 0 $?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -200,6 +204,7 @@ prompts: ["{{q}}"]
 providers: [openai:chat:slow]
 tests: [file://cases.csv]
 Y
+export ASSAY_DB="$T/kill/.assay/assay.db"
 "$ASSAY" run "$T/kill/suite.yaml" -j 32 --no-progress-bar --no-table >/dev/null 2>&1 &
 pid=$!
 sleep 1
@@ -238,6 +243,7 @@ providers:
              retry_base_ms: 5, retry_max_ms: 50, first_byte_timeout_ms: 250}
 tests: [file://cases.csv]
 Y
+export ASSAY_DB="$T/anth/.assay/assay.db"
 ANTHROPIC_API_KEY=sk-ant-test "$ASSAY" run "$T/anth/suite.yaml" -j 32 --no-progress-bar --no-table \
 	>"$T/anth/out.txt" 2>&1
 exit_ok reliability_anthropic_exit "$?" 0 100

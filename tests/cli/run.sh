@@ -14,7 +14,7 @@ export OPENAI_API_KEY=$KEY
 	-o "$T/r.csv" >"$T/out.txt" 2>"$T/err.txt"
 check run_exit_status_100_when_a_test_fails 100 $?
 DB="$T/.assay/assay.db"
-check run_db_beside_suite yes "$([ -f "$DB" ] && echo yes)"
+check run_db_stored_in_assay_db yes "$([ -f "$DB" ] && echo yes)"
 # q RUN JQ: jq over what the store holds for RUN (`assay export`)
 q() { export_jsonl "$DB" "$1" | jq -s "$2"; }
 check run_stored_result_count 16 "$(q 1 length)"

@@ -5,6 +5,7 @@
 # command finding the same database, and bad settings refused with
 # file:line:col before anything runs.
 . "$(dirname "$0")/../lib.sh"
+unset ASSAY_DB   # lib.sh's: these checks set it themselves, or test without it
 mkdir -p "$T/cfg/assay" "$T/work/sub" "$T/elsewhere"
 printf 'prompts: ["Say {{w}}"]\nproviders: [echo]\ntests:\n  - vars: {w: hi}\n    assert: [{type: contains, value: hi}]\n' >"$T/work/sub/suite.yaml"
 printf 'db: %s/shared.db\nconcurrency: 3\n' "$T" >"$T/cfg/assay/config.yaml"
@@ -34,14 +35,29 @@ printf 'evaluateOptions: {maxConcurrency: 2}\n' >>"$T/work/sub/suite.yaml"
 (cd "$T/work" && ASSAY_CONCURRENCY=5 cfg "$ASSAY" run sub/suite.yaml --db "$T/suite.db" --no-progress-bar --no-table >/dev/null 2>&1)
 check settings_suite_over_env 2 "$(jq_conc "$T/suite.db")"
 
-# 3. no settings: the database beside the suite (run) and here (show)
-(cd "$T/work/sub" && "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>&1 && "$ASSAY" show latest >"$T/show2.txt" 2>&1)
-check settings_default_beside_suite_and_here 0 $?
-check settings_default_db_created yes "$([ -f "$T/work/sub/.assay/assay.db" ] && echo yes)"
-(cd "$T/work" && "$ASSAY" run sub/suite.yaml --no-progress-bar --no-table >/dev/null 2>"$T/hint.txt")
-check_grep settings_run_elsewhere_says_where 'other commands read .assay/assay.db here: give them --db sub/.assay/assay.db, or set ASSAY_DB' "$T/hint.txt"
+# 3. no settings: every command uses the nearest .assay/ from the current
+# directory upward, else ./.assay (created by run) — the README's
+# `assay run DIR/suite.yaml` then `assay show latest` meet in one file
+(cd "$T/work" && "$ASSAY" run sub/suite.yaml --no-progress-bar --no-table >/dev/null 2>&1 && "$ASSAY" show latest >"$T/show2.txt" 2>&1)
+check settings_default_run_then_show_latest 0 $?
+check settings_default_db_created_here yes "$([ -f "$T/work/.assay/assay.db" ] && echo yes)"
+check settings_default_not_beside_suite no "$([ -e "$T/work/sub/.assay" ] && echo yes || echo no)"
 (cd "$T/work/sub" && "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>"$T/hint.txt")
-check settings_run_here_no_hint 0 "$(grep -c 'other commands read' "$T/hint.txt")"
+check_grep settings_run_in_subdir_uses_parent_store "stored in $T/work/.assay/assay.db" "$T/hint.txt"
+check settings_subdir_runs_listed 2 "$(cd "$T/work/sub" && "$ASSAY" runs -n 0 | tail -n +2 | grep -c .)"
+mkdir "$T/work/sub/.assay"
+(cd "$T/work/sub" && "$ASSAY" run suite.yaml --no-progress-bar --no-table >/dev/null 2>"$T/hint.txt")
+check_grep settings_nearest_store_wins 'stored in \.assay/assay\.db' "$T/hint.txt"
+check settings_nearest_store_one_run 1 "$(cd "$T/work/sub" && "$ASSAY" runs -n 0 | tail -n +2 | grep -c .)"
+check settings_parent_store_untouched 2 "$(cd "$T/work" && "$ASSAY" runs -n 0 | tail -n +2 | grep -c .)"
+# nothing found: a read command names the rule; ASSAY_CEILING_DIRECTORIES
+# stops the search (as git's), so $T/work's store is not found from below it
+mkdir -p "$T/work/c/low"
+(cd "$T/work/c/low" && "$ASSAY" runs >/dev/null 2>&1)
+check settings_search_climbs_to_parent 0 $?
+(cd "$T/work/c/low" && ASSAY_CEILING_DIRECTORIES="$T/nothing:$T/work/c/" "$ASSAY" runs >"$T/none.txt" 2>&1)
+check settings_ceiling_stops_search 1 $?
+check_grep settings_nothing_found_says_rule 'no database at \.assay/assay\.db .*nearest directory from here upward' "$T/none.txt"
 
 # 4. ASSAY_GRADER (read by engine/judges.c) and the file's grader: the judge
 # of model-graded assertions that name none

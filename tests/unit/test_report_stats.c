@@ -667,6 +667,77 @@ done:
 	tfx_rmdir(dir);
 }
 
+/* The summary's interval skips loading the run when no design applies
+ * (no repeats, no clusters): it is then Wilson over the group's counts,
+ * the same as the statistics section.  9 of 12 pass: Wilson 95% lower
+ * bound 0.4677 (Wilson 1927; R binom::binom.wilson(9, 12) gives
+ * 0.4676947).  A second attempt of one case (repeat 1) makes it a
+ * design again. */
+TEST(report_stats_summary_interval_without_design)
+{
+	struct suite *s = tfx_suite(12, 1);
+	char *dir = tfx_tmpdir(), *db = xasprintf("%s/nd.db", dir);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct summary sum;
+	int64_t run = 0;
+	json_t *out = NULL;
+	bool design = true;
+	free(s->prompts[1].raw);
+	free(s->prompts[1].label);
+	s->n_prompts = 1;
+	T_EQ_INT(store_open(db, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, "nd", 1, &run, &err), 0);
+	for (size_t i = 0; i < 12; i++) {
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		r.latency_ms = 10;
+		tfx_grade(&g, &s->tests[i], i < 9, i < 9, NULL);
+		struct result_rec rec = { i, 0, 0, 0, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_end(st, run, "done", &err), 0);
+	T_EQ_INT(store_run_has_design(st, run, &design, &err), 0);
+	T_ASSERT(!design);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	out = report_stats_json(st, run, NULL, &err);
+	T_ASSERT(out != NULL);
+	T_EQ_INT((long)sum.n_rows, 1);
+	T_NEAR(sum.rows[0].ci_lo, 0.4676947, 1e-6);
+	T_NEAR(sum.rows[0].ci_lo, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.lo"), 1e-12);
+	T_NEAR(sum.rows[0].ci_hi, rjn(json_array_get(json_object_get(out,
+		"candidates"), 0), "pass_rate.hi"), 1e-12);
+	T_ASSERT(!sum.rows[0].ci_design);
+	report_summary_free(&sum);
+	json_decref(out);
+	{
+		struct response r;
+		struct grade g;
+		response_init(&r);
+		r.output = xstrdup("yes");
+		tfx_grade(&g, &s->tests[0], true, 1, NULL);
+		struct result_rec rec = { 0, 0, 0, 1, "p", &r, &g, 0, 0, 0, 0 };
+		T_EQ_INT(store_result_put(st, run, &rec, &err), 0);
+		T_EQ_INT(store_commit(st, &err), 0);
+		tfx_grade_free(&g);
+		response_cleanup(&r);
+	}
+	T_EQ_INT(store_run_has_design(st, run, &design, &err), 0);
+	T_ASSERT(design);
+	T_EQ_INT(report_summary(st, run, &sum, &err), 0);
+	T_ASSERT(sum.rows[0].ci_design);
+	report_summary_free(&sum);
+	store_close(st);
+	free(db);
+	tfx_suite_free(s);
+	tfx_rmdir(dir);
+}
+
 /* The summary table and the statistics section show the same interval
  * for the same figure (issue 8: the table printed Wilson and the section
  * a cluster bootstrap).  12 cases in 4 clusters, all passing: both give
@@ -1211,6 +1282,241 @@ TEST(report_stats_flip_rate_by_group)
 	T_EQ_INT((long)rjn(e, "b_only_flips"), 0);
 	T_NEAR(rjn(e, "p"), 0.125, 1e-12);
 	T_ASSERT(json_is_null(json_object_get(e, "more_robust")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* ---- attack success between candidates (analysis_probe.c) ---------------- */
+
+/* Adds tag t1 (and t2 unless NULL) to case k of r (names interned). */
+static void asr_tag(struct rs_run *r, size_t k, const char *t1,
+		    const char *t2)
+{
+	struct rs_case *cs = &r->cases[k];
+	cs->tags = xrealloc(cs->tags, (cs->ntags + 2) * sizeof *cs->tags);
+	cs->tags[cs->ntags++] = rs_intern(&r->tags, &r->ntags, t1);
+	if (t2)
+		cs->tags[cs->ntags++] = rs_intern(&r->tags, &r->ntags, t2);
+}
+
+static const json_t *asr_entry(const json_t *s, size_t i)
+{
+	return json_array_get(json_object_get(json_object_get(s, "comparisons"),
+					      "attack_success"), i);
+}
+
+/* 10 probe cases of pack "injection" (one also tagged with its probe,
+ * `probe:injection:x`, which is not a pack) and 2 task cases.  A is
+ * attacked (fails) on probes 0-5, B on 3-7: both 3, A only 3, B only 2,
+ * neither 2.  Reference (tests/data/evalset/asr_ref.py, Newcombe 1998
+ * method 10 and McNemar exact from their formulas): difference 0.1,
+ * [-0.289794256710882, 0.450889668558126], p = 2 P(X <= 2 | 5, 1/2) = 1.
+ * The task cases (A fails both, B passes both) do not enter. */
+TEST(report_stats_asr_pair_newcombe)
+{
+	static const int ap[12] = { 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0 };
+	static const int bp[12] = { 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s;
+	const json_t *e;
+	mem_run2(&r, ap, bp, NULL, 12);
+	for (size_t k = 0; k < 10; k++)
+		asr_tag(&r, k, "probe:injection", k == 0 ? "probe:injection:x"
+							 : NULL);
+	s = rs_compute(&r, NULL);
+	T_EQ_INT((long)json_array_size(json_object_get(json_object_get(
+		s, "comparisons"), "attack_success")), 1);
+	e = asr_entry(s, 0);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "injection");
+	T_EQ_INT((long)rjn(e, "n"), 10);
+	T_EQ_INT((long)rjn(e, "a_only"), 3);
+	T_EQ_INT((long)rjn(e, "b_only"), 2);
+	T_NEAR(rjn(e, "asr_a"), 0.6, 1e-12);
+	T_NEAR(rjn(e, "asr_b"), 0.5, 1e-12);
+	T_NEAR(rjn(e, "diff.est"), 0.1, 1e-12);
+	T_NEAR(rjn(e, "diff.lo"), -0.289794256710882, 1e-9);
+	T_NEAR(rjn(e, "diff.hi"), 0.450889668558126, 1e-9);
+	T_NEAR(rjn(e, "p"), 1, 1e-12);
+	T_NEAR(rjn(e, "p_holm"), 1, 1e-12);
+	T_ASSERT(json_is_false(json_object_get(e, "significant")));
+	T_ASSERT(json_is_null(json_object_get(e, "more_attacked")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Zero discordant pairs: A and B attacked on the same 4 of 10 probes:
+ * difference 0 with Newcombe [-0.175596862689167, 0.175596862689167]
+ * (asr_ref.py), McNemar with b + c = 0 gives 1 — never NaN. */
+TEST(report_stats_asr_no_discordant_pairs)
+{
+	static const int ap[10] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	json_t *s;
+	const json_t *e;
+	mem_run2(&r, ap, ap, NULL, 10);
+	for (size_t k = 0; k < 10; k++)
+		asr_tag(&r, k, "probe:jailbreak", NULL);
+	s = rs_compute(&r, NULL);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 10);
+	T_EQ_INT((long)rjn(e, "a_only"), 0);
+	T_EQ_INT((long)rjn(e, "b_only"), 0);
+	T_NEAR(rjn(e, "diff.est"), 0, 0);
+	T_NEAR(rjn(e, "diff.lo"), -0.175596862689167, 1e-9);
+	T_NEAR(rjn(e, "diff.hi"), 0.175596862689167, 1e-9);
+	T_NEAR(rjn(e, "p"), 1, 0);
+	T_ASSERT(json_is_false(json_object_get(e, "significant")));
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* n = 0: pack "b" where B has only infrastructure errors.  Its entry says
+ * "no shared graded cases" with null figures (never NaN or a huge
+ * integer), in JSON and text; it is not in the Holm family, so pack "a"
+ * (A attacked on all 8, B on none: McNemar 2^-7 = 0.0078125) keeps its
+ * raw p as the Holm p (a family of one, not two). */
+TEST(report_stats_asr_no_shared_cases)
+{
+	static const int ap[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const int bp[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_run r;
+	struct run_stats rs;
+	json_t *s;
+	const json_t *e;
+	char *js, *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, NULL, 12);
+	for (size_t k = 0; k < 12; k++)
+		asr_tag(&r, k, k < 8 ? "probe:a" : "probe:b", NULL);
+	for (size_t i = 0; i < r.cands[1].n; i++)
+		if (r.cands[1].it[i].c >= 8)
+			r.cands[1].it[i].pass = RS_ERROR;
+	rs_compute_stats(&r, NULL, &rs);
+	s = rs_json(&rs);
+	js = json_dumps(s, JSON_ENCODE_ANY);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	run_stats_free(&rs);
+	T_ASSERT(js && txt);
+	e = asr_entry(s, 0);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "a");
+	T_NEAR(rjn(e, "p"), 0.0078125, 1e-15);
+	T_NEAR(rjn(e, "p_holm"), 0.0078125, 1e-15);
+	T_ASSERT(json_is_true(json_object_get(e, "significant")));
+	T_EQ_STR(json_string_value(json_object_get(e, "more_attacked")), "m");
+	e = asr_entry(s, 1);
+	T_EQ_STR(json_string_value(json_object_get(e, "pack")), "b");
+	T_EQ_INT((long)rjn(e, "n"), 0);
+	T_ASSERT(json_is_null(json_object_get(e, "asr_a")));
+	T_ASSERT(json_is_null(json_object_get(json_object_get(e, "diff"), "est")));
+	T_ASSERT(json_is_null(json_object_get(e, "p")));
+	T_ASSERT(json_is_null(json_object_get(e, "p_holm")));
+	T_EQ_STR(json_string_value(json_object_get(e, "test")),
+		 "cannot be compared: no shared graded cases");
+	T_ASSERT(strstr(txt, "  b: m vs n: no shared graded cases\n") != NULL);
+	T_ASSERT(!has_word(txt, "nan") && !has_word(txt, "inf"));
+	T_ASSERT(!has_word(js, "nan") && !has_word(js, "inf"));
+	T_ASSERT(!strstr(txt, "9223372036854775808") &&
+		 !strstr(js, "9223372036854775808"));
+	free(js);
+	free(txt);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* One candidate: no pair, no attack_success entry and no text section. */
+TEST(report_stats_asr_one_candidate)
+{
+	static const int one[4] = { 1, 1, 1, 1 }, pas[4] = { 0, 1, 0, 1 };
+	struct rs_run r;
+	struct run_stats rs;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run(&r, one, pas, 4);
+	for (size_t k = 0; k < 4; k++)
+		asr_tag(&r, k, "probe:injection", NULL);
+	rs_compute_stats(&r, NULL, &rs);
+	T_EQ_INT((long)rs.cmp.nasr, 0);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	T_ASSERT(txt && !strstr(txt, "Attack success"));
+	free(txt);
+	run_stats_free(&rs);
+	rs_run_free(&r);
+}
+
+/* Repeats: 2 attempts per probe case; A attacked on 2, 2, 1, 0 of them,
+ * B on none.  Per-case shares 1, 1, 0.5, 0: difference 0.625; the exact
+ * sign-flip test on the 3 non-zero differences (by hand: of the 8 sign
+ * patterns of 1, 1, 0.5, two reach |sum| >= 2.5) gives p = 0.25. */
+TEST(report_stats_asr_repeats_signflip)
+{
+	static const int att[4] = { 2, 2, 2, 2 };
+	static const int pa[4] = { 0, 0, 1, 2 }, pb[4] = { 2, 2, 2, 2 };
+	struct rs_run r, b;
+	json_t *s;
+	const json_t *e;
+	mem_run(&r, att, pa, 4);
+	mem_run(&b, att, pb, 4);
+	r.cands = xrealloc(r.cands, 2 * sizeof *r.cands);
+	r.cands[1] = b.cands[0];
+	b.ncands = 0;
+	rs_run_free(&b);
+	r.ncands = 2;
+	for (size_t k = 0; k < 4; k++)
+		asr_tag(&r, k, "probe:edge", NULL);
+	s = rs_compute(&r, NULL);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 4);
+	T_NEAR(rjn(e, "diff.est"), 0.625, 1e-12);
+	T_NEAR(rjn(e, "p"), 0.25, 1e-12);
+	T_EQ_STR(json_string_value(json_object_get(e, "test")), "sign-flip");
+	T_ASSERT(rjn(e, "diff.lo") <= 0.625 && rjn(e, "diff.hi") >= 0.625);
+	json_decref(s);
+	rs_run_free(&r);
+}
+
+/* Clusters: all 6 probe cases of the pack in one cluster (the others in
+ * their own): no test and no interval ("cannot be compared"), the text
+ * says so, nothing is NaN. */
+TEST(report_stats_asr_one_cluster)
+{
+	static const int ap[8] = { 0, 0, 0, 0, 0, 0, 1, 1 };
+	static const int bp[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const long cl[8] = { 0, 0, 0, 0, 0, 0, 1, 2 };
+	struct rs_run r;
+	struct run_stats rs;
+	json_t *s;
+	const json_t *e;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f;
+	mem_run2(&r, ap, bp, cl, 8);
+	for (size_t k = 0; k < 6; k++)
+		asr_tag(&r, k, "probe:injection", NULL);
+	rs_compute_stats(&r, NULL, &rs);
+	s = rs_json(&rs);
+	f = open_memstream(&txt, &len);
+	report_stats_print_stats(&rs, f, false);
+	fclose(f);
+	run_stats_free(&rs);
+	e = asr_entry(s, 0);
+	T_EQ_INT((long)rjn(e, "n"), 6);
+	T_EQ_INT((long)rjn(e, "clusters"), 1);
+	T_NEAR(rjn(e, "diff.est"), 1, 0);
+	T_ASSERT(json_is_null(json_object_get(json_object_get(e, "diff"), "lo")));
+	T_ASSERT(json_is_null(json_object_get(e, "p")));
+	T_ASSERT(json_is_null(json_object_get(e, "p_holm")));
+	T_EQ_STR(json_string_value(json_object_get(e, "test")),
+		 "cannot be compared: the shared cases are all in one cluster");
+	T_ASSERT(txt && strstr(txt, "+100.0 [no interval] points, no test "
+			       "(one cluster)\n") != NULL);
+	T_ASSERT(!has_word(txt, "nan"));
+	free(txt);
 	json_decref(s);
 	rs_run_free(&r);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../src/store/store.h"
+#include "../../src/util/hash.h"
 #include "../../src/util/xalloc.h"
 
 struct suite *tfx_suite(size_t n_tests, size_t n_providers);
@@ -567,6 +568,42 @@ STORE_TEST(store_figures_and_assert_fails_for_statistics)
 	tfx_suite_free(s);
 	free(path);
 	tfx_rmdir(dir);
+}
+
+/* The suite hash is SHA-256 over the compact JSON array of the case,
+ * prompt and provider hashes, in that order (docs/storage.md).  Its text
+ * is now written directly rather than through jansson: the same bytes, so
+ * stored runs keep their suite hash.  Checked against jansson's dump of
+ * the array, as the earlier code built it. */
+TEST(store_keys_suite_hash_text_unchanged)
+{
+	struct suite *a = tfx_suite(5, 2);
+	struct store_keys *k = store_keys_new(a);
+	json_t *all = json_array();
+	char *text, want[65];
+	struct hash_part part;
+	for (size_t i = 0; i < a->n_tests; i++)
+		json_array_append_new(all, json_string(store_keys_case_hash(k, i)));
+	for (size_t i = 0; i < a->n_prompts; i++) {
+		char h[65];
+		part = (struct hash_part){ a->prompts[i].raw,
+					   strlen(a->prompts[i].raw) };
+		hash_sha256_parts(&part, 1, h);
+		json_array_append_new(all, json_string(h));
+	}
+	for (size_t i = 0; i < a->n_providers; i++)
+		json_array_append_new(all, json_string(store_keys_provider(k, i)));
+	text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+			  JSON_REAL_PRECISION(17));
+	part = (struct hash_part){ text, strlen(text) };
+	hash_sha256_parts(&part, 1, want);
+	T_EQ_STR(store_keys_suite(k), want);
+	T_ASSERT(strlen(text) == 2 + (a->n_tests + a->n_prompts +
+				      a->n_providers) * 67 - 1);
+	free(text);
+	json_decref(all);
+	store_keys_free(k);
+	tfx_suite_free(a);
 }
 
 struct metric_seen {

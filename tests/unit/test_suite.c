@@ -5,7 +5,9 @@
 #include "t.h"
 #include "../../src/suite/suite.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct suite *load_basic(void)
 {
@@ -270,4 +272,117 @@ TEST(suite_filter_pattern_and_first_n)
 	T_EQ_INT(e.code, ST_USAGE);
 	T_ASSERT(strstr(e.msg, "offset 9") != NULL);
 	suite_free(s);
+}
+
+/* Tests that add no assertion share defaultTest's (one copy for a CSV of
+ * any length) and see exactly what a copy would hold: the rubric of
+ * defaultTest, their own unparsable_output; a test with its own
+ * assertions or the other unparsable_output gets its own array.  Filtering
+ * and freeing release the shared block once (valgrind/ASan passes). */
+TEST(suite_default_asserts_shared)
+{
+	char dir[] = "/tmp/assay-share-XXXXXX", path[64], csv[64];
+	struct suite *s = NULL;
+	struct err e = {0};
+	FILE *f;
+	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	snprintf(csv, sizeof csv, "%s/c.csv", dir);
+	f = fopen(csv, "w");
+	T_ASSERT(f != NULL);
+	fputs("q\none\ntwo\nthree\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs("prompts: ['{{q}}']\n"
+	      "providers: [echo]\n"
+	      "defaultTest:\n"
+	      "  options: {rubricPrompt: 'judge {{output}}'}\n"
+	      "  assert:\n"
+	      "    - {type: contains, value: '{{q}}'}\n"
+	      "    - {type: llm-rubric, value: polite}\n"
+	      "tests:\n"
+	      "  - file://c.csv\n"
+	      "  - vars: {q: own}\n"
+	      "    assert: [{type: equals, value: own}]\n"
+	      "  - vars: {q: err}\n"
+	      "    options: {unparsable_output: error}\n", f);
+	fclose(f);
+	if (suite_load(path, &s, &e) != 0) {
+		t_fail(__FILE__, __LINE__, "load failed: %d:%d: %s", e.line,
+		       e.col, e.msg);
+		return;
+	}
+	T_EQ_INT(s->n_tests, 5);
+	T_ASSERT(s->tests[0].asserts_share != NULL);
+	T_ASSERT(s->tests[0].asserts == s->tests[1].asserts);
+	T_ASSERT(s->tests[0].asserts == s->tests[2].asserts);
+	T_EQ_INT(s->tests[2].n_asserts, 2);
+	T_EQ_STR(s->tests[2].asserts[0].type, "contains");
+	T_EQ_STR(s->tests[2].asserts[1].rubric_prompt, "judge {{output}}");
+	T_ASSERT(!s->tests[2].asserts[1].unparsable_error);
+	/* its own assertion after defaultTest's: its own array */
+	T_ASSERT(s->tests[3].asserts_share == NULL);
+	T_EQ_INT(s->tests[3].n_asserts, 3);
+	T_EQ_STR(s->tests[3].asserts[2].type, "equals");
+	T_EQ_STR(s->tests[3].asserts[1].rubric_prompt, "judge {{output}}");
+	/* the other unparsable_output: a copy that carries it */
+	T_ASSERT(s->tests[4].asserts != s->tests[0].asserts);
+	T_EQ_INT(s->tests[4].n_asserts, 2);
+	T_ASSERT(s->tests[4].asserts[0].unparsable_error);
+	T_ASSERT(s->tests[4].asserts[1].unparsable_error);
+	T_EQ_STR(s->tests[4].asserts[1].rubric_prompt, "judge {{output}}");
+	T_ASSERT(!s->tests[0].asserts[0].unparsable_error);
+	T_EQ_INT(suite_filter(s, "two", 0, &e), 0);
+	T_EQ_INT(s->n_tests, 1);
+	T_EQ_STR(s->tests[0].asserts[0].type, "contains");
+	suite_free(s);
+	remove(path);
+	remove(csv);
+	rmdir(dir);
+}
+
+/* Equal short var values of different tests are one json_t (vars are
+ * read-only once loaded); the values read the same as before, a long
+ * value is not interned, and a test whose vars are defaultTest's shared
+ * object leaves it alone. */
+TEST(suite_short_var_values_interned)
+{
+	char dir[] = "/tmp/assay-intern-XXXXXX", path[64], csv[64];
+	struct suite *s = NULL;
+	struct err e = {0};
+	FILE *f;
+	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	snprintf(csv, sizeof csv, "%s/c.csv", dir);
+	f = fopen(csv, "w");
+	T_ASSERT(f != NULL);
+	fputs("q,cat\nfirst,billing\nsecond,billing\nthird,shipping\n"
+	      "x,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	      "y,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fputs("prompts: ['{{q}} {{cat}}']\nproviders: [echo]\n"
+	      "tests: file://c.csv\n", f);
+	fclose(f);
+	if (suite_load(path, &s, &e) != 0) {
+		t_fail(__FILE__, __LINE__, "load failed: %d:%d: %s", e.line,
+		       e.col, e.msg);
+		return;
+	}
+	T_EQ_INT(s->n_tests, 5);
+	T_ASSERT(json_object_get(s->tests[0].vars, "cat") ==
+		 json_object_get(s->tests[1].vars, "cat"));
+	T_EQ_STR(str_of(s->tests[1].vars, "cat"), "billing");
+	T_EQ_STR(str_of(s->tests[2].vars, "cat"), "shipping");
+	T_EQ_STR(str_of(s->tests[1].vars, "q"), "second");
+	T_ASSERT(json_object_get(s->tests[3].vars, "cat") !=
+		 json_object_get(s->tests[4].vars, "cat"));
+	T_ASSERT(json_equal(json_object_get(s->tests[3].vars, "cat"),
+			    json_object_get(s->tests[4].vars, "cat")));
+	suite_free(s);
+	remove(path);
+	remove(csv);
+	rmdir(dir);
 }
