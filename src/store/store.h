@@ -260,7 +260,9 @@ int store_run_get_brief(struct store *st, int64_t run_id,
 			struct store_run *out, struct err *err);
 /* The run's result count and its highest result id (0 when none), read
  * from the results' index: a cheap sign that the results changed (a new
- * or replaced result gets a new id). */
+ * result gets a new id; so does a replaced one, deleted and inserted
+ * again, unless it held the database's highest id — then only the run's
+ * status, `running` while it is written, tells). */
 int store_run_results_key(struct store *st, int64_t run_id, long *n,
 			  int64_t *max_id, struct err *err);
 

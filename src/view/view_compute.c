@@ -16,8 +16,10 @@
  *
  * The cache key (view_run_key) is what makes a cached entry stale: the
  * run's status, its result count and highest result id (the results'
- * index only), and a hash of its human grades (their stats are in the
- * charts). */
+ * index only; see store_run_results_key for the one replacement it
+ * misses while a run is written), and a hash of its human grades (their
+ * statistics are in the charts; a regrade may reuse the replaced row's
+ * id, so the hash covers every field). */
 #include "view_int.h"
 
 #include <math.h>
