@@ -60,8 +60,13 @@ static bool prov_match(const struct rref *e, const json_t *p)
 static int64_t resolve(const struct rrefs *x, const json_t *v, char *why,
 		       size_t wn)
 {
-	if (json_is_integer(v))
-		return json_integer_value(v);
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) > 0)
+			return json_integer_value(v);
+		snprintf(why, wn, "a result id is a positive integer, not %lld",
+			 (long long)json_integer_value(v));
+		return 0;
+	}
 	if (!json_is_object(v)) {
 		snprintf(why, wn, "a result is an id or {\"case\": N, \"provider\": …}");
 		return 0;

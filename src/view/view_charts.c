@@ -383,6 +383,16 @@ const char *view_warm_state(struct view_server *s)
 	return k == 2 ? "done" : k == 1 ? "running" : "off";
 }
 
+void view_charts_free(struct view_server *s)
+{
+	for (size_t i = 0; i < VIEW_CHART_CACHE; i++) {
+		free(s->charts[i].html);
+		json_decref(s->charts[i].cands);
+		s->charts[i].html = NULL;
+		s->charts[i].cands = NULL;
+	}
+}
+
 void view_charts_warm_stop(struct view_server *s)
 {
 	if (!s->warm_started)

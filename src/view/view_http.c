@@ -455,10 +455,7 @@ void view_stop(struct view_server *s)
 	view_charts_warm_stop(s);
 	if (s->d)
 		MHD_stop_daemon(s->d);
-	for (size_t i = 0; i < VIEW_CHART_CACHE; i++) {
-		free(s->charts[i].html);
-		json_decref(s->charts[i].cands);
-	}
+	view_charts_free(s);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->token);

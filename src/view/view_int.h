@@ -100,6 +100,10 @@ struct store_run;
 json_t *view_run_candidates(struct view_server *s, const struct store_run *run,
 			    struct err *err);
 void view_charts_warm_stop(struct view_server *s);
+/* Frees the cache's charts and candidate tables (view_stop; a server
+ * made without view_start, as fuzz/view_api.c makes one, calls it
+ * itself). */
+void view_charts_free(struct view_server *s);
 /* "off" (no warm-up: --no-warm or it could not start), "running" or
  * "done" (GET /api/session reports it). */
 const char *view_warm_state(struct view_server *s);

@@ -64,6 +64,40 @@ TEST(review_import_stores_nothing_when_a_line_is_refused_by_the_store)
 	tfx_rmdir(dir);
 }
 
+/* fuzz/corpus/review_import/regress-result-id-0: a result id of 0 (or
+ * below) was returned as "no result" with no message written, so the
+ * error printed an uninitialised buffer (ASan: stack-buffer-overflow). */
+TEST(review_import_result_id_zero_is_a_located_error)
+{
+	char *dir = tfx_tmpdir();
+	char *db = xasprintf("%s/r.db", dir), *path = xasprintf("%s/g.jsonl", dir);
+	struct suite *s = tfx_suite(2, 2);
+	struct store *st = NULL;
+	struct err err = {0};
+	int64_t run = 0;
+	long n = 0;
+	FILE *f;
+	T_ASSERT(store_open(db, &st, &err) == 0);
+	T_ASSERT((run = tfx_run(st, s)) > 0);
+	f = fopen(path, "w");
+	T_ASSERT(f != NULL);
+	fprintf(f, "{\"grader\": \"ann\", \"result_id\": 1, \"rating\": 4}\n"
+		   "{\"grader\": \"bob\", \"left\": -3, \"right\": 2,"
+		   " \"preferred\": \"left\"}\n"
+		   "{\"grader\": \"ann\", \"result_id\": 0, \"rating\": 3}\n");
+	fclose(f);
+	T_EQ_INT(review_import(st, "latest", path, &err), ST_INPUT);
+	T_EQ_INT(err.line, 2);
+	T_ASSERT(strstr(err.msg, "a result id is a positive integer, not -3") != NULL);
+	T_ASSERT(store_human_list(st, run, count, &n, &err) == 0);
+	T_EQ_INT(n, 0);
+	store_close(st);
+	tfx_suite_free(s);
+	free(db);
+	free(path);
+	tfx_rmdir(dir);
+}
+
 /* A trigger that fails the insert of any grade by "bob": a store error
  * in the middle of an import (the statement fails, not a check). */
 static const char *const fail_bob_sqlite =
