@@ -1,12 +1,12 @@
 /* review_import.c — fuzzes `assay review import` (src/cmd_review_import.c:
  * one JSON grade a line, result references by id or by {case, provider,
  * prompt, repeat}, rating and pairwise grades, the checks before anything
- * is stored, then store_human_put).
+ * is stored, then store_human_put_all: the whole file in one
+ * transaction).
  *
  * Setup: the store of fz_store.h, as made at start for each input.
  * Input: the JSON Lines file.  Contract: it is stored whole, or refused with a message and
- * nothing stored (the command's "every line is checked before anything is
- * stored"). */
+ * nothing stored (the command's "all or nothing"). */
 #include "fz_store.h"
 #include "cmd_review.h"
 #include "store/store_human.h"

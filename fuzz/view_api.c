@@ -87,9 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.status >= 400 && !json_is_string(json_object_get(j, "error")))
 		abort(); /* an error names what is wrong */
 	json_decref(j);
-	/* the run page's cache (view_charts.c) lives with the server */
-	for (size_t i = 0; i < VIEW_CHART_CACHE; i++)
-		view_parts_free(&s.charts[i].p);
+	view_charts_free(&s);   /* the run page's cached candidate table */
 	buf_free(&r.body);
 	free(r.location);
 	free(r.cookie);

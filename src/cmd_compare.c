@@ -67,6 +67,7 @@ static int compare_exec(int argc, char **argv)
 			o.alpha = strtod(optarg, &end);
 			if (!*optarg || *end || !(o.alpha > 0 && o.alpha < 1)) {
 				fprintf(stderr, "assay compare: --alpha wants a number in (0, 1), not '%s'\n", optarg);
+				free(cands);
 				return EXIT_USAGE;
 			}
 			break;

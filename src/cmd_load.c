@@ -370,7 +370,6 @@ static int load_exec(int argc, char **argv)
 		store_load_close(st);
 		if (store_run_end(st, run_id, intr ? "interrupted" : "done", &err))
 			goto fail;
-		run_begun = 0;
 		status = intr ? EXIT_RUN_ERROR : 0;
 		if (intr)
 			fprintf(stderr, "assay load: interrupted; the steps measured so far are "

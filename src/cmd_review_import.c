@@ -7,8 +7,10 @@
  *    "provider":1},"preferred":"left"}          (left | right | tie)
  * A result is its id, or {case, provider (label, id or index), prompt,
  * repeat} in the run given by --run (default latest).  Every line is
- * checked before anything is stored: a bad line is reported as
- * FILE:LINE:COL and nothing is stored. */
+ * read and checked first, then all grades are stored in one transaction
+ * (store_human_put_all): a bad line is reported as FILE:LINE:COL, and a
+ * bad line, a grade the store refuses or a store failure part way
+ * leaves nothing stored. */
 #include "cmd_review.h"
 
 #include <getopt.h>
@@ -58,8 +60,13 @@ static bool prov_match(const struct rref *e, const json_t *p)
 static int64_t resolve(const struct rrefs *x, const json_t *v, char *why,
 		       size_t wn)
 {
-	if (json_is_integer(v))
-		return json_integer_value(v);
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) > 0)
+			return json_integer_value(v);
+		snprintf(why, wn, "a result id is a positive integer, not %lld",
+			 (long long)json_integer_value(v));
+		return 0;
+	}
 	if (!json_is_object(v)) {
 		snprintf(why, wn, "a result is an id or {\"case\": N, \"provider\": …}");
 		return 0;
@@ -187,14 +194,30 @@ static int at_line(struct err *err, const char *path, int line)
 	return err_at(err, path, line, 1, "%s", m);
 }
 
-/* Reads every line of path; stores the grades when `put`, else only
- * checks them. */
-static int each_line(struct store *st, const char *path, const char *text,
-		     const struct rrefs *x, bool put, long *n, struct err *err)
+/* The grades of a file, each with its parsed line (the grade's strings
+ * point into it) and its line number. */
+struct grades {
+	struct store_human_grade *g;
+	json_t **j;
+	int *line;
+	size_t n, cap;
+};
+
+static void grades_free(struct grades *L)
+{
+	for (size_t i = 0; i < L->n; i++)
+		json_decref(L->j[i]);
+	free(L->g);
+	free(L->j);
+	free(L->line);
+}
+
+/* Reads and checks every line of path into L (no store write). */
+static int each_line(const char *path, const char *text,
+		     const struct rrefs *x, struct grades *L, struct err *err)
 {
 	const char *p = text;
-	int line = 0, rc;
-	*n = 0;
+	int line = 0;
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -215,19 +238,15 @@ static int each_line(struct store *st, const char *path, const char *text,
 				json_decref(j);
 				return err_at(err, path, line, 1, "%s", why);
 			}
-			/* The store's own checks too (a grader name's length,
-			 * …): a line it would refuse must stop the file
-			 * before the first grade is stored. */
-			if (!put && (rc = store_human_check(st, &g, err))) {
-				json_decref(j);
-				return rc == ST_INPUT ? at_line(err, path, line) : rc;
+			if (L->n == L->cap) {
+				L->cap = L->cap ? 2 * L->cap : 64;
+				L->g = xrealloc(L->g, L->cap * sizeof *L->g);
+				L->j = xrealloc(L->j, L->cap * sizeof *L->j);
+				L->line = xrealloc(L->line, L->cap * sizeof *L->line);
 			}
-			if (put && (rc = store_human_put(st, &g, NULL, err))) {
-				json_decref(j);
-				return rc == ST_INPUT ? at_line(err, path, line) : rc;
-			}
-			json_decref(j);
-			++*n;
+			L->g[L->n] = g;
+			L->j[L->n] = j;
+			L->line[L->n++] = line;
 		}
 		p += len + (e != NULL);
 	}
@@ -238,20 +257,26 @@ int review_import(struct store *st, const char *run, const char *path,
 		  struct err *err)
 {
 	struct rrefs x = {0};
+	struct grades L = {0};
 	int64_t run_id = 0;
-	long n = 0;
-	size_t len;
+	size_t len, bad = 0;
 	char *text = NULL;
 	int rc;
 	if (!(text = fs_read_file(path, 64u << 20, &len, err)))
 		return err->code ? err->code : ST_IO;
 	if (!(rc = store_resolve_run(st, run, &run_id, err)) &&
 	    !(rc = store_results_each(st, run_id, on_res, &x, err)) &&
-	    !(rc = each_line(st, path, text, &x, false, &n, err)))
-		rc = each_line(st, path, text, &x, true, &n, err);
+	    !(rc = each_line(path, text, &x, &L, err))) {
+		/* one transaction: a grade the store refuses, a failed
+		 * statement or commit half-way leaves nothing stored */
+		rc = store_human_put_all(st, L.g, L.n, &bad, err);
+		if (rc == ST_INPUT && bad < L.n)
+			rc = at_line(err, path, L.line[bad]);
+	}
 	if (!rc)
-		printf("stored %ld grades from %s (run %lld)\n", n, path,
+		printf("stored %zu grades from %s (run %lld)\n", L.n, path,
 		       (long long)run_id);
+	grades_free(&L);
 	for (size_t i = 0; i < x.n; i++) {
 		free(x.r[i].label);
 		free(x.r[i].pid);

@@ -138,8 +138,11 @@ static const char run_usage2[] =
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi)
+	long v;
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
@@ -252,7 +255,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->run_id = v;
 			break;
 		case O_FAIL_ON:
-			if (strcmp(optarg, "regression"))
+			if (!optarg || strcmp(optarg, "regression"))
 				return usage_error(cmd, "--fail-on wants 'regression', not '%s'", optarg);
 			a->gate.fail_on_regression = true;
 			break;

@@ -696,7 +696,11 @@ static void tied_groups(struct run_stats *s, const double *p)
 	for (size_t i = 0; i < ks; i++)
 		padj[i * ks + i] = 1;
 	for (size_t i = 0; i < m->npairs; i++) {
-		long a = pos[m->pairs[i].a], b = pos[m->pairs[i].b];
+		long a, b;
+		if (m->pairs[i].a >= k || m->pairs[i].b >= k)
+			continue;
+		a = pos[m->pairs[i].a];
+		b = pos[m->pairs[i].b];
 		if (a < 0 || b < 0)
 			continue;
 		padj[(size_t)a * ks + (size_t)b] = p[i];

@@ -67,8 +67,7 @@ static json_t *mean(const struct rs_mean *m)
 {
 	static const char *const method[] = {
 		[RS_MEAN_UNIT] = "wilson on the mean of [0, 1] values",
-		[RS_MEAN_UNIT_DESIGN] = "wilson on the mean of [0, 1] values, "
-					"design-adjusted",
+		[RS_MEAN_UNIT_DESIGN] = "wilson on the mean of [0, 1] values, design-adjusted",
 		[RS_MEAN_BOOT] = "percentile bootstrap",
 		[RS_MEAN_SMALL] = "none: n too small for an interval",
 	};

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,8 +86,12 @@ static size_t mapped_bytes(void)
 	unsigned long pages = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 	if (f) {
-		if (fscanf(f, "%lu", &pages) != 1)
-			pages = 0;
+		char line[128], *end;
+		if (fgets(line, sizeof line, f)) {
+			pages = strtoul(line, &end, 10);
+			if (end == line)
+				pages = 0;
+		}
 		fclose(f);
 	}
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
@@ -309,7 +314,7 @@ static int parse_grade(const struct test_case *tc, const char *txt, struct grade
 		       char **output, char **why)
 {
 	json_error_t je;
-	json_t *j = json_loads(txt, 0, &je), *gj, *items, *it;
+	json_t *j = json_loads(txt, 0, &je), *gj, *items;
 	size_t i;
 	*output = NULL;
 	*why = NULL;
@@ -334,7 +339,8 @@ static int parse_grade(const struct test_case *tc, const char *txt, struct grade
 		? json_incref(json_object_get(gj, "named")) : json_object();
 	g->n_items = json_array_size(items);
 	g->items = g->n_items ? xcalloc(g->n_items, sizeof *g->items) : NULL;
-	json_array_foreach(items, i, it) {
+	for (i = 0; i < g->n_items; i++) {
+		const json_t *it = json_array_get(items, i);
 		json_int_t k = json_integer_value(json_object_get(it, "spec"));
 		struct assert_outcome *o = &g->items[i];
 		o->spec = k >= 0 && (size_t)k < tc->n_asserts ? &tc->asserts[k] : NULL;
@@ -458,8 +464,18 @@ static void take_reports(struct slot *sl)
 			off = (size_t)(nl - s) + 1;
 			continue;
 		}
-		if (sscanf(s + off + 1, "%d %ld %zu", &lang, &tmo, &len) != 3)
-			len = 0;
+		{
+			/* "C<lang> <timeout ms> <length>\n": malformed reads as
+			 * length 0 */
+			char *e1, *e2, *e3;
+			long lv = strtol(s + off + 1, &e1, 10);
+			tmo = strtol(e1, &e2, 10);
+			len = (size_t)strtoull(e2, &e3, 10);
+			lang = (int)lv;
+			if (e1 == s + off + 1 || e2 == e1 || e3 == e2 ||
+			    lv < INT_MIN || lv > INT_MAX)
+				len = 0;
+		}
 		if (sl->g.out.len - (size_t)(nl + 1 - s) < len)
 			break; /* the request is not all here yet */
 		serve_code(sl, lang, tmo, nl + 1, len);

@@ -25,26 +25,24 @@ struct row {
 struct es_reader {
 	gzFile gz;
 	char *path;
-	bool csv, eof, started;
 	char chunk[65536];
 	size_t clen, cpos;
 	long line;                 /* line of the next byte */
 	/* JSONL */
 	struct buf cur;
-	bool too_long;
 	/* CSV */
 	struct csv_parser p;
-	bool p_init;
 	char **hdr;
 	size_t n_hdr, cap_hdr;
-	bool have_hdr;
 	json_t *row_obj;
 	size_t col;
 	long row_line;
-	bool need_start;
 	struct row *q;
 	size_t q_len, q_pos, q_cap;
 	int csv_col;
+	bool csv, eof, started;
+	bool too_long;             /* JSONL */
+	bool p_init, have_hdr, need_start;   /* CSV */
 };
 
 struct es_reader *es_reader_open(const char *path, bool csv, struct err *err)

@@ -759,7 +759,7 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 		   struct load_budget *b, struct store *store, int64_t run_id,
 		   struct load_step *st, struct err *err)
 {
-	struct sched sc;
+	struct sched *sc;
 	double last_t, now, drain_until;
 	int samples = 0, running;
 	long resent;
@@ -779,10 +779,10 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	if ((c->rc = load_os_enter(p->realtime, err)))
 		return c->rc;
 	runq0 = load_os_runq_ms();
-	memset(&sc, 0, sizeof sc);
-	stats_rng_seed(&sc.rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
-	next_arrival(&sc, p, st->offered_rps);
-	c->sc = &sc;
+	sc = xcalloc(1, sizeof *sc);
+	stats_rng_seed(&sc->rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
+	next_arrival(sc, p, st->offered_rps);
+	c->sc = sc;
 	c->n_samp = 0;
 	c->t0 = fs_mono_ms() + 2.0;
 	c->t_first_answer = 0;
@@ -795,9 +795,9 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			break;
 		}
 		take_sample(c, now);
-		sample(c, &sc, now, &last_t, &samples);
-		admit_due(c, &sc, now);
-		send_ready(c, &sc);
+		sample(c, sc, now, &last_t, &samples);
+		admit_due(c, sc, now);
+		send_ready(c, sc);
 		if ((long)(c->n_x - c->n_free) > st->inflight_max)
 			st->inflight_max = c->n_x - c->n_free;
 		curl_multi_perform(c->multi, &running);
@@ -806,15 +806,15 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			break;
 		if (resent)
 			continue;   /* sent while harvesting: perform them now */
-		if (sc.off < 0 && !sc.qlen && c->n_free == c->n_x)
+		if (sc->off < 0 && !sc->qlen && c->n_free == c->n_x)
 			break;   /* every arrival sent and answered */
 		now = fs_mono_ms();
-		if (sc.off < 0 && now >= drain_until)
+		if (sc->off < 0 && now >= drain_until)
 			break;
-		wait_next(c, &sc, now, drain_until);
+		wait_next(c, sc, now, drain_until);
 	}
 	if (samples < 2)
-		st->backlog_end = (long)sc.qlen + (c->n_x - c->n_free);
+		st->backlog_end = (long)sc->qlen + (c->n_x - c->n_free);
 	if (samples < 1)
 		st->backlog_mid = st->backlog_end;
 	/* what is still outstanding: unanswered (after the drain) or
@@ -825,8 +825,9 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			finish(c, &c->x[i], -1, now);
 	/* arrivals that never left before the drain ended: unanswered */
 	if (!st->interrupted)
-		st->unfinished += (long)sc.qlen;
-	free(sc.q);
+		st->unfinished += (long)sc->qlen;
+	free(sc->q);
+	free(sc);
 	c->sc = NULL;
 	now = load_os_runq_ms();
 	if (runq0 >= 0 && now >= 0)

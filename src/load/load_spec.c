@@ -5,6 +5,7 @@
 #include "load/load.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,13 +97,15 @@ int load_parse_ramp(const char *s, struct load_plan *p, struct err *err)
 		return err_set(err, ST_USAGE, "--ramp '%s': needs 0 < FROM < TO <= %g "
 			       "and FACTOR > 1", s, MAX_RATE);
 	load_plan_cleanup(p);
-	for (r = from; r <= to * 1.000001; r *= f) {
+	r = from;
+	while (r <= to * 1.000001) {
 		if (p->n_rates == MAX_STEPS)
 			return err_set(err, ST_USAGE, "--ramp '%s': more than %d steps "
 				       "(use a larger factor)", s, MAX_STEPS);
 		add_rate(p, r);
+		r *= f;
 	}
-	if (p->rates[p->n_rates - 1] < to * 0.99 && p->n_rates < MAX_STEPS)
+	if (p->n_rates && p->rates[p->n_rates - 1] < to * 0.99 && p->n_rates < MAX_STEPS)
 		add_rate(p, to);
 	return 0;
 }
@@ -228,9 +231,8 @@ int load_url_is_loopback(const char *url)
 	    !strcmp(host, "0:0:0:0:0:0:0:1"))
 		return 1;
 	if (!strncmp(host, "127.", 4)) {
-		int a, b, c, d;
-		char tail;
-		return sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &tail) == 4;
+		struct in_addr a;
+		return inet_pton(AF_INET, host, &a) == 1;
 	}
 	return 0;
 }

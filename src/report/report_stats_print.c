@@ -356,7 +356,7 @@ static void comparisons(struct pr *p)
 		"score A - B");
 	for (size_t i = 0; i < cmp->npairs; i++) {
 		const struct rs_pair_stats *e = &cmp->pairs[i];
-		char a[64], b[64], c[16], d[16];
+		char a[64], b[64], c[16], d[24], ph[16];
 		double est = fin(e->est), lo = fin(e->lo), hi = fin(e->hi);
 		if (e->n <= 0)
 			snprintf(a, sizeof a, "no shared graded cases");
@@ -377,9 +377,8 @@ static void comparisons(struct pr *p)
 		else
 			snprintf(b, sizeof b, "(same as pass)");
 		fmt_p(c, sizeof c, e->n > 0 ? e->p : NAN);
-		fmt_p(d, sizeof d - 1, e->p_holm);
-		if (e->significant)
-			strcat(d, "*");
+		snprintf(d, sizeof d, "%s%s", fmt_p(ph, sizeof ph, e->p_holm),
+			 e->significant ? "*" : "");
 		fputs("  ", p->f);
 		cell(p, label(p, e->a), 18);
 		fputc(' ', p->f);

@@ -428,7 +428,8 @@ static char *stdin_json(const struct score_in *in)
 static void resolve_program(const struct assertion_spec *a, struct words *w)
 {
 	char *dir, *p;
-	if (!strchr(w->w[0], '/') || w->w[0][0] == '/' || !a->loc.file)
+	if (!a || !w->n || !strchr(w->w[0], '/') || w->w[0][0] == '/' ||
+	    !a->loc.file)
 		return;
 	dir = fs_dirname(a->loc.file);
 	p = fs_join(dir, w->w[0]);
@@ -474,6 +475,10 @@ static int eval_script(const struct score_in *in, struct assert_outcome *out,
 					 : in->value, &w, &timeout, msg,
 		       sizeof msg))
 		return err_set(err, ST_INTERNAL, "script: %s", msg);
+	if (!w.n) {   /* command_of refuses an empty command line */
+		words_free(&w);
+		return err_set(err, ST_INTERNAL, "script: an empty command");
+	}
 	if (render_words(in, &w, err)) {
 		words_free(&w);
 		return err->code ? (int)err->code : ST_INTERNAL;

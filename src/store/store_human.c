@@ -1,6 +1,6 @@
 /* store_human.c — the human_grades table: validated puts (a grader's new
- * rating of a result replaces the old one) and the walk over a run's
- * grades.  The only SQL about human grades (db.h's dialect, shared by
+ * rating of a result replaces the old one), one grade or a whole batch in
+ * one transaction, and the walk over a run's grades.  The only SQL about human grades (db.h's dialect, shared by
  * both backends); see store_human.h. */
 #include "store_human.h"
 
@@ -178,20 +178,14 @@ static int insert(struct store *st, const struct store_human_grade *g,
 	return 0;
 }
 
-int store_human_check(struct store *st, const struct store_human_grade *g,
-		      struct err *err)
-{
-	int rc = store_commit(st, err);
-	return rc ? rc : validate(st, g, err);
-}
-
-int store_human_put(struct store *st, const struct store_human_grade *g,
-		    int64_t *id, struct err *err)
+/* One grade inside the caller's open write transaction: validated, the
+ * grader's old grade of the same result (or pair) deleted, the new one
+ * inserted.  Nothing is committed or rolled back here. */
+static int put_in_tx(struct store *st, const struct store_human_grade *g,
+		     int64_t *id, struct err *err)
 {
 	int rc;
-	if ((rc = store_commit(st, err)) || (rc = validate(st, g, err)))
-		return rc;
-	if ((rc = db_begin_write(st->db, err)))
+	if ((rc = validate(st, g, err)))
 		return rc;
 	if (!strcmp(g->kind, "rating"))
 		rc = exec_bound(st,
@@ -202,14 +196,47 @@ int store_human_put(struct store *st, const struct store_human_grade *g,
 			"DELETE FROM human_grades WHERE kind = 'pairwise'"
 			" AND grader = ?3 AND ((result_id = ?1 AND other_result_id = ?2)"
 			" OR (result_id = ?2 AND other_result_id = ?1))", g, err);
-	if (!rc)
-		rc = insert(st, g, id, err);
-	if (rc) {
-		struct err ignore = {0};
+	return rc ? rc : insert(st, g, id, err);
+}
+
+int store_human_put_all(struct store *st, const struct store_human_grade *g,
+			size_t n, size_t *bad, struct err *err)
+{
+	struct err ignore = {0};
+	size_t i = 0;
+	int rc;
+	if (bad)
+		*bad = n;
+	if ((rc = store_commit(st, err)) || (rc = db_begin_write(st->db, err)))
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = put_in_tx(st, &g[i], NULL, err)))
+			break;
+	if (!rc && !(rc = db_commit(st->db, err)))
+		return 0;
+	/* a refused grade, a failed statement or a failed commit: nothing of
+	 * this call stays (a commit that failed may leave the transaction
+	 * open on SQLite; PostgreSQL has already ended it) */
+	db_rollback(st->db, &ignore);
+	if (bad && i < n)
+		*bad = i;
+	return rc;
+}
+
+int store_human_put(struct store *st, const struct store_human_grade *g,
+		    int64_t *id, struct err *err)
+{
+	struct err ignore = {0};
+	int rc;
+	if ((rc = store_commit(st, err)) || (rc = db_begin_write(st->db, err)))
+		return rc;
+	if ((rc = put_in_tx(st, g, id, err))) {
 		db_rollback(st->db, &ignore);
 		return rc;
 	}
-	return db_commit(st->db, err);
+	if ((rc = db_commit(st->db, err)))
+		db_rollback(st->db, &ignore);
+	return rc;
 }
 
 int store_human_list(struct store *st, int64_t run_id, store_human_cb cb,

@@ -8,6 +8,7 @@
 #ifndef ASSAY_STORE_HUMAN_H
 #define ASSAY_STORE_HUMAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -37,11 +38,15 @@ struct store_human_grade {
 int store_human_put(struct store *st, const struct store_human_grade *g,
 		    int64_t *id, struct err *err);
 
-/* The checks of store_human_put without the write: 0 when put would
- * accept g, else ST_INPUT with the same message (ST_DB on store
- * failures).  For importers that check every grade before storing any. */
-int store_human_check(struct store *st, const struct store_human_grade *g,
-		      struct err *err);
+/* Stores grades g[0..n) as store_human_put would, one after the other
+ * (a later grade may replace an earlier one of the same grader), in one
+ * transaction: all of them, or — on a refused grade, a failed statement
+ * or a failed commit — none (rolled back; the store is as before the
+ * call).  *bad (may be NULL) is set to the index of the grade that
+ * failed, or n when none did (a failed commit).  ST_INPUT with the
+ * grade's message, ST_DB on store failures.  For importers. */
+int store_human_put_all(struct store *st, const struct store_human_grade *g,
+			size_t n, size_t *bad, struct err *err);
 
 /* Calls cb for every human grade of run_id's results, in id order (the
  * order they were given).  Strings live until cb returns.  A callback

@@ -71,6 +71,7 @@ static int idx(struct imp *im, const json_t *o, const char *k, long n,
 {
 	const json_t *v = json_object_get(o, k);
 	char msg[96];
+	*out = 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) >= n) {
 		snprintf(msg, sizeof msg, "'%s' is missing or out of range", k);

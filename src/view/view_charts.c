@@ -259,6 +259,12 @@ const char *view_warm_state(struct view_server *s)
 	return k == 2 ? "done" : k == 1 ? "running" : "off";
 }
 
+void view_charts_free(struct view_server *s)
+{
+	for (size_t i = 0; i < VIEW_CHART_CACHE; i++)
+		view_parts_free(&s->charts[i].p);
+}
+
 void view_charts_warm_stop(struct view_server *s)
 {
 	if (!s->warm_started)

@@ -457,8 +457,7 @@ void view_stop(struct view_server *s)
 	view_charts_warm_stop(s);
 	if (s->d)
 		MHD_stop_daemon(s->d);
-	for (size_t i = 0; i < VIEW_CHART_CACHE; i++)
-		view_parts_free(&s->charts[i].p);
+	view_charts_free(s);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->token);

@@ -127,6 +127,10 @@ void view_charts_warm_stop(struct view_server *s);
 /* Asks the warm-up thread (when it runs) to compute the newest finished
  * runs again where missing or stale; returns at once. */
 void view_charts_warm_poke(struct view_server *s);
+/* Frees the cache's charts and candidate tables (view_stop; a server
+ * made without view_start, as fuzz/view_api.c makes one, calls it
+ * itself). */
+void view_charts_free(struct view_server *s);
 /* "off" (no warm-up: --no-warm or it could not start), "running" or
  * "done" (GET /api/session reports it). */
 const char *view_warm_state(struct view_server *s);
