@@ -13,8 +13,9 @@
  * imported bundle could carry other text), the text search (instr, lower
  * and char(10); strpos, lower under COLLATE "C" — ASCII-only folding like
  * SQLite's — and chr(10)), "no limit" (LIMIT -1; LIMIT NULL) and the
- * order of tags (bytewise on both).  The PostgreSQL forms are written for
- * db_pg.c and not run by this branch's tests.  The rest is shared:
+ * order of tags (bytewise on both).  The PostgreSQL forms are tested by
+ * the `_pg` store and view unit tests and tests/cli/pg.sh (the view API on
+ * both backends gives the same answers).  The rest is shared:
  * booleans are computed as 0/1 (CASE WHEN EXISTS …) so SUM and `= 1` work
  * on both.
  *
