@@ -17,6 +17,7 @@
 #include "../stats/cluster.h"
 #include "../stats/design.h"
 #include "../stats/prop.h"
+#include "../score/score.h"
 #include "../store/store_human.h"
 #include "../util/err.h"
 #include "../util/xalloc.h"
@@ -120,29 +121,10 @@ static int cmp_res(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Assertion types graded by a judge model (the rest are rules); the same
- * list as the HTML report's case table. */
-static bool judged_type(const char *t)
-{
-	static const char *const judged[] = {
-		"llm-rubric", "model-graded-closedqa", "factuality", "g-eval",
-		"similar", "answer-relevance", "context-faithfulness",
-		"context-recall", "context-relevance", "select-best", "compare",
-	};
-	if (!t)
-		return false;
-	if (!strncmp(t, "not-", 4))
-		t += 4;
-	for (size_t i = 0; i < sizeof judged / sizeof *judged; i++)
-		if (!strcmp(t, judged[i]))
-			return true;
-	return false;
-}
-
 static int on_assert(void *ud, const struct store_assert *a)
 {
 	struct hres *x = ud;
-	int *slot = judged_type(a->type) ? &x->judge : &x->rules;
+	int *slot = score_type_judged(a->type) ? &x->judge : &x->rules;
 	*slot = (*slot == -1 ? 1 : *slot) && a->pass;
 	return 0;
 }

@@ -18,6 +18,7 @@
 
 #include "report.h"
 #include "report_html_assets.h"
+#include "../score/score.h"
 #include "../util/xalloc.h"
 
 #include <errno.h>
@@ -782,24 +783,6 @@ static void chart_consistency(struct buf *b, const json_t *stats)
 
 /* ------------------------------------------------------------ case data */
 
-/* Assertion types graded by a judge model (the rest are rules). */
-static bool judged_type(const char *t)
-{
-	static const char *const judged[] = {
-		"llm-rubric", "model-graded-closedqa", "factuality", "g-eval",
-		"similar", "answer-relevance", "context-faithfulness",
-		"context-recall", "context-relevance", "select-best", "compare",
-	};
-	if (!t)
-		return false;
-	if (!strncmp(t, "not-", 4))
-		t += 4;
-	for (size_t i = 0; i < sizeof judged / sizeof *judged; i++)
-		if (!strcmp(t, judged[i]))
-			return true;
-	return false;
-}
-
 /* The JSON block the script reads: candidates (columns) and cases (rows,
  * one per case and repeat) with one cell per candidate. */
 static json_t *case_data(const json_t *doc)
@@ -882,7 +865,7 @@ static json_t *case_data(const json_t *doc)
 			json_array_append_new(as, t);
 			if (json_is_boolean(ap)) {
 				int v = json_is_true(ap);
-				if (judged_type(str(a, "type")))
+				if (score_type_judged(str(a, "type")))
 					judge_v = judge_v < 0 ? v : (judge_v && v);
 				else if (json_number_value(json_object_get(a, "weight")) != 0 ||
 					 !json_object_get(a, "weight"))

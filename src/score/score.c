@@ -70,6 +70,23 @@ bool score_type_known(const char *type)
 	return lookup(type, NULL) != NULL;
 }
 
+bool score_type_judged(const char *t)
+{
+	static const char *const judged[] = {
+		"llm-rubric", "model-graded-closedqa", "factuality", "g-eval",
+		"similar", "answer-relevance", "context-faithfulness",
+		"context-recall", "context-relevance", "select-best", "compare",
+	};
+	if (!t)
+		return false;
+	if (!strncmp(t, "not-", 4))
+		t += 4;
+	for (size_t i = 0; i < sizeof judged / sizeof *judged; i++)
+		if (!strcmp(t, judged[i]))
+			return true;
+	return false;
+}
+
 /* Levenshtein distance of two short strings, capped work (for "did you
  * mean"); strings longer than 63 bytes are simply "far". */
 static size_t edit_distance(const char *a, const char *b)

@@ -86,6 +86,11 @@ int score_check_turns(const struct test_case *tc, struct err *err);
 /* True when `type` (with or without the `not-` prefix) is registered. */
 bool score_type_known(const char *type);
 
+/* True when `type` (with or without `not-`) is graded by a judge model
+ * rather than by a rule: the split the HTML report's case table and the
+ * human-vs-judge agreement use. */
+bool score_type_judged(const char *type);
+
 /* Grades `output` (the response's text) for test `tc`.  `resp` supplies
  * latency, usage and cost for the assertions that need them.  Never fails
  * on bad model output (that is a failing grade).  Returns non-zero (err
