@@ -102,7 +102,6 @@ int main(int argc, char **argv)
 			it->lat = 200 + 100 * (double)c +
 				  -150 * log(1 - stats_rng_uniform(&rng));
 			it->ttft = it->lat * 0.3;
-			it->ptok = 300;
 			it->ctok = 20;
 			it->cost = 1e-5 * (double)(c + 1);
 			it->conf = fmin(1, 0.5 + 0.5 * stats_rng_uniform(&rng));

@@ -82,7 +82,7 @@ static void mean_of(const struct rs_run *r, const struct rs_cand *c,
 	m->kind = RS_MEAN_NONE;
 	m->se = NAN;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		double y = v ? v[i] : it->score;
 		if (it->pass < 0 || isnan(y) || it->c >= r->ncases)
 			continue;
@@ -97,10 +97,21 @@ static void mean_of(const struct rs_run *r, const struct rs_cand *c,
 	m->n = (long)n;
 	if (unit) {
 		struct stats_design_ci ci;
-		stats_prop_design(x, cl, n, 0.95, &ci);
-		if (!(rep || r->has_clusters)) {
-			struct interval w = stats_wilson_eff(
-				ci.est, (double)n, 1.959963984540054);
+		if (rep || r->has_clusters) {
+			stats_prop_design(x, cl, n, 0.95, &ci);
+		} else {
+			/* the mean stats_prop_design would give (summed in
+			 * the same order), without its cluster sums: ~40
+			 * bytes a value of sorting, the peak of `assay
+			 * stats` at a million results, for an interval
+			 * that is replaced here */
+			double sum = 0;
+			struct interval w;
+			for (size_t i = 0; i < n; i++)
+				sum += x[i];
+			ci.est = sum / (double)n;
+			w = stats_wilson_eff(ci.est, (double)n,
+					     1.959963984540054);
 			ci.lo = w.lo;
 			ci.hi = w.hi;
 		}
@@ -156,18 +167,25 @@ static void add_warning(struct run_stats *s, const char *fmt, ...)
 
 /* Per case: attempts and passes over graded results, and the mean score. */
 struct case_view {
-	double *pass;		/* share of graded repeats passing; NaN none */
 	double *score;		/* mean score; NaN none */
-	long *att, *pas;
+	int32_t *att, *pas;	/* graded attempts and passes (the share of
+				 * passes is view_pass: not kept, 8 bytes a
+				 * case less at a million cases) */
 	bool repeats;		/* some case has > 1 graded attempt */
 	int kmin, kmax;		/* graded attempts per case (cases with any) */
 };
+
+/* Case k's share of graded repeats passing; NaN when none. */
+static double view_pass(const struct case_view *v, size_t k)
+{
+	long a = v->att[k];
+	return a ? (double)v->pas[k] / (double)a : NAN;
+}
 
 static void view_build(const struct rs_run *r, const struct rs_cand *c,
 		       struct case_view *v)
 {
 	double *ssum = xcalloc(r->ncases ? r->ncases : 1, sizeof *ssum);
-	v->pass = xmalloc((r->ncases ? r->ncases : 1) * sizeof *v->pass);
 	v->score = xmalloc((r->ncases ? r->ncases : 1) * sizeof *v->score);
 	v->att = xcalloc(r->ncases ? r->ncases : 1, sizeof *v->att);
 	v->pas = xcalloc(r->ncases ? r->ncases : 1, sizeof *v->pas);
@@ -175,7 +193,7 @@ static void view_build(const struct rs_run *r, const struct rs_cand *c,
 	v->kmin = 0;
 	v->kmax = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		if (it->pass < 0 || it->c >= r->ncases)
 			continue;
 		v->att[it->c]++;
@@ -184,7 +202,6 @@ static void view_build(const struct rs_run *r, const struct rs_cand *c,
 	}
 	for (size_t k = 0; k < r->ncases; k++) {
 		long a = v->att[k];
-		v->pass[k] = a ? (double)v->pas[k] / (double)a : NAN;
 		v->score[k] = a ? ssum[k] / (double)a : NAN;
 		if (!a)
 			continue;
@@ -200,7 +217,6 @@ static void view_build(const struct rs_run *r, const struct rs_cand *c,
 
 static void view_free(struct case_view *v)
 {
-	free(v->pass);
 	free(v->score);
 	free(v->att);
 	free(v->pas);
@@ -224,7 +240,7 @@ int rs_pass_ci(const struct rs_run *r, const struct rs_cand *c,
 	memset(out, 0, sizeof *out);
 	out->k = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		if (it->pass < 0 || it->c >= r->ncases)
 			continue;
 		x[n] = it->pass;
@@ -297,8 +313,8 @@ static void repeats_of(const struct rs_run *r, const struct case_view *v,
 	/* flakiest first: pass share closest to one half */
 	for (size_t i = 1; i < nf; i++) {
 		size_t t = idx[i], j = i;
-		double ft = fabs(v->pass[t] - 0.5);
-		while (j > 0 && fabs(v->pass[idx[j - 1]] - 0.5) > ft) {
+		double ft = fabs(view_pass(v, t) - 0.5);
+		while (j > 0 && fabs(view_pass(v, idx[j - 1]) - 0.5) > ft) {
 			idx[j] = idx[j - 1];
 			j--;
 		}
@@ -309,7 +325,7 @@ static void repeats_of(const struct rs_run *r, const struct case_view *v,
 		o->flakiest[i].c = c;
 		o->flakiest[i].passes = v->pas[c];
 		o->flakiest[i].attempts = v->att[c];
-		o->flakiest[i].share = v->pass[c];
+		o->flakiest[i].share = view_pass(v, c);
 		o->nflakiest = i + 1;
 	}
 	nc = 0;
@@ -358,7 +374,7 @@ static void latency_of(const struct rs_cand *c, struct rs_latency *l)
 	size_t n = 0, nt = 0;
 	l->cached = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		/* a cache hit keeps the latency its original response had
 		 * (the engine stores it with the cached answer), so a
 		 * re-run still has latency figures */
@@ -392,13 +408,14 @@ static void cost_of(const struct rs_cand *c, long passes,
 	double total = 0, judge = 0, cached = 0;
 	long known = 0, retries = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		retries += c->it[i].retries;
-		judge += c->it[i].judge_cost;
-		if (!isnan(c->it[i].cost)) {
-			total += c->it[i].cost;
+		const struct rs_item it = rs_at(c, i);
+		retries += it.retries;
+		judge += it.judge_cost;
+		if (!isnan(it.cost)) {
+			total += it.cost;
 			known++;
-			if (c->it[i].cached)
-				cached += c->it[i].cost;
+			if (it.cached)
+				cached += it.cost;
 		}
 	}
 	memset(k, 0, sizeof *k);
@@ -422,8 +439,10 @@ static void cost_of(const struct rs_cand *c, long passes,
 	{
 		double *x = xmalloc(c->n * sizeof *x);
 		struct stats_boot_ci bc;
-		for (size_t i = 0; i < c->n; i++)
-			x[i] = isnan(c->it[i].cost) ? 0 : c->it[i].cost;
+		for (size_t i = 0; i < c->n; i++) {
+			double v = rs_at(c, i).cost;
+			x[i] = isnan(v) ? 0 : v;
+		}
 		if (rs_boot_mean(x, c->n, o, salt, &bc)) {
 			k->has_ci = true;
 			k->pq_lo = bc.pct.lo;
@@ -441,7 +460,7 @@ static void cand_stats(const struct rs_run *r, const struct rs_cand *c,
 
 	j->c = c;
 	for (size_t i = 0; i < c->n; i++) {
-		int p = c->it[i].pass;
+		int p = rs_at(c, i).pass;
 		j->passes += p == 1;
 		j->fails += p == 0;
 		j->errors += p == RS_ERROR;
@@ -539,7 +558,7 @@ static void pair_stats(const struct rs_run *r, const struct case_view *va,
 	long bres;
 
 	for (size_t k = 0; k < r->ncases; k++) {
-		double x = va->pass[k], y = vb->pass[k];
+		double x = view_pass(va, k), y = view_pass(vb, k);
 		if (isnan(x) || isnan(y))
 			continue;
 		d[n] = x - y;
@@ -583,7 +602,7 @@ static void pair_stats(const struct rs_run *r, const struct case_view *va,
 		double fa = 0, fb = 0, fc = 0, fd = 0;
 		struct interval ni;
 		for (size_t k = 0; k < r->ncases; k++) {
-			double x = va->pass[k], y = vb->pass[k];
+			double x = view_pass(va, k), y = view_pass(vb, k);
 			if (isnan(x) || isnan(y))
 				continue;
 			fa += x * y;

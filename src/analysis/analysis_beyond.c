@@ -93,9 +93,11 @@ static double cand_deff(const struct rs_run *r, const struct rs_cand *c)
 	struct rs_rate_acc q;
 	double deff = 1;
 	rs_acc_init(&q, r);
-	for (size_t i = 0; i < c->n; i++)
-		if (c->it[i].pass >= 0 && c->it[i].c < r->ncases)
-			rs_acc_add(&q, r, c->it[i].c, c->it[i].pass);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item it = rs_at(c, i);
+		if (it.pass >= 0 && it.c < r->ncases)
+			rs_acc_add(&q, r, it.c, it.pass);
+	}
 	if (q.n && (q.repeats || r->has_clusters)) {
 		struct stats_design_ci ci;
 		stats_prop_design(q.x, q.cl, q.n, 0.95, &ci);
@@ -120,7 +122,7 @@ void rs_calibration(const struct rs_run *r, const struct rs_cand *c,
 	p = xmalloc((c->n ? c->n : 1) * sizeof *p);
 	y = xmalloc((c->n ? c->n : 1) * sizeof *y);
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		if (it->pass < 0)
 			continue;
 		graded++;
@@ -162,7 +164,7 @@ void rs_refusals(const struct rs_run *r, const struct rs_cand *c,
 	rs_acc_init(&over, r);
 	rs_acc_init(&under, r);
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		int e;
 		if (it->refused < 0 || it->c >= r->ncases)
 			continue;
@@ -193,7 +195,7 @@ void rs_failure_modes(const struct rs_run *r, const struct rs_cand *c,
 	for (size_t t = 0; t < r->ntags; t++)
 		rs_acc_init(&tr[t], r);
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		const struct rs_case *cs;
 		if (it->pass < 0 || it->c >= r->ncases)
 			continue;
@@ -288,7 +290,7 @@ void rs_classification(const struct rs_run *r, const struct rs_cand *c,
 	if (r->costs)
 		cost = xmalloc((c->n ? c->n : 1) * sizeof *cost);
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		int g;
 		if (it->pass == RS_ERROR || it->pred < 0 || it->c >= r->ncases)
 			continue;

@@ -61,7 +61,7 @@ static void count_slow(const struct rs_dec_cand *f, double maxp95,
 	if (!f->items || isnan(maxp95))
 		return;
 	for (size_t i = 0; i < f->items->n; i++) {
-		const struct rs_item *it = &f->items->it[i];
+		const struct rs_item it_ = rs_at(f->items, i), *it = &it_;
 		if (it->pass == RS_ERROR) {
 			(*timed)++;
 			(*slow)++;

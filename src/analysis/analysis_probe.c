@@ -35,7 +35,7 @@ static void counts(const struct rs_run *r, const struct rs_cand *c,
 		   long *att, long *hit)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		if (it->pass < 0 || it->c >= r->ncases)
 			continue;
 		att[it->c]++;

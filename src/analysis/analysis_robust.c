@@ -158,11 +158,13 @@ void rs_robustness(const struct rs_run *r, const struct rs_cand *c,
 	verdict = xmalloc((r->ncases ? r->ncases : 1) * sizeof *verdict);
 	gn = xcalloc(r->nvariants, sizeof *gn);	/* variants with a verdict */
 	gp = xcalloc(r->nvariants, sizeof *gp);	/* ... that pass */
-	for (size_t i = 0; i < c->n; i++)
-		if (c->it[i].pass >= 0 && c->it[i].c < r->ncases) {
-			att[c->it[i].c]++;
-			pas[c->it[i].c] += c->it[i].pass;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_item it = rs_at(c, i);
+		if (it.pass >= 0 && it.c < r->ncases) {
+			att[it.c]++;
+			pas[it.c] += it.pass;
 		}
+	}
 	for (size_t k = 0; k < r->ncases; k++) {
 		long g = r->cases[k].variant;
 		/* with repeats a variant passes when most attempts do */

@@ -10,6 +10,7 @@
 #ifndef ASSAY_ANALYSIS_RS_RUN_H
 #define ASSAY_ANALYSIS_RS_RUN_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,7 @@ struct rs_item {
 	int8_t cached;
 	int32_t pred;		/* predicted class id, -1 none */
 	int retries;
-	long ptok, ctok;	/* -1 unknown */
+	long ctok;		/* completion tokens, -1 unknown */
 	double score;		/* NaN unless graded */
 	double lat, ttft;	/* ms; NaN unknown */
 	double cost;		/* USD; NaN unknown */
@@ -60,11 +61,36 @@ struct rs_afail {
 	long fails, total;
 };
 
+/* A candidate's results as the loader keeps them (report_stats_load.c):
+ * one array per field of struct rs_item, each NULL while every result has
+ * the field's default, so a run holds only what its results carry —
+ * 1,000,000 pass/fail results with latencies and token counts take 21
+ * bytes each instead of rs_item's 96 (README "Scale").  Read with rs_at,
+ * written with rs_cols_push. */
+struct rs_cols {
+	uint32_t *c;		/* always */
+	int8_t *pass;		/* always */
+	int32_t *rep;		/* default 0 */
+	int8_t *refused;	/* default -1 */
+	int8_t *cached;		/* default 0 */
+	int8_t *has_asev;	/* default 0 */
+	int32_t *pred;		/* default -1 */
+	int32_t *retries;	/* default 0 */
+	int64_t *ctok;		/* default -1 */
+	double *score;		/* default: the pass when graded, else NaN */
+	double *lat, *ttft, *cost, *conf;	/* default NaN */
+	double *judge_cost, *asev;	/* default 0 */
+};
+
 struct rs_cand {
 	int prov, prompt;
 	char *label;		/* "provider" or "provider / prompt" */
 	char *provider_id, *prompt_label;
-	struct rs_item *it;	/* ordered by case, then repeat */
+	/* the results, ordered by case, then repeat: as structs in `it`
+	 * (the bench and the tests build them so), or, when `it` is NULL,
+	 * as the columns of `col` (the loader); rs_at reads either */
+	struct rs_item *it;
+	struct rs_cols col;
 	size_t n, cap;
 	struct rs_metric *m;
 	size_t nm;
@@ -72,16 +98,18 @@ struct rs_cand {
 	size_t naf;
 };
 
+/* Narrow types where the range allows (ids count cases, which the loader
+ * caps at 10,000,000): 48 bytes a case, which matters at a million. */
 struct rs_case {
 	char *desc;		/* may be NULL */
 	int *tags;		/* tag ids into rs_run.tags */
-	size_t ntags;
 	double sev;		/* severity weight (1 when none) */
-	bool has_sev;
-	int expect;		/* RS_EXPECT_* */
-	long cluster;		/* cluster id (own id when none given) */
-	long variant;		/* variant group id, -1 none */
+	int32_t cluster;	/* cluster id (own id when none given) */
+	int32_t variant;	/* variant group id, -1 none */
 	int32_t gold;		/* expected class id, -1 none */
+	uint32_t ntags;
+	int8_t expect;		/* RS_EXPECT_* */
+	bool has_sev;
 };
 
 struct rs_run {
@@ -109,6 +137,38 @@ struct rs_run {
 };
 
 void rs_run_free(struct rs_run *r);
+
+/* Result i of c (i < c->n), from `it` or from the columns. */
+static inline struct rs_item rs_at(const struct rs_cand *c, size_t i)
+{
+	const struct rs_cols *k = &c->col;
+	struct rs_item it;
+	if (c->it)
+		return c->it[i];
+	it.c = k->c[i];
+	it.pass = k->pass[i];
+	it.rep = k->rep ? k->rep[i] : 0;
+	it.refused = k->refused ? k->refused[i] : -1;
+	it.cached = k->cached ? k->cached[i] : 0;
+	it.has_asev = k->has_asev ? k->has_asev[i] : 0;
+	it.pred = k->pred ? k->pred[i] : -1;
+	it.retries = k->retries ? k->retries[i] : 0;
+	it.ctok = k->ctok ? (long)k->ctok[i] : -1;
+	it.score = k->score ? k->score[i] : it.pass >= 0 ? it.pass : NAN;
+	it.lat = k->lat ? k->lat[i] : NAN;
+	it.ttft = k->ttft ? k->ttft[i] : NAN;
+	it.cost = k->cost ? k->cost[i] : NAN;
+	it.conf = k->conf ? k->conf[i] : NAN;
+	it.asev = k->asev ? k->asev[i] : 0;
+	it.judge_cost = k->judge_cost ? k->judge_cost[i] : 0;
+	return it;
+}
+
+/* Appends *it to c's columns (c->it must be NULL), growing them and
+ * allocating a column when the first value other than its default
+ * arrives; c->n grows by one.  Named metrics (c->m) are the caller's. */
+void rs_cols_push(struct rs_cand *c, const struct rs_item *it);
+void rs_cols_free(struct rs_cols *k);
 
 /* Interns a tag / class name, returning its id. */
 int rs_intern(char ***names, size_t *n, const char *s);

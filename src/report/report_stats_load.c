@@ -54,6 +54,7 @@ void rs_run_free(struct rs_run *r)
 		free(c->provider_id);
 		free(c->prompt_label);
 		free(c->it);
+		rs_cols_free(&c->col);
 		for (size_t j = 0; j < c->nm; j++) {
 			free(c->m[j].name);
 			free(c->m[j].v);
@@ -271,14 +272,17 @@ static int case_row(void *ud, const struct store_case *sc)
 	if (idx >= r->ncases) {
 		r->cases = xgrow(r->cases, &w->cap, idx + 1,
 				 sizeof *r->cases);
-		l->vars = xrealloc(l->vars, w->cap * sizeof *l->vars);
+		/* the vars only when extracting (a pointer a case) */
+		if (w->keep_vars)
+			l->vars = xrealloc(l->vars, w->cap * sizeof *l->vars);
 		for (i = r->ncases; i <= idx; i++) {
 			memset(&r->cases[i], 0, sizeof r->cases[i]);
 			r->cases[i].sev = 1;
 			r->cases[i].cluster = -1;
 			r->cases[i].variant = -1;
 			r->cases[i].gold = -1;
-			l->vars[i] = NULL;
+			if (l->vars)
+				l->vars[i] = NULL;
 		}
 		r->ncases = idx + 1;
 	}
@@ -308,7 +312,7 @@ static int case_row(void *ud, const struct store_case *sc)
 			id = json_integer(w->next_cluster++);
 			json_object_set_new(w->clusters, key, id);
 		}
-		c->cluster = (long)json_integer_value(id);
+		c->cluster = (int32_t)json_integer_value(id);
 		r->has_clusters = true;
 		free(key);
 	}
@@ -320,7 +324,7 @@ static int case_row(void *ud, const struct store_case *sc)
 			id = json_integer((json_int_t)r->nvariants++);
 			json_object_set_new(w->variants, key, id);
 		}
-		c->variant = (long)json_integer_value(id);
+		c->variant = (int32_t)json_integer_value(id);
 		free(key);
 	}
 	if (w->keep_vars)
@@ -334,8 +338,10 @@ static int case_row(void *ud, const struct store_case *sc)
 					    g);
 		free(g);
 	}
-	json_decref(l->vars[idx]);
-	l->vars[idx] = vars;
+	if (l->vars) {
+		json_decref(l->vars[idx]);
+		l->vars[idx] = vars;
+	}
 	json_decref(meta);
 	return 0;
 }
@@ -354,7 +360,7 @@ static int load_cases(struct load_ctx *l, struct err *err)
 	/* A case without a cluster is its own cluster. */
 	for (size_t i = 0; i < r->ncases; i++)
 		if (r->cases[i].cluster < 0)
-			r->cases[i].cluster = w.next_cluster++;
+			r->cases[i].cluster = (int32_t)w.next_cluster++;
 	r->nclusters = (size_t)w.next_cluster;
 	json_decref(w.clusters);
 	json_decref(w.variants);
@@ -452,12 +458,12 @@ static void add_metrics(struct rs_cand *c, size_t item, json_t *named)
 	}
 }
 
-static void grow_items(struct rs_cand *c)
+/* Grows the named metrics' arrays to the candidate's capacity (after
+ * rs_cols_push grew it from `old`). */
+static void grow_metrics(struct rs_cand *c, size_t old)
 {
-	size_t old = c->cap;
-	if (c->n < c->cap)
+	if (c->cap == old)
 		return;
-	c->it = xgrow(c->it, &c->cap, c->n + 1, sizeof *c->it);
 	for (size_t j = 0; j < c->nm; j++) {
 		c->m[j].v = xrealloc(c->m[j].v, c->cap * sizeof *c->m[j].v);
 		for (size_t i = old; i < c->cap; i++)
@@ -469,7 +475,8 @@ static void extract(struct load_ctx *l, struct rs_item *it,
 		    const char *out, size_t len)
 {
 	struct rs_run *r = l->r;
-	const json_t *vars = it->c < r->ncases ? l->vars[it->c] : NULL;
+	const json_t *vars = l->vars && it->c < r->ncases ? l->vars[it->c]
+							  : NULL;
 	const struct rs_case *cs = it->c < r->ncases ? &r->cases[it->c] : NULL;
 	if (r->has_conf && !r->conf_logprobs) {
 		char *s = ex_run(&l->conf_x, out, len, vars);
@@ -520,13 +527,12 @@ static int figures_row(void *ud, const struct store_figures *f)
 	struct rs_run *r = l->r;
 	struct rs_cand *c = w->c;
 	int prov = (int)f->provider_idx, pr = (int)f->prompt_idx;
-	struct rs_item *it;
+	struct rs_item item, *it = &item;
+	size_t old;
 	if (!c || c->prov != prov || c->prompt != pr)
 		c = w->c = find_cand(r, prov, pr);
 	if (!c)
 		return 0;
-	grow_items(c);
-	it = &c->it[c->n];
 	memset(it, 0, sizeof *it);
 	it->c = (uint32_t)f->case_idx;
 	it->rep = f->repeat;
@@ -546,7 +552,6 @@ static int figures_row(void *ud, const struct store_figures *f)
 		it->score = it->pass;
 	it->lat = f->latency_ms;
 	it->ttft = f->ttft_ms;
-	it->ptok = f->prompt_tokens;
 	it->ctok = f->completion_tokens;
 	it->cost = f->cost_usd;
 	it->retries = f->retries < 0 ? 0 : (int)f->retries;
@@ -565,14 +570,16 @@ static int figures_row(void *ud, const struct store_figures *f)
 		it->has_asev = 1;
 		it->asev = wt;
 	}
-	if (it->pass >= 0 && f->named_json) {
-		json_t *named = text_json(f->named_json);
-		add_metrics(c, c->n, named);
-		json_decref(named);
-	}
 	if (w->need_out && it->pass != RS_ERROR && f->output)
 		extract(l, it, f->output, f->output_len);
-	c->n++;
+	old = c->cap;
+	rs_cols_push(c, it);
+	grow_metrics(c, old);
+	if (it->pass >= 0 && f->named_json) {
+		json_t *named = text_json(f->named_json);
+		add_metrics(c, c->n - 1, named);
+		json_decref(named);
+	}
 	return 0;
 }
 

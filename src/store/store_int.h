@@ -50,4 +50,21 @@ const char *sti_text(struct db_stmt *q, int i);
 /* A column as an owned string ("" for NULL when `empty`, else NULL). */
 char *sti_dup(struct db_stmt *q, int i, bool empty);
 
+/* store_assert_fails_sev_each (store.h) two ways, the same rows in the
+ * same order: by the GROUP BY (sti_assert_fails_sql, store_read.c: what
+ * PostgreSQL runs) and by one streamed join counted in a hash table
+ * (sti_assert_fails_counted, store_afails.c: SQLite's, which would
+ * otherwise sort every assertion row of the run). */
+int sti_assert_fails_sql(struct store *st, int64_t run_id,
+			 int (*cb)(void *ud, size_t provider_idx,
+				   size_t prompt_idx, const char *type,
+				   const char *metric, long fails, long total),
+			 void *ud, bool *any_severity, struct err *err);
+int sti_assert_fails_counted(struct store *st, int64_t run_id,
+			     int (*cb)(void *ud, size_t provider_idx,
+				       size_t prompt_idx, const char *type,
+				       const char *metric, long fails,
+				       long total),
+			     void *ud, bool *any_severity, struct err *err);
+
 #endif

@@ -8,7 +8,9 @@
  *
  * The SQL is shared by both backends (sums of CASE rather than of
  * booleans); only the named-metric means differ (SQLite's json_each,
- * PostgreSQL's jsonb_each), chosen by db_kind(). */
+ * PostgreSQL's jsonb_each), chosen by db_kind(), and SQLite's assertion
+ * failure counts are counted by store_afails.c rather than sorted by a
+ * GROUP BY. */
 #include "store_int.h"
 
 #include <math.h>
@@ -576,6 +578,20 @@ int store_assert_fails_sev_each(struct store *st, int64_t run_id,
 					  const char *metric, long fails,
 					  long total),
 				void *ud, bool *any_severity, struct err *err)
+{
+	if (any_severity)
+		*any_severity = false;
+	if (db_kind(st->db) == DB_SQLITE)
+		return sti_assert_fails_counted(st, run_id, cb, ud,
+						any_severity, err);
+	return sti_assert_fails_sql(st, run_id, cb, ud, any_severity, err);
+}
+
+int sti_assert_fails_sql(struct store *st, int64_t run_id,
+			 int (*cb)(void *ud, size_t provider_idx,
+				   size_t prompt_idx, const char *type,
+				   const char *metric, long fails, long total),
+			 void *ud, bool *any_severity, struct err *err)
 {
 	struct db_stmt *q;
 	struct afail_ctx c = { cb, ud, any_severity };

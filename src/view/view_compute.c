@@ -144,7 +144,7 @@ static void latencies(const struct rs_run *r, struct grp *x)
 		    (size_t)r->cands[i].prompt == x->g.prompt_idx)
 			c = &r->cands[i];
 	for (size_t i = 0; c && i < c->n; i++) {
-		const struct rs_item *it = &c->it[i];
+		const struct rs_item it_ = rs_at(c, i), *it = &it_;
 		if (it->pass == RS_ERROR || it->pass == RS_GRADE_ERROR ||
 		    it->cached || isnan(it->lat))
 			continue;
