@@ -63,7 +63,10 @@ static void grow_all(struct rs_cand *c)
 
 static bool same_bits(double a, double b)
 {
-	return !memcmp(&a, &b, sizeof a);
+	uint64_t x, y;
+	memcpy(&x, &a, sizeof x);
+	memcpy(&y, &b, sizeof y);
+	return x == y;
 }
 
 /* A double column whose default is NaN (any NaN: the figures test

@@ -180,7 +180,8 @@ int sti_assert_fails_counted(struct store *st, int64_t run_id,
 	if (!rc) {
 		if (any_severity)
 			*any_severity = sev;
-		qsort(t.g, t.n, sizeof *t.g, cmp_group);
+		if (t.n)
+			qsort(t.g, t.n, sizeof *t.g, cmp_group);
 		for (size_t i = 0; i < t.n && !rc; i++) {
 			struct afail_group *g = &t.g[i];
 			rc = cb(ud, clamp_idx(g->prov), clamp_idx(g->prompt),
