@@ -75,7 +75,6 @@ TEST(limits_nested_template_vars_have_a_work_budget)
 	json_t *vars = json_object();
 	struct err e = {0};
 	struct loc at = { "suite.yaml", 3, 5 };
-	double t0;
 	char *r;
 	for (int i = 0; i < 8; i++) {
 		struct buf v = {0};
@@ -87,10 +86,11 @@ TEST(limits_nested_template_vars_have_a_work_budget)
 	}
 	json_object_set_new(vars, "a8", json_string(""));
 	limits_set(NULL);
-	t0 = now();
 	r = tmpl_render("Q: {{a0}}", vars, 0, &at, &e);
+	/* No time bound is asserted (no timed unit tests: the machine is
+	 * shared): without the budget the 20^8 expansion would not end, and
+	 * the message says the budget stopped it. */
 	T_ASSERT(r == NULL);
-	T_ASSERT(now() - t0 < 20.0);   /* generous: the machine is shared */
 	T_ASSERT(strstr(e.msg, "steps of work") != NULL);
 	T_ASSERT(strstr(e.msg, "template_work") != NULL);
 	T_EQ_STR(e.file, "suite.yaml");
