@@ -1,9 +1,9 @@
 /* engine.c — the run loop: one thread; libcurl's multi interface for HTTP,
  * non-blocking pipes for `exec:` children and grading children, timers for
  * retries and budgets; a fixed pool of slots.  Each finished item is
- * parsed by its provider, graded, written to the store and freed before
- * its slot is reused, so memory depends on the concurrency, not on the
- * number of cases.
+ * parsed by its provider, graded, handed to the store (whose writer
+ * thread writes it) and freed before its slot is reused, so memory
+ * depends on the concurrency, not on the number of cases.
  *
  * This file schedules: per-provider budgets and concurrency, the pending
  * queue (retries after their backoff, judge calls waiting for a judge
@@ -82,6 +82,15 @@ long engine_estimate_tokens(const struct provider *p, const char *prompt)
 	const json_t *mt = json_object_get(p->spec->config, "max_tokens");
 	long out = json_is_integer(mt) ? (long)json_integer_value(mt) : 256;
 	return (long)(strlen(prompt) / 4) + 1 + out;
+}
+
+/* Room for one more candidate request: the results handed to the store's
+ * writer and not yet committed count as in flight, so a kill -9 loses at
+ * most -j results, in flight or in hand, as when the loop committed them
+ * itself before it slept (store.h, store_uncommitted). */
+static bool cand_room(const struct run *r)
+{
+	return r->cand_in_flight + store_uncommitted(r->st) < r->cand_slots;
 }
 
 static bool can_start(struct run *r, struct pstate *ps, double now)
@@ -465,7 +474,7 @@ static void launch_ready(struct run *r)
 		struct pending pe = r->pend[i];
 		bool judge = pe.parent != NULL;
 		bool room = judge ? r->judge_in_flight < r->n_slots - r->cand_slots
-				  : r->cand_in_flight < r->cand_slots;
+				  : cand_room(r);
 		if (judge && pe.prov < 0) {
 			/* No judge for this call (judges_new prevents it). */
 			r->pend[i] = r->pend[--r->n_pend];
@@ -485,7 +494,7 @@ static void launch_ready(struct run *r)
 	}
 	for (;;) {
 		bool any = false;
-		for (size_t k = 0; k < r->n_cand && r->cand_in_flight < r->cand_slots && !r->rc; k++) {
+		for (size_t k = 0; k < r->n_cand && cand_room(r) && !r->rc; k++) {
 			size_t v = (r->rr + k) % r->n_cand;
 			struct pstate *ps = &r->ps[v];
 			skip_stored(r, v, ps);
@@ -501,7 +510,7 @@ static void launch_ready(struct run *r)
 			any = true;
 		}
 		r->rr = (r->rr + 1) % (r->n_cand ? r->n_cand : 1);
-		if (!any || r->cand_in_flight >= r->cand_slots || r->rc)
+		if (!any || !cand_room(r) || r->rc)
 			break;
 	}
 }
@@ -536,7 +545,7 @@ static bool has_room(const struct run *r, const struct pending *pe)
 	const struct pstate *ps;
 	bool judge = pe->parent != NULL;
 	if (judge ? r->judge_in_flight >= r->n_slots - r->cand_slots
-		  : r->cand_in_flight >= r->cand_slots)
+		  : !cand_room(r))
 		return false;
 	if (pe->prov < 0)
 		return true;
@@ -552,7 +561,7 @@ static bool has_room(const struct run *r, const struct pending *pe)
 static int poll_timeout(const struct run *r)
 {
 	double now = fs_mono_ms(), wake = now + 100;
-	bool cand_room = r->cand_in_flight < r->cand_slots, cand_waiting = false;
+	bool room = cand_room(r), cand_waiting = false;
 	for (size_t i = 0; i < r->n_pend; i++) {
 		const struct pending *pe = &r->pend[i];
 		double at = pe->ready_at;
@@ -567,7 +576,7 @@ static int poll_timeout(const struct run *r)
 		}
 		wake = fmin(wake, at);
 	}
-	for (size_t i = 0; i < r->n_cand && cand_room; i++) {
+	for (size_t i = 0; i < r->n_cand && room; i++) {
 		const struct pstate *ps = &r->ps[i];
 		if (ps->cursor >= ps->n_items || ps->in_flight >= (int)ps->aimd.limit)
 			continue;
@@ -625,7 +634,11 @@ static void run_loop(struct run *r, struct curl_waitfd *wfds)
 		check_timeouts(r);
 		if (!r->rc)
 			r->rc = store_tick(r->st, r->err);
-		/* The pipes to watch, by role (a role may have changed above). */
+		/* The pipes to watch, by role (a role may have changed above),
+		 * and the store's writer, whose commits make room. */
+		if (store_writer_fd(r->st) >= 0)
+			wfds[nw++] = (struct curl_waitfd){ store_writer_fd(r->st),
+							  CURL_WAIT_POLLIN, 0 };
 		for (int i = 0; i < r->n_slots; i++) {
 			struct slot *sl = &r->slots[i];
 			if (sl->role == ROLE_GRADING) {
@@ -697,7 +710,7 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 		ps->rpm_tokens = fmax(1.0, ps->p->tr.rpm / 60.0);
 		ps->tpm_tokens = fmax(1.0, ps->p->tr.tpm / 60.0);
 	}
-	wfds = xcalloc((size_t)r.n_slots * 3 + 1, sizeof *wfds);
+	wfds = xcalloc((size_t)r.n_slots * 3 + 2, sizeof *wfds);
 	engine_current_run = &r;
 	engine_cvar_init(&r);
 	old_pipe = signal(SIGPIPE, SIG_IGN);
@@ -705,11 +718,27 @@ int engine_run(const struct suite *s, struct provider *const *provs,
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS, (long)r.n_slots * 2);
 	engine_socks_init(&r);
+	/* The results are written on the store's own thread; without one
+	 * (it could not start) they are written here, as before. */
+	if (store_writer_start(st, err)) {
+		fprintf(stderr, "assay: %s; writing results on the run loop\n", err->msg);
+		err_clear(err);
+	}
 	run_loop(&r, wfds);
 	/* Comparisons need every provider's output: a second pass. */
 	if (!r.rc && !tot->interrupted && engine_needs_comparisons(s)) {
 		r.cmp_phase = true;
 		run_loop(&r, wfds);
+	}
+	/* Everything handed to the writer is written and committed before
+	 * the caller reads the store (also after Ctrl-C or an error). */
+	{
+		struct err werr = {0};
+		int wrc = store_writer_stop(st, &werr);
+		if (wrc && !r.rc) {
+			r.rc = wrc;
+			*err = werr;
+		}
 	}
 	for (int i = 0; i < r.n_slots; i++) {
 		struct slot *sl = &r.slots[i];

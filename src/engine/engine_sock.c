@@ -118,7 +118,14 @@ void engine_socks_wait(struct run *r, const struct curl_waitfd *wfds,
 		k->fds[n + i] = (struct pollfd){ wfds[i].fd,
 			(short)((wfds[i].events & CURL_WAIT_POLLIN ? POLLIN : 0) |
 				(wfds[i].events & CURL_WAIT_POLLOUT ? POLLOUT : 0)), 0 };
-	got = poll(k->fds, (nfds_t)total, timeout_ms);
+	/* Nothing ready: before the loop sleeps, the store's writer commits
+	 * the results it holds (it waits for a fuller batch only while the
+	 * loop is busy). */
+	got = poll(k->fds, (nfds_t)total, 0);
+	if (got == 0 && timeout_ms > 0) {
+		store_writer_idle(r->st);
+		got = poll(k->fds, (nfds_t)total, timeout_ms);
+	}
 	if (got <= 0)
 		return;  /* timeout, or EINTR: the loop looks again */
 	for (size_t i = 0; i < n; i++)

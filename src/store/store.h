@@ -153,8 +153,36 @@ int store_commit(struct store *st, struct err *err);
 /* Commits the open batch (and stamps the live run's heartbeat every
  * 2 s).  Call it once per pass of an event loop, before waiting: results
  * in hand are then durable while the process sleeps, and a kill -9 loses
- * only the results of the current pass. */
+ * only the results of the current pass.  With a writer thread it also
+ * returns the writer's failure, if any, and empties its wake-up fd. */
 int store_tick(struct store *st, struct err *err);
+
+/* A writer thread for the results (store_writer.c): from start to stop,
+ * store_result_put copies the result and hands it over; the thread writes
+ * what it has been handed in one transaction and commits it, while the
+ * caller goes on.  The caller's other store calls wait for the writer
+ * where they need its rows (reads, store_commit) and share the
+ * connection otherwise (the cache, store_tick); they must all come from
+ * the thread that started the writer.  A write that fails is reported by
+ * the next store_tick, store_commit or store_writer_stop, and the writer
+ * then drops what it is handed.
+ *
+ * store_uncommitted: results handed over and not yet committed (written
+ * or dropped).  A caller that counts them against its concurrency keeps
+ * today's kill -9 promise: what is lost is at most that many results plus
+ * the requests in flight.  store_writer_fd: readable after each commit,
+ * to wake an event loop (store_tick empties it); -1 without a writer.
+ * start: 0, or ST_INTERNAL when no thread could be made (the store then
+ * writes synchronously, as before).  stop: writes and commits the rest,
+ * ends the thread; its failure, or 0.  Both do nothing when there is
+ * nothing to do. */
+int store_writer_start(struct store *st, struct err *err);
+int store_writer_stop(struct store *st, struct err *err);
+long store_uncommitted(const struct store *st);
+int store_writer_fd(const struct store *st);
+/* The caller is about to sleep: the writer commits what it holds now
+ * rather than wait for more (nothing without a writer). */
+void store_writer_idle(struct store *st);
 
 /* Commits and records the end of the run with status "done",
  * "interrupted" or "error". */

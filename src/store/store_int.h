@@ -10,6 +10,9 @@
 
 #include "db.h"
 #include "store.h"
+#include "../util/buf.h"
+
+struct store_writer;
 
 struct store {
 	struct db *db;
@@ -23,7 +26,53 @@ struct store {
 	int64_t live_run;       /* the run this process writes, 0 when none */
 	int busy_ms;            /* the backend's lock wait */
 	struct store_keys *keys; /* of the live run's suite, or NULL */
+	struct store_writer *w;  /* the writer thread, while one runs */
 };
+
+/* One result as the values its INSERTs bind: res for `results` (?1 …
+ * ?31), one row of nine per assertion (its ?1, the result id, is set when
+ * written); every text copied into `text`, at sparam.off.  Filled on the
+ * caller's thread from a result_rec, written by whoever holds the
+ * connection. */
+struct sparam {
+	unsigned char kind;     /* store_sqlite.c's SP_*: NULL, int, real, text */
+	int64_t i;
+	double d;
+	size_t off;
+};
+struct srow {
+	int64_t run_id;
+	size_t t, p, v;
+	int rep;
+	struct sparam res[31];
+	size_t n_asserts;
+	struct sparam (*as)[9];
+	struct buf text;
+	struct srow *next;      /* the writer's queue */
+};
+void sti_row_fill(struct store *st, int64_t run_id, const struct result_rec *r,
+		  struct srow *row);
+/* Writes the row in the open transaction; 0 or ST_DB. */
+int sti_row_write(struct store *st, struct srow *row, struct err *err);
+void sti_row_free(struct srow *row);
+/* Opens the write transaction unless one is open (stamps the heartbeat);
+ * commits it now. */
+int sti_tx_begin(struct store *st, struct err *err);
+int sti_commit_now(struct store *st, struct err *err);
+
+/* store_writer.c.  While a writer thread runs, the connection is the
+ * writer's while it writes a batch; the thread that opened the store uses
+ * it only after sti_writer_sync (the rows handed over are written and
+ * committed, and the writer then waits for the next one) or inside
+ * sti_db_lock / sti_db_unlock (the cache and the heartbeat, which need
+ * no result to be written first).  Without a writer these do nothing. */
+int sti_writer_put(struct store *st, int64_t run_id,
+		   const struct result_rec *r, struct err *err);
+int sti_writer_sync(struct store *st, struct err *err);
+/* The writer's failure (0 when none); empties its wake-up pipe. */
+int sti_writer_poll(struct store *st, struct err *err);
+void sti_db_lock(struct store *st);
+void sti_db_unlock(struct store *st);
 
 /* After a failed db call (err already set by db.h, naming the target and
  * the server's message), adds what the store was doing: "… (what)";

@@ -4,11 +4,14 @@
  *
  * One database holds every run.  The schema (docs/storage.md) is
  * created on open when missing and versioned in `schema_version`.  Writes
- * go through prepared statements; results are batched in a transaction
- * that commits after 256 results or once 250 ms have passed since the last
- * commit, so a burst of thousands of results costs a handful of commits
- * while a slow run commits nearly every result at once — and a kill -9
- * loses at most the open batch.  On SQLite the journal is WAL with
+ * go through prepared statements.  A result is first filled into a row of
+ * bound values (struct srow), then written — at once, or during a run by
+ * the writer thread (store_writer.c), which commits its own batches.
+ * Written at once, results are batched in a transaction that commits
+ * after 256 results or once 250 ms have passed since the last commit (or
+ * at store_tick), so a burst of thousands of results costs a handful of
+ * commits while a slow run commits nearly every result at once — and a
+ * kill -9 loses at most the open batch.  On SQLite the journal is WAL with
  * synchronous=NORMAL: a commit survives a process crash (it is in the WAL
  * file) without an fsync per batch.
  *
@@ -339,22 +342,6 @@ static void bind_owned_json(struct db_stmt *q, int i, char *s)
 	free(s);
 }
 
-static void bind_count(struct db_stmt *q, int i, long v)
-{
-	if (v >= 0)
-		db_bind_int(q, i, v);
-	else
-		db_bind_null(q, i);
-}
-
-static void bind_real_known(struct db_stmt *q, int i, double v)
-{
-	if (v >= 0 && isfinite(v))
-		db_bind_double(q, i, v);
-	else
-		db_bind_null(q, i);
-}
-
 static void bind_real(struct db_stmt *q, int i, double v)
 {
 	if (isfinite(v))
@@ -368,6 +355,10 @@ static void bind_real(struct db_stmt *q, int i, double v)
 int sti_prepare(struct store *st, const char *sql, struct db_stmt **q,
 		   struct err *err)
 {
+	/* A statement of its own: the writer thread, if any, is done first
+	 * (its failure is reported by store_tick / store_commit). */
+	struct err ignored = {0};
+	(void)sti_writer_sync(st, &ignored);
 	return db_prepare(st->db, sql, q, err);
 }
 
@@ -641,7 +632,7 @@ static int beat(struct store *st, struct err *err)
 	return sti_exec(st, sql, err);
 }
 
-static int tx_begin(struct store *st, struct err *err)
+int sti_tx_begin(struct store *st, struct err *err)
 {
 	if (st->in_tx)
 		return 0;
@@ -652,7 +643,7 @@ static int tx_begin(struct store *st, struct err *err)
 	return beat(st, err);
 }
 
-int store_commit(struct store *st, struct err *err)
+int sti_commit_now(struct store *st, struct err *err)
 {
 	if (!st->in_tx)
 		return 0;
@@ -664,22 +655,38 @@ int store_commit(struct store *st, struct err *err)
 	return 0;
 }
 
+/* With a writer thread (store_writer.c), the results handed to it are
+ * written and committed first, and the caller then has the connection to
+ * itself until it hands over the next result. */
+int store_commit(struct store *st, struct err *err)
+{
+	int rc = sti_writer_sync(st, err);
+	return rc ? rc : sti_commit_now(st, err);
+}
+
 int store_tick(struct store *st, struct err *err)
 {
-	int rc;
+	int rc = 0;
+	/* The writer's failure, if any, is this caller's (the writer thread
+	 * reports it here: the engine ticks every pass). */
+	if (st->w && (rc = sti_writer_poll(st, err)))
+		return rc;
+	sti_db_lock(st);
 	if (!st->in_tx && st->live_run &&
 	    fs_mono_ms() - st->last_beat_ms >= HEARTBEAT_MS) {
-		if ((rc = tx_begin(st, err)))
-			return rc;
-		return store_commit(st, err);
+		if (!(rc = sti_tx_begin(st, err)))
+			rc = sti_commit_now(st, err);
+	} else if (st->in_tx) {
+		/* The engine ticks once per pass of its loop, before it may
+		 * sleep: committing here makes every write in hand durable
+		 * before the process waits, so a kill -9 loses only what
+		 * arrived in the current pass (bursts within one pass still
+		 * share a commit).  With a writer thread, results are its to
+		 * commit; what is left here is the cache. */
+		rc = sti_commit_now(st, err);
 	}
-	/* The engine ticks once per pass of its loop, before it may sleep:
-	 * committing here makes every result in hand durable before the
-	 * process waits, so a kill -9 loses only what arrived in the current
-	 * pass (bursts within one pass still share a commit). */
-	if (st->in_tx)
-		return store_commit(st, err);
-	return 0;
+	sti_db_unlock(st);
+	return rc;
 }
 
 void store_close(struct store *st)
@@ -687,7 +694,10 @@ void store_close(struct store *st)
 	struct err e = {0};
 	if (!st)
 		return;
-	if (st->db && st->in_tx && store_commit(st, &e))
+	if (st->w && store_writer_stop(st, &e))
+		err_print(&e, stderr);
+	err_clear(&e);
+	if (st->db && st->in_tx && sti_commit_now(st, &e))
 		err_print(&e, stderr);
 	db_finalize(st->ins_result);
 	db_finalize(st->ins_assert);
@@ -814,7 +824,7 @@ int store_run_begin_or_join(struct store *st, const struct suite *s,
 	int rc;
 	*run_id = 0;
 	*joined = false;
-	if ((rc = store_commit(st, err)) || (rc = tx_begin(st, err)))
+	if ((rc = store_commit(st, err)) || (rc = sti_tx_begin(st, err)))
 		return rc;
 	/* Under the write lock: a second shard starting at the same moment
 	 * waits here and then finds the run. */
@@ -1003,57 +1013,160 @@ static int drop_existing(struct store *st, int64_t run_id,
 	return 0;
 }
 
-static void bind_result(struct db_stmt *q, int64_t run_id,
-			const struct result_rec *r, const char *key)
+/* ---- a result as the values its INSERTs bind (struct srow) ----------
+ *
+ * store_result_put fills a row on the caller's thread (everything it
+ * reads from the response and the grade, texts copied into one buffer)
+ * and writes it at once, or hands it to the writer thread
+ * (store_writer.c) to write later; one code path either way. */
+
+enum { SP_NULL, SP_INT, SP_REAL, SP_TEXT };
+
+static void row_int(struct sparam *v, int64_t i)
+{
+	v->kind = SP_INT;
+	v->i = i;
+}
+
+static void row_real(struct sparam *v, double d)
+{
+	v->kind = isfinite(d) ? SP_REAL : SP_NULL;
+	v->d = d;
+}
+
+static void row_text(struct srow *row, struct sparam *v, const char *s)
+{
+	size_t n;
+	if (!s)
+		return; /* SP_NULL */
+	n = strlen(s);
+	v->kind = SP_TEXT;
+	v->off = row->text.len;
+	buf_append(&row->text, s, n + 1);
+}
+
+static void row_count(struct sparam *v, long n)
+{
+	if (n >= 0)
+		row_int(v, n);
+}
+
+static void row_real_known(struct sparam *v, double d)
+{
+	if (d >= 0)
+		row_real(v, d);
+}
+
+static void row_bind(struct db_stmt *q, const struct srow *row,
+		     const struct sparam *v, int n)
+{
+	db_reset(q);
+	for (int i = 0; i < n; i++) {
+		switch (v[i].kind) {
+		case SP_INT:
+			db_bind_int(q, i + 1, v[i].i);
+			break;
+		case SP_REAL:
+			db_bind_double(q, i + 1, v[i].d);
+			break;
+		case SP_TEXT:
+			sti_bind_text(q, i + 1, row->text.p + v[i].off);
+			break;
+		default:
+			db_bind_null(q, i + 1);
+			break;
+		}
+	}
+}
+
+void sti_row_fill(struct store *st, int64_t run_id, const struct result_rec *r,
+		  struct srow *row)
 {
 	const struct response *resp = r->resp;
 	const struct grade *g = resp->error == RESP_OK ? r->grade : NULL;
-	char started[32];
-	db_reset(q);
-	db_bind_int(q, 1, run_id);
-	db_bind_int(q, 2, (int64_t)r->test_idx);
-	db_bind_int(q, 3, (int64_t)r->prompt_idx);
-	db_bind_int(q, 4, (int64_t)r->provider_idx);
-	db_bind_int(q, 5, r->repeat);
+	struct sparam *v = row->res;
+	char started[32], key[65];
+	memset(row, 0, sizeof *row);
+	row->run_id = run_id;
+	row->t = r->test_idx;
+	row->p = r->prompt_idx;
+	row->v = r->provider_idx;
+	row->rep = r->repeat;
+	row_int(&v[0], run_id);
+	row_int(&v[1], (int64_t)r->test_idx);
+	row_int(&v[2], (int64_t)r->prompt_idx);
+	row_int(&v[3], (int64_t)r->provider_idx);
+	row_int(&v[4], r->repeat);
 	if (r->started_ms > 0) {
 		sti_iso_time(r->started_ms, started);
-		sti_bind_text(q, 6, started);
+		row_text(row, &v[5], started);
 	}
-	sti_bind_text(q, 7, r->rendered_prompt);
-	sti_bind_text(q, 8, resp->output);
+	row_text(row, &v[6], r->rendered_prompt);
+	row_text(row, &v[7], resp->output);
 	if (resp->error != RESP_OK) {
-		sti_bind_text(q, 9, resp_error_name(resp->error));
-		sti_bind_text(q, 10, resp->error_msg ? resp->error_msg : "");
+		row_text(row, &v[8], resp_error_name(resp->error));
+		row_text(row, &v[9], resp->error_msg ? resp->error_msg : "");
 	}
 	if (resp->http_status > 0)
-		db_bind_int(q, 11, resp->http_status);
-	sti_bind_text(q, 12, resp->finish_reason);
-	bind_real_known(q, 13, resp->latency_ms);
-	bind_real_known(q, 14, resp->ttft_ms);
-	bind_count(q, 15, resp->prompt_tokens);
-	bind_count(q, 16, resp->completion_tokens);
-	bind_count(q, 17, resp->total_tokens);
-	bind_real_known(q, 18, resp->cost_usd);
-	db_bind_int(q, 19, resp->retries);
-	db_bind_double(q, 25, resp->retry_wait_ms);
-	db_bind_int(q, 26, r->judge_calls);
-	db_bind_double(q, 27, r->judge_cost_usd);
-	db_bind_double(q, 28, r->judge_latency_ms);
-	if (key)
-		sti_bind_text(q, 31, key);
+		row_int(&v[10], resp->http_status);
+	row_text(row, &v[11], resp->finish_reason);
+	row_real_known(&v[12], resp->latency_ms);
+	row_real_known(&v[13], resp->ttft_ms);
+	row_count(&v[14], resp->prompt_tokens);
+	row_count(&v[15], resp->completion_tokens);
+	row_count(&v[16], resp->total_tokens);
+	row_real_known(&v[17], resp->cost_usd);
+	row_int(&v[18], resp->retries);
+	row_int(&v[19], resp->cached ? 1 : 0);
+	row_real(&v[24], resp->retry_wait_ms);
+	row_int(&v[25], r->judge_calls);
+	row_real(&v[26], r->judge_cost_usd);
+	row_real(&v[27], r->judge_latency_ms);
 	if (resp->error == RESP_OK && resp->confidence >= 0 &&
 	    resp->confidence <= 1)
-		db_bind_double(q, 29, resp->confidence);
-	db_bind_int(q, 20, resp->cached ? 1 : 0);
-	sti_bind_text(q, 30, resp->served_model);
-	if (g) {
-		db_bind_int(q, 21, g->pass ? 1 : 0);
-		bind_real(q, 22, g->score);
-		sti_bind_text(q, 23, g->reason);
-		if (g->named_scores && json_object_size(g->named_scores))
-			bind_owned_json(q, 24, json_dumps(g->named_scores,
-							  JSON_COMPACT));
+		row_real(&v[28], resp->confidence);
+	row_text(row, &v[29], resp->served_model);
+	if (st->keys && run_id == st->live_run) {
+		store_keys_item(st->keys, r->test_idx, r->prompt_idx,
+				r->provider_idx, r->repeat, key);
+		row_text(row, &v[30], key);
 	}
+	if (!g)
+		return;
+	row_int(&v[20], g->pass ? 1 : 0);
+	row_real(&v[21], g->score);
+	row_text(row, &v[22], g->reason);
+	if (g->named_scores && json_object_size(g->named_scores)) {
+		char *named = json_dumps(g->named_scores, JSON_COMPACT);
+		row_text(row, &v[23], named);
+		free(named);
+	}
+	row->n_asserts = g->n_items;
+	row->as = g->n_items ? xcalloc(g->n_items, sizeof *row->as) : NULL;
+	for (size_t i = 0; i < g->n_items; i++) {
+		const struct assert_outcome *o = &g->items[i];
+		const struct assertion_spec *sp = o->spec;
+		struct sparam *a = row->as[i];
+		row_int(&a[1], (int64_t)i);
+		row_text(row, &a[2], sp && sp->type ? sp->type : "?");
+		row_int(&a[3], o->pass ? 1 : 0);
+		row_real(&a[4], o->score);
+		row_text(row, &a[5], o->reason);
+		if (sp)
+			row_real(&a[6], sp->weight);
+		row_text(row, &a[7], sp ? sp->metric : NULL);
+		if (sp && sp->has_severity)
+			row_real(&a[8], sp->severity);
+	}
+}
+
+void sti_row_free(struct srow *row)
+{
+	if (!row)
+		return;
+	buf_free(&row->text);
+	free(row->as);
+	row->as = NULL;
 }
 
 static int insert_asserts(struct store *st, int64_t result_id,
@@ -1082,50 +1195,67 @@ static int insert_asserts(struct store *st, int64_t result_id,
 	return 0;
 }
 
-int store_result_put(struct store *st, int64_t run_id,
-		     const struct result_rec *r, struct err *err)
+/* Writes a filled row in the open transaction. */
+int sti_row_write(struct store *st, struct srow *row, struct err *err)
 {
+	struct result_rec key = { row->t, row->p, row->v, row->rep, NULL, NULL,
+				  NULL, 0, 0, 0, 0 };
+	struct db_stmt *q = st->ins_result;
 	int step, rc;
 	int64_t id;
-	char key[65];
-	if (!r || !r->resp)
-		return err_set(err, ST_INTERNAL, "store_result_put: no response");
-	if ((rc = tx_begin(st, err)))
-		return rc;
-	if (st->keys && run_id == st->live_run)
-		store_keys_item(st->keys, r->test_idx, r->prompt_idx,
-				r->provider_idx, r->repeat, key);
-	else
-		key[0] = '\0';
-	bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
-	step = db_step(st->ins_result, err);
+	row_bind(q, row, row->res, 31);
+	step = db_step(q, err);
 	if (step == DB_DONE) {
 		/* ON CONFLICT DO NOTHING: the item is stored already. */
-		db_reset(st->ins_result);
-		if ((rc = drop_existing(st, run_id, r, err)))
+		db_reset(q);
+		if ((rc = drop_existing(st, row->run_id, &key, err)))
 			return rc;
-		bind_result(st->ins_result, run_id, r, key[0] ? key : NULL);
-		step = db_step(st->ins_result, err);
+		row_bind(q, row, row->res, 31);
+		step = db_step(q, err);
 	}
 	if (step != DB_ROW) {
 		rc = step == DB_DONE
 			? err_set(err, ST_DB, "%s: storing a result: the item"
 				  " is stored already", st->path)
 			: sti_fail(st, err, "storing a result");
-		db_reset(st->ins_result);
+		db_reset(q);
 		return rc;
 	}
-	id = db_col_int(st->ins_result, 0);
+	id = db_col_int(q, 0);
 	/* Release the bound output/prompt copies now rather than at the next
 	 * put (the reset clears the bindings). */
-	db_reset(st->ins_result);
-	if (r->resp->error == RESP_OK && r->grade &&
-	    (rc = insert_asserts(st, id, r->grade, err)))
+	db_reset(q);
+	for (size_t i = 0; i < row->n_asserts; i++) {
+		row_int(&row->as[i][0], id);
+		row_bind(st->ins_assert, row, row->as[i], 9);
+		if (db_step(st->ins_assert, err) != DB_DONE) {
+			db_reset(st->ins_assert);
+			return sti_fail(st, err, "storing an assertion result");
+		}
+	}
+	db_reset(st->ins_assert);
+	return 0;
+}
+
+int store_result_put(struct store *st, int64_t run_id,
+		     const struct result_rec *r, struct err *err)
+{
+	struct srow row;
+	int rc;
+	if (!r || !r->resp)
+		return err_set(err, ST_INTERNAL, "store_result_put: no response");
+	if (st->w)
+		return sti_writer_put(st, run_id, r, err);
+	sti_row_fill(st, run_id, r, &row);
+	if (!(rc = sti_tx_begin(st, err)))
+		rc = sti_row_write(st, &row, err);
+	sti_row_free(&row);
+	if (rc)
 		return rc;
 	st->pending++;
 	if (st->pending >= BATCH_MAX_RESULTS ||
 	    fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
-		return store_commit(st, err);
+		return sti_commit_now(st, err);
 	return 0;
 }
 
@@ -1157,6 +1287,8 @@ int store_case_outputs(struct store *st, int64_t run_id, size_t test_idx,
 	int rc;
 	for (size_t i = 0; i < n_providers; i++)
 		outputs[i] = NULL;
+	if ((rc = sti_writer_sync(st, err)))
+		return rc;
 	if ((rc = sti_prepare(st, "SELECT provider_idx, output FROM results WHERE"
 			      " run_id=?1 AND case_idx=?2 AND prompt_idx=?3 AND"
 			      " repeat=?4 AND error_kind IS NULL", &q, err)))
@@ -1186,6 +1318,8 @@ int store_result_outcomes(struct store *st, int64_t run_id, size_t test_idx,
 	*found = false;
 	for (size_t i = 0; i < n; i++)
 		memset(&out[i], 0, sizeof out[i]);
+	if ((rc = sti_writer_sync(st, err)))
+		return rc;
 	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
 	if (!id)
 		return 0;
@@ -1216,7 +1350,9 @@ int store_result_regrade(struct store *st, int64_t run_id, size_t test_idx,
 	char *named = NULL;
 	int64_t id;
 	int rc;
-	if ((rc = tx_begin(st, err)))
+	if ((rc = sti_writer_sync(st, err)))
+		return rc;
+	if ((rc = sti_tx_begin(st, err)))
 		return rc;
 	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
 	if (!id)
@@ -1255,7 +1391,9 @@ int store_result_grading_error(struct store *st, int64_t run_id,
 	char *msg;
 	int64_t id;
 	int rc;
-	if ((rc = tx_begin(st, err)))
+	if ((rc = sti_writer_sync(st, err)))
+		return rc;
+	if ((rc = sti_tx_begin(st, err)))
 		return rc;
 	id = result_id(st, run_id, test_idx, prompt_idx, provider_idx, repeat);
 	if (!id)
@@ -1310,15 +1448,14 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 	return rc;
 }
 
-int store_cache_put(struct store *st, const char *key, const char *provider_id,
-		    const char *body, const char *response, struct err *err)
+static int cache_put_locked(struct store *st, const char *key,
+			    const char *provider_id, const char *body,
+			    const char *response, struct err *err)
 {
 	struct db_stmt *q = st->cache_put;
 	char now[32];
 	int rc;
-	if (!key || !response)
-		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
-	if ((rc = tx_begin(st, err)))
+	if ((rc = sti_tx_begin(st, err)))
 		return rc;
 	sti_iso_time(fs_now_ms(), now);
 	db_reset(q);
@@ -1335,8 +1472,20 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 	st->pending++;
 	if (st->pending >= BATCH_MAX_RESULTS ||
 	    fs_mono_ms() - st->last_commit_ms >= BATCH_MAX_MS)
-		return store_commit(st, err);
+		return sti_commit_now(st, err);
 	return 0;
+}
+
+int store_cache_put(struct store *st, const char *key, const char *provider_id,
+		    const char *body, const char *response, struct err *err)
+{
+	int rc;
+	if (!key || !response)
+		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
+	sti_db_lock(st);
+	rc = cache_put_locked(st, key, provider_id, body, response, err);
+	sti_db_unlock(st);
+	return rc;
 }
 
 int store_cache_get(struct store *st, const char *key, char **response,
@@ -1345,6 +1494,7 @@ int store_cache_get(struct store *st, const char *key, char **response,
 	struct db_stmt *q = st->cache_get;
 	int rc = 0, step;
 	*response = NULL;
+	sti_db_lock(st);
 	db_reset(q);
 	sti_bind_text(q, 1, key);
 	step = db_step(q, err);
@@ -1353,5 +1503,6 @@ int store_cache_get(struct store *st, const char *key, char **response,
 	else if (step != DB_ROW && step != DB_DONE)
 		rc = sti_fail(st, err, "reading the cache");
 	db_reset(q);
+	sti_db_unlock(st);
 	return rc;
 }

@@ -17,6 +17,33 @@
 extern char **environ;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* The store's writer thread redacts while the run loop forks grading
+ * children: a fork while that thread holds `mu` would leave the child's
+ * copy locked forever (an error message in the child hangs it).  So fork
+ * waits for `mu` and both sides release it. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&mu);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&mu);
+}
+
+static void fork_register(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+static void lock(void)
+{
+	pthread_once(&fork_once, fork_register);
+	pthread_mutex_lock(&mu);
+}
+
 static char **secrets;          /* longest first */
 static size_t n_secrets, cap_secrets;
 
@@ -53,7 +80,7 @@ void redact_add(const char *secret)
 	while (n && isspace((unsigned char)secret[n - 1]))
 		n--;
 	buf_json_escape(&esc, secret, n);
-	pthread_mutex_lock(&mu);
+	lock();
 	add_locked(secret, n);
 	if (esc.len != n || memcmp(esc.p, secret, n))
 		add_locked(esc.p, esc.len);
@@ -206,7 +233,7 @@ char *redact_dup(const char *s, size_t n)
 	bool hit;
 	if (!s)
 		return NULL;
-	pthread_mutex_lock(&mu);
+	lock();
 	hit = n_secrets && scrub_locked(s, n, &out);
 	pthread_mutex_unlock(&mu);
 	return hit ? buf_detach(&out) : NULL;
@@ -232,7 +259,7 @@ bool redact_buf(char *buf, size_t cap)
 
 void redact_clear(void)
 {
-	pthread_mutex_lock(&mu);
+	lock();
 	for (size_t i = 0; i < n_secrets; i++)
 		free(secrets[i]);
 	free(secrets);
