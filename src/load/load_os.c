@@ -63,11 +63,12 @@ static void fair_slice(uint64_t ns)
 
 static int schedstat_fd = -2;   /* -2 not opened yet, -1 unavailable */
 
-double load_os_runq_ms(void)
+int load_os_sched(double *run_ms, double *runq_ms)
 {
 	char buf[128], *p, *end;
 	ssize_t n;
-	unsigned long long wait;
+	unsigned long long run, wait;
+	*run_ms = *runq_ms = -1;
 	if (schedstat_fd == -2)
 		schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	if (schedstat_fd < 0)
@@ -76,11 +77,39 @@ double load_os_runq_ms(void)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	strtoull(buf, &p, 10);          /* run time */
+	run = strtoull(buf, &p, 10);    /* run time */
 	wait = strtoull(p, &end, 10);   /* run-queue wait */
-	if (end == p)
+	if (p == buf || end == p)
 		return -1;
-	return (double)wait / 1e6;
+	*run_ms = (double)run / 1e6;
+	*runq_ms = (double)wait / 1e6;
+	return 0;
+}
+
+double load_os_runq_ms(void)
+{
+	double run, runq;
+	return load_os_sched(&run, &runq) ? -1 : runq;
+}
+
+/* /proc/stat's first line: "cpu  user nice system idle iowait irq softirq
+ * steal …" in USER_HZ ticks (proc(5)). */
+double load_os_steal_ms(void)
+{
+	char line[512];
+	unsigned long long v[8];
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+	int got;
+	if (!f)
+		return -1;
+	got = fgets(line, sizeof line, f) ? sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+						   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+						   &v[6], &v[7]) : 0;
+	fclose(f);
+	if (got != 8 || hz <= 0)
+		return -1;
+	return (double)v[7] * 1000.0 / (double)hz;
 }
 
 static int saved_policy = -1;

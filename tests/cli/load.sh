@@ -102,6 +102,32 @@ check schedule_late_matches_store "$(jqv '.candidates[0].steps[0].late_sends' sl
 "$ASSAY" show --db "$T/db2" latest >slow_show.out 2>&1
 check_grep schedule_text_line 'sends vs schedule at 40\.0/s: [0-9.]+% within 1 ms \(lag p50 ' slow_show.out
 
+# 2c. Where late sends' lag went: a loop overloaded by its own grading
+# (a Lua assertion that burns ≥ 10 ms of CPU per answer, answers 400 ms
+# after each send at 50/s) must show its late sends as the loop's own
+# work; the causes add up to the late sends and the parts to their lag.
+# No share within 1 ms is asserted: only where the lag went.
+cat >burn.yaml <<YAML
+prompts: ["Q {{n}}"]
+providers:
+  - id: openai:chat:slow
+    config: {apiBaseUrl: "$BASE"}
+tests:
+  - vars: {n: 1}
+    assert: [{type: lua, value: "local t = 0 for i = 1, 5000000 do t = t + i end return t > 0"}]
+YAML
+"$ASSAY" load burn.yaml --rate 50 --duration 1s --db "$T/dbb" -o burn.json >burn.out 2>&1
+check burn_exit 0 $?
+in_range burn_late_by_own "$(jqv '.candidates[0].steps[0].late_by_own' burn.json)" 5 50
+check burn_own_part_largest 1 "$(jqv '.candidates[0].steps[0].late_lag_parts_ms | if .own > .timer and .own > .offcpu and .own > .held then 1 else 0 end' burn.json)"
+check burn_causes_add_up "$(jqv '.candidates[0].steps[0].late_sends' burn.json)" "$(jqv '.candidates[0].steps[0].late_causes | add' burn.json)"
+check burn_parts_add_up 1 "$(jqv '.candidates[0].steps[0] | if ((.late_lag_parts_ms | add) - .late_lag_ms | fabs) < 1e-6 * (.late_lag_ms + 1) then 1 else 0 end' burn.json)"
+check burn_own_share 1 "$(jqv '.candidates[0].steps[0] | if (.own_on_time_share - (.sent - .late_by_own) / .sent | fabs) < 1e-9 then 1 else 0 end' burn.json)"
+# a send waits for at most one answer's grading (plus the machine), not
+# for a whole burst: the grade here costs 10–100 ms, a burst 20 of them
+in_range burn_max_lag_one_grade "$(sqlite3 "$T/dbb" 'select max(sent_ms - intended_ms) from load_requests')" 0 600
+check_grep burn_text_causes 'own work [0-9]+ \([0-9]+ ms\); late by the loop.s own work alone: [0-9]+' burn.out
+
 # 2b. --realtime: the loop at SCHED_FIFO when allowed (root here); refused
 # with the reason, before anything is stored, when not.
 if [ "$(id -u)" = 0 ]; then
@@ -131,6 +157,7 @@ fi
 check capped_exit 0 $?
 in_range capped_late_sends "$(jqv '.candidates[0].steps[0].late_sends' cap.json)" 20 60
 in_range capped_late_for_cap "$(jqv '.candidates[0].steps[0].late_capped' cap.json)" 20 60
+in_range capped_cause_held "$(jqv '.candidates[0].steps[0].late_causes.held' cap.json)" 20 60
 in_range capped_latency_p95 "$(jqv '.candidates[0].steps[0].latency_ms.p95' cap.json)" 200 100000
 in_range capped_service_p50 "$(jqv '.candidates[0].steps[0].service_ms.p50' cap.json)" 45 120
 check_grep capped_warning 'sends left late' cap.out
