@@ -126,6 +126,8 @@ check burn_own_share 1 "$(jqv '.candidates[0].steps[0] | if (.own_on_time_share 
 # a send waits for at most one answer's grading (plus the machine), not
 # for a whole burst: the grade here costs 10–100 ms, a burst 20 of them
 in_range burn_max_lag_one_grade "$(sqlite3 "$T/dbb" 'select max(sent_ms - intended_ms) from load_requests')" 0 600
+"$ASSAY" report --db "$T/dbb" latest -o burn.html >/dev/null 2>&1
+check burn_html_own_column 1 "$(grep -c "<td>$(jqv '.candidates[0].steps[0].late_sends' burn.json)</td><td>$(jqv '.candidates[0].steps[0].late_by_own' burn.json)</td>" burn.html)"
 check_grep burn_text_causes 'own work [0-9]+ \([0-9]+ ms\); late by the loop.s own work alone: [0-9]+' burn.out
 
 # 2b. --realtime: the loop at SCHED_FIFO when allowed (root here); refused
