@@ -25,7 +25,11 @@
 # to SPIN_US µs before each arrival and spinning the rest (does a spin
 # beat the timer here?).  Then where assay's late sends' lag went (its
 # report: held by -j/budget, run queue, late timer, off CPU, the loop's
-# own work) and how many sends the loop's own work alone made late.
+# own work) and how many sends the loop's own work alone made late
+# ("ownlt"; "inline": of them, sends that came due while the arrival
+# before had not left — the loop catching up after a stall), with the
+# steal over assay's step ("steal") and over the floor's ("fsteal"), in
+# ms over all CPUs.
 # Then the spread (min–max over the repeats) per mode and rate, and the
 # goal line: "within 1 ms up to 2,000/s" holds for the scheduler's own
 # lag when no more than 0.1 % of sends in any step were late by the
@@ -86,9 +90,9 @@ while [ "$r" -le "$REP" ]; do
 		else
 			: >"$W/spin.txt"
 		fi
-		printf '%6s %6s %8s %8s %8s %8s %7s %6s | %5s %5s %5s %5s %5s %5s | %6s %6s\n' \
+		printf '%6s %6s %8s %8s %8s %8s %7s %6s | %5s %5s %5s %5s %5s %5s | %5s %6s %6s %6s\n' \
 			"rate/s" "sends" "lag p50" "lag p99" "lag max" "in 1ms" "floor" "spin" \
-			"late" "held" "runq" "timer" "offcp" "own" "ownlt" "steal"
+			"late" "held" "runq" "timer" "offcp" "own" "ownlt" "inline" "steal" "fsteal"
 		sqlite3 -separator ' ' "$W/db" "
 		  WITH l AS (SELECT step, sent_ms - intended_ms AS lag,
 				    ROW_NUMBER() OVER (PARTITION BY step ORDER BY sent_ms - intended_ms) AS k,
@@ -102,14 +106,16 @@ while [ "$r" -le "$REP" ]; do
 		while read -r step n p50 p99 mx within; do
 			rate=$(jq -r ".plan.rates[$step]" "$W/load.json")
 			set -- $(jq -r ".candidates[0].steps[$step] | [.late_sends, (.late_causes |
-				.held, .runq, .timer, .offcpu, .own), .late_by_own, (.steal_ms // \"-\")] |
+				.held, .runq, .timer, .offcpu, .own), .late_by_own, .late_by_own_queued,
+				(.steal_ms // \"-\")] |
 				map(tostring) | join(\" \")" "$W/load.json")
 			floor=$(awk -v r="$rate" '$1 == r { print $3 }' "$W/floor.txt")
+			fsteal=$(awk -v r="$rate" '$1 == r { print $9 }' "$W/floor.txt")
 			spin=$(awk -v r="$rate" '$1 == r { print $3 }' "$W/spin.txt")
-			printf '%6.0f %6d %5.3f ms %5.3f ms %5.2f ms %6.2f %% %5.2f%% %6s | %5s %5s %5s %5s %5s %5s | %6s %6s\n' \
+			printf '%6.0f %6d %5.3f ms %5.3f ms %5.2f ms %6.2f %% %5.2f%% %6s | %5s %5s %5s %5s %5s %5s | %5s %6s %6s %6s\n' \
 				"$rate" "$n" "$p50" "$p99" "$mx" "$within" "$floor" "${spin:--}" \
-				"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
-			echo "$mode $rate $within $floor ${spin:--} $7 $n" >>"$W/spread"
+				"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$fsteal"
+			echo "$mode $rate $within $floor ${spin:--} $7 $8 $n" >>"$W/spread"
 		done
 		steal1=$(awk '/^cpu /{print $9}' /proc/stat)
 		awk -v st=$((steal1 - steal0)) -v hz="$(getconf CLK_TCK)" '{
@@ -120,22 +126,30 @@ while [ "$r" -le "$REP" ]; do
 	r=$((r+1))
 done
 echo "== over $REP runs (min – max): share of sends within 1 ms (assay, the floor, the floor spinning),"
-echo "   and sends late by the loop's own work alone (of all sends, the worst step)"
+echo "   and sends late by the loop's own work alone (all; of them in line behind an earlier late send)"
 sort -k1,1 -k2,2n "$W/spread" | awk '
 	function upd(a, k, v) { if (!(k in a) || v < a[k]) a[k] = v }
 	function updh(a, k, v) { if (!(k in a) || v > a[k]) a[k] = v }
 	{ k = $1 " " $2
 	  upd(lo, k, $3); updh(hi, k, $3); upd(flo, k, $4); updh(fhi, k, $4)
 	  if ($5 != "-") { upd(slo, k, $5); updh(shi, k, $5) }
-	  own = 100 * $6 / $7; updh(ownhi, k, own); ownsum[k] += $6; nsum[k] += $7
+	  if ($6 == "null") unknown[k] = 1
+	  else { updh(ownhi, k, 100 * $6 / $8); updh(firsthi, k, 100 * ($6 - $7) / $8)
+		 ownsum[k] += $6; qsum[k] += $7 }
+	  nsum[k] += $8
 	  if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
-	END { met = 1
+	END { met = 1; met1 = 1; unk = 0
 	  for (i = 1; i <= n; i++) { k = order[i]; split(k, a, " ")
 		sp = (k in slo) ? sprintf("%.2f – %.2f %%", slo[k], shi[k]) : "-"
-		printf "%9s %6.0f/s: assay %6.2f – %6.2f %%, floor %6.2f – %6.2f %%, spin %s; " \
-		       "own work %d of %d sends (worst step %.3f %%)\n", a[1], a[2], lo[k], hi[k],
-		       flo[k], fhi[k], sp, ownsum[k], nsum[k], ownhi[k]
-		if (ownhi[k] > 0.1) met = 0 }
-	  printf "goal \"within 1 ms up to 2,000/s\" for the scheduler'"'"'s own lag " \
-		 "(no step with more than 0.1 %% of sends late by the loop'"'"'s own work): %s\n",
-		 met ? "met" : "NOT met" }'
+		printf "%9s %6.0f/s: assay %6.2f – %6.2f %%, floor %6.2f – %6.2f %%, spin %s; ", \
+		       a[1], a[2], lo[k], hi[k], flo[k], fhi[k], sp
+		if (k in unknown) { print "own work: not split by this assay"; unk = 1; continue }
+		printf "own work %d of %d sends, %d in line (worst step %.3f %%, first in line %.3f %%)\n",
+		       ownsum[k], nsum[k], qsum[k], ownhi[k], firsthi[k]
+		if (ownhi[k] > 0.1) met = 0
+		if (firsthi[k] > 0.1) met1 = 0 }
+	  if (unk) { print "goal: not judged (an assay without the split of the lag)"; exit }
+	  printf "goal \"within 1 ms up to 2,000/s\" for the scheduler'"'"'s own lag (no step with more " \
+		 "than 0.1 %% of sends late by the loop'"'"'s own work): %s\n", met ? "met" : "NOT met"
+	  printf "  counting only sends first in line (not catching up behind an earlier late send): %s\n",
+		 met1 ? "met" : "NOT met" }'

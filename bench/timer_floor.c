@@ -13,7 +13,9 @@
  * lag = wake-up − arrival.  A late wake (lag > 1 ms) counts as run-queue
  * when the thread's run-queue wait (/proc/thread-self/schedstat) over the
  * sleep explains all but 1 ms of it.  One line per rate:
- *   RATE N WITHIN_1MS_PCT P50_MS P99_MS MAX_MS LATE LATE_RUNQ
+ *   RATE N WITHIN_1MS_PCT P50_MS P99_MS MAX_MS LATE LATE_RUNQ STEAL_MS
+ * (STEAL_MS: the machine's hypervisor steal over the rate's run, all CPUs,
+ * from /proc/stat; -1 unknown).
  * Built by bench/load.sh with cc; not part of assay. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +49,18 @@ static double runq_ms(void)
 	buf[n] = '\0';
 	strtoull(buf, &p, 10);
 	return (double)strtoull(p, NULL, 10) / 1e6;
+}
+
+static double steal_ms(void)
+{
+	unsigned long long v[8];
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+	int got = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			     &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) : 0;
+	if (f)
+		fclose(f);
+	return got == 8 && hz > 0 ? (double)v[7] * 1000.0 / (double)hz : -1;
 }
 
 static void sleep_until(double t)
@@ -115,7 +129,7 @@ int main(int argc, char **argv)
 	ss_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	enter(realtime);
 	for (; i < argc; i++) {
-		double rate = atof(argv[i]), t0, *lag;
+		double rate = atof(argv[i]), t0, *lag, st0 = steal_ms(), st1;
 		long n = (long)(rate * dur), late = 0, late_rq = 0, within = 0;
 		if (!(rate > 0) || n <= 0)
 			continue;
@@ -143,9 +157,11 @@ int main(int argc, char **argv)
 					late_rq++;
 			}
 		}
+		st1 = steal_ms();
 		qsort(lag, (size_t)n, sizeof *lag, cmp);
-		printf("%g %ld %.2f %.3f %.3f %.3f %ld %ld\n", rate, n, 100.0 * (double)within / (double)n,
-		       lag[(n - 1) / 2], lag[(long)ceil(0.99 * (double)n) - 1], lag[n - 1], late, late_rq);
+		printf("%g %ld %.2f %.3f %.3f %.3f %ld %ld %.0f\n", rate, n, 100.0 * (double)within / (double)n,
+		       lag[(n - 1) / 2], lag[(long)ceil(0.99 * (double)n) - 1], lag[n - 1], late, late_rq,
+		       st0 >= 0 && st1 >= 0 ? st1 - st0 : -1.0);
 		fflush(stdout);
 		free(lag);
 	}

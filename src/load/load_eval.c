@@ -191,6 +191,7 @@ json_t *load_step_json(const struct load_step *st)
 		json_object_set_new(j, "late_lag_parts_ms", parts);
 	}
 	json_object_set_new(j, "late_by_own", json_integer(st->late_own));
+	json_object_set_new(j, "late_by_own_queued", json_integer(st->late_own_queued));
 	json_object_set_new(j, "own_on_time_share", st->sent ? num((double)(st->sent - st->late_own) /
 								   (double)st->sent) : json_null());
 	json_object_set_new(j, "steal_ms", st->steal_ms >= 0 ? num(st->steal_ms) : json_null());

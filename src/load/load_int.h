@@ -28,6 +28,8 @@ struct load_step {
 	double late_part_ms[LAG_NCAUSES]; /* the late sends' lag, by part */
 	long late_own;         /* late sends whose own part alone (the loop's
 				* work) exceeds late_ms */
+	long late_own_queued;  /* of which came due while the arrival before
+				* had not left: the loop catching up */
 	double steal_ms;       /* the machine's steal over the step (all
 				* CPUs), < 0 unknown */
 	double runq_ms;        /* the loop's run-queue wait over the step */

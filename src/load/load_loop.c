@@ -113,6 +113,8 @@ struct load_cand {
 	int *free_x;
 	int n_free;
 	int unsent;              /* handed to libcurl, not yet written */
+	long rec_seq;            /* the send recorded last, and when it */
+	double rec_sent;         /* left (record_send) */
 	/* the current step */
 	struct load_step *st;
 	const struct load_plan *plan;
@@ -341,9 +343,14 @@ static void record_send(struct load_cand *c, struct xfer *x, double now, bool kn
 	struct load_step *st = c->st;
 	double lag = now - x->t_int, part[LAG_NCAUSES], from = x->t_int;
 	struct lag_sample smp = { .t = now, .run = -1, .runq = -1, .deadline = -1 };
+	/* the arrival before it left after this one came due: this one
+	 * waited in line behind it */
+	bool queued = c->rec_seq == x->seq - 1 && c->rec_sent > x->t_int;
 	x->t_sent = now;
 	x->lag_recorded = true;
 	c->unsent--;
+	c->rec_seq = x->seq;
+	c->rec_sent = now;
 	hist_record_ms(&st->lag, lag);
 	if (lag <= c->plan->late_ms)
 		return;
@@ -364,8 +371,10 @@ static void record_send(struct load_cand *c, struct xfer *x, double now, bool kn
 	st->lag_runq_ms += part[LAG_RUNQ];
 	if (lag - part[LAG_RUNQ] <= c->plan->late_ms)
 		st->late_runq++;
-	if (part[LAG_OWN] > c->plan->late_ms)
+	if (part[LAG_OWN] > c->plan->late_ms) {
 		st->late_own++;
+		st->late_own_queued += queued;
+	}
 }
 
 /* libcurl calls this when the connection is ready and the request is
@@ -819,6 +828,7 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	next_arrival(sc, p, st->offered_rps);
 	c->sc = sc;
 	c->ring.n = 0;
+	c->rec_seq = -2;
 	c->t0 = fs_mono_ms() + 2.0;
 	c->t_first_answer = 0;
 	last_t = c->t0;

@@ -84,6 +84,9 @@ static void schedule_line(FILE *f, const json_t *s, double late_ms)
 		fprintf(f, "; late by the loop's own work alone: %.0f (%.2f%% within %g ms "
 			"but for the machine and the cap)", n_of(s, "late_by_own"),
 			100 * n_of(s, "own_on_time_share"), late_ms);
+		if (n_of(s, "late_by_own_queued") > 0)
+			fprintf(f, ", %.0f of them in line behind an earlier late send",
+				n_of(s, "late_by_own_queued"));
 	} else if (late > 0) {
 		fprintf(f, "; %.0f late: %.0f waited for the -j cap", late,
 			n_of(s, "late_capped"));
