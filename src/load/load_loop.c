@@ -13,18 +13,19 @@
  * arrival whose time has come to the send queue, sends from the queue while
  * a slot is free (the concurrency cap) and the budget allows, runs the
  * transfers, and sleeps in curl_multi_poll until the next arrival (rounded
- * down to the millisecond, then nanosleep for the last fraction, so sends
- * leave within a fraction of a millisecond of schedule).  While it
- * finishes (parses, grades) a burst of answers, the arrivals that come due
- * are sent between two answers.  Request rows are buffered and written to
+ * down to the millisecond, then clock_nanosleep to the arrival for the
+ * last fraction, so sends leave within a fraction of a millisecond of
+ * schedule).  While it finishes (parses, grades) a burst of answers, the
+ * arrivals that come due are sent, and written, between two answers.  Request rows are buffered and written to
  * the store after the window.  Every latency is measured from the intended
  * time.  A send's actual time is when libcurl is about to write the
  * request (CURLOPT_PREREQFUNCTION: after the connection is ready), not
  * when the loop handed it over.  A send that leaves more than
- * plan->late_ms after its intended time is counted late, its lag recorded,
- * and the part of the lag the loop spent waiting for a CPU (load_os.h)
- * too, so the report says when the client — or the machine under it — was
- * the bottleneck.
+ * plan->late_ms after its intended time is counted late, and its lag is
+ * split into its causes — held by the cap or budget, the machine (run
+ * queue, a late timer, off the CPU) and the loop's own work — from the
+ * samples taken around every sleep (load_lag.h), so the report says when
+ * the client — or the machine under it — was the bottleneck.
  *
  * Requests are built once per (test, prompt) pair before the first step;
  * the pairs are shuffled with the seed and cycled. */

@@ -5,9 +5,10 @@
  * (bench/load.sh on two shared cores, load average 3–6: nearly every
  * late send was late only by the time the loop sat on a run queue after
  * its timer fired, 1–14 ms; under SCHED_FIFO the same loop kept 99.9 % of
- * sends within 1 ms).  So the loop measures that wait (schedstat's
- * run_delay: the report says how much of the lag was the machine's, not
- * the loop's), asks for a 1 µs timer slack and the shortest fair-class
+ * sends within 1 ms).  So the loop measures that wait and its run time
+ * (schedstat's run_delay and sum_exec_runtime: load_lag.c splits the lag
+ * into the machine's parts and the loop's own) and the machine's steal
+ * (/proc/stat), asks for a 1 µs timer slack and the shortest fair-class
  * slice (no privilege needed), and runs at real-time priority when the
  * user asks (`assay load --realtime`).
  *

@@ -142,11 +142,19 @@ static void conclusion(FILE *f, const json_t *cand)
 		if (sent > 0 && late / sent >= 0.05 &&
 		    (n_of(s, "late_capped") > 0 ||
 		     q_of(s, "send_lag_ms", "p99") > fmax(10.0, 0.1 * q_of(s, "latency_ms", "p50"))))
+		{
+			const json_t *lc = json_object_get(s, "late_causes");
 			fprintf(f, "  ! %.1f/s: %.0f of %.0f sends left late (send lag p99 %.1f ms, "
-				"%.0f waited for the concurrency cap): the client, not only the "
-				"server, was a bottleneck; latencies include the wait\n",
-				n_of(s, "offered_rps"), late, sent,
-				q_of(s, "send_lag_ms", "p99"), n_of(s, "late_capped"));
+				"%.0f waited for the concurrency cap", n_of(s, "offered_rps"), late,
+				sent, q_of(s, "send_lag_ms", "p99"), n_of(s, "late_capped"));
+			if (lc)
+				fprintf(f, "; by cause: %.0f held by -j or budget, %.0f the machine "
+					"(run queue, late timer, off CPU), %.0f assay's own work",
+					n_of(lc, "held"), n_of(lc, "runq") + n_of(lc, "timer") +
+					n_of(lc, "offcpu"), n_of(lc, "own"));
+			fprintf(f, "): the client side, not only the server, was a bottleneck; "
+				"latencies include the wait\n");
+		}
 		if (n_of(s, "ungraded") > 0)
 			fprintf(f, "  note %.1f/s: %.0f answers not graded (model-graded "
 				"assertions are not run under load)\n", n_of(s, "offered_rps"),

@@ -163,6 +163,7 @@ in_range capped_cause_held "$(jqv '.candidates[0].steps[0].late_causes.held' cap
 in_range capped_latency_p95 "$(jqv '.candidates[0].steps[0].latency_ms.p95' cap.json)" 200 100000
 in_range capped_service_p50 "$(jqv '.candidates[0].steps[0].service_ms.p50' cap.json)" 45 120
 check_grep capped_warning 'sends left late' cap.out
+check_grep capped_warning_by_cause 'by cause: [0-9]+ held by -j or budget, [0-9]+ the machine' cap.out
 
 # 4. Budgets are never exceeded.
 "$ASSAY" load q4.yaml --rate 50 --duration 1s --max-requests 25 --db "$T/db4" -o nreq.json >/dev/null 2>&1
