@@ -97,20 +97,25 @@ double load_os_runq_ms(void)
  * steal …" in USER_HZ ticks (proc(5)). */
 double load_os_steal_ms(void)
 {
-	char line[512];
-	unsigned long long v[8];
+	char line[512], *p, *end;
+	unsigned long long v = 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f = fopen("/proc/stat", "re");
-	int got;
+	bool ok;
 	if (!f)
 		return -1;
-	got = fgets(line, sizeof line, f) ? sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-						   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-						   &v[6], &v[7]) : 0;
+	ok = fgets(line, sizeof line, f) && !strncmp(line, "cpu ", 4);
 	fclose(f);
-	if (got != 8 || hz <= 0)
+	if (!ok || hz <= 0)
 		return -1;
-	return (double)v[7] * 1000.0 / (double)hz;
+	p = line + 4;
+	for (int i = 0; i < 8; i++) {   /* the 8th number is steal */
+		v = strtoull(p, &end, 10);
+		if (end == p)
+			return -1;
+		p = end;
+	}
+	return (double)v * 1000.0 / (double)hz;
 }
 
 static int saved_policy = -1;
