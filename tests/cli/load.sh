@@ -176,6 +176,10 @@ check max_cost_exit 0 $?
 in_range max_cost_spent "$(sqlite3 "$T/db5" 'select sum(cost_usd) from load_requests')" 0.01 2
 check max_cost_hit true "$(jqv '.totals.budget_hit' cost.json)"
 in_range max_cost_fewer_sent "$(jqv '.totals.requests_sent' cost.json)" 1 49
+# sends that waited for reservations in flight are late, and held (by the
+# budget, not the -j cap: no slot was ever short)
+in_range max_cost_late_held "$(jqv '.candidates[0].steps[0].late_causes.held' cost.json)" 1 49
+check max_cost_not_capped 0 "$(jqv '.candidates[0].steps[0].late_capped' cost.json)"
 sed 's/max_tokens: 5, //' q4.yaml >nomax.yaml
 "$ASSAY" load nomax.yaml --rate 5 --duration 1s --max-cost 2 --db "$T/db6" >/dev/null 2>nomax.err
 check max_cost_needs_bound 1 $?
