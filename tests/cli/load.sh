@@ -126,6 +126,9 @@ check burn_own_share 1 "$(jqv '.candidates[0].steps[0] | if (.own_on_time_share 
 # a send waits for at most one answer's grading (plus the machine), not
 # for a whole burst: the grade here costs 10–100 ms, a burst 20 of them
 in_range burn_max_lag_one_grade "$(sqlite3 "$T/dbb" 'select max(sent_ms - intended_ms) from load_requests')" 0 600
+check burn_stored_split "$(jqv '.candidates[0].steps[0].late_by_own' burn.json)" "$(sqlite3 "$T/dbb" "select json_extract(figures, '\$.late_by_own') from load_steps")"
+"$ASSAY" show --db "$T/dbb" latest >burn_show.out 2>&1
+check_grep burn_show_causes 'by cause: held by -j or budget [0-9]+ \([0-9]+ ms\), run queue [0-9]+' burn_show.out
 "$ASSAY" report --db "$T/dbb" latest -o burn.html >/dev/null 2>&1
 check burn_html_own_column 1 "$(grep -c "<td>$(jqv '.candidates[0].steps[0].late_sends' burn.json)</td><td>$(jqv '.candidates[0].steps[0].late_by_own' burn.json)</td>" burn.html)"
 check_grep burn_text_causes 'own work [0-9]+ \([0-9]+ ms\); late by the loop.s own work alone: [0-9]+' burn.out
