@@ -18,9 +18,10 @@
  * schedule).  While it finishes (parses, grades) a burst of answers, the
  * arrivals that come due are sent, and written, between two answers.
  * Request rows are buffered and written to the store after the window.
- * Every latency is measured from the intended time.  A send's actual time is when libcurl is about to write the
- * request (CURLOPT_PREREQFUNCTION: after the connection is ready), not
- * when the loop handed it over.  A send that leaves more than
+ * Every latency is measured from the intended time.  A send's actual
+ * time is when libcurl is about to write the request
+ * (CURLOPT_PREREQFUNCTION: after the connection is ready), not when the
+ * loop handed it over.  A send that leaves more than
  * plan->late_ms after its intended time is counted late, and its lag is
  * split into its causes — held by the cap or budget, the machine (run
  * queue, a late timer, off the CPU) and the loop's own work — from the
