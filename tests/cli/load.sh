@@ -129,6 +129,11 @@ in_range burn_max_lag_one_grade "$(sqlite3 "$T/dbb" 'select max(sent_ms - intend
 check burn_stored_split "$(jqv '.candidates[0].steps[0].late_by_own' burn.json)" "$(sqlite3 "$T/dbb" "select json_extract(figures, '\$.late_by_own') from load_steps")"
 "$ASSAY" show --db "$T/dbb" latest >burn_show.out 2>&1
 check_grep burn_show_causes 'by cause: held by -j or budget [0-9]+ \([0-9]+ ms\), run queue [0-9]+' burn_show.out
+# a report stored before the split (no late_causes) still prints its line
+cp "$T/dbb" "$T/dbb_old"
+sqlite3 "$T/dbb_old" "update load_reports set report = json_remove(report, '\$.candidates[0].steps[0].late_causes')"
+"$ASSAY" show --db "$T/dbb_old" latest >burn_old.out 2>&1
+check_grep burn_old_report_line '[0-9]+ late: [0-9]+ waited for the -j cap' burn_old.out
 "$ASSAY" report --db "$T/dbb" latest -o burn.html >/dev/null 2>&1
 check burn_html_own_column 1 "$(grep -c "<td>$(jqv '.candidates[0].steps[0].late_sends' burn.json)</td><td>$(jqv '.candidates[0].steps[0].late_by_own' burn.json)</td>" burn.html)"
 check_grep burn_text_causes 'own work [0-9]+ \([0-9]+ ms\); late by the loop.s own work alone: [0-9]+' burn.out
