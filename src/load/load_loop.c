@@ -781,6 +781,14 @@ static void wait_next(struct load_cand *c, const struct sched *sc,
 	if (sc->qlen)   /* held by the cap or the cost budget */
 		due = fmin(due, now + 50.0);
 	wait = due - now;
+	if (wait < 1.0 && c->unsent > 0) {
+		/* a handed-over request is not written yet (its connection is
+		 * being set up): a nanosleep would not wake when the socket is
+		 * ready and would hold it until the next arrival, so look at
+		 * the sockets without sleeping and go round again */
+		curl_multi_poll(c->multi, NULL, 0, 0, &nfd);
+		return;
+	}
 	if (wait >= 1.0) {
 		take_sample(c, now, now + floor(wait));
 		curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);
