@@ -115,6 +115,7 @@ struct load_cand {
 	int *free_x;
 	int n_free;
 	int unsent;              /* handed to libcurl, not yet written */
+	double unsent_since;     /* when unsent last rose from 0 */
 	long rec_seq;            /* the send recorded last, and when it */
 	double rec_sent;         /* left (record_send) */
 	/* the current step */
@@ -446,7 +447,8 @@ static void start(struct load_cand *c, const struct arrival *a, double now)
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	curl_multi_add_handle(c->multi, e);
 	x->t_sent = now;   /* until the request really leaves (on_prereq) */
-	c->unsent++;
+	if (c->unsent++ == 0)
+		c->unsent_since = now;
 	c->b->sent++;
 	c->b->reserved += x->reserve;
 }
@@ -772,8 +774,9 @@ static void sample(struct load_cand *c, const struct sched *sc, double now,
  * the machine it runs on, docs/load.md).  A sample before the sleep (with
  * the deadline asked for) and one after it let load_lag.c tell a late
  * wake-up from the loop's own work.  While a handed-over request is not
- * written yet and the next arrival is under 1 ms away, it does not sleep
- * (clock_nanosleep would not wake when the connection is ready). */
+ * written yet (for up to 2 ms) and the next arrival is under 1 ms away,
+ * it does not sleep (clock_nanosleep would not wake when the connection
+ * is ready). */
 static void wait_next(struct load_cand *c, const struct sched *sc,
 		      double now, double drain_until)
 {
@@ -783,11 +786,13 @@ static void wait_next(struct load_cand *c, const struct sched *sc,
 	if (sc->qlen)   /* held by the cap or the cost budget */
 		due = fmin(due, now + 50.0);
 	wait = due - now;
-	if (wait < 1.0 && c->unsent > 0) {
+	if (wait < 1.0 && c->unsent > 0 && now - c->unsent_since < 2.0) {
 		/* a handed-over request is not written yet (its connection is
 		 * being set up): a nanosleep would not wake when the socket is
 		 * ready and would hold it until the next arrival, so look at
-		 * the sockets without sleeping and go round again */
+		 * the sockets without sleeping and go round again — for 2 ms
+		 * at most (loopback takes microseconds; a slow remote
+		 * connect must not turn the loop into a spin) */
 		curl_multi_poll(c->multi, NULL, 0, 0, &nfd);
 		return;
 	}
