@@ -179,6 +179,22 @@ json_t *load_step_json(const struct load_step *st)
 	json_object_set_new(j, "late_lag_runq_ms", st->runq_unknown ? json_null() : num(st->lag_runq_ms));
 	json_object_set_new(j, "late_by_runq", st->runq_unknown ? json_null() : json_integer(st->late_runq));
 	json_object_set_new(j, "runq_wait_ms", st->runq_unknown ? json_null() : num(st->runq_ms));
+	{
+		json_t *causes = json_object(), *parts = json_object();
+		for (int i = 0; i < LAG_NCAUSES; i++) {
+			json_object_set_new(causes, lag_cause_key((enum lag_cause)i),
+					    json_integer(st->late_cause[i]));
+			json_object_set_new(parts, lag_cause_key((enum lag_cause)i),
+					    num(st->late_part_ms[i]));
+		}
+		json_object_set_new(j, "late_causes", causes);
+		json_object_set_new(j, "late_lag_parts_ms", parts);
+	}
+	json_object_set_new(j, "late_by_own", json_integer(st->late_own));
+	json_object_set_new(j, "late_by_own_queued", json_integer(st->late_own_queued));
+	json_object_set_new(j, "own_on_time_share", st->sent ? num((double)(st->sent - st->late_own) /
+								   (double)st->sent) : json_null());
+	json_object_set_new(j, "steal_ms", st->steal_ms >= 0 ? num(st->steal_ms) : json_null());
 	json_object_set_new(j, "budget_skipped", json_integer(st->budget_skipped));
 	json_object_set_new(j, "tokens_out", json_integer(st->tokens_out));
 	json_object_set_new(j, "tokens_per_s", num(st->tokens_per_s));

@@ -6,6 +6,7 @@
 
 #include "load/hist.h"
 #include "load/load.h"
+#include "load/load_lag.h"
 
 struct load_step {
 	size_t cand, idx;
@@ -23,6 +24,14 @@ struct load_step {
 	long late_runq;        /* late sends that were late only by the time
 				* the loop waited for a CPU (lag − that wait
 				* ≤ late_ms) */
+	long late_cause[LAG_NCAUSES];     /* late sends by their largest part */
+	double late_part_ms[LAG_NCAUSES]; /* the late sends' lag, by part */
+	long late_own;         /* late sends whose own part alone (the loop's
+				* work) exceeds late_ms */
+	long late_own_queued;  /* of which came due while the arrival before
+				* had not left: the loop catching up */
+	double steal_ms;       /* the machine's steal over the step (all
+				* CPUs), < 0 unknown */
 	double runq_ms;        /* the loop's run-queue wait over the step */
 	bool runq_unknown;     /* the kernel gives no run-queue wait */
 	long budget_skipped;   /* arrivals not sent: the budget was reached */

@@ -13,25 +13,29 @@
  * arrival whose time has come to the send queue, sends from the queue while
  * a slot is free (the concurrency cap) and the budget allows, runs the
  * transfers, and sleeps in curl_multi_poll until the next arrival (rounded
- * down to the millisecond, then nanosleep for the last fraction, so sends
- * leave within a fraction of a millisecond of schedule).  While it
- * finishes (parses, grades) a burst of answers, the arrivals that come due
- * are sent between two answers.  Request rows are buffered and written to
- * the store after the window.  Every latency is measured from the intended
- * time.  A send's actual time is when libcurl is about to write the
- * request (CURLOPT_PREREQFUNCTION: after the connection is ready), not
- * when the loop handed it over.  A send that leaves more than
- * plan->late_ms after its intended time is counted late, its lag recorded,
- * and the part of the lag the loop spent waiting for a CPU (load_os.h)
- * too, so the report says when the client — or the machine under it — was
- * the bottleneck.
+ * down to the millisecond, then clock_nanosleep to the arrival for the
+ * last fraction, so sends leave within a fraction of a millisecond of
+ * schedule).  While it finishes (parses, grades) a burst of answers, the
+ * arrivals that come due are sent, and written, between two answers.
+ * Request rows are buffered and written to the store after the window.
+ * Every latency is measured from the intended time.  A send's actual
+ * time is when libcurl is about to write the request
+ * (CURLOPT_PREREQFUNCTION: after the connection is ready), not when the
+ * loop handed it over.  A send that leaves more than
+ * plan->late_ms after its intended time is counted late, and its lag is
+ * split into its causes — held by the cap or budget, the machine (run
+ * queue, a late timer, off the CPU) and the loop's own work — from the
+ * samples taken around every sleep (load_lag.h), so the report says when
+ * the client — or the machine under it — was the bottleneck.
  *
  * Requests are built once per (test, prompt) pair before the first step;
  * the pairs are shuffled with the seed and cycled. */
 #include "load/load_loop.h"
+#include "load/load_lag.h"
 #include "load/load_os.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -50,7 +54,6 @@
 #define MAX_BODY ((size_t)16 << 20)
 #define MAX_ARRIVALS 20000000L
 #define ROWS_MAX ((size_t)1 << 18)
-#define SAMPLES 512
 
 static volatile sig_atomic_t stop_flag;
 
@@ -76,9 +79,10 @@ struct xfer {
 	bool busy;
 	size_t pair;
 	long seq;
-	double t_int, t_sent, t_first, t_token;
+	double t_int, t_start, t_sent, t_first, t_token;
 	double reserve;
 	bool capped;             /* its arrival found every slot busy */
+	bool held;               /* capped, or waited for the cost budget */
 	bool lag_recorded;       /* the send's lag is counted */
 	struct buf body, text;
 	struct sse sse;
@@ -92,6 +96,7 @@ struct arrival {
 	long seq;
 	size_t pair;
 	bool capped;             /* every slot was busy when it came due */
+	bool held;               /* waited for the cost budget */
 };
 
 struct sched;
@@ -109,6 +114,10 @@ struct load_cand {
 	int n_x;
 	int *free_x;
 	int n_free;
+	int unsent;              /* handed to libcurl, not yet written */
+	double unsent_since;     /* when unsent last rose from 0 */
+	long rec_seq;            /* the send recorded last, and when it */
+	double rec_sent;         /* left (record_send) */
 	/* the current step */
 	struct load_step *st;
 	const struct load_plan *plan;
@@ -120,11 +129,10 @@ struct load_cand {
 	struct load_request_rec *rows;  /* the step's request rows, written */
 	size_t n_rows, cap_rows;        /* after its window (flush_rows) */
 	struct sched *sc;        /* the current step's schedule */
-	/* (time, run-queue wait) samples taken before each sleep and after
-	 * each wake-up, a ring: the run-queue wait between an arrival's
-	 * intended time and its send is the difference of two of them */
-	double samp_t[SAMPLES], samp_r[SAMPLES];
-	unsigned n_samp;
+	/* (time, run time, run-queue wait) samples taken before each sleep
+	 * (with its deadline) and after each wake-up: a late send's lag is
+	 * split over them (load_lag.h) */
+	struct lag_ring ring;
 	struct err *err;
 	int rc;
 };
@@ -313,55 +321,63 @@ static enum resp_error curl_kind(CURLcode cc)
 	}
 }
 
-/* Records (now, run-queue wait so far) in the ring. */
-static void take_sample(struct load_cand *c, double now)
+/* The thread's figures at `now`. */
+static struct lag_sample sample_now(double now, double deadline)
 {
-	double r = load_os_runq_ms();
-	unsigned i = c->n_samp++ % SAMPLES;
-	c->samp_t[i] = now;
-	c->samp_r[i] = r;
+	struct lag_sample smp = { .t = now, .deadline = deadline };
+	load_os_sched(&smp.run, &smp.runq);
+	return smp;
 }
 
-/* The run-queue wait at the last sample taken at or before t (the oldest
- * kept when every sample is later: an under-estimate), or -1 unknown. */
-static double runq_at(const struct load_cand *c, double t)
+/* Records the thread's figures in the ring: before a sleep that asked to
+ * wake at `deadline`, or (deadline < 0) awake. */
+static void take_sample(struct load_cand *c, double now, double deadline)
 {
-	unsigned n = c->n_samp < SAMPLES ? c->n_samp : SAMPLES;
-	double r = -1;
-	for (unsigned k = 1; k <= n; k++) {
-		unsigned i = (c->n_samp - k) % SAMPLES;
-		r = c->samp_r[i];
-		if (c->samp_t[i] <= t)
-			break;
-	}
-	return r;
+	lag_ring_add(&c->ring, sample_now(now, deadline));
 }
 
 /* Counts a send that left at `now` (the request is about to be written):
- * its lag, whether it was late, and how much of the lag the thread spent
- * waiting for a CPU. */
-static void record_send(struct load_cand *c, struct xfer *x, double now)
+ * its lag, whether it was late, and where a late send's lag went — held
+ * (from the intended time until a -j slot or the budget let it start),
+ * then the machine's parts and the loop's own (load_lag.h).  `known`:
+ * now is the present (the thread's figures can be read). */
+static void record_send(struct load_cand *c, struct xfer *x, double now, bool known)
 {
 	struct load_step *st = c->st;
-	double lag = now - x->t_int, r0, r1, os;
+	double lag = now - x->t_int, part[LAG_NCAUSES], from = x->t_int;
+	struct lag_sample smp = { .t = now, .run = -1, .runq = -1, .deadline = -1 };
+	/* the arrival before it left after this one came due: this one
+	 * waited in line behind it */
+	bool queued = c->rec_seq == x->seq - 1 && c->rec_sent > x->t_int;
 	x->t_sent = now;
 	x->lag_recorded = true;
+	c->unsent--;
+	c->rec_seq = x->seq;
+	c->rec_sent = now;
 	hist_record_ms(&st->lag, lag);
 	if (lag <= c->plan->late_ms)
 		return;
 	st->late++;
 	st->capped += x->capped;
 	st->lag_late_ms += lag;
-	r0 = runq_at(c, x->t_int);
-	r1 = load_os_runq_ms();
-	if (r0 < 0 || r1 < 0) {
+	if (known)
+		smp = sample_now(now, -1);
+	if (smp.runq < 0)
 		st->runq_unknown = true;
-		return;
-	}
-	os = fmin(fmax(r1 - r0, 0), lag);
-	st->lag_runq_ms += os;
-	if (lag - os <= c->plan->late_ms)
+	if (x->held)
+		from = fmin(fmax(x->t_start, x->t_int), now);
+	lag_split(&c->ring, from, smp, part);
+	part[LAG_HELD] = from - x->t_int;
+	for (int i = 0; i < LAG_NCAUSES; i++)
+		st->late_part_ms[i] += part[i];
+	st->late_cause[lag_main_cause(part)]++;
+	st->lag_runq_ms += part[LAG_RUNQ];
+	if (lag - part[LAG_RUNQ] <= c->plan->late_ms)
 		st->late_runq++;
+	if (part[LAG_OWN] > c->plan->late_ms) {
+		st->late_own++;
+		st->late_own_queued += queued;
+	}
 }
 
 /* libcurl calls this when the connection is ready and the request is
@@ -376,7 +392,7 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
 	(void)port;
 	(void)local_port;
 	if (!x->lag_recorded)
-		record_send(x->c, x, fs_mono_ms());
+		record_send(x->c, x, fs_mono_ms(), true);
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -395,6 +411,8 @@ static void start(struct load_cand *c, const struct arrival *a, double now)
 	x->seq = a->seq;
 	x->t_int = a->t;
 	x->capped = a->capped;
+	x->held = a->capped || a->held;
+	x->t_start = now;
 	x->lag_recorded = false;
 	x->t_first = x->t_token = 0;
 	x->reserve = pr->reserve_usd;
@@ -429,6 +447,8 @@ static void start(struct load_cand *c, const struct arrival *a, double now)
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	curl_multi_add_handle(c->multi, e);
 	x->t_sent = now;   /* until the request really leaves (on_prereq) */
+	if (c->unsent++ == 0)
+		c->unsent_since = now;
 	c->b->sent++;
 	c->b->reserved += x->reserve;
 }
@@ -459,7 +479,7 @@ static void finish(struct load_cand *c, struct xfer *x, int cc, double now)
 	double lat = now - x->t_int, ttft = -1;
 	int pass = -1;
 	if (!x->lag_recorded)   /* never left (no connection) */
-		record_send(c, x, x->t_sent);
+		record_send(c, x, x->t_sent, false);
 	curl_multi_remove_handle(c->multi, x->easy);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	response_init(&r);
@@ -574,23 +594,32 @@ static void finish(struct load_cand *c, struct xfer *x, int cc, double now)
 static long send_due(struct load_cand *c, double now);
 
 /* Finishes the transfers that are done.  Between two, the arrivals that
- * came due meanwhile are sent (so that parsing and grading a burst of
- * answers never holds a send back by more than one answer's work).
- * Returns the number of such sends: they leave in the next
- * curl_multi_perform. */
+ * came due meanwhile are sent: handed to libcurl, and curl_multi_perform
+ * runs while any handed-over request has not been written yet (a new
+ * connection takes more than one perform), so that parsing and grading a
+ * burst of answers never holds a send back by more than one answer's
+ * work.  Handing them over alone is not enough: a request leaves only in
+ * curl_multi_perform, and a burst of answers graded at 60–100 ms each
+ * held sends for up to 2.8 s before these performs were added
+ * (tests/cli/load.sh, section 2c, is that case).  Returns the number of
+ * such sends. */
 static long harvest(struct load_cand *c)
 {
 	CURLMsg *m;
-	int left;
+	int left, running;
 	long sent = 0;
 	while ((m = curl_multi_info_read(c->multi, &left))) {
 		struct xfer *x = NULL;
 		double now = fs_mono_ms();
+		long n;
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		finish(c, x, (int)m->data.result, now);
-		sent += send_due(c, fs_mono_ms());
+		finish(c, x, (int)m->data.result, now);   /* m is stale after this */
+		n = send_due(c, fs_mono_ms());
+		if (c->unsent > 0)
+			curl_multi_perform(c->multi, &running);
+		sent += n;
 	}
 	return sent;
 }
@@ -689,8 +718,10 @@ static void send_ready(struct load_cand *c, struct sched *sc)
 		struct arrival *a = &sc->q[sc->qhead];
 		double now;
 		int ok = budget_allows(c->b, c->pairs[a->pair].reserve_usd);
-		if (ok == 0)
+		if (ok == 0) {
+			a->held = true;
 			return;   /* waits for reservations in flight (and is late) */
+		}
 		if (ok < 0) {
 			skip_rest(c, sc);
 			return;
@@ -736,22 +767,51 @@ static void sample(struct load_cand *c, const struct sched *sc, double now,
 }
 
 /* Sleeps until the next arrival or transfer event: whole milliseconds in
- * curl_multi_poll, then nanosleep for the fraction (rather than spin, so
- * the CPU goes to the server and the transfers). */
+ * curl_multi_poll (its timeout is in ms; rounded down, so it never
+ * oversleeps an arrival), then clock_nanosleep to the arrival's absolute
+ * time for the fraction (rather than spin, so the CPU goes to the server
+ * and the transfers: bench/load.sh measures spinning against sleeping on
+ * the machine it runs on, docs/load.md).  A sample before the sleep (with
+ * the deadline asked for) and one after it let load_lag.c tell a late
+ * wake-up from the loop's own work.  While a handed-over request is not
+ * written yet (for up to 2 ms) and the next arrival is under 1 ms away,
+ * it does not sleep (clock_nanosleep would not wake when the connection
+ * is ready). */
 static void wait_next(struct load_cand *c, const struct sched *sc,
 		      double now, double drain_until)
 {
 	int nfd;
-	double wait = sc->off < 0 ? fmin(50.0, drain_until - now) : c->t0 + sc->off - now;
+	double due = sc->off < 0 ? fmin(now + 50.0, drain_until) : c->t0 + sc->off;
+	double wait;
 	if (sc->qlen)   /* held by the cap or the cost budget */
-		wait = fmin(wait, 50.0);
+		due = fmin(due, now + 50.0);
+	wait = due - now;
+	if (wait < 1.0 && c->unsent > 0 && now - c->unsent_since < 2.0) {
+		/* a handed-over request is not written yet (its connection is
+		 * being set up): a nanosleep would not wake when the socket is
+		 * ready and would hold it until the next arrival, so look at
+		 * the sockets without sleeping and go round again — for 2 ms
+		 * at most (loopback takes microseconds; a slow remote
+		 * connect must not turn the loop into a spin) */
+		curl_multi_poll(c->multi, NULL, 0, 0, &nfd);
+		return;
+	}
 	if (wait >= 1.0) {
-		take_sample(c, fs_mono_ms());
+		take_sample(c, now, now + floor(wait));
 		curl_multi_poll(c->multi, NULL, 0, (int)wait, &nfd);
+		take_sample(c, fs_mono_ms(), -1);
 	} else if (wait > 0.02) {
-		struct timespec ts = { 0, (long)(wait * 1e6) };
-		take_sample(c, fs_mono_ms());
-		nanosleep(&ts, NULL);
+		struct timespec ts;
+		double s = floor(due / 1000.0);
+		ts.tv_sec = (time_t)s;
+		ts.tv_nsec = (long)((due - s * 1000.0) * 1e6);
+		if (ts.tv_nsec > 999999999L)
+			ts.tv_nsec = 999999999L;
+		take_sample(c, now, due);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+		       !stop_flag)
+			;
+		take_sample(c, fs_mono_ms(), -1);
 	}
 }
 
@@ -763,7 +823,7 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	double last_t, now, drain_until;
 	int samples = 0, running;
 	long resent;
-	double runq0;
+	double runq0, steal0;
 
 	if (st->offered_rps * p->duration_s > (double)MAX_ARRIVALS)
 		return err_set(err, ST_USAGE, "step %zu: %.0f arrivals is more than %ld",
@@ -779,14 +839,17 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 	if ((c->rc = load_os_enter(p->realtime, err)))
 		return c->rc;
 	runq0 = load_os_runq_ms();
+	steal0 = load_os_steal_ms();
 	sc = xcalloc(1, sizeof *sc);
 	stats_rng_seed(&sc->rng, p->seed * 1000003ULL + st->idx * 7919ULL + c->prov_idx);
 	next_arrival(sc, p, st->offered_rps);
 	c->sc = sc;
-	c->n_samp = 0;
+	c->ring.n = 0;
+	c->rec_seq = -2;
 	c->t0 = fs_mono_ms() + 2.0;
 	c->t_first_answer = 0;
 	last_t = c->t0;
+	take_sample(c, fs_mono_ms(), -1);
 	drain_until = c->t0 + p->duration_s * 1000.0 + p->drain_s * 1000.0;
 	for (;;) {
 		now = fs_mono_ms();
@@ -794,7 +857,6 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 			st->interrupted = true;
 			break;
 		}
-		take_sample(c, now);
 		sample(c, sc, now, &last_t, &samples);
 		admit_due(c, sc, now);
 		send_ready(c, sc);
@@ -834,6 +896,8 @@ int load_cand_step(struct load_cand *c, const struct load_plan *p,
 		st->runq_ms = now - runq0;
 	else
 		st->runq_unknown = true;
+	now = load_os_steal_ms();
+	st->steal_ms = steal0 >= 0 && now >= 0 ? now - steal0 : -1;
 	load_os_leave(p->realtime);
 	flush_rows(c);
 	return c->rc;

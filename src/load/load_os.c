@@ -5,9 +5,10 @@
  * (bench/load.sh on two shared cores, load average 3–6: nearly every
  * late send was late only by the time the loop sat on a run queue after
  * its timer fired, 1–14 ms; under SCHED_FIFO the same loop kept 99.9 % of
- * sends within 1 ms).  So the loop measures that wait (schedstat's
- * run_delay: the report says how much of the lag was the machine's, not
- * the loop's), asks for a 1 µs timer slack and the shortest fair-class
+ * sends within 1 ms).  So the loop measures that wait and its run time
+ * (schedstat's run_delay and sum_exec_runtime: load_lag.c splits the lag
+ * into the machine's parts and the loop's own) and the machine's steal
+ * (/proc/stat), asks for a 1 µs timer slack and the shortest fair-class
  * slice (no privilege needed), and runs at real-time priority when the
  * user asks (`assay load --realtime`).
  *
@@ -63,11 +64,12 @@ static void fair_slice(uint64_t ns)
 
 static int schedstat_fd = -2;   /* -2 not opened yet, -1 unavailable */
 
-double load_os_runq_ms(void)
+int load_os_sched(double *run_ms, double *runq_ms)
 {
 	char buf[128], *p, *end;
 	ssize_t n;
-	unsigned long long wait;
+	unsigned long long run, wait;
+	*run_ms = *runq_ms = -1;
 	if (schedstat_fd == -2)
 		schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	if (schedstat_fd < 0)
@@ -76,11 +78,44 @@ double load_os_runq_ms(void)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	strtoull(buf, &p, 10);          /* run time */
+	run = strtoull(buf, &p, 10);    /* run time */
 	wait = strtoull(p, &end, 10);   /* run-queue wait */
-	if (end == p)
+	if (p == buf || end == p)
 		return -1;
-	return (double)wait / 1e6;
+	*run_ms = (double)run / 1e6;
+	*runq_ms = (double)wait / 1e6;
+	return 0;
+}
+
+double load_os_runq_ms(void)
+{
+	double run, runq;
+	return load_os_sched(&run, &runq) ? -1 : runq;
+}
+
+/* /proc/stat's first line: "cpu  user nice system idle iowait irq softirq
+ * steal …" in USER_HZ ticks (proc(5)). */
+double load_os_steal_ms(void)
+{
+	char line[512], *p, *end;
+	unsigned long long v = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+	bool ok;
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof line, f) && !strncmp(line, "cpu ", 4);
+	fclose(f);
+	if (!ok || hz <= 0)
+		return -1;
+	p = line + 4;
+	for (int i = 0; i < 8; i++) {   /* the 8th number is steal */
+		v = strtoull(p, &end, 10);
+		if (end == p)
+			return -1;
+		p = end;
+	}
+	return (double)v * 1000.0 / (double)hz;
 }
 
 static int saved_policy = -1;

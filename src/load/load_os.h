@@ -14,6 +14,15 @@
  * One pread of an open file (a few µs). */
 double load_os_runq_ms(void);
 
+/* Both cumulative figures of that file, in ms: the thread's run time (the
+ * kernel's task clock, which leaves out steal time when the kernel
+ * accounts for it) and its run-queue wait.  0, or -1 with both -1. */
+int load_os_sched(double *run_ms, double *runq_ms);
+
+/* The machine's hypervisor steal time since boot, all CPUs summed, in ms
+ * (/proc/stat, USER_HZ ticks: 10 ms steps), or -1 unknown. */
+double load_os_steal_ms(void);
+
 /* Enters (on) or leaves (off) the loop's scheduling: timer slack 1 µs
  * instead of the default 50 µs, a 0.1 ms fair-class slice (Linux ≥ 6.12:
  * a woken loop preempts a CPU hog sooner), and with realtime SCHED_FIFO

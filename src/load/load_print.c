@@ -55,20 +55,39 @@ static void step_row(FILE *f, const json_t *s)
 }
 
 /* The scheduler's own figures for one step: how closely sends kept to
- * schedule, and for the late ones how much was the concurrency cap and how
- * much the machine (time the loop was runnable but had no CPU), so a
- * reader can tell the loop's own lag from the machine's. */
+ * schedule, and where the late sends' lag went — held by the -j cap or
+ * the budget, the machine (run-queue wait, a late timer, off the CPU
+ * while awake) or the loop's own work — so a reader can tell the loop's
+ * own lag from the machine's.  Reports stored before the split have only
+ * the run-queue figures; they print those. */
 static void schedule_line(FILE *f, const json_t *s, double late_ms)
 {
+	static const char *const names[] = { "held", "runq", "timer", "offcpu", "own" };
+	static const char *const words[] = { "held by -j or budget", "run queue",
+					     "late timer", "off CPU", "own work" };
 	double sent = n_of(s, "sent"), late = n_of(s, "late_sends");
 	double runq = n_of(s, "late_lag_runq_ms"), lag = n_of(s, "late_lag_ms");
+	const json_t *causes = json_object_get(s, "late_causes");
+	const json_t *parts = json_object_get(s, "late_lag_parts_ms");
+	double steal = n_of(s, "steal_ms");
 	if (!(sent > 0))
 		return;
 	fprintf(f, "  sends vs schedule at %.1f/s: %.1f%% within %g ms (lag p50 %.2f, "
 		"p99 %.2f, max %.2f ms)", n_of(s, "offered_rps"),
 		100 * (sent - late) / sent, late_ms, q_of(s, "send_lag_ms", "p50"),
 		q_of(s, "send_lag_ms", "p99"), q_of(s, "send_lag_ms", "max"));
-	if (late > 0) {
+	if (late > 0 && causes) {
+		fprintf(f, "; %.0f late, by cause:", late);
+		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+			fprintf(f, "%s %s %.0f (%.0f ms)", i ? "," : "", words[i],
+				n_of(causes, names[i]), n_of(parts, names[i]));
+		fprintf(f, "; late by the loop's own work alone: %.0f (%.2f%% within %g ms "
+			"but for the machine and the cap)", n_of(s, "late_by_own"),
+			100 * n_of(s, "own_on_time_share"), late_ms);
+		if (n_of(s, "late_by_own_queued") > 0)
+			fprintf(f, ", %.0f of them in line behind an earlier late send",
+				n_of(s, "late_by_own_queued"));
+	} else if (late > 0) {
 		fprintf(f, "; %.0f late: %.0f waited for the -j cap", late,
 			n_of(s, "late_capped"));
 		if (!isnan(runq))
@@ -76,6 +95,8 @@ static void schedule_line(FILE *f, const json_t *s, double late_ms)
 				"CPU (run-queue wait: %.0f%% of the late sends' lag)",
 				n_of(s, "late_by_runq"), lag > 0 ? 100 * runq / lag : 0);
 	}
+	if (!isnan(steal))
+		fprintf(f, "; hypervisor steal %.0f ms", steal);
 	fprintf(f, "\n");
 }
 
@@ -121,11 +142,19 @@ static void conclusion(FILE *f, const json_t *cand)
 		if (sent > 0 && late / sent >= 0.05 &&
 		    (n_of(s, "late_capped") > 0 ||
 		     q_of(s, "send_lag_ms", "p99") > fmax(10.0, 0.1 * q_of(s, "latency_ms", "p50"))))
+		{
+			const json_t *lc = json_object_get(s, "late_causes");
 			fprintf(f, "  ! %.1f/s: %.0f of %.0f sends left late (send lag p99 %.1f ms, "
-				"%.0f waited for the concurrency cap): the client, not only the "
-				"server, was a bottleneck; latencies include the wait\n",
-				n_of(s, "offered_rps"), late, sent,
-				q_of(s, "send_lag_ms", "p99"), n_of(s, "late_capped"));
+				"%.0f waited for the concurrency cap", n_of(s, "offered_rps"), late,
+				sent, q_of(s, "send_lag_ms", "p99"), n_of(s, "late_capped"));
+			if (lc)
+				fprintf(f, "; by cause: %.0f held by -j or budget, %.0f the machine "
+					"(run queue, late timer, off CPU), %.0f assay's own work",
+					n_of(lc, "held"), n_of(lc, "runq") + n_of(lc, "timer") +
+					n_of(lc, "offcpu"), n_of(lc, "own"));
+			fprintf(f, "): the client side, not only the server, was a bottleneck; "
+				"latencies include the wait\n");
+		}
 		if (n_of(s, "ungraded") > 0)
 			fprintf(f, "  note %.1f/s: %.0f answers not graded (model-graded "
 				"assertions are not run under load)\n", n_of(s, "offered_rps"),

@@ -102,6 +102,42 @@ check schedule_late_matches_store "$(jqv '.candidates[0].steps[0].late_sends' sl
 "$ASSAY" show --db "$T/db2" latest >slow_show.out 2>&1
 check_grep schedule_text_line 'sends vs schedule at 40\.0/s: [0-9.]+% within 1 ms \(lag p50 ' slow_show.out
 
+# 2c. Where late sends' lag went: a loop overloaded by its own grading
+# (a Lua assertion that burns ≥ 10 ms of CPU per answer, answers 400 ms
+# after each send at 50/s) must show its late sends as the loop's own
+# work; the causes add up to the late sends and the parts to their lag.
+# No share within 1 ms is asserted: only where the lag went.
+cat >burn.yaml <<YAML
+prompts: ["Q {{n}}"]
+providers:
+  - id: openai:chat:slow
+    config: {apiBaseUrl: "$BASE"}
+tests:
+  - vars: {n: 1}
+    assert: [{type: lua, value: "local t = 0 for i = 1, 5000000 do t = t + i end return t > 0"}]
+YAML
+"$ASSAY" load burn.yaml --rate 50 --duration 1s --db "$T/dbb" -o burn.json >burn.out 2>&1
+check burn_exit 0 $?
+in_range burn_late_by_own "$(jqv '.candidates[0].steps[0].late_by_own' burn.json)" 5 50
+check burn_own_part_largest 1 "$(jqv '.candidates[0].steps[0].late_lag_parts_ms | if .own > .timer and .own > .offcpu and .own > .held then 1 else 0 end' burn.json)"
+check burn_causes_add_up "$(jqv '.candidates[0].steps[0].late_sends' burn.json)" "$(jqv '.candidates[0].steps[0].late_causes | add' burn.json)"
+check burn_parts_add_up 1 "$(jqv '.candidates[0].steps[0] | if ((.late_lag_parts_ms | add) - .late_lag_ms | fabs) < 1e-6 * (.late_lag_ms + 1) then 1 else 0 end' burn.json)"
+check burn_own_share 1 "$(jqv '.candidates[0].steps[0] | if (.own_on_time_share - (.sent - .late_by_own) / .sent | fabs) < 1e-9 then 1 else 0 end' burn.json)"
+# a send waits for at most one answer's grading (plus the machine), not
+# for a whole burst: the grade here costs 10–100 ms, a burst 20 of them
+in_range burn_max_lag_one_grade "$(sqlite3 "$T/dbb" 'select max(sent_ms - intended_ms) from load_requests')" 0 600
+check burn_stored_split "$(jqv '.candidates[0].steps[0].late_by_own' burn.json)" "$(sqlite3 "$T/dbb" "select json_extract(figures, '\$.late_by_own') from load_steps")"
+"$ASSAY" show --db "$T/dbb" latest >burn_show.out 2>&1
+check_grep burn_show_causes 'by cause: held by -j or budget [0-9]+ \([0-9]+ ms\), run queue [0-9]+' burn_show.out
+# a report stored before the split (no late_causes) still prints its line
+cp "$T/dbb" "$T/dbb_old"
+sqlite3 "$T/dbb_old" "update load_reports set report = json_remove(report, '\$.candidates[0].steps[0].late_causes')"
+"$ASSAY" show --db "$T/dbb_old" latest >burn_old.out 2>&1
+check_grep burn_old_report_line '[0-9]+ late: [0-9]+ waited for the -j cap' burn_old.out
+"$ASSAY" report --db "$T/dbb" latest -o burn.html >/dev/null 2>&1
+check burn_html_own_column 1 "$(grep -c "<td>$(jqv '.candidates[0].steps[0].late_sends' burn.json)</td><td>$(jqv '.candidates[0].steps[0].late_by_own' burn.json)</td>" burn.html)"
+check_grep burn_text_causes 'own work [0-9]+ \([0-9]+ ms\); late by the loop.s own work alone: [0-9]+' burn.out
+
 # 2b. --realtime: the loop at SCHED_FIFO when allowed (root here); refused
 # with the reason, before anything is stored, when not.
 if [ "$(id -u)" = 0 ]; then
@@ -131,9 +167,11 @@ fi
 check capped_exit 0 $?
 in_range capped_late_sends "$(jqv '.candidates[0].steps[0].late_sends' cap.json)" 20 60
 in_range capped_late_for_cap "$(jqv '.candidates[0].steps[0].late_capped' cap.json)" 20 60
+in_range capped_cause_held "$(jqv '.candidates[0].steps[0].late_causes.held' cap.json)" 20 60
 in_range capped_latency_p95 "$(jqv '.candidates[0].steps[0].latency_ms.p95' cap.json)" 200 100000
 in_range capped_service_p50 "$(jqv '.candidates[0].steps[0].service_ms.p50' cap.json)" 45 120
 check_grep capped_warning 'sends left late' cap.out
+check_grep capped_warning_by_cause 'by cause: [0-9]+ held by -j or budget, [0-9]+ the machine' cap.out
 
 # 4. Budgets are never exceeded.
 "$ASSAY" load q4.yaml --rate 50 --duration 1s --max-requests 25 --db "$T/db4" -o nreq.json >/dev/null 2>&1
@@ -146,6 +184,10 @@ check max_cost_exit 0 $?
 in_range max_cost_spent "$(sqlite3 "$T/db5" 'select sum(cost_usd) from load_requests')" 0.01 2
 check max_cost_hit true "$(jqv '.totals.budget_hit' cost.json)"
 in_range max_cost_fewer_sent "$(jqv '.totals.requests_sent' cost.json)" 1 49
+# sends that waited for reservations in flight are late, and held (by the
+# budget, not the -j cap: no slot was ever short)
+in_range max_cost_late_held "$(jqv '.candidates[0].steps[0].late_causes.held' cost.json)" 1 49
+check max_cost_not_capped 0 "$(jqv '.candidates[0].steps[0].late_capped' cost.json)"
 sed 's/max_tokens: 5, //' q4.yaml >nomax.yaml
 "$ASSAY" load nomax.yaml --rate 5 --duration 1s --max-cost 2 --db "$T/db6" >/dev/null 2>nomax.err
 check max_cost_needs_bound 1 $?

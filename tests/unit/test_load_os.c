@@ -1,7 +1,8 @@
 /* test_load_os.c — the load loop's view of the scheduler (src/load/load_os.c):
  * the run-queue wait it reads grows when another busy thread shares its
- * CPU, and entering / leaving the loop's scheduling sets and restores the
- * timer slack, the fair slice and (as root) SCHED_FIFO.
+ * CPU, its run time grows while it runs, and entering / leaving the
+ * loop's scheduling sets and restores the timer slack, the fair slice and
+ * (as root) SCHED_FIFO.
  *
  * Reference for the wait: two always-runnable threads pinned to one CPU
  * share it, so over W ms of wall time each spends about W/2 runnable but
@@ -86,5 +87,36 @@ TEST(load_os_enter_and_leave_restore_the_scheduling)
 		T_ASSERT(pol & SCHED_RESET_ON_FORK);
 		T_EQ_INT(sp.sched_priority, 1);
 		T_EQ_INT(sched_getscheduler(0), SCHED_OTHER);
+	}
+}
+
+/* load_os_sched's run time grows while the thread runs and never faster
+ * than the clock: spinning until 20 ms of run time have passed ends
+ * (within 5 s of wall time even on a loaded machine, where the thread
+ * gets a share of a CPU), and takes at least 20 ms of wall time.  The
+ * machine's steal since boot never goes down. */
+TEST(load_os_sched_run_time_grows_while_running)
+{
+	double run0, rq0, run1 = 0, rq1 = 0, t0, t1, s0, s1;
+	if (load_os_sched(&run0, &rq0)) {
+		T_ASSERT(run0 < 0 && rq0 < 0);
+		printf("skip load_os_sched_run_time_grows_while_running: "
+		       "no /proc/thread-self/schedstat\n");
+		return;
+	}
+	s0 = load_os_steal_ms();
+	t0 = t1 = fs_mono_ms();
+	while (t1 - t0 < 5000) {
+		T_EQ_INT(load_os_sched(&run1, &rq1), 0);
+		t1 = fs_mono_ms();
+		if (run1 - run0 >= 20.0)
+			break;
+	}
+	T_ASSERT(run1 - run0 >= 20.0);
+	T_ASSERT(t1 - t0 >= run1 - run0 - 0.5);
+	T_ASSERT(rq1 >= rq0);
+	s1 = load_os_steal_ms();
+	if (s0 >= 0) {
+		T_ASSERT(s1 >= s0);
 	}
 }
