@@ -101,5 +101,8 @@ check human_export_grades_bad_italy false "$(jq -r '.results[] | select(.provide
 cd "$T" || exit 1
 "$ASSAY" report 1 -o r.html >/dev/null 2>&1
 check human_report_exit 0 $?
+# `assay export RUN -o x.html` is the same code path: the same bytes
+"$ASSAY" export 1 -o e.html >/dev/null 2>&1
+check human_export_html_same_as_report 1 "$(cmp -s r.html e.html && echo 1 || echo 0)"
 check_grep human_report_rating_chart 'id="chart-human"' r.html
 check_grep human_report_bt_chart 'id="chart-bt"' r.html
