@@ -37,5 +37,6 @@ done
 check readme_mock_stopped 1 "$([ -n "$P" ] && ! curl -s --noproxy '*' -m 2 -o /dev/null "http://127.0.0.1:$P/v1/models" && echo 1 || echo 0)"
 # a mock the block left running is this test's to stop (by its directory)
 for d in /proc/[0-9]*; do
-	[ "$(readlink "$d/cwd" 2>/dev/null)" = "$Q" ] && kill "${d#/proc/}" 2>/dev/null
+	if [ "$(readlink "$d/cwd" 2>/dev/null)" = "$Q" ]; then kill "${d#/proc/}" 2>/dev/null; fi
 done
+exit 0
