@@ -259,8 +259,11 @@ TEST(store_kill9_keeps_committed_batches)
 	}
 	T_ASSERT(waitpid(pid, &status, 0) == pid);
 	T_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	/* 600 = 2 full batches of 256 + 88 pending: at least 512 survive. */
-	T_ASSERT(q1_long(path, "SELECT count(*) FROM results") >= 512);
+	/* A batch commits after 256 results or 250 ms, so the open batch at
+	 * the kill holds at most 255 results: at least 600 - 255 survive.
+	 * (Not 512, two full batches: on a loaded machine a 250 ms commit
+	 * can come first and shift the batches.) */
+	T_ASSERT(q1_long(path, "SELECT count(*) FROM results") >= 600 - 255);
 	T_ASSERT(q1_is(path, "PRAGMA integrity_check", "ok"));
 	free(path);
 	tfx_rmdir(dir);
