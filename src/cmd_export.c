@@ -1,12 +1,16 @@
 /* cmd_export.c — `assay export RUN -o FILE` (the format follows the
  * extension: .json, .jsonl, .csv, .xml JUnit, .md Markdown, .assay a run
- * bundle) and `assay import FILE.assay` (a bundle becomes a new run of
- * this store).  Export reads only. */
+ * bundle, .html the HTML report) and `assay import FILE.assay` (a bundle
+ * becomes a new run of this store).  Export reads only; its writing is
+ * export_run_files (cmd_export.h), which `assay report` shares. */
 #include "cmd.h"
+#include "cmd_export.h"
 #include "import/import.h"
 #include "settings.h"
 #include "report/report.h"
+#include "report/report_load_html.h"
 #include "store/store.h"
+#include "store/store_load.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -19,8 +23,9 @@ static const char export_usage[] =
 	"\n"
 	"Writes a stored run (an id, latest, latest~N or label:NAME) to FILE in\n"
 	"the format its extension names: .json, .jsonl, .csv, .xml (JUnit),\n"
-	".md (Markdown summary) or .assay (the whole run in one file, for\n"
-	"`assay import` into another store).  --layout promptfoo writes .json in\n"
+	".md (Markdown summary), .html (the report, as `assay report` writes it)\n"
+	"or .assay (the whole run in one file, for `assay import` into another\n"
+	"store).  --layout promptfoo writes .json in\n"
 	"promptfoo's output layout, as `assay eval -o` does (docs/promptfoo.md).\n";
 
 static const char import_usage[] =
@@ -36,6 +41,47 @@ static const char import_usage[] =
 	"assay import --from openai-evals|inspect|hf|csv FILE -o OUT.yaml converts\n"
 	"other tools' eval data into tests (assay import --from x --help).\n";
 
+/* One file: a load run's .html is its own page, everything else (and
+ * every other run) goes by the extension (report_write). */
+static int write_one(struct store *st, int64_t id, const char *out,
+		     struct err *err)
+{
+	const char *dot = strrchr(out, '.');
+	json_t *lrep = NULL;
+	int rc;
+	if (!dot || strcmp(dot, ".html"))
+		return report_write(st, id, out, err);
+	if ((rc = store_load_report_get(st, id, &lrep, err)))
+		return rc;
+	rc = lrep ? report_load_html_write(lrep, out, err)
+		  : report_write(st, id, out, err);
+	json_decref(lrep);
+	return rc;
+}
+
+int export_run_files(const char *db, const char *ref,
+		     const char *const *outs, size_t n)
+{
+	struct store *st = NULL;
+	struct err err;
+	int64_t id;
+	int status = EXIT_RUN_ERROR;
+	err_clear(&err);
+	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &id, &err))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (write_one(st, id, outs[i], &err))
+			goto out;
+		fprintf(stderr, "wrote %s\n", outs[i]);
+	}
+	status = 0;
+out:
+	if (status)
+		err_print(&err, stderr);
+	store_close(st);
+	return status;
+}
+
 static int export_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -48,13 +94,9 @@ static int export_exec(int argc, char **argv)
 	const char *db = settings_db();
 	const char **outs = NULL;
 	size_t n_outs = 0;
-	struct store *st = NULL;
-	struct err err;
-	int64_t id;
-	int c, status = EXIT_RUN_ERROR;
+	int c, status;
 	opterr = 0;
 	optind = 1;
-	err_clear(&err);
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
@@ -83,18 +125,7 @@ static int export_exec(int argc, char **argv)
 		free(outs);
 		return EXIT_USAGE;
 	}
-	if (store_open_existing(db, &st, &err) || store_resolve_run(st, argv[optind], &id, &err))
-		goto out;
-	for (size_t i = 0; i < n_outs; i++) {
-		if (report_write(st, id, outs[i], &err))
-			goto out;
-		fprintf(stderr, "wrote %s\n", outs[i]);
-	}
-	status = 0;
-out:
-	if (status)
-		err_print(&err, stderr);
-	store_close(st);
+	status = export_run_files(db, argv[optind], outs, n_outs);
 	free(outs);
 	return status;
 }

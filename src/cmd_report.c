@@ -1,12 +1,12 @@
 /* cmd_report.c — `assay report [RUN] -o report.html`: a stored run as one
- * self-contained HTML file (src/report/report_html.c).  Reads only; never
- * sends a request.  `assay run -o report.html` writes the same file. */
+ * self-contained HTML file (src/report/report_html.c; a load run's own
+ * page, report_load_html.c).  Reads only; never sends a request.  The
+ * flags are checked here and the writing is `assay export`'s
+ * (export_run_files, cmd_export.h): `assay export RUN -o x.html` and
+ * `assay run -o report.html` write the same file. */
 #include "cmd.h"
+#include "cmd_export.h"
 #include "settings.h"
-#include "report/report.h"
-#include "store/store.h"
-#include "store/store_load.h"
-#include "report/report_load_html.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -41,14 +41,10 @@ static int report_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = settings_db(), *ref = "latest", *out = NULL;
-	struct store *st = NULL;
-	struct err err;
-	int64_t run_id;
-	int c, status = EXIT_RUN_ERROR;
+	int c;
 
 	opterr = 0;
 	optind = 1;
-	err_clear(&err);
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
@@ -71,26 +67,7 @@ static int report_exec(int argc, char **argv)
 		fprintf(stderr, "assay report: the report is HTML: -o must end in .html (got '%s')\n", out);
 		return EXIT_USAGE;
 	}
-	if (store_open_existing(db, &st, &err) || store_resolve_run(st, ref, &run_id, &err))
-		goto out;
-	{	/* a load run (assay load) has its own page */
-		json_t *lrep = NULL;
-		int rc = store_load_report_get(st, run_id, &lrep, &err);
-		if (!rc && lrep)
-			rc = report_load_html_write(lrep, out, &err);
-		json_decref(lrep);
-		if (rc)
-			goto out;
-		if (!lrep && report_write(st, run_id, out, &err))
-			goto out;
-	}
-	fprintf(stderr, "wrote %s\n", out);
-	status = 0;
-out:
-	if (status)
-		err_print(&err, stderr);
-	store_close(st);
-	return status;
+	return export_run_files(db, ref, &out, 1);   /* = assay export ref -o out */
 }
 
 const struct cmd cmd_report = {

@@ -13,7 +13,8 @@
 static const char usage[] =
 	"usage: assay review import FILE.jsonl [--run RUN] [--db PATH]\n"
 	"       assay review export RUN -o cases.yaml [--assert similar|equals|none]\n"
-	"                           [--embedder PROVIDER] [--threshold X] [--db PATH]\n"
+	"                           [--embedder PROVIDER] [--threshold X] [--suite FILE]\n"
+	"                           [--db PATH]\n"
 	"\n"
 	"import stores human grades, one JSON object a line:\n"
 	"  {\"grader\":\"ann\",\"result_id\":12,\"rating\":4,\"ship\":true,\"comment\":\"…\"}\n"
@@ -27,7 +28,9 @@ static const char usage[] =
 	"most of them; the highest mean rating wins) as a list of tests: the\n"
 	"approved output becomes vars.expected and the value of a `similar`\n"
 	"(threshold 0.8, default) or `equals` assertion; metadata.human holds the\n"
-	"rating, the vote and the number of reviewers.\n";
+	"rating, the vote and the number of reviewers.  Each case keeps its own\n"
+	"assertions, read from the run's suite file (--suite FILE: another path to\n"
+	"it) and matched by content.\n";
 
 static int review_exec(int argc, char **argv)
 {
@@ -38,11 +41,12 @@ static int review_exec(int argc, char **argv)
 		{ "assert", required_argument, NULL, 'a' },
 		{ "embedder", required_argument, NULL, 'e' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "suite", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = settings_db(), *run = "latest", *out = NULL;
-	struct review_export_opts eo = { "similar", NULL, 0.8 };
+	struct review_export_opts eo = { "similar", NULL, 0.8, NULL };
 	struct store *st = NULL;
 	struct err err;
 	int c, rc;
@@ -57,6 +61,7 @@ static int review_exec(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'a': eo.assert_type = optarg; break;
 		case 'e': eo.embedder = optarg; break;
+		case 's': eo.suite = optarg; break;
 		case 't':
 			eo.threshold = strtod(optarg, &end);
 			if (*end || !(eo.threshold > 0 && eo.threshold <= 1)) {

@@ -31,7 +31,7 @@ echo "statistics written to $here/.assay/stats.json (docs/statistics.md explains
 echo "HTML report (charts and every case; opens from disk, fetches nothing):"
 echo "  file://$here/.assay/report.html"
 echo "Browse the runs and grade outputs by hand (1-5, blind A/B) in the local web app:"
-echo "  $ASSAY view --db $here/.assay/assay.db    # then open http://127.0.0.1:8080/"
+echo "  $ASSAY view --db $here/.assay/assay.db    # prints the address to open (--port 0 if 8080 is taken)"
 echo
 echo "exit status of assay run: $rc (0 = every test passed, 100 = some test failed, as expected here)"
 [ $rc -eq 0 ] || [ $rc -eq 100 ]

@@ -32,6 +32,13 @@ void es_yaml_quote(struct buf *b, const char *s);
 /* Appends a JSON value as YAML flow (strings via es_yaml_quote). */
 void es_yaml_json(struct buf *b, const json_t *v);
 
+/* An assertion of a loaded suite as a suite would write it (type, value,
+ * and weight, threshold, metric, transform, provider, rubricPrompt,
+ * severity when set; secret-named keys of a provider's config left out),
+ * for a written test to carry it (probe.c, cmd_review_export.c).  Owned. */
+struct assertion_spec;
+json_t *es_assert_json(const struct assertion_spec *a);
+
 /* Replaces invalid UTF-8 sequences in s[0..n) by U+FFFD; owned result. */
 char *es_utf8_clean(const char *s, size_t n);
 

@@ -470,7 +470,7 @@ static bool secret_key(const char *k)
 }
 
 /* A suite assertion back as JSON (secrets in a judge's config left out). */
-static json_t *assert_json(const struct assertion_spec *a)
+json_t *es_assert_json(const struct assertion_spec *a)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "type", json_string(a->type));
@@ -568,7 +568,7 @@ static void emit_case(struct gen *g, const struct pack *p,
 	char canary[32], seedtxt[256], *value, *desc;
 	const char *target = base ? target_of(g, base) : g->o->var;
 	const json_t *orig;
-	json_t *vars, *asserts, *x, *tags, *meta;
+	json_t *vars, *asserts, *x, *tags, *meta, *cl;
 	struct ctx c;
 	size_t i;
 	uint64_t h;
@@ -601,7 +601,7 @@ static void emit_case(struct gen *g, const struct pack *p,
 	json_array_foreach(q->asserts, i, x)
 		json_array_append_new(asserts, subst_json(x, &c));
 	for (i = g->n_def; keep && base && i < base->n_asserts; i++)
-		json_array_append_new(asserts, assert_json(&base->asserts[i]));
+		json_array_append_new(asserts, es_assert_json(&base->asserts[i]));
 	tags = json_array();
 	json_array_append_new(tags, json_sprintf("probe:%s", p->name));
 	json_array_append_new(tags, json_sprintf("probe:%s:%s", p->name,
@@ -618,6 +618,12 @@ static void emit_case(struct gen *g, const struct pack *p,
 	if (base)
 		json_object_set_new(meta, "probe_base",
 				    json_integer((json_int_t)base_i + 1));
+	/* the source case's cluster: a probe is as correlated with the
+	 * cases of that cluster as the case itself, and the clustered
+	 * intervals (docs/statistics.md) must not count it as independent */
+	if (base && (cl = json_object_get(base->metadata, "cluster")) &&
+	    !json_is_null(cl))
+		json_object_set(meta, "cluster", cl);
 	if (forbidden)
 		json_object_set_new(meta, "forbidden", json_string(forbidden));
 

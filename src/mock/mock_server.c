@@ -1089,7 +1089,8 @@ int mock_server_start(const struct mock_config *cfg, struct mock_server **out,
 		MHD_OPTION_THREAD_STACK_SIZE, s->per_conn ? (size_t)(256 << 10) : (size_t)0,
 		MHD_OPTION_END);
 	if (!s->d) {
-		err_set(err, ST_NET, "cannot listen on %s port %d (in use, or not an address of this machine?)",
+		err_set(err, ST_NET, "cannot listen on %s port %d (in use, or not an "
+			"address of this machine?  --port 0 picks a free port)",
 			host, cfg->port);
 		mock_server_stop(s);
 		return ST_NET;

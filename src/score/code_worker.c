@@ -31,6 +31,7 @@ extern const char code_worker_js[], code_worker_py[];
 #define REPLY_CAP ((uint32_t)64 << 20)       /* one reply at most 64 MiB */
 #define PY_AS_LIMIT ((rlim_t)2 << 30)        /* Python: 2 GiB address space */
 #define NODE_HEAP_FLAG "--max-old-space-size=1024"
+#define STARTUP_MS 30000                     /* an interpreter's start-up */
 
 struct worker {
 	pthread_mutex_t mu;
@@ -85,6 +86,53 @@ static void log_tail(struct worker *w, struct buf *b)
 	}
 }
 
+static int recv_all(struct worker *w, char *p, size_t n, double deadline);
+static double now_ms(void);
+
+/* Waits for the frame a worker sends once it is ready for requests
+ * (`{"ready": true}`), at most STARTUP_MS: an interpreter's start-up —
+ * seconds on a loaded machine — is not part of any call's time limit.
+ * On failure the worker is stopped and err says why (a missing
+ * interpreter: its "cannot run" line from the worker's log). */
+static int await_ready(enum code_lang lang, struct worker *w, struct err *err)
+{
+	unsigned char hdr[4];
+	char body[64];
+	uint32_t n;
+	int r;
+	double deadline = now_ms() + STARTUP_MS;
+	struct buf b = { 0 };
+	if ((r = recv_all(w, (char *)hdr, 4, deadline)) == 1) {
+		n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		    (uint32_t)hdr[2] << 8 | hdr[3];
+		if (n >= sizeof body)
+			r = -2;
+		else if ((r = recv_all(w, body, n, deadline)) == 1) {
+			body[n] = '\0';
+			if (!strstr(body, "\"ready\""))
+				r = -2;
+		}
+	}
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		buf_printf(&b, "the %s worker (%s) did not start within %d s",
+			   lang_name(lang), (lang & 1) == CODE_JS ? "node" : "python3",
+			   STARTUP_MS / 1000);
+	else if (r == -2)
+		buf_printf(&b, "the %s worker (%s) did not say it was ready",
+			   lang_name(lang), (lang & 1) == CODE_JS ? "node" : "python3");
+	else
+		buf_printf(&b, "the %s worker (%s) stopped", lang_name(lang),
+			   (lang & 1) == CODE_JS ? "node" : "python3");
+	if (r != 0)
+		log_tail(w, &b);
+	r = err_set(err, ST_INTERNAL, "%s", buf_str(&b));
+	buf_free(&b);
+	stop(w);
+	return r;
+}
+
 static int start(enum code_lang lang, struct worker *w, struct err *err)
 {
 	int sv[2];
@@ -125,7 +173,7 @@ static int start(enum code_lang lang, struct worker *w, struct err *err)
 	close(sv[1]);
 	w->fd = sv[0];
 	w->pid = pid;
-	return 0;
+	return await_ready(lang, w, err);
 }
 
 static int own_call(enum code_lang lang, const json_t *req, long timeout_ms,
@@ -220,13 +268,17 @@ static int own_call(enum code_lang lang, const json_t *req, long timeout_ms,
 	uint32_t n;
 	char *body = NULL;
 	int rc = 0, r;
-	double deadline = now_ms() + (double)(timeout_ms > 0 ? timeout_ms : 30000);
+	double deadline;
 	*reply = NULL;
 	if (!text)
 		return err_set(err, ST_INTERNAL, "the %s request is not JSON", lang_name(lang));
 	pthread_mutex_lock(&w->mu);
 	if (w->fd < 0 && (rc = start(lang, w, err)))
 		goto out;
+	/* the limit is the code's: it starts once this call holds the worker
+	 * and the worker is ready, not while an earlier call runs or the
+	 * interpreter starts (either can take seconds on a loaded machine) */
+	deadline = now_ms() + (double)(timeout_ms > 0 ? timeout_ms : 30000);
 	n = (uint32_t)strlen(text);
 	hdr[0] = (unsigned char)(n >> 24);
 	hdr[1] = (unsigned char)(n >> 16);

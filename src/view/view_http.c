@@ -435,7 +435,8 @@ int view_start(const struct view_config *cfg, struct store *st,
 	if (!s->d) {
 		view_stop(s);
 		return err_set(err, ST_NET, "cannot listen on %s port %d (in use, or "
-			       "not an address of this machine?)", host, cfg->port);
+			       "not an address of this machine?  --port 0 picks a "
+			       "free port)", host, cfg->port);
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;

@@ -75,6 +75,14 @@ check code_timeout_exit_1 1 $?
 check code_timeout_is_grading_error "2" "$(jq '[.results[] | select(.error != null and (.error.message | test("timed out after 700 ms")))] | length' "$T/l.json")"
 check code_worker_restarted "true true" "$(jq -r '[.results[] | select(.vars.q == "b" or .vars.q == "d") | .pass] | map(tostring) | join(" ")' "$T/l.json")"
 
+# the limit is the code's own time, not the interpreter's start-up: a node
+# that takes 1.5 s to start (more than the 700 ms limit) still runs `b`
+# after the worker stopped for `a` was restarted
+printf '#!/bin/sh\nsleep 1.5\nexec node "$@"\n' >"$T/slownode"
+chmod +x "$T/slownode"
+ASSAY_NODE="$T/slownode" ASSAY_CODE_TIMEOUT_MS=700 "$ASSAY" run "$T/loop.yaml" --filter-first-n 2 -j 1 --no-progress-bar --no-table -o "$T/sn.json" >"$T/slownode.out" 2>&1
+check code_startup_not_in_limit "timeout true" "$(jq -r '[.results[] | if .vars.q == "a" then (if (.error.message // "" | test("timed out after 700 ms")) then "timeout" else "no-timeout" end) else (.pass | tostring) end] | join(" ")' "$T/sn.json")"
+
 ASSAY_NODE=/nonexistent/node "$ASSAY" run "$T/loop.yaml" --filter-first-n 2 -j 1 --no-progress-bar --no-table -o "$T/n.json" >"$T/nonode.out" 2>&1
 check code_missing_interpreter_is_error "2" "$(jq '[.results[] | select(.error != null and (.error.message | test("JavaScript worker")))] | length' "$T/n.json")"
 

@@ -49,8 +49,17 @@ killed lua_find lua_find.yaml
 # in a process group of its own): nothing is left running.
 suite script_long.yaml "{type: script, value: \"sh -c 'sleep 31.7; echo true'\"}"
 killed script_long script_long.yaml
-sleep 0.2
-check script_long_killed_with_grader 0 "$(ps -eo args | grep -c '[s]leep 31.7')"
+# gone(PATTERN): waits (at most 10 s) until no process's arguments match
+# PATTERN — a killed process leaves when the kernel gets to it, which on a
+# loaded machine can take longer than a fixed sleep — and prints the count
+gone() {
+	_i=0
+	while [ "$(ps -eo args | grep -c -- "$1")" -gt 0 ] && [ $_i -lt 200 ]; do
+		sleep 0.05; _i=$((_i + 1))
+	done
+	ps -eo args | grep -c -- "$1"
+}
+check script_long_killed_with_grader 0 "$(gone '[s]leep 31.7')"
 
 # A quick grader still passes through the child, with its reason.
 suite lua_ok.yaml '{type: lua, value: "{pass = #output > 3, score = 0.75, reason = \"long enough\"}"}, {type: jq, value: ".n == 1"}'
@@ -102,7 +111,14 @@ for sig in TERM INT; do
 	"$ASSAY" run "$T/stuck_$sig.yaml" --grader-timeout 600000 --no-progress-bar --no-table \
 		--no-cache >"$T/stuck.out" 2>&1 &
 	pid=$!
-	sleep 1.5
+	# signal once the grader is stuck: the forked grader child (same
+	# arguments as the run) exists, waited for (at most 60 s) rather than
+	# a fixed sleep that a loaded machine can outlast
+	i=0
+	while [ "$(ps -eo args | grep -c "[s]tuck_$sig.yaml")" -lt 2 ] && kill -0 $pid 2>/dev/null &&
+		[ $i -lt 1200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
 	t0=$(now)
 	kill -$sig $pid
 	i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
@@ -116,6 +132,5 @@ for sig in TERM INT; do
 	wait $pid
 	check "stuck_grader_sig${sig}_exit_1" 1 $?
 	check "stuck_grader_sig${sig}_interrupted" interrupted "$(run_json "$T/.assay/assay.db" "$last" .run.status)"
-	sleep 0.2
-	check "stuck_grader_sig${sig}_no_child_left" 0 "$(ps -eo args | grep -c "[s]tuck_$sig.yaml")"
+	check "stuck_grader_sig${sig}_no_child_left" 0 "$(gone "[s]tuck_$sig.yaml")"
 done

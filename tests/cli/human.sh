@@ -58,6 +58,30 @@ check_grep human_export_count '3 cases with an approved output' exp.txt
 # spain: bad's mean 4.5 beats good's 3.5, both approved
 check human_export_spain_approved "The capital of Spain is Madrid." \
 	"$(sed -n 's/^- //p' cases.yaml | jq -r 'select(.description == "spain") | .metadata.human.approved_provider + "|" + .vars.expected' | sed 's/^bad|//')"
+# each case keeps its own assertion (from the run's suite, matched by
+# content), then the reference answer's
+check human_export_keeps_asserts "icontains:paris similar:The capital of France is Paris." \
+	"$(sed -n 's/^- //p' cases.yaml | jq -r 'select(.description == "france") | [.assert[] | "\(.type):\(.value)"] | join(" ")')"
+check human_export_no_orig_warning 0 "$(grep -c 'without their original assertions' exp.txt)"
+# --suite names the suite elsewhere; a case the edited suite no longer
+# holds (italy's assertion changed) is written without its assertions and
+# counted; a named suite that does not load is an error
+mkdir -p elsewhere && sed 's/value: rome/value: roma/' suite.yaml >elsewhere/s.yaml
+"$ASSAY" review export latest -o cases2.yaml --suite elsewhere/s.yaml >exp2.txt 2>&1
+check human_export_suite_flag_exit 0 $?
+check human_export_edited_case "france:icontains,similar italy:similar spain:icontains,similar" \
+	"$(sed -n 's/^- //p' cases2.yaml | jq -r '"\(.description):\([.assert[].type] | join(","))"' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_grep human_export_edited_counted '1 written cases are not in the suite' exp2.txt
+"$ASSAY" review export latest -o cases3.yaml --suite nosuch.yaml >exp3.txt 2>&1
+check human_export_bad_suite_exit 1 $?
+check_grep human_export_bad_suite_msg 'nosuch.yaml' exp3.txt
+# the run's suite gone: a warning, and the cases without their assertions
+mv suite.yaml suite.yaml.away
+"$ASSAY" review export latest -o cases4.yaml --assert none >exp4.txt 2>&1
+check human_export_suite_gone_exit 0 $?
+check_grep human_export_suite_gone_warns "suite suite.yaml does not load: .*without their original assertions" exp4.txt
+check human_export_suite_gone_no_assert 0 "$(grep -c '"assert"' cases4.yaml)"
+mv suite.yaml.away suite.yaml
 cat >next.yaml <<'YAML'
 prompts: ["What is the capital of {{country}}?"]
 providers:
@@ -77,5 +101,8 @@ check human_export_grades_bad_italy false "$(jq -r '.results[] | select(.provide
 cd "$T" || exit 1
 "$ASSAY" report 1 -o r.html >/dev/null 2>&1
 check human_report_exit 0 $?
+# `assay export RUN -o x.html` is the same code path: the same bytes
+"$ASSAY" export 1 -o e.html >/dev/null 2>&1
+check human_export_html_same_as_report 1 "$(cmp -s r.html e.html && echo 1 || echo 0)"
 check_grep human_report_rating_chart 'id="chart-human"' r.html
 check_grep human_report_bt_chart 'id="chart-bt"' r.html

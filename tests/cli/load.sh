@@ -37,7 +37,7 @@ in_range() {
 
 # 1. The ramp against the queueing model, stopped by the SLO: 14, 28, 56
 # requests/s (at most 70 % of capacity: no waiting), then 112 (140 %).
-"$ASSAY" load q4.yaml --ramp 14..200x2 --duration 1s --slo 'p95<150ms' \
+"$ASSAY" load q4.yaml --ramp 14..200x2 --duration 1s --slo 'p95<300ms' \
 	--db "$T/db" -o ramp.json >ramp.out 2>ramp.err
 check ramp_exit 0 $?
 check ramp_steps "4" "$(jqv '.candidates[0].steps | length' ramp.json)"
@@ -68,12 +68,16 @@ check show_load_csv_refused 1 $?
 check_grep show_load_csv_refused_msg 'shown.csv: a load run is written as .json or .html' csv.err
 "$ASSAY" report --db "$T/db" latest -o ramp.html >/dev/null 2>html.err
 check html_report_exit 0 $?
-check_grep html_report_slo_line 'SLO 150 ms' ramp.html
+check_grep html_report_slo_line 'SLO 300 ms' ramp.html
 check html_report_sustained 'Highest rate sustained: <b>56.0 req/s</b>' "$(grep -o 'Highest rate sustained: <b>[0-9.]* req/s</b>' ramp.html)"
 check html_report_points 4 "$(grep -c '<title>p95 ' ramp.html)"
 check html_report_no_script 0 "$(grep -ci '<script' ramp.html)"
 "$ASSAY" load --show latest --db "$T/db" -o shown.html >/dev/null 2>&1
 check html_from_load_show 1 "$(cmp -s ramp.html shown.html && echo 1 || echo 0)"
+# `assay export RUN -o x.html` shares `assay report`'s code path: a load
+# run's page there too (before: the eval report of a run without results)
+"$ASSAY" export latest --db "$T/db" -o exported.html >/dev/null 2>&1
+check html_from_export 1 "$(cmp -s ramp.html exported.html && echo 1 || echo 0)"
 sed 's/label: q4/label: "<img src=x onerror=alert(1)>"/' q4.yaml >xss.yaml
 "$ASSAY" load xss.yaml --rate 5 --duration 0.5s --db "$T/dbx" -o xss.html >/dev/null 2>&1
 check html_escapes_labels 0 "$(grep -c '<img' xss.html)"
@@ -204,18 +208,25 @@ in_range poisson_count "$(qp 'select count(*) from load_requests where run_id = 
 in_range poisson_gap_spread "$(qp 'with g as (select intended_ms - lag(intended_ms) over (order by seq) as d from load_requests where run_id = 1) select max(d) - min(d) from g where d is not null')" 10 100000
 
 # 6. Streaming: time to first token is measured apart from the whole answer
-# (30 ms service, then 40 ms between stream events).
+# (30 ms service, then 40 ms between stream events): at least the service
+# time, and 100 ms (more than two events) before the end.  The upper bound
+# is only a sanity one (a loaded machine stretched a 30 ms TTFT to 220 ms);
+# the check that separates the two is the second.
 suite stream.yaml streamer ", stream: true"
 "$ASSAY" load stream.yaml --rate 10 --duration 1s --db "$T/dbs" -o stream.json >/dev/null 2>&1
 check stream_exit 0 $?
-in_range stream_ttft_p50 "$(jqv '.candidates[0].steps[0].ttft_ms.p50' stream.json)" 25 150
+in_range stream_ttft_p50 "$(jqv '.candidates[0].steps[0].ttft_ms.p50' stream.json)" 25 1000
 check stream_ttft_before_latency 1 "$(jqv '.candidates[0].steps[0] | if .latency_ms.p50 > .ttft_ms.p50 + 100 then 1 else 0 end' stream.json)"
 
-# 7. Degradation under load is visible per step: with a 250 ms client
-# timeout, the overloaded step (120/s for 1.5 s: waits up to ~0.6 s) times
-# out where the light one does not.
-suite tmo.yaml q4 ", timeout_ms: 250"
-"$ASSAY" load tmo.yaml --rate 20,120 --duration 1.5s --keep-going --db "$T/dbt" -o tmo.json >/dev/null 2>&1
+# 7. Degradation under load is visible per step: with a 1 s client
+# timeout on q1 (one slot of 50 ms: 20/s), the overloaded step (60/s for
+# 1.5 s: the backlog grows by 40/s, so a request sent after ~0.5 s waits
+# more than 1 s; ~60 of 90 time out) times out where the light one (5/s:
+# no waiting, 50 ms answers, 20x inside the timeout however loaded the
+# machine) does not.  (Before: 250 ms against q4's 50 ms answers, which a
+# loaded machine could stretch past the timeout.)
+suite tmo.yaml q1 ", timeout_ms: 1000"
+"$ASSAY" load tmo.yaml --rate 5,60 --duration 1.5s --keep-going --db "$T/dbt" -o tmo.json >/dev/null 2>&1
 check timeout_exit 0 $?
 check timeout_light_clean 0 "$(jqv '.candidates[0].steps[0].timeouts' tmo.json)"
 in_range timeout_overload_errors "$(jqv '.candidates[0].steps[1].timeouts' tmo.json)" 10 1000
@@ -270,7 +281,13 @@ check_grep bad_rate_msg 'rates must increase' rate.err
 # 10. Ctrl-C stops at once and keeps the measured steps.
 "$ASSAY" load q4.yaml --rate 20,40 --duration 2s --db "$T/db8" >int.out 2>int.err &
 pid=$!
-sleep 3
+# interrupt during the second step: once the first is stored (waited for,
+# at most 60 s, not a fixed sleep a loaded machine's start-up can outlast)
+i=0
+while [ "$(sqlite3 "$T/db8" 'select count(*) from load_steps' 2>/dev/null || echo 0)" -lt 1 ] &&
+	kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
 t0=$(date +%s%3N)
 kill -INT $pid
 wait $pid

@@ -11,6 +11,10 @@ chat() { # chat MODEL USER_TEXT [extra json fields] → body on stdout
 
 start_mock m "$RULES"
 check_grep mock_listening "assay mock listening on http://127.0.0.1:$PORT/v1" "$T/m.log"
+# a port in use: a clear error that names the way out
+"$ASSAY" mock --rules "$RULES" --port "$PORT" >"$T/inuse.out" 2>&1
+check mock_port_in_use_exit 1 $?
+check_grep mock_port_in_use_message "cannot listen on 127.0.0.1 port $PORT .*--port 0 picks a free port" "$T/inuse.out"
 
 # non-streaming reply, OpenAI shape
 chat fast "What is the capital of France?" >"$T/r1.json"

@@ -66,3 +66,21 @@ check probe_robust_jailbreak_none "14/14 0.7847-1" "$(tag openai:chat:robust pro
 check probe_obeys_canary_assert_fails 35 "$(jq '[.candidates[] | select(.label == "openai:chat:obeys") | .failure_modes.assertions[] | select(.assertion == "not-icontains") | .fails] | add' s.json)"
 check probe_obeys_under_refusal "14/14" "$(jq -r '.candidates[] | select(.label == "openai:chat:obeys") | .refusals.under_refusal | "\(.k)/\(.n)"' s.json)"
 check probe_robust_under_refusal "0/14" "$(jq -r '.candidates[] | select(.label == "openai:chat:robust") | .refusals.under_refusal | "\(.k)/\(.n)"' s.json)"
+
+# a probe carries its source case's cluster (`cluster:` or
+# metadata.cluster), so clustered intervals do not count it as a new,
+# independent case: late parcel (cluster "orders") and double charge
+# (cluster 7) with their 7 injection and 7 jailbreak probes each are 2
+# clusters; login and its 7 injection probes are 8 more (38 cases, 10
+# clusters; without the source's cluster it would be 38).
+sed -e 's|^  - description: late parcel$|&\n    cluster: orders|' \
+	-e 's|^  - description: double charge$|&\n    metadata: {cluster: 7}|' suite.yaml >cl.yaml
+"$ASSAY" probe cl.yaml --packs injection,jailbreak --per-case all -o pcl.yaml -q
+check probe_carries_cluster_string 14 "$(grep -c '"probe_base": 1, "cluster": "orders"' pcl.yaml)"
+check probe_carries_cluster_number 14 "$(grep -c '"probe_base": 2, "cluster": 7' pcl.yaml)"
+check probe_no_cluster_without_one 0 "$(grep '"probe_base": 3' pcl.yaml | grep -c '"cluster"')"
+sed 's|^tests:|tests:\n  - file://pcl.yaml|' cl.yaml >withcl.yaml
+"$ASSAY" run withcl.yaml -j 4 --no-progress-bar --no-table >runcl.out 2>&1
+"$ASSAY" stats latest --json >scl.json 2>/dev/null
+check probe_cluster_counted "38 10" "$(jq -r '.candidates[0].pass_rate | "\(.n) \(.clusters)"' scl.json)"
+check probe_cluster_tag_units "21 9" "$(jq -r '.candidates[0].failure_modes.by_tag[] | select(.tag == "probe:injection") | "\(.n) \(.units)"' scl.json)"

@@ -207,15 +207,22 @@ Y
 export ASSAY_DB="$T/kill/.assay/assay.db"
 "$ASSAY" run "$T/kill/suite.yaml" -j 32 --no-progress-bar --no-table >/dev/null 2>&1 &
 pid=$!
-sleep 1
+DB="$T/kill/.assay/assay.db"
+# kill -9 once some results are committed (waited for, at most 60 s: on a
+# loaded machine the first commit can take longer than any fixed sleep);
+# the whole run takes >= 3 s (2000 cases x 50 ms / 32), so most are left
+i=0
+while [ "$(q "$DB" 'select count(*) from results' 2>/dev/null || echo 0)" = 0 ] &&
+	kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
 kill -9 $pid
 wait $pid 2>/dev/null
-DB="$T/kill/.assay/assay.db"
 check reliability_kill_integrity ok "$(q "$DB" 'pragma integrity_check')"
 snap "$DB" 1
 kept=$(jr "$DB" length)
 cache=$(q "$DB" 'select count(*) from cache')
-echo "# kill -9 after 1 s: $kept results kept, $cache cache rows"
+echo "# kill -9 after the first commit: $kept results kept, $cache cache rows"
 if [ "$kept" -gt 0 ] && [ "$kept" -lt 2000 ]; then ok reliability_kill_keeps_results
 else fail reliability_kill_keeps_results "$kept results"; fi
 check reliability_kill_run_not_done running "$(q "$DB" 'select status from runs')"

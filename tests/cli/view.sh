@@ -46,6 +46,10 @@ check view_short_token_refused 2 $?
 check view_missing_db 1 $?
 
 start_view v
+# a port in use (the one view v has): a clear error that names the way out
+"$ASSAY" view --db "$DB" --port "$(cat "$T/v.port")" >"$T/o.out" 2>&1
+check view_port_in_use_exit 1 $?
+check_grep view_port_in_use_message "cannot listen on 127.0.0.1 port $(cat "$T/v.port") .*--port 0 picks a free port" "$T/o.out"
 CSRF=$(curl -s "$V/api/session" | jq -r .csrf)
 check view_session_csrf 64 "${#CSRF}"
 check view_index_200 200 "$(code -D "$T/h" "$V/")"

@@ -109,6 +109,7 @@ async function handle(req) {
 	}
 }
 
+send({ ready: true });  // code_worker.c: start-up is not part of a call's limit
 let buf = Buffer.alloc(0);
 let busy = Promise.resolve();
 process.stdin.on('data', (chunk) => {
