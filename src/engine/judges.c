@@ -74,8 +74,8 @@ static bool is_model_graded(const struct test_case *tc,
 static bool needs_default(const struct suite *s)
 {
 	for (size_t t = 0; t < s->n_tests; t++) {
-		const struct test_case *tc = &s->tests[t];
-		for (size_t a = 0; a < tc->n_asserts; a++)
+		const struct test_case *tc = suite_test(s, t);
+		for (size_t a = 0; tc && a < tc->n_asserts; a++)
 			if (is_model_graded(tc, &tc->asserts[a]) &&
 			    !tc->asserts[a].provider && !tc->grader)
 				return true;
@@ -92,7 +92,12 @@ int judges_new(const struct suite *s, const char *grader,
 	*out = NULL;
 	/* Pass 1: every judge named in the suite. */
 	for (size_t t = 0; t < s->n_tests && !rc; t++) {
-		const struct test_case *tc = &s->tests[t];
+		const struct test_case *tc = suite_test(s, t);
+		if (!tc) {   /* a streamed file that cannot be read again */
+			*err = *suite_stream_err(s);
+			rc = ST_IO;
+			break;
+		}
 		if (tc->grader)
 			rc = add(j, tc->grader, tc->grader_config, &tc->loc, s->dir, err);
 		if (!rc && tc->conv && tc->conv->sim) /* a simulated user (suite/conv.h) */
@@ -125,7 +130,12 @@ int judges_new(const struct suite *s, const char *grader,
 	}
 	/* Pass 2: every model-graded assertion has a judge. */
 	for (size_t t = 0; t < s->n_tests && !rc; t++) {
-		const struct test_case *tc = &s->tests[t];
+		const struct test_case *tc = suite_test(s, t);
+		if (!tc) {
+			*err = *suite_stream_err(s);
+			rc = ST_IO;
+			break;
+		}
 		for (size_t a = 0; a < tc->n_asserts && !rc; a++) {
 			const struct assertion_spec *as = &tc->asserts[a];
 			if (!is_model_graded(tc, as) || as->provider || tc->grader || j->dflt)

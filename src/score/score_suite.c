@@ -7,7 +7,11 @@
 int score_check_suite(const struct suite *s, struct err *err)
 {
 	for (size_t i = 0; i < s->n_tests; i++) {
-		const struct test_case *tc = &s->tests[i];
+		const struct test_case *tc = suite_test(s, i);
+		if (!tc) {   /* a streamed file that cannot be read again */
+			*err = *suite_stream_err(s);
+			return ST_IO;
+		}
 		if (tc->transform && score_transform_check(tc->transform, err)) {
 			char why[sizeof err->msg];
 			snprintf(why, sizeof why, "%s", err->msg);
