@@ -1051,6 +1051,18 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 int suite_load_cli(const char *path, const struct suite_cli *cli,
 		   struct suite **out, struct err *err)
 {
+	return suite_load_visit(path, cli, NULL, out, err);
+}
+
+const struct test_case *suite_test_mem(const struct suite *s, size_t i)
+{
+	return ld_mem_test(s, i);
+}
+
+int suite_load_visit(const char *path, const struct suite_cli *cli,
+		     const struct suite_visit *visit, struct suite **out,
+		     struct err *err)
+{
 	struct ld l = {0};
 	struct suite *s = xcalloc(1, sizeof *s);
 	struct ydoc *d;
@@ -1067,6 +1079,7 @@ int suite_load_cli(const char *path, const struct suite_cli *cli,
 	l.s = s;
 	l.err = err;
 	l.cli = cli;
+	l.visit = visit;
 	s->path = xstrdup(path ? path : "(command line)");
 	s->dir = path ? fs_dirname(path) : xstrdup(".");
 	file = ld_intern(&l, s->path);

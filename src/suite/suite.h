@@ -173,6 +173,24 @@ struct suite_cli {
 int suite_load_cli(const char *path, const struct suite_cli *cli,
 		   struct suite **out, struct err *err);
 
+/* What must see every test once, without a streamed suite reading its
+ * files again (the run's assertion checks and judges): `fn` is called on
+ * each streamed test as the loader reads it (i its index; a non-zero
+ * return fails the load with err as set).  Tests kept in memory are not
+ * visited: the caller walks them after the load (suite_test_mem). */
+struct suite_visit {
+	int (*fn)(void *ud, const struct test_case *t, size_t i,
+		  struct err *err);
+	void *ud;
+};
+int suite_load_visit(const char *path, const struct suite_cli *cli,
+		     const struct suite_visit *visit, struct suite **out,
+		     struct err *err);
+
+/* Test i when it is in memory (every test of an in-memory suite; a
+ * streamed suite's inline tests and small files), else NULL. */
+const struct test_case *suite_test_mem(const struct suite *s, size_t i);
+
 /* The tests, in memory or streamed (suite_stream.c).
  *
  * suite_test returns test i (i < n_tests).  For an in-memory suite that is

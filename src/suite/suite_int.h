@@ -100,6 +100,7 @@ struct ld {
 				      * text: repeated values (a CSV's
 				      * label column) share one json_t */
 	/* streaming (suite_stream.c) */
+	const struct suite_visit *visit; /* called on each streamed test */
 	bool stream_ok;              /* large CSV / JSONL files may stream */
 	bool need_mem;               /* a streamed test needs the in-memory
 				      * form (conversation, perturb): load

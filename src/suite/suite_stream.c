@@ -140,6 +140,9 @@ static int check_new(struct ld *l, struct sseg *g, size_t from, size_t idx)
 			return rc;
 		ld_secrets_test(t);
 		l->need_mem = l->need_mem || needs_mem(t);
+		if (l->visit && (rc = l->visit->fn(l->visit->ud, t,
+						   g->base + idx, l->err)))
+			return rc;
 	}
 	return 0;
 }
