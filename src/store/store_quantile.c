@@ -37,15 +37,15 @@
  * ranked below the range, the range's bucket counts. */
 struct rsel {
 	size_t r, below;
-	int lv;
 	double lo[QLEVELS], hi[QLEVELS];
-	int b[QLEVELS];
 	double cur_lo, cur_hi;
-	bool gather, done;
 	double val;
 	size_t *cnt;
 	double *mn, *mx, *vals;
 	size_t nv;
+	int b[QLEVELS];
+	int lv;
+	bool gather, done;
 };
 
 static int bucket(double v, double lo, double hi)

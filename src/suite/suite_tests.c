@@ -1660,6 +1660,8 @@ static int load_jsonl(struct ld *l, const char *file, const char *text,
 	if (text)
 		return jsonl_lines(l, file, text, len, m ? m->off : 0, &line,
 				   false, m ? NULL : g, def, &used);
+	if (!g)        /* reading blocks is for a file that may stream */
+		return err_set(l->err, ST_INTERNAL, "load_jsonl: no stream");
 	if (!g->n_marks)
 		rc = ld_stream_row(l, g, 0, 1, 1);
 	for (;;) {
