@@ -297,7 +297,9 @@ static int load_exec(int argc, char **argv)
 		status = usage_error("%s", "give the steps with --rate LIST or --ramp FROM..TOxF");
 		goto done;
 	}
-	if (suite_load(suite_path, &s, &err) || score_check_suite(s, &err))
+	/* the load test cycles through the tests at random: in memory */
+	if (suite_load(suite_path, &s, &err) ||
+	    suite_tests_materialize(s, &err) || score_check_suite(s, &err))
 		goto fail;
 	provs = xcalloc(s->n_providers ? s->n_providers : 1, sizeof *provs);
 	cands = xcalloc(s->n_providers ? s->n_providers : 1, sizeof *cands);

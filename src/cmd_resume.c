@@ -345,13 +345,19 @@ int run_check_ids(const struct suite *s, struct err *err)
 	int rc = 0;
 	for (size_t i = 0; i < s->n_tests && !rc; i++) {
 		char buf[32];
-		const char *id = store_case_user_id(&s->tests[i], buf);
+		const struct test_case *tc = suite_test(s, i);
+		const char *id;
 		json_t *prev;
-		if (!id)
+		if (!tc) {
+			*err = *suite_stream_err(s);
+			rc = err->code ? (int)err->code : ST_IO;
+			break;
+		}
+		if (!(id = store_case_user_id(tc, buf)))
 			continue;
 		if ((prev = json_object_get(seen, id)))
-			rc = err_at(err, s->tests[i].loc.file ? s->tests[i].loc.file : s->path,
-				    s->tests[i].loc.line, s->tests[i].loc.col, "test id '%s' is already "
+			rc = err_at(err, tc->loc.file ? tc->loc.file : s->path,
+				    tc->loc.line, tc->loc.col, "test id '%s' is already "
 				    "used by test %lld; ids must be unique", id,
 				    (long long)json_integer_value(prev) + 1);
 		else

@@ -317,18 +317,40 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return -1;
 }
 
+/* What prepare checks on each streamed test as the loader reads it (the
+ * in-memory ones are walked after the load): its assertions, its
+ * judges. */
+struct prep_visit {
+	struct judge_set *j;
+	const char *dir;
+};
+
+static int prep_visit_test(void *ud, const struct test_case *t, size_t i,
+			   struct err *err)
+{
+	struct prep_visit *v = ud;
+	int rc = score_check_test(t, err);
+	(void)i;
+	return rc ? rc : judges_visit(v->j, t, v->dir, err);
+}
+
 /* Loads the suite, checks every assertion and builds the providers and
- * the judges. */
+ * the judges, reading a streamed suite's files once (suite_visit). */
 static int prepare(const char *path, const char *grader, struct pf_args *pf,
 		   struct suite **s, struct provider ***provs,
 		   struct judge_set **judges, struct err *err)
 {
-	int rc = pf ? suite_load_cli(path, pf_cli(pf), s, err) : suite_load(path, s, err);
+	char *dir = path ? fs_dirname(path) : xstrdup(".");
+	struct prep_visit pv = { judges_begin(), dir };
+	struct suite_visit visit = { prep_visit_test, &pv };
+	int rc = suite_load_visit(path, pf ? pf_cli(pf) : NULL, &visit, s, err);
+	*judges = pv.j;     /* freed by the caller, as on success */
+	free(dir);
 	if (rc)
 		return rc;
 	if (pf && (rc = pf_filter_columns(*s, pf, err)))
 		return rc;
-	if ((rc = score_check_suite(*s, err)))
+	if ((rc = score_check_suite_mem(*s, err)))
 		return rc;
 	*provs = xcalloc((*s)->n_providers ? (*s)->n_providers : 1, sizeof **provs);
 	for (size_t i = 0; i < (*s)->n_providers; i++) {
@@ -339,7 +361,12 @@ static int prepare(const char *path, const char *grader, struct pf_args *pf,
 							       &(*s)->prompts[j], err)))
 				return rc;
 	}
-	return judges_new(*s, grader, judges, err);
+	for (size_t t = 0; t < (*s)->n_tests && !rc; t++) {
+		const struct test_case *tc = suite_test_mem(*s, t);
+		if (tc)
+			rc = judges_visit(*judges, tc, (*s)->dir, err);
+	}
+	return rc ? rc : judges_end(*judges, grader, (*s)->dir, err);
 }
 
 static void free_providers(struct provider **provs, size_t n)

@@ -717,9 +717,16 @@ int pf_filter_tests(struct suite *s, const struct pf_args *p,
 		    const char *pattern, size_t first_n, const char *db,
 		    struct err *err)
 {
-	size_t n = s->n_tests, c;
-	bool *keep = xmalloc((n ? n : 1) * sizeof *keep);
+	size_t n, c;
+	bool *keep;
 	int rc = 0;
+	if (!p->n_metadata && !p->results && !(pattern && *pattern) &&
+	    !p->range && !first_n && !p->sample)
+		return 0;              /* no filter: the tests stay as loaded */
+	if ((rc = suite_tests_materialize(s, err)))  /* filters need them all */
+		return rc;
+	n = s->n_tests;
+	keep = xmalloc((n ? n : 1) * sizeof *keep);
 	for (size_t i = 0; i < n; i++)
 		keep[i] = true;
 	for (size_t f = 0; f < p->n_metadata; f++) {

@@ -176,6 +176,9 @@ void engine_release(struct run *r, struct slot *sl)
 		else
 			r->cand_in_flight--;
 	}
+	if (sl->holds_test)
+		suite_test_drop(r->s, sl->test);
+	sl->holds_test = false;
 	sl->busy = false;
 	sl->role = ROLE_FREE;
 	sl->parent = NULL;
@@ -397,7 +400,16 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	decompose(r, item, sl);
 	pr = &r->s->prompts[sl->prompt];
 	err_clear(&berr);
-	if (r->s->tests[sl->test].conv) {
+	if (!suite_test_hold(r->s, sl->test)) {
+		/* a streamed test file that cannot be read again: stop, as for
+		 * a store failure (results so far are kept) */
+		*r->err = *suite_stream_err(r->s);
+		r->rc = r->err->code ? (int)r->err->code : ST_IO;
+		engine_release(r, sl);
+		return;
+	}
+	sl->holds_test = true;
+	if (suite_test(r->s, sl->test)->conv) {
 		sl->cv = cv;
 		if (cv)
 			sl->prompt_text = engine_conv_request(r, sl, &berr);
@@ -408,7 +420,7 @@ static void launch(struct run *r, int prov, long item, int attempt,
 	} else {
 		json_t *cvars = engine_cvar_vars(r, sl); /* `_conversation` */
 		sl->prompt_text = suite_render_prompt(pr, cvars ? cvars
-						      : r->s->tests[sl->test].vars, &berr);
+						      : suite_test(r->s, sl->test)->vars, &berr);
 		json_decref(cvars);
 	}
 	if (!sl->prompt_text) {
@@ -436,7 +448,7 @@ static void launch(struct run *r, int prov, long item, int attempt,
 		return;
 	}
 	if (p->ops->build(p, sl->prompt_text, pr->is_chat || sl->cv,
-			  r->s->tests[sl->test].vars,
+			  suite_test(r->s, sl->test)->vars,
 			  &sl->u.h.req, &berr) ||
 	    provider_apply_prompt_config(p, pr, &sl->u.h.req, &berr)) {
 		char *m = xasprintf("cannot build the request: %s", berr.msg);

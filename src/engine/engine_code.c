@@ -84,7 +84,7 @@ void engine_launch_code(struct run *r, struct slot *sl,
 	sl->u.x.code = true;
 	sl->u.x.fd_in = sl->u.x.fd_out = sl->u.x.fd_err = -1;
 	if (p->ops->code_request(p, sl->prompt_text, pr,
-				 r->s->tests[sl->test].vars, &lang, &req,
+				 suite_test(r->s, sl->test)->vars, &lang, &req,
 				 &berr)) {
 		char *m = xasprintf("cannot build the script call: %s",
 				    berr.msg);

@@ -20,7 +20,12 @@ static bool next_comparison(struct run *r, size_t *t, size_t *p, int *rep,
 {
 	const struct suite *s = r->s;
 	for (; r->cmp_t < s->n_tests; r->cmp_t++, r->cmp_p = 0, r->cmp_r = 0, r->cmp_a = 0) {
-		const struct test_case *tc = &s->tests[r->cmp_t];
+		const struct test_case *tc = suite_test(s, r->cmp_t);
+		if (!tc) {   /* a streamed file that cannot be read again */
+			*r->err = *suite_stream_err(s);
+			r->rc = r->err->code ? (int)r->err->code : ST_IO;
+			return false;
+		}
 		for (; r->cmp_p < s->n_prompts; r->cmp_p++, r->cmp_r = 0, r->cmp_a = 0)
 			for (; r->cmp_r < r->o->repeat; r->cmp_r++, r->cmp_a = 0)
 				for (; r->cmp_a < tc->n_asserts; r->cmp_a++)
@@ -40,7 +45,7 @@ static bool next_comparison(struct run *r, size_t *t, size_t *p, int *rep,
 static int stored_pass(struct run *r, const struct comparison *c, size_t v,
 		       struct assert_outcome *cur)
 {
-	const struct test_case *tc = &r->s->tests[c->test];
+	const struct test_case *tc = suite_test(r->s, c->test);
 	struct grade g;
 	struct err gerr;
 	bool found = false;
@@ -66,7 +71,7 @@ static int stored_pass(struct run *r, const struct comparison *c, size_t v,
 static void mark_grading_errors(struct run *r, const struct comparison *c,
 				struct assert_outcome *cur, const char *why)
 {
-	const struct test_case *tc = &r->s->tests[c->test];
+	const struct test_case *tc = suite_test(r->s, c->test);
 	const struct assertion_spec *a = &tc->asserts[c->ai];
 	for (size_t v = 0; v < r->n_cand && !r->rc; v++) {
 		int was;
@@ -94,7 +99,7 @@ static void mark_grading_errors(struct run *r, const struct comparison *c,
 void engine_compare_done(struct run *r, struct comparison *c)
 {
 	struct judging *par = c->jd;
-	const struct test_case *tc = &r->s->tests[c->test];
+	const struct test_case *tc = suite_test(r->s, c->test);
 	size_t nv = r->n_cand;
 	struct judge_reply *rep = xcalloc(par->n_calls ? par->n_calls : 1, sizeof *rep);
 	struct assert_outcome *out = xcalloc(nv, sizeof *out);
@@ -169,6 +174,7 @@ void engine_compare_done(struct run *r, struct comparison *c)
 	free(rep);
 	free(c->outputs);
 	engine_judging_free(par);
+	suite_test_drop(r->s, c->test);
 	free(c);
 	r->cmp_active--;
 }
@@ -188,6 +194,7 @@ void engine_start_comparisons(struct run *r)
 			break;
 		}
 		c = xcalloc(1, sizeof *c);
+		suite_test_hold(r->s, t);   /* its judge calls borrow from it */
 		c->test = t;
 		c->prompt = p;
 		c->rep = rep;
@@ -199,12 +206,13 @@ void engine_start_comparisons(struct run *r)
 			for (size_t v = 0; v < r->n_cand; v++)
 				free(c->outputs[v]);
 			free(c->outputs);
+			suite_test_drop(r->s, t);
 			free(c);
 			r->cmp_active--;
 			break;
 		}
 		err_clear(&gerr);
-		if (score_compare_plan(&r->s->tests[t], ai, (const char *const *)c->outputs,
+		if (score_compare_plan(suite_test(r->s, t), ai, (const char *const *)c->outputs,
 				       r->n_cand, &calls, &n, &gerr))
 			n = 0;
 		c->jd = engine_judging_new(t, calls, n);
@@ -219,9 +227,11 @@ void engine_start_comparisons(struct run *r)
 
 bool engine_needs_comparisons(const struct suite *s)
 {
-	for (size_t t = 0; t < s->n_tests; t++)
-		for (size_t a = 0; a < s->tests[t].n_asserts; a++)
-			if (score_is_comparison(&s->tests[t].asserts[a]))
+	for (size_t t = 0; t < s->n_tests; t++) {
+		const struct test_case *tc = suite_test(s, t);
+		for (size_t a = 0; tc && a < tc->n_asserts; a++)
+			if (score_is_comparison(&tc->asserts[a]))
 				return true;
+	}
 	return false;
 }

@@ -103,7 +103,7 @@ static void queue_next(struct run *r, struct slot *sl, struct conv_run *cv,
 char *engine_conv_prompt(struct run *r, struct slot *sl, struct conv_run **cvp,
 			 struct err *err)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct conv_run *cv = *cvp;
 	if (!cv) {
 		const struct prompt *pr = &r->s->prompts[sl->prompt];
@@ -163,7 +163,7 @@ char *engine_conv_request(struct run *r, struct slot *sl, struct err *err)
 static void grade_turn(struct run *r, struct slot *sl, struct conv_run *cv,
 		       const struct response *resp, struct store_turn *t)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	const struct conv_turn *ct = cv->turn < tc->conv->n_turns
 		? &tc->conv->turns[cv->turn] : NULL;
 	struct test_case tt = *tc;
@@ -224,7 +224,7 @@ static bool sim_done(struct run *r, struct slot *sl, struct response *resp);
 bool engine_conv_next(struct run *r, struct slot *sl, struct response *resp)
 {
 	struct conv_run *cv = sl->cv;
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct store_turn t;
 	struct err e;
 	if (!cv)
@@ -319,7 +319,7 @@ static bool sim_done(struct run *r, struct slot *sl, struct response *resp)
 {
 	struct conv_run *cv = sl->cv;
 	const char *o = resp->output ? resp->output : "";
-	const struct conv_sim *sim = r->s->tests[sl->test].conv->sim;
+	const struct conv_sim *sim = suite_test(r->s, sl->test)->conv->sim;
 	slot_to(r, sl, cv->cand); /* what follows is the candidate's */
 	cv->sim_phase = false;
 	if (resp->error != RESP_OK) {

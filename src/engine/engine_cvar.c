@@ -50,7 +50,7 @@ void engine_cvar_free(struct run *r)
 static void chain_key(const struct run *r, int prov, size_t test,
 		      size_t prompt, int rep, char *out, size_t n)
 {
-	const json_t *id = json_object_get(r->s->tests[test].metadata,
+	const json_t *id = json_object_get(suite_test(r->s, test)->metadata,
 					   "conversationId");
 	char *idt = id && !json_is_string(id)
 		    ? json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -73,7 +73,7 @@ static bool js_truthy_text(const json_t *v)
 
 static bool uses(const struct run *r, size_t test, size_t prompt)
 {
-	return r->cvar_hist && r->cvar_uses[prompt] && !r->s->tests[test].conv;
+	return r->cvar_hist && r->cvar_uses[prompt] && !suite_test(r->s, test)->conv;
 }
 
 bool engine_cvar_blocked(const struct run *r, int prov, long item)
@@ -99,7 +99,7 @@ json_t *engine_cvar_vars(struct run *r, struct slot *sl)
 		sl->cvar_open = true;
 	}
 	hist = json_object_get(r->cvar_hist, key);
-	vars = json_copy(r->s->tests[sl->test].vars);
+	vars = json_copy(suite_test(r->s, sl->test)->vars);
 	json_object_set_new(vars, "_conversation",
 			    hist ? json_incref(hist) : json_array());
 	return vars;

@@ -238,7 +238,7 @@ void engine_launch_exec(struct run *r, struct slot *sl, const struct provider *p
 	struct err berr;
 	err_clear(&berr);
 	sl->u.x.fd_in = sl->u.x.fd_out = sl->u.x.fd_err = -1;
-	if (p->ops->exec_argv(p, sl->prompt_text, pr, r->s->tests[sl->test].vars,
+	if (p->ops->exec_argv(p, sl->prompt_text, pr, suite_test(r->s, sl->test)->vars,
 			      &argv, &sl->u.x.stdin_text, &berr)) {
 		char *m = xasprintf("cannot build the command: %s", berr.msg);
 		engine_fail_now(r, sl, RESP_ERR_EXEC, m);

@@ -214,7 +214,7 @@ static int proxy_call(int lang, const json_t *req, long timeout_ms, json_t **rep
 /* Runs in the child: transform (plain path) and grade; never returns. */
 static void child_main(const struct run *r, struct slot *sl, int fd)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct grade g;
 	struct err gerr;
 	json_t *j = NULL;
@@ -358,7 +358,7 @@ static int parse_grade(const struct test_case *tc, const char *txt, struct grade
 /* The child is done (or was stopped: why_killed): record the result. */
 static void grade_finish(struct run *r, struct slot *sl, const char *why_killed)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct grade g;
 	char *output = NULL, *why = NULL;
 	int st = 0;

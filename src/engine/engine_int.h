@@ -155,6 +155,10 @@ struct slot {
 	struct slot_grade g;     /* ROLE_GRADING */
 	struct conv_run *cv;     /* a conversation in progress (owned), or NULL */
 	bool cvar_open;          /* holds its `_conversation` chain (engine_cvar.c) */
+	bool holds_test;         /* holds its test (suite_test_hold): every
+				  * suite_test(r->s, sl->test) of the slot,
+				  * its judges' and grader's, reads a test
+				  * that stays in memory */
 };
 
 struct run {

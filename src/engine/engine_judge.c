@@ -54,7 +54,7 @@ void engine_judging_free(struct judging *jd)
 int engine_judge_index(const struct run *r, const struct judging *jd, size_t call)
 {
 	const struct provider *p = judges_get(r->o->judges, jd->calls[call].provider,
-					      &r->s->tests[jd->test]);
+					      suite_test(r->s, jd->test));
 	if (jd->calls[call].kind == JUDGE_EMBED) {
 		const struct provider *e = judges_embedder(r->o->judges, p);
 		if (e)
@@ -103,7 +103,7 @@ static bool start_child(struct run *r, struct slot *sl, bool judged,
 
 bool engine_grade_or_judge(struct run *r, struct slot *sl, struct response *resp)
 {
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct grade g;
 	struct err gerr;
 	memset(&g, 0, sizeof g);
@@ -185,7 +185,7 @@ bool engine_grade_or_judge(struct run *r, struct slot *sl, struct response *resp
 static void judged(struct run *r, struct slot *sl)
 {
 	struct judging *jd = sl->jd;
-	const struct test_case *tc = &r->s->tests[sl->test];
+	const struct test_case *tc = suite_test(r->s, sl->test);
 	struct judge_reply *rep = xcalloc(jd->n_calls, sizeof *rep);
 	struct judge_call *more = NULL;
 	size_t n_more = 0;

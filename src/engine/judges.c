@@ -19,6 +19,9 @@ struct judge_set {
 				    * point at their spec */
 	size_t n, cap;
 	struct provider *dflt;
+	char *need_type;           /* the first model-graded assertion with
+				    * no judge of its own, or NULL */
+	struct loc need_loc;
 };
 
 static struct provider *find(const struct judge_set *j, const char *id)
@@ -70,44 +73,52 @@ static bool is_model_graded(const struct test_case *tc,
 	return score_needs_judge(&one) || score_is_comparison(a);
 }
 
-/* True when some model-graded assertion has no judge of its own. */
-static bool needs_default(const struct suite *s)
+/* The first model-graded assertion with no judge of its own (none given
+ * by it or its test), which the default grader must grade. */
+static void note_needs_default(struct judge_set *j, const struct test_case *tc)
 {
-	for (size_t t = 0; t < s->n_tests; t++) {
-		const struct test_case *tc = &s->tests[t];
-		for (size_t a = 0; a < tc->n_asserts; a++)
-			if (is_model_graded(tc, &tc->asserts[a]) &&
-			    !tc->asserts[a].provider && !tc->grader)
-				return true;
+	for (size_t a = 0; !j->need_type && a < tc->n_asserts; a++) {
+		const struct assertion_spec *as = &tc->asserts[a];
+		if (is_model_graded(tc, as) && !as->provider && !tc->grader) {
+			j->need_type = xstrdup(as->type ? as->type : "");
+			j->need_loc = as->loc;
+		}
 	}
-	return false;
 }
 
-int judges_new(const struct suite *s, const char *grader,
-	       struct judge_set **out, struct err *err)
+struct judge_set *judges_begin(void)
 {
-	struct judge_set *j = xcalloc(1, sizeof *j);
+	return xcalloc(1, sizeof(struct judge_set));
+}
+
+int judges_visit(struct judge_set *j, const struct test_case *tc,
+		 const char *dir, struct err *err)
+{
+	int rc = 0;
+	if (tc->grader)
+		rc = add(j, tc->grader, tc->grader_config, &tc->loc, dir, err);
+	if (!rc && tc->conv && tc->conv->sim) /* a simulated user (suite/conv.h) */
+		rc = add(j, tc->conv->sim->provider, tc->conv->sim->config,
+			 &tc->conv->sim->loc, dir, err);
+	for (size_t a = 0; a < tc->n_asserts && !rc; a++)
+		if (tc->asserts[a].provider)
+			rc = add(j, tc->asserts[a].provider,
+				 tc->asserts[a].provider_config,
+				 &tc->asserts[a].loc, dir, err);
+	if (!rc)
+		note_needs_default(j, tc);
+	return rc;
+}
+
+int judges_end(struct judge_set *j, const char *grader, const char *dir,
+	       struct err *err)
+{
 	static const struct loc cli = { "command line (--grader)", 0, 0 };
 	int rc = 0;
-	*out = NULL;
-	/* Pass 1: every judge named in the suite. */
-	for (size_t t = 0; t < s->n_tests && !rc; t++) {
-		const struct test_case *tc = &s->tests[t];
-		if (tc->grader)
-			rc = add(j, tc->grader, tc->grader_config, &tc->loc, s->dir, err);
-		if (!rc && tc->conv && tc->conv->sim) /* a simulated user (suite/conv.h) */
-			rc = add(j, tc->conv->sim->provider, tc->conv->sim->config,
-				 &tc->conv->sim->loc, s->dir, err);
-		for (size_t a = 0; a < tc->n_asserts && !rc; a++)
-			if (tc->asserts[a].provider)
-				rc = add(j, tc->asserts[a].provider,
-					 tc->asserts[a].provider_config,
-					 &tc->asserts[a].loc, s->dir, err);
-	}
 	/* No --grader: $ASSAY_GRADER, else promptfoo's default OpenAI grader
 	 * when an OpenAI endpoint is configured — but only if some
 	 * model-graded assertion has no judge of its own, and said aloud. */
-	if (!rc && (!grader || !*grader) && needs_default(s)) {
+	if ((!grader || !*grader) && j->need_type) {
 		const char *env = getenv("ASSAY_GRADER");
 		if (env && *env)
 			grader = env;
@@ -118,27 +129,40 @@ int judges_new(const struct suite *s, const char *grader,
 				"(%s; --grader ID or ASSAY_GRADER choose another)\n", grader,
 				env && *env ? "from ASSAY_GRADER" : "promptfoo's default OpenAI grader");
 	}
-	if (!rc && grader && *grader) {
-		rc = add(j, grader, NULL, &cli, s->dir, err);
+	if (grader && *grader) {
+		rc = add(j, grader, NULL, &cli, dir, err);
 		if (!rc)
 			j->dflt = find(j, grader);
 	}
-	/* Pass 2: every model-graded assertion has a judge. */
+	/* Every model-graded assertion has a judge. */
+	if (!rc && j->need_type && !j->dflt)
+		rc = err_at(err, j->need_loc.file, j->need_loc.line, j->need_loc.col,
+			    "'%s' needs a judge model: give the assertion a "
+			    "`provider`, the test (or defaultTest) "
+			    "`options.provider`, run with --grader ID or set "
+			    "ASSAY_GRADER (or OPENAI_API_KEY / OPENAI_BASE_URL "
+			    "for promptfoo's default OpenAI grader)",
+			    j->need_type);
+	return rc;
+}
+
+int judges_new(const struct suite *s, const char *grader,
+	       struct judge_set **out, struct err *err)
+{
+	struct judge_set *j = judges_begin();
+	int rc = 0;
+	*out = NULL;
 	for (size_t t = 0; t < s->n_tests && !rc; t++) {
-		const struct test_case *tc = &s->tests[t];
-		for (size_t a = 0; a < tc->n_asserts && !rc; a++) {
-			const struct assertion_spec *as = &tc->asserts[a];
-			if (!is_model_graded(tc, as) || as->provider || tc->grader || j->dflt)
-				continue;
-			rc = err_at(err, as->loc.file, as->loc.line, as->loc.col,
-				    "'%s' needs a judge model: give the assertion a "
-				    "`provider`, the test (or defaultTest) "
-				    "`options.provider`, run with --grader ID or set "
-				    "ASSAY_GRADER (or OPENAI_API_KEY / OPENAI_BASE_URL "
-				    "for promptfoo's default OpenAI grader)",
-				    as->type);
+		const struct test_case *tc = suite_test(s, t);
+		if (!tc) {   /* a streamed file that cannot be read again */
+			*err = *suite_stream_err(s);
+			rc = ST_IO;
+			break;
 		}
+		rc = judges_visit(j, tc, s->dir, err);
 	}
+	if (!rc)
+		rc = judges_end(j, grader, s->dir, err);
 	if (rc) {
 		judges_free(j);
 		return rc;
@@ -160,6 +184,7 @@ void judges_free(struct judge_set *j)
 		free(j->e[i]);
 	}
 	free(j->e);
+	free(j->need_type);
 	free(j);
 }
 

@@ -30,6 +30,17 @@ int judges_new(const struct suite *s, const char *grader,
 	       struct judge_set **out, struct err *err);
 void judges_free(struct judge_set *j);
 
+/* judges_new in steps, for a suite whose tests are visited as they load
+ * (suite_visit): begin (an owned empty set), visit each test (its named
+ * judges built; 0 or the error of a bad judge), end (the default grader,
+ * and the error for a model-graded assertion left without a judge).  On
+ * an error the caller frees the set. */
+struct judge_set *judges_begin(void);
+int judges_visit(struct judge_set *j, const struct test_case *tc,
+		 const char *dir, struct err *err);
+int judges_end(struct judge_set *j, const char *grader, const char *dir,
+	       struct err *err);
+
 /* The judge for a call: `id` as the suite names it, or the test's grader,
  * or the default.  NULL when there is none (judges_new prevents it). */
 struct provider *judges_get(const struct judge_set *j, const char *id,

@@ -758,6 +758,10 @@ int es_probe_run(const struct es_probe_opts *o, struct buf *out,
 
 	if ((rc = suite_load(o->suite, &s, err)))
 		return rc;
+	if ((rc = suite_tests_materialize(s, err))) {  /* probes read them all */
+		suite_free(s);
+		return rc;
+	}
 	dir = pack_dir(o);
 	list = xstrdup(o->packs);
 	for (char *t = strtok_r(list, ",", &save); t;

@@ -138,17 +138,20 @@ static void add_derived(const char *suite_json, json_t *named, json_t *sums,
 static int fill_latency(struct store *st, int64_t run_id, struct summary *s,
 			struct err *err)
 {
+	static const double qs[2] = { 0.50, 0.95 };
 	for (size_t i = 0; i < s->n_rows; i++) {
 		struct summary_row *row = &s->rows[i];
-		double *lat;
+		double out[2];
 		size_t n;
-		int rc = store_group_latencies(st, run_id, (size_t)row->provider_idx,
-					       (size_t)row->prompt_idx, &lat, &n, err);
+		/* bounded memory whatever the run's size (store_quantile.c) */
+		int rc = store_group_latency_quantiles(st, run_id,
+						       (size_t)row->provider_idx,
+						       (size_t)row->prompt_idx,
+						       qs, 2, out, &n, err);
 		if (rc)
 			return rc;
-		row->p50_ms = n ? stats_quantile_sorted(lat, n, 0.50) : NAN;
-		row->p95_ms = n ? stats_quantile_sorted(lat, n, 0.95) : NAN;
-		free(lat);
+		row->p50_ms = n ? out[0] : NAN;
+		row->p95_ms = n ? out[1] : NAN;
 	}
 	return 0;
 }

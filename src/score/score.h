@@ -78,6 +78,11 @@ int score_code_call(int lang, const json_t *req, long timeout_ms, json_t **reply
 /* Checks every test's transform and every assertion of a suite (before
  * any request; score_suite.c).  Returns 0 or the first error. */
 int score_check_suite(const struct suite *s, struct err *err);
+/* The same for one test; score_check_suite_mem for the tests a streamed
+ * suite keeps in memory (its streamed tests are checked with
+ * score_check_test as the loader reads them: suite_visit). */
+int score_check_test(const struct test_case *tc, struct err *err);
+int score_check_suite_mem(const struct suite *s, struct err *err);
 
 /* Checks the per-turn assertions of a conversation test (score_conv.c):
  * each one valid and graded on the loop.  0 or ST_INPUT located. */

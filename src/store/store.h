@@ -404,6 +404,14 @@ int store_group_latencies(struct store *st, int64_t run_id,
 			  size_t provider_idx, size_t prompt_idx, double **out,
 			  size_t *n, struct err *err);
 
+/* The same values' quantiles qs[0 … nq) (nq <= 2) into out, exact as
+ * stats_quantile_sorted over them, and their count into *n, in bounded
+ * memory (store_quantile.c); NaN when there are none. */
+int store_group_latency_quantiles(struct store *st, int64_t run_id,
+				  size_t provider_idx, size_t prompt_idx,
+				  const double *qs, size_t nq, double *out,
+				  size_t *n, struct err *err);
+
 /* The mean and the sum of each named metric per group over graded
  * results. */
 int store_group_metrics_each(struct store *st, int64_t run_id,

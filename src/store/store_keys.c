@@ -10,7 +10,13 @@
  * the id alone, so an edited test keeps its identity.  A work item's key
  * hashes the case key, the prompt template, the provider (id and config,
  * secrets removed) and the repeat index.  Positions never enter a key:
- * a reordered suite pairs the same work. */
+ * a reordered suite pairs the same work.
+ *
+ * A streamed suite (suite.h) keeps no key per case: the suite hash is
+ * computed in one pass over the tests, fed to SHA-256 piece by piece
+ * (the same digest as the whole text), and a case's keys are computed
+ * when asked for and kept in a small direct-mapped cache (KEY_CACHE
+ * entries: the cases in flight and the recent ones). */
 #include "store.h"
 
 #include <stdio.h>
@@ -21,10 +27,19 @@
 #include "../suite/conv.h"
 #include "../util/xalloc.h"
 
+#define KEY_CACHE 2048
+
+struct key_entry {
+	size_t idx1;             /* test index + 1; 0 empty */
+	char key[65], hash[65];
+};
+
 struct store_keys {
 	size_t n_tests, n_prompts, n_providers;
-	char (*case_key)[65];
+	char (*case_key)[65];    /* in-memory suites; NULL when streamed */
 	char (*case_hash)[65];
+	const struct suite *s;   /* streamed: where the cases are read */
+	struct key_entry *cache; /* streamed: KEY_CACHE entries */
 	char (*prompt)[65];
 	char (*provider)[65];
 	char suite[65];
@@ -136,38 +151,77 @@ static void put_key(char *text, size_t *len, const char hex[65])
 	text[(*len)++] = '"';
 }
 
+/* The case and content keys of test t (an all-zero hash for a streamed
+ * test that cannot be read again: the run stops at it). */
+static void case_keys(const struct test_case *t, char key[65], char hash[65])
+{
+	char buf[32];
+	const char *uid;
+	if (!t) {
+		memset(hash, '0', 64);
+		hash[64] = '\0';
+		memcpy(key, hash, 65);
+		return;
+	}
+	uid = store_case_user_id(t, buf);
+	case_hash(t, hash);
+	if (uid) {
+		struct hash_part parts[2] = { { "id", 2 }, { uid, strlen(uid) } };
+		hash_sha256_parts(parts, 2, key);
+	} else {
+		memcpy(key, hash, 65);
+	}
+}
+
+/* The suite hash of a streamed suite: the bytes put_key would write,
+ * hashed as they are made. */
+static void more_key(struct hash_sha *h, size_t i, const char hex[65])
+{
+	char piece[68];
+	size_t len = 0;
+	if (i)
+		piece[len++] = ',';
+	piece[len++] = '"';
+	memcpy(piece + len, hex, 64);
+	len += 64;
+	piece[len++] = '"';
+	hash_sha256_more(h, piece, len);
+}
+
+static void streamed_suite_hash(struct store_keys *k, const struct suite *s)
+{
+	size_t n_all = s->n_tests + s->n_prompts + s->n_providers, i = 0;
+	struct hash_sha *h = hash_sha256_begin(n_all ? n_all * 67 + 1 : 2);
+	char key[65], hash[65];
+	hash_sha256_more(h, "[", 1);
+	for (size_t t = 0; t < s->n_tests; t++) {
+		case_keys(suite_test(s, t), key, hash);
+		more_key(h, i++, hash);
+	}
+	for (size_t p = 0; p < s->n_prompts; p++)
+		more_key(h, i++, k->prompt[p]);
+	for (size_t v = 0; v < s->n_providers; v++)
+		more_key(h, i++, k->provider[v]);
+	hash_sha256_more(h, "]", 1);
+	hash_sha256_end(h, k->suite);
+}
+
 struct store_keys *store_keys_new(const struct suite *s)
 {
 	struct store_keys *k = xcalloc(1, sizeof *k);
+	bool streamed = suite_streamed(s);
 	size_t n_all = s->n_tests + s->n_prompts + s->n_providers, len = 1;
-	char *all = xmalloc(n_all * 67 + 3);
+	char *all = streamed ? NULL : xmalloc(n_all * 67 + 3);
 	struct hash_part whole;
-	all[0] = '[';
 	k->n_tests = s->n_tests;
 	k->n_prompts = s->n_prompts;
 	k->n_providers = s->n_providers;
-	k->case_key = xcalloc(s->n_tests + 1, sizeof *k->case_key);
-	k->case_hash = xcalloc(s->n_tests + 1, sizeof *k->case_hash);
 	k->prompt = xcalloc(s->n_prompts + 1, sizeof *k->prompt);
 	k->provider = xcalloc(s->n_providers + 1, sizeof *k->provider);
-	for (size_t i = 0; i < s->n_tests; i++) {
-		char buf[32];
-		const char *uid = store_case_user_id(&s->tests[i], buf);
-		case_hash(&s->tests[i], k->case_hash[i]);
-		if (uid) {
-			struct hash_part parts[2] = { { "id", 2 },
-						      { uid, strlen(uid) } };
-			hash_sha256_parts(parts, 2, k->case_key[i]);
-		} else {
-			memcpy(k->case_key[i], k->case_hash[i], 65);
-		}
-		put_key(all, &len, k->case_hash[i]);
-	}
 	for (size_t i = 0; i < s->n_prompts; i++) {
 		const char *raw = s->prompts[i].raw ? s->prompts[i].raw : "";
 		struct hash_part part = { raw, strlen(raw) };
 		hash_sha256_parts(&part, 1, k->prompt[i]);
-		put_key(all, &len, k->prompt[i]);
 	}
 	for (size_t i = 0; i < s->n_providers; i++) {
 		json_t *o = json_object();
@@ -175,13 +229,42 @@ struct store_keys *store_keys_new(const struct suite *s)
 		json_object_set_new(o, "config", stripped(s->providers[i].config));
 		hash_json(o, k->provider[i]);
 		json_decref(o);
-		put_key(all, &len, k->provider[i]);
 	}
+	if (streamed) {
+		k->s = s;
+		k->cache = xcalloc(KEY_CACHE, sizeof *k->cache);
+		streamed_suite_hash(k, s);
+		return k;
+	}
+	all[0] = '[';
+	k->case_key = xcalloc(s->n_tests + 1, sizeof *k->case_key);
+	k->case_hash = xcalloc(s->n_tests + 1, sizeof *k->case_hash);
+	for (size_t i = 0; i < s->n_tests; i++) {
+		case_keys(suite_test(s, i), k->case_key[i], k->case_hash[i]);
+		put_key(all, &len, k->case_hash[i]);
+	}
+	for (size_t i = 0; i < s->n_prompts; i++)
+		put_key(all, &len, k->prompt[i]);
+	for (size_t i = 0; i < s->n_providers; i++)
+		put_key(all, &len, k->provider[i]);
 	all[len++] = ']';
 	whole = (struct hash_part){ all, len };
 	hash_sha256_parts(&whole, 1, k->suite);
 	free(all);
 	return k;
+}
+
+/* A streamed case's cached keys (valid until another case takes its
+ * entry). */
+static const struct key_entry *cached(const struct store_keys *ck, size_t t)
+{
+	struct store_keys *k = (struct store_keys *)ck; /* the cache only */
+	struct key_entry *e = &k->cache[t % KEY_CACHE];
+	if (e->idx1 != t + 1) {
+		case_keys(suite_test(k->s, t), e->key, e->hash);
+		e->idx1 = t + 1;
+	}
+	return e;
 }
 
 void store_keys_free(struct store_keys *k)
@@ -190,6 +273,7 @@ void store_keys_free(struct store_keys *k)
 		return;
 	free(k->case_key);
 	free(k->case_hash);
+	free(k->cache);
 	free(k->prompt);
 	free(k->provider);
 	free(k);
@@ -197,12 +281,16 @@ void store_keys_free(struct store_keys *k)
 
 const char *store_keys_case(const struct store_keys *k, size_t t)
 {
-	return t < k->n_tests ? k->case_key[t] : "";
+	if (t >= k->n_tests)
+		return "";
+	return k->cache ? cached(k, t)->key : k->case_key[t];
 }
 
 const char *store_keys_case_hash(const struct store_keys *k, size_t t)
 {
-	return t < k->n_tests ? k->case_hash[t] : "";
+	if (t >= k->n_tests)
+		return "";
+	return k->cache ? cached(k, t)->hash : k->case_hash[t];
 }
 
 const char *store_keys_provider(const struct store_keys *k, size_t v)

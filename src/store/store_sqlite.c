@@ -753,8 +753,15 @@ static int insert_meta(struct store *st, int64_t run_id,
 		if (db_step(qr, err) != DB_DONE)
 			rc = sti_fail(st, err, "storing a prompt");
 	}
+	/* one pass over the tests: a streamed suite re-reads them chunk by
+	 * chunk (suite.h), so nothing here is kept per case */
 	for (size_t i = 0; i < s->n_tests && !rc; i++) {
-		const struct test_case *t = &s->tests[i];
+		const struct test_case *t = suite_test(s, i);
+		if (!t) {
+			*err = *suite_stream_err(s);
+			rc = ST_IO;
+			break;
+		}
 		db_reset(qc);
 		db_bind_int(qc, 1, run_id);
 		db_bind_int(qc, 2, (int64_t)i);

@@ -83,7 +83,7 @@ const char *ld_ext(const char *path, char *buf, size_t n)
 }
 
 /* Returns the offset of the first invalid UTF-8 sequence, or len. */
-static size_t utf8_bad(const unsigned char *p, size_t len)
+size_t ld_utf8_bad(const unsigned char *p, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
@@ -117,7 +117,7 @@ static size_t utf8_bad(const unsigned char *p, size_t len)
 }
 
 /* Names the limit in fs_read_file's "larger than" message. */
-static void file_limit_hint(struct err *e)
+void ld_file_limit_hint(struct err *e)
 {
 	size_t n = strlen(e->msg);
 	if (strstr(e->msg, " is larger than ") && n + 80 < sizeof e->msg)
@@ -133,14 +133,14 @@ char *ld_read(struct ld *l, const struct ynode *at, const char *rel,
 	size_t n = 0, bad;
 	char *text = fs_read_file(full, limits_get()->file_bytes, &n, &e);
 	if (!text) {
-		file_limit_hint(&e);
+		ld_file_limit_hint(&e);
 		ld_err(l, at, "cannot read file '%s': %s", rel, e.msg);
 		free(full);
 		return NULL;
 	}
 	*path = ld_intern(l, full);
 	free(full);
-	bad = utf8_bad((const unsigned char *)text, n);
+	bad = ld_utf8_bad((const unsigned char *)text, n);
 	if (bad < n) {
 		int line = 1, col = 1;
 		for (size_t i = 0; i < bad; i++) {
@@ -794,11 +794,67 @@ static bool code_provider_id(const char *id)
 
 /* ---- template check -------------------------------------------------------- */
 
+/* Test `tc` (number idx + 1 in messages) renders with every prompt. */
+int ld_check_test(struct ld *l, const struct test_case *tc, size_t idx)
+{
+	struct suite *s = l->s;
+	char missing[128], name[160];
+	if (tc->description)
+		snprintf(name, sizeof name, "test '%s'", tc->description);
+	else
+		snprintf(name, sizeof name, "test %zu", idx + 1);
+	for (size_t p = 0; p < s->n_prompts; p++) {
+		const struct prompt *pr = &s->prompts[p];
+		struct err e = {0};
+		json_t *cv = NULL;
+		char *r;
+		/* promptfoo's `_conversation`: the engine fills it with the
+		 * earlier tests' turns (engine_cvar.c); the first test sees
+		 * an empty list */
+		if (!tc->conv && tmpl_refers_to(pr->raw, "_conversation") &&
+		    !json_object_get(tc->vars, "_conversation")) {
+			cv = json_copy(tc->vars);
+			json_object_set_new(cv, "_conversation", json_array());
+		}
+		r = tmpl_render_ex(pr->raw, cv ? cv : tc->vars,
+				   pr->is_chat ? TMPL_JSON_ESCAPE : 0,
+				   &pr->loc, &e, missing, sizeof missing);
+		json_decref(cv);
+		if (r && pr->is_chat) {
+			json_error_t je;
+			json_t *j = json_loads(r, 0, &je);
+			bool ok = json_is_array(j);
+			json_decref(j);
+			free(r);
+			if (!ok)
+				return err_at(l->err, tc->loc.file, tc->loc.line,
+					      tc->loc.col, "%s: chat prompt %zu "
+					      "renders to invalid JSON (%s), "
+					      "expected a list of messages",
+					      name, p + 1,
+					      j ? "not a list" : je.text);
+			continue;
+		}
+		if (r) {
+			free(r);
+			continue;
+		}
+		if (missing[0])
+			return err_at(l->err, tc->loc.file, tc->loc.line,
+				      tc->loc.col, "%s does not define var "
+				      "'%s' used by prompt %zu (%s:%d:%d)", name,
+				      missing, p + 1, e.file, e.line, e.col);
+		return err_at(l->err, tc->loc.file, tc->loc.line, tc->loc.col,
+			      "%s: prompt %zu: %s", name, p + 1, e.msg);
+	}
+	return 0;
+}
+
+/* The prompts render alone, and every test in memory renders with each
+ * (streamed tests were checked as they were read: suite_stream.c). */
 static int check_templates(struct ld *l)
 {
 	struct suite *s = l->s;
-	char missing[128];
-
 	for (size_t p = 0; p < s->n_prompts; p++) {
 		const struct prompt *pr = &s->prompts[p];
 		char *r = tmpl_render(pr->raw, NULL, TMPL_LENIENT |
@@ -809,63 +865,10 @@ static int check_templates(struct ld *l)
 		free(r);
 	}
 	for (size_t t = 0; t < s->n_tests; t++) {
-		const struct test_case *tc = &s->tests[t];
-		char name[160];
-		if (tc->description)
-			snprintf(name, sizeof name, "test '%s'",
-				 tc->description);
-		else
-			snprintf(name, sizeof name, "test %zu", t + 1);
-		for (size_t p = 0; p < s->n_prompts; p++) {
-			const struct prompt *pr = &s->prompts[p];
-			struct err e = {0};
-			json_t *cv = NULL;
-			char *r;
-			/* promptfoo's `_conversation`: the engine fills it with
-			 * the earlier tests' turns (engine_cvar.c); the
-			 * first test sees an empty list */
-			if (!tc->conv && tmpl_refers_to(pr->raw, "_conversation") &&
-			    !json_object_get(tc->vars, "_conversation")) {
-				cv = json_copy(tc->vars);
-				json_object_set_new(cv, "_conversation",
-						    json_array());
-			}
-			r = tmpl_render_ex(pr->raw, cv ? cv : tc->vars,
-					   pr->is_chat ? TMPL_JSON_ESCAPE : 0,
-					   &pr->loc, &e, missing, sizeof missing);
-			json_decref(cv);
-			if (r && pr->is_chat) {
-				json_error_t je;
-				json_t *j = json_loads(r, 0, &je);
-				bool ok = json_is_array(j);
-				json_decref(j);
-				free(r);
-				if (!ok)
-					return err_at(l->err, tc->loc.file,
-						      tc->loc.line, tc->loc.col,
-						      "%s: chat prompt %zu "
-						      "renders to invalid JSON "
-						      "(%s), expected a list of "
-						      "messages", name, p + 1,
-						      j ? "not a list"
-							: je.text);
-				continue;
-			}
-			if (r) {
-				free(r);
-				continue;
-			}
-			if (missing[0])
-				return err_at(l->err, tc->loc.file,
-					      tc->loc.line, tc->loc.col,
-					      "%s does not define var '%s' "
-					      "used by prompt %zu (%s:%d:%d)",
-					      name, missing, p + 1, e.file,
-					      e.line, e.col);
-			return err_at(l->err, tc->loc.file, tc->loc.line,
-				      tc->loc.col, "%s: prompt %zu: %s", name,
-				      p + 1, e.msg);
-		}
+		const struct test_case *tc = ld_mem_test(s, t);
+		int rc = tc ? ld_check_test(l, tc, t) : 0;
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -1016,6 +1019,11 @@ static int load_root(struct ld *l, const struct ynode *root)
 	rc = load_prompts(l, prompts);
 	if (!rc)
 		rc = load_providers(l, providers);
+	/* Large CSV / JSONL files stream unless something reshapes the
+	 * tests as a whole (suite_stream.c) */
+	l->stream_ok = !scenarios && !perturb && limits_get()->stream_tests > 0;
+	for (size_t i = 0; i + 1 < root->n && l->stream_ok; i += 2)
+		l->stream_ok = strcmp(root->kids[i]->str, "probe") != 0;
 	if (!rc && scenarios)
 		rc = ld_scenarios(l, scenarios, tests, def, &tests);
 	if (!rc)
@@ -1043,6 +1051,18 @@ int suite_load(const char *path, struct suite **out, struct err *err)
 int suite_load_cli(const char *path, const struct suite_cli *cli,
 		   struct suite **out, struct err *err)
 {
+	return suite_load_visit(path, cli, NULL, out, err);
+}
+
+const struct test_case *suite_test_mem(const struct suite *s, size_t i)
+{
+	return ld_mem_test(s, i);
+}
+
+int suite_load_visit(const char *path, const struct suite_cli *cli,
+		     const struct suite_visit *visit, struct suite **out,
+		     struct err *err)
+{
 	struct ld l = {0};
 	struct suite *s = xcalloc(1, sizeof *s);
 	struct ydoc *d;
@@ -1059,6 +1079,7 @@ int suite_load_cli(const char *path, const struct suite_cli *cli,
 	l.s = s;
 	l.err = err;
 	l.cli = cli;
+	l.visit = visit;
 	s->path = xstrdup(path ? path : "(command line)");
 	s->dir = path ? fs_dirname(path) : xstrdup(".");
 	file = ld_intern(&l, s->path);
@@ -1067,7 +1088,7 @@ int suite_load_cli(const char *path, const struct suite_cli *cli,
 	if (!path)
 		len = 2;
 	if (!text) {
-		file_limit_hint(err);
+		ld_file_limit_hint(err);
 		json_decref(l.file_idx);
 		suite_free(s);
 		return ST_IO;
@@ -1149,9 +1170,10 @@ void suite_free(struct suite *s)
 		json_decref(s->providers[i].config);
 	}
 	free(s->providers);
-	for (size_t i = 0; i < s->n_tests; i++)
+	for (size_t i = 0; s->tests && i < s->n_tests; i++)
 		suite_test_cleanup(&s->tests[i]);
 	free(s->tests);
+	stream_free(s->stream);
 	for (size_t i = 0; i < s->n_convs; i++)
 		conv_free(s->convs[i]);
 	free(s->convs);
@@ -1221,6 +1243,10 @@ int suite_filter(struct suite *s, const char *pattern, size_t first_n,
 				       "'%s' at offset %zu: %s", pattern,
 				       (size_t)eo, (const char *)msg);
 		}
+		if (suite_tests_materialize(s, err)) {
+			pcre2_code_free(re);
+			return err->code;
+		}
 		md = pcre2_match_data_create_from_pattern(re, NULL);
 		for (size_t i = 0; i < s->n_tests; i++) {
 			struct test_case *t = &s->tests[i];
@@ -1247,6 +1273,8 @@ int suite_filter(struct suite *s, const char *pattern, size_t first_n,
 		pcre2_code_free(re);
 	}
 	if (first_n && first_n < s->n_tests) {
+		if (suite_tests_materialize(s, err))
+			return err->code;
 		for (size_t i = first_n; i < s->n_tests; i++)
 			suite_test_cleanup(&s->tests[i]);
 		s->n_tests = first_n;

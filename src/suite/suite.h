@@ -20,6 +20,7 @@
 
 struct conv;
 struct assert_share;
+struct suite_stream;
 
 /* Where something came from, for error messages. `file` points into the
  * suite's string pool (valid while the suite lives). */
@@ -121,8 +122,13 @@ struct suite {
 	size_t n_prompts;
 	struct provider_spec *providers;
 	size_t n_providers;
+	/* The tests.  In memory, `tests` holds all n_tests of them; a suite
+	 * whose large CSV or JSONL files stream (`stream` not NULL) has
+	 * `tests` NULL and each test is re-produced from its file when asked
+	 * for: read them through suite_test, never `tests[i]`. */
 	struct test_case *tests;
 	size_t n_tests;
+	struct suite_stream *stream;
 	/* The whole suite as JSON with every secret removed (apiKey and any
 	 * key whose name contains "key", "token", "secret", "password",
 	 * "authorization", "cookie" or "credential"; every header value but
@@ -167,8 +173,54 @@ struct suite_cli {
 int suite_load_cli(const char *path, const struct suite_cli *cli,
 		   struct suite **out, struct err *err);
 
+/* What must see every test once, without a streamed suite reading its
+ * files again (the run's assertion checks and judges): `fn` is called on
+ * each streamed test as the loader reads it (i its index; a non-zero
+ * return fails the load with err as set).  Tests kept in memory are not
+ * visited: the caller walks them after the load (suite_test_mem). */
+struct suite_visit {
+	int (*fn)(void *ud, const struct test_case *t, size_t i,
+		  struct err *err);
+	void *ud;
+};
+int suite_load_visit(const char *path, const struct suite_cli *cli,
+		     const struct suite_visit *visit, struct suite **out,
+		     struct err *err);
+
+/* Test i when it is in memory (every test of an in-memory suite; a
+ * streamed suite's inline tests and small files), else NULL. */
+const struct test_case *suite_test_mem(const struct suite *s, size_t i);
+
+/* The tests, in memory or streamed (suite_stream.c).
+ *
+ * suite_test returns test i (i < n_tests).  For an in-memory suite that is
+ * &s->tests[i].  For a streamed one the test's chunk (a few hundred tests)
+ * is re-read from its file and re-built through the same code as at load;
+ * a bounded cache keeps the chunks in use.  The pointer stays valid while
+ * the test is held (suite_test_hold … suite_test_drop: a count per chunk),
+ * and otherwise until SUITE_STREAM_KEEP other chunks have been read: hold
+ * a test across anything that may read many others.  NULL (streamed only)
+ * when its file can no longer be read or changed since the load; then
+ * suite_stream_err says why (file:line:col).  suite_test_hold loads like
+ * suite_test, then counts a hold; drop undoes one hold. */
+#define SUITE_STREAM_KEEP 4
+const struct test_case *suite_test(const struct suite *s, size_t i);
+const struct test_case *suite_test_hold(const struct suite *s, size_t i);
+void suite_test_drop(const struct suite *s, size_t i);
+const struct err *suite_stream_err(const struct suite *s);
+
+/* True when some tests stream from their files. */
+bool suite_streamed(const struct suite *s);
+
+/* Loads every test into s->tests, as a suite that never streamed: for
+ * what reorders, filters or edits the tests (suite_filter,
+ * suite_keep_tests, probes).  Nothing for an in-memory suite.  0, or
+ * ST_IO / ST_INPUT with err set (the suite is then unchanged). */
+int suite_tests_materialize(struct suite *s, struct err *err);
+
 /* Keeps the tests whose keep[i] is true (in order) and frees the others;
- * `keep` has s->n_tests entries. */
+ * `keep` has s->n_tests entries.  The suite must be in memory
+ * (suite_tests_materialize). */
 void suite_keep_tests(struct suite *s, const bool *keep);
 
 /* Frees the suite; suite_free(NULL) does nothing. */
@@ -180,7 +232,8 @@ char *suite_render_prompt(const struct prompt *p, const json_t *vars,
 			  struct err *err);
 
 /* Keeps only tests whose description or vars (as JSON) match the PCRE2
- * pattern, then only the first `first_n` (0 = all). */
+ * pattern, then only the first `first_n` (0 = all).  A streamed suite is
+ * materialized first. */
 int suite_filter(struct suite *s, const char *pattern, size_t first_n,
 		 struct err *err);
 

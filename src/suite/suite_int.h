@@ -7,6 +7,73 @@
 #include "suite.h"
 #include "ynode.h"
 
+/* ---- streamed test files (suite_stream.c) ------------------------------- */
+
+/* Tests per chunk: what is re-read from a file at once. */
+#define STREAM_CHUNK 256
+
+/* One CSV cell (suite_tests.c), and a CSV column's role. */
+struct cell {
+	char *s;
+	size_t n;
+	int line, col;
+};
+enum col_kind { COL_VAR, COL_EXPECTED, COL_DESC, COL_THRESHOLD, COL_METRIC,
+		COL_META, COL_META_LIST };
+
+/* Where chunk k of a streamed file starts: the byte offset of a record
+ * boundary, the line and column there, the index (in the file's tests) of
+ * its first test, and a checksum of its bytes up to the next mark (a file
+ * edited under a run is refused, not misread). */
+struct smark {
+	long long off;
+	int line, col;
+	size_t first;
+	unsigned long long sum;
+};
+
+/* One piece of the suite's test list: in memory (`mem`, n tests), or a
+ * CSV / JSONL file whose n tests are re-produced chunk by chunk. */
+struct sseg {
+	size_t base, n;              /* its tests are [base, base + n) */
+	struct test_case *mem;       /* owned, or NULL: a stream */
+	const char *file;            /* interned */
+	int fd;                      /* open for re-reading, or -1 */
+	bool csv;
+	struct cell *hdr;            /* CSV: the header cells and kinds */
+	enum col_kind *kinds;
+	size_t n_hdr;
+	struct smark *marks;         /* n_marks - 1 chunks; the last mark is
+				      * the end of the file */
+	size_t n_marks, cap_marks;
+	/* while the file is first read */
+	size_t mem_at;               /* its first test's place in s->tests */
+	bool dropping;               /* it streams: tests are checked, then
+				      * freed */
+	unsigned long long sum;      /* checksum since the last mark */
+};
+
+/* A chunk in the cache. */
+struct schunk {
+	struct sseg *g;
+	size_t k;                    /* marks[k] … marks[k + 1] */
+	size_t first, n;             /* global index of its first test */
+	struct test_case *t;
+	long refs;
+	unsigned long long used;
+};
+
+struct suite_stream {
+	struct sseg *segs;
+	size_t n_segs;
+	struct test_case def;        /* defaultTest as parsed */
+	json_t *file_idx;            /* the loader's interned paths */
+	struct schunk *cache;
+	size_t n_cache, cap_cache;
+	unsigned long long tick;
+	struct err err;              /* why the last read failed */
+};
+
 struct ld {
 	struct suite *s;
 	struct err *err;
@@ -32,7 +99,52 @@ struct ld {
 	json_t *interned;            /* short var values seen so far, by
 				      * text: repeated values (a CSV's
 				      * label column) share one json_t */
+	/* streaming (suite_stream.c) */
+	const struct suite_visit *visit; /* called on each streamed test */
+	bool stream_ok;              /* large CSV / JSONL files may stream */
+	bool need_mem;               /* a streamed test needs the in-memory
+				      * form (conversation, perturb): load
+				      * everything at the end */
+	struct sseg *segs;           /* the streamed files so far */
+	size_t n_segs, cap_segs;
+	size_t n_streamed;           /* their tests */
+	struct sseg *cur;            /* the file being read, or NULL */
+	bool to_out;                 /* tests go to `out`, not s->tests */
+	struct test_case *out;
+	size_t n_out, cap_out;
 };
+
+/* Streaming, for suite_tests.c.  ld_stream_row: a record of g's file
+ * ended at byte `off` (line, col there); checks and frees the tests it
+ * added once the file streams, and sets marks.  ld_stream_finish: after
+ * ld_tests, turns the streamed files into l->s->stream (def consumed).
+ * ld_check_test: the template check of test `idx` (suite.c).
+ * ld_chunk: re-parses the bytes of chunk `m` of g (text, len) into
+ * l->out. */
+int ld_stream_row(struct ld *l, struct sseg *g, long long off, int line,
+		  int col);
+int ld_stream_finish(struct ld *l, struct test_case *def);
+int ld_check_test(struct ld *l, const struct test_case *tc, size_t idx);
+int ld_chunk(struct ld *l, struct sseg *g, const struct smark *m,
+	     const char *text, size_t len, const struct test_case *def);
+void ld_secrets_test(const struct test_case *tc);
+/* Opens `rel` (relative to the suite's directory) to read in blocks:
+ * the same checks and messages as ld_read (size limit, UTF-8), reading
+ * the file once.  Returns the descriptor (at offset 0) and the interned
+ * path, or -1 with the error located at `at`.  ld_stream_end: the file's
+ * first read is over (rc its outcome): keeps g as a stream when it
+ * streams, else frees it. */
+int ld_open(struct ld *l, const struct ynode *at, const char *rel,
+	    const char **path);
+int ld_stream_end(struct ld *l, struct sseg *g, int rc);
+/* The offset of the first invalid UTF-8 sequence in p, or len; and the
+ * limit's name added to a "larger than" message (suite.c). */
+size_t ld_utf8_bad(const unsigned char *p, size_t len);
+void ld_file_limit_hint(struct err *e);
+/* Test i if it is in memory (s->tests or an in-memory piece of a
+ * streamed suite), else NULL. */
+const struct test_case *ld_mem_test(const struct suite *s, size_t i);
+void stream_free(struct suite_stream *st);
 
 /* Assertions shared by several tests (test_case.asserts_share): one
  * reference per test, and one per holder such as the loader. */

@@ -327,6 +327,8 @@ int ld_perturb_expand(struct ld *l, const struct ynode *top)
 	size_t n = 0, cap = 0;
 	bool any = top != NULL;
 
+	if (s->stream)
+		return 0;   /* no perturbation: it would have materialized */
 	for (size_t i = 0; i < s->n_tests && !any; i++)
 		any = json_object_get(s->tests[i].metadata, "perturb") ||
 		      json_object_get(s->tests[i].metadata, "variants");

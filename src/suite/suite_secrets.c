@@ -115,11 +115,17 @@ void ld_secrets(const struct suite *s)
 	for (size_t i = 0; i < s->n_providers; i++)
 		add_config(s->providers[i].config);
 	for (size_t t = 0; t < s->n_tests; t++) {
-		const struct test_case *tc = &s->tests[t];
-		add_config(tc->grader_config);
-		for (size_t a = 0; a < tc->n_asserts; a++)
-			add_config(tc->asserts[a].provider_config);
+		const struct test_case *tc = ld_mem_test(s, t);
+		if (tc)    /* streamed tests: as they were read */
+			ld_secrets_test(tc);
 	}
+}
+
+void ld_secrets_test(const struct test_case *tc)
+{
+	add_config(tc->grader_config);
+	for (size_t a = 0; a < tc->n_asserts; a++)
+		add_config(tc->asserts[a].provider_config);
 }
 
 /* ---- the sanitized copy -------------------------------------------------- */

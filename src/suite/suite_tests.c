@@ -16,10 +16,12 @@
 
 #include <csv.h>
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* ---- values ------------------------------------------------------------- */
 
@@ -811,9 +813,12 @@ static int add_merged(struct ld *l, struct test_case *t,
 		      const struct test_case *def)
 {
 	struct suite *s = l->s;
-	struct test_case *o;
+	struct test_case *o, **arr = l->to_out ? &l->out : &s->tests;
+	size_t *np = l->to_out ? &l->n_out : &s->n_tests;
 	size_t cost = test_cost(t), cap = limits_get()->tests_bytes;
 
+	if ((l->to_out || (l->cur && l->cur->dropping)))
+		cost = 0;    /* streamed: freed once checked (suite_stream.c) */
 	if (cost > cap || l->tests_bytes > cap - cost) {
 		int rc = err_at(l->err, t->loc.file, t->loc.line, t->loc.col,
 				"the tests take more than %zu bytes of memory "
@@ -823,9 +828,9 @@ static int add_merged(struct ld *l, struct test_case *t,
 		return rc;
 	}
 	l->tests_bytes += cost;
-	s->tests = xgrow(s->tests, &l->cap_tests, s->n_tests + 1,
-			 sizeof *s->tests);
-	o = &s->tests[s->n_tests++];
+	*arr = xgrow(*arr, l->to_out ? &l->cap_out : &l->cap_tests, *np + 1,
+		     sizeof **arr);
+	o = &(*arr)[(*np)++];
 	*o = *t;
 	o->vars = merge_obj(l, def ? def->vars : NULL, t->vars);
 	if ((!def || o->vars != def->vars) && o->vars != l->empty)
@@ -991,15 +996,6 @@ static int add_test(struct ld *l, const struct ynode *m,
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-enum col_kind { COL_VAR, COL_EXPECTED, COL_DESC, COL_THRESHOLD, COL_METRIC,
-		COL_META, COL_META_LIST };
-
-struct cell {
-	char *s;
-	size_t n;
-	int line, col;
-};
-
 struct csvst {
 	struct ld *l;
 	struct ydoc *d;
@@ -1014,6 +1010,9 @@ struct csvst {
 	enum col_kind *kinds;
 	size_t n_hdr;
 	int rc;
+	struct sseg *g;             /* the file streams: its marks, or NULL */
+	bool row_done;              /* a record (or the header) just ended */
+	bool hdr_borrowed;          /* hdr and kinds are g's (re-reading) */
 };
 
 /* promptfoo's assertion type names, for the `__expected` syntax. */
@@ -1424,11 +1423,13 @@ static void csv_on_row(int ch, void *ctx)
 		return;
 	if (!c->hdr) {
 		c->rc = csv_header(c);
+		c->row_done = true;
 		return;
 	}
 	c->rc = csv_row(c);
 	free_cells(c->cells, c->n_cells);
 	c->n_cells = 0;
+	c->row_done = true;
 }
 
 static int no_space(unsigned char ch)
@@ -1437,45 +1438,111 @@ static int no_space(unsigned char ch)
 	return 0;    /* keep spaces: a var's value is the cell as written */
 }
 
+/* The checksum of a streamed file's bytes between marks (FNV-1a). */
+static unsigned long long fnv(unsigned long long h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Feeds n bytes (at file offset `base`) to the CSV parser, one at a time
+ * so each field's line and column are known; tells the stream (c->g)
+ * where each record ends. */
+static int csv_feed(struct csvst *c, struct csv_parser *p, const char *text,
+		    size_t n, long long base)
+{
+	for (size_t i = 0; i < n && !c->rc; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (c->need_start && ch != '\r' && ch != '\n') {
+			c->fline = c->line;
+			c->fcol = c->col;
+			c->need_start = false;
+		}
+		if (csv_parse(p, text + i, 1, csv_on_field, csv_on_row,
+			      c) != 1) {
+			struct ynode at = { .file = c->file, .line = c->line,
+					    .col = c->col };
+			return ld_err(c->l, &at, "malformed CSV: found '%c' %s, "
+				      "expected a field wrapped in double "
+				      "quotes with inner quotes doubled (\"\")",
+				      ch, c->need_start ? "after a closing quote"
+							: "inside a field");
+		}
+		if (ch == '\n') {
+			c->line++;
+			c->col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c->col++;
+		}
+		if (c->g && !c->hdr_borrowed)
+			c->g->sum = fnv(c->g->sum, text + i, 1);
+		if (c->row_done) {
+			c->row_done = false;
+			if (c->g && !c->hdr_borrowed && !c->rc)
+				c->rc = ld_stream_row(c->l, c->g, base +
+						      (long long)i + 1, c->line,
+						      c->col);
+		}
+	}
+	return c->rc;
+}
+
+/* Reads a CSV test file: `text` (len bytes) when not NULL, else blocks
+ * from `fd` (a file that may stream: g its marks).  With g->hdr set, the
+ * text is a chunk of rows to re-produce, starting at mark m. */
 static int load_csv(struct ld *l, const char *file, const char *text,
-		    size_t len, const struct test_case *def)
+		    size_t len, int fd, struct sseg *g, const struct smark *m,
+		    const struct test_case *def)
 {
 	struct csv_parser p;
 	struct csvst c = { .l = l, .d = ld_doc(l), .file = file, .def = def,
-			   .line = 1, .col = 1, .need_start = true };
+			   .line = 1, .col = 1, .need_start = true, .g = g };
 	size_t i = 0;
+	long long off = 0;
 	int rc = 0;
 
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return err_set(l->err, ST_INTERNAL, "cannot start CSV parser");
 	csv_set_space_func(&p, no_space);
-	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+	if (m) {
+		c.hdr = g->hdr;
+		c.kinds = g->kinds;
+		c.n_hdr = g->n_hdr;
+		c.hdr_borrowed = true;
+		c.line = m->line;
+		c.col = m->col;
+		off = m->off;
+	} else if (text && len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
 		i = 3;
-	for (; i < len && !c.rc; i++) {
-		unsigned char ch = (unsigned char)text[i];
-		if (c.need_start && ch != '\r' && ch != '\n') {
-			c.fline = c.line;
-			c.fcol = c.col;
-			c.need_start = false;
-		}
-		if (csv_parse(&p, text + i, 1, csv_on_field, csv_on_row,
-			      &c) != 1) {
-			struct ynode at = { .file = file, .line = c.line,
-					    .col = c.col };
-			rc = ld_err(l, &at, "malformed CSV: found '%c' %s, "
-				    "expected a field wrapped in double quotes "
-				    "with inner quotes doubled (\"\")",
-				    ch, c.need_start ? "after a closing quote"
-						     : "inside a field");
-			goto out;
-		}
-		if (ch == '\n') {
-			c.line++;
-			c.col = 1;
-		} else if ((ch & 0xC0) != 0x80) {
-			c.col++;
-		}
 	}
+	if (text) {
+		rc = csv_feed(&c, &p, text + i, len - i, off + (long long)i);
+	} else {
+		char *blk = xmalloc(65536);
+		for (;;) {
+			ssize_t got = read(fd, blk, 65536);
+			size_t skip = 0;
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				rc = err_at(l->err, file, c.line, c.col, "cannot "
+					    "read the file: %s", strerror(errno));
+				break;
+			}
+			if (got == 0)
+				break;
+			if (off == 0 && got >= 3 && !memcmp(blk, "\xEF\xBB\xBF", 3))
+				skip = 3;
+			if ((rc = csv_feed(&c, &p, blk + skip, (size_t)got - skip,
+					   off + (long long)skip)))
+				break;
+			off += got;
+		}
+		free(blk);
+	}
+	if (rc)
+		goto out;
 	if (!c.rc && csv_fini(&p, csv_on_field, csv_on_row, &c) != 0) {
 		struct ynode at = { .file = file, .line = c.fline,
 				    .col = c.fcol };
@@ -1483,6 +1550,9 @@ static int load_csv(struct ld *l, const char *file, const char *text,
 			    "inside a quoted field, expected a closing '\"'");
 		goto out;
 	}
+	if (!c.rc && c.row_done && g && !c.hdr_borrowed)
+		c.rc = ld_stream_row(l, g, text ? (long long)len : off, c.line,
+				     c.col);
 	rc = c.rc;
 	if (!rc && !c.hdr) {
 		struct ynode at = { .file = file, .line = 1, .col = 1 };
@@ -1495,68 +1565,127 @@ out:
 	csv_free(&p);
 	free_cells(c.cells, c.n_cells);
 	free(c.cells);
-	free_cells(c.hdr, c.n_hdr);
-	free(c.hdr);
-	free(c.kinds);
+	if (g && !c.hdr_borrowed && !rc) {
+		g->hdr = c.hdr;          /* kept to re-read rows */
+		g->kinds = c.kinds;
+		g->n_hdr = c.n_hdr;
+	} else if (!c.hdr_borrowed) {
+		free_cells(c.hdr, c.n_hdr);
+		free(c.hdr);
+		free(c.kinds);
+	}
 	return rc;
 }
 
 /* ---- JSONL, JSON, YAML ---------------------------------------------------- */
 
-static int load_jsonl(struct ld *l, const char *file, const char *text,
-		      size_t len, const struct test_case *def)
+/* One line of a JSONL test file (p … e, at `line`): a test, or nothing
+ * when blank. */
+static int jsonl_line(struct ld *l, const char *file, const char *p,
+		      const char *e, int line, const struct test_case *def)
 {
 	struct ydoc d = {0};
-	const char *p = text, *end = text + len;
-	int line = 1;
+	const char *s = p;
+	json_error_t je;
+	bool over = false;
+	json_t *j;
+	struct ynode *n;
+	int rc;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		const char *s = p;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		if (s < e) {
-			json_error_t je;
-			bool over = false;
-			json_t *j = json_loadb_limited(p, (size_t)(e - p),
-						       JSON_REJECT_DUPLICATES,
-						       limits_get()->tree_bytes,
-						       &je, &over);
-			struct ynode *n;
-			int rc;
-			if (!j) {
-				struct ynode at = { .file = file, .line = line,
-						    .col = je.column > 0 ?
-						    je.column : 1 };
-				if (over)
-					return ld_err(l, &at, "%s (limit "
-						      "tree_bytes; raise it with "
-						      "ASSAY_LIMITS=tree_bytes=N)",
-						      je.text);
-				return ld_err(l, &at, "invalid JSON: %s",
-					      je.text);
-			}
-			if (!json_is_object(j)) {
-				struct ynode at = { .file = file, .line = line,
-						    .col = 1 };
-				json_decref(j);
-				return ld_err(l, &at, "found %s, expected a "
-					      "test object on each line",
-					      "a JSON list");
-			}
-			n = yn_from_json(&d, j, file, line,
-					 (int)(s - p) + 1);
-			json_decref(j);
-			rc = add_test(l, n, def);
-			ydoc_free(&d);
-			if (rc)
-				return rc;
-		}
-		line++;
-		p = nl ? nl + 1 : end;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	if (s == e)
+		return 0;
+	j = json_loadb_limited(p, (size_t)(e - p), JSON_REJECT_DUPLICATES,
+			       limits_get()->tree_bytes, &je, &over);
+	if (!j) {
+		struct ynode at = { .file = file, .line = line,
+				    .col = je.column > 0 ? je.column : 1 };
+		if (over)
+			return ld_err(l, &at, "%s (limit tree_bytes; raise it "
+				      "with ASSAY_LIMITS=tree_bytes=N)", je.text);
+		return ld_err(l, &at, "invalid JSON: %s", je.text);
 	}
-	return 0;
+	if (!json_is_object(j)) {
+		struct ynode at = { .file = file, .line = line, .col = 1 };
+		json_decref(j);
+		return ld_err(l, &at, "found %s, expected a test object on each "
+			      "line", "a JSON list");
+	}
+	n = yn_from_json(&d, j, file, line, (int)(s - p) + 1);
+	json_decref(j);
+	rc = add_test(l, n, def);
+	ydoc_free(&d);
+	return rc;
+}
+
+/* The lines of `text` (len bytes, from file offset `base`, first line
+ * `line`); with g, the stream is told where each line ends.  *used: the
+ * bytes of whole lines taken (with `partial`, a last line without '\n'
+ * is left for the next block). */
+static int jsonl_lines(struct ld *l, const char *file, const char *text,
+		       size_t len, long long base, int *line, bool partial,
+		       struct sseg *g, const struct test_case *def,
+		       size_t *used)
+{
+	const char *p = text, *end = text + len;
+	int rc = 0;
+	while (p < end && !rc) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *start = p;
+		if (!nl && partial)
+			break;
+		rc = jsonl_line(l, file, p, e, *line, def);
+		(*line)++;
+		p = nl ? nl + 1 : end;
+		if (!rc && g) {
+			g->sum = fnv(g->sum, start, (size_t)(p - start));
+			rc = ld_stream_row(l, g, base + (p - text), *line, 1);
+		}
+	}
+	*used = (size_t)(p - text);
+	return rc;
+}
+
+/* Reads a JSONL test file: `text` when not NULL (at mark m when
+ * re-producing a chunk of g), else blocks from `fd` (g: its marks). */
+static int load_jsonl(struct ld *l, const char *file, const char *text,
+		      size_t len, int fd, struct sseg *g, const struct smark *m,
+		      const struct test_case *def)
+{
+	struct buf b = {0};
+	long long off = 0;
+	int line = m ? m->line : 1, rc = 0;
+	size_t used;
+	if (text)
+		return jsonl_lines(l, file, text, len, m ? m->off : 0, &line,
+				   false, m ? NULL : g, def, &used);
+	if (!g)        /* reading blocks is for a file that may stream */
+		return err_set(l->err, ST_INTERNAL, "load_jsonl: no stream");
+	if (!g->n_marks)
+		rc = ld_stream_row(l, g, 0, 1, 1);
+	for (;;) {
+		char blk[65536];
+		ssize_t got = rc ? 0 : read(fd, blk, sizeof blk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			rc = err_at(l->err, file, line, 1, "cannot read the file: "
+				    "%s", strerror(errno));
+		if (got <= 0)
+			break;
+		buf_append(&b, blk, (size_t)got);
+		rc = jsonl_lines(l, file, b.p, b.len, off, &line, true, g,
+				 def, &used);
+		off += (long long)used;
+		memmove(b.p, b.p + used, b.len - used);
+		b.len -= used;
+	}
+	if (!rc && b.len)
+		rc = jsonl_lines(l, file, b.p, b.len, off, &line, false, g,
+				 def, &used);
+	buf_free(&b);
+	return rc;
 }
 
 static int add_test_list(struct ld *l, const struct ynode *root,
@@ -1617,6 +1746,40 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	return rc;
 }
 
+/* A CSV or JSONL file read in blocks: its tests stay in memory unless
+ * it gives stream_tests or more, when they are checked one by one, freed
+ * and re-produced later from the marks (suite_stream.c). */
+static int stream_file(struct ld *l, const struct ynode *at, const char *rel,
+		       bool csv, const struct test_case *def)
+{
+	const char *path;
+	struct sseg g;
+	int rc, fd = ld_open(l, at, rel, &path);
+	if (fd < 0)
+		return ST_INPUT;
+	memset(&g, 0, sizeof g);
+	g.fd = fd;
+	g.file = path;
+	g.csv = csv;
+	g.mem_at = l->s->n_tests;
+	g.base = l->s->n_tests + l->n_streamed;
+	g.sum = 14695981039346656037ULL;
+	l->cur = &g;
+	l->in_data = true;
+	rc = csv ? load_csv(l, path, NULL, 0, fd, &g, NULL, def)
+		 : load_jsonl(l, path, NULL, 0, fd, &g, NULL, def);
+	l->in_data = false;
+	l->cur = NULL;
+	return ld_stream_end(l, &g, rc);
+}
+
+int ld_chunk(struct ld *l, struct sseg *g, const struct smark *m,
+	     const char *text, size_t len, const struct test_case *def)
+{
+	return g->csv ? load_csv(l, g->file, text, len, -1, g, m, def)
+		      : load_jsonl(l, g->file, text, len, -1, g, m, def);
+}
+
 static int load_test_file(struct ld *l, const struct ynode *at,
 			  const char *ref, const struct test_case *def)
 {
@@ -1637,16 +1800,18 @@ static int load_test_file(struct ld *l, const struct ynode *at,
 	    strcmp(ext, ".json") && strcmp(ext, ".yaml") && strcmp(ext, ".yml"))
 		return ld_err(l, at, "found a test file '%s', expected a .csv, "
 			      ".jsonl, .json, .yaml or .yml file", rel);
+	if (l->stream_ok && (!strcmp(ext, ".csv") || !strcmp(ext, ".jsonl")))
+		return stream_file(l, at, rel, !strcmp(ext, ".csv"), def);
 	text = ld_read(l, at, rel, &path, &len);
 	if (!text)
 		return ST_INPUT;
 	if (!strcmp(ext, ".csv")) {
 		l->in_data = true;
-		rc = load_csv(l, path, text, len, def);
+		rc = load_csv(l, path, text, len, -1, NULL, NULL, def);
 		l->in_data = false;
 	} else if (!strcmp(ext, ".jsonl")) {
 		l->in_data = true;
-		rc = load_jsonl(l, path, text, len, def);
+		rc = load_jsonl(l, path, text, len, -1, NULL, NULL, def);
 		l->in_data = false;
 	} else if (!strcmp(ext, ".json")) {
 		rc = load_json(l, path, text, len, def);
@@ -1681,7 +1846,7 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 {
 	struct test_case def;
 	int rc = 0;
-	size_t before = l->s->n_tests;
+	size_t before = l->s->n_tests + l->n_streamed;
 
 	memset(&def, 0, sizeof def);
 	if (default_test) {
@@ -1711,7 +1876,7 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 		rc = ld_err(l, tests, "found %s, expected a list of tests or "
 			    "a file:// path", yn_kind_name(tests));
 	}
-	if (!rc && l->s->n_tests == before) {
+	if (!rc && l->s->n_tests + l->n_streamed == before) {
 		struct test_case t;
 		memset(&t, 0, sizeof t);
 		t.loc.file = tests ? tests->file : l->s->files[0];
@@ -1725,6 +1890,8 @@ int ld_tests(struct ld *l, const struct ynode *tests,
 				       sizeof *l->s->tests);
 		l->cap_tests = l->s->n_tests;
 	}
+	if (!rc && l->n_segs)
+		rc = ld_stream_finish(l, &def);   /* suite_stream.c; takes def */
 out:
 	suite_share_release(l->share);
 	l->share = NULL;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TMPL_MAX_DEPTH 8
 #define TMPL_MAX_BLOCKS 64      /* if / for nested in one another */
@@ -686,6 +687,65 @@ static int exec_list(struct rctx *c, const struct tnode *n)
 	return rc;
 }
 
+/* Parsed templates kept for the next render of the same text.  A suite
+ * renders each prompt and assertion value once per test at load (and per
+ * result in the run), and parsing the same text again was a tenth of
+ * `assay validate` on a 20,000-case file.  An entry's tree points into
+ * its own copy of the text, so the caller's buffer may go; an entry in use
+ * (a nested render runs inside its walk) is never replaced.  Only the
+ * process's main thread uses it (a render on another thread parses as
+ * before), and only successful parses of short texts are kept. */
+#define PCACHE 8
+#define PCACHE_LEN 16384
+
+struct pentry {
+	char *text;
+	size_t len;
+	struct tarena a;
+	struct tnode *root;
+	int busy;
+	unsigned long long used;
+};
+
+static struct pentry pcache[PCACHE];
+static unsigned long long ptick;
+
+static bool main_thread(void)
+{
+	return gettid() == getpid();
+}
+
+static struct pentry *pcache_find(const char *tmpl, size_t len)
+{
+	for (int i = 0; i < PCACHE; i++)
+		if (pcache[i].text && pcache[i].len == len &&
+		    !memcmp(pcache[i].text, tmpl, len))
+			return &pcache[i];
+	return NULL;
+}
+
+/* A free entry, or the least recently used one not in use (emptied);
+ * NULL when every entry is in use. */
+static struct pentry *pcache_slot(void)
+{
+	struct pentry *best = NULL;
+	for (int i = 0; i < PCACHE; i++) {
+		struct pentry *e = &pcache[i];
+		if (e->busy)
+			continue;
+		if (!e->text)
+			return e;
+		if (!best || e->used < best->used)
+			best = e;
+	}
+	if (best) {
+		ta_free(&best->a);
+		free(best->text);
+		memset(best, 0, sizeof *best);
+	}
+	return best;
+}
+
 /* Parses and runs `tmpl` in context c (frames already set up). */
 static int render(struct rctx *c, const char *tmpl, struct buf *out)
 {
@@ -694,10 +754,44 @@ static int render(struct rctx *c, const char *tmpl, struct buf *out)
 	struct tnode *root = NULL;
 	struct tagword stopped;
 	struct buf *saved = c->out;
+	size_t len = strlen(tmpl);
+	bool cache = len <= PCACHE_LEN && main_thread();
+	struct pentry *e = cache ? pcache_find(tmpl, len) : NULL;
 	int rc;
 
-	c->tmpl = tmpl;
 	c->out = out;
+	if (e) {
+		c->tmpl = e->text;    /* positions point into the copy */
+		e->used = ++ptick;
+		e->busy++;
+		rc = exec_list(c, e->root);
+		e->busy--;
+		c->out = saved;
+		return rc ? ST_INPUT : 0;
+	}
+	if (cache && (e = pcache_slot())) {
+		e->text = xstrndup(tmpl, len);
+		e->len = len;
+		t.p = e->text;
+		t.a = &e->a;
+		c->tmpl = e->text;
+		rc = parse_list(&t, NULL, &root, &stopped);
+		if (rc) {         /* not kept: a syntax error is reported */
+			ta_free(&e->a);
+			free(e->text);
+			memset(e, 0, sizeof *e);
+			c->out = saved;
+			return ST_INPUT;
+		}
+		e->root = root;
+		e->used = ++ptick;
+		e->busy++;
+		rc = exec_list(c, root);
+		e->busy--;
+		c->out = saved;
+		return rc ? ST_INPUT : 0;
+	}
+	c->tmpl = tmpl;
 	rc = parse_list(&t, NULL, &root, &stopped);
 	if (!rc)
 		rc = exec_list(c, root);

@@ -15,4 +15,12 @@ struct hash_part {
 void hash_sha256_parts(const struct hash_part *parts, size_t n_parts,
 		       char out[65]);
 
+/* The same digest as hash_sha256_parts of one part of `total` bytes,
+ * fed in pieces: begin (owned state), more (any number of times, total
+ * bytes in all), end (writes out and frees the state). */
+struct hash_sha;
+struct hash_sha *hash_sha256_begin(size_t total);
+void hash_sha256_more(struct hash_sha *h, const void *p, size_t n);
+void hash_sha256_end(struct hash_sha *h, char out[65]);
+
 #endif

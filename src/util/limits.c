@@ -27,11 +27,13 @@ static const struct lentry {
 	{ "template_work", L_SIZE, offsetof(struct limits, template_work) },
 	{ "template_bytes", L_SIZE, offsetof(struct limits, template_bytes) },
 	{ "reply_json_bytes", L_SIZE, offsetof(struct limits, reply_json_bytes) },
+	{ "stream_tests", L_LONG, offsetof(struct limits, stream_tests) },
 	{ "var_files", L_VARFILES, offsetof(struct limits, var_files_anywhere) },
 };
 
 #define NAMES "file_bytes, yaml_bytes, yaml_nodes, tree_bytes, tests_bytes, " \
-	      "template_work, template_bytes, reply_json_bytes, var_files"
+	      "template_work, template_bytes, reply_json_bytes, stream_tests, " \
+	      "var_files"
 
 static struct limits cur;
 static bool have_cur, loaded;
@@ -48,6 +50,7 @@ void limits_default(struct limits *out)
 	out->template_work = (size_t)256 << 20;
 	out->template_bytes = (size_t)64 << 20;
 	out->reply_json_bytes = (size_t)128 << 20;
+	out->stream_tests = 5000;
 	out->var_files_anywhere = false;
 }
 

@@ -30,6 +30,10 @@ struct limits {
 	size_t template_bytes;    /* template_bytes: text one render makes */
 	size_t reply_json_bytes;  /* reply_json_bytes: memory parsing one
 				   * provider reply's JSON may allocate */
+	long stream_tests;        /* stream_tests: a CSV or JSONL test file
+				   * that gives at least this many tests is
+				   * streamed, not kept in memory
+				   * (docs/ARCHITECTURE.md); 0 never */
 	bool var_files_anywhere;  /* var_files=anywhere: file:// vars may be
 				   * read outside the suite's directory */
 };
