@@ -50,7 +50,7 @@ void limits_default(struct limits *out)
 	out->template_work = (size_t)256 << 20;
 	out->template_bytes = (size_t)64 << 20;
 	out->reply_json_bytes = (size_t)128 << 20;
-	out->stream_tests = 5000;
+	out->stream_tests = 50000;
 	out->var_files_anywhere = false;
 }
 
