@@ -1746,9 +1746,25 @@ static int load_json(struct ld *l, const char *file, const char *text,
 	return rc;
 }
 
+/* Lines in the file open at fd (read in blocks, then rewound): at least
+ * its records, so a file of stream_tests lines streams from its first row
+ * and the rows before the count is reached are never all held (a quoted
+ * newline in a CSV only makes a file stream a little early). */
+static long long count_lines(int fd)
+{
+	char blk[1 << 16];
+	long long n = 0;
+	ssize_t got;
+	while ((got = read(fd, blk, sizeof blk)) > 0)
+		for (char *p = blk, *e = blk + got; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+			n++;
+	return lseek(fd, 0, SEEK_SET) == 0 && got == 0 ? n : -1;
+}
+
 /* A CSV or JSONL file read in blocks: its tests stay in memory unless
- * it gives stream_tests or more, when they are checked one by one, freed
- * and re-produced later from the marks (suite_stream.c). */
+ * it has stream_tests lines or gives stream_tests tests, when they are
+ * checked one by one, freed and re-produced later from the marks
+ * (suite_stream.c). */
 static int stream_file(struct ld *l, const struct ynode *at, const char *rel,
 		       bool csv, const struct test_case *def)
 {
@@ -1764,6 +1780,14 @@ static int stream_file(struct ld *l, const struct ynode *at, const char *rel,
 	g.mem_at = l->s->n_tests;
 	g.base = l->s->n_tests + l->n_streamed;
 	g.sum = 14695981039346656037ULL;
+	if (limits_get()->stream_tests > 0) {
+		long long lines = count_lines(fd);
+		if (lines < 0) {
+			close(fd);
+			return ld_err(l, at, "cannot read file '%s': %s", rel, strerror(errno));
+		}
+		g.dropping = lines >= limits_get()->stream_tests;
+	}
 	l->cur = &g;
 	l->in_data = true;
 	rc = csv ? load_csv(l, path, NULL, 0, fd, &g, NULL, def)
