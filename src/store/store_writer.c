@@ -146,6 +146,19 @@ static void *writer_main(void *ud)
 	return NULL;
 }
 
+/* Detaches the writer from st and frees it (its thread not running). */
+static void writer_free(struct store *st, struct store_writer *w)
+{
+	st->w = NULL;
+	close(w->pipe[0]);
+	close(w->pipe[1]);
+	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->db_mu);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->idle);
+	free(w);
+}
+
 int store_writer_start(struct store *st, struct err *err)
 {
 	struct store_writer *w;
@@ -179,14 +192,7 @@ int store_writer_start(struct store *st, struct err *err)
 	if (!rc)
 		pthread_setname_np(w->th, "assay-writer"); /* for top, perf */
 	if (rc) {
-		st->w = NULL;
-		close(w->pipe[0]);
-		close(w->pipe[1]);
-		pthread_mutex_destroy(&w->mu);
-		pthread_mutex_destroy(&w->db_mu);
-		pthread_cond_destroy(&w->work);
-		pthread_cond_destroy(&w->idle);
-		free(w);
+		writer_free(st, w);
 		return err_set(err, ST_INTERNAL, "cannot start the store's writer"
 			       " thread: %s", strerror(rc));
 	}
@@ -207,14 +213,7 @@ int store_writer_stop(struct store *st, struct err *err)
 	rc = w->rc;
 	if (rc)
 		*err = w->err;
-	st->w = NULL;
-	close(w->pipe[0]);
-	close(w->pipe[1]);
-	pthread_mutex_destroy(&w->mu);
-	pthread_mutex_destroy(&w->db_mu);
-	pthread_cond_destroy(&w->work);
-	pthread_cond_destroy(&w->idle);
-	free(w);
+	writer_free(st, w);
 	return rc;
 }
 
