@@ -5,6 +5,8 @@
 #   1. throughput: wrk against nginx answering a fixed chat completion,
 #      then `assay run` of 20,000 cases x 2 providers with 3 deterministic
 #      assertions each against the same nginx; the ratio (goal >= 0.5);
+#      and bench/curl_floor.c, libcurl alone making the same requests,
+#      the ceiling for any client built on libcurl;
 #   2. memory flat in cases: peak RSS at 2,000 x 2 and at 200,000 x 2
 #      results against nginx (goal: within 10%);
 #   3. a million results: 500,000 cases x 2 against `assay mock`, then
@@ -123,10 +125,21 @@ cases 20000 "$W/c20k.csv"
 suite "$W/s20k.yaml" "$SP" "$W/c20k.csv"
 run_timed t20k "$W/s20k.yaml" -j 64
 read -r secs rss <"$W/t20k.t"
-awk -v w="${WRK:-0}" -v s="$secs" -v m="$rss" 'BEGIN {
+# the HTTP library's own floor: libcurl's multi-socket interface alone,
+# same requests, nothing else to do (bench/curl_floor.c; docs/scale.md)
+FLOOR=0
+if cc -O2 -o "$W/curl_floor" "$(dirname "$0")/curl_floor.c" -lcurl 2>"$W/cf.log"; then
+	FLOOR=$("$W/curl_floor" "http://127.0.0.1:$SP/v1/chat/completions" 40000 64 2>>"$W/cf.log" |
+		awk '{ print $3 }') || FLOOR=0
+fi
+awk -v w="${WRK:-0}" -v s="$secs" -v m="$rss" -v f="${FLOOR:-0}" 'BEGIN {
 	a = 40000 / s
 	printf "wrk: %d req/s   assay: 40,000 results in %.2f s = %.0f req/s (peak RSS %.1f MB)\n", w, s, a, m / 1024
-	printf "ratio assay/wrk: %.3f   goal >= 0.5: %s\n", (w > 0 ? a / w : 0), (w > 0 && a / w >= 0.5 ? "met" : "NOT met") }'
+	printf "ratio assay/wrk: %.3f   goal >= 0.5: %s\n", (w > 0 ? a / w : 0), (w > 0 && a / w >= 0.5 ? "met" : "NOT met")
+	if (f > 0)
+		printf "libcurl alone (bench/curl_floor.c, 40,000 at 64): %d req/s = %.3f of wrk; assay/libcurl: %.3f\n", f, (w > 0 ? f / w : 0), a / f
+	else
+		printf "libcurl alone: not measured (cc or libcurl headers missing)\n" }'
 
 echo "== 2. memory flat in cases (against the same server, -j 64)"
 cases 2000 "$W/c2k.csv"
