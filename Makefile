@@ -2,7 +2,7 @@
 # Debian packages first (as root, non-interactively).
 PREFIX  ?= /usr/local
 CC      ?= cc
-PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 libmd zlib libpq
+PKGS    := yaml-0.1 jansson libcurl sqlite3 libpcre2-8 libmicrohttpd libxml-2.0 lua5.4 nettle zlib libpq
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -30,7 +30,7 @@ REPLAY  := $(patsubst fuzz/%.c,$(BUILD)/fuzz-replay/%,$(wildcard fuzz/*.c))
 DEB_PKGS := gcc make pkg-config libyaml-dev libjansson-dev \
             libcurl4-openssl-dev libsqlite3-dev libpcre2-dev \
             libmicrohttpd-dev libcsv-dev libxml2-dev liblua5.4-dev libjq-dev \
-            libmd-dev libpg-query-dev zlib1g-dev libpq-dev postgresql sqlite3 jq curl wrk time valgrind python3 \
+            nettle-dev libpg-query-dev zlib1g-dev libpq-dev postgresql sqlite3 jq curl wrk time valgrind python3 \
             groff-base man-db zsh binutils dpkg-dev
 # Only `make fuzz` and `make lint` need these (installed by those targets).
 FUZZ_PKGS := clang libclang-rt-14-dev

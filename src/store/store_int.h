@@ -72,6 +72,8 @@ int sti_writer_sync(struct store *st, struct err *err);
 /* The writer's failure (0 when none); empties its wake-up pipe. */
 int sti_writer_poll(struct store *st, struct err *err);
 void sti_db_lock(struct store *st);
+/* sti_db_lock unless the writer holds the connection: false then. */
+bool sti_db_trylock(struct store *st);
 void sti_db_unlock(struct store *st);
 
 /* After a failed db call (err already set by db.h, naming the target and

@@ -46,7 +46,7 @@
 #include "../util/fsutil.h"
 #include "../util/xalloc.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define BATCH_MAX_RESULTS 256
 #define BATCH_MAX_MS 250.0
 
@@ -386,18 +386,31 @@ static int ensure_v2_columns(struct store *st, struct err *err)
 	return 0;
 }
 
+/* Version 5 dropped version 3's index on (run_id, item_key): no query
+ * used it, and its keys are random hashes, so each result a batch wrote
+ * dirtied a leaf page of its own — half the writer thread's time against
+ * a fast server (issue 16, docs/ARCHITECTURE.md). */
+static int migrate_v4(struct store *st, struct err *err)
+{
+	int rc;
+	if ((rc = sti_exec(st, "DROP INDEX IF EXISTS results_by_key", err)))
+		return rc;
+	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (5)", err);
+}
+
 /* Version 4 added the turns of conversations (store_turns.c). */
 static int migrate_v3(struct store *st, struct err *err)
 {
 	int rc;
-	if ((rc = db_exec_ddl(st->db, store_turns_schema, err)))
+	if ((rc = db_exec_ddl(st->db, store_turns_schema, err)) ||
+	    (rc = sti_exec(st, "INSERT INTO schema_version (version) VALUES (4)", err)))
 		return rc;
-	return sti_exec(st, "INSERT INTO schema_version (version) VALUES (4)", err);
+	return migrate_v4(st, err);
 }
 
 /* Version 3 added run records (label, suite hash, resolved config, git
- * commit, host, pid and heartbeat), content keys of cases and results,
- * and an index on item keys.  Old rows keep NULL keys: compare and resume
+ * commit, host, pid and heartbeat) and content keys of cases and
+ * results.  Old rows keep NULL keys: compare and resume
  * then fall back to what they can prove (docs/storage.md). */
 static int migrate_v2(struct store *st, struct err *err)
 {
@@ -467,15 +480,14 @@ static int check_schema(struct store *st, struct err *err)
 		rc = migrate_v2(st, err);
 	} else if (v == 3) {
 		rc = migrate_v3(st, err);
+	} else if (v == 4) {
+		rc = migrate_v4(st, err);
 	} else if (v > STORE_SCHEMA_VERSION) {
 		rc = err_set(err, ST_DB,
 			     "%s: database schema version %d is newer than this "
 			     "assay understands (%d); upgrade assay",
 			     st->path, v, STORE_SCHEMA_VERSION);
 	}
-	if (!rc)
-		rc = sti_exec(st, "CREATE INDEX IF NOT EXISTS results_by_key"
-			      " ON results (run_id, item_key)", err);
 	return rc;
 }
 
@@ -671,7 +683,13 @@ int store_tick(struct store *st, struct err *err)
 	 * reports it here: the engine ticks every pass). */
 	if (st->w && (rc = sti_writer_poll(st, err)))
 		return rc;
-	sti_db_lock(st);
+	/* The writer holds the connection for a batch (about a millisecond
+	 * against a fast server): its own begin stamps the heartbeat and its
+	 * commit takes any cache rows written here, so the loop goes on
+	 * rather than wait — waiting here was a third of a run's time
+	 * against nginx (issue 16). */
+	if (!sti_db_trylock(st))
+		return 0;
 	if (!st->in_tx && st->live_run &&
 	    fs_mono_ms() - st->last_beat_ms >= HEARTBEAT_MS) {
 		if (!(rc = sti_tx_begin(st, err)))

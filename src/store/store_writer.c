@@ -320,6 +320,11 @@ void sti_db_lock(struct store *st)
 		pthread_mutex_lock(&st->w->db_mu);
 }
 
+bool sti_db_trylock(struct store *st)
+{
+	return !st->w || pthread_mutex_trylock(&st->w->db_mu) == 0;
+}
+
 void sti_db_unlock(struct store *st)
 {
 	if (st->w)

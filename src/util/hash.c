@@ -1,18 +1,21 @@
-/* hash.c — SHA-256 through libmd (see hash.h).  libmd rather than
+/* hash.c — SHA-256 through Nettle (see hash.h).  Nettle rather than
  * OpenSSL's libcrypto: the same digest, but libcrypto costs ~2.5 million
- * instructions of dynamic linking at every start and libmd almost none. */
+ * instructions of dynamic linking at every start and Nettle little; and
+ * rather than libmd: Nettle picks the CPU's SHA instructions at run time
+ * (0.7 against 4.0 ns a byte here), and the case and item keys hash every
+ * case at the start of a run (issue 16). */
 #include "hash.h"
 
-#include <sha2.h>
+#include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
 
-static void hex_out(const uint8_t md[SHA256_DIGEST_LENGTH], char out[65])
+static void hex_out(const uint8_t md[SHA256_DIGEST_SIZE], char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
@@ -20,30 +23,35 @@ static void hex_out(const uint8_t md[SHA256_DIGEST_LENGTH], char out[65])
 }
 
 struct hash_sha {
-	SHA2_CTX ctx;
+	struct sha256_ctx ctx;
 };
 
-struct hash_sha *hash_sha256_begin(size_t total)
+static void put_len(struct sha256_ctx *ctx, size_t total)
 {
-	struct hash_sha *h = xmalloc(sizeof *h);
 	uint64_t n = total;
 	uint8_t le[8];
 	for (int b = 0; b < 8; b++)
 		le[b] = (uint8_t)(n >> (8 * b));
-	SHA256Init(&h->ctx);
-	SHA256Update(&h->ctx, le, sizeof le);
+	sha256_update(ctx, sizeof le, le);
+}
+
+struct hash_sha *hash_sha256_begin(size_t total)
+{
+	struct hash_sha *h = xmalloc(sizeof *h);
+	sha256_init(&h->ctx);
+	put_len(&h->ctx, total);
 	return h;
 }
 
 void hash_sha256_more(struct hash_sha *h, const void *p, size_t n)
 {
-	SHA256Update(&h->ctx, p, n);
+	sha256_update(&h->ctx, n, p);
 }
 
 void hash_sha256_end(struct hash_sha *h, char out[65])
 {
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	SHA256Final(md, &h->ctx);
+	uint8_t md[SHA256_DIGEST_SIZE];
+	sha256_digest(&h->ctx, sizeof md, md);
 	hex_out(md, out);
 	free(h);
 }
@@ -51,17 +59,21 @@ void hash_sha256_end(struct hash_sha *h, char out[65])
 void hash_sha256_parts(const struct hash_part *parts, size_t n_parts,
 		       char out[65])
 {
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	SHA2_CTX ctx;
-	SHA256Init(&ctx);
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
 	for (size_t i = 0; i < n_parts; i++) {
-		uint64_t n = parts[i].n;
-		uint8_t le[8];
-		for (int b = 0; b < 8; b++)
-			le[b] = (uint8_t)(n >> (8 * b));
-		SHA256Update(&ctx, le, sizeof le);
-		SHA256Update(&ctx, parts[i].p, parts[i].n);
+		put_len(&ctx, parts[i].n);
+		sha256_update(&ctx, parts[i].n, parts[i].p);
 	}
-	SHA256Final(md, &ctx);
+	sha256_digest(&ctx, sizeof md, md);
 	hex_out(md, out);
+}
+
+void hash_sha256_raw(const void *p, size_t n, unsigned char out[32])
+{
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	sha256_update(&ctx, n, p);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
 }

@@ -1,5 +1,5 @@
-/* hash.h — SHA-256 (libmd) over one or more byte strings,
- * as lowercase hex.  Used for response-cache keys. */
+/* hash.h — SHA-256 (Nettle) over one or more byte strings, as lowercase
+ * hex: response-cache keys and the store's case, item and suite keys. */
 #ifndef ASSAY_HASH_H
 #define ASSAY_HASH_H
 
@@ -22,5 +22,8 @@ struct hash_sha;
 struct hash_sha *hash_sha256_begin(size_t total);
 void hash_sha256_more(struct hash_sha *h, const void *p, size_t n);
 void hash_sha256_end(struct hash_sha *h, char out[65]);
+
+/* The bare digest of one byte string (no length prefix), 32 bytes. */
+void hash_sha256_raw(const void *p, size_t n, unsigned char out[32]);
 
 #endif

@@ -212,7 +212,7 @@ TEST(conv_store_turns_put_replace_read)
 	tfx_rmdir(dir);
 }
 
-TEST(conv_store_migrates_v3_to_v4)
+TEST(conv_store_migrates_v3_to_v5)
 {
 	char *dir = tfx_tmpdir();
 	char *path = xasprintf("%s/m.db", dir);
@@ -241,7 +241,7 @@ TEST(conv_store_migrates_v3_to_v4)
 	tables = sqlite3_column_int(q, 1);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	T_EQ_INT(v, 4);
+	T_EQ_INT(v, 5);
 	T_EQ_INT(tables, 1);
 	free(path);
 	tfx_rmdir(dir);

@@ -475,7 +475,7 @@ struct suite;
 struct suite *tfx_suite(size_t n_tests, size_t n_providers);
 void tfx_suite_free(struct suite *s);
 
-TEST(db_pg_store_migrates_v1_to_v4)
+TEST(db_pg_store_migrates_v1_to_v5)
 {
 	struct db *db = NULL;
 	struct store *st = NULL;
@@ -519,7 +519,7 @@ TEST(db_pg_store_migrates_v1_to_v4)
 		      "  WHERE table_name = 'turns')"
 		      " FROM schema_version", &q, &err));
 	T_EQ_INT(db_step(q, &err), DB_ROW);
-	T_EQ_INT(db_col_int(q, 0), 4);
+	T_EQ_INT(db_col_int(q, 0), 5);
 	T_EQ_STR(db_col_text(q, 1), "confidence:double precision,item_key:text,"
 		 "judge_calls:bigint");
 	T_EQ_INT(db_col_int(q, 2), 1);

@@ -179,7 +179,7 @@ TEST(store_roundtrip_rows_and_columns)
 			     " WHERE r.case_idx=1", "NULL,5.0"));
 	T_ASSERT(q1_is(path, "SELECT group_concat(case_idx||':'||quote(confidence), ',')"
 			     " FROM results", "0:0.75,1:NULL,2:NULL"));
-	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "4"));
+	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "5"));
 	T_ASSERT(q1_is(path, "PRAGMA journal_mode", "wal"));
 
 	response_cleanup(&r0);
@@ -563,7 +563,7 @@ TEST(store_migrates_schema_v1)
 	sqlite3_finalize(q);
 	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
 	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
-	T_EQ_INT(sqlite3_column_int(q, 0), 4);
+	T_EQ_INT(sqlite3_column_int(q, 0), 5);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	remove(path);
@@ -597,7 +597,7 @@ TEST(store_adds_v2_nullable_columns)
 			     " WHERE name = 'confidence') + (SELECT count(*) FROM"
 			     " pragma_table_info('assertion_results') WHERE name ="
 			     " 'severity')", "2"));
-	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "4"));
+	T_ASSERT(q1_is(path, "SELECT max(version) FROM schema_version", "5"));
 	remove(path);
 	remove("build-store-migrate-v2.db-wal");
 	remove("build-store-migrate-v2.db-shm");

@@ -258,8 +258,7 @@ TEST(store_migrates_schema_v2_to_v3)
 	store_close(st);
 	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(db,
-		"DROP INDEX results_by_key;"
-		"ALTER TABLE runs DROP COLUMN label; ALTER TABLE runs DROP COLUMN suite_hash;"
+				"ALTER TABLE runs DROP COLUMN label; ALTER TABLE runs DROP COLUMN suite_hash;"
 		"ALTER TABLE runs DROP COLUMN config_json; ALTER TABLE runs DROP COLUMN git_commit;"
 		"ALTER TABLE runs DROP COLUMN host; ALTER TABLE runs DROP COLUMN pid;"
 		"ALTER TABLE runs DROP COLUMN heartbeat_ms;"
@@ -300,8 +299,49 @@ TEST(store_migrates_schema_v2_to_v3)
 	cols = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	T_EQ_INT(v, 4);
-	T_EQ_INT(cols, 11);
+	T_EQ_INT(v, 5);
+	T_EQ_INT(cols, 10); /* the item-key index is gone since version 5 */
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
+
+/* A version-4 file keeps its rows and loses the index on item keys
+ * (version 5: no query used it, and it cost the writer a page per row). */
+TEST(store_migrates_schema_v4_to_v5_drops_item_key_index)
+{
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/v4.db", dir);
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct store_run run;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t r1;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	r1 = fill_run(st, s, NULL);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db,
+		"CREATE INDEX results_by_key ON results (run_id, item_key);"
+		"DELETE FROM schema_version; INSERT INTO schema_version VALUES (4);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_run_get(st, r1, &run, &err), 0);
+	T_EQ_INT(run.n_results, 2);
+	store_run_free(&run);
+	store_close(st);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_prepare_v2(db, "SELECT (SELECT max(version) FROM schema_version),"
+				    " (SELECT count(*) FROM pragma_index_list('results')"
+				    " WHERE name = 'results_by_key')", -1, &q, NULL), SQLITE_OK);
+	T_EQ_INT(sqlite3_step(q), SQLITE_ROW);
+	T_EQ_INT(sqlite3_column_int(q, 0), 5);
+	T_EQ_INT(sqlite3_column_int(q, 1), 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 	tfx_suite_free(s);
 	free(path);
 	tfx_rmdir(dir);
