@@ -27,6 +27,11 @@ struct store {
 	int busy_ms;            /* the backend's lock wait */
 	struct store_keys *keys; /* of the live run's suite, or NULL */
 	struct store_writer *w;  /* the writer thread, while one runs */
+	/* SQLite, while the writer runs: a second connection for cache
+	 * lookups, which WAL lets read while the writer writes (through the
+	 * shared one they waited for its batch); NULL otherwise. */
+	struct db *rdb;
+	struct db_stmt *rdb_cache_get;
 };
 
 /* One result as the values its INSERTs bind: res for `results` (?1 …
@@ -48,11 +53,17 @@ struct srow {
 	size_t n_asserts;
 	struct sparam (*as)[9];
 	struct buf text;
+	bool cache;             /* a cache entry (res[0..4]), not a result */
 	struct srow *next;      /* the writer's queue */
 };
 void sti_row_fill(struct store *st, int64_t run_id, const struct result_rec *r,
 		  struct srow *row);
-/* Writes the row in the open transaction; 0 or ST_DB. */
+/* A cache entry as a row for the writer (key, provider, body, response,
+ * the time now). */
+void sti_cache_row_fill(struct srow *row, const char *key, const char *provider_id,
+			const char *body, const char *response);
+/* Writes the row (a result or a cache entry) in the open transaction;
+ * 0 or ST_DB. */
 int sti_row_write(struct store *st, struct srow *row, struct err *err);
 void sti_row_free(struct srow *row);
 /* Opens the write transaction unless one is open (stamps the heartbeat);
@@ -68,6 +79,9 @@ int sti_commit_now(struct store *st, struct err *err);
  * no result to be written first).  Without a writer these do nothing. */
 int sti_writer_put(struct store *st, int64_t run_id,
 		   const struct result_rec *r, struct err *err);
+/* Queues a cache entry; it is not a result (store_uncommitted). */
+int sti_writer_put_cache(struct store *st, const char *key, const char *provider_id,
+			 const char *body, const char *response, struct err *err);
 int sti_writer_sync(struct store *st, struct err *err);
 /* The writer's failure (0 when none); empties its wake-up pipe. */
 int sti_writer_poll(struct store *st, struct err *err);

@@ -1221,6 +1221,20 @@ static int insert_asserts(struct store *st, int64_t result_id,
 }
 
 /* Writes a filled row in the open transaction. */
+void sti_cache_row_fill(struct srow *row, const char *key, const char *provider_id,
+			const char *body, const char *response)
+{
+	char now[32];
+	memset(row, 0, sizeof *row);
+	row->cache = true;
+	sti_iso_time(fs_now_ms(), now);
+	row_text(row, &row->res[0], key);
+	row_text(row, &row->res[1], provider_id);
+	row_text(row, &row->res[2], body);
+	row_text(row, &row->res[3], response);
+	row_text(row, &row->res[4], now);
+}
+
 int sti_row_write(struct store *st, struct srow *row, struct err *err)
 {
 	struct result_rec key = { row->t, row->p, row->v, row->rep, NULL, NULL,
@@ -1228,6 +1242,13 @@ int sti_row_write(struct store *st, struct srow *row, struct err *err)
 	struct db_stmt *q = st->ins_result;
 	int step, rc;
 	int64_t id;
+	if (row->cache) {
+		q = st->cache_put;
+		row_bind(q, row, row->res, 5);
+		rc = db_step(q, err) == DB_DONE ? 0 : sti_fail(st, err, "storing a cached response");
+		db_reset(q);
+		return rc;
+	}
 	row_bind(q, row, row->res, 31);
 	step = db_step(q, err);
 	if (step == DB_DONE) {
@@ -1477,21 +1498,13 @@ static int cache_put_locked(struct store *st, const char *key,
 			    const char *provider_id, const char *body,
 			    const char *response, struct err *err)
 {
-	struct db_stmt *q = st->cache_put;
-	char now[32];
+	struct srow row;
 	int rc;
 	if ((rc = sti_tx_begin(st, err)))
 		return rc;
-	sti_iso_time(fs_now_ms(), now);
-	db_reset(q);
-	sti_bind_text(q, 1, key);
-	sti_bind_text(q, 2, provider_id);
-	sti_bind_text(q, 3, body);
-	sti_bind_text(q, 4, response);
-	sti_bind_text(q, 5, now);
-	if (db_step(q, err) != DB_DONE)
-		rc = sti_fail(st, err, "storing a cached response");
-	db_reset(q);
+	sti_cache_row_fill(&row, key, provider_id, body, response);
+	rc = sti_row_write(st, &row, err);
+	sti_row_free(&row);
 	if (rc)
 		return rc;
 	st->pending++;
@@ -1507,6 +1520,8 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 	int rc;
 	if (!key || !response)
 		return err_set(err, ST_INTERNAL, "store_cache_put: no key or response");
+	if (st->w) /* written with the results, in the writer's next batch */
+		return sti_writer_put_cache(st, key, provider_id, body, response, err);
 	sti_db_lock(st);
 	rc = cache_put_locked(st, key, provider_id, body, response, err);
 	sti_db_unlock(st);
@@ -1519,6 +1534,21 @@ int store_cache_get(struct store *st, const char *key, char **response,
 	struct db_stmt *q = st->cache_get;
 	int rc = 0, step;
 	*response = NULL;
+	if (st->rdb_cache_get) {
+		/* The reader connection sees what the writer has committed:
+		 * an entry still in its queue (answered a moment ago) is not
+		 * found, as one still in flight was not. */
+		q = st->rdb_cache_get;
+		db_reset(q);
+		sti_bind_text(q, 1, key);
+		step = db_step(q, err);
+		if (step == DB_ROW && db_col_text(q, 0))
+			*response = xstrdup(db_col_text(q, 0));
+		else if (step != DB_ROW && step != DB_DONE)
+			rc = sti_fail(st, err, "reading the cache");
+		db_reset(q);
+		return rc;
+	}
 	sti_db_lock(st);
 	db_reset(q);
 	sti_bind_text(q, 1, key);

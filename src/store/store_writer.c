@@ -126,10 +126,10 @@ static void *writer_main(void *ud)
 			rc = write_batch(st, batch, &e);
 		while (batch) {
 			struct srow *next = batch->next;
+			n += !batch->cache; /* store_uncommitted counts results */
 			sti_row_free(batch);
 			free(batch);
 			batch = next;
-			n++;
 		}
 		pthread_mutex_lock(&w->mu);
 		if (rc && !w->failed) {
@@ -146,9 +146,32 @@ static void *writer_main(void *ud)
 	return NULL;
 }
 
+/* SQLite: the reader connection for cache lookups (store_int.h); without
+ * it (it could not be opened) lookups share the writer's connection. */
+static void reader_open(struct store *st)
+{
+	struct err ignored = {0};
+	if (db_kind(st->db) != DB_SQLITE ||
+	    db_open(st->path, st->busy_ms, &st->rdb, &ignored) ||
+	    db_prepare(st->rdb, "SELECT response FROM cache WHERE key = ?1",
+		       &st->rdb_cache_get, &ignored)) {
+		if (st->rdb)
+			db_close(st->rdb);
+		st->rdb = NULL;
+		st->rdb_cache_get = NULL;
+	}
+	err_clear(&ignored);
+}
+
 /* Detaches the writer from st and frees it (its thread not running). */
 static void writer_free(struct store *st, struct store_writer *w)
 {
+	if (st->rdb_cache_get)
+		db_finalize(st->rdb_cache_get);
+	if (st->rdb)
+		db_close(st->rdb);
+	st->rdb = NULL;
+	st->rdb_cache_get = NULL;
 	st->w = NULL;
 	close(w->pipe[0]);
 	close(w->pipe[1]);
@@ -189,8 +212,10 @@ int store_writer_start(struct store *st, struct err *err)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->th, NULL, writer_main, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!rc)
+	if (!rc) {
 		pthread_setname_np(w->th, "assay-writer"); /* for top, perf */
+		reader_open(st);
+	}
 	if (rc) {
 		writer_free(st, w);
 		return err_set(err, ST_INTERNAL, "cannot start the store's writer"
@@ -230,13 +255,12 @@ int store_writer_fd(const struct store *st)
 	return st && st->w ? st->w->pipe[0] : -1;
 }
 
-int sti_writer_put(struct store *st, int64_t run_id,
-		   const struct result_rec *r, struct err *err)
+/* Queues a filled row (taking it), or frees it and returns the writer's
+ * failure. */
+static int queue(struct store *st, struct srow *row, struct err *err)
 {
 	struct store_writer *w = st->w;
-	struct srow *row = xmalloc(sizeof *row);
 	int rc = 0;
-	sti_row_fill(st, run_id, r, row);
 	row->next = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->failed) {
@@ -251,7 +275,8 @@ int sti_writer_put(struct store *st, int64_t run_id,
 		}
 		w->tail = row;
 		w->n_queued++;
-		atomic_fetch_add(&w->handed, 1);
+		if (!row->cache)
+			atomic_fetch_add(&w->handed, 1);
 		if (w->n_queued == 1 || w->n_queued >= W_BATCH)
 			pthread_cond_signal(&w->work);
 	}
@@ -261,6 +286,23 @@ int sti_writer_put(struct store *st, int64_t run_id,
 		free(row);
 	}
 	return rc;
+}
+
+int sti_writer_put(struct store *st, int64_t run_id,
+		   const struct result_rec *r, struct err *err)
+{
+	struct srow *row = xmalloc(sizeof *row);
+	sti_row_fill(st, run_id, r, row);
+	row->cache = false;
+	return queue(st, row, err);
+}
+
+int sti_writer_put_cache(struct store *st, const char *key, const char *provider_id,
+			 const char *body, const char *response, struct err *err)
+{
+	struct srow *row = xmalloc(sizeof *row);
+	sti_cache_row_fill(row, key, provider_id, body, response);
+	return queue(st, row, err);
 }
 
 int sti_writer_sync(struct store *st, struct err *err)

@@ -7,8 +7,11 @@
 #include "t.h"
 #include "tpg.h"
 #include "../../src/store/db.h"
+#include "../../src/store/store_int.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +240,77 @@ STORE_TEST(store_writer_failure_is_reported_not_lost)
 	T_EQ_INT(store_writer_stop(st, &err), ST_DB);
 	T_ASSERT(strstr(err.msg, "storing a result") != NULL);
 	response_cleanup(&r);
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
+
+struct w_get {
+	struct store *st;
+	char *got;
+	int rc;
+};
+
+static void *w_get_main(void *ud)
+{
+	struct w_get *g = ud;
+	struct err e = {0};
+	g->rc = store_cache_get(g->st, "k1", &g->got, &e);
+	err_clear(&e);
+	return NULL;
+}
+
+/* Cache entries put during a run go to the writer with the results, are
+ * not counted as uncommitted results, and are found once committed; on
+ * SQLite a lookup does not wait for the writer's batch (its own reader
+ * connection): here it returns while the writer is held mid-batch. */
+STORE_TEST(store_writer_takes_cache_entries_and_lookups_do_not_wait)
+{
+	char *dir = tfx_tmpdir();
+	char *path = tfx_db(dir, "c.db");
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	char *got = NULL;
+	int64_t run = 0;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, NULL, 1, &run, &err), 0);
+	T_EQ_INT(store_writer_start(st, &err), 0);
+	/* Held: the writer takes the entry and waits for the connection. */
+	sti_db_lock(st);
+	T_EQ_INT(store_cache_put(st, "k1", "openai:chat:x", "{\"m\":1}", "{\"r\":1}", &err), 0);
+	T_EQ_INT(store_uncommitted(st), 0);
+	if (!tpg_current) {
+		struct w_get g = { st, NULL, -1 };
+		pthread_t th;
+		struct timespec until;
+		int joined;
+		T_EQ_INT(pthread_create(&th, NULL, w_get_main, &g), 0);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		joined = pthread_timedjoin_np(th, NULL, &until);
+		sti_db_unlock(st);
+		if (joined)
+			pthread_join(th, NULL);
+		T_EQ_INT(joined, 0);   /* it did not wait for the writer */
+		T_EQ_INT(g.rc, 0);
+		T_ASSERT(g.got == NULL); /* not committed yet */
+		free(g.got);
+	} else {
+		sti_db_unlock(st);
+	}
+	T_EQ_INT(store_commit(st, &err), 0);
+	T_EQ_INT(store_cache_get(st, "k1", &got, &err), 0);
+	T_EQ_STR(got, "{\"r\":1}");
+	free(got);
+	got = NULL;
+	/* a second put of the key replaces the entry */
+	T_EQ_INT(store_cache_put(st, "k1", "openai:chat:x", "{\"m\":1}", "{\"r\":2}", &err), 0);
+	T_EQ_INT(store_writer_stop(st, &err), 0);
+	T_EQ_INT(store_cache_get(st, "k1", &got, &err), 0);
+	T_EQ_STR(got, "{\"r\":2}");
+	free(got);
 	store_close(st);
 	tfx_suite_free(s);
 	free(path);
