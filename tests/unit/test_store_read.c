@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../src/store/store.h"
+#include "../../src/suite/suite.h"
 #include "../../src/util/hash.h"
 #include "../../src/util/xalloc.h"
 
@@ -644,6 +645,85 @@ TEST(store_keys_suite_hash_text_unchanged)
 	json_decref(all);
 	store_keys_free(k);
 	tfx_suite_free(a);
+}
+
+/* The content keys are a stored definition (docs/storage.md, "Identity of
+ * a case"): old runs pair with new ones only while the same case hashes
+ * the same.  Pinned here for each shape a case hash covers — assertions
+ * shared from defaultTest, weights, a structured value, a metric and an
+ * assertion threshold, a judge with a secret in its config, a rubric, a
+ * severity, the test's threshold, transform, judge and rubric, escapes
+ * and non-ASCII text in vars, a user id — as schema 3 computed them
+ * (jansson's sorted compact JSON of the whole case through SHA-256). */
+TEST(store_keys_case_hashes_pinned)
+{
+	static const char yaml[] =
+	"description: keys\n"
+	"prompts: [\"Answer: {{q}}\"]\n"
+	"providers: [echo]\n"
+	"defaultTest:\n"
+	"  assert:\n"
+	"    - type: contains\n"
+	"      value: \"{{a}}\"\n"
+	"    - type: javascript\n"
+	"      value: \"output.length < 100\"\n"
+	"      weight: 0.5\n"
+	"tests:\n"
+	"  - vars: {q: \"what is \\\"2+2\\\"?\\n\\ttab\", a: \"4 — four ✓\"}\n"
+	"  - vars: {q: plain, a: b}\n"
+	"    threshold: 0.75\n"
+	"    options:\n"
+	"      transform: \"output.trim()\"\n"
+	"    assert:\n"
+	"      - type: equals\n"
+	"        value: {k: [1, 2.5, \"x\"], b: true, n: null}\n"
+	"        metric: acc\n"
+	"        threshold: 0.3\n"
+	"      - type: llm-rubric\n"
+	"        value: \"is polite\"\n"
+	"        provider:\n"
+	"          id: openai:chat:gpt-4o-mini\n"
+	"          config: {apiKey: sk-secret, temperature: 0}\n"
+	"        rubricPrompt: \"Grade {{output}}\"\n"
+	"  - vars: {q: \"third\", a: \"c\"}\n"
+	"    metadata: {id: case-3}\n"
+	"  - vars: {q: \"fourth\", a: \"d\"}\n"
+	"    options:\n"
+	"      provider: {id: openai:chat:judge, config: {apiKey: sk-other, max_tokens: 5}}\n"
+	"      rubricPrompt: \"Judge {{output}} strictly\"\n"
+	"    assert:\n"
+	"      - type: llm-rubric\n"
+	"        value: \"answers d\"\n"
+	"        severity: 3\n"
+	;
+	static const char *const want[] = {
+		"25b7d3ebc4689ed14d89ddd9868ed3f8b41550fe9bb827eaaa80b6a623f0e6f6",
+		"ce148a58fd84d5ce2f2c06d275e8a8b902aa63eace0574d8c211250767a8e1bc",
+		"ce462ede2c1994f8cfd494c688f8f1f66eedb83eabfe7cefb78d773e61844a91",
+		"779ec601dbc2e0fd17470971558aaad526f6f55ad890953d5a22803d27e81d6b",
+	};
+	char *dir = tfx_tmpdir();
+	char *path = xasprintf("%s/s.yaml", dir);
+	FILE *f = fopen(path, "w");
+	struct suite *s = NULL;
+	struct store_keys *k;
+	struct err err = {0};
+	T_ASSERT(f != NULL);
+	fputs(yaml, f);
+	fclose(f);
+	T_EQ_INT(suite_load(path, &s, &err), 0);
+	T_EQ_INT((int)s->n_tests, 4);
+	k = store_keys_new(s);
+	for (size_t i = 0; i < 4; i++)
+		T_EQ_STR(store_keys_case_hash(k, i), want[i]);
+	/* the user id is the key of case 3; the others' keys are their hashes */
+	T_EQ_STR(store_keys_case(k, 0), want[0]);
+	T_EQ_STR(store_keys_case(k, 2),
+		 "3d6675d87ce538bf5f5ec4a815606ea71596a4cef9d131bcec48095b369c50fc");
+	store_keys_free(k);
+	suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
 }
 
 struct metric_seen {
