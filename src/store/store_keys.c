@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/buf.h"
 #include "../util/hash.h"
 #include "../suite/conv.h"
 #include "../util/xalloc.h"
@@ -43,6 +44,10 @@ struct store_keys {
 	char (*prompt)[65];
 	char (*provider)[65];
 	char suite[65];
+	/* the dump of the last shared assertion list (case_hash) */
+	const struct assertion_spec *memo_asserts;
+	size_t memo_n;
+	char *memo_text;
 };
 
 static json_t *stripped(const json_t *j)
@@ -106,23 +111,79 @@ static json_t *conv_json(const struct conv *c)
 	return o;
 }
 
-static void case_hash(const struct test_case *t, char out[65])
+#define DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | \
+		    JSON_REAL_PRECISION(17))
+
+/* Appends jansson's dump of j (null for NULL) with the hash's flags. */
+static void put_dump(struct buf *b, json_t *j)
 {
-	json_t *o = json_object(), *as = json_array();
-	for (size_t i = 0; i < t->n_asserts; i++)
-		json_array_append_new(as, assertion_json(&t->asserts[i]));
-	json_object_set(o, "vars", t->vars ? t->vars : json_null());
-	json_object_set_new(o, "assert", as);
-	if (t->has_threshold)
-		json_object_set_new(o, "threshold", json_real(t->threshold));
-	json_object_set_new(o, "transform", str_or_null(t->transform));
-	json_object_set_new(o, "grader", str_or_null(t->grader));
-	json_object_set_new(o, "grader_config", stripped(t->grader_config));
-	json_object_set_new(o, "rubric", str_or_null(t->rubric_prompt));
-	if (t->conv)
-		json_object_set_new(o, "conversation", conv_json(t->conv));
-	hash_json(o, out);
-	json_decref(o);
+	char *text = json_dumps(j ? j : json_null(), DUMP_FLAGS);
+	buf_puts(b, text ? text : "null");
+	free(text);
+}
+
+static void put_owned(struct buf *b, json_t *j)
+{
+	put_dump(b, j);
+	json_decref(j);
+}
+
+/* The canonical text of a case is the dump of one object,
+ * {"assert", "conversation"?, "grader", "grader_config", "rubric",
+ * "threshold"?, "transform", "vars"}; it is written here member by member
+ * in that order — the sorted order JSON_SORT_KEYS gives — each value
+ * dumped by jansson with the same flags, so the bytes are those of
+ * dumping the whole object (test store_keys_case_hashes_pinned).  What
+ * that saves: a test that adds no assertion shares defaultTest's
+ * (suite.h, asserts_share), and their dump — three quarters of the text
+ * of a typical case, and of the time of store_run_begin before a run's
+ * first request — is made once for all such tests (k->memo).  Every
+ * share of one suite is a copy of the same defaultTest assertions, so a
+ * share at a reused address has the same text. */
+static void case_hash(struct store_keys *k, const struct test_case *t,
+		      char out[65])
+{
+	struct buf b = {0};
+	struct hash_part part;
+	buf_puts(&b, "{\"assert\":");
+	if (t->asserts_share && k->memo_text && k->memo_asserts == t->asserts &&
+	    k->memo_n == t->n_asserts) {
+		buf_puts(&b, k->memo_text);
+	} else {
+		json_t *as = json_array();
+		size_t from = b.len;
+		for (size_t i = 0; i < t->n_asserts; i++)
+			json_array_append_new(as, assertion_json(&t->asserts[i]));
+		put_owned(&b, as);
+		if (t->asserts_share) {
+			free(k->memo_text);
+			k->memo_text = xstrndup(b.p + from, b.len - from);
+			k->memo_asserts = t->asserts;
+			k->memo_n = t->n_asserts;
+		}
+	}
+	if (t->conv) {
+		buf_puts(&b, ",\"conversation\":");
+		put_owned(&b, conv_json(t->conv));
+	}
+	buf_puts(&b, ",\"grader\":");
+	put_owned(&b, str_or_null(t->grader));
+	buf_puts(&b, ",\"grader_config\":");
+	put_owned(&b, stripped(t->grader_config));
+	buf_puts(&b, ",\"rubric\":");
+	put_owned(&b, str_or_null(t->rubric_prompt));
+	if (t->has_threshold) {
+		buf_puts(&b, ",\"threshold\":");
+		put_owned(&b, json_real(t->threshold));
+	}
+	buf_puts(&b, ",\"transform\":");
+	put_owned(&b, str_or_null(t->transform));
+	buf_puts(&b, ",\"vars\":");
+	put_dump(&b, t->vars);
+	buf_putc(&b, '}');
+	part = (struct hash_part){ b.p, b.len };
+	hash_sha256_parts(&part, 1, out);
+	buf_free(&b);
 }
 
 const char *store_case_user_id(const struct test_case *t, char buf[32])
@@ -153,7 +214,8 @@ static void put_key(char *text, size_t *len, const char hex[65])
 
 /* The case and content keys of test t (an all-zero hash for a streamed
  * test that cannot be read again: the run stops at it). */
-static void case_keys(const struct test_case *t, char key[65], char hash[65])
+static void case_keys(struct store_keys *k, const struct test_case *t,
+		      char key[65], char hash[65])
 {
 	char buf[32];
 	const char *uid;
@@ -164,7 +226,7 @@ static void case_keys(const struct test_case *t, char key[65], char hash[65])
 		return;
 	}
 	uid = store_case_user_id(t, buf);
-	case_hash(t, hash);
+	case_hash(k, t, hash);
 	if (uid) {
 		struct hash_part parts[2] = { { "id", 2 }, { uid, strlen(uid) } };
 		hash_sha256_parts(parts, 2, key);
@@ -195,7 +257,7 @@ static void streamed_suite_hash(struct store_keys *k, const struct suite *s)
 	char key[65], hash[65];
 	hash_sha256_more(h, "[", 1);
 	for (size_t t = 0; t < s->n_tests; t++) {
-		case_keys(suite_test(s, t), key, hash);
+		case_keys(k, suite_test(s, t), key, hash);
 		more_key(h, i++, hash);
 	}
 	for (size_t p = 0; p < s->n_prompts; p++)
@@ -240,7 +302,7 @@ struct store_keys *store_keys_new(const struct suite *s)
 	k->case_key = xcalloc(s->n_tests + 1, sizeof *k->case_key);
 	k->case_hash = xcalloc(s->n_tests + 1, sizeof *k->case_hash);
 	for (size_t i = 0; i < s->n_tests; i++) {
-		case_keys(suite_test(s, i), k->case_key[i], k->case_hash[i]);
+		case_keys(k, suite_test(s, i), k->case_key[i], k->case_hash[i]);
 		put_key(all, &len, k->case_hash[i]);
 	}
 	for (size_t i = 0; i < s->n_prompts; i++)
@@ -261,7 +323,7 @@ static const struct key_entry *cached(const struct store_keys *ck, size_t t)
 	struct store_keys *k = (struct store_keys *)ck; /* the cache only */
 	struct key_entry *e = &k->cache[t % KEY_CACHE];
 	if (e->idx1 != t + 1) {
-		case_keys(suite_test(k->s, t), e->key, e->hash);
+		case_keys(k, suite_test(k->s, t), e->key, e->hash);
 		e->idx1 = t + 1;
 	}
 	return e;
@@ -271,6 +333,7 @@ void store_keys_free(struct store_keys *k)
 {
 	if (!k)
 		return;
+	free(k->memo_text);
 	free(k->case_key);
 	free(k->case_hash);
 	free(k->cache);
