@@ -212,8 +212,10 @@ int store_result_state(struct store *st, int64_t run_id, size_t test_idx,
 /* Response cache keyed by a request hash.  `body` is the request body
  * as sent (it must not hold credentials: they travel in headers, which
  * are not stored) and `response` the provider's raw answer.  Puts join
- * the current batch.  get sets *response to an owned copy, or NULL on a
- * miss. */
+ * the current batch (with a writer thread: its queue, written with the
+ * results).  get sets *response to an owned copy, or NULL on a miss; with
+ * a writer on SQLite it reads on a connection of its own and sees only
+ * committed entries. */
 int store_cache_put(struct store *st, const char *key, const char *provider_id,
 		    const char *body, const char *response, struct err *err);
 int store_cache_get(struct store *st, const char *key, char **response,

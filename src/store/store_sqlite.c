@@ -684,10 +684,9 @@ int store_tick(struct store *st, struct err *err)
 	if (st->w && (rc = sti_writer_poll(st, err)))
 		return rc;
 	/* The writer holds the connection for a batch (about a millisecond
-	 * against a fast server): its own begin stamps the heartbeat and its
-	 * commit takes any cache rows written here, so the loop goes on
-	 * rather than wait — waiting here was a third of a run's time
-	 * against nginx (issue 16). */
+	 * against a fast server) and its own begin stamps the heartbeat, so
+	 * the loop goes on rather than wait — waiting here was a third of a
+	 * run's time against nginx (issue 16). */
 	if (!sti_db_trylock(st))
 		return 0;
 	if (!st->in_tx && st->live_run &&
@@ -1220,7 +1219,6 @@ static int insert_asserts(struct store *st, int64_t result_id,
 	return 0;
 }
 
-/* Writes a filled row in the open transaction. */
 void sti_cache_row_fill(struct srow *row, const char *key, const char *provider_id,
 			const char *body, const char *response)
 {
@@ -1235,6 +1233,7 @@ void sti_cache_row_fill(struct srow *row, const char *key, const char *provider_
 	row_text(row, &row->res[4], now);
 }
 
+/* Writes a filled row in the open transaction. */
 int sti_row_write(struct store *st, struct srow *row, struct err *err)
 {
 	struct result_rec key = { row->t, row->p, row->v, row->rep, NULL, NULL,
