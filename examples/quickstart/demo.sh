@@ -20,6 +20,9 @@ export OPENAI_BASE_URL="http://127.0.0.1:$(cat "$work/port")/v1"
 echo "assay mock is serving acme-large, acme-mini, slow-xl, budget-7b and careful-3b at $OPENAI_BASE_URL"
 echo
 set +e
+# the outputs go next to the store: -o is checked before the first request
+# and wants its directory to exist (a clean clone has no .assay/ yet)
+mkdir -p "$here/.assay"
 "$ASSAY" run "$here/promptfooconfig.yaml" -j 16 --db "$here/.assay/assay.db" \
 	-o "$here/.assay/results.json" -o "$here/.assay/results.csv" \
 	-o "$here/.assay/report.html"

@@ -39,4 +39,17 @@ check readme_mock_stopped 1 "$([ -n "$P" ] && ! curl -s --noproxy '*' -m 2 -o /d
 for d in /proc/[0-9]*; do
 	if [ "$(readlink "$d/cwd" 2>/dev/null)" = "$Q" ]; then kill "${d#/proc/}" 2>/dev/null; fi
 done
+
+# `make demo` (the README's first command) runs examples/quickstart/demo.sh:
+# in a fresh copy, as in a clean clone (no .assay/ yet), it exits 0 and
+# writes the store, the outputs, the report and the statistics.
+mkdir -p "$T/d"
+cp -r "$ROOT/examples/quickstart" "$T/d/"
+rm -rf "$T/d/quickstart/.assay"
+D="$T/d/quickstart"
+(unset ASSAY_DB && ASSAY="$ASSAY" timeout 120 sh "$D/demo.sh") >"$T/demo.out" 2>&1
+check demo_clean_copy_exit_0 0 $?
+check demo_writes_outputs 4 "$(n=0; for f in assay.db results.json report.html stats.json; do
+	[ -s "$D/.assay/$f" ] && n=$((n + 1)); done; echo $n)"
+check_grep demo_prints_the_decision 'exit status of assay run: 100' "$T/demo.out"
 exit 0
