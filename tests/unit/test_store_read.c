@@ -259,7 +259,7 @@ TEST(store_migrates_schema_v2_to_v3)
 	store_close(st);
 	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(db,
-				"ALTER TABLE runs DROP COLUMN label; ALTER TABLE runs DROP COLUMN suite_hash;"
+		"ALTER TABLE runs DROP COLUMN label; ALTER TABLE runs DROP COLUMN suite_hash;"
 		"ALTER TABLE runs DROP COLUMN config_json; ALTER TABLE runs DROP COLUMN git_commit;"
 		"ALTER TABLE runs DROP COLUMN host; ALTER TABLE runs DROP COLUMN pid;"
 		"ALTER TABLE runs DROP COLUMN heartbeat_ms;"
@@ -716,7 +716,7 @@ TEST(store_keys_case_hashes_pinned)
 	k = store_keys_new(s);
 	for (size_t i = 0; i < 4; i++)
 		T_EQ_STR(store_keys_case_hash(k, i), want[i]);
-	/* the user id is the key of case 3; the others' keys are their hashes */
+	/* the third test's key is its user id's hash; the others' are their hashes */
 	T_EQ_STR(store_keys_case(k, 0), want[0]);
 	T_EQ_STR(store_keys_case(k, 2),
 		 "3d6675d87ce538bf5f5ec4a815606ea71596a4cef9d131bcec48095b369c50fc");
