@@ -108,7 +108,8 @@ st=$?
 check phantom_unread_exit_0 0 $st
 # seen failing once in ~45 runs (ASan, make check on a clean clone,
 # 2026-12-04) and never since: what the run said, for the next one to read
-[ $st -eq 0 ] || { sed 's/^/# ka1: /' "$T/ka1.out" | head -20; cat "$T/unread.count" | sed 's/^/# count: /'; }
+[ $st -eq 0 ] || { sed 's/^/# ka1: /' "$T/ka1.out" | head -20; cat "$T/unread.count" | sed 's/^/# count: /'
+	q 'map(select(.error != null) | .error)' | sed 's/^/# errors: /'; }
 check phantom_unread_server_saw_each_once "6" "$(cut -d' ' -f1 "$T/unread.count")"
 check phantom_unread_no_retries "6|0" "$(q 'map(select(.error == null)) | "\(length)|\(map(.retries) | add)"')"
 # The server read the request and closed without a reply: it may have acted
