@@ -126,7 +126,8 @@ suite "$W/s20k.yaml" "$SP" "$W/c20k.csv"
 run_timed t20k "$W/s20k.yaml" -j 64
 read -r secs rss <"$W/t20k.t"
 # the HTTP library's own floor: libcurl's multi-socket interface alone,
-# same requests, nothing else to do (bench/curl_floor.c; docs/scale.md)
+# same requests, nothing else to do (bench/curl_floor.c; docs/ARCHITECTURE.md,
+# "Where the time and memory go")
 FLOOR=0
 if cc -O2 -o "$W/curl_floor" "$(dirname "$0")/curl_floor.c" -lcurl 2>"$W/cf.log"; then
 	FLOOR=$("$W/curl_floor" "http://127.0.0.1:$SP/v1/chat/completions" 40000 64 2>>"$W/cf.log" |
