@@ -29,9 +29,11 @@ struct store {
 	struct store_writer *w;  /* the writer thread, while one runs */
 	/* SQLite, while the writer runs: a second connection for cache
 	 * lookups, which WAL lets read while the writer writes (through the
-	 * shared one they waited for its batch); NULL otherwise. */
+	 * shared one they waited for its batch); NULL otherwise
+	 * (sti_reader_cache_get opens it on first use). */
 	struct db *rdb;
 	struct db_stmt *rdb_cache_get;
+	bool rdb_tried;
 };
 
 /* One result as the values its INSERTs bind: res for `results` (?1 …
@@ -79,6 +81,9 @@ int sti_commit_now(struct store *st, struct err *err);
  * no result to be written first).  Without a writer these do nothing. */
 int sti_writer_put(struct store *st, int64_t run_id,
 		   const struct result_rec *r, struct err *err);
+/* The reader connection's cache lookup, opened on first use; NULL
+ * without a writer thread, on PostgreSQL, or when it cannot be opened. */
+struct db_stmt *sti_reader_cache_get(struct store *st);
 /* Queues a cache entry; it is not a result (store_uncommitted). */
 int sti_writer_put_cache(struct store *st, const char *key, const char *provider_id,
 			 const char *body, const char *response, struct err *err);

@@ -63,10 +63,12 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+#define DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | \
+		    JSON_REAL_PRECISION(17))
+
 static void hash_json(json_t *j, char out[65])
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
-				   JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+	char *text = json_dumps(j, DUMP_FLAGS);
 	struct hash_part part = { text ? text : "", text ? strlen(text) : 0 };
 	hash_sha256_parts(&part, 1, out);
 	free(text);
@@ -111,9 +113,6 @@ static json_t *conv_json(const struct conv *c)
 	return o;
 }
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | \
-		    JSON_REAL_PRECISION(17))
-
 /* Appends jansson's dump of j (null for NULL) with the hash's flags. */
 static void put_dump(struct buf *b, json_t *j)
 {
@@ -122,10 +121,12 @@ static void put_dump(struct buf *b, json_t *j)
 	free(text);
 }
 
-static void put_owned(struct buf *b, json_t *j)
+/* Appends `,"name":` and the dump of an owned value. */
+static void member(struct buf *b, const char *name, json_t *owned)
 {
-	put_dump(b, j);
-	json_decref(j);
+	buf_printf(b, ",\"%s\":", name);
+	put_dump(b, owned);
+	json_decref(owned);
 }
 
 /* The canonical text of a case is the dump of one object,
@@ -154,7 +155,8 @@ static void case_hash(struct store_keys *k, const struct test_case *t,
 		size_t from = b.len;
 		for (size_t i = 0; i < t->n_asserts; i++)
 			json_array_append_new(as, assertion_json(&t->asserts[i]));
-		put_owned(&b, as);
+		put_dump(&b, as);
+		json_decref(as);
 		if (t->asserts_share) {
 			free(k->memo_text);
 			k->memo_text = xstrndup(b.p + from, b.len - from);
@@ -162,24 +164,15 @@ static void case_hash(struct store_keys *k, const struct test_case *t,
 			k->memo_n = t->n_asserts;
 		}
 	}
-	if (t->conv) {
-		buf_puts(&b, ",\"conversation\":");
-		put_owned(&b, conv_json(t->conv));
-	}
-	buf_puts(&b, ",\"grader\":");
-	put_owned(&b, str_or_null(t->grader));
-	buf_puts(&b, ",\"grader_config\":");
-	put_owned(&b, stripped(t->grader_config));
-	buf_puts(&b, ",\"rubric\":");
-	put_owned(&b, str_or_null(t->rubric_prompt));
-	if (t->has_threshold) {
-		buf_puts(&b, ",\"threshold\":");
-		put_owned(&b, json_real(t->threshold));
-	}
-	buf_puts(&b, ",\"transform\":");
-	put_owned(&b, str_or_null(t->transform));
-	buf_puts(&b, ",\"vars\":");
-	put_dump(&b, t->vars);
+	if (t->conv)
+		member(&b, "conversation", conv_json(t->conv));
+	member(&b, "grader", str_or_null(t->grader));
+	member(&b, "grader_config", stripped(t->grader_config));
+	member(&b, "rubric", str_or_null(t->rubric_prompt));
+	if (t->has_threshold)
+		member(&b, "threshold", json_real(t->threshold));
+	member(&b, "transform", str_or_null(t->transform));
+	member(&b, "vars", t->vars ? json_incref(t->vars) : json_null());
 	buf_putc(&b, '}');
 	part = (struct hash_part){ b.p, b.len };
 	hash_sha256_parts(&part, 1, out);

@@ -1527,28 +1527,11 @@ int store_cache_put(struct store *st, const char *key, const char *provider_id,
 	return rc;
 }
 
-int store_cache_get(struct store *st, const char *key, char **response,
-		    struct err *err)
+/* One lookup on q (a cache_get statement of either connection). */
+static int cache_lookup(struct store *st, struct db_stmt *q, const char *key,
+			char **response, struct err *err)
 {
-	struct db_stmt *q = st->cache_get;
 	int rc = 0, step;
-	*response = NULL;
-	if (st->rdb_cache_get) {
-		/* The reader connection sees what the writer has committed:
-		 * an entry still in its queue (answered a moment ago) is not
-		 * found, as one still in flight was not. */
-		q = st->rdb_cache_get;
-		db_reset(q);
-		sti_bind_text(q, 1, key);
-		step = db_step(q, err);
-		if (step == DB_ROW && db_col_text(q, 0))
-			*response = xstrdup(db_col_text(q, 0));
-		else if (step != DB_ROW && step != DB_DONE)
-			rc = sti_fail(st, err, "reading the cache");
-		db_reset(q);
-		return rc;
-	}
-	sti_db_lock(st);
 	db_reset(q);
 	sti_bind_text(q, 1, key);
 	step = db_step(q, err);
@@ -1557,6 +1540,22 @@ int store_cache_get(struct store *st, const char *key, char **response,
 	else if (step != DB_ROW && step != DB_DONE)
 		rc = sti_fail(st, err, "reading the cache");
 	db_reset(q);
+	return rc;
+}
+
+int store_cache_get(struct store *st, const char *key, char **response,
+		    struct err *err)
+{
+	struct db_stmt *rq = sti_reader_cache_get(st);
+	int rc;
+	*response = NULL;
+	/* The reader connection sees what the writer has committed: an
+	 * entry still in its queue (answered a moment ago) is not found, as
+	 * one still in flight was not. */
+	if (rq)
+		return cache_lookup(st, rq, key, response, err);
+	sti_db_lock(st);
+	rc = cache_lookup(st, st->cache_get, key, response, err);
 	sti_db_unlock(st);
 	return rc;
 }

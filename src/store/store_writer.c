@@ -146,11 +146,16 @@ static void *writer_main(void *ud)
 	return NULL;
 }
 
-/* SQLite: the reader connection for cache lookups (store_int.h); without
- * it (it could not be opened) lookups share the writer's connection. */
-static void reader_open(struct store *st)
+/* SQLite, while the writer runs: the reader connection's cache lookup
+ * (store_int.h), opened on the first lookup, so a run without the cache
+ * opens none; NULL elsewhere, or when it cannot be opened (lookups then
+ * share the writer's connection). */
+struct db_stmt *sti_reader_cache_get(struct store *st)
 {
 	struct err ignored = {0};
+	if (!st->w || st->rdb_tried)
+		return st->rdb_cache_get;
+	st->rdb_tried = true;
 	if (db_kind(st->db) != DB_SQLITE ||
 	    db_open(st->path, st->busy_ms, &st->rdb, &ignored) ||
 	    db_prepare(st->rdb, "SELECT response FROM cache WHERE key = ?1",
@@ -161,6 +166,7 @@ static void reader_open(struct store *st)
 		st->rdb_cache_get = NULL;
 	}
 	err_clear(&ignored);
+	return st->rdb_cache_get;
 }
 
 /* Detaches the writer from st and frees it (its thread not running). */
@@ -172,6 +178,7 @@ static void writer_free(struct store *st, struct store_writer *w)
 		db_close(st->rdb);
 	st->rdb = NULL;
 	st->rdb_cache_get = NULL;
+	st->rdb_tried = false;
 	st->w = NULL;
 	close(w->pipe[0]);
 	close(w->pipe[1]);
@@ -212,10 +219,8 @@ int store_writer_start(struct store *st, struct err *err)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->th, NULL, writer_main, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!rc) {
+	if (!rc)
 		pthread_setname_np(w->th, "assay-writer"); /* for top, perf */
-		reader_open(st);
-	}
 	if (rc) {
 		writer_free(st, w);
 		return err_set(err, ST_INTERNAL, "cannot start the store's writer"

@@ -316,3 +316,53 @@ STORE_TEST(store_writer_takes_cache_entries_and_lookups_do_not_wait)
 	free(path);
 	tfx_rmdir(dir);
 }
+
+struct w_tick {
+	struct store *st;
+	int rc;
+};
+
+static void *w_tick_main(void *ud)
+{
+	struct w_tick *t = ud;
+	struct err e = {0};
+	t->rc = store_tick(t->st, &e);
+	err_clear(&e);
+	return NULL;
+}
+
+/* store_tick, every pass of the loop, does not wait while the writer holds
+ * the connection for a batch (the writer's own begin stamps the
+ * heartbeat): here it returns while the connection is held. */
+STORE_TEST(store_tick_does_not_wait_for_the_writer)
+{
+	char *dir = tfx_tmpdir();
+	char *path = tfx_db(dir, "t.db");
+	struct suite *s = tfx_suite(2, 1);
+	struct store *st = NULL;
+	struct err err = {0};
+	struct w_tick t = { NULL, -1 };
+	pthread_t th;
+	struct timespec until;
+	int64_t run = 0;
+	int joined;
+	T_EQ_INT(store_open(path, &st, &err), 0);
+	T_EQ_INT(store_run_begin(st, s, NULL, 1, &run, &err), 0);
+	T_EQ_INT(store_writer_start(st, &err), 0);
+	t.st = st;
+	sti_db_lock(st);
+	T_EQ_INT(pthread_create(&th, NULL, w_tick_main, &t), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	joined = pthread_timedjoin_np(th, NULL, &until);
+	sti_db_unlock(st);
+	if (joined)
+		pthread_join(th, NULL);
+	T_EQ_INT(joined, 0);
+	T_EQ_INT(t.rc, 0);
+	T_EQ_INT(store_writer_stop(st, &err), 0);
+	store_close(st);
+	tfx_suite_free(s);
+	free(path);
+	tfx_rmdir(dir);
+}
